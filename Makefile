@@ -1,0 +1,45 @@
+# LNOB Evidence Portal — the commands the README lists.
+#   make run     serve the portal with demo data at http://127.0.0.1:8000 (SQLite, tasks in-process)
+#   make test    the same set-up, then the whole test suite
+#   make lint    ruff (lint + format check) and Django's migration check
+#   make bench   the statistics engine benchmark
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cksum requirements.txt | cut -d' ' -f1)
+
+.PHONY: install prepare run test lint bench worker clean
+
+install: $(STAMP)
+
+$(STAMP): requirements.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	@rm -f $(VENV)/.installed-*
+	@touch $@
+
+prepare: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo
+
+run: prepare
+	$(PY) manage.py runserver 127.0.0.1:8000
+
+test: prepare
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) manage.py makemigrations --check --dry-run
+
+bench: install
+	$(PY) -m analysis.engine.bench
+
+# A Celery worker for the default and analysis queues (needs CELERY_BROKER_URL).
+worker: install
+	$(VENV)/bin/celery -A lnob_portal worker -Q default,analysis --loglevel=INFO
+
+clean:
+	rm -rf $(VENV) db.sqlite3 staticfiles .test-media

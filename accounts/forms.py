@@ -1,0 +1,31 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import AuditEvent, Role, User
+
+
+class MembershipForm(forms.Form):
+    email = forms.EmailField(
+        label=_("Person's e-mail address"),
+        help_text=_("An account is created if the person has none yet; "
+                    "they set their password with the password-reset link."),
+    )
+    full_name = forms.CharField(label=_("Full name"), required=False, max_length=200)
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+
+    def clean_email(self) -> str:
+        return self.cleaned_data["email"].strip().lower()
+
+    def existing_user(self) -> User | None:
+        return User.objects.filter(email=self.cleaned_data["email"]).first()
+
+
+class RoleChangeForm(forms.Form):
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+
+
+class AuditFilterForm(forms.Form):
+    action = forms.ChoiceField(
+        label=_("Action"), required=False,
+        choices=[("", _("All actions")), *AuditEvent.Action.choices],
+    )

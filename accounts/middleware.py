@@ -1,0 +1,33 @@
+"""When REQUIRE_MFA_FOR_STAFF is set, RCO staff must set up a second factor before working."""
+
+from allauth.mfa.utils import is_mfa_enabled
+from django.conf import settings
+from django.contrib import messages
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from .policy import actor_for
+
+ALLOWED_PREFIXES = ("/accounts/", "/static/", "/i18n/", "/healthz", "/media/")
+
+
+class RequireMFAForStaffMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if (
+            settings.REQUIRE_MFA_FOR_STAFF
+            and request.user.is_authenticated
+            and not request.path.startswith(ALLOWED_PREFIXES)
+            and actor_for(request.user).is_rco_staff
+            and not is_mfa_enabled(request.user)
+        ):
+            messages.warning(
+                request,
+                _("RCO staff must protect their account with a second factor. "
+                  "Set up an authenticator app to continue."),
+            )
+            return redirect(reverse("mfa_activate_totp"))
+        return self.get_response(request)

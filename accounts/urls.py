@@ -1,0 +1,14 @@
+from django.urls import path
+
+from . import views
+
+app_name = "accounts"
+
+urlpatterns = [
+    path("profile/", views.profile, name="profile"),
+    path("profile/api-token/", views.api_token_rotate, name="api_token_rotate"),
+    path("organisations/", views.organisation_list, name="organisation_list"),
+    path("organisations/<int:pk>/", views.organisation_detail, name="organisation_detail"),
+    path("memberships/<int:pk>/", views.membership_change, name="membership_change"),
+    path("audit/", views.audit_log, name="audit_log"),
+]

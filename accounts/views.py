@@ -1,0 +1,116 @@
+"""Profile, organisations and memberships, and the audit log."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from rest_framework.authtoken.models import Token
+
+from . import policy
+from .forms import AuditFilterForm, MembershipForm, RoleChangeForm
+from .models import AuditEvent, Membership, Organisation, User
+from .policy import Action
+from .services import membership_revoke, membership_set_role
+
+
+@login_required
+def profile(request):
+    memberships = Membership.objects.filter(user=request.user).select_related("organisation")
+    token = Token.objects.filter(user=request.user).first()
+    return render(request, "accounts/profile.html", {
+        "memberships": memberships,
+        "has_token": token is not None,
+        "new_token": request.session.pop("new_api_token", None),
+    })
+
+
+@login_required
+@require_POST
+def api_token_rotate(request):
+    """Create (or replace) the user's API token; the key is shown once."""
+    with transaction.atomic():
+        Token.objects.filter(user=request.user).delete()
+        token = Token.objects.create(user=request.user)
+    request.session["new_api_token"] = token.key
+    messages.success(request, _("A new API token was created. Copy it now: it is shown once."))
+    return redirect("accounts:profile")
+
+
+@login_required
+def organisation_list(request):
+    organisations = policy.scope(request.user, Organisation.objects.all(), Action.LIST)
+    return render(request, "accounts/organisation_list.html", {
+        "organisations": organisations,
+        "can_create": policy.can(request.user, Action.CREATE, Organisation),
+    })
+
+
+@login_required
+def organisation_detail(request, pk: int):
+    organisation = policy.get_object_or_404(request.user, Organisation, pk=pk)
+    memberships = policy.scope(
+        request.user, organisation.memberships.select_related("user"), Action.LIST
+    )
+    can_manage = policy.can(request.user, Action.CREATE, Membership)
+    form = MembershipForm(request.POST or None) if can_manage else None
+    if request.method == "POST":
+        policy.require(request.user, Action.CREATE, Membership)
+        if form.is_valid():
+            user = form.existing_user()
+            if user is None:
+                user = User.objects.create_user(
+                    email=form.cleaned_data["email"], full_name=form.cleaned_data["full_name"]
+                )
+            membership_set_role(
+                by=request.user, user=user, organisation=organisation,
+                role=form.cleaned_data["role"], request=request,
+            )
+            messages.success(request, _("%(email)s now has this role.") % {"email": user.email})
+            return redirect("accounts:organisation_detail", pk=organisation.pk)
+    return render(request, "accounts/organisation_detail.html", {
+        "organisation": organisation,
+        "memberships": memberships,
+        "form": form,
+        "role_form": RoleChangeForm(),
+        "can_manage": can_manage,
+    })
+
+
+@login_required
+@require_POST
+def membership_change(request, pk: int):
+    membership = policy.get_object_or_404(
+        request.user, Membership.objects.select_related("user", "organisation"),
+        Action.CHANGE, pk=pk,
+    )
+    if "revoke" in request.POST:
+        organisation_pk = membership.organisation_id
+        membership_revoke(by=request.user, membership=membership, request=request)
+        messages.success(request, _("The role was removed."))
+        return redirect("accounts:organisation_detail", pk=organisation_pk)
+    form = RoleChangeForm(request.POST)
+    if form.is_valid():
+        membership_set_role(
+            by=request.user, user=membership.user, organisation=membership.organisation,
+            role=form.cleaned_data["role"], request=request,
+        )
+        messages.success(request, _("The role was changed."))
+    else:
+        messages.error(request, _("Choose one of the listed roles."))
+    return redirect("accounts:organisation_detail", pk=membership.organisation_id)
+
+
+@login_required
+def audit_log(request):
+    policy.require(request.user, Action.LIST, AuditEvent)
+    events = policy.scope(
+        request.user, AuditEvent.objects.select_related("actor"), Action.LIST
+    )
+    form = AuditFilterForm(request.GET or None)
+    if form.is_valid() and form.cleaned_data["action"]:
+        events = events.filter(action=form.cleaned_data["action"])
+    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    return render(request, "accounts/audit_log.html", {"page": page, "form": form})

@@ -1,0 +1,1 @@
+"""Settings package: base (shared), local (default, zero set-up), test, production."""

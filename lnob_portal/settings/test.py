@@ -1,0 +1,13 @@
+"""Settings for the test suite. DATABASE_URL and CELERY_BROKER_URL may point at real services."""
+
+from .base import *  # noqa: F403
+from .base import env
+
+DEBUG = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+MEDIA_ROOT = BASE_DIR / ".test-media"  # noqa: F405
+# Tests call tasks in-process unless a test starts a real worker itself.
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
+ACCOUNT_RATE_LIMITS = False
+WHITENOISE_AUTOREFRESH = True
+WHITENOISE_USE_FINDERS = True

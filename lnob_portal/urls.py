@@ -1,0 +1,44 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework import routers
+
+from accounts.api import MeView
+from taxonomy import api as taxonomy_api
+
+from . import views
+
+router = routers.DefaultRouter()
+router.register("groups", taxonomy_api.PopulationGroupViewSet, basename="group")
+router.register("factors", taxonomy_api.FactorViewSet, basename="factor")
+router.register("sdg/goals", taxonomy_api.SDGGoalViewSet, basename="sdg-goal")
+router.register("sdg/targets", taxonomy_api.SDGTargetViewSet, basename="sdg-target")
+router.register("sdg/indicators", taxonomy_api.SDGIndicatorViewSet, basename="sdg-indicator")
+
+api_urlpatterns = [
+    path("", include(router.urls)),
+    path("me/", MeView.as_view(), name="me"),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+]
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/", include("allauth.urls")),
+    path("", include("accounts.urls")),
+    path("vocabularies/", include("taxonomy.urls")),
+    path("consultations/", include("consultations.urls")),
+    path("recommendations/", include("recommendations.urls")),
+    path("analysis/", include("analysis.urls")),
+    path("groups/", include("evidence.urls")),
+    path("api/", include((api_urlpatterns, "api"))),
+    path("admin/", admin.site.urls),
+]
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -1,0 +1,110 @@
+"""Seed vocabularies: population groups (UHRI affected persons and common LNOB groups) and
+the five factors. Loaded by ``manage.py seed_vocabularies``; RCO staff edit them afterwards.
+
+Sources: OHCHR Universal Human Rights Index "affected persons" labels and the UNSDG LNOB
+operational guide (see the project's PRODUCT reference, sections 2, 3 and 5).
+"""
+
+# (name, UHRI label or "", parent name or None, synonyms, description)
+UHRI_GROUPS: list[tuple[str, str, str | None, list[str], str]] = [
+    ("Children", "Children", None, ["child", "boys", "minors"], ""),
+    ("Children in vulnerable situations", "Children in vulnerable situations", "Children",
+     ["vulnerable children", "street children", "orphans"], ""),
+    ("Civil society", "Civil society", None, ["civil society organisations"], ""),
+    ("Human rights defenders", "", "Civil society",
+     ["human rights defenders", "HRDs", "defenders"], ""),
+    ("Disappeared persons", "Disappeared persons", None, ["enforced disappearance victims"], ""),
+    ("Educational staff & students", "Educational staff & students", None,
+     ["teachers", "students"], ""),
+    ("Indigenous peoples", "Indigenous peoples", None,
+     ["indigenous persons", "indigenous people", "indigenous communities"], ""),
+    ("Internally displaced persons", "Internally displaced persons", None, ["IDPs"], ""),
+    ("Judges, lawyers and prosecutors", "Judges, lawyers and prosecutors", None,
+     ["judges", "lawyers"], ""),
+    ("Law enforcement / police & prison officials",
+     "Law enforcement / police & prison officials", None,
+     ["police", "law enforcement officials", "prison officials"], ""),
+    ("LGBTI persons",
+     "Lesbian, gay, bisexual and transgender and intersex persons (LGBTI)", None,
+     ["LGBTI", "LGBTIQ persons", "LGBTQI+ persons", "LGBT persons",
+      "lesbian, gay, bisexual, transgender and intersex persons",
+      "lesbian, gay, bisexual and transgender persons", "sexual and gender minorities"], ""),
+    ("Media", "Media", None, ["journalists", "media workers"], ""),
+    ("Medical staff / health professionals", "Medical staff / health professionals", None,
+     ["health professionals", "health workers"], ""),
+    ("Migrants", "Migrants", None, ["migrant workers", "migrant"], ""),
+    ("Minorities", "Minorities/ racial, ethnic, linguistic, religious or descent-based groups",
+     None, ["minorities", "ethnic minorities", "racial, ethnic, linguistic, religious minorities",
+            "minorities/ racial, ethnic, linguistic, religious or descent-based groups",
+            "descent-based groups", "religious minorities", "linguistic minorities"], ""),
+    ("Non-citizens", "Non-citizens", None, ["foreigners"], ""),
+    ("Older persons", "Older persons", None, ["elderly", "older people", "the elderly"], ""),
+    ("Persons affected by armed conflict", "Persons affected by armed conflict", None,
+     ["conflict-affected persons", "victims of armed conflict"], ""),
+    ("Persons deprived of their liberty & detainees",
+     "Persons deprived of their liberty & detainees", None,
+     ["detainees", "prisoners", "persons deprived of their liberty"], ""),
+    ("Persons living in poverty", "Persons living in poverty", None,
+     ["people living in poverty", "poor", "the poor", "persons in poverty"], ""),
+    ("Persons living in rural areas", "Persons living in rural areas", None,
+     ["rural population", "rural communities", "people in rural areas"], ""),
+    ("Persons living with HIV/AIDS", "Persons living with HIV/AIDS", None,
+     ["persons living with HIV", "people living with HIV", "PLHIV"], ""),
+    ("Persons with disabilities", "Persons with disabilities", None,
+     ["people with disabilities", "disabled persons", "PWD"], ""),
+    ("Public officials", "Public officials", None, ["civil servants"], ""),
+    ("Refugees & asylum seekers", "Refugees & asylum seekers", None,
+     ["refugees", "asylum seekers", "refugees and asylum-seekers"], ""),
+    ("Roma, Gypsies, Sinti & Travellers", "Roma, Gypsies, Sinti & Travellers", "Minorities",
+     ["Roma", "Travellers", "Sinti"], ""),
+    ("Stateless persons", "Stateless persons", None, ["stateless people", "statelessness"], ""),
+    ("Vulnerable persons/groups", "Vulnerable persons/groups", None,
+     ["vulnerable groups", "vulnerable persons"], ""),
+    ("Women & girls", "Women & girls", None,
+     ["women", "girls", "women and girls", "female"], ""),
+    ("Youth & juveniles", "Youth & juveniles", None,
+     ["youth", "young people", "juveniles", "adolescents"], ""),
+    ("General", "General", None, ["everyone", "general population"], ""),
+]
+
+LNOB_GROUPS: list[tuple[str, str | None, list[str], str]] = [
+    ("Domestic workers", None, ["domestic worker", "household workers"], ""),
+    ("Informal workers", None, ["workers in the informal economy", "informal sector workers"],
+     ""),
+    ("Persons living in remote areas", "Persons living in rural areas",
+     ["remote communities", "isolated communities"], ""),
+    ("Persons affected by disasters and climate change", None,
+     ["disaster-affected persons", "climate-affected communities"], ""),
+    ("Victims of trafficking", None, ["trafficked persons", "victims of human trafficking"], ""),
+    ("Sex workers", None, ["persons engaged in sex work"], ""),
+    ("People who use drugs", None, ["drug users", "persons who use drugs"], ""),
+]
+
+# (name, components, synonyms)
+INTERSECTIONS: list[tuple[str, list[str], list[str]]] = [
+    ("Rural women", ["Women & girls", "Persons living in rural areas"],
+     ["rural women and girls", "women in rural areas"]),
+    ("Indigenous women", ["Women & girls", "Indigenous peoples"],
+     ["indigenous women and girls"]),
+    ("Women with disabilities", ["Women & girls", "Persons with disabilities"],
+     ["women and girls with disabilities"]),
+    ("Children with disabilities", ["Children", "Persons with disabilities"],
+     ["disabled children"]),
+    ("Older persons with disabilities", ["Older persons", "Persons with disabilities"], []),
+    ("Migrant women", ["Women & girls", "Migrants"], ["women migrant workers"]),
+]
+
+FACTORS: list[tuple[str, str, str]] = [
+    ("discrimination", "Discrimination",
+     "On the basis of sex, age, disability, ethnicity, indigenous status, migratory status, "
+     "religion, sexual orientation and gender identity, and other grounds."),
+    ("geography", "Geography",
+     "Isolation, remoteness, risk, inadequate infrastructure; urban/rural and subnational "
+     "gaps."),
+    ("governance", "Governance",
+     "Laws, policies, institutions and voice; exclusion from decision-making."),
+    ("socio_economic_status", "Socio-economic status",
+     "Income, wealth, education, employment, access to services."),
+    ("shocks_and_fragility", "Shocks and fragility",
+     "Conflict, disaster, climate, pandemic, economic shocks."),
+]

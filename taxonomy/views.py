@@ -1,0 +1,96 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Prefetch
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from accounts import policy
+from accounts.policy import Action
+
+from .forms import PopulationGroupForm
+from .models import Factor, PopulationGroup, SDGGoal, SDGTarget
+from .selectors import group_tree
+from .services import group_save
+
+
+@login_required
+def group_list(request):
+    groups = policy.scope(request.user, PopulationGroup.objects.all(), Action.LIST)
+    outline = [(g, d) for g, d in group_tree(groups.filter(components__isnull=True))]
+    intersections = groups.filter(components__isnull=False).distinct().prefetch_related(
+        "components"
+    )
+    return render(request, "taxonomy/group_list.html", {
+        "outline": outline,
+        "intersections": intersections,
+        "review_count": groups.filter(needs_review=True).count(),
+        "can_create": policy.can(request.user, Action.CREATE, PopulationGroup),
+    })
+
+
+@login_required
+def group_detail(request, slug: str):
+    group = policy.get_object_or_404(
+        request.user,
+        PopulationGroup.objects.select_related("parent").prefetch_related(
+            "synonyms", "components", "children", "intersections"
+        ),
+        slug=slug,
+    )
+    return render(request, "taxonomy/group_detail.html", {
+        "group": group,
+        "can_change": policy.can(request.user, Action.CHANGE, group),
+    })
+
+
+def _group_form(request, group: PopulationGroup | None):
+    form = PopulationGroupForm(request.POST or None, instance=group)
+    if request.method == "POST" and form.is_valid():
+        saved, taken = group_save(form=form)
+        if taken:
+            messages.warning(
+                request,
+                _("These labels already name another group and were not added: %(labels)s")
+                % {"labels": ", ".join(taken)},
+            )
+        messages.success(request, _("The group was saved."))
+        return redirect(saved.get_absolute_url())
+    return render(request, "taxonomy/group_form.html", {"form": form, "group": group})
+
+
+@login_required
+def group_create(request):
+    policy.require(request.user, Action.CREATE, PopulationGroup)
+    return _group_form(request, None)
+
+
+@login_required
+def group_edit(request, slug: str):
+    group = policy.get_object_or_404(request.user, PopulationGroup, Action.CHANGE, slug=slug)
+    return _group_form(request, group)
+
+
+@login_required
+def sdg_list(request):
+    goals = policy.scope(request.user, SDGGoal.objects.all(), Action.LIST).prefetch_related(
+        Prefetch("targets", queryset=SDGTarget.objects.order_by("order"))
+    )
+    return render(request, "taxonomy/sdg_list.html", {"goals": goals})
+
+
+@login_required
+def sdg_goal_detail(request, number: int):
+    goal = policy.get_object_or_404(
+        request.user,
+        SDGGoal.objects.prefetch_related(
+            Prefetch("targets", queryset=SDGTarget.objects.prefetch_related("indicators"))
+        ),
+        number=number,
+    )
+    return render(request, "taxonomy/sdg_goal_detail.html", {"goal": goal})
+
+
+@login_required
+def factor_list(request):
+    factors = policy.scope(request.user, Factor.objects.all(), Action.LIST)
+    return render(request, "taxonomy/factor_list.html", {"factors": factors})

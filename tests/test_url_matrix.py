@@ -1,0 +1,164 @@
+"""Every URL the project defines, requested by every role, gets the expected status.
+
+A new URL without an entry in MATRIX fails ``test_every_url_has_a_matrix_entry``: whoever adds
+a page decides who may see it. Roles: anonymous; a CSO partner whose organisation owns the
+object in the URL ("partner_own") and one from another organisation ("partner_other"); a
+UNCT member; RCO staff.
+"""
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from accounts.models import Membership
+
+from .conftest import ROLES
+
+
+@dataclass(frozen=True)
+class Entry:
+    expected: dict[str, int]
+    kwargs: Callable = field(default=lambda p: {})
+    method: str = "get"
+
+
+def statuses(anonymous, partner_own, partner_other, unct, rco) -> dict[str, int]:
+    return dict(zip(ROLES, (anonymous, partner_own, partner_other, unct, rco), strict=True))
+
+
+PUBLIC = statuses(200, 200, 200, 200, 200)
+MEMBERS = statuses(302, 200, 200, 200, 200)        # any signed-in person
+RCO_ONLY = statuses(302, 403, 403, 403, 200)
+ANON_ONLY = statuses(200, 302, 302, 302, 302)       # e.g. the sign-in page
+API_MEMBERS = statuses(403, 200, 200, 200, 200)
+API_PUBLIC = statuses(200, 200, 200, 200, 200)
+
+# The partner organisation's own objects: its page, one of its memberships.
+OWN_ORG = statuses(302, 200, 404, 404, 200)
+# A partner sees their own membership but may not change their own role.
+OWN_MEMBERSHIP_POST = statuses(302, 403, 404, 404, 302)
+
+
+def own_membership(p):
+    return {"pk": Membership.objects.get(user=p.partner_own).pk}
+
+
+MATRIX: dict[str, Entry] = {
+    "home": Entry(PUBLIC),
+    "healthz": Entry(PUBLIC),
+    "set_language": Entry(statuses(302, 302, 302, 302, 302), method="post"),
+    # django-allauth
+    "account_login": Entry(ANON_ONLY),
+    "account_logout": Entry(statuses(302, 200, 200, 200, 200)),
+    "account_inactive": Entry(PUBLIC),
+    "account_signup": Entry(ANON_ONLY),
+    "account_reauthenticate": Entry(MEMBERS),
+    "account_email": Entry(MEMBERS),
+    "account_email_verification_sent": Entry(PUBLIC),
+    "account_change_password": Entry(MEMBERS),
+    "account_set_password": Entry(statuses(302, 302, 302, 302, 302)),
+    "account_reset_password": Entry(PUBLIC),
+    "account_confirm_login_code": Entry(statuses(302, 302, 302, 302, 302)),
+    "account_confirm_email": Entry(PUBLIC, kwargs=lambda p: {"key": "not-a-key"}),
+    "account_reset_password_from_key_done": Entry(PUBLIC),
+    "account_reset_password_from_key": Entry(
+        PUBLIC, kwargs=lambda p: {"uidb36": "zz", "key": "not-a-key"}
+    ),
+    "account_reset_password_done": Entry(PUBLIC),
+    "mfa_index": Entry(MEMBERS),
+    "mfa_authenticate": Entry(statuses(302, 302, 302, 302, 302)),
+    "mfa_reauthenticate": Entry(statuses(302, 302, 302, 302, 302)),
+    "mfa_activate_totp": Entry(statuses(302, 302, 302, 302, 302)),
+    "mfa_deactivate_totp": Entry(statuses(302, 404, 404, 404, 404)),
+    "mfa_view_recovery_codes": Entry(statuses(302, 404, 404, 404, 404)),
+    "mfa_generate_recovery_codes": Entry(statuses(302, 302, 302, 302, 302)),
+    "mfa_download_recovery_codes": Entry(statuses(302, 404, 404, 404, 404)),
+    # accounts
+    "accounts:profile": Entry(MEMBERS),
+    "accounts:api_token_rotate": Entry(statuses(302, 302, 302, 302, 302), method="post"),
+    "accounts:organisation_list": Entry(MEMBERS),
+    "accounts:organisation_detail": Entry(OWN_ORG, kwargs=lambda p: {"pk": p.partner_org.pk}),
+    "accounts:membership_change": Entry(
+        OWN_MEMBERSHIP_POST, kwargs=own_membership, method="post"
+    ),
+    "accounts:audit_log": Entry(RCO_ONLY),
+    # taxonomy
+    "taxonomy:group_list": Entry(MEMBERS),
+    "taxonomy:group_create": Entry(RCO_ONLY),
+    "taxonomy:group_detail": Entry(MEMBERS, kwargs=lambda p: {"slug": "migrants"}),
+    "taxonomy:group_edit": Entry(RCO_ONLY, kwargs=lambda p: {"slug": "migrants"}),
+    "taxonomy:sdg_list": Entry(MEMBERS),
+    "taxonomy:sdg_goal_detail": Entry(MEMBERS, kwargs=lambda p: {"number": 5}),
+    "taxonomy:factor_list": Entry(MEMBERS),
+    # sections filled by later issues
+    "consultations:index": Entry(MEMBERS),
+    "recommendations:index": Entry(MEMBERS),
+    "analysis:index": Entry(MEMBERS),
+    "evidence:index": Entry(MEMBERS),
+    # API
+    "api:api-root": Entry(API_MEMBERS),
+    "api:me": Entry(API_MEMBERS),
+    "api:schema": Entry(API_PUBLIC),
+    "api:docs": Entry(API_PUBLIC),
+    "api:group-list": Entry(API_MEMBERS),
+    "api:group-detail": Entry(API_MEMBERS, kwargs=lambda p: {"slug": "migrants"}),
+    "api:factor-list": Entry(API_MEMBERS),
+    "api:factor-detail": Entry(API_MEMBERS, kwargs=lambda p: {"code": "geography"}),
+    "api:sdg-goal-list": Entry(API_MEMBERS),
+    "api:sdg-goal-detail": Entry(API_MEMBERS, kwargs=lambda p: {"number": 5}),
+    "api:sdg-target-list": Entry(API_MEMBERS),
+    "api:sdg-target-detail": Entry(API_MEMBERS, kwargs=lambda p: {"code": "5.1"}),
+    "api:sdg-indicator-list": Entry(API_MEMBERS),
+    "api:sdg-indicator-detail": Entry(API_MEMBERS, kwargs=lambda p: {"code": "5.1.1"}),
+}
+
+
+def project_url_names() -> set[str]:
+    """Every named URL in the project (admin checked separately below)."""
+    names: set[str] = set()
+
+    def walk(patterns, namespace=None):
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                ns = pattern.namespace
+                walk(pattern.url_patterns, f"{namespace}:{ns}" if namespace and ns else ns or namespace)
+            elif isinstance(pattern, URLPattern) and pattern.name:
+                names.add(f"{namespace}:{pattern.name}" if namespace else pattern.name)
+
+    walk(get_resolver().url_patterns)
+    return {n for n in names if not n.startswith("admin:")}
+
+
+def test_every_url_has_a_matrix_entry():
+    missing = project_url_names() - MATRIX.keys()
+    assert not missing, f"Decide who may see these URLs and add them to MATRIX: {sorted(missing)}"
+    stale = MATRIX.keys() - project_url_names()
+    assert not stale, f"MATRIX lists URLs that no longer exist: {sorted(stale)}"
+
+
+@pytest.mark.parametrize("name", sorted(MATRIX))
+def test_role_matrix(name, people, vocabularies, client_for):
+    entry = MATRIX[name]
+    url = reverse(name, kwargs=entry.kwargs(people))
+    observed = {}
+    for role in ROLES:
+        client = client_for(role)
+        response = getattr(client, entry.method)(url)
+        observed[role] = response.status_code
+    assert observed == entry.expected, f"{name} ({url})"
+
+
+def test_admin_is_closed_to_every_portal_role(people, client_for):
+    """The Django admin is for technical administrators only, never a portal role."""
+    admin_names = [
+        "admin:index", "admin:accounts_user_changelist", "admin:accounts_organisation_changelist",
+        "admin:accounts_auditevent_changelist", "admin:taxonomy_populationgroup_changelist",
+    ]
+    for role in ROLES:
+        client = client_for(role)
+        for name in admin_names:
+            response = client.get(reverse(name))
+            assert response.status_code == 302, (role, name)
+            assert "/admin/login/" in response["Location"]
