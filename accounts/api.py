@@ -11,8 +11,12 @@ from .models import Membership
 from .policy import Action
 
 _METHOD_ACTIONS = {
-    "GET": Action.VIEW, "HEAD": Action.VIEW, "OPTIONS": Action.VIEW,
-    "PUT": Action.CHANGE, "PATCH": Action.CHANGE, "DELETE": Action.DELETE,
+    "GET": Action.VIEW,
+    "HEAD": Action.VIEW,
+    "OPTIONS": Action.VIEW,
+    "PUT": Action.CHANGE,
+    "PATCH": Action.CHANGE,
+    "DELETE": Action.DELETE,
 }
 
 

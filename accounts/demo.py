@@ -23,14 +23,34 @@ class DemoAccount:
 
 
 DEMO_ACCOUNTS = [
-    DemoAccount("rco@demo.lnob.example", "Rania Coordinator", Role.RCO_STAFF,
-                "Resident Coordinator Office Demoland", Organisation.Kind.RCO),
-    DemoAccount("unct@demo.lnob.example", "Uma Agency", Role.UNCT_MEMBER,
-                "UNICEF Demoland", Organisation.Kind.UN_AGENCY),
-    DemoAccount("partner@demo.lnob.example", "Pita Partner", Role.CSO_PARTNER,
-                "Rural Women's Network", Organisation.Kind.CSO),
-    DemoAccount("partner2@demo.lnob.example", "Dina Advocate", Role.CSO_PARTNER,
-                "Demoland Disability Alliance", Organisation.Kind.OPD),
+    DemoAccount(
+        "rco@demo.lnob.example",
+        "Rania Coordinator",
+        Role.RCO_STAFF,
+        "Resident Coordinator Office Demoland",
+        Organisation.Kind.RCO,
+    ),
+    DemoAccount(
+        "unct@demo.lnob.example",
+        "Uma Agency",
+        Role.UNCT_MEMBER,
+        "UNICEF Demoland",
+        Organisation.Kind.UN_AGENCY,
+    ),
+    DemoAccount(
+        "partner@demo.lnob.example",
+        "Pita Partner",
+        Role.CSO_PARTNER,
+        "Rural Women's Network",
+        Organisation.Kind.CSO,
+    ),
+    DemoAccount(
+        "partner2@demo.lnob.example",
+        "Dina Advocate",
+        Role.CSO_PARTNER,
+        "Demoland Disability Alliance",
+        Organisation.Kind.OPD,
+    ),
 ]
 
 

@@ -7,8 +7,10 @@ from .models import AuditEvent, Role, User
 class MembershipForm(forms.Form):
     email = forms.EmailField(
         label=_("Person's e-mail address"),
-        help_text=_("An account is created if the person has none yet; "
-                    "they set their password with the password-reset link."),
+        help_text=_(
+            "An account is created if the person has none yet; "
+            "they set their password with the password-reset link."
+        ),
     )
     full_name = forms.CharField(label=_("Full name"), required=False, max_length=200)
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
@@ -26,6 +28,7 @@ class RoleChangeForm(forms.Form):
 
 class AuditFilterForm(forms.Form):
     action = forms.ChoiceField(
-        label=_("Action"), required=False,
+        label=_("Action"),
+        required=False,
         choices=[("", _("All actions")), *AuditEvent.Action.choices],
     )

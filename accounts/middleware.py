@@ -26,8 +26,10 @@ class RequireMFAForStaffMiddleware:
         ):
             messages.warning(
                 request,
-                _("RCO staff must protect their account with a second factor. "
-                  "Set up an authenticator app to continue."),
+                _(
+                    "RCO staff must protect their account with a second factor. "
+                    "Set up an authenticator app to continue."
+                ),
             )
             return redirect(reverse("mfa_activate_totp"))
         return self.get_response(request)

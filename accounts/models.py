@@ -35,7 +35,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     full_name = models.CharField(_("full name"), max_length=200, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
     is_staff = models.BooleanField(
-        _("Django admin access"), default=False,
+        _("Django admin access"),
+        default=False,
         help_text=_("Only for technical administrators; portal roles come from memberships."),
     )
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
@@ -74,7 +75,8 @@ class Organisation(models.Model):
     name = models.CharField(_("name"), max_length=200)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     country = models.CharField(
-        _("country"), max_length=100,
+        _("country"),
+        max_length=100,
         help_text=_("The country the organisation works in, as named in UHRI (e.g. Lao PDR)."),
     )
     created_at = models.DateTimeField(auto_now_add=True)
@@ -84,7 +86,9 @@ class Organisation(models.Model):
         verbose_name_plural = _("organisations")
         ordering = ["country", "name"]
         constraints = [
-            models.UniqueConstraint(fields=["name", "country"], name="unique_organisation_per_country")
+            models.UniqueConstraint(
+                fields=["name", "country"], name="unique_organisation_per_country"
+            )
         ]
 
     def __str__(self) -> str:
@@ -114,7 +118,9 @@ class Membership(models.Model):
         verbose_name_plural = _("memberships")
         ordering = ["organisation__name", "user__email"]
         constraints = [
-            models.UniqueConstraint(fields=["user", "organisation"], name="one_role_per_organisation")
+            models.UniqueConstraint(
+                fields=["user", "organisation"], name="one_role_per_organisation"
+            )
         ]
 
     def __str__(self) -> str:
@@ -139,7 +145,10 @@ class AuditEvent(models.Model):
 
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="audit_events",
     )
     action = models.CharField(max_length=30, choices=Action.choices, db_index=True)

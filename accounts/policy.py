@@ -150,9 +150,10 @@ def can(user, action: Action | str, obj_or_model: Model | type[Model]) -> bool:
         model, obj = type(obj_or_model), obj_or_model
     rule = rule_for(model)
     action = Action(action)
-    if obj is not None and not rule.scope(
-        actor, model._default_manager.filter(pk=obj.pk), Action.VIEW
-    ).exists():
+    if (
+        obj is not None
+        and not rule.scope(actor, model._default_manager.filter(pk=obj.pk), Action.VIEW).exists()
+    ):
         return False
     return rule.allows(actor, action, obj)
 

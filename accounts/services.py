@@ -39,19 +39,26 @@ def audit_record(
 
 @transaction.atomic
 def membership_set_role(
-    *, by: User | None, user: User, organisation: Organisation, role: str,
+    *,
+    by: User | None,
+    user: User,
+    organisation: Organisation,
+    role: str,
     request: HttpRequest | None = None,
 ) -> Membership:
     """Grant ``role`` in ``organisation`` to ``user``, or change their existing role there."""
-    membership = Membership.objects.select_for_update().filter(
-        user=user, organisation=organisation
-    ).first()
+    membership = (
+        Membership.objects.select_for_update().filter(user=user, organisation=organisation).first()
+    )
     if membership is None:
         membership = Membership(user=user, organisation=organisation, role=role)
         membership.full_clean()
         membership.save()
         audit_record(
-            action=AuditEvent.Action.ROLE_GRANTED, actor=by, target=membership, request=request,
+            action=AuditEvent.Action.ROLE_GRANTED,
+            actor=by,
+            target=membership,
+            request=request,
             summary=f"{user.email}: {membership.get_role_display()} in {organisation}",
             data={"user": user.pk, "organisation": organisation.pk, "role": role},
         )
@@ -61,7 +68,10 @@ def membership_set_role(
         membership.full_clean()
         membership.save(update_fields=["role"])
         audit_record(
-            action=AuditEvent.Action.ROLE_CHANGED, actor=by, target=membership, request=request,
+            action=AuditEvent.Action.ROLE_CHANGED,
+            actor=by,
+            target=membership,
+            request=request,
             summary=f"{user.email}: {previous} → {role} in {organisation}",
             data={"user": user.pk, "organisation": organisation.pk, "from": previous, "to": role},
         )
@@ -73,10 +83,14 @@ def membership_revoke(
     *, by: User | None, membership: Membership, request: HttpRequest | None = None
 ) -> None:
     audit_record(
-        action=AuditEvent.Action.ROLE_REVOKED, actor=by, target=membership, request=request,
+        action=AuditEvent.Action.ROLE_REVOKED,
+        actor=by,
+        target=membership,
+        request=request,
         summary=f"{membership.user.email}: {membership.role} in {membership.organisation}",
         data={
-            "user": membership.user_id, "organisation": membership.organisation_id,
+            "user": membership.user_id,
+            "organisation": membership.organisation_id,
             "role": membership.role,
         },
     )

@@ -9,15 +9,15 @@ from .services import audit_record
 
 @receiver(user_logged_in)
 def _signed_in(sender, request, user, **kwargs):
-    audit_record(action=AuditEvent.Action.SIGN_IN, actor=user, request=request,
-                 summary=user.email)
+    audit_record(action=AuditEvent.Action.SIGN_IN, actor=user, request=request, summary=user.email)
 
 
 @receiver(user_logged_out)
 def _signed_out(sender, request, user, **kwargs):
     if user is not None:
-        audit_record(action=AuditEvent.Action.SIGN_OUT, actor=user, request=request,
-                     summary=user.email)
+        audit_record(
+            action=AuditEvent.Action.SIGN_OUT, actor=user, request=request, summary=user.email
+        )
 
 
 @receiver(user_login_failed)

@@ -20,11 +20,15 @@ from .services import membership_revoke, membership_set_role
 def profile(request):
     memberships = Membership.objects.filter(user=request.user).select_related("organisation")
     token = Token.objects.filter(user=request.user).first()
-    return render(request, "accounts/profile.html", {
-        "memberships": memberships,
-        "has_token": token is not None,
-        "new_token": request.session.pop("new_api_token", None),
-    })
+    return render(
+        request,
+        "accounts/profile.html",
+        {
+            "memberships": memberships,
+            "has_token": token is not None,
+            "new_token": request.session.pop("new_api_token", None),
+        },
+    )
 
 
 @login_required
@@ -42,10 +46,14 @@ def api_token_rotate(request):
 @login_required
 def organisation_list(request):
     organisations = policy.scope(request.user, Organisation.objects.all(), Action.LIST)
-    return render(request, "accounts/organisation_list.html", {
-        "organisations": organisations,
-        "can_create": policy.can(request.user, Action.CREATE, Organisation),
-    })
+    return render(
+        request,
+        "accounts/organisation_list.html",
+        {
+            "organisations": organisations,
+            "can_create": policy.can(request.user, Action.CREATE, Organisation),
+        },
+    )
 
 
 @login_required
@@ -65,26 +73,35 @@ def organisation_detail(request, pk: int):
                     email=form.cleaned_data["email"], full_name=form.cleaned_data["full_name"]
                 )
             membership_set_role(
-                by=request.user, user=user, organisation=organisation,
-                role=form.cleaned_data["role"], request=request,
+                by=request.user,
+                user=user,
+                organisation=organisation,
+                role=form.cleaned_data["role"],
+                request=request,
             )
             messages.success(request, _("%(email)s now has this role.") % {"email": user.email})
             return redirect("accounts:organisation_detail", pk=organisation.pk)
-    return render(request, "accounts/organisation_detail.html", {
-        "organisation": organisation,
-        "memberships": memberships,
-        "form": form,
-        "role_form": RoleChangeForm(),
-        "can_manage": can_manage,
-    })
+    return render(
+        request,
+        "accounts/organisation_detail.html",
+        {
+            "organisation": organisation,
+            "memberships": memberships,
+            "form": form,
+            "role_form": RoleChangeForm(),
+            "can_manage": can_manage,
+        },
+    )
 
 
 @login_required
 @require_POST
 def membership_change(request, pk: int):
     membership = policy.get_object_or_404(
-        request.user, Membership.objects.select_related("user", "organisation"),
-        Action.CHANGE, pk=pk,
+        request.user,
+        Membership.objects.select_related("user", "organisation"),
+        Action.CHANGE,
+        pk=pk,
     )
     if "revoke" in request.POST:
         organisation_pk = membership.organisation_id
@@ -94,8 +111,11 @@ def membership_change(request, pk: int):
     form = RoleChangeForm(request.POST)
     if form.is_valid():
         membership_set_role(
-            by=request.user, user=membership.user, organisation=membership.organisation,
-            role=form.cleaned_data["role"], request=request,
+            by=request.user,
+            user=membership.user,
+            organisation=membership.organisation,
+            role=form.cleaned_data["role"],
+            request=request,
         )
         messages.success(request, _("The role was changed."))
     else:
@@ -106,9 +126,7 @@ def membership_change(request, pk: int):
 @login_required
 def audit_log(request):
     policy.require(request.user, Action.LIST, AuditEvent)
-    events = policy.scope(
-        request.user, AuditEvent.objects.select_related("actor"), Action.LIST
-    )
+    events = policy.scope(request.user, AuditEvent.objects.select_related("actor"), Action.LIST)
     form = AuditFilterForm(request.GET or None)
     if form.is_valid() and form.cleaned_data["action"]:
         events = events.filter(action=form.cleaned_data["action"])

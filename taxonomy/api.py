@@ -10,8 +10,18 @@ class PopulationGroupSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = PopulationGroup
-        fields = ["id", "name", "slug", "description", "parent", "components", "uhri_label",
-                  "source", "needs_review", "synonyms"]
+        fields = [
+            "id",
+            "name",
+            "slug",
+            "description",
+            "parent",
+            "components",
+            "uhri_label",
+            "source",
+            "needs_review",
+            "synonyms",
+        ]
         read_only_fields = ["slug", "source"]
 
 
@@ -24,8 +34,7 @@ class FactorSerializer(serializers.ModelSerializer):
 class SDGGoalSerializer(serializers.ModelSerializer):
     class Meta:
         model = SDGGoal
-        fields = ["number", "short_en", "title_en", "short_fr", "title_fr", "short_es",
-                  "title_es"]
+        fields = ["number", "short_en", "title_en", "short_fr", "title_fr", "short_es", "title_es"]
 
 
 class SDGTargetSerializer(serializers.ModelSerializer):

@@ -10,7 +10,12 @@ class TaxonomyConfig(AppConfig):
         from accounts import policy
 
         from .models import (
-            Factor, GroupSynonym, PopulationGroup, SDGGoal, SDGIndicator, SDGTarget,
+            Factor,
+            GroupSynonym,
+            PopulationGroup,
+            SDGGoal,
+            SDGIndicator,
+            SDGTarget,
         )
 
         for model in (PopulationGroup, GroupSynonym, Factor, SDGGoal, SDGTarget, SDGIndicator):

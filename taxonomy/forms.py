@@ -6,9 +6,13 @@ from .models import PopulationGroup
 
 class PopulationGroupForm(forms.ModelForm):
     synonyms_text = forms.CharField(
-        label=_("Synonyms"), required=False, widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=_("Other labels for this group, one per line (older UPR wording, local "
-                    "names, translations). Imports use them to recognise the group."),
+        label=_("Synonyms"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_(
+            "Other labels for this group, one per line (older UPR wording, local "
+            "names, translations). Imports use them to recognise the group."
+        ),
     )
 
     class Meta:
@@ -16,8 +20,10 @@ class PopulationGroupForm(forms.ModelForm):
         fields = ["name", "description", "parent", "components", "uhri_label", "needs_review"]
         widgets = {"components": forms.SelectMultiple(attrs={"size": 8})}
         help_texts = {
-            "components": _("For an intersection (e.g. indigenous women), choose the groups "
-                            "it combines. Leave empty for an ordinary group."),
+            "components": _(
+                "For an intersection (e.g. indigenous women), choose the groups "
+                "it combines. Leave empty for an ordinary group."
+            ),
         }
 
     def __init__(self, *args, **kwargs):

@@ -42,22 +42,34 @@ class PopulationGroup(models.Model):
     slug = models.SlugField(max_length=200, unique=True)
     description = models.TextField(_("description"), blank=True)
     parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="children",
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="children",
         verbose_name=_("broader group"),
     )
     components = models.ManyToManyField(
-        "self", symmetrical=False, blank=True, related_name="intersections",
+        "self",
+        symmetrical=False,
+        blank=True,
+        related_name="intersections",
         verbose_name=_("intersection of"),
     )
     uhri_label = models.CharField(
-        _("UHRI label"), max_length=200, blank=True,
+        _("UHRI label"),
+        max_length=200,
+        blank=True,
         help_text=_("The label used by OHCHR's Universal Human Rights Index, if any."),
     )
     source = models.CharField(max_length=20, choices=Source.choices, default=Source.LNOB)
     needs_review = models.BooleanField(
-        _("needs review"), default=False,
-        help_text=_("Created automatically (e.g. from an unknown import label); "
-                    "RCO staff should confirm or merge it."),
+        _("needs review"),
+        default=False,
+        help_text=_(
+            "Created automatically (e.g. from an unknown import label); "
+            "RCO staff should confirm or merge it."
+        ),
     )
 
     class Meta:

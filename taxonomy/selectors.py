@@ -10,7 +10,8 @@ from .models import GroupSynonym, PopulationGroup, normalise_label
 def group_for_label(label: str) -> PopulationGroup | None:
     """The group a label (UHRI wording, older UPR wording, a synonym) refers to, if known."""
     synonym = (
-        GroupSynonym.objects.select_related("group").filter(normalised=normalise_label(label))
+        GroupSynonym.objects.select_related("group")
+        .filter(normalised=normalise_label(label))
         .first()
     )
     return synonym.group if synonym else None

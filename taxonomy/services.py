@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from pathlib import Path
 
 import yaml
@@ -10,7 +11,13 @@ from django.db import transaction
 
 from . import seed_data
 from .models import (
-    Factor, GroupSynonym, PopulationGroup, SDGGoal, SDGIndicator, SDGTarget, normalise_label,
+    Factor,
+    GroupSynonym,
+    PopulationGroup,
+    SDGGoal,
+    SDGIndicator,
+    SDGTarget,
+    normalise_label,
 )
 
 SDG_DIR = Path(__file__).resolve().parent / "data" / "sdg"
@@ -19,7 +26,11 @@ SDG_LANGUAGES = ("en", "fr", "es")
 
 def _read_yaml(language: str, name: str) -> dict[str, str]:
     with open(SDG_DIR / language / f"global_{name}.yml", encoding="utf-8") as handle:
-        return {str(k): str(v).strip() for k, v in (yaml.safe_load(handle) or {}).items()}
+        # NFC: some titles in the source files use decomposed accents (E + combining acute).
+        return {
+            str(k): unicodedata.normalize("NFC", str(v).strip())
+            for k, v in (yaml.safe_load(handle) or {}).items()
+        }
 
 
 def _target_order(code_part: str) -> int:
@@ -35,7 +46,8 @@ def sdg_load() -> dict[str, int]:
     """
     data = {
         (lang, name): _read_yaml(lang, name)
-        for lang in SDG_LANGUAGES for name in ("goals", "targets", "indicators")
+        for lang in SDG_LANGUAGES
+        for name in ("goals", "targets", "indicators")
     }
     goal_re = re.compile(r"^(\d+)-title$")
     goals: dict[int, SDGGoal] = {}
@@ -110,12 +122,12 @@ def _ensure_group(name: str, **defaults) -> PopulationGroup:
 def groups_seed() -> int:
     """Seed groups, synonyms and intersections from ``seed_data``; returns the group count."""
     by_name: dict[str, PopulationGroup] = {}
-    for name, uhri_label, _parent, synonyms, description in seed_data.UHRI_GROUPS:
+    for name, uhri_label, _parent, _synonyms, description in seed_data.UHRI_GROUPS:
         source = PopulationGroup.Source.UHRI if uhri_label else PopulationGroup.Source.LNOB
         by_name[name] = _ensure_group(
             name, uhri_label=uhri_label, source=source, description=description
         )
-    for name, _parent, synonyms, description in seed_data.LNOB_GROUPS:
+    for name, _parent, _synonyms, description in seed_data.LNOB_GROUPS:
         by_name[name] = _ensure_group(
             name, source=PopulationGroup.Source.LNOB, description=description
         )

@@ -17,15 +17,19 @@ from .services import group_save
 def group_list(request):
     groups = policy.scope(request.user, PopulationGroup.objects.all(), Action.LIST)
     outline = [(g, d) for g, d in group_tree(groups.filter(components__isnull=True))]
-    intersections = groups.filter(components__isnull=False).distinct().prefetch_related(
-        "components"
+    intersections = (
+        groups.filter(components__isnull=False).distinct().prefetch_related("components")
     )
-    return render(request, "taxonomy/group_list.html", {
-        "outline": outline,
-        "intersections": intersections,
-        "review_count": groups.filter(needs_review=True).count(),
-        "can_create": policy.can(request.user, Action.CREATE, PopulationGroup),
-    })
+    return render(
+        request,
+        "taxonomy/group_list.html",
+        {
+            "outline": outline,
+            "intersections": intersections,
+            "review_count": groups.filter(needs_review=True).count(),
+            "can_create": policy.can(request.user, Action.CREATE, PopulationGroup),
+        },
+    )
 
 
 @login_required
@@ -37,10 +41,14 @@ def group_detail(request, slug: str):
         ),
         slug=slug,
     )
-    return render(request, "taxonomy/group_detail.html", {
-        "group": group,
-        "can_change": policy.can(request.user, Action.CHANGE, group),
-    })
+    return render(
+        request,
+        "taxonomy/group_detail.html",
+        {
+            "group": group,
+            "can_change": policy.can(request.user, Action.CHANGE, group),
+        },
+    )
 
 
 def _group_form(request, group: PopulationGroup | None):

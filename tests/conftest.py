@@ -35,17 +35,19 @@ def people(db) -> People:
     unct_org = OrganisationFactory(name="UNFPA Demoland", kind=Organisation.Kind.UN_AGENCY)
     partner_org = OrganisationFactory(name="Women's Network")
     other_partner_org = OrganisationFactory(name="Youth Forum")
-    foreign_org = OrganisationFactory(name="RCO Elsewhere", country="Elsewhere",
-                                      kind=Organisation.Kind.RCO)
+    foreign_org = OrganisationFactory(
+        name="RCO Elsewhere", country="Elsewhere", kind=Organisation.Kind.RCO
+    )
     return People(
         rco=MembershipFactory(organisation=rco_org, role=Role.RCO_STAFF).user,
         unct=MembershipFactory(organisation=unct_org, role=Role.UNCT_MEMBER).user,
         partner_own=MembershipFactory(organisation=partner_org, role=Role.CSO_PARTNER).user,
-        partner_other=MembershipFactory(
-            organisation=other_partner_org, role=Role.CSO_PARTNER
-        ).user,
-        rco_org=rco_org, unct_org=unct_org, partner_org=partner_org,
-        other_partner_org=other_partner_org, foreign_org=foreign_org,
+        partner_other=MembershipFactory(organisation=other_partner_org, role=Role.CSO_PARTNER).user,
+        rco_org=rco_org,
+        unct_org=unct_org,
+        partner_org=partner_org,
+        other_partner_org=other_partner_org,
+        foreign_org=foreign_org,
     )
 
 

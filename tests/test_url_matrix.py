@@ -6,8 +6,8 @@ object in the URL ("partner_own") and one from another organisation ("partner_ot
 UNCT member; RCO staff.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
@@ -29,10 +29,10 @@ def statuses(anonymous, partner_own, partner_other, unct, rco) -> dict[str, int]
 
 
 PUBLIC = statuses(200, 200, 200, 200, 200)
-MEMBERS = statuses(302, 200, 200, 200, 200)        # any signed-in person
+MEMBERS = statuses(302, 200, 200, 200, 200)  # any signed-in person
 RCO_ONLY = statuses(302, 403, 403, 403, 200)
-ANON_ONLY = statuses(200, 302, 302, 302, 302)       # e.g. the sign-in page
-API_MEMBERS = statuses(403, 200, 200, 200, 200)
+ANON_ONLY = statuses(200, 302, 302, 302, 302)  # e.g. the sign-in page
+API_MEMBERS = statuses(401, 200, 200, 200, 200)
 API_PUBLIC = statuses(200, 200, 200, 200, 200)
 
 # The partner organisation's own objects: its page, one of its memberships.
@@ -80,9 +80,7 @@ MATRIX: dict[str, Entry] = {
     "accounts:api_token_rotate": Entry(statuses(302, 302, 302, 302, 302), method="post"),
     "accounts:organisation_list": Entry(MEMBERS),
     "accounts:organisation_detail": Entry(OWN_ORG, kwargs=lambda p: {"pk": p.partner_org.pk}),
-    "accounts:membership_change": Entry(
-        OWN_MEMBERSHIP_POST, kwargs=own_membership, method="post"
-    ),
+    "accounts:membership_change": Entry(OWN_MEMBERSHIP_POST, kwargs=own_membership, method="post"),
     "accounts:audit_log": Entry(RCO_ONLY),
     # taxonomy
     "taxonomy:group_list": Entry(MEMBERS),
@@ -123,7 +121,10 @@ def project_url_names() -> set[str]:
         for pattern in patterns:
             if isinstance(pattern, URLResolver):
                 ns = pattern.namespace
-                walk(pattern.url_patterns, f"{namespace}:{ns}" if namespace and ns else ns or namespace)
+                walk(
+                    pattern.url_patterns,
+                    f"{namespace}:{ns}" if namespace and ns else ns or namespace,
+                )
             elif isinstance(pattern, URLPattern) and pattern.name:
                 names.add(f"{namespace}:{pattern.name}" if namespace else pattern.name)
 
@@ -153,8 +154,11 @@ def test_role_matrix(name, people, vocabularies, client_for):
 def test_admin_is_closed_to_every_portal_role(people, client_for):
     """The Django admin is for technical administrators only, never a portal role."""
     admin_names = [
-        "admin:index", "admin:accounts_user_changelist", "admin:accounts_organisation_changelist",
-        "admin:accounts_auditevent_changelist", "admin:taxonomy_populationgroup_changelist",
+        "admin:index",
+        "admin:accounts_user_changelist",
+        "admin:accounts_organisation_changelist",
+        "admin:accounts_auditevent_changelist",
+        "admin:taxonomy_populationgroup_changelist",
     ]
     for role in ROLES:
         client = client_for(role)

@@ -33,8 +33,9 @@ class Command(BaseCommand):
             if summary:
                 self.stdout.write(f"{app}: {summary}")
         self.stdout.write("")
-        self.stdout.write(self.style.SUCCESS("Demo accounts (password for all: %s)"
-                                             % settings.DEMO_PASSWORD))
+        self.stdout.write(
+            self.style.SUCCESS(f"Demo accounts (password for all: {settings.DEMO_PASSWORD})")
+        )
         width = max(len(a.email) for a in accounts)
         for account in accounts:
             self.stdout.write(

@@ -4,7 +4,10 @@ from taxonomy.services import vocabularies_load
 
 
 class Command(BaseCommand):
-    help = "Load the SDG goals/targets/indicators (en, fr, es), population groups and the five factors. Idempotent."
+    help = (
+        "Load SDG goals, targets and indicators (en, fr, es), population groups and the "
+        "five factors. Idempotent."
+    )
 
     def handle(self, *args, **options):
         counts = vocabularies_load()

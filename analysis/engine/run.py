@@ -1,0 +1,264 @@
+"""One call from a survey DataFrame to the full ESCAP LNOB result.
+
+``analyse`` reads the rows once into cells (:mod:`analysis.engine.cells`), grows the rpart
+tree (:mod:`analysis.engine.tree`), picks the furthest behind and ahead leaves, and computes
+D, HOI and the Shapley decomposition of D (:mod:`analysis.engine.dindex`). Method and
+defaults: PRODUCT.md §6, after ESCAP's ``unescap/LNOB_Rcode``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from analysis.engine.cells import Circumstance, MissingPolicy, build_cells
+from analysis.engine.dindex import ShapleyShare, d_index_analysis
+from analysis.engine.tree import (
+    ESCAP_MIN_BUCKET_DIVISOR,
+    LeafProfile,
+    RegressionTree,
+    TreeNode,
+    TreeParams,
+    escap_params,
+    furthest_leaves,
+    grow_tree,
+)
+
+ENGINE_VERSION = "1.0.0"
+
+
+@dataclass(frozen=True)
+class DroppedRows:
+    """Rows left out of the analysis, by reason (counted in this order, each row once)."""
+
+    missing_outcome: int
+    missing_weight: int
+    missing_circumstance: int
+
+
+@dataclass(frozen=True)
+class AnalysisResult:
+    """Everything one LNOB run produces.
+
+    ``d_index``/``hoi`` are None when the outcome is not within [0, 1] (D is defined for
+    opportunities measured as rates). For barrier indicators they are computed on the
+    complement 1 − y (``d_on_complement``) while the tree is grown on y itself.
+    """
+
+    outcome: str
+    circumstances: tuple[str, ...]
+    barrier: bool
+    n: int
+    n_input_rows: int
+    dropped: DroppedRows
+    weighted_n: float
+    mean: float
+    params: TreeParams
+    tree: RegressionTree
+    furthest_behind: LeafProfile
+    furthest_ahead: LeafProfile
+    gap: float
+    d_index: float | None
+    hoi: float | None
+    d_on_complement: bool
+    single_circumstance_d: dict[str, float]
+    shapley: tuple[ShapleyShare, ...]
+    engine_version: str = ENGINE_VERSION
+
+    @property
+    def nodes(self) -> tuple[TreeNode, ...]:
+        """Tree nodes, depth-first in rpart numbering."""
+        return self.tree.nodes
+
+
+def analyse(
+    frame: pd.DataFrame,
+    *,
+    outcome: str,
+    circumstances: Sequence[Circumstance | str],
+    weight: str | None = None,
+    weight_divisor: float = 1.0,
+    barrier: bool = False,
+    minbucket: int | None = None,
+    minsplit: int | None = None,
+    cp: float | None = None,
+    max_depth: int | None = None,
+    minbucket_divisor: float = ESCAP_MIN_BUCKET_DIVISOR,
+    missing_circumstance: MissingPolicy = "level",
+    shapley: bool = True,
+) -> AnalysisResult:
+    """Run the ESCAP LNOB analysis of ``outcome`` by ``circumstances`` on survey rows.
+
+    Defaults (ESCAP): minbucket = ⌊max(49, N/11)⌋, minsplit = ⌊2·max(49, N/11)⌋, cp = 1/N,
+    max_depth = 6, N the unweighted rows analysed; pass ``minbucket_divisor=19`` when
+    religion, ethnicity or caste are circumstances. Every parameter can be overridden.
+    ``weight_divisor`` rescales the weights (1,000,000 for DHS). A ``barrier`` outcome (e.g.
+    stunting) swaps furthest behind and ahead and puts D and HOI on the complement 1 − y.
+    Raises :class:`~analysis.engine.errors.EngineError` for input a person must fix.
+    """
+    cells = build_cells(
+        frame,
+        outcome=outcome,
+        circumstances=circumstances,
+        weight=weight,
+        weight_divisor=weight_divisor,
+        missing_circumstance=missing_circumstance,
+    )
+    params = escap_params(
+        cells.n_rows,
+        minbucket_divisor=minbucket_divisor,
+        minbucket=minbucket,
+        minsplit=minsplit,
+        cp=cp,
+        max_depth=max_depth,
+    )
+    tree = grow_tree(cells, params)
+    extremes = furthest_leaves(tree, barrier=barrier)
+    if cells.outcome_min >= 0.0 and cells.outcome_max <= 1.0:
+        inequality = d_index_analysis(cells, complement=barrier, shapley=shapley)
+        d_index: float | None = inequality.d_index
+        hoi: float | None = inequality.hoi
+        single = inequality.single_circumstance
+        shares = inequality.shapley
+    else:
+        d_index = hoi = None
+        single, shares = {}, ()
+    return AnalysisResult(
+        outcome=outcome,
+        circumstances=cells.names,
+        barrier=barrier,
+        n=cells.n_rows,
+        n_input_rows=cells.n_input_rows,
+        dropped=DroppedRows(
+            missing_outcome=cells.n_dropped_missing_outcome,
+            missing_weight=cells.n_dropped_missing_weight,
+            missing_circumstance=cells.n_dropped_missing_circumstance,
+        ),
+        weighted_n=cells.total_weight,
+        mean=cells.mean,
+        params=params,
+        tree=tree,
+        furthest_behind=extremes.furthest_behind,
+        furthest_ahead=extremes.furthest_ahead,
+        gap=extremes.gap,
+        d_index=d_index,
+        hoi=hoi,
+        d_on_complement=barrier and d_index is not None,
+        single_circumstance_d=single,
+        shapley=shares,
+    )
+
+
+def _condition_dict(node: TreeNode) -> dict[str, Any] | None:
+    condition = node.condition
+    if condition is None:
+        return None
+    data: dict[str, Any] = {"circumstance": condition.circumstance}
+    if condition.levels is not None:
+        data["levels"] = list(condition.levels)
+    else:
+        data["operator"] = condition.operator
+        data["threshold"] = condition.threshold
+    data["label"] = condition.label
+    return data
+
+
+def _leaf_dict(leaf: LeafProfile) -> dict[str, Any]:
+    return {
+        "node": leaf.node,
+        "mean": leaf.mean,
+        "share": leaf.share,
+        "path": list(leaf.path_labels),
+    }
+
+
+def result_to_dict(result: AnalysisResult) -> dict[str, Any]:
+    """The JSON-serialisable form of a result (the CLI's and the API's output shape)."""
+    data: dict[str, Any] = {
+        "n": result.n,
+        "weighted_n": result.weighted_n,
+        "mean": result.mean,
+        "params": {
+            "minbucket": result.params.minbucket,
+            "minsplit": result.params.minsplit,
+            "cp": result.params.cp,
+            "max_depth": result.params.max_depth,
+        },
+        "nodes": [
+            {
+                "id": node.id,
+                "parent": node.parent,
+                "depth": node.depth,
+                "condition": _condition_dict(node),
+                "n": node.n,
+                "weight": node.weight,
+                "share": node.share,
+                "mean": node.mean,
+                "is_leaf": node.is_leaf,
+            }
+            for node in result.nodes
+        ],
+        "furthest_behind": _leaf_dict(result.furthest_behind),
+        "furthest_ahead": _leaf_dict(result.furthest_ahead),
+        "gap": result.gap,
+        "d_index": result.d_index,
+        "hoi": result.hoi,
+    }
+    if result.shapley:
+        data["shapley"] = {
+            share.circumstance: {"value": share.value, "share": share.share}
+            for share in result.shapley
+        }
+    data["dropped"] = {
+        "missing_outcome": result.dropped.missing_outcome,
+        "missing_weight": result.dropped.missing_weight,
+        "missing_circumstance": result.dropped.missing_circumstance,
+    }
+    data["barrier"] = result.barrier
+    data["engine_version"] = result.engine_version
+    return data
+
+
+def tree_to_text(result: AnalysisResult) -> str:
+    """A readable printout of the tree and the summary figures, in the style of rpart's print."""
+    behind, ahead = result.furthest_behind.node, result.furthest_ahead.node
+    lines = [
+        f"Outcome {result.outcome!r}{' (barrier)' if result.barrier else ''}: "
+        f"n = {result.n}, weighted n = {result.weighted_n:.1f}, mean = {result.mean:.4f}",
+        f"minbucket = {result.params.minbucket}, minsplit = {result.params.minsplit}, "
+        f"cp = {result.params.cp:.6g}, max depth = {result.params.max_depth}",
+        "",
+        "node) condition: n, share, mean   (* leaf)",
+    ]
+    for node in result.nodes:
+        label = "root" if node.condition is None else node.condition.label
+        mark = " *" if node.is_leaf else ""
+        if node.id == behind:
+            mark += "  <- furthest behind"
+        if node.id == ahead and ahead != behind:
+            mark += "  <- furthest ahead"
+        lines.append(
+            f"{'  ' * node.depth}{node.id}) {label}: {node.n}, {node.share:.1%}, "
+            f"{node.mean:.4f}{mark}"
+        )
+    if result.tree.reason:
+        lines.append(result.tree.reason)
+    lines += [
+        "",
+        f"Furthest behind: {' & '.join(result.furthest_behind.path_labels) or 'everyone'} "
+        f"({result.furthest_behind.mean:.4f}, "
+        f"{result.furthest_behind.share:.1%} of the population)",
+        f"Furthest ahead:  {' & '.join(result.furthest_ahead.path_labels) or 'everyone'} "
+        f"({result.furthest_ahead.mean:.4f}, "
+        f"{result.furthest_ahead.share:.1%} of the population)",
+        f"Gap: {result.gap:.4f}",
+    ]
+    if result.d_index is not None and result.hoi is not None:
+        on = " (on the complement 1 - y)" if result.d_on_complement else ""
+        lines.append(f"D-index{on}: {result.d_index:.4f}   HOI: {result.hoi:.4f}")
+    for share in result.shapley:
+        lines.append(f"  {share.circumstance}: {share.value:.4f} ({share.share:.1%})")
+    return "\n".join(lines)

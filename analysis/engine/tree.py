@@ -1,0 +1,468 @@
+"""Weighted least-squares regression tree, equivalent to R ``rpart(method = "anova")``.
+
+Reference: Therneau & Atkinson, *An Introduction to Recursive Partitioning Using the RPART
+Routines*, and the rpart C sources (``anova.c``, ``bsplit.c``, ``partition.c``, ``graycode.c``,
+``rpart.c``), as called by ESCAP's ``build_tree`` in ``unescap/LNOB_Rcode``
+(``Rfiles/TreeAndLogistic.R``).
+
+For a node with weighted sum of squares SS = Σ w (y − ȳ_w)² the best binary split maximises
+
+    ΔSS = SS − SS_left − SS_right = W_L (ȳ_L − ȳ)² + W_R (ȳ_R − ȳ)²
+
+over the circumstances and their admissible cuts:
+
+* unordered: the levels present in the node are sorted by weighted mean (stable, ties in level
+  order) and the k − 1 cuts of that order are scanned -- the optimal binary partition for
+  squared error (Breiman et al. 1984, §9.4), not one-vs-rest;
+* ordered: only cuts between consecutive present levels of the given order;
+* numeric: thresholds at the midpoint between consecutive observed values.
+
+Both children must hold at least ``minbucket`` unweighted rows. The tree works on cells
+(:mod:`analysis.engine.cells`), never on rows: rows with identical circumstances cannot be
+separated, so the scan over cells is the scan over rows.
+
+Stopping and the complexity parameter follow rpart's ``partition()`` exactly: a node is not
+split if it has fewer than ``minsplit`` rows, is at depth ``max_depth`` (root depth 0), or no
+admissible split exists; a split is kept only if the cost-complexity of the subtree it starts,
+(SS_node − Σ SS_leaves) / (number of splits), after collapsing weaker children, exceeds
+α = cp × SS_root. For a split whose children are leaves this is simply ΔSS > cp × SS_root.
+
+Ties: between circumstances the one listed first wins (rpart keeps the first of equal
+improvements); improvements within 1e-12 (relative) count as equal so that floating-point
+summation order cannot reverse this. Within a circumstance the first best cut in scan order
+wins. As in rpart, node 2i (the left child) is the child with the lower weighted mean.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+
+from analysis.engine.cells import CellTable
+from analysis.engine.errors import EngineError
+
+ESCAP_MIN_BUCKET_FLOOR = 49
+ESCAP_MIN_BUCKET_DIVISOR = 11
+ESCAP_MIN_BUCKET_DIVISOR_ETHNICITY = 19
+ESCAP_MAX_DEPTH = 6
+_TIE_TOLERANCE = 1e-12
+_RPART_ISCALE_FACTOR = 1e-10
+
+
+@dataclass(frozen=True)
+class TreeParams:
+    """Growth controls, with rpart's meaning.
+
+    ``minbucket``: minimum unweighted rows in any leaf; ``minsplit``: minimum unweighted rows
+    in a node for a split to be attempted; ``cp``: a split must reduce the weighted SS by more
+    than cp × SS_root; ``max_depth``: deepest level of nodes (root depth 0).
+    """
+
+    minbucket: int
+    minsplit: int
+    cp: float
+    max_depth: int
+
+    def __post_init__(self) -> None:
+        if self.minbucket < 1:
+            raise EngineError(f"minbucket must be at least 1, not {self.minbucket}.")
+        if self.minsplit < 1:
+            raise EngineError(f"minsplit must be at least 1, not {self.minsplit}.")
+        if not (self.cp >= 0 and math.isfinite(self.cp)):
+            raise EngineError(f"cp must be a non-negative number, not {self.cp}.")
+        if not 0 <= self.max_depth <= 30:
+            raise EngineError(
+                f"max_depth must be between 0 and 30 (rpart's limit), not {self.max_depth}."
+            )
+
+
+def escap_params(
+    n_rows: int,
+    *,
+    minbucket_divisor: float = ESCAP_MIN_BUCKET_DIVISOR,
+    minbucket: int | None = None,
+    minsplit: int | None = None,
+    cp: float | None = None,
+    max_depth: int | None = None,
+) -> TreeParams:
+    """ESCAP's tree controls for N analysed rows, each overridable.
+
+    ESCAP (``Rfiles/TreeAndLogistic.R``) computes ``min_node = max(49, N/11)`` (N/19 when
+    religion, ethnicity or caste are predictors) and calls
+    ``rpart.control(cp = 1/N, maxdepth = 6, minbucket = min_node, minsplit = 2*min_node)``
+    with the *unrounded* ``min_node``. rpart's C entry point (``rpart.c``) then truncates both
+    to integers (``rp.min_node = (int) minbucket; rp.min_split = (int) minsplit``). Hence
+
+        minbucket = ⌊max(49, N/11)⌋,   minsplit = ⌊2·max(49, N/11)⌋,
+
+    which for N = 3750 gives 340 and 681 (not 2 × 340 = 680). When only ``minbucket`` is
+    overridden, ``minsplit`` defaults to 2 × minbucket.
+    """
+    if n_rows < 1:
+        raise EngineError("The tree needs at least one row.")
+    if minbucket_divisor <= 0:
+        raise EngineError("minbucket_divisor must be positive.")
+    min_node = max(float(ESCAP_MIN_BUCKET_FLOOR), n_rows / minbucket_divisor)
+    if minbucket is None:
+        bucket = int(min_node)
+        split = int(2 * min_node) if minsplit is None else int(minsplit)
+    else:
+        bucket = int(minbucket)
+        split = 2 * bucket if minsplit is None else int(minsplit)
+    return TreeParams(
+        minbucket=bucket,
+        minsplit=split,
+        cp=1.0 / n_rows if cp is None else float(cp),
+        max_depth=ESCAP_MAX_DEPTH if max_depth is None else int(max_depth),
+    )
+
+
+@dataclass(frozen=True)
+class SplitCondition:
+    """The condition that leads from a parent into a node.
+
+    For unordered and ordered circumstances ``levels`` lists the levels (present in the parent)
+    that go into the node; for numeric ones ``operator`` ("<" or ">=") and ``threshold``.
+    """
+
+    circumstance: str
+    kind: str
+    levels: tuple[str, ...] | None
+    operator: str | None
+    threshold: float | None
+    label: str
+
+
+@dataclass(frozen=True)
+class TreeNode:
+    """One node in rpart numbering (root 1, children 2i and 2i + 1; 2i has the lower mean)."""
+
+    id: int
+    parent: int | None
+    depth: int
+    condition: SplitCondition | None
+    n: int
+    weight: float
+    share: float
+    mean: float
+    deviance: float
+    is_leaf: bool
+
+
+@dataclass(frozen=True)
+class RegressionTree:
+    """A grown tree: nodes in depth-first (rpart frame) order and the controls used.
+
+    ``attempted`` is False when the outcome admits no tree (e.g. a 0/1 outcome with mean 0 or
+    1); ``reason`` then says why. A tree may be attempted and still have only the root.
+    """
+
+    nodes: tuple[TreeNode, ...]
+    params: TreeParams
+    attempted: bool
+    reason: str | None
+
+    def node(self, node_id: int) -> TreeNode:
+        """The node with rpart number ``node_id``."""
+        for node in self.nodes:
+            if node.id == node_id:
+                return node
+        raise KeyError(node_id)
+
+    @property
+    def leaves(self) -> tuple[TreeNode, ...]:
+        """Terminal nodes, depth-first."""
+        return tuple(node for node in self.nodes if node.is_leaf)
+
+    def path(self, node_id: int) -> tuple[SplitCondition, ...]:
+        """Conditions from the root down to ``node_id``."""
+        by_id = {node.id: node for node in self.nodes}
+        conditions: list[SplitCondition] = []
+        current = by_id[node_id]
+        while current.condition is not None and current.parent is not None:
+            conditions.append(current.condition)
+            current = by_id[current.parent]
+        return tuple(reversed(conditions))
+
+
+@dataclass
+class _Split:
+    circumstance: int
+    improvement: float
+    left_codes: np.ndarray
+    right_codes: np.ndarray
+    left_condition: SplitCondition
+    right_condition: SplitCondition
+
+
+class _Grower:
+    """rpart's recursive ``partition()`` over cells (see module docstring)."""
+
+    def __init__(self, cells: CellTable, params: TreeParams) -> None:
+        self.cells = cells
+        self.params = params
+        self.n = cells.n.astype(np.float64)
+        self.w = cells.weight
+        self.s = cells.sum_wy
+        self.cell_mean = np.divide(
+            cells.sum_wy, cells.weight, out=np.zeros_like(cells.weight), where=cells.weight > 0
+        )
+        self.n_levels = [len(levels) for levels in cells.levels]
+        self.iscale = 0.0
+        self.alpha = 0.0
+
+    def stats(self, idx: np.ndarray) -> tuple[int, float, float, float]:
+        """(n, W, mean, SS) of the cells ``idx``; SS = Σ SSw_c + Σ W_c (m_c − m)²."""
+        weight = float(self.w[idx].sum())
+        mean = float(self.s[idx].sum() / weight) if weight > 0 else 0.0
+        dev = self.cell_mean[idx] - mean
+        ss = float(self.cells.ss_within[idx].sum() + (self.w[idx] * dev * dev).sum())
+        return int(self.cells.n[idx].sum()), weight, mean, ss
+
+    def best_split(self, idx: np.ndarray, weight: float, mean: float, risk: float) -> _Split | None:
+        best: _Split | None = None
+        minbucket = self.params.minbucket
+        for k, spec in enumerate(self.cells.circumstances):
+            n_lev = self.n_levels[k]
+            codes = self.cells.codes[idx, k]
+            count = np.bincount(codes, weights=self.n[idx], minlength=n_lev)
+            present = np.flatnonzero(count > 0)
+            if present.size < 2:
+                continue
+            lev_w = np.bincount(codes, weights=self.w[idx], minlength=n_lev)[present]
+            lev_s = np.bincount(codes, weights=self.s[idx], minlength=n_lev)[present]
+            centred = lev_s - lev_w * mean
+            if spec.kind == "unordered":
+                lev_mean = np.divide(centred, lev_w, out=np.zeros_like(lev_w), where=lev_w > 0)
+                order = np.argsort(lev_mean, kind="stable")
+            else:
+                order = np.arange(present.size)
+            cum_n = np.cumsum(count[present][order])[:-1]
+            cum_w = np.cumsum(lev_w[order])[:-1]
+            cum_s = np.cumsum(centred[order])[:-1]
+            total_n = cum_n[-1] + count[present][order][-1]
+            right_n = total_n - cum_n
+            right_w = weight - cum_w
+            valid = (cum_n >= minbucket) & (right_n >= minbucket) & (cum_w > 0) & (right_w > 0)
+            if not valid.any():
+                continue
+            with np.errstate(divide="ignore", invalid="ignore"):
+                gain = np.where(valid, cum_s * cum_s / cum_w + cum_s * cum_s / right_w, -1.0)
+            cut = int(np.argmax(gain))
+            improvement = float(gain[cut])
+            if improvement <= 0:
+                continue
+            relative = improvement / risk
+            self.iscale = max(self.iscale, relative)
+            if relative <= self.iscale * _RPART_ISCALE_FACTOR:
+                continue
+            if best is not None and improvement <= best.improvement * (1 + _TIE_TOLERANCE):
+                continue
+            low = present[order[: cut + 1]]
+            high = present[order[cut + 1 :]]
+            low_mean = cum_s[cut] / cum_w[cut]
+            high_mean = -cum_s[cut] / right_w[cut]
+            if spec.kind == "unordered":
+                low_first = not (low_mean > high_mean)
+            else:
+                # rpart: direction LEFT iff left_sum < right_sum
+                low_first = cum_s[cut] < -cum_s[cut]
+            low_cond, high_cond = self._conditions(k, low, high)
+            if low_first:
+                best = _Split(k, improvement, low, high, low_cond, high_cond)
+            else:
+                best = _Split(k, improvement, high, low, high_cond, low_cond)
+        return best
+
+    def _conditions(
+        self, k: int, low: np.ndarray, high: np.ndarray
+    ) -> tuple[SplitCondition, SplitCondition]:
+        spec = self.cells.circumstances[k]
+        name = spec.name
+        if spec.kind == "numeric":
+            values = self.cells.levels[k]
+            threshold = (values[int(low.max())] + values[int(high.min())]) / 2.0
+            text = f"{threshold:g}"
+            return (
+                SplitCondition(name, spec.kind, None, "<", threshold, f"{name} < {text}"),
+                SplitCondition(name, spec.kind, None, ">=", threshold, f"{name} >= {text}"),
+            )
+
+        def level_condition(codes: np.ndarray) -> SplitCondition:
+            labels = tuple(self.cells.level_label(k, int(c)) for c in np.sort(codes))
+            if len(labels) == 1:
+                label = f"{name} = {labels[0]}"
+            else:
+                label = f"{name} in {{{', '.join(labels)}}}"
+            return SplitCondition(name, spec.kind, labels, None, None, label)
+
+        return level_condition(low), level_condition(high)
+
+
+@dataclass
+class _Node:
+    id: int
+    depth: int
+    idx: np.ndarray
+    n: int
+    weight: float
+    mean: float
+    risk: float
+    complexity: float = 0.0
+    condition: SplitCondition | None = None
+    left: _Node | None = None
+    right: _Node | None = None
+
+
+def _partition(grower: _Grower, me: _Node) -> tuple[int, float]:
+    """Port of rpart's ``partition()``: returns (number of splits kept, Σ leaf risk)."""
+    params = grower.params
+    alpha = grower.alpha
+    tempcp = me.risk if me.id == 1 else min(me.risk, me.complexity)
+    if me.n < params.minsplit or tempcp <= alpha or me.depth >= params.max_depth:
+        me.complexity = alpha
+        return 0, me.risk
+    split = grower.best_split(me.idx, me.weight, me.mean, me.risk)
+    if split is None:
+        me.complexity = alpha
+        return 0, me.risk
+    codes = grower.cells.codes[me.idx, split.circumstance]
+    children = []
+    for offset, child_codes, condition in (
+        (0, split.left_codes, split.left_condition),
+        (1, split.right_codes, split.right_condition),
+    ):
+        child_idx = me.idx[np.isin(codes, child_codes)]
+        n, weight, mean, risk = grower.stats(child_idx)
+        children.append(
+            _Node(
+                2 * me.id + offset,
+                me.depth + 1,
+                child_idx,
+                n,
+                weight,
+                mean,
+                risk,
+                condition=condition,
+            )
+        )
+    left, right = children
+    me.left, me.right = left, right
+
+    left.complexity = tempcp - alpha
+    left_split, left_risk = _partition(grower, left)
+    tempcp = (me.risk - left_risk) / (left_split + 1)
+    tempcp = max(tempcp, me.risk - left.risk)
+    tempcp = min(tempcp, me.complexity)
+    right.complexity = tempcp - alpha
+    right_split, right_risk = _partition(grower, right)
+
+    tempcp = (me.risk - (left_risk + right_risk)) / (left_split + right_split + 1)
+    if right.complexity > left.complexity:
+        if tempcp > left.complexity:
+            left_risk, left_split = left.risk, 0
+            tempcp = (me.risk - (left_risk + right_risk)) / (left_split + right_split + 1)
+            if tempcp > right.complexity:
+                right_risk, right_split = right.risk, 0
+    elif tempcp > right.complexity:
+        right_risk, right_split = right.risk, 0
+        tempcp = (me.risk - (left_risk + right_risk)) / (left_split + right_split + 1)
+        if tempcp > left.complexity:
+            left_risk, left_split = left.risk, 0
+    me.complexity = (me.risk - (left_risk + right_risk)) / (left_split + right_split + 1)
+    if me.complexity <= alpha:
+        me.left = me.right = None
+        return 0, me.risk
+    return left_split + right_split + 1, left_risk + right_risk
+
+
+def _walk(node: _Node, parent: int | None, total_weight: float) -> Iterator[TreeNode]:
+    yield TreeNode(
+        id=node.id,
+        parent=parent,
+        depth=node.depth,
+        condition=node.condition,
+        n=node.n,
+        weight=node.weight,
+        share=node.weight / total_weight,
+        mean=node.mean,
+        deviance=node.risk,
+        is_leaf=node.left is None,
+    )
+    if node.left is not None and node.right is not None:
+        yield from _walk(node.left, node.id, total_weight)
+        yield from _walk(node.right, node.id, total_weight)
+
+
+def grow_tree(cells: CellTable, params: TreeParams | None = None) -> RegressionTree:
+    """Grow the rpart-equivalent anova tree on the cells (see module docstring).
+
+    A tree is attempted only if the outcome varies: for a 0/1 outcome, 0 < ȳ_w < 1 (ESCAP's
+    rule); for a numeric outcome, SS_root > 0. Otherwise the result is the root alone, with
+    ``attempted=False`` and a ``reason``.
+    """
+    params = params or escap_params(cells.n_rows)
+    grower = _Grower(cells, params)
+    root_idx = np.arange(cells.n_cells)
+    n, weight, mean, risk = grower.stats(root_idx)
+    root = _Node(1, 0, root_idx, n, weight, mean, risk, complexity=risk)
+    reason: str | None = None
+    if cells.outcome_is_binary and not (0.0 < mean < 1.0):
+        reason = f"No tree: the weighted mean of the 0/1 outcome is {mean:g}, so nobody differs."
+    elif not risk > 0:
+        reason = "No tree: the outcome is constant."
+    if reason is not None:
+        return RegressionTree(tuple(_walk(root, None, weight)), params, False, reason)
+    grower.alpha = params.cp * risk
+    n_splits, _ = _partition(grower, root)
+    if n_splits == 0:
+        reason = "No split satisfies minsplit, minbucket, max_depth and cp."
+    return RegressionTree(tuple(_walk(root, None, weight)), params, True, reason)
+
+
+@dataclass(frozen=True)
+class LeafProfile:
+    """A leaf singled out for reporting: its number, size, rate and the path leading to it."""
+
+    node: int
+    n: int
+    weight: float
+    share: float
+    mean: float
+    path: tuple[SplitCondition, ...]
+
+    @property
+    def path_labels(self) -> tuple[str, ...]:
+        """Readable conditions from the root, e.g. ("Wealth = Bottom 40%", "Residence = Rural")."""
+        return tuple(condition.label for condition in self.path)
+
+
+@dataclass(frozen=True)
+class TreeExtremes:
+    """Furthest-behind and furthest-ahead leaves and the gap |mean_ahead − mean_behind|."""
+
+    furthest_behind: LeafProfile
+    furthest_ahead: LeafProfile
+    gap: float
+
+
+def furthest_leaves(tree: RegressionTree, *, barrier: bool = False) -> TreeExtremes:
+    """The leaves with the lowest and highest weighted mean.
+
+    For an opportunity (access) the lowest-mean leaf is furthest behind; for a barrier
+    (stunting, child marriage…) the highest-mean leaf is. Ties on the mean go to the leaf with
+    the larger weight, then (as in ESCAP's ``build_tree``) to the larger node number.
+    gap = |ȳ_ahead − ȳ_behind|.
+    """
+    leaves = tree.leaves
+
+    def profile(node: TreeNode) -> LeafProfile:
+        return LeafProfile(node.id, node.n, node.weight, node.share, node.mean, tree.path(node.id))
+
+    lowest = max(leaves, key=lambda node: (-node.mean, node.weight, node.id))
+    highest = max(leaves, key=lambda node: (node.mean, node.weight, node.id))
+    behind, ahead = (highest, lowest) if barrier else (lowest, highest)
+    return TreeExtremes(profile(behind), profile(ahead), abs(ahead.mean - behind.mean))

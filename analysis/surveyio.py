@@ -1,0 +1,1010 @@
+"""Reading household-survey microdata files (CSV, XLSX, Stata .dta, SPSS .sav).
+
+DHS and MICS distribute their recode files as Stata and SPSS files whose categorical variables
+are stored as numeric codes with value labels (DHS ``hv025``: 1 = "Urban", 2 = "Rural").
+:func:`read_survey` applies those labels so the frame holds level names, and keeps the code
+order as the level order, which the analysis engine needs for ordered circumstances.
+
+Large files (a DHS IR file can be 2 GB) are profiled chunk by chunk with
+:func:`iter_survey_chunks` and :func:`profile_survey`, so memory stays bounded.
+
+Every failure a person can cause (an empty file, a damaged export, a renamed file, duplicate
+column names, an encoding we cannot decode) raises :class:`SurveyFileError` with a message
+that says what is wrong and what to do; no traceback text is ever put in the message.
+
+This module is pure Python (pandas, pyreadstat, openpyxl); it does not import Django.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import difflib
+import math
+import re
+import zipfile
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+import pyreadstat
+
+SurveyFormat = Literal["csv", "xlsx", "dta", "sav"]
+
+SUPPORTED_FORMATS: tuple[SurveyFormat, ...] = ("csv", "xlsx", "dta", "sav")
+_EXTENSION_FORMATS: dict[str, SurveyFormat] = {
+    ".csv": "csv",
+    ".txt": "csv",
+    ".tsv": "csv",
+    ".xlsx": "xlsx",
+    ".xlsm": "xlsx",
+    ".dta": "dta",
+    ".sav": "sav",
+    ".zsav": "sav",
+}
+_FORMAT_NAMES: dict[str, str] = {
+    "csv": "CSV text file",
+    "xlsx": "Excel workbook (.xlsx)",
+    "dta": "Stata file (.dta)",
+    "sav": "SPSS file (.sav)",
+}
+_CANDIDATE_DELIMITERS: tuple[str, ...] = (",", ";", "\t")
+_SNIFF_BYTES = 64 * 1024
+_DECIMAL_COMMA = re.compile(r"^-?\d+,\d+$")
+_DECIMAL_POINT = re.compile(r"^-?\d+\.\d+$")
+_DECODE_BLOCK_BYTES = 1024 * 1024
+
+#: Default number of rows per chunk when streaming a file.
+DEFAULT_CHUNKSIZE = 100_000
+#: Categorical columns report at most this many levels in a profile.
+PROFILE_LEVEL_LIMIT = 50
+#: Distinct values are counted exactly up to this many per column, then reported as capped.
+PROFILE_DISTINCT_CAP = 1_000
+#: A column whose labels cover only a few codes among many unlabelled numbers (DHS ``hv204``
+#: minutes to water with 996 = "on premises"; ``hw70`` z-scores with 9996+ flags) keeps its
+#: numbers: the labels mark special codes, not categories.
+_SPECIAL_CODE_MIN_UNLABELLED = 10
+
+
+class SurveyFileError(ValueError):
+    """A survey file cannot be read; the message says why and what the person can do."""
+
+
+@dataclass(frozen=True)
+class SurveyFrame:
+    """A survey file read into memory.
+
+    ``frame`` holds level names where the file had value labels; ``value_label_order`` gives,
+    for each labelled categorical column, its level names in code order (the order the survey
+    defines, e.g. wealth quintiles Poorest … Richest). ``value_labels`` keeps the original
+    code → name tables so that indicator rules written with codes can be matched against
+    labelled frames.
+    """
+
+    frame: pd.DataFrame
+    variable_labels: dict[str, str]
+    value_label_order: dict[str, list[str]]
+    value_labels: dict[str, dict[Any, str]] = field(default_factory=dict)
+    source_format: str = ""
+    encoding: str | None = None
+    delimiter: str | None = None
+    messages: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ColumnProfile:
+    """What one column of a survey file holds, computed chunk by chunk.
+
+    ``inferred_type`` is ``numeric``, ``categorical`` or ``text``. ``levels`` lists
+    ``(level, count)`` pairs for categorical columns: in code order for labelled columns,
+    otherwise by descending count, at most :data:`PROFILE_LEVEL_LIMIT`. ``special_codes`` lists
+    labelled special codes of numeric columns (e.g. 996 "On premises"), which are left out of
+    ``minimum``/``maximum``/``mean``.
+    """
+
+    name: str
+    label: str
+    inferred_type: Literal["numeric", "categorical", "text"]
+    n_rows: int
+    n_missing: int
+    n_distinct: int
+    distinct_capped: bool
+    levels: tuple[tuple[str, int], ...] = ()
+    levels_truncated: bool = False
+    minimum: float | None = None
+    maximum: float | None = None
+    mean: float | None = None
+    special_codes: tuple[tuple[str, int], ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-serialisable dictionary of this profile."""
+        return {
+            "name": self.name,
+            "label": self.label,
+            "inferred_type": self.inferred_type,
+            "n_rows": self.n_rows,
+            "n_missing": self.n_missing,
+            "n_distinct": self.n_distinct,
+            "distinct_capped": self.distinct_capped,
+            "levels": [{"level": level, "count": count} for level, count in self.levels],
+            "levels_truncated": self.levels_truncated,
+            "minimum": self.minimum,
+            "maximum": self.maximum,
+            "mean": self.mean,
+            "special_codes": [
+                {"level": level, "count": count} for level, count in self.special_codes
+            ],
+        }
+
+
+# --------------------------------------------------------------------------------------------
+# Public API
+# --------------------------------------------------------------------------------------------
+
+
+def read_survey(
+    path: str | Path,
+    *,
+    fmt: str | None = None,
+    columns: Sequence[str] | None = None,
+    sheet: str | None = None,
+) -> SurveyFrame:
+    """Read a whole survey file into a :class:`SurveyFrame`.
+
+    The format comes from ``fmt`` or the file extension. Stata and SPSS value labels are
+    applied (codes become level names; codes without a label are kept as text), except for
+    numeric columns whose labels only mark special codes, which stay numeric. CSV files have
+    their delimiter (``,`` ``;`` or tab) and encoding (UTF-8, UTF-8 with BOM, else cp1252 or
+    latin-1, which is reported in ``messages``) detected. For XLSX the first sheet is read
+    unless ``sheet`` names another. ``columns`` restricts the columns read.
+    """
+    source = _check_path(path)
+    survey_format = _resolve_format(source, fmt)
+    if survey_format == "csv":
+        return _read_csv(source, columns)
+    if survey_format == "xlsx":
+        return _read_xlsx(source, columns, sheet)
+    return _read_stat(source, survey_format, columns)
+
+
+def iter_survey_chunks(
+    path: str | Path,
+    *,
+    chunksize: int = DEFAULT_CHUNKSIZE,
+    fmt: str | None = None,
+    columns: Sequence[str] | None = None,
+    sheet: str | None = None,
+) -> Iterator[pd.DataFrame]:
+    """Yield a survey file as DataFrames of at most ``chunksize`` rows, with bounded memory.
+
+    Stata/SPSS chunks hold the raw codes (value labels are not applied: use
+    :func:`read_survey_metadata` for them); CSV chunks hold text exactly as written
+    (``dtype=str``) so every chunk is typed the same way; XLSX rows are streamed with openpyxl.
+    """
+    if chunksize < 1:
+        raise ValueError("chunksize must be a positive number of rows.")
+    source = _check_path(path)
+    survey_format = _resolve_format(source, fmt)
+    if survey_format == "csv":
+        yield from _iter_csv_chunks(source, chunksize, columns)
+    elif survey_format == "xlsx":
+        yield from _iter_xlsx_chunks(source, chunksize, columns, sheet)
+    else:
+        yield from _iter_stat_chunks(source, survey_format, chunksize, columns)
+
+
+def read_survey_metadata(
+    path: str | Path, *, fmt: str | None = None
+) -> tuple[list[str], dict[str, str], dict[str, dict[Any, str]]]:
+    """Column names, variable labels and value-label tables of a file, without its rows.
+
+    For CSV and XLSX only the column names are known; the label dictionaries are empty.
+    """
+    source = _check_path(path)
+    survey_format = _resolve_format(source, fmt)
+    if survey_format in ("dta", "sav"):
+        meta = _stat_metadata(source, survey_format)
+        return (
+            list(meta.column_names),
+            _variable_labels(meta),
+            _value_label_tables(meta),
+        )
+    if survey_format == "csv":
+        return _csv_header(source, _csv_dialect(source)), {}, {}
+    header, _, workbook = _iter_xlsx_rows(source, None)
+    workbook.close()
+    return header, {}, {}
+
+
+def profile_survey(
+    path: str | Path,
+    *,
+    fmt: str | None = None,
+    chunksize: int = DEFAULT_CHUNKSIZE,
+    sheet: str | None = None,
+    level_limit: int = PROFILE_LEVEL_LIMIT,
+    distinct_cap: int = PROFILE_DISTINCT_CAP,
+) -> list[ColumnProfile]:
+    """Profile every column of a survey file, reading it chunk by chunk.
+
+    Per column: inferred type, number missing, number of distinct values (exact up to
+    ``distinct_cap``), levels with counts for categorical columns, min/max/mean for numeric
+    columns and the variable label. The result does not depend on ``chunksize`` (up to
+    floating-point rounding of the mean).
+    """
+    source = _check_path(path)
+    survey_format = _resolve_format(source, fmt)
+    names: list[str] = []
+    variable_labels: dict[str, str] = {}
+    value_labels: dict[str, dict[Any, str]] = {}
+    if survey_format in ("dta", "sav"):
+        names, variable_labels, value_labels = read_survey_metadata(source, fmt=survey_format)
+    label_keys = {
+        column: {value_key(code): label for code, label in table.items()}
+        for column, table in value_labels.items()
+    }
+    accumulators: dict[str, _ColumnAccumulator] = {}
+    for chunk in iter_survey_chunks(source, chunksize=chunksize, fmt=survey_format, sheet=sheet):
+        for column in chunk.columns:
+            name = str(column)
+            if name not in accumulators:
+                accumulators[name] = _ColumnAccumulator(distinct_cap, label_keys.get(name, {}))
+            accumulators[name].add(chunk[column])
+    ordered = names or list(accumulators)
+    return [
+        accumulators.get(name, _ColumnAccumulator(distinct_cap, {})).finish(
+            name, variable_labels.get(name, ""), level_limit
+        )
+        for name in ordered
+    ]
+
+
+# --------------------------------------------------------------------------------------------
+# Paths and formats
+# --------------------------------------------------------------------------------------------
+
+
+def _check_path(path: str | Path) -> Path:
+    source = Path(path)
+    if not source.exists():
+        raise SurveyFileError(f"The file '{source.name}' does not exist.")
+    if source.is_dir():
+        raise SurveyFileError(f"'{source.name}' is a folder, not a survey file.")
+    if source.stat().st_size == 0:
+        raise SurveyFileError(
+            f"The file '{source.name}' is empty (0 bytes). Check that the upload or export "
+            "finished and try again."
+        )
+    return source
+
+
+def _resolve_format(source: Path, fmt: str | None) -> SurveyFormat:
+    if fmt is not None:
+        normalised = fmt.lower().lstrip(".")
+        if normalised in ("tsv", "txt"):
+            normalised = "csv"
+        if normalised == "zsav":
+            normalised = "sav"
+        if normalised not in SUPPORTED_FORMATS:
+            raise SurveyFileError(
+                f"'{fmt}' is not a supported survey format. Use one of: CSV, XLSX, "
+                "Stata .dta or SPSS .sav."
+            )
+        return normalised  # type: ignore[return-value]
+    suffix = source.suffix.lower()
+    if suffix in _EXTENSION_FORMATS:
+        return _EXTENSION_FORMATS[suffix]
+    if suffix == ".xls":
+        raise SurveyFileError(
+            f"'{source.name}' is an old Excel 97-2003 workbook (.xls), which is not "
+            "supported. Open it in Excel or LibreOffice and save it as .xlsx or CSV."
+        )
+    shown = suffix or "no extension"
+    raise SurveyFileError(
+        f"'{source.name}' has an unsupported file type ({shown}). Upload a CSV, XLSX, "
+        "Stata .dta or SPSS .sav file."
+    )
+
+
+def _sniff_content(head: bytes) -> str | None:
+    """A guess at what the first bytes of a file really are, for error messages."""
+    if head.startswith(b"PK\x03\x04"):
+        return "xlsx"
+    if head.startswith(b"<stata_dta>") or (
+        len(head) > 1 and head[0] in range(104, 120) and head[1] in (1, 2)
+    ):
+        return "dta"
+    if head.startswith((b"$FL2", b"$FL3")):
+        return "sav"
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        return "xls"
+    sample = head[:4096]
+    if sample and b"\x00" not in sample:
+        try:
+            sample.decode("utf-8")
+            return "text"
+        except UnicodeDecodeError:
+            printable = sum(32 <= b < 127 or b in (9, 10, 13) for b in sample)
+            if printable / len(sample) > 0.9:
+                return "text"
+    return None
+
+
+def _unreadable(source: Path, survey_format: str) -> SurveyFileError:
+    with source.open("rb") as handle:
+        head = handle.read(4096)
+    actual = _sniff_content(head)
+    expected = _FORMAT_NAMES.get(survey_format, survey_format)
+    if actual == "text" and survey_format != "csv":
+        hint = " It looks like a plain text file: if it is a CSV export, rename it to .csv."
+    elif actual == "xls":
+        hint = " It looks like an old Excel .xls workbook: save it as .xlsx or CSV."
+    elif actual is not None and actual != survey_format and actual in _FORMAT_NAMES:
+        hint = f" It looks like a {_FORMAT_NAMES[actual]}: rename it with that extension."
+    else:
+        hint = (
+            " It may be damaged or incomplete (for example an interrupted download or "
+            "upload): export or download it again."
+        )
+    return SurveyFileError(f"'{source.name}' could not be read as a {expected}.{hint}")
+
+
+# --------------------------------------------------------------------------------------------
+# Value keys and labels
+# --------------------------------------------------------------------------------------------
+
+
+def value_key(value: Any) -> str:
+    """A canonical text form of a code: 1, 1.0 and "1" all become "1"."""
+    if isinstance(value, bool | np.bool_):
+        return "1" if value else "0"
+    if isinstance(value, int | np.integer):
+        return str(int(value))
+    if isinstance(value, float | np.floating):
+        number = float(value)
+        if math.isfinite(number) and number.is_integer() and abs(number) < 1e15:
+            return str(int(number))
+        return f"{number:.15g}"
+    text = str(value).strip()
+    try:
+        number = float(text)
+    except ValueError:
+        return text
+    if math.isfinite(number) and number.is_integer() and abs(number) < 1e15:
+        return str(int(number))
+    return text
+
+
+def _labels_mark_special_codes(
+    present_keys: Iterable[str], label_keys: Mapping[str, str], numeric: bool
+) -> bool:
+    """Whether a labelled column is really numeric, its labels marking special codes only."""
+    if not numeric:
+        return False
+    unlabelled = {key for key in present_keys if key not in label_keys}
+    return len(unlabelled) >= _SPECIAL_CODE_MIN_UNLABELLED and len(unlabelled) > len(label_keys)
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _sort_keys(keys: Iterable[str]) -> list[str]:
+    def order(key: str) -> tuple[int, float, str]:
+        try:
+            return (0, float(key), key)
+        except ValueError:
+            return (1, 0.0, key)
+
+    return sorted(keys, key=order)
+
+
+def _apply_value_labels(
+    series: pd.Series, labels: Mapping[Any, str]
+) -> tuple[pd.Series, list[str]] | None:
+    """Replace codes by level names; ``None`` when the labels only mark special codes."""
+    label_keys = {value_key(code): str(label) for code, label in labels.items()}
+    non_missing = series.dropna()
+    if series.dtype == object or pd.api.types.is_string_dtype(series.dtype):
+        non_missing = non_missing[non_missing.astype(str).str.strip() != ""]
+    unique_values = pd.unique(non_missing)
+    key_of = {value: value_key(value) for value in unique_values}
+    numeric = pd.api.types.is_numeric_dtype(series.dtype)
+    if _labels_mark_special_codes(key_of.values(), label_keys, numeric):
+        return None
+    mapping = {value: label_keys.get(key, key) for value, key in key_of.items()}
+    named = non_missing.map(mapping).reindex(series.index)
+    named = named.astype(object).where(named.notna(), np.nan).astype("str")
+    order: list[str] = []
+    for key in _sort_keys(set(key_of.values())):
+        name = label_keys.get(key, key)
+        if name not in order:
+            order.append(name)
+    return named, order
+
+
+def _variable_labels(meta: Any) -> dict[str, str]:
+    labels = getattr(meta, "column_names_to_labels", None) or {}
+    return {str(name): str(label) for name, label in labels.items() if label}
+
+
+def _value_label_tables(meta: Any) -> dict[str, dict[Any, str]]:
+    tables = getattr(meta, "variable_value_labels", None) or {}
+    return {str(name): dict(table) for name, table in tables.items() if table}
+
+
+# --------------------------------------------------------------------------------------------
+# Stata and SPSS
+# --------------------------------------------------------------------------------------------
+
+
+def _stat_reader(survey_format: str) -> Any:
+    return pyreadstat.read_dta if survey_format == "dta" else pyreadstat.read_sav
+
+
+def _stat_metadata(source: Path, survey_format: str) -> Any:
+    try:
+        _, meta = _stat_reader(survey_format)(str(source), metadataonly=True)
+    except Exception as exc:  # pyreadstat raises several unrelated exception types
+        raise _unreadable(source, survey_format) from exc
+    if not meta.column_names:
+        raise SurveyFileError(f"'{source.name}' has no columns (variables).")
+    return meta
+
+
+def _check_requested_columns(
+    source: Path, available: Sequence[str], columns: Sequence[str] | None
+) -> list[str] | None:
+    if columns is None:
+        return None
+    requested = list(columns)
+    missing = [name for name in requested if name not in available]
+    if missing:
+        details = []
+        for name in missing:
+            close = difflib.get_close_matches(name, list(available), n=3)
+            suggestion = f" (did you mean {', '.join(repr(c) for c in close)}?)" if close else ""
+            details.append(f"'{name}'{suggestion}")
+        raise SurveyFileError(f"'{source.name}' has no column {', '.join(details)}.")
+    return requested
+
+
+def _read_stat(source: Path, survey_format: str, columns: Sequence[str] | None) -> SurveyFrame:
+    meta = _stat_metadata(source, survey_format)
+    usecols = _check_requested_columns(source, list(meta.column_names), columns)
+    try:
+        frame, meta = _stat_reader(survey_format)(
+            str(source), usecols=usecols, apply_value_formats=False
+        )
+    except Exception as exc:
+        raise _unreadable(source, survey_format) from exc
+    if frame.shape[1] == 0:
+        raise SurveyFileError(f"'{source.name}' has no columns (variables).")
+    if frame.shape[0] == 0:
+        raise SurveyFileError(f"'{source.name}' has variables but no rows (no respondents).")
+    frame = _blank_strings_to_missing(frame)
+    value_labels = {
+        name: table for name, table in _value_label_tables(meta).items() if name in frame
+    }
+    value_label_order: dict[str, list[str]] = {}
+    messages: list[str] = []
+    special: list[str] = []
+    for name, table in value_labels.items():
+        applied = _apply_value_labels(frame[name], table)
+        if applied is None:
+            special.append(name)
+            continue
+        frame[name], value_label_order[name] = applied
+    if special:
+        messages.append(
+            "Kept as numbers (their labels only mark special codes): " + ", ".join(special)
+        )
+    return SurveyFrame(
+        frame=frame,
+        variable_labels={
+            name: label for name, label in _variable_labels(meta).items() if name in frame
+        },
+        value_label_order=value_label_order,
+        value_labels=value_labels,
+        source_format=survey_format,
+        messages=tuple(messages),
+    )
+
+
+def _blank_strings_to_missing(frame: pd.DataFrame) -> pd.DataFrame:
+    """Stata and SPSS store a missing string as blanks: make it a real missing value."""
+    for name in frame.columns:
+        column = frame[name]
+        if column.dtype == object or pd.api.types.is_string_dtype(column.dtype):
+            stripped = column.astype(object).where(column.isna(), column.astype(str).str.strip())
+            frame[name] = stripped.where(stripped != "", np.nan)
+    return frame
+
+
+def _iter_stat_chunks(
+    source: Path, survey_format: str, chunksize: int, columns: Sequence[str] | None
+) -> Iterator[pd.DataFrame]:
+    meta = _stat_metadata(source, survey_format)
+    usecols = _check_requested_columns(source, list(meta.column_names), columns)
+    chunks = pyreadstat.read_file_in_chunks(
+        _stat_reader(survey_format),
+        str(source),
+        chunksize=chunksize,
+        usecols=usecols,
+        apply_value_formats=False,
+    )
+    while True:
+        try:
+            chunk, _ = next(chunks)
+        except StopIteration:
+            return
+        except Exception as exc:
+            raise _unreadable(source, survey_format) from exc
+        yield _blank_strings_to_missing(chunk)
+
+
+# --------------------------------------------------------------------------------------------
+# CSV
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _CsvDialect:
+    encoding: str
+    delimiter: str
+    decimal: str
+    messages: tuple[str, ...]
+
+
+def _detect_encoding(source: Path) -> tuple[str, tuple[str, ...]]:
+    with source.open("rb") as handle:
+        head = handle.read(_SNIFF_BYTES)
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig", ()
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16", ("The file is UTF-16 encoded.",)
+    if head.startswith(b"PK\x03\x04"):
+        raise SurveyFileError(
+            f"'{source.name}' looks like an Excel workbook, not a CSV text file: rename it "
+            "to .xlsx."
+        )
+    if b"\x00" in head:
+        raise SurveyFileError(
+            f"'{source.name}' could not be decoded as text: it contains binary data. If it "
+            "is a spreadsheet or a Stata/SPSS file, give it the right extension; if it is a "
+            "CSV export, save it again as 'CSV UTF-8'."
+        )
+    for encoding in ("utf-8", "cp1252"):
+        if _decodes_as(source, encoding):
+            break
+    else:
+        encoding = "latin-1"
+    if encoding == "utf-8":
+        return encoding, ()
+    _reject_control_characters(source, head, encoding)
+    name = "Windows-1252 (cp1252)" if encoding == "cp1252" else "Latin-1 (ISO-8859-1)"
+    return encoding, (
+        f"The file is not valid UTF-8, so it was read as {name}. Check that accented "
+        "letters look right; if not, save the file again as 'CSV UTF-8'.",
+    )
+
+
+def _decodes_as(source: Path, encoding: str) -> bool:
+    decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+    try:
+        with source.open("rb") as handle:
+            while block := handle.read(_DECODE_BLOCK_BYTES):
+                decoder.decode(block)
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _reject_control_characters(source: Path, head: bytes, encoding: str) -> None:
+    text = head.decode(encoding, errors="replace")
+    controls = sum(1 for char in text if ord(char) < 32 and char not in "\t\r\n")
+    if text and controls / len(text) > 0.01:
+        raise SurveyFileError(
+            f"'{source.name}' could not be decoded as text: it is neither UTF-8 nor a "
+            "Windows/Latin-1 text file. Save it again as 'CSV UTF-8'."
+        )
+
+
+def _sample_lines(source: Path, encoding: str) -> list[str]:
+    with source.open("rb") as handle:
+        head = handle.read(_SNIFF_BYTES)
+    text = head.decode(encoding, errors="replace")
+    lines = text.splitlines()
+    if len(head) == _SNIFF_BYTES and len(lines) > 1:
+        lines = lines[:-1]  # the last line of the sample may be cut
+    return [line for line in lines if line.strip()][:50]
+
+
+def _detect_decimal(lines: list[str], delimiter: str) -> str:
+    """Semicolon-separated files from European locales often write 1,5 for 1.5."""
+    if delimiter != ";":
+        return "."
+    cells = [cell.strip() for row in csv.reader(lines[1:], delimiter=delimiter) for cell in row]
+    comma = sum(bool(_DECIMAL_COMMA.match(cell)) for cell in cells)
+    point = sum(bool(_DECIMAL_POINT.match(cell)) for cell in cells)
+    return "," if comma > 0 and point == 0 else "."
+
+
+def _detect_delimiter(lines: list[str]) -> str:
+    if not lines:
+        return ","
+    best, best_score = ",", (-1.0, 0)
+    for delimiter in _CANDIDATE_DELIMITERS:
+        widths = [len(row) for row in csv.reader(lines, delimiter=delimiter)]
+        header_width = widths[0]
+        if header_width < 2:
+            continue
+        consistent = sum(width == header_width for width in widths) / len(widths)
+        score = (consistent, header_width)
+        if score > best_score:
+            best, best_score = delimiter, score
+    return best
+
+
+def _csv_dialect(source: Path) -> _CsvDialect:
+    encoding, messages = _detect_encoding(source)
+    lines = _sample_lines(source, encoding)
+    delimiter = _detect_delimiter(lines)
+    decimal = _detect_decimal(lines, delimiter)
+    if decimal == ",":
+        messages = (*messages, "Numbers use a decimal comma (1,5 means 1.5).")
+    return _CsvDialect(encoding=encoding, delimiter=delimiter, decimal=decimal, messages=messages)
+
+
+def _csv_header(source: Path, dialect: _CsvDialect) -> list[str]:
+    with source.open("r", encoding=dialect.encoding, newline="") as handle:
+        reader = csv.reader(handle, delimiter=dialect.delimiter)
+        for row in reader:
+            if any(cell.strip() for cell in row):
+                return [cell.strip() for cell in row]
+    raise SurveyFileError(
+        f"'{source.name}' has no columns: it contains no header row, only blank lines."
+    )
+
+
+def _check_header(source: Path, header: Sequence[str]) -> None:
+    seen: dict[str, int] = {}
+    duplicates: list[str] = []
+    for name in header:
+        if name in seen and name not in duplicates:
+            duplicates.append(name)
+        seen[name] = seen.get(name, 0) + 1
+    if duplicates:
+        shown = ", ".join(f"'{name}'" if name else "(blank)" for name in duplicates)
+        raise SurveyFileError(
+            f"'{source.name}' has duplicate column names: {shown}. Give every column a "
+            "unique name in the first row and upload it again."
+        )
+
+
+def _read_csv(source: Path, columns: Sequence[str] | None) -> SurveyFrame:
+    dialect = _csv_dialect(source)
+    header = _csv_header(source, dialect)
+    _check_header(source, header)
+    usecols = _check_requested_columns(source, header, columns)
+    try:
+        frame = pd.read_csv(
+            source,
+            sep=dialect.delimiter,
+            encoding=dialect.encoding,
+            usecols=usecols,
+            decimal=dialect.decimal,
+            skipinitialspace=True,
+        )
+    except pd.errors.EmptyDataError as exc:
+        raise SurveyFileError(f"'{source.name}' has no columns.") from exc
+    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
+        raise SurveyFileError(
+            f"'{source.name}' could not be read as a CSV file: its rows do not line up with "
+            "the header (check for unbalanced quotes or a different separator)."
+        ) from exc
+    frame.columns = [str(name).strip() for name in frame.columns]
+    if frame.shape[0] == 0:
+        raise SurveyFileError(f"'{source.name}' has a header row but no data rows.")
+    return SurveyFrame(
+        frame=frame,
+        variable_labels={},
+        value_label_order={},
+        source_format="csv",
+        encoding=dialect.encoding,
+        delimiter=dialect.delimiter,
+        messages=dialect.messages,
+    )
+
+
+def _decimal_comma_to_point(column: pd.Series) -> pd.Series:
+    """Rewrite 1,5 as 1.5 in a text chunk so numbers are parsed the same as by read_csv."""
+    is_decimal = column.str.match(_DECIMAL_COMMA.pattern, na=False)
+    return column.where(~is_decimal, column.str.replace(",", ".", regex=False))
+
+
+def _iter_csv_chunks(
+    source: Path, chunksize: int, columns: Sequence[str] | None
+) -> Iterator[pd.DataFrame]:
+    dialect = _csv_dialect(source)
+    header = _csv_header(source, dialect)
+    _check_header(source, header)
+    usecols = _check_requested_columns(source, header, columns)
+    try:
+        reader = pd.read_csv(
+            source,
+            sep=dialect.delimiter,
+            encoding=dialect.encoding,
+            usecols=usecols,
+            dtype=str,
+            chunksize=chunksize,
+            skipinitialspace=True,
+        )
+        with reader:
+            for chunk in reader:
+                chunk.columns = [str(name).strip() for name in chunk.columns]
+                if dialect.decimal == ",":
+                    chunk = chunk.apply(_decimal_comma_to_point)
+                yield chunk
+    except pd.errors.EmptyDataError as exc:
+        raise SurveyFileError(f"'{source.name}' has no columns.") from exc
+    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise SurveyFileError(
+            f"'{source.name}' could not be read as a CSV file: its rows do not line up with "
+            "the header (check for unbalanced quotes or a different separator)."
+        ) from exc
+
+
+# --------------------------------------------------------------------------------------------
+# XLSX
+# --------------------------------------------------------------------------------------------
+
+
+def _open_workbook(source: Path) -> Any:
+    import openpyxl
+
+    try:
+        return openpyxl.load_workbook(source, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
+        raise _unreadable(source, "xlsx") from exc
+    except Exception as exc:  # openpyxl raises its own exception types for bad XML
+        raise _unreadable(source, "xlsx") from exc
+
+
+def _select_sheet(source: Path, workbook: Any, sheet: str | None) -> Any:
+    names = list(workbook.sheetnames)
+    if not names:
+        raise SurveyFileError(f"'{source.name}' has no worksheets.")
+    if sheet is None:
+        return workbook[names[0]]
+    if sheet not in names:
+        raise SurveyFileError(
+            f"'{source.name}' has no sheet named '{sheet}'. Its sheets are: "
+            + ", ".join(f"'{name}'" for name in names)
+            + "."
+        )
+    return workbook[sheet]
+
+
+def _xlsx_header(source: Path, rows: Iterator[tuple[Any, ...]]) -> list[str]:
+    for row in rows:
+        if any(cell is not None and str(cell).strip() for cell in row):
+            header = ["" if cell is None else str(cell).strip() for cell in row]
+            while header and header[-1] == "":
+                header.pop()
+            return [name or f"column_{index + 1}" for index, name in enumerate(header)]
+        break
+    raise SurveyFileError(
+        f"'{source.name}' has no columns: the first row of the sheet is empty. Put the column "
+        "names in the first row."
+    )
+
+
+def _iter_xlsx_rows(
+    source: Path, sheet: str | None
+) -> tuple[list[str], Iterator[tuple[Any, ...]], Any]:
+    workbook = _open_workbook(source)
+    worksheet = _select_sheet(source, workbook, sheet)
+    try:
+        rows = worksheet.iter_rows(values_only=True)
+        header = _xlsx_header(source, rows)
+    except SurveyFileError:
+        workbook.close()
+        raise
+    except Exception as exc:
+        workbook.close()
+        raise _unreadable(source, "xlsx") from exc
+    _check_header(source, header)
+    return header, rows, workbook
+
+
+def _iter_xlsx_chunks(
+    source: Path, chunksize: int, columns: Sequence[str] | None, sheet: str | None
+) -> Iterator[pd.DataFrame]:
+    header, rows, workbook = _iter_xlsx_rows(source, sheet)
+    usecols = _check_requested_columns(source, header, columns)
+    width = len(header)
+    buffer: list[tuple[Any, ...]] = []
+    try:
+        for row in rows:
+            values = tuple(row[:width]) + (None,) * max(0, width - len(row))
+            if all(value is None for value in values):
+                continue
+            buffer.append(values)
+            if len(buffer) >= chunksize:
+                yield _xlsx_frame(buffer, header, usecols)
+                buffer = []
+        if buffer:
+            yield _xlsx_frame(buffer, header, usecols)
+    except SurveyFileError:
+        raise
+    except Exception as exc:
+        raise _unreadable(source, "xlsx") from exc
+    finally:
+        workbook.close()
+
+
+def _xlsx_frame(
+    rows: list[tuple[Any, ...]], header: list[str], usecols: list[str] | None
+) -> pd.DataFrame:
+    frame = pd.DataFrame.from_records(rows, columns=header)
+    frame = frame.infer_objects()
+    return frame if usecols is None else frame[usecols]
+
+
+def _read_xlsx(source: Path, columns: Sequence[str] | None, sheet: str | None) -> SurveyFrame:
+    chunks = list(_iter_xlsx_chunks(source, DEFAULT_CHUNKSIZE, columns, sheet))
+    if not chunks:
+        raise SurveyFileError(f"'{source.name}' has a header row but no data rows.")
+    frame = pd.concat(chunks, ignore_index=True) if len(chunks) > 1 else chunks[0]
+    frame = frame.reset_index(drop=True)
+    for name in frame.columns:
+        if frame[name].dtype == object:
+            converted = pd.to_numeric(frame[name], errors="coerce")
+            if converted.notna().sum() == frame[name].notna().sum():
+                frame[name] = converted
+    return SurveyFrame(
+        frame=frame,
+        variable_labels={},
+        value_label_order={},
+        source_format="xlsx",
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Profiling
+# --------------------------------------------------------------------------------------------
+
+
+class _ColumnAccumulator:
+    """Running statistics for one column across chunks."""
+
+    def __init__(self, distinct_cap: int, label_keys: Mapping[str, str]) -> None:
+        self.distinct_cap = distinct_cap
+        self.label_keys = dict(label_keys)
+        self.label_codes = [float(key) for key in label_keys if _is_number(key)]
+        self.n_rows = 0
+        self.n_missing = 0
+        self.n_text = 0
+        self.n_numeric = 0
+        self.numeric_count = 0
+        self.numeric_sum = 0.0
+        self.numeric_min: float | None = None
+        self.numeric_max: float | None = None
+        self.counts: dict[str, int] = {}
+        self.capped = False
+
+    def add(self, series: pd.Series) -> None:
+        self.n_rows += len(series)
+        if pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(
+            series.dtype
+        ):
+            numbers = series.astype(float)
+            missing = numbers.isna()
+            text = pd.Series([], dtype=object)
+        else:
+            if pd.api.types.is_string_dtype(series.dtype) and series.dtype != object:
+                texts = series.str.strip()  # vectorised: CSV chunks are all text
+            else:
+                texts = series.astype(object).map(
+                    lambda value: None if pd.isna(value) else str(value).strip()
+                )
+            missing = texts.isna() | (texts == "")
+            present = texts[~missing]
+            parsed = pd.to_numeric(present, errors="coerce")
+            numbers = parsed[parsed.notna()].astype(float)
+            text = present[parsed.isna()]
+        numbers = numbers.dropna()
+        self.n_missing += int(missing.sum())
+        self.n_numeric += len(numbers)
+        self.n_text += len(text)
+        # Once a column without labels has more distinct values than the cap, its counts are
+        # never reported (it is numeric or free text), so stop paying for them.
+        counting = not (self.capped and not self.label_keys)
+        if len(numbers) and counting:
+            for value, count in numbers.value_counts(sort=False).items():
+                self._count(value_key(value), int(count))
+        if self.label_codes and len(numbers):
+            numbers = numbers[~numbers.isin(self.label_codes)]
+        if len(numbers):
+            self.numeric_count += len(numbers)
+            self.numeric_sum += math.fsum(numbers.to_numpy())
+            low, high = float(numbers.min()), float(numbers.max())
+            self.numeric_min = low if self.numeric_min is None else min(self.numeric_min, low)
+            self.numeric_max = high if self.numeric_max is None else max(self.numeric_max, high)
+        if len(text) and counting:
+            for value, count in text.value_counts(sort=False).items():
+                self._count(str(value), int(count))
+
+    def _count(self, key: str, count: int) -> None:
+        if key in self.counts:
+            self.counts[key] += count
+        elif len(self.counts) < self.distinct_cap:
+            self.counts[key] = count
+        else:
+            self.capped = True
+
+    def finish(self, name: str, label: str, level_limit: int) -> ColumnProfile:
+        n_distinct = len(self.counts)
+        numeric_only = self.n_text == 0 and self.n_numeric > 0
+        labelled = bool(self.label_keys) and not _labels_mark_special_codes(
+            self.counts, self.label_keys, numeric_only
+        )
+        if labelled:
+            named: dict[str, int] = {}
+            for key in _sort_keys(self.counts):
+                level = self.label_keys.get(key, key)
+                named[level] = named.get(level, 0) + self.counts[key]
+            levels = list(named.items())
+            return ColumnProfile(
+                name=name,
+                label=label,
+                inferred_type="categorical",
+                n_rows=self.n_rows,
+                n_missing=self.n_missing,
+                n_distinct=len(named),
+                distinct_capped=self.capped,
+                levels=tuple(levels[:level_limit]),
+                levels_truncated=len(levels) > level_limit,
+            )
+        if numeric_only:
+            special = tuple(
+                (self.label_keys[key], self.counts[key])
+                for key in _sort_keys(self.counts)
+                if key in self.label_keys
+            )
+            mean = self.numeric_sum / self.numeric_count if self.numeric_count else None
+            return ColumnProfile(
+                name=name,
+                label=label,
+                inferred_type="numeric",
+                n_rows=self.n_rows,
+                n_missing=self.n_missing,
+                n_distinct=n_distinct,
+                distinct_capped=self.capped,
+                minimum=self.numeric_min,
+                maximum=self.numeric_max,
+                mean=mean,
+                special_codes=special,
+            )
+        categorical = 0 < n_distinct <= level_limit and not self.capped
+        ranked = sorted(self.counts.items(), key=lambda item: (-item[1], item[0]))
+        return ColumnProfile(
+            name=name,
+            label=label,
+            inferred_type="categorical" if categorical else "text",
+            n_rows=self.n_rows,
+            n_missing=self.n_missing,
+            n_distinct=n_distinct,
+            distinct_capped=self.capped,
+            levels=tuple(ranked[:level_limit]) if categorical else (),
+            levels_truncated=False,
+        )

@@ -1,0 +1,88 @@
+import os
+import subprocess
+import sys
+import warnings
+
+import pytest
+from django.core.management import call_command
+from rest_framework.authtoken.models import Token
+
+from accounts.models import Membership, Organisation, User
+from taxonomy.models import GroupSynonym, PopulationGroup
+
+
+def test_openapi_schema_builds_without_warnings(tmp_path):
+    out = tmp_path / "schema.yml"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        call_command("spectacular", "--fail-on-warn", "--validate", "--file", str(out))
+    text = out.read_text()
+    assert "/api/groups/" in text and "/api/me/" in text
+
+
+def test_token_authentication(people, client):
+    token = Token.objects.create(user=people.partner_own)
+    response = client.get("/api/me/", HTTP_AUTHORIZATION=f"Token {token.key}")
+    assert response.status_code == 200
+    assert response.json()["memberships"][0]["organisation"] == people.partner_org.name
+    assert client.get("/api/me/", HTTP_AUTHORIZATION="Token wrong").status_code == 401
+
+
+def test_api_lists_are_paginated(people, client_for, vocabularies):
+    data = client_for("unct").get("/api/sdg/targets/").json()
+    assert data["count"] == 169 and len(data["results"]) == 50 and data["next"]
+
+
+def test_setup_is_idempotent(db):
+    """`make run` prepares with `migrate` and `seed_demo`; running them twice changes nothing."""
+    models = (User, Organisation, Membership, PopulationGroup, GroupSynonym)
+    call_command("migrate", verbosity=0)
+    call_command("seed_demo", stdout=open(os.devnull, "w"))
+    first = [m.objects.count() for m in models]
+    call_command("migrate", verbosity=0)
+    call_command("seed_demo", stdout=open(os.devnull, "w"))
+    assert [m.objects.count() for m in models] == first
+    assert User.objects.filter(email__endswith="@demo.lnob.example").count() == 4
+
+
+def _run_production(args, **env):
+    full_env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("SECRET_KEY", "DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE")
+    }
+    full_env.update(DJANGO_SETTINGS_MODULE="lnob_portal.settings.production", **env)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.mark.parametrize(
+    "env,message",
+    [
+        ({"DATABASE_URL": "postgres://u@localhost/x", "ALLOWED_HOSTS": "x"}, "SECRET_KEY"),
+        ({"SECRET_KEY": "k" * 10 + "abcdefghij" * 5, "ALLOWED_HOSTS": "x"}, "DATABASE_URL"),
+        (
+            {"SECRET_KEY": "short", "DATABASE_URL": "postgres://u@h/x", "ALLOWED_HOSTS": "x"},
+            "SECRET_KEY",
+        ),
+    ],
+)
+def test_production_refuses_to_start_without_secrets(env, message):
+    result = _run_production(["check"], **env)
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
+def test_production_passes_deploy_checks():
+    result = _run_production(
+        ["check", "--deploy", "--fail-level", "WARNING"],
+        SECRET_KEY="x7Gq-very-long-random-production-secret-key-0123456789-abcdefghijkl",
+        DATABASE_URL="postgres://lnob@127.0.0.1:5432/lnob",
+        ALLOWED_HOSTS="portal.example.org",
+    )
+    assert result.returncode == 0, result.stderr
