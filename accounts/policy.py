@@ -234,3 +234,27 @@ class MembershipRule(Rule):
         if action in READ_ACTIONS:
             return actor.is_member
         return actor.is_rco_staff and action in {Action.CREATE, Action.CHANGE, Action.DELETE}
+
+
+class CountryEvidenceRule(Rule):
+    """Evidence held for a country: RCO staff of that country administer it; other members
+    read it once it is published (reviewed). ``published_field=None`` keeps it RCO-only.
+
+    ``country_field`` is the lookup path to the country name, e.g. ``"dataset__country"``.
+    """
+
+    def __init__(self, country_field: str = "country", published_field: str | None = None):
+        self.country_field = country_field
+        self.published_field = published_field
+
+    def scope(self, actor, queryset, action):
+        if actor.is_rco_staff:
+            return queryset.filter(**{f"{self.country_field}__in": actor.rco_countries})
+        if self.published_field and actor.is_member and action in READ_ACTIONS:
+            return queryset.filter(**{self.published_field: True})
+        return queryset.none()
+
+    def allows(self, actor, action, obj):
+        if actor.is_rco_staff:
+            return True
+        return bool(self.published_field) and actor.is_member and action in READ_ACTIONS

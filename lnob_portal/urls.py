@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework import routers
 
 from accounts.api import MeView
+from analysis import api as analysis_api
 from taxonomy import api as taxonomy_api
 
 from . import views
@@ -15,6 +16,9 @@ router.register("factors", taxonomy_api.FactorViewSet, basename="factor")
 router.register("sdg/goals", taxonomy_api.SDGGoalViewSet, basename="sdg-goal")
 router.register("sdg/targets", taxonomy_api.SDGTargetViewSet, basename="sdg-target")
 router.register("sdg/indicators", taxonomy_api.SDGIndicatorViewSet, basename="sdg-indicator")
+router.register("datasets", analysis_api.DatasetViewSet, basename="dataset")
+router.register("indicators", analysis_api.IndicatorViewSet, basename="indicator")
+router.register("runs", analysis_api.RunViewSet, basename="run")
 
 api_urlpatterns = [
     path("", include(router.urls)),

@@ -13,6 +13,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from accounts.models import Membership
+from tests.factories import run_with_result
 
 from .conftest import ROLES
 
@@ -39,6 +40,19 @@ API_PUBLIC = statuses(200, 200, 200, 200, 200)
 OWN_ORG = statuses(302, 200, 404, 404, 200)
 # A partner sees their own membership but may not change their own role.
 OWN_MEMBERSHIP_POST = statuses(302, 403, 404, 404, 302)
+
+
+RCO_OBJECT = statuses(302, 404, 404, 404, 200)
+API_RCO_OBJECT = statuses(401, 404, 404, 404, 200)
+READ_ONLY_POST = statuses(302, 403, 403, 403, 302)
+
+
+def published_run(p):
+    return {"pk": run_with_result(published=True).pk}
+
+
+def dataset_of_run(p):
+    return {"pk": run_with_result(published=False).dataset_id}
 
 
 def own_membership(p):
@@ -95,6 +109,16 @@ MATRIX: dict[str, Entry] = {
     "recommendations:index": Entry(MEMBERS),
     "analysis:index": Entry(MEMBERS),
     "evidence:index": Entry(MEMBERS),
+    # survey analysis: raw files are RCO-only; published runs are read by every member
+    "analysis:dataset_upload": Entry(RCO_ONLY),
+    "analysis:dataset_detail": Entry(RCO_OBJECT, kwargs=dataset_of_run),
+    "analysis:run_start": Entry(
+        statuses(302, 404, 404, 404, 400), kwargs=dataset_of_run, method="post"
+    ),
+    "analysis:run_detail": Entry(MEMBERS, kwargs=published_run),
+    "analysis:run_publish": Entry(READ_ONLY_POST, kwargs=published_run, method="post"),
+    "analysis:run_link_groups": Entry(READ_ONLY_POST, kwargs=published_run, method="post"),
+    "analysis:run_download": Entry(MEMBERS, kwargs=lambda p: {**published_run(p), "fmt": "csv"}),
     # API
     "api:api-root": Entry(API_MEMBERS),
     "api:me": Entry(API_MEMBERS),
@@ -110,6 +134,14 @@ MATRIX: dict[str, Entry] = {
     "api:sdg-target-detail": Entry(API_MEMBERS, kwargs=lambda p: {"code": "5.1"}),
     "api:sdg-indicator-list": Entry(API_MEMBERS),
     "api:sdg-indicator-detail": Entry(API_MEMBERS, kwargs=lambda p: {"code": "5.1.1"}),
+    "api:dataset-list": Entry(API_MEMBERS),
+    "api:dataset-detail": Entry(API_RCO_OBJECT, kwargs=dataset_of_run),
+    "api:indicator-list": Entry(API_MEMBERS),
+    "api:indicator-detail": Entry(
+        API_MEMBERS, kwargs=lambda p: {"pk": run_with_result(published=True).indicator_id}
+    ),
+    "api:run-list": Entry(API_MEMBERS),
+    "api:run-detail": Entry(API_MEMBERS, kwargs=published_run),
 }
 
 

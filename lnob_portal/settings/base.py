@@ -185,3 +185,7 @@ LOGGING = {
 
 # Demo accounts are created by `manage.py seed_demo`; their password comes from here.
 DEMO_PASSWORD = env("DEMO_PASSWORD", default="lnob-demo-2026")
+
+# Survey uploads stream to disk (never held in memory) and may be up to 2 GB.
+SURVEY_MAX_UPLOAD_BYTES = env.int("SURVEY_MAX_UPLOAD_BYTES", default=2 * 1024**3)
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

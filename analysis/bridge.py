@@ -1,0 +1,83 @@
+"""The one bridge between stored datasets/runs and the pure engine (analysis/engine)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from analysis.engine import Circumstance, analyse, group_estimates, result_to_dict
+from analysis.indicators import IndicatorDefinition, apply_indicator
+from analysis.surveyio import read_survey
+
+
+def compute_run(
+    *,
+    path: str,
+    definition: dict,
+    region: str = "",
+    params: dict | None = None,
+    shapley: bool = True,
+) -> dict[str, Any]:
+    """Read the survey, apply the indicator, run the engine; return JSON to store on the Run.
+
+    Raises SurveyFileError, IndicatorError or EngineError with a message a person can act on.
+    """
+    indicator = IndicatorDefinition.from_dict(definition)
+    survey = read_survey(path, columns=list(indicator.referenced_columns()))
+    prepared = apply_indicator(survey.frame, indicator, value_labels=survey.value_labels)
+    frame = prepared.frame
+    if region:
+        frame = frame[frame["region"].astype(str) == region]
+    circumstances = [
+        Circumstance(c.name, c.kind, tuple(c.order) or None) for c in prepared.circumstances
+    ]
+    result = analyse(
+        frame,
+        outcome="outcome",
+        circumstances=circumstances,
+        weight="weight",
+        barrier=prepared.barrier,
+        shapley=shapley,
+        **(params or {}),
+    )
+    data = result_to_dict(result)
+    data["single_d"] = dict(result.single_circumstance_d)
+    data["d_on_complement"] = result.d_on_complement
+    data["circumstances"] = [
+        {"name": c.name, "kind": c.kind, "order": list(c.order or ())} for c in circumstances
+    ]
+    # Per-circumstance group estimates, so HEAT measures can be computed for any dimension
+    # later without reading the file again.
+    data["dimensions"] = {
+        c.name: [
+            asdict(g)
+            for g in group_estimates(
+                frame,
+                outcome="outcome",
+                dimension=c.name,
+                weight="weight",
+                order=list(c.order) if c.kind == "ordered" and c.order else None,
+            )
+        ]
+        for c in circumstances
+        if c.kind != "numeric"
+    }
+    data["sample"] = {
+        "n_reference": prepared.n_reference,
+        "n_excluded_by_filter": prepared.n_excluded_by_filter,
+        "n_missing_outcome": prepared.n_missing_outcome,
+        "n_missing_weight": prepared.n_missing_weight,
+        "n_missing_circumstances": prepared.n_missing_circumstances,
+        "messages": list(prepared.messages),
+    }
+    return data
+
+
+def regions_of(path: str, definition: dict) -> list[str]:
+    """The regions present in the indicator's reference population (for subnational runs)."""
+    indicator = IndicatorDefinition.from_dict(definition)
+    if not indicator.region_column:
+        return []
+    survey = read_survey(path, columns=list(indicator.referenced_columns()))
+    prepared = apply_indicator(survey.frame, indicator, value_labels=survey.value_labels)
+    return sorted(prepared.frame["region"].dropna().astype(str).unique())

@@ -1,0 +1,533 @@
+"""``manage.py lnob_tree``: the ESCAP LNOB tree and D-index of one indicator, from a survey file.
+
+Reads a CSV, XLSX, Stata or SPSS file the way an upload is read (value labels applied), keeps
+the reference population given by ``--where``, derives the outcome (``--positive``), runs
+:func:`analysis.engine.analyse` and prints the tree and its measures as text or JSON. Method:
+PRODUCT.md §6; usage and the JSON keys: the README, section "manage.py lnob_tree".
+
+Example (households with electricity, DHS HR file)::
+
+    python manage.py lnob_tree BDHR7RFL.DTA --outcome hv206 --positive Yes \\
+        --circumstance hv025 --circumstance hv270:ordered --weight hv005 \\
+        --weight-divisor 1000000
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import keyword
+import math
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from django.core.management.base import BaseCommand, CommandError
+
+from analysis.engine import (
+    AnalysisResult,
+    Circumstance,
+    EngineError,
+    LeafProfile,
+    analyse,
+    result_to_dict,
+    tree_to_text,
+)
+from analysis.surveyio import SurveyFileError, SurveyFrame, read_survey, read_survey_metadata
+from analysis.surveyio import value_key as code_key
+
+KINDS = ("unordered", "ordered", "numeric")
+_HASH_BLOCK_BYTES = 1024 * 1024
+_STRING_LITERAL = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"")
+_BACKTICK_NAME = re.compile(r"`([^`]+)`")
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+@dataclass(frozen=True)
+class CircumstanceOption:
+    """One ``--circumstance NAME[:kind]``, with its ``--order`` levels if any."""
+
+    name: str
+    kind: str
+    order: tuple[str, ...] | None = None
+
+
+# --------------------------------------------------------------------------------------------
+# Parsing the options
+# --------------------------------------------------------------------------------------------
+
+
+def parse_circumstances(
+    specs: Sequence[str], orders: Sequence[str]
+) -> tuple[CircumstanceOption, ...]:
+    """``NAME[:unordered|:ordered|:numeric]`` options joined with their ``NAME=L1,L2`` orders."""
+    parsed: list[CircumstanceOption] = []
+    for spec in specs:
+        name, colon, kind = spec.rpartition(":")
+        if not colon:
+            name, kind = spec, "unordered"
+        name, kind = name.strip(), kind.strip().lower()
+        if kind not in KINDS:
+            raise CommandError(
+                f"--circumstance {spec!r}: the kind after ':' must be one of {', '.join(KINDS)}."
+            )
+        if not name:
+            raise CommandError(f"--circumstance {spec!r} names no column.")
+        if any(option.name == name for option in parsed):
+            raise CommandError(f"--circumstance {name!r} is given twice.")
+        parsed.append(CircumstanceOption(name, kind))
+
+    by_name = {option.name: option for option in parsed}
+    level_orders: dict[str, tuple[str, ...]] = {}
+    for text in orders:
+        name, equals, levels_text = text.partition("=")
+        name = name.strip()
+        levels = tuple(level.strip() for level in levels_text.split(","))
+        if not equals or not name or not all(levels):
+            raise CommandError(
+                f"--order {text!r} is not of the form NAME=LEVEL1,LEVEL2,... "
+                "(lowest level first, e.g. --order education=Lower,Secondary,Higher)."
+            )
+        if name not in by_name:
+            raise CommandError(
+                f"--order {name!r}: {name!r} is not one of the circumstances "
+                f"({', '.join(by_name) or 'none given'})."
+            )
+        if by_name[name].kind != "ordered":
+            raise CommandError(
+                f"--order {name!r}: only ordered circumstances take a level order; "
+                f"write --circumstance {name}:ordered."
+            )
+        if name in level_orders:
+            raise CommandError(f"--order {name!r} is given twice.")
+        keys = tuple(code_key(level) for level in levels)
+        if len(set(keys)) != len(keys):
+            raise CommandError(f"--order {name!r} repeats a level.")
+        level_orders[name] = keys
+    return tuple(
+        CircumstanceOption(option.name, option.kind, level_orders.get(option.name))
+        for option in parsed
+    )
+
+
+def where_identifiers(expression: str) -> set[str]:
+    """Names an expression for ``DataFrame.query`` may refer to (a superset of its columns)."""
+    without_strings = _STRING_LITERAL.sub(" ", expression)
+    names = set(_BACKTICK_NAME.findall(without_strings))
+    names.update(_IDENTIFIER.findall(_BACKTICK_NAME.sub(" ", without_strings)))
+    return names
+
+
+def missing_column_message(name: str, role: str, available: Sequence[str], file_name: str) -> str:
+    """'Column X (role) is not in the file', with the closest names as a suggestion."""
+    close = difflib.get_close_matches(name, list(available), n=3, cutoff=0.6)
+    if not close:
+        folded = {column.casefold(): column for column in available}
+        close = [
+            folded[match]
+            for match in difflib.get_close_matches(name.casefold(), list(folded), n=3, cutoff=0.6)
+        ]
+    hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else "."
+    return f"Column {name!r} ({role}) is not in {file_name!r}{hint}"
+
+
+# --------------------------------------------------------------------------------------------
+# Preparing the frame
+# --------------------------------------------------------------------------------------------
+
+
+def _keys(series: pd.Series) -> pd.Series:
+    """Canonical case-folded text of each value (1, 1.0 and "1" alike); NaN where missing."""
+    unique = pd.unique(series.dropna())
+    mapping = {value: code_key(value).casefold() for value in unique}
+    keys = series.astype(object).map(mapping)
+    return keys.where(keys.notna() & (keys != ""), np.nan)
+
+
+def _positive_keys(values: Iterable[str], labels: Mapping[Any, str]) -> set[str]:
+    """The ``--positive`` values as keys, plus the label of each code and the code of each label."""
+    keys = {code_key(value).casefold() for value in values}
+    for code, label in labels.items():
+        pair = (code_key(code).casefold(), str(label).strip().casefold())
+        if keys.intersection(pair):
+            keys.update(pair)
+    return keys
+
+
+def binary_outcome(
+    series: pd.Series, positive: Sequence[str], labels: Mapping[Any, str]
+) -> pd.Series:
+    """1.0 where the value is one of ``positive`` (as text, or as the same number), else 0.0.
+
+    Missing values stay missing. A code matches its value label and the other way round, so
+    ``--positive 1`` and ``--positive Yes`` agree on a labelled column.
+    """
+    keys = _keys(series)
+    hit = keys.isin(_positive_keys(positive, labels))
+    if not hit.any():
+        present = sorted(pd.unique(series.dropna().astype(str)))
+        shown = ", ".join(repr(v) for v in present[:12]) + (", ..." if len(present) > 12 else "")
+        raise CommandError(
+            f"None of the --positive values ({', '.join(map(repr, positive))}) occur in the "
+            f"outcome column {series.name!r}; its values are: {shown or 'none (all missing)'}."
+        )
+    return pd.Series(np.where(hit, 1.0, 0.0), index=series.index).where(keys.notna())
+
+
+def numeric_outcome(series: pd.Series) -> pd.Series:
+    """The outcome as numbers, or a CommandError suggesting ``--positive`` for text values."""
+    if pd.api.types.is_bool_dtype(series.dtype):
+        return series.astype(float)
+    if pd.api.types.is_numeric_dtype(series.dtype):
+        return series
+    numbers = pd.to_numeric(series, errors="coerce")
+    text = series.notna() & numbers.isna()
+    if text.any():
+        examples = ", ".join(repr(v) for v in sorted(pd.unique(series[text].astype(str)))[:5])
+        raise CommandError(
+            f"The outcome column {series.name!r} holds text values such as {examples}; "
+            "name the values that count as 1 with --positive (e.g. --positive "
+            f"{sorted(pd.unique(series[text].astype(str)))[0]!r})."
+        )
+    return numbers
+
+
+def engine_circumstance(
+    option: CircumstanceOption, survey: SurveyFrame, frame: pd.DataFrame
+) -> Circumstance:
+    """Turn a circumstance option into the engine's form, recoding ``frame`` in place.
+
+    Ordered circumstances are compared as text keys against their order (``--order``, else
+    the file's value-label order); labelled numeric circumstances get their codes back.
+    """
+    name = option.name
+    if option.kind == "numeric":
+        labels = survey.value_labels.get(name)
+        if name in survey.value_label_order and labels:
+            back = {str(label): code for code, label in labels.items()}
+            frame[name] = pd.to_numeric(
+                frame[name].astype(object).map(lambda v: back.get(v, v)), errors="coerce"
+            )
+        return Circumstance(name, "numeric")
+    if option.kind == "unordered":
+        return Circumstance(name, "unordered")
+    order = option.order
+    if order is None and name in survey.value_label_order:
+        order = tuple(code_key(level) for level in survey.value_label_order[name])
+    if order is None:
+        raise CommandError(
+            f"The ordered circumstance {name!r} needs its level order: give --order "
+            f"{name}=LOWEST,...,HIGHEST (the file has no value labels for it)."
+        )
+    series = frame[name]
+    unique = pd.unique(series.dropna())
+    frame[name] = series.astype(object).map({value: code_key(value) for value in unique})
+    return Circumstance(name, "ordered", order)
+
+
+def file_sha256(path: Path) -> str:
+    """SHA-256 of the file's bytes, read in blocks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while block := handle.read(_HASH_BLOCK_BYTES):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _jsonable(value: Any) -> Any:
+    """numpy scalars as Python numbers and NaN/inf as null, so the output is strict JSON."""
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+# --------------------------------------------------------------------------------------------
+# The command
+# --------------------------------------------------------------------------------------------
+
+
+class Command(BaseCommand):
+    help = (
+        "Grow the ESCAP LNOB regression tree of an outcome by circumstances from a survey file "
+        "(CSV, XLSX, Stata .dta, SPSS .sav) and print the tree, the furthest behind and ahead "
+        "groups, the gap, the D-index and HOI (and its Shapley decomposition)."
+    )
+    requires_system_checks: list[str] = []
+
+    def add_arguments(self, parser):
+        parser.add_argument("datafile", help="Survey file: .csv, .xlsx, .dta or .sav.")
+        parser.add_argument("--outcome", required=True, help="Outcome column.")
+        parser.add_argument(
+            "--positive",
+            nargs="+",
+            action="extend",
+            metavar="VALUE",
+            help="Values of the outcome column that count as 1: level names (any case) or codes. "
+            "Other values count as 0, missing stays missing. Without it the column must be "
+            "numeric.",
+        )
+        parser.add_argument(
+            "--barrier",
+            action="store_true",
+            help="The outcome is a barrier (e.g. stunting): the highest-rate group is furthest "
+            "behind, and D and HOI are computed on 1 - y.",
+        )
+        parser.add_argument(
+            "--circumstance",
+            action="append",
+            required=True,
+            metavar="NAME[:KIND]",
+            help="A circumstance column; KIND is unordered (default), ordered or numeric. "
+            "Repeat for each circumstance.",
+        )
+        parser.add_argument(
+            "--order",
+            action="append",
+            default=[],
+            metavar="NAME=L1,L2,...",
+            help="Level order of an ordered circumstance, lowest first (default: the file's "
+            "value-label order).",
+        )
+        parser.add_argument("--weight", help="Sample weight column (default: unweighted).")
+        parser.add_argument(
+            "--weight-divisor",
+            type=float,
+            default=1.0,
+            help="Divide the weights by this (1000000 for DHS).",
+        )
+        parser.add_argument(
+            "--where",
+            help="Reference population, as a pandas query on the file's columns, e.g. "
+            '"hv025 == \'Urban\'" or "v012 >= 20" (labelled columns hold their level names).',
+        )
+        parser.add_argument(
+            "--min-leaf", type=int, help="Minimum leaf size in rows (default max(49, N/11))."
+        )
+        parser.add_argument("--max-depth", type=int, help="Maximum tree depth (default 6).")
+        parser.add_argument("--cp", type=float, help="Complexity parameter (default 1/N).")
+        parser.add_argument(
+            "--shapley", action="store_true", help="Also decompose D by circumstance (Shapley)."
+        )
+        parser.add_argument("--format", choices=("text", "json"), default="text")
+
+    def handle(self, *args, **options):
+        try:
+            report = self._run(options)
+        except (SurveyFileError, EngineError) as exc:
+            raise CommandError(str(exc)) from exc
+        if options["format"] == "json":
+            self.stdout.write(json.dumps(_jsonable(report.to_dict()), indent=2, allow_nan=False))
+        else:
+            self.stdout.write(report.to_text())
+
+    def _run(self, options: dict[str, Any]) -> Report:
+        _check_numbers(options)
+        source = Path(options["datafile"])
+        circumstances = parse_circumstances(options["circumstance"], options["order"])
+        outcome, weight, where = options["outcome"], options["weight"], options["where"]
+
+        header, _, _ = read_survey_metadata(source)
+        roles = [(outcome, "--outcome")]
+        roles += [(option.name, "--circumstance") for option in circumstances]
+        if weight:
+            roles.append((weight, "--weight"))
+        for name, role in roles:
+            if name not in header:
+                raise CommandError(missing_column_message(name, role, header, source.name))
+        needed = list(dict.fromkeys(name for name, _ in roles))
+        if where:
+            needed += [name for name in header if name in where_identifiers(where)]
+            needed = list(dict.fromkeys(needed))
+
+        survey = read_survey(source, columns=needed)
+        for message in survey.messages:
+            self.stderr.write(f"Note: {message}")
+        frame = survey.frame
+        rows_read = len(frame)
+        if where:
+            frame = _apply_where(frame, where, header)
+        frame = frame.copy()
+
+        positive = options["positive"]
+        if positive:
+            labels = survey.value_labels.get(outcome, {})
+            frame[outcome] = binary_outcome(frame[outcome], positive, labels)
+        else:
+            frame[outcome] = numeric_outcome(frame[outcome])
+        specs = [engine_circumstance(option, survey, frame) for option in circumstances]
+
+        result = analyse(
+            frame,
+            outcome=outcome,
+            circumstances=specs,
+            weight=weight,
+            weight_divisor=options["weight_divisor"],
+            barrier=options["barrier"],
+            minbucket=options["min_leaf"],
+            cp=options["cp"],
+            max_depth=options["max_depth"],
+            shapley=options["shapley"],
+        )
+        return Report(
+            result=result,
+            specs=tuple(specs),
+            positive=tuple(positive) if positive else None,
+            weight=weight,
+            weight_divisor=options["weight_divisor"],
+            file_name=source.name,
+            sha256=file_sha256(source),
+            source_format=survey.source_format,
+            rows_read=rows_read,
+            where=where,
+            rows_selected=len(frame),
+            messages=survey.messages,
+        )
+
+
+def _check_numbers(options: dict[str, Any]) -> None:
+    divisor = options["weight_divisor"]
+    if not (math.isfinite(divisor) and divisor > 0):
+        raise CommandError(f"--weight-divisor must be a positive number, not {divisor:g}.")
+    if options["min_leaf"] is not None and options["min_leaf"] < 1:
+        raise CommandError("--min-leaf must be at least 1 row.")
+    if options["max_depth"] is not None and options["max_depth"] < 0:
+        raise CommandError("--max-depth must be 0 or more (the root has depth 0).")
+    cp = options["cp"]
+    if cp is not None and not (math.isfinite(cp) and cp >= 0):
+        raise CommandError(f"--cp must be a number of at least 0, not {cp:g}.")
+
+
+def _apply_where(frame: pd.DataFrame, where: str, header: Sequence[str]) -> pd.DataFrame:
+    """The rows of the reference population; a bad expression is a CommandError."""
+    try:
+        # DataFrame.query's evaluation, with the result checked to be a row condition first.
+        mask = frame.eval(where)
+    except Exception as exc:  # pandas raises many unrelated types for a bad expression
+        reason = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+        unknown = sorted(
+            name
+            for name in where_identifiers(where)
+            if name not in header and not keyword.iskeyword(name)
+        )
+        hints = []
+        for name in unknown:
+            close = difflib.get_close_matches(name, list(header), n=3, cutoff=0.6)
+            if close:
+                hints.append(f"{name!r}: did you mean {' or '.join(repr(c) for c in close)}?")
+        hint = f" ({'; '.join(hints)})" if hints else ""
+        raise CommandError(f"--where {where!r} could not be applied: {reason}{hint}") from exc
+    if not isinstance(mask, pd.Series) or not pd.api.types.is_bool_dtype(mask.dtype):
+        raise CommandError(
+            f"--where {where!r} must be a true/false condition on the rows, "
+            'e.g. "hv025 == \'Urban\'" or "v012 >= 20".'
+        )
+    selected = frame[mask.fillna(False).astype(bool)]
+    if selected.empty:
+        raise CommandError(f"--where {where!r} leaves no rows of the {len(frame)} read.")
+    return selected
+
+
+@dataclass(frozen=True)
+class Report:
+    """A result with what is needed to reproduce it: the options and the file it came from."""
+
+    result: AnalysisResult
+    specs: tuple[Circumstance, ...]
+    positive: tuple[str, ...] | None
+    weight: str | None
+    weight_divisor: float
+    file_name: str
+    sha256: str
+    source_format: str
+    rows_read: int
+    where: str | None
+    rows_selected: int
+    messages: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """``result_to_dict`` plus the analysis set-up and the ``source`` block."""
+        result = self.result
+        data = result_to_dict(result)
+        data["d_on_complement"] = result.d_on_complement
+        data["single_circumstance_d"] = dict(result.single_circumstance_d)
+        data["outcome"] = {
+            "column": result.outcome,
+            "positive": list(self.positive) if self.positive else None,
+        }
+        data["circumstances"] = [
+            {"name": s.name, "kind": s.kind, "order": list(s.order) if s.order else None}
+            for s in self.specs
+        ]
+        data["weight"] = {"column": self.weight, "divisor": self.weight_divisor}
+        data["source"] = {
+            "file": self.file_name,
+            "sha256": self.sha256,
+            "format": self.source_format,
+            "rows_read": self.rows_read,
+            "where": self.where,
+            "rows_selected": self.rows_selected,
+            "messages": list(self.messages),
+        }
+        return data
+
+    def to_text(self) -> str:
+        """The tree as ``tree_to_text`` prints it, then a summary block at full precision."""
+        result = self.result
+        dropped = result.dropped
+        lines = [
+            f"File: {self.file_name} (sha256 {self.sha256[:12]}…), {self.rows_read} rows read"
+            + (f"; where {self.where}: {self.rows_selected} rows" if self.where else ""),
+            "",
+            tree_to_text(result),
+            "",
+            "Summary",
+            f"  n (rows used)      {result.n}",
+            f"  dropped rows       {dropped.missing_outcome} missing outcome, "
+            f"{dropped.missing_weight} missing weight, "
+            f"{dropped.missing_circumstance} missing circumstance",
+            f"  weighted n         {result.weighted_n:.6g}",
+            f"  mean               {result.mean:.6f}",
+            _leaf_line("furthest behind", result.furthest_behind),
+            _leaf_line("furthest ahead", result.furthest_ahead),
+            f"  gap                {result.gap:.6f}",
+        ]
+        if result.d_index is not None and result.hoi is not None:
+            on = "  (on the complement 1 - y)" if result.d_on_complement else ""
+            lines.append(f"  D-index            {result.d_index:.6f}{on}")
+            lines.append(f"  HOI                {result.hoi:.6f}")
+        else:
+            lines.append("  D-index, HOI       not defined (the outcome is not within [0, 1])")
+        if result.shapley:
+            width = max(len(share.circumstance) for share in result.shapley)
+            lines += [
+                "",
+                "Shapley decomposition of D",
+                f"  {'circumstance':{width}}  value     share    D alone",
+            ]
+            alone = result.single_circumstance_d
+            for share in result.shapley:
+                single = alone.get(share.circumstance)
+                lines.append(
+                    f"  {share.circumstance:{width}}  {share.value:.6f}  {share.share:6.2%}  "
+                    + ("" if single is None else f"{single:.6f}")
+                )
+        return "\n".join(lines)
+
+
+def _leaf_line(title: str, leaf: LeafProfile) -> str:
+    path = " & ".join(leaf.path_labels) or "everyone (no split)"
+    return (
+        f"  {title:<18} node {leaf.node}: mean {leaf.mean:.6f}, share {leaf.share:.6f}, "
+        f"n {leaf.n}\n  {'':<18} {path}"
+    )

@@ -1,0 +1,240 @@
+"""Writes for survey analysis: upload and profile datasets, start and execute runs, publish,
+link leaves to population groups."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import uuid
+from pathlib import Path
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import get_valid_filename, slugify
+from django.utils.translation import gettext as _
+
+from accounts.models import AuditEvent
+from accounts.services import audit_record
+from analysis.engine import EngineError
+from analysis.indicators import IndicatorDefinition, IndicatorError
+from analysis.surveyio import SurveyFileError, profile_survey, read_survey_metadata
+
+from . import bridge
+from .models import Dataset, Indicator, LeafGroupLink, Run
+
+logger = logging.getLogger(__name__)
+
+SURVEY_EXTENSIONS = (".csv", ".xlsx", ".dta", ".sav")
+USER_ERRORS = (SurveyFileError, IndicatorError, EngineError)
+
+
+def _store_upload(uploaded: UploadedFile) -> tuple[str, str, int]:
+    """Stream the upload into MEDIA_ROOT/surveys in chunks, hashing as it goes."""
+    folder = Path(settings.MEDIA_ROOT) / "surveys"
+    folder.mkdir(parents=True, exist_ok=True)
+    name = f"{uuid.uuid4().hex}-{get_valid_filename(Path(uploaded.name).name)}"[:200]
+    digest = hashlib.sha256()
+    size = 0
+    with open(folder / name, "wb") as handle:
+        for chunk in uploaded.chunks(chunk_size=4 * 1024 * 1024):
+            digest.update(chunk)
+            size += len(chunk)
+            handle.write(chunk)
+    return f"surveys/{name}", digest.hexdigest(), size
+
+
+def dataset_upload(
+    *,
+    uploaded: UploadedFile,
+    title: str,
+    country: str,
+    survey_kind: str,
+    survey_round: str,
+    unit: str = "",
+    user,
+) -> Dataset:
+    """Store a survey file, check it can be read, and profile its columns in the background.
+
+    A file that cannot be read raises ValidationError and leaves nothing behind.
+    """
+    extension = Path(uploaded.name).suffix.lower()
+    if extension not in SURVEY_EXTENSIONS:
+        raise ValidationError(
+            _(
+                "Upload a CSV, Excel (.xlsx), Stata (.dta) or SPSS (.sav) file; “%(ext)s” files "
+                "cannot be read."
+            )
+            % {"ext": extension or uploaded.name}
+        )
+    if uploaded.size > settings.SURVEY_MAX_UPLOAD_BYTES:
+        raise ValidationError(
+            _("The file is %(size).1f GB; the limit is %(limit).1f GB.")
+            % {"size": uploaded.size / 1e9, "limit": settings.SURVEY_MAX_UPLOAD_BYTES / 1e9}
+        )
+    relative, sha256, size = _store_upload(uploaded)
+    path = Path(settings.MEDIA_ROOT) / relative
+    try:
+        read_survey_metadata(path)
+    except SurveyFileError as exc:
+        path.unlink(missing_ok=True)
+        raise ValidationError(str(exc)) from exc
+    try:
+        with transaction.atomic():
+            dataset = Dataset(
+                title=title,
+                country=country,
+                survey_kind=survey_kind,
+                survey_round=survey_round,
+                unit=unit,
+                original_name=Path(uploaded.name).name,
+                size=size,
+                sha256=sha256,
+                uploaded_by=user,
+            )
+            dataset.file.name = relative
+            dataset.full_clean()
+            dataset.save()
+            from .tasks import dataset_profile_task
+
+            transaction.on_commit(lambda: dataset_profile_task.delay(dataset.pk))
+    except Exception:
+        path.unlink(missing_ok=True)
+        raise
+    return dataset
+
+
+def dataset_profile(*, dataset: Dataset) -> Dataset:
+    """Profile every column (type, levels with counts, missing). On failure the file is
+    removed and the dataset says why."""
+    try:
+        profile = [column.to_dict() for column in profile_survey(dataset.file.path)]
+    except SurveyFileError as exc:
+        dataset.file.delete(save=False)
+        dataset.status, dataset.message = Dataset.Status.FAILED, str(exc)
+        dataset.save(update_fields=["status", "message", "file"])
+        return dataset
+    dataset.profile = profile
+    dataset.row_count = max((c.get("n_rows", 0) for c in profile), default=0) or None
+    dataset.status, dataset.message = Dataset.Status.READY, ""
+    dataset.save(update_fields=["profile", "row_count", "status", "message"])
+    return dataset
+
+
+def indicator_for(*, definition: dict, user=None, preset: str = "") -> Indicator:
+    """The saved indicator with exactly this definition (reused so runs form a trend)."""
+    parsed = IndicatorDefinition.from_dict(definition)  # validates
+    data = parsed.to_dict()
+    for indicator in Indicator.objects.filter(slug=slugify(parsed.slug or parsed.name)[:100]):
+        if indicator.definition == data:
+            return indicator
+    return Indicator.objects.create(
+        name=parsed.name,
+        slug=slugify(parsed.slug or parsed.name)[:100],
+        definition=data,
+        preset=preset,
+        created_by=user,
+    )
+
+
+def runs_start(
+    *,
+    dataset: Dataset,
+    definition: dict,
+    user,
+    subnational: bool = False,
+    params: dict | None = None,
+    shapley: bool = True,
+    preset: str = "",
+) -> list[Run]:
+    """Create the national run (and one per region when asked) and queue them on the
+    `analysis` queue. Returns the runs of the batch, national first."""
+    if dataset.status != Dataset.Status.READY:
+        raise ValidationError(_("This dataset is not ready for analysis yet."))
+    try:
+        indicator = indicator_for(definition=definition, user=user, preset=preset)
+        regions = bridge.regions_of(dataset.file.path, indicator.definition) if subnational else []
+    except USER_ERRORS as exc:
+        raise ValidationError(str(exc)) from exc
+    batch = uuid.uuid4()
+    with transaction.atomic():
+        runs = [
+            Run.objects.create(
+                dataset=dataset,
+                indicator=indicator,
+                batch=batch,
+                region=region,
+                definition=indicator.definition,
+                params=params or {},
+                shapley=shapley,
+                dataset_sha256=dataset.sha256,
+                created_by=user,
+            )
+            for region in ["", *regions]
+        ]
+        from .tasks import run_execute_task
+
+        for run in runs:
+            transaction.on_commit(lambda pk=run.pk: run_execute_task.delay(pk))
+    return runs
+
+
+def run_execute(*, run: Run) -> Run:
+    """Compute one run. User-fixable problems become a message on the run."""
+    if run.is_done:
+        return run
+    run.status, run.started_at = Run.Status.RUNNING, timezone.now()
+    run.save(update_fields=["status", "started_at"])
+    try:
+        result = bridge.compute_run(
+            path=run.dataset.file.path,
+            definition=run.definition,
+            region=run.region,
+            params=run.params,
+            shapley=run.shapley,
+        )
+    except USER_ERRORS as exc:
+        run.status, run.message = Run.Status.FAILED, str(exc)
+    except Exception:  # noqa: BLE001 - recorded on the run for the person looking at it
+        logger.exception("analysis run %s failed", run.pk)
+        run.status = Run.Status.FAILED
+        run.message = _(
+            "The analysis stopped on an unexpected error; it was logged for the administrators."
+        )
+    else:
+        run.status, run.result, run.message = Run.Status.SUCCEEDED, result, ""
+        run.engine_version = result.get("engine_version", "")
+    run.finished_at = timezone.now()
+    run.save(update_fields=["status", "message", "result", "engine_version", "finished_at"])
+    return run
+
+
+def run_publish(*, run: Run, user, published: bool = True, request=None) -> Run:
+    if published and run.status != Run.Status.SUCCEEDED:
+        raise ValidationError(_("Only a finished run can be published."))
+    run.published = published
+    run.save(update_fields=["published"])
+    audit_record(
+        action=AuditEvent.Action.REVIEW,
+        actor=user,
+        target=run,
+        request=request,
+        summary=f"{'published' if published else 'unpublished'} {run}",
+    )
+    return run
+
+
+def leaf_groups_set(*, run: Run, node_id: int, groups, user) -> list[LeafGroupLink]:
+    """Link a tree node to population groups (replacing its previous links)."""
+    node_ids = {node["id"] for node in (run.result or {}).get("nodes", [])}
+    if node_id not in node_ids:
+        raise ValidationError(_("This run has no node %(id)s.") % {"id": node_id})
+    with transaction.atomic():
+        run.group_links.filter(node_id=node_id).exclude(group__in=groups).delete()
+        existing = set(run.group_links.filter(node_id=node_id).values_list("group_id", flat=True))
+        for group in groups:
+            if group.pk not in existing:
+                LeafGroupLink.objects.create(run=run, node_id=node_id, group=group, created_by=user)
+    return list(run.group_links.filter(node_id=node_id).select_related("group"))

@@ -1,0 +1,32 @@
+"""An RCO analyst uploads a Stata file, runs an ESCAP indicator and publishes the tree."""
+
+import pytest
+
+from analysis.synthetic import generate_dhs_like
+from tests.browser.test_foundation_journeys import sign_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_analyst_goes_from_dta_upload_to_published_tree(
+    page, live_server, people, vocabularies, screenshot, tmp_path
+):
+    path = tmp_path / "DEMOHR71.dta"
+    generate_dhs_like(seed=3, n_households=1200)["HR"].write_dta(path)
+    sign_in(page, live_server.url, people.rco.email)
+    page.goto(live_server.url + "/analysis/")
+    page.get_by_role("link", name="Upload a survey file").click()
+    page.get_by_label("Survey file").set_input_files(str(path))
+    page.get_by_label("Title").fill("Demoland DHS 2022 households")
+    page.get_by_label("Survey programme").select_option("DHS")
+    page.get_by_label("Survey round (year)").fill("2022")
+    page.get_by_role("button", name="Upload").click()
+    assert page.get_by_role("heading", name="Columns").is_visible()
+    page.get_by_label("Start from an ESCAP indicator").select_option("dhs-electricity")
+    page.get_by_role("button", name="Use this indicator").click()
+    page.get_by_role("button", name="Run the analysis").click()
+    assert page.get_by_role("heading", name="Tree", exact=True).is_visible()
+    assert page.locator("svg").first.is_visible()
+    page.get_by_role("button", name="Publish this run").click()
+    assert page.get_by_text("Published: UNCT members").is_visible()
+    screenshot(page, "analysis-run-published")
