@@ -76,6 +76,16 @@ def dataset_upload(
         )
     relative, sha256, size = _store_upload(uploaded)
     path = Path(settings.MEDIA_ROOT) / relative
+    duplicate = (
+        Dataset.objects.filter(sha256=sha256, country=country)
+        .exclude(status=Dataset.Status.FAILED)
+        .first()
+    )
+    if duplicate is not None:  # the same file again, e.g. a form posted twice
+        path.unlink(missing_ok=True)
+        raise ValidationError(
+            _("This file was already uploaded as “%(title)s”.") % {"title": duplicate.title}
+        )
     try:
         read_survey_metadata(path)
     except SurveyFileError as exc:

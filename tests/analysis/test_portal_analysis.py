@@ -239,3 +239,19 @@ def test_api_creates_a_run_and_returns_results(
     assert data["status"] == "succeeded" and data["result"]["furthest_behind"]["path"]
     assert client_for("unct").get(f"/api/runs/{run_id}/").status_code == 404
     assert client_for("partner_own").get("/api/datasets/").json()["count"] == 0
+
+
+def test_the_same_file_posted_twice_is_stored_once(dataset, people, client_for, hr_dta):
+    response = client_for("rco").post(
+        reverse("analysis:dataset_upload"),
+        {
+            "file": SimpleUploadedFile("again.dta", hr_dta),
+            "title": "Again",
+            "survey_kind": "DHS",
+            "survey_round": "2022",
+            "country": "Demoland",
+        },
+    )
+    assert response.status_code == 200
+    assert "already uploaded as" in response.content.decode()
+    assert Dataset.objects.count() == 1
