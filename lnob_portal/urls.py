@@ -1,3 +1,5 @@
+import importlib
+
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
@@ -19,6 +21,15 @@ router.register("sdg/indicators", taxonomy_api.SDGIndicatorViewSet, basename="sd
 router.register("datasets", analysis_api.DatasetViewSet, basename="dataset")
 router.register("indicators", analysis_api.IndicatorViewSet, basename="indicator")
 router.register("runs", analysis_api.RunViewSet, basename="run")
+# Apps plug their API in with ``<app>/api.py: def register(router)``.
+for app in ("consultations", "recommendations", "evidence"):
+    try:
+        module = importlib.import_module(f"{app}.api")
+    except ModuleNotFoundError as exc:
+        if exc.name != f"{app}.api":
+            raise
+        continue
+    module.register(router)
 
 api_urlpatterns = [
     path("", include(router.urls)),

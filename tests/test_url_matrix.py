@@ -6,8 +6,7 @@ object in the URL ("partner_own") and one from another organisation ("partner_ot
 UNCT member; RCO staff.
 """
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
+import importlib
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
@@ -16,35 +15,24 @@ from accounts.models import Membership
 from tests.factories import run_with_result
 
 from .conftest import ROLES
-
-
-@dataclass(frozen=True)
-class Entry:
-    expected: dict[str, int]
-    kwargs: Callable = field(default=lambda p: {})
-    method: str = "get"
-
-
-def statuses(anonymous, partner_own, partner_other, unct, rco) -> dict[str, int]:
-    return dict(zip(ROLES, (anonymous, partner_own, partner_other, unct, rco), strict=True))
-
-
-PUBLIC = statuses(200, 200, 200, 200, 200)
-MEMBERS = statuses(302, 200, 200, 200, 200)  # any signed-in person
-RCO_ONLY = statuses(302, 403, 403, 403, 200)
-ANON_ONLY = statuses(200, 302, 302, 302, 302)  # e.g. the sign-in page
-API_MEMBERS = statuses(401, 200, 200, 200, 200)
-API_PUBLIC = statuses(200, 200, 200, 200, 200)
+from .url_matrix_base import (
+    ANON_ONLY,
+    API_MEMBERS,
+    API_PUBLIC,
+    API_RCO_OBJECT,
+    MEMBERS,
+    PUBLIC,
+    RCO_OBJECT,
+    RCO_ONLY,
+    READ_ONLY_POST,
+    Entry,
+    statuses,
+)
 
 # The partner organisation's own objects: its page, one of its memberships.
 OWN_ORG = statuses(302, 200, 404, 404, 200)
 # A partner sees their own membership but may not change their own role.
 OWN_MEMBERSHIP_POST = statuses(302, 403, 404, 404, 302)
-
-
-RCO_OBJECT = statuses(302, 404, 404, 404, 200)
-API_RCO_OBJECT = statuses(401, 404, 404, 404, 200)
-READ_ONLY_POST = statuses(302, 403, 403, 403, 302)
 
 
 def published_run(p):
@@ -143,6 +131,15 @@ MATRIX: dict[str, Entry] = {
     "api:run-list": Entry(API_MEMBERS),
     "api:run-detail": Entry(API_MEMBERS, kwargs=published_run),
 }
+
+
+# Each app's tests may add ``tests/<app>/url_matrix.py`` with a MATRIX dict of its URLs.
+for _app in ("consultations", "recommendations", "evidence"):
+    try:
+        MATRIX.update(importlib.import_module(f"tests.{_app}.url_matrix").MATRIX)
+    except ModuleNotFoundError as exc:
+        if exc.name not in (f"tests.{_app}", f"tests.{_app}.url_matrix"):
+            raise
 
 
 def project_url_names() -> set[str]:
