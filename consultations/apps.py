@@ -5,3 +5,27 @@ from django.utils.translation import gettext_lazy as _
 class ConsultationsConfig(AppConfig):
     name = "consultations"
     verbose_name = _("Consultations")
+
+    def ready(self) -> None:
+        from accounts import policy
+
+        from . import rules
+        from .models import (
+            Campaign,
+            ColumnMapping,
+            FocusGroup,
+            Instrument,
+            Narrative,
+            Signifier,
+            Theme,
+            Upload,
+        )
+
+        policy.register(Campaign, rules.CampaignRule())
+        policy.register(Instrument, rules.CampaignPartRule(Campaign))
+        policy.register(Narrative, rules.SubmissionRule())
+        policy.register(FocusGroup, rules.SubmissionRule())
+        policy.register(Upload, rules.PartnerOwnedRule())
+        policy.register(ColumnMapping, rules.PartnerOwnedRule())
+        policy.register(Signifier, rules.CampaignPartRule(Campaign))
+        policy.register(Theme, policy.VocabularyRule())

@@ -1,1 +1,502 @@
-"""Models arrive with this stream's issue."""
+"""Community voice: campaigns, instruments with signifiers, narratives (stories) with
+self-signification and self-identification, focus-group records, consent, partner uploads.
+
+Privacy by construction: identities are only what people say about themselves; every story
+and focus group carries its consent record; a receipt code (stored only as a hash) lets a
+teller withdraw; withdrawals and reviews are logged without content.
+"""
+
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+
+def _token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def receipt_hash(code: str) -> str:
+    """Receipt codes are stored hashed, so a database copy cannot be used to withdraw."""
+    normalised = "".join(code.split()).upper().replace("-", "")
+    return hashlib.sha256(normalised.encode()).hexdigest()
+
+
+def localised(labels: dict | str | None, language: str | None = None) -> str:
+    """A label from a {language: text} dict, in the active language, else English, else any."""
+    if not labels:
+        return ""
+    if isinstance(labels, str):
+        return labels
+    language = (language or get_language() or "en")[:2]
+    return labels.get(language) or labels.get("en") or next(iter(labels.values()), "")
+
+
+class Campaign(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        OPEN = "open", _("Open")
+        CLOSED = "closed", _("Closed")
+        ARCHIVED = "archived", _("Archived")
+
+    class LocationLevel(models.TextChoices):
+        NONE = "none", _("Do not record location")
+        COUNTRY = "country", _("Country only")
+        REGION = "region", _("Region / province")
+        DISTRICT = "district", _("District")
+
+    title = models.CharField(_("title"), max_length=200)
+    purpose = models.TextField(_("purpose"), help_text=_("Shown to respondents, in plain words."))
+    country = models.CharField(_("country"), max_length=100)
+    location_level = models.CharField(
+        _("location it may record"),
+        max_length=20,
+        choices=LocationLevel.choices,
+        default=LocationLevel.REGION,
+    )
+    locations = models.TextField(
+        _("allowed places"),
+        blank=True,
+        help_text=_("One per line, at the level above (e.g. the provinces). Empty: free text."),
+    )
+    starts_on = models.DateField(_("starts on"))
+    ends_on = models.DateField(_("ends on"))
+    languages = models.JSONField(_("languages"), default=list)
+    target_groups = models.ManyToManyField(
+        "taxonomy.PopulationGroup",
+        blank=True,
+        related_name="campaigns",
+        verbose_name=_("groups it wants to hear"),
+    )
+    partners = models.ManyToManyField(
+        "accounts.Organisation",
+        blank=True,
+        related_name="campaigns",
+        verbose_name=_("invited partner organisations"),
+    )
+    retention_days = models.PositiveIntegerField(
+        _("retention period (days)"),
+        default=3 * 365,
+        help_text=_("Stories and focus-group records are deleted this long after they were given."),
+    )
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
+    public_link_enabled = models.BooleanField(
+        _("allow a public link"),
+        default=False,
+        help_text=_(
+            "Community members without an account may tell their story through an unguessable link."
+        ),
+    )
+    public_token = models.CharField(max_length=64, unique=True, default=_token, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-starts_on", "title"]
+        verbose_name = _("campaign")
+        verbose_name_plural = _("campaigns")
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("consultations:campaign_detail", args=[self.pk])
+
+    @property
+    def current_consent(self):
+        return self.consent_texts.order_by("-version").first()
+
+    def location_choices(self) -> list[str]:
+        return [line.strip() for line in self.locations.splitlines() if line.strip()]
+
+
+class ConsentText(models.Model):
+    """A version of a campaign's consent text. Editing the text creates a new version."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="consent_texts")
+    version = models.PositiveIntegerField()
+    text = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["campaign", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "version"], name="unique_consent_version")
+        ]
+
+    def __str__(self) -> str:
+        return f"v{self.version}"
+
+
+class Instrument(models.Model):
+    """A micro-narrative instrument: a prompt, the story, and self-signification questions."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="instruments")
+    name = models.CharField(_("name"), max_length=200)
+    prompt = models.JSONField(_("prompt"), default=dict, help_text=_("{language: text}"))
+    ask_groups = models.BooleanField(_("ask which groups people identify with"), default=True)
+    ask_age = models.BooleanField(_("ask the age band"), default=True)
+    ask_sex = models.BooleanField(_("ask sex / gender"), default=True)
+    ask_washington_group = models.BooleanField(
+        _("ask the Washington Group short set on functioning"), default=False
+    )
+    group_choices = models.ManyToManyField(
+        "taxonomy.PopulationGroup",
+        blank=True,
+        related_name="+",
+        verbose_name=_("groups offered for self-identification"),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["campaign", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def prompt_text(self, language: str | None = None) -> str:
+        return localised(self.prompt, language)
+
+
+class Signifier(models.Model):
+    class Kind(models.TextChoices):
+        TRIAD = "triad", _("Triad (three corners)")
+        DYAD = "dyad", _("Dyad (slider between two ends)")
+        SINGLE = "single", _("Single choice")
+        MULTIPLE = "multiple", _("Multiple choice")
+
+    instrument = models.ForeignKey(Instrument, on_delete=models.CASCADE, related_name="signifiers")
+    order = models.PositiveSmallIntegerField(default=0)
+    key = models.SlugField(max_length=50)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    question = models.JSONField(default=dict, help_text=_("{language: text}"))
+    # triad: [{lang: label} ×3]; dyad: [{lang: left}, {lang: right}];
+    # choices: [{"value": "x", "label": {lang: text}}, …]
+    labels = models.JSONField(default=list)
+    allow_other = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["instrument", "order", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["instrument", "key"], name="unique_signifier_key")
+        ]
+
+    def __str__(self) -> str:
+        return self.key
+
+    def question_text(self, language: str | None = None) -> str:
+        return localised(self.question, language)
+
+    def label_texts(self, language: str | None = None) -> list[str]:
+        if self.kind in (self.Kind.SINGLE, self.Kind.MULTIPLE):
+            return [localised(option.get("label"), language) for option in self.labels]
+        return [localised(label, language) for label in self.labels]
+
+    def option_values(self) -> list[str]:
+        return [str(option.get("value")) for option in self.labels]
+
+
+class ReviewStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for review")
+    APPROVED = "approved", _("Approved")
+    ON_HOLD = "on_hold", _("On hold")
+    NOT_APPROVED = "not_approved", _("Not approved")
+
+
+class ConsentRecord(models.Model):
+    """The consent every story and focus-group record carries."""
+
+    class How(models.TextChoices):
+        SELF = "self", _("Given by the person themselves")
+        VERBAL = "verbal", _("Verbal, recorded by the data collector")
+        WRITTEN = "written", _("Written")
+
+    consent_text = models.ForeignKey(ConsentText, on_delete=models.PROTECT, related_name="+")
+    consent_how = models.CharField(_("how consent was given"), max_length=10, choices=How.choices)
+    consent_date = models.DateField(_("date of consent"))
+    use_analysis = models.BooleanField(_("may be used for analysis"), default=True)
+    use_quotation = models.BooleanField(_("may be quoted anonymously"), default=False)
+    use_publication = models.BooleanField(_("may be published"), default=False)
+    retain_until = models.DateField(_("keep until"), db_index=True)
+
+    class Meta:
+        abstract = True
+
+
+class Reviewable(models.Model):
+    review_status = models.CharField(
+        max_length=20, choices=ReviewStatus.choices, default=ReviewStatus.PENDING, db_index=True
+    )
+    review_note = models.TextField(blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class Theme(models.Model):
+    """A theme tag for stories and focus-group discussions."""
+
+    name = models.CharField(max_length=200, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Narrative(ConsentRecord, Reviewable):
+    """A story told by a person, self-signified and self-identified."""
+
+    class Channel(models.TextChoices):
+        FORM = "form", _("Portal form (data collector)")
+        PUBLIC = "public", _("Public link")
+        UPLOAD = "upload", _("Partner upload")
+
+    class Sex(models.TextChoices):
+        FEMALE = "female", _("Woman / female")
+        MALE = "male", _("Man / male")
+        OTHER = "other", _("In another way")
+        PREFER_NOT = "prefer_not", _("Prefer not to say")
+
+    AGE_BANDS = ["under_18", "18_24", "25_34", "35_49", "50_64", "65_plus", "prefer_not"]
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="narratives")
+    instrument = models.ForeignKey(Instrument, on_delete=models.CASCADE, related_name="narratives")
+    organisation = models.ForeignKey(
+        "accounts.Organisation",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="narratives",
+    )
+    collected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.FORM)
+    external_key = models.CharField(max_length=100, blank=True)
+    language = models.CharField(max_length=10, default="en")
+    title = models.CharField(_("title of the story"), max_length=200, blank=True)
+    story = models.TextField(_("story"))
+    location = models.CharField(_("place"), max_length=200, blank=True)
+    age_band = models.CharField(max_length=20, blank=True)
+    sex = models.CharField(max_length=20, choices=Sex.choices, blank=True)
+    groups = models.ManyToManyField(
+        "taxonomy.PopulationGroup",
+        blank=True,
+        related_name="narratives",
+        verbose_name=_("groups the teller identifies with"),
+    )
+    groups_none = models.BooleanField(default=False)
+    groups_prefer_not = models.BooleanField(default=False)
+    groups_other = models.CharField(max_length=200, blank=True)
+    washington_group = models.JSONField(default=dict, blank=True)
+    has_disability = models.BooleanField(
+        null=True,
+        blank=True,
+        help_text=_(
+            "Washington Group cut-off: 'a lot of difficulty' or 'cannot do' "
+            "in at least one domain; empty when not asked."
+        ),
+    )
+    answers = models.JSONField(default=dict, blank=True)
+    themes = models.ManyToManyField(Theme, blank=True, related_name="narratives")
+    factors = models.ManyToManyField("taxonomy.Factor", blank=True, related_name="narratives")
+    sdg_targets = models.ManyToManyField("taxonomy.SDGTarget", blank=True, related_name="+")
+    receipt_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "external_key"],
+                condition=~models.Q(external_key=""),
+                name="unique_external_submission",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title or f"Story {self.pk}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("consultations:narrative_detail", args=[self.pk])
+
+
+class FocusGroup(ConsentRecord, Reviewable):
+    """A focus-group discussion record: counts, never names."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="focus_groups")
+    organisation = models.ForeignKey(
+        "accounts.Organisation",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="focus_groups",
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    held_on = models.DateField(_("date"))
+    place = models.CharField(_("place"), max_length=200)
+    facilitator = models.CharField(_("facilitator (optional)"), max_length=200, blank=True)
+    note_taker = models.CharField(_("note-taker (optional)"), max_length=200, blank=True)
+    languages = models.CharField(_("languages"), max_length=200)
+    interpretation = models.CharField(_("interpretation"), max_length=200, blank=True)
+    accommodations = models.JSONField(_("accessibility accommodations"), default=list, blank=True)
+    participants = models.JSONField(
+        _("participant counts"),
+        default=dict,
+        help_text=_("Counts only: {'sex': {...}, 'age': {...}, 'disability': {...}}"),
+    )
+    groups = models.ManyToManyField(
+        "taxonomy.PopulationGroup",
+        blank=True,
+        related_name="focus_groups",
+        verbose_name=_("self-identified groups represented"),
+    )
+    consent_obtained = models.TextField(_("how consent was obtained (by whom, when)"))
+    questions = models.TextField(_("questions asked"))
+    feedback = models.TextField(_("feedback given back to participants"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-held_on"]
+
+    def __str__(self) -> str:
+        return f"{self.place}, {self.held_on}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("consultations:focus_group_detail", args=[self.pk])
+
+
+class FocusGroupTheme(models.Model):
+    focus_group = models.ForeignKey(FocusGroup, on_delete=models.CASCADE, related_name="themes")
+    summary = models.TextField()
+    factors = models.ManyToManyField("taxonomy.Factor", blank=True, related_name="+")
+    sdg_targets = models.ManyToManyField("taxonomy.SDGTarget", blank=True, related_name="+")
+
+    def __str__(self) -> str:
+        return self.summary[:60]
+
+
+class Quote(models.Model):
+    """A quote from a discussion, attributed to a self-described group, never a person."""
+
+    focus_group = models.ForeignKey(FocusGroup, on_delete=models.CASCADE, related_name="quotes")
+    text = models.TextField()
+    speaker_group = models.CharField(
+        _("said by (self-described group)"),
+        max_length=200,
+        help_text=_("e.g. 'a young woman with a disability', never a name."),
+    )
+    groups = models.ManyToManyField("taxonomy.PopulationGroup", blank=True, related_name="quotes")
+
+    def __str__(self) -> str:
+        return self.text[:60]
+
+
+class ColumnMapping(models.Model):
+    """A partner's saved mapping of export columns to the instrument's fields."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="mappings")
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.CASCADE, related_name="+"
+    )
+    instrument = models.ForeignKey(Instrument, on_delete=models.CASCADE, related_name="+")
+    export_format = models.CharField(max_length=20)
+    mapping = models.JSONField(default=dict)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "organisation", "instrument", "export_format"],
+                name="one_mapping_per_partner",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation} · {self.instrument} · {self.export_format}"
+
+
+class Upload(models.Model):
+    """A partner's upload of data collected offline (KoboToolbox / ODK Central export)."""
+
+    class Status(models.TextChoices):
+        MAPPING = "mapping", _("Map the columns")
+        PREVIEW = "preview", _("Preview")
+        IMPORTING = "importing", _("Importing")
+        IMPORTED = "imported", _("Imported")
+        FAILED = "failed", _("Not imported")
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="uploads")
+    instrument = models.ForeignKey(Instrument, on_delete=models.CASCADE, related_name="+")
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.CASCADE, related_name="uploads"
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    file = models.FileField(upload_to="uploads/", max_length=300)
+    original_name = models.CharField(max_length=255)
+    export_format = models.CharField(max_length=20, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.MAPPING)
+    consent_how = models.CharField(
+        max_length=10, choices=ConsentRecord.How.choices, default=ConsentRecord.How.VERBAL
+    )
+    rows_total = models.PositiveIntegerField(default=0)
+    rows_ok = models.PositiveIntegerField(default=0)
+    rows_duplicate = models.PositiveIntegerField(default=0)
+    rows_imported = models.PositiveIntegerField(default=0)
+    problems = models.JSONField(default=list, blank=True)
+    preview = models.JSONField(default=list, blank=True)
+    message = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+    def get_absolute_url(self) -> str:
+        return reverse("consultations:upload_detail", args=[self.pk])
+
+
+class Withdrawal(models.Model):
+    """That a story was withdrawn (or expired), and when — never what it said."""
+
+    class Reason(models.TextChoices):
+        WITHDRAWN = "withdrawn", _("Withdrawn by the teller")
+        RETENTION = "retention", _("Retention period ended")
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="withdrawals")
+    kind = models.CharField(max_length=20)
+    reason = models.CharField(max_length=20, choices=Reason.choices)
+    at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.reason} {self.at:%Y-%m-%d}"

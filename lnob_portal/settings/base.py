@@ -189,3 +189,9 @@ DEMO_PASSWORD = env("DEMO_PASSWORD", default="lnob-demo-2026")
 # Survey uploads stream to disk (never held in memory) and may be up to 2 GB.
 SURVEY_MAX_UPLOAD_BYTES = env.int("SURVEY_MAX_UPLOAD_BYTES", default=2 * 1024**3)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+# Periodic tasks (run `celery -A lnob_portal beat` in production; see the README).
+CELERY_BEAT_SCHEDULE["consultations-retention-purge"] = {
+    "task": "consultations.retention_purge",
+    "schedule": 60 * 60 * 24,
+}

@@ -1,0 +1,219 @@
+"""Writes for community voice: campaigns and consent versions, story submission, withdrawal,
+review and redaction, focus groups, retention."""
+
+from __future__ import annotations
+
+import datetime
+import secrets
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import AuditEvent, Organisation
+from accounts.services import audit_record
+
+from .models import (
+    Campaign,
+    ConsentText,
+    FocusGroup,
+    Instrument,
+    Narrative,
+    ReviewStatus,
+    Withdrawal,
+    receipt_hash,
+)
+
+RECEIPT_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: easy to read aloud
+WG_DOMAINS = ("seeing", "hearing", "walking", "cognition", "self_care", "communication")
+WG_ANSWERS = ("no_difficulty", "some_difficulty", "a_lot_of_difficulty", "cannot_do")
+
+
+def new_receipt_code() -> str:
+    """12 characters in three groups, e.g. 'K7QM-3XPA-ZR9T' (~60 bits)."""
+    raw = "".join(secrets.choice(RECEIPT_ALPHABET) for _ in range(12))
+    return f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
+
+
+@transaction.atomic
+def campaign_save(
+    *, campaign: Campaign, consent_text: str, user, target_groups=None, partners=None
+) -> Campaign:
+    """Save a campaign; a changed consent text becomes a new version (old ones stay, because
+    stories given under them point to them)."""
+    if campaign.ends_on < campaign.starts_on:
+        raise ValidationError(_("The campaign cannot end before it starts."))
+    if not campaign.pk:
+        campaign.created_by = user
+    campaign.full_clean()
+    campaign.save()
+    if target_groups is not None:
+        campaign.target_groups.set(target_groups)
+    if partners is not None:
+        campaign.partners.set(partners)
+    current = campaign.current_consent
+    if current is None or current.text.strip() != consent_text.strip():
+        ConsentText.objects.create(
+            campaign=campaign,
+            version=(current.version + 1) if current else 1,
+            text=consent_text.strip(),
+        )
+    return campaign
+
+
+def washington_group_disability(answers: dict) -> bool | None:
+    """Washington Group short set cut-off: at least one domain with 'a lot of difficulty' or
+    'cannot do at all' (WG recommended disability identifier)."""
+    given = [answers.get(d) for d in WG_DOMAINS if answers.get(d)]
+    if not given:
+        return None
+    return any(a in ("a_lot_of_difficulty", "cannot_do") for a in given)
+
+
+@transaction.atomic
+def narrative_submit(
+    *,
+    instrument: Instrument,
+    values: dict,
+    consent: dict,
+    channel: str,
+    organisation: Organisation | None = None,
+    user=None,
+    groups=(),
+    external_key: str = "",
+) -> tuple[Narrative, str]:
+    """Store a story with its consent record; return it and the receipt code (shown once).
+
+    ``consent`` needs ``given`` (True), ``how``, ``date`` and the uses. Without consent
+    nothing is stored.
+    """
+    campaign = instrument.campaign
+    if not consent.get("given"):
+        raise ValidationError(_("Without consent the story cannot be stored."))
+    if campaign.status != Campaign.Status.OPEN and channel != Narrative.Channel.UPLOAD:
+        raise ValidationError(_("This campaign is not open for stories."))
+    if not (values.get("story") or "").strip():
+        raise ValidationError(_("Please tell your story: the story is the one required part."))
+    if organisation is not None and not campaign.partners.filter(pk=organisation.pk).exists():
+        raise PermissionDenied
+    consent_date = consent.get("date") or timezone.localdate()
+    code = new_receipt_code()
+    wg = values.get("washington_group") or {}
+    narrative = Narrative(
+        campaign=campaign,
+        instrument=instrument,
+        organisation=organisation,
+        collected_by=user,
+        channel=channel,
+        external_key=external_key,
+        language=values.get("language") or "en",
+        title=(values.get("title") or "")[:200],
+        story=values["story"].strip(),
+        location=values.get("location") or "",
+        age_band=values.get("age_band") or "",
+        sex=values.get("sex") or "",
+        groups_none=bool(values.get("groups_none")),
+        groups_prefer_not=bool(values.get("groups_prefer_not")),
+        groups_other=(values.get("groups_other") or "")[:200],
+        washington_group=wg,
+        has_disability=washington_group_disability(wg),
+        answers=values.get("answers") or {},
+        consent_text=consent.get("text") or campaign.current_consent,
+        consent_how=consent["how"],
+        consent_date=consent_date,
+        use_analysis=bool(consent.get("analysis", True)),
+        use_quotation=bool(consent.get("quotation")),
+        use_publication=bool(consent.get("publication")),
+        retain_until=consent_date + datetime.timedelta(days=campaign.retention_days),
+        receipt_hash=receipt_hash(code),
+    )
+    narrative.full_clean(exclude=["receipt_hash"])
+    narrative.save()
+    if groups:
+        narrative.groups.set(groups)
+    return narrative, code
+
+
+def _delete_narrative(narrative: Narrative, reason: str) -> None:
+    Withdrawal.objects.create(campaign_id=narrative.campaign_id, kind="narrative", reason=reason)
+    narrative.delete()  # cascades to tags; nothing derived is stored elsewhere
+
+
+@transaction.atomic
+def narrative_withdraw(*, code: str) -> bool:
+    """Delete the story behind a receipt code and everything derived from it. Logged without
+    the content. Returns False for an unknown code (no hint whether it ever existed)."""
+    narrative = (
+        Narrative.objects.select_for_update().filter(receipt_hash=receipt_hash(code)).first()
+    )
+    if narrative is None:
+        return False
+    _delete_narrative(narrative, Withdrawal.Reason.WITHDRAWN)
+    audit_record(
+        action=AuditEvent.Action.DELETE,
+        summary="a story was withdrawn by its teller",
+        data={"campaign": narrative.campaign_id},
+    )
+    return True
+
+
+def retention_purge(*, today: datetime.date | None = None) -> int:
+    """Delete stories and focus-group records past their retention date."""
+    today = today or timezone.localdate()
+    count = 0
+    for narrative in Narrative.objects.filter(retain_until__lt=today).only("pk", "campaign_id"):
+        with transaction.atomic():
+            _delete_narrative(narrative, Withdrawal.Reason.RETENTION)
+        count += 1
+    for record in FocusGroup.objects.filter(retain_until__lt=today).only("pk", "campaign_id"):
+        with transaction.atomic():
+            Withdrawal.objects.create(
+                campaign_id=record.campaign_id,
+                kind="focus_group",
+                reason=Withdrawal.Reason.RETENTION,
+            )
+            record.delete()
+        count += 1
+    if count:
+        audit_record(
+            action=AuditEvent.Action.DELETE,
+            summary=f"{count} records deleted at the end of their retention period",
+        )
+    return count
+
+
+@transaction.atomic
+def submission_review(*, obj: Narrative | FocusGroup, status: str, note: str, user, request=None):
+    """Approve / hold / not approve a story or focus-group record; logged."""
+    if status not in ReviewStatus.values or status == ReviewStatus.PENDING:
+        raise ValidationError(_("Choose approved, on hold or not approved."))
+    previous = obj.review_status
+    obj.review_status, obj.review_note = status, note
+    obj.reviewed_by, obj.reviewed_at = user, timezone.now()
+    obj.save(update_fields=["review_status", "review_note", "reviewed_by", "reviewed_at"])
+    audit_record(
+        action=AuditEvent.Action.REVIEW,
+        actor=user,
+        target=obj,
+        request=request,
+        summary=f"{obj._meta.verbose_name} {obj.pk}: {previous} → {status}",
+    )
+    return obj
+
+
+@transaction.atomic
+def narrative_redact(*, narrative: Narrative, spans, user) -> Narrative:
+    """Replace personal identifiers in the story and title (one click for the reviewer)."""
+    from .privacy import find_identifiers, redact
+
+    narrative.story = redact(narrative.story, spans)
+    narrative.title = redact(narrative.title, find_identifiers(narrative.title))
+    narrative.save(update_fields=["story", "title"])
+    audit_record(
+        action=AuditEvent.Action.CHANGE,
+        actor=user,
+        target=narrative,
+        summary=f"identifiers redacted in story {narrative.pk}",
+    )
+    return narrative
