@@ -66,6 +66,14 @@ class Indicator(models.Model):
     slug = models.SlugField(max_length=100)
     definition = models.JSONField()
     preset = models.CharField(max_length=100, blank=True)
+    sdg_goal = models.ForeignKey(
+        "taxonomy.SDGGoal",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("The SDG this indicator measures progress on (used by the group pages)."),
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )

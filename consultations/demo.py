@@ -11,7 +11,7 @@ from django.db import transaction
 
 from accounts.demo import DEMO_COUNTRY
 from accounts.models import Organisation, Role, User
-from taxonomy.models import Factor, PopulationGroup
+from taxonomy.models import Factor, PopulationGroup, SDGTarget
 
 from . import services
 from .models import Campaign, FocusGroup, FocusGroupTheme, Instrument, Quote, Signifier, Theme
@@ -60,6 +60,13 @@ ENDINGS = [
     "I learnt that we can claim what is ours.",
     "It made me feel invisible.",
 ]
+ABOUT_TARGETS = {
+    "health": "3.8",
+    "education": "4.1",
+    "work": "8.5",
+    "documents": "16.9",
+    "safety": "16.1",
+}
 THEMES = [
     "Access to health care",
     "Civil registration",
@@ -156,6 +163,7 @@ def seed() -> str:
     )
     themes = [Theme.objects.get_or_create(name=name)[0] for name in THEMES]
     factors = list(Factor.objects.all())
+    targets = {t.code: t for t in SDGTarget.objects.filter(code__in=ABOUT_TARGETS.values())}
     consent_text = campaign.current_consent
     regions = campaign.location_choices()
     for i in range(300):
@@ -206,6 +214,9 @@ def seed() -> str:
         narrative.save(update_fields=["review_status"])
         narrative.themes.set(_choices(rng, themes, 2))
         narrative.factors.set(_choices(rng, factors, 2))
+        target = targets.get(ABOUT_TARGETS[narrative.answers["about"]])
+        if target:
+            narrative.sdg_targets.set([target])
     for j, place in enumerate(regions[:4]):
         record = FocusGroup.objects.create(
             campaign=campaign,

@@ -53,7 +53,7 @@ def narratives_filter(
 ) -> QuerySet[Narrative]:
     """Filter by self-identified group and by a triad zone or a dyad bin (in Python: the
     answers live in JSON)."""
-    from .signifiers import triad_zone
+    from .signifiers import dyad_bin, triad_zone
 
     if group is not None:
         queryset = queryset.filter(groups=group)
@@ -69,7 +69,7 @@ def narratives_filter(
         if (
             bin_index is not None
             and signifier.kind == "dyad"
-            and min(int(value * bins), bins - 1) == bin_index
+            and dyad_bin(value, bins) == bin_index
         ):
             keep.append(pk)
     return queryset.filter(pk__in=keep)

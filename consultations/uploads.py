@@ -26,7 +26,6 @@ from accounts.services import audit_record
 from taxonomy.selectors import group_for_label
 
 from . import services
-from .forms import AGE_BAND_CHOICES
 from .ingest import (
     ExportError,
     FieldSpec,
@@ -59,13 +58,11 @@ def instrument_fields(instrument: Instrument) -> list[FieldSpec]:
     if instrument.ask_groups:
         fields.append(FieldSpec("groups", "groups"))
     if instrument.ask_age:
-        fields.append(
-            FieldSpec(
-                "age_band", "age_band", options=tuple(v for v, _label in AGE_BAND_CHOICES if v)
-            )
-        )
+        # Partners' forms use their own age bands; they are kept as given.
+        fields.append(FieldSpec("age_band", "age_band"))
     if instrument.ask_sex:
-        fields.append(FieldSpec("sex", "sex", options=tuple(Narrative.Sex.values)))
+        options = (*Narrative.Sex.values, "prefer_not_to_say")
+        fields.append(FieldSpec("sex", "sex", options=options))
     for s in instrument.signifiers.all():
         if s.kind == Signifier.Kind.TRIAD:
             fields.append(FieldSpec(s.key, "triad", columns=3))
@@ -330,7 +327,9 @@ def upload_import(*, upload: Upload, user=None) -> Upload:
                         "language": values.get("language") or "en",
                         "location": values.get("location") or "",
                         "age_band": values.get("age_band") or "",
-                        "sex": values.get("sex") or "",
+                        "sex": {"prefer_not_to_say": "prefer_not"}.get(
+                            values.get("sex") or "", values.get("sex") or ""
+                        ),
                         "groups_none": none,
                         "groups_prefer_not": prefer_not,
                         "answers": answers,

@@ -5,3 +5,33 @@ from django.utils.translation import gettext_lazy as _
 class EvidenceConfig(AppConfig):
     name = "evidence"
     verbose_name = _("Group evidence")
+
+    def ready(self) -> None:
+        from accounts import policy
+
+        from . import signals  # noqa: F401
+        from .models import (
+            CapacityGap,
+            Cause,
+            Citation,
+            Comment,
+            DataGap,
+            GroupAction,
+            GroupSummary,
+            Revision,
+            RoleEntry,
+        )
+        from .rules import AnalysisRule
+
+        for model in (
+            CapacityGap,
+            Cause,
+            Citation,
+            Comment,
+            DataGap,
+            GroupAction,
+            GroupSummary,
+            Revision,
+            RoleEntry,
+        ):
+            policy.register(model, AnalysisRule())

@@ -1,13 +1,358 @@
+"""Group evidence pages: the three streams side by side, gaps, and the HRBA analyses."""
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from accounts import policy
-from accounts.policy import Action
+from accounts.models import User
+from accounts.policy import Action, actor_for
+from consultations.models import Narrative, Quote
+from recommendations.models import Recommendation
 from taxonomy.models import PopulationGroup
-from taxonomy.selectors import group_tree
+
+from . import services
+from .diagram import problem_tree_svg
+from .forms import (
+    CapacityGapForm,
+    CauseForm,
+    CommentForm,
+    GroupActionForm,
+    RoleForm,
+    ValidationForm,
+)
+from .models import Cause, Citation, Comment, DataGap, GroupAction, Revision, RoleEntry
+
+SORTS = {
+    "name": lambda row: row["group"].name.lower(),
+    "gap": lambda row: -(row["h"].get("max_gap") or 0),
+    "behind": lambda row: -(row["h"].get("furthest_behind") or 0),
+    "recommendations": lambda row: -(row["h"].get("recommendations") or 0),
+    "voices": lambda row: -(row["h"].get("voices") or 0),
+}
 
 
 @login_required
 def index(request):
+    """Who is furthest behind: a sortable table of groups (never one opaque score)."""
     groups = policy.scope(request.user, PopulationGroup.objects.all(), Action.LIST)
-    return render(request, "evidence/index.html", {"outline": group_tree(groups)})
+    rows = []
+    for group in groups:
+        summary = services.summary_for(group)
+        rows.append(
+            {
+                "group": group,
+                "h": summary.data.get("headline", {}),
+                "gaps": len(summary.data.get("gaps", [])),
+            }
+        )
+    sort = request.GET.get("sort") if request.GET.get("sort") in SORTS else "gap"
+    rows.sort(key=SORTS[sort])
+    return render(request, "evidence/index.html", {"rows": rows, "sort": sort})
+
+
+def _group(request, slug: str, action=Action.VIEW) -> PopulationGroup:
+    return policy.get_object_or_404(
+        request.user, PopulationGroup.objects.prefetch_related("components"), action, slug=slug
+    )
+
+
+def group_context(request, group: PopulationGroup) -> dict:
+    """Everything the group page and the dossier show; the query count is constant."""
+    user = request.user
+    summary = services.summary_for(group)
+    data = summary.data
+    recs = policy.scope(
+        user,
+        Recommendation.objects.filter(pk__in=data["recommendations"]["latest"]).select_related(
+            "mechanism"
+        ),
+        Action.LIST,
+    )
+    sample = policy.scope(
+        user, Narrative.objects.filter(pk__in=data["voice"]["sample"]), Action.LIST
+    )
+    quotes = Quote.objects.filter(pk__in=data["voice"]["quotes"]).select_related("focus_group")
+    causes = list(
+        Cause.objects.filter(group=group).prefetch_related(
+            Prefetch(
+                "citations",
+                queryset=Citation.objects.select_related(
+                    "run__indicator", "narrative", "quote", "recommendation__mechanism"
+                ),
+            )
+        )
+    )
+    for cause in causes:
+        cause.readable_citations = [
+            c for c in cause.citations.all() if not c.narrative_id or c.narrative.use_quotation
+        ]
+    level_labels = dict(Cause.Level.choices)
+    tree = [
+        {
+            "id": c.pk,
+            "parent": c.parent_id,
+            "level": c.level,
+            "level_label": str(level_labels[c.level]),
+            "text": c.text,
+        }
+        for c in causes
+    ]
+    roles = list(
+        RoleEntry.objects.filter(group=group)
+        .select_related("institution")
+        .prefetch_related("gaps", "recommendations")
+    )
+    actor = actor_for(user)
+    return {
+        "group": group,
+        "summary": summary,
+        "data": data,
+        "recommendations": list(recs),
+        "sample": list(sample),
+        "quotes": list(quotes),
+        "causes": causes,
+        "outline": _outline(causes),
+        "tree_svg": problem_tree_svg(tree, title=_("Problem tree: %(g)s") % {"g": group.name}),
+        "roles": roles,
+        "actions": list(
+            GroupAction.objects.filter(group=group).prefetch_related("causes", "recommendations")
+        ),
+        "data_gaps": list(
+            DataGap.objects.filter(group=group).select_related("assigned_to", "sdg_goal")
+        ),
+        "comments": list(Comment.objects.filter(group=group).select_related("author")),
+        "revisions": list(Revision.objects.filter(group=group).select_related("author")[:15]),
+        "can_edit": policy.can(user, Action.CREATE, Cause),
+        "is_partner_only": actor.is_cso_partner
+        and not (actor.is_unct_member or actor.is_rco_staff),
+    }
+
+
+def _outline(causes) -> list[tuple[Cause, int]]:
+    by_parent: dict = {}
+    for cause in causes:
+        by_parent.setdefault(cause.parent_id, []).append(cause)
+    out = []
+
+    def walk(parent, depth):
+        for cause in by_parent.get(parent, []):
+            out.append((cause, depth))
+            walk(cause.pk, depth + 1)
+
+    ids = {c.pk for c in causes}
+    for root in [c for c in causes if c.parent_id not in ids]:
+        out.append((root, 0))
+        walk(root.pk, 1)
+    return out
+
+
+@login_required
+def group_page(request, slug: str):
+    group = _group(request, slug)
+    context = group_context(request, group)
+    if context["can_edit"]:
+        context.update(
+            cause_form=CauseForm(group=group),
+            role_form=RoleForm(),
+            gap_form=CapacityGapForm(group=group),
+            action_form=GroupActionForm(group=group),
+            comment_form=CommentForm(),
+            validation_form=ValidationForm(),
+            people=User.objects.filter(memberships__role__in=["rco_staff", "unct_member"])
+            .distinct()
+            .order_by("email"),
+        )
+    return render(request, "evidence/group_page.html", context)
+
+
+def _citations(request) -> list[Citation]:
+    items = []
+    for field, key in (
+        ("run_id", "cite_run"),
+        ("narrative_id", "cite_story"),
+        ("quote_id", "cite_quote"),
+        ("recommendation_id", "cite_rec"),
+    ):
+        for value in request.POST.getlist(key):
+            if value.isdigit():
+                items.append(Citation(**{field: int(value)}))
+    return items
+
+
+@login_required
+@require_POST
+def group_edit(request, slug: str):
+    """One endpoint for the page's forms (each works without JavaScript)."""
+    group = _group(request, slug)
+    if not policy.can(request.user, Action.CREATE, Cause):
+        raise PermissionDenied
+    kind = request.POST.get("form")
+    user = request.user
+    ok = True
+    if kind == "cause":
+        form = CauseForm(request.POST, group=group)
+        ok = form.is_valid()
+        if ok:
+            cause = form.save(commit=False)
+            cause.group, cause.created_by = group, user
+            services.analysis_save(obj=cause, group=group, user=user)
+            for citation in _citations(request):
+                citation.cause = cause
+                citation.save()
+    elif kind == "role":
+        form = RoleForm(request.POST)
+        ok = form.is_valid()
+        if ok:
+            role = form.save(commit=False)
+            role.group = group
+            services.analysis_save(
+                obj=role,
+                group=group,
+                user=user,
+                m2m={
+                    "recommendations": Recommendation.objects.filter(
+                        pk__in=[v for v in request.POST.getlist("cite_rec") if v.isdigit()]
+                    )
+                },
+            )
+    elif kind == "capacity_gap":
+        form = CapacityGapForm(request.POST, group=group)
+        ok = form.is_valid()
+        if ok:
+            gap = services.analysis_save(obj=form.save(commit=False), group=group, user=user)
+            for citation in _citations(request):
+                citation.capacity_gap = gap
+                citation.save()
+    elif kind == "action":
+        form = GroupActionForm(request.POST, group=group)
+        ok = form.is_valid()
+        if ok:
+            action = form.save(commit=False)
+            action.group = group
+            services.analysis_save(
+                obj=action,
+                group=group,
+                user=user,
+                m2m={
+                    "causes": form.cleaned_data["causes"],
+                    "capacity_gaps": form.cleaned_data["capacity_gaps"],
+                    "recommendations": Recommendation.objects.filter(
+                        pk__in=[v for v in request.POST.getlist("cite_rec") if v.isdigit()]
+                    ),
+                },
+            )
+    elif kind == "delete_cause":
+        cause = Cause.objects.filter(group=group, pk=request.POST.get("pk")).first()
+        if cause:
+            services.analysis_delete(obj=cause, group=group, user=user)
+    elif kind == "comment":
+        form = CommentForm(request.POST)
+        ok = form.is_valid()
+        if ok:
+            Comment.objects.create(
+                group=group,
+                author=user,
+                text=form.cleaned_data["text"],
+                element=form.cleaned_data["element"][:60],
+            )
+    elif kind == "assign_gap":
+        assignee = User.objects.filter(pk=request.POST.get("assigned_to") or 0).first()
+        goal = request.POST.get("goal") or None
+        from taxonomy.models import SDGGoal
+
+        gap = DataGap(
+            group=group,
+            stream=request.POST.get("stream", ""),
+            sdg_goal=SDGGoal.objects.filter(number=goal).first() if goal else None,
+            description=request.POST.get("description", "")[:300],
+            assigned_to=assignee,
+            note=request.POST.get("note", ""),
+            created_by=user,
+        )
+        services.analysis_save(obj=gap, group=group, user=user)
+    elif kind == "close_gap":
+        gap = DataGap.objects.filter(group=group, pk=request.POST.get("pk")).first()
+        if gap:
+            gap.is_open, gap.closed_at = False, timezone.now()
+            services.analysis_save(obj=gap, group=group, user=user)
+    elif kind == "validate":
+        form = ValidationForm(request.POST)
+        ok = form.is_valid()
+        if ok:
+            summary = services.summary_for(group)
+            summary.validated_with_communities = True
+            summary.validated_on = form.cleaned_data["validated_on"]
+            summary.validated_how = form.cleaned_data["validated_how"]
+            summary.save(
+                update_fields=["validated_with_communities", "validated_on", "validated_how"]
+            )
+            Revision.objects.create(
+                group=group,
+                author=user,
+                element="page",
+                change="validated",
+                after={"on": str(summary.validated_on), "how": summary.validated_how},
+            )
+    else:
+        ok = False
+    if ok:
+        messages.success(request, _("Saved."))
+    else:
+        messages.error(request, _("Not saved: check the form's required fields."))
+    return redirect(reverse("evidence:group_page", args=[group.slug]) + f"#{kind or 'top'}")
+
+
+@login_required
+def dossier(request, slug: str):
+    group = _group(request, slug, Action.EXPORT)
+    return render(request, "evidence/dossier.html", group_context(request, group))
+
+
+@login_required
+def dossier_docx(request, slug: str):
+    from accounts.models import AuditEvent
+    from accounts.services import audit_record
+
+    from .dossier import dossier_document
+
+    group = _group(request, slug, Action.EXPORT)
+    content = dossier_document(group_context(request, group))
+    audit_record(
+        action=AuditEvent.Action.EXPORT,
+        actor=request.user,
+        target=group,
+        request=request,
+        summary=f"group dossier (DOCX): {group.name}",
+    )
+    response = HttpResponse(
+        content,
+        content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    )
+    response["Content-Disposition"] = f'attachment; filename="dossier-{group.slug}.docx"'
+    return response
+
+
+@login_required
+def priorities(request):
+    """Actions across groups, the furthest behind first."""
+    actions = list(
+        policy.scope(
+            request.user, GroupAction.objects.select_related("group"), Action.LIST
+        ).exclude(status="cancelled")
+    )
+    gaps = {}
+    for action in actions:
+        if action.group_id not in gaps:
+            gaps[action.group_id] = (
+                services.summary_for(action.group).data.get("headline", {}).get("max_gap") or 0
+            )
+    actions.sort(key=lambda a: (-gaps[a.group_id], a.ends_on or timezone.now().date()))
+    return render(request, "evidence/priorities.html", {"actions": actions, "gaps": gaps})

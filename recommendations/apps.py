@@ -5,3 +5,33 @@ from django.utils.translation import gettext_lazy as _
 class RecommendationsConfig(AppConfig):
     name = "recommendations"
     verbose_name = _("Recommendations")
+
+    def ready(self) -> None:
+        from accounts import policy
+
+        from . import rules
+        from .models import (
+            Action,
+            Assessment,
+            Change,
+            Cluster,
+            ImportJob,
+            Institution,
+            Mechanism,
+            Recommendation,
+            SourceDocument,
+            Theme,
+            ThemeSynonym,
+            TrackingIndicator,
+        )
+
+        for vocabulary in (Mechanism, Theme, ThemeSynonym, SourceDocument):
+            policy.register(vocabulary, policy.VocabularyRule())
+        policy.register(Recommendation, rules.RecommendationRule())
+        policy.register(Cluster, rules.ClusterRule())
+        policy.register(Institution, rules.StaffRecordRule())
+        policy.register(TrackingIndicator, rules.StaffRecordRule())
+        policy.register(Change, rules.StaffRecordRule())
+        policy.register(Action, rules.ActionRule())
+        policy.register(Assessment, rules.AssessmentRule())
+        policy.register(ImportJob, policy.CountryEvidenceRule("country"))

@@ -1,0 +1,1038 @@
+"""Reading partner uploads: KoboToolbox and ODK Central exports of offline-collected stories.
+
+Three formats (PRODUCT.md §4):
+
+* ``kobo_csv`` — KoboToolbox CSV: semicolon-separated (a comma-separated Kobo export is read
+  too), every field quoted, an optional second row of HXL tags (``#…``), groups in headers as
+  ``group/question``, a select-multiple as one space-separated column *plus* ``question/choice``
+  columns of 1/0 (empty when unanswered), and the metadata columns ``_id, _uuid,
+  _submission_time, _validation_status, …, meta/rootUuid, _index``.
+* ``kobo_xlsx`` — the same as an Excel workbook: the first sheet holds the submissions, and each
+  repeat group has its own sheet, linked by ``_index`` (main sheet) / ``_parent_index``.
+* ``odk_csv`` — ODK Central CSV: comma-separated, ``SubmissionDate, meta-instanceID, …, KEY,
+  SubmitterID, SubmitterName, ReviewState, …``, groups in headers as ``group-question``.
+
+:func:`open_export` reads only the header; :meth:`ExportFile.iter_rows` then streams the rows one
+at a time (the ``csv`` module over the open file, openpyxl in read-only mode), so a 100,000-row
+file is read in bounded memory. :func:`suggest_mapping` proposes which column feeds each field of
+the instrument, and :func:`normalise_row` turns one row into Python values
+(:class:`NormalisedRow`) or into the reasons a person can act on why it cannot be stored
+(:class:`RowProblem`).
+
+Row numbers are spreadsheet row numbers: the header is row 1 (and an HXL row is row 2), so
+"row 7" is the row a partner sees as 7 when opening the file in Excel or LibreOffice.
+
+Submission keys: Kobo's ``meta/rootUuid`` (stable across edits) is used when present, otherwise
+``_uuid``; ODK's ``meta-instanceID``, otherwise ``KEY``. The ``uuid:`` prefix that some exports
+carry is removed, so the same submission has the same key in every export.
+
+Every failure caused by the file raises :class:`ExportError` (a :class:`ValueError`) with a
+message that says what is wrong and what to do. Pure Python (csv, openpyxl); no Django.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import difflib
+import math
+import re
+import zipfile
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from .signifiers import normalise_dyad, normalise_triad
+
+__all__ = [
+    "CONSENT_NO",
+    "CONSENT_YES",
+    "EXPORT_FORMATS",
+    "FIELD_KINDS",
+    "ExportError",
+    "ExportFile",
+    "FieldSpec",
+    "NormalisedRow",
+    "RowProblem",
+    "detect_format",
+    "normalise_row",
+    "open_export",
+    "parse_submission_time",
+    "suggest_mapping",
+    "validate_mapping",
+]
+
+EXPORT_FORMATS: tuple[str, ...] = ("kobo_csv", "kobo_xlsx", "odk_csv")
+FIELD_KINDS: tuple[str, ...] = (
+    "text",
+    "title",
+    "story",
+    "consent",
+    "consent_uses",
+    "date",
+    "language",
+    "single",
+    "multiple",
+    "groups",
+    "age_band",
+    "sex",
+    "wg",
+    "location",
+    "triad",
+    "dyad",
+    "number",
+)
+#: Consent answers accepted (compared case-insensitively, after trimming).
+CONSENT_YES: frozenset[str] = frozenset({"yes", "1", "true", "oui", "sí", "si"})
+CONSENT_NO: frozenset[str] = frozenset({"no", "0", "false", "non"})
+
+_KOBO_MARKERS = ("meta/rootUuid", "_uuid", "_submission_time")
+_ODK_MARKERS = ("SubmissionDate", "meta-instanceID", "KEY")
+_KOBO_KEYS = ("meta/rootUuid", "_uuid")
+_ODK_KEYS = ("meta-instanceID", "KEY")
+_SUBMITTED_AT = {"kobo": "_submission_time", "odk": "SubmissionDate"}
+_KEY_FALLBACKS = _KOBO_KEYS + _ODK_KEYS
+_METADATA_COLUMNS = frozenset(
+    {
+        "_id",
+        "_uuid",
+        "_submission_time",
+        "_validation_status",
+        "_notes",
+        "_status",
+        "_submitted_by",
+        "__version__",
+        "_tags",
+        "_index",
+        "_parent_index",
+        "_parent_table_name",
+        "_submission__id",
+        "_submission__uuid",
+        "_submission__submission_time",
+        "_submission__validation_status",
+        "_submission__notes",
+        "_submission__status",
+        "_submission__submitted_by",
+        "_submission___version__",
+        "_submission__tags",
+        "SubmissionDate",
+        "KEY",
+        "PARENT_KEY",
+        "SubmitterID",
+        "SubmitterName",
+        "AttachmentsPresent",
+        "AttachmentsExpected",
+        "Status",
+        "ReviewState",
+        "DeviceID",
+        "Edits",
+        "FormVersion",
+    }
+)
+_SNIFF_BYTES = 64 * 1024
+_KIND_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "story": ("story", "narrative", "histoire", "récit", "historia", "relato"),
+    "title": ("title", "story_title", "titre", "titulo", "título"),
+    "consent": ("consent", "consentement", "consentimiento"),
+    "consent_uses": ("consent_uses", "uses", "utilisations", "usos"),
+    "date": ("date", "today", "fecha", "story_date"),
+    "language": ("language", "lang", "langue", "idioma"),
+    "groups": ("groups", "identity", "groupes", "grupos"),
+    "age_band": ("age_band", "age", "age_group", "tranche_age", "edad"),
+    "sex": ("sex", "gender", "sexe", "genre", "sexo", "genero", "género"),
+    "location": ("location", "province", "region", "district", "lieu", "lugar"),
+}
+_WHITESPACE = re.compile(r"\s+")
+
+
+class ExportError(ValueError):
+    """The file cannot be read as a Kobo or ODK export; the message says what to do."""
+
+
+# --------------------------------------------------------------------------------------------
+# Reading files
+
+
+def _sniff_bytes(path: Path) -> bytes:
+    try:
+        with path.open("rb") as handle:
+            return handle.read(_SNIFF_BYTES)
+    except FileNotFoundError:
+        raise ExportError(f"The file {path.name!r} was not found.")
+    except OSError as error:
+        raise ExportError(f"The file {path.name!r} could not be opened ({error.strerror}).")
+
+
+def _choose_encoding(sample: bytes, name: str) -> tuple[str, str | None]:
+    """The text encoding of a CSV, and a note for the partner when it is not UTF-8."""
+    if b"\x00" in sample:
+        raise ExportError(
+            f"{name!r} is not a text CSV file (it contains binary data). Export the data "
+            "again from KoboToolbox or ODK Central as CSV or XLSX and upload that file."
+        )
+    if sample.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig", None
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        decoder.decode(sample, final=len(sample) < _SNIFF_BYTES)
+        return "utf-8", None
+    except UnicodeDecodeError:
+        pass
+    try:
+        sample.decode("cp1252")
+    except UnicodeDecodeError:
+        raise ExportError(
+            f"The characters in {name!r} could not be read: it is neither UTF-8 nor "
+            "Windows-1252 text. Export it again as CSV (UTF-8) and upload that file."
+        )
+    return "cp1252", (
+        "The file is not in UTF-8; it was read as Windows-1252 (Western European). Check that "
+        "accented letters look right in the preview; if not, export it again as UTF-8."
+    )
+
+
+def _split_first_line(text: str) -> tuple[list[str], str]:
+    """The header cells and the delimiter, trying ';' (Kobo's default) then ',' then tab."""
+    best: tuple[list[str], str] = ([], ",")
+    for delimiter in (";", ",", "\t"):
+        try:
+            header = next(csv.reader(text.splitlines()[:1] or [""], delimiter=delimiter), [])
+        except csv.Error:
+            continue
+        if any(marker in header for marker in _KOBO_MARKERS + _ODK_MARKERS):
+            return header, delimiter
+        if len(header) > len(best[0]):
+            best = (header, delimiter)
+    return best
+
+
+def _flavour(columns: Sequence[str]) -> str | None:
+    if any(marker in columns for marker in _KOBO_MARKERS):
+        return "kobo"
+    if any(marker in columns for marker in _ODK_MARKERS):
+        return "odk"
+    return None
+
+
+def _not_recognised(name: str) -> ExportError:
+    return ExportError(
+        f"{name!r} does not look like a KoboToolbox or ODK Central export: its header has none "
+        "of the columns _uuid, _submission_time or meta/rootUuid (KoboToolbox) or "
+        "SubmissionDate, meta-instanceID or KEY (ODK Central). Download the data again from "
+        "the project's Data > Downloads page (KoboToolbox) or the form's Submissions > "
+        "Download button (ODK Central), without removing columns, and upload that file."
+    )
+
+
+def _xlsx_cell_text(value: Any) -> str:
+    """A worksheet cell as the text a CSV export would hold."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, dt.time):
+        return value.isoformat()
+    return str(value)
+
+
+def _is_hxl_row(cells: Sequence[str]) -> bool:
+    filled = [cell.strip() for cell in cells if cell and cell.strip()]
+    return bool(filled) and all(cell.startswith("#") for cell in filled)
+
+
+def _dedupe(header: Sequence[str]) -> tuple[list[str], list[str]]:
+    """Header names made unique ("name (2)") so no column is lost, with a note if any were."""
+    seen: dict[str, int] = {}
+    columns: list[str] = []
+    renamed: list[str] = []
+    for index, raw in enumerate(header, start=1):
+        name = (raw or "").strip() or f"column {index}"
+        if name in seen:
+            seen[name] += 1
+            renamed.append(name)
+            name = f"{name} ({seen[name]})"
+        else:
+            seen[name] = 1
+        columns.append(name)
+    notes = []
+    if renamed:
+        notes.append(
+            "Some column names appear more than once ("
+            + ", ".join(sorted(set(renamed)))
+            + "); the later ones are shown with (2), (3)…"
+        )
+    return columns, notes
+
+
+@contextmanager
+def _workbook(path: Path) -> Iterator[Any]:
+    """An openpyxl workbook in read-only mode, closed (with its file) on leaving.
+
+    The file is passed as an open handle so a workbook with a wrong extension still opens.
+    """
+    from openpyxl import load_workbook
+
+    with path.open("rb") as handle:
+        try:
+            workbook = load_workbook(handle, read_only=True, data_only=True)
+        except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as error:
+            raise ExportError(
+                f"{path.name!r} could not be opened as an Excel workbook "
+                f"({type(error).__name__}). Export it again from KoboToolbox as XLSX and upload "
+                "that file."
+            )
+        try:
+            yield workbook
+        finally:
+            workbook.close()
+
+
+def detect_format(path: str | Path) -> str:
+    """``"kobo_csv"``, ``"kobo_xlsx"`` or ``"odk_csv"``, from the file's content and header.
+
+    The extension is a hint only: an XLSX file renamed ``.csv`` is recognised by its content.
+    Raises :class:`ExportError` for anything else (a zip of an ODK export, an empty file, a
+    spreadsheet without the Kobo/ODK metadata columns).
+    """
+    path = Path(path)
+    sample = _sniff_bytes(path)
+    if not sample.strip():
+        raise ExportError(f"{path.name!r} is empty.")
+    if sample.startswith(b"\xd0\xcf\x11\xe0"):
+        raise ExportError(
+            f"{path.name!r} is an old Excel 97-2003 (.xls) file. Export the data again from "
+            "KoboToolbox as XLSX or CSV and upload that file."
+        )
+    if sample.startswith(b"PK\x03\x04"):
+        with zipfile.ZipFile(path) as archive:
+            names = archive.namelist()
+        if "xl/workbook.xml" not in names:
+            raise ExportError(
+                f"{path.name!r} is a zip archive. If it is an ODK Central download, unzip it "
+                "and upload the main CSV file (the one named after the form)."
+            )
+        with _workbook(path) as workbook:
+            sheet = workbook.worksheets[0]
+            header = next(sheet.iter_rows(max_row=1, values_only=True), ())
+        columns = [_xlsx_cell_text(value) for value in header]
+        flavour = _flavour(columns)
+        if flavour == "kobo":
+            return "kobo_xlsx"
+        if flavour == "odk":
+            raise ExportError(
+                f"{path.name!r} is a spreadsheet of an ODK Central export; upload the CSV file "
+                "that ODK Central downloads instead."
+            )
+        raise _not_recognised(path.name)
+    encoding, _note = _choose_encoding(sample, path.name)
+    text = sample.decode(encoding, errors="replace")
+    header, _delimiter = _split_first_line(text)
+    flavour = _flavour(header)
+    if flavour is None:
+        raise _not_recognised(path.name)
+    return f"{flavour}_csv"
+
+
+@dataclass(frozen=True)
+class ExportFile:
+    """An opened export: its header and how to stream its rows (nothing else is kept in memory).
+
+    ``columns`` are the header names as in the file (made unique if a name repeats), without
+    an HXL row; ``hxl_tags`` maps a column to its HXL tag when the file has an HXL row.
+    ``notes`` are things the partner should know (an encoding fallback, renamed columns).
+    """
+
+    path: Path
+    format: str
+    columns: list[str]
+    key_column: str
+    submitted_at_column: str | None
+    hxl_tags: dict[str, str] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+    encoding: str | None = None
+    delimiter: str | None = None
+    data_start_row: int = 2
+    repeat_sheets: tuple[str, ...] = ()
+
+    # ---- rows
+
+    def iter_rows(self) -> Iterator[tuple[int, dict[str, str]]]:
+        """``(row_number, {column: text})`` for each submission, streamed one at a time.
+
+        Every value is text ("" for an empty cell); rows with no value at all are skipped.
+        Each call reads the file again from the start, so a preview and an import can both
+        iterate. A damaged row raises :class:`ExportError` naming the row.
+        """
+        if self.format == "kobo_xlsx":
+            yield from self._iter_sheet(None)
+        else:
+            yield from self._iter_csv()
+
+    def _iter_csv(self) -> Iterator[tuple[int, dict[str, str]]]:
+        width = len(self.columns)
+        row_number = 0
+        try:
+            with self.path.open(encoding=self.encoding, newline="") as handle:
+                reader = csv.reader(handle, delimiter=self.delimiter or ",")
+                for row_number, cells in enumerate(reader, start=1):
+                    if row_number < self.data_start_row:
+                        continue
+                    if not any(cell.strip() for cell in cells):
+                        continue
+                    if len(cells) > width:
+                        if any(cell.strip() for cell in cells[width:]):
+                            raise ExportError(
+                                f"Row {row_number} has {len(cells)} values but the header has "
+                                f"{width} columns; the file may be damaged or was edited by "
+                                "hand. Export it again and upload the new file."
+                            )
+                        cells = cells[:width]
+                    elif len(cells) < width:
+                        cells = cells + [""] * (width - len(cells))
+                    yield row_number, dict(zip(self.columns, cells, strict=True))
+        except UnicodeDecodeError:
+            raise ExportError(
+                f"The characters after row {row_number} could not be read as {self.encoding}; "
+                "the file mixes text encodings. Export it again as CSV (UTF-8)."
+            )
+        except csv.Error as error:
+            raise ExportError(
+                f"Row {row_number + 1} could not be read ({error}); the file may be damaged. "
+                "Export it again and upload the new file."
+            )
+
+    def _iter_sheet(self, sheet_name: str | None) -> Iterator[tuple[int, dict[str, str]]]:
+        with _workbook(self.path) as workbook:
+            sheet = workbook.worksheets[0] if sheet_name is None else workbook[sheet_name]
+            columns: list[str] | None = None if sheet_name is not None else self.columns
+            for row_number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+                cells = [_xlsx_cell_text(value) for value in values]
+                if columns is None:
+                    columns, _notes = _dedupe(cells)
+                    continue
+                if row_number == 1:
+                    continue
+                if row_number == 2 and _is_hxl_row(cells):
+                    continue
+                if not any(cell.strip() for cell in cells):
+                    continue
+                cells = (cells + [""] * len(columns))[: len(columns)]
+                yield row_number, dict(zip(columns, cells, strict=True))
+
+    # ---- repeat groups (Kobo XLSX)
+
+    def iter_repeat_rows(self, sheet: str) -> Iterator[tuple[int, dict[str, str]]]:
+        """Rows of one repeat-group sheet, streamed; link them with ``_parent_index``."""
+        if sheet not in self.repeat_sheets:
+            raise ExportError(
+                f"This export has no repeat-group sheet {sheet!r}"
+                + (f" (it has {', '.join(self.repeat_sheets)})." if self.repeat_sheets else ".")
+            )
+        yield from self._iter_sheet(sheet)
+
+    @cached_property
+    def repeats(self) -> dict[str, list[dict[str, str]]]:
+        """Every repeat-group sheet as a list of rows (repeat sheets are small).
+
+        Each row keeps ``_index`` (its own) and ``_parent_index`` (the ``_index`` of its
+        submission in the main sheet); :meth:`repeats_by_parent` groups them.
+        """
+        return {
+            sheet: [row for _number, row in self.iter_repeat_rows(sheet)]
+            for sheet in self.repeat_sheets
+        }
+
+    def repeats_by_parent(self, sheet: str) -> dict[str, list[dict[str, str]]]:
+        """A repeat sheet's rows grouped by ``_parent_index`` (the main sheet's ``_index``)."""
+        grouped: dict[str, list[dict[str, str]]] = {}
+        for row in self.repeats.get(sheet, []):
+            grouped.setdefault(row.get("_parent_index", ""), []).append(row)
+        return grouped
+
+
+def open_export(path: str | Path, *, fmt: str | None = None) -> ExportFile:
+    """Open an export and read its header; rows are streamed later by ``iter_rows()``.
+
+    ``fmt`` skips detection (one of :data:`EXPORT_FORMATS`). Raises :class:`ExportError` when
+    the file is not a recognisable export or has no submission-id column to de-duplicate on.
+    """
+    path = Path(path)
+    fmt = fmt or detect_format(path)
+    if fmt not in EXPORT_FORMATS:
+        raise ExportError(f"Unknown export format {fmt!r}; expected one of {EXPORT_FORMATS}.")
+    flavour = "kobo" if fmt.startswith("kobo") else "odk"
+    notes: list[str] = []
+    hxl: dict[str, str] = {}
+    if fmt == "kobo_xlsx":
+        with _workbook(path) as workbook:
+            sheets = workbook.worksheets
+            if not sheets:
+                raise ExportError(f"The workbook {path.name!r} has no sheets.")
+            rows = sheets[0].iter_rows(max_row=2, values_only=True)
+            header = [_xlsx_cell_text(value) for value in next(rows, ())]
+            second = [_xlsx_cell_text(value) for value in next(rows, ())]
+            repeat_sheets = tuple(sheet.title for sheet in sheets[1:])
+        encoding = delimiter = None
+    else:
+        sample = _sniff_bytes(path)
+        encoding, note = _choose_encoding(sample, path.name)
+        if note:
+            notes.append(note)
+        text = sample.decode(encoding, errors="replace")
+        header, delimiter = _split_first_line(text)
+        try:
+            reader = csv.reader(text.splitlines(), delimiter=delimiter)
+            next(reader, None)
+            second = next(reader, [])
+        except csv.Error:
+            second = []
+        repeat_sheets = ()
+    columns, rename_notes = _dedupe(header)
+    notes.extend(rename_notes)
+    data_start_row = 2
+    if _is_hxl_row(second):
+        hxl = {
+            column: tag.strip()
+            for column, tag in zip(columns, second, strict=False)
+            if tag and tag.strip()
+        }
+        data_start_row = 3
+    key_choices = _KOBO_KEYS if flavour == "kobo" else _ODK_KEYS
+    key_column = next((name for name in key_choices if name in columns), None)
+    if key_column is None:
+        if _flavour(columns) is None:
+            raise _not_recognised(path.name)
+        raise ExportError(
+            f"{path.name!r} has no submission id column ({' or '.join(key_choices)}), so "
+            "re-uploads could not be recognised. Export it again with all metadata columns."
+        )
+    submitted_at = _SUBMITTED_AT[flavour]
+    return ExportFile(
+        path=path,
+        format=fmt,
+        columns=columns,
+        key_column=key_column,
+        submitted_at_column=submitted_at if submitted_at in columns else None,
+        hxl_tags=hxl,
+        notes=tuple(notes),
+        encoding=encoding,
+        delimiter=delimiter,
+        data_start_row=data_start_row,
+        repeat_sheets=repeat_sheets,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Fields and mapping
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One field of an instrument that an upload's columns can feed.
+
+    ``options`` are the allowed values of a choice (for ``groups``: the group labels, with
+    "none" and "prefer_not_to_say"; for ``consent_uses``: e.g. analysis, quotation,
+    publication); empty means any value is accepted. ``columns`` is 3 for a triad (one column
+    per corner, in corner order a, b, c). ``scale`` is the top of a dyad's slider in the file
+    (100 for a 0–100 slider, 1 when the file holds proportions). The kinds ``story`` and
+    ``consent`` are always required, whatever ``required`` says.
+    """
+
+    key: str
+    kind: str
+    required: bool = False
+    options: tuple[str, ...] = ()
+    columns: int = 1
+    scale: float = 100
+
+    def __post_init__(self) -> None:
+        if self.kind not in FIELD_KINDS:
+            raise ValueError(f"Unknown field kind {self.kind!r}; expected one of {FIELD_KINDS}.")
+        if self.kind == "triad" and self.columns != 3:
+            raise ValueError(f"The triad {self.key!r} needs columns=3, got {self.columns}.")
+
+    @property
+    def is_required(self) -> bool:
+        return self.required or self.kind in ("story", "consent")
+
+
+def _bare(column: str) -> str:
+    """A column name without its group path ("grp/sub/question" or "grp-question")."""
+    name = column.rsplit("/", 1)[-1]
+    if "/" not in column and "-" in name and not name.startswith("meta"):
+        name = name.rsplit("-", 1)[-1]
+    return name
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"[\s_\-/.]+", "_", text.strip().casefold()).strip("_")
+
+
+def _choice_columns(columns: Sequence[str]) -> set[str]:
+    """Kobo ``question/choice`` (or ODK ``question-choice``) 1/0 columns of a select-multiple."""
+    present = set(columns)
+    found = set()
+    for column in columns:
+        for separator in ("/", "-"):
+            if separator in column and column.rsplit(separator, 1)[0] in present:
+                found.add(column)
+    return found
+
+
+def _similarity(key: str, column: str) -> float:
+    target = _norm(key)
+    best = 0.0
+    bare = _norm(_bare(column))
+    for candidate in (bare, _norm(column)):
+        if not candidate:
+            continue
+        if candidate == target:
+            return 1.0
+        score = difflib.SequenceMatcher(None, target, candidate).ratio()
+        if candidate == bare and len(target) >= 4 and (target in candidate or candidate in target):
+            score = max(score, 0.85)
+        best = max(best, score)
+    return best
+
+
+def suggest_mapping(
+    columns: Sequence[str], fields: Sequence[FieldSpec], *, cutoff: float = 0.75
+) -> dict[str, list[str]]:
+    """A proposed ``{field key: [column, …]}`` from name similarity, for the partner to check.
+
+    Names are compared without group paths (``group/`` and ``group-``), case-insensitively,
+    with :class:`difflib.SequenceMatcher`; a few common names per kind are tried too (e.g.
+    "gender" for ``sex``, "histoire" for ``story``). Each column is used at most once, the best
+    matches first; metadata columns and select-multiple ``question/choice`` columns are never
+    proposed for a one-column field. A triad gets the three columns whose names start with its
+    key (or match its three ``options``, the corner names), in file order. For a choice field
+    ``k`` a column named like ``k_other`` is proposed as ``"k_other"`` (the "other" text).
+    Fields with no good match are left out.
+    """
+    choice_columns = _choice_columns(columns)
+    candidates = [
+        column
+        for column in columns
+        if column not in _METADATA_COLUMNS
+        and not column.startswith(("meta/", "meta-"))
+        and column not in choice_columns
+    ]
+    scored: list[tuple[float, int, str, str]] = []
+    mapping: dict[str, list[str]] = {}
+    used: set[str] = set()
+    for spec in fields:
+        if spec.kind not in ("multiple", "groups", "consent_uses") or any(
+            _norm(_bare(column)) == _norm(spec.key) for column in candidates
+        ):
+            continue
+        # Only the 1/0 columns were exported ("question/choice" without a "question" column).
+        split = [
+            column
+            for column in columns
+            if column not in used
+            and any(
+                separator in column
+                and _norm(_bare(column.rsplit(separator, 1)[0])) == _norm(spec.key)
+                for separator in ("/", "-")
+            )
+        ]
+        if split:
+            mapping[spec.key] = split
+            used.update(split)
+    for order, spec in enumerate(fields):
+        if spec.kind == "triad":
+            triad = _suggest_triad(spec, [c for c in columns if c not in _METADATA_COLUMNS])
+            if triad:
+                mapping[spec.key] = triad
+                used.update(triad)
+            continue
+        targets = [(spec.key, 1.0)] + [
+            (synonym, 0.95) for synonym in _KIND_SYNONYMS.get(spec.kind, ())
+        ]
+        for column in candidates if spec.key not in mapping else ():
+            if column in used:
+                continue
+            score = max(weight * _similarity(target, column) for target, weight in targets)
+            if score >= cutoff:
+                scored.append((score, -order, spec.key, column))
+        if spec.kind in ("single", "multiple", "groups", "sex", "age_band", "language"):
+            other_key = f"{spec.key}_other"
+            for column in candidates:
+                score = _similarity(other_key, column)
+                if score >= max(cutoff, 0.9):
+                    scored.append((score, -order, other_key, column))
+    for _score, _order, key, column in sorted(scored, key=lambda item: (-item[0], -item[1])):
+        if key in mapping or column in used:
+            continue
+        mapping[key] = [column]
+        used.add(column)
+    ordered_keys = [spec.key for spec in fields] + [f"{spec.key}_other" for spec in fields]
+    return {key: mapping[key] for key in ordered_keys if key in mapping}
+
+
+def _suggest_triad(spec: FieldSpec, columns: Sequence[str]) -> list[str]:
+    prefix = _norm(spec.key)
+    starting = [
+        column
+        for column in columns
+        if _norm(column).startswith(prefix + "_") or _norm(_bare(column)).startswith(prefix + "_")
+    ]
+    if len(starting) == 3:
+        return starting
+    if len(spec.options) == 3:
+        picked = []
+        pool = starting or list(columns)
+        for option in spec.options:
+            best = max(pool, key=lambda column: _similarity(option, column), default=None)
+            if best is None or _similarity(option, best) < 0.75 or best in picked:
+                return []
+            picked.append(best)
+        return picked
+    return starting[:3] if len(starting) > 3 else []
+
+
+def validate_mapping(
+    mapping: Mapping[str, Sequence[str]],
+    fields: Sequence[FieldSpec],
+    columns: Sequence[str] | None = None,
+) -> list[str]:
+    """Problems with a mapping as a whole, for the mapping form (empty list when it is fine).
+
+    Checks that required fields (always the story and the consent) are mapped, that a triad
+    has three columns and other one-column fields one, and that mapped columns exist.
+    """
+    problems: list[str] = []
+    present = set(columns) if columns is not None else None
+    for spec in fields:
+        mapped = list(mapping.get(spec.key, ()))
+        if not mapped:
+            if spec.is_required:
+                problems.append(f"required field '{spec.key}' is not mapped to a column")
+            continue
+        if spec.kind == "triad" and len(mapped) != 3:
+            problems.append(
+                f"triad '{spec.key}' needs three columns (one per corner), got {len(mapped)}"
+            )
+        elif spec.kind not in ("triad", "multiple", "groups", "consent_uses") and len(mapped) > 1:
+            problems.append(f"field '{spec.key}' takes one column, got {len(mapped)}")
+        if present is not None:
+            for column in mapped:
+                if column not in present:
+                    problems.append(f"column '{column}' for '{spec.key}' is not in the file")
+    return problems
+
+
+# --------------------------------------------------------------------------------------------
+# Rows
+
+
+@dataclass(frozen=True)
+class NormalisedRow:
+    """A row ready to store: ``values`` has every field key (``None`` when unanswered).
+
+    Value types by kind: text/title/story/language/single/sex/age_band/wg/location → ``str``;
+    consent → ``True``; consent_uses/multiple/groups → ``tuple[str, ...]``; date →
+    :class:`datetime.date`; triad → three proportions summing to 1; dyad → ``float`` in 0..1;
+    number → ``int`` or ``float``. The "other" free text of a choice field ``k``, when mapped as
+    ``"k_other"``, is in ``values["k_other"]``.
+    """
+
+    row_number: int
+    key: str
+    submitted_at: dt.datetime | None
+    values: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    """A row that cannot be stored, with every reason (each one a person can act on)."""
+
+    row_number: int
+    key: str
+    reasons: tuple[str, ...]
+
+
+def parse_submission_time(value: str | dt.datetime | None) -> dt.datetime | None:
+    """A submission timestamp as an aware UTC datetime; ``None`` for an empty value.
+
+    Kobo's ``_submission_time`` ("2024-03-05T10:15:32", no zone) is UTC; ODK Central's
+    ``SubmissionDate`` carries "Z" or an offset ("2024-03-05T10:15:32.123Z"). Raises
+    :class:`ValueError` for text that is not an ISO 8601 date-time.
+    """
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        moment = value
+    else:
+        text = str(value).strip()
+        if not text:
+            return None
+        try:
+            moment = dt.datetime.fromisoformat(text.replace(" ", "T", 1) if " " in text else text)
+        except ValueError:
+            raise ValueError(f"unparseable submission time '{text}'")
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(dt.UTC)
+
+
+_DAY_FIRST = re.compile(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})")
+
+
+def _parse_date(text: str) -> dt.date:
+    """ISO dates (also the date part of a date-time) or day-first D/M/YYYY, D.M.YYYY, D-M-YYYY.
+
+    Day-first is the order used in almost every country the portal serves; a month-first
+    American date with a day above 12 fails as "unparseable" rather than being misread.
+    """
+    try:
+        if len(text) > 10 and text[4] == "-":
+            return dt.datetime.fromisoformat(text).date()
+        return dt.date.fromisoformat(text)
+    except (ValueError, IndexError):
+        pass
+    match = _DAY_FIRST.fullmatch(text)
+    if match:
+        day, month, year = (int(part) for part in match.groups())
+        return dt.date(year, month, day)  # ValueError for 31/02/2024
+    raise ValueError(text)
+
+
+def _parse_number(text: str) -> float:
+    number = float(text.replace(",", ".")) if text.count(",") == 1 and "." not in text else None
+    if number is None:
+        number = float(text)
+    if math.isnan(number) or math.isinf(number):
+        raise ValueError(text)
+    return number
+
+
+def _options_text(options: Sequence[str]) -> str:
+    shown = ", ".join(options[:12])
+    return shown + (", …" if len(options) > 12 else "")
+
+
+def _match_option(value: str, spec: FieldSpec, reasons: list[str]) -> str | None:
+    """The canonical spelling of a choice, or ``None`` with a reason when it is not allowed."""
+    if not spec.options:
+        return value
+    folded = value.casefold()
+    for option in spec.options:
+        if option.casefold() == folded:
+            return option
+    reasons.append(
+        f"unknown choice '{value}' for '{spec.key}' (allowed: {_options_text(spec.options)})"
+    )
+    return None
+
+
+def _choice_name(column: str, spec: FieldSpec) -> str:
+    """The choice a ``question/choice`` column stands for."""
+    for option in spec.options:
+        if column.endswith(("/" + option, "-" + option)):
+            return option
+    return column.rsplit("/", 1)[-1] if "/" in column else column.rsplit("-", 1)[-1]
+
+
+def _multiple(row: Mapping[str, str], spec: FieldSpec, mapped: Sequence[str], reasons: list[str]):
+    if len(mapped) > 1:
+        chosen: list[str] = []
+        answered = False
+        for column in mapped:
+            cell = (row.get(column) or "").strip()
+            if not cell:
+                continue
+            answered = True
+            if cell in ("1", "1.0", "true", "True", "TRUE"):
+                chosen.append(_choice_name(column, spec))
+            elif cell not in ("0", "0.0", "false", "False", "FALSE"):
+                reasons.append(f"'{column}' should be 1 or 0 for '{spec.key}', got '{cell}'")
+        if not answered:
+            return None
+        raw = chosen
+    else:
+        text = (row.get(mapped[0]) or "").strip()
+        if not text:
+            return None
+        raw = text.split()
+    result: list[str] = []
+    for value in raw:
+        option = _match_option(value, spec, reasons)
+        if option is not None and option not in result:
+            result.append(option)
+    return tuple(result)
+
+
+def _triad(row: Mapping[str, str], spec: FieldSpec, mapped: Sequence[str], reasons: list[str]):
+    if len(mapped) != 3:
+        raise ValueError(
+            f"triad '{spec.key}' needs three columns (one per corner), got {len(mapped)}; "
+            "check the mapping with validate_mapping()."
+        )
+    cells = [(row.get(column) or "").strip() for column in mapped]
+    if not any(cells):
+        return None  # not applicable / not answered
+    weights: list[float] = []
+    for column, cell in zip(mapped, cells, strict=True):
+        if not cell:
+            weights.append(0.0)  # an untouched slider of the three
+            continue
+        try:
+            number = _parse_number(cell)
+        except ValueError:
+            reasons.append(f"triad '{spec.key}' value '{cell}' in '{column}' is not a number")
+            return None
+        if number < 0 or number > 100:
+            reasons.append(f"triad '{spec.key}' value '{cell}' in '{column}' is outside 0–100")
+            return None
+        weights.append(number)
+    try:
+        return normalise_triad(*weights)
+    except ValueError:
+        reasons.append("triad values are all zero" + (f" for '{spec.key}'" if spec.key else ""))
+        return None
+
+
+def _row_key(row: Mapping[str, str], key_column: str | None) -> str:
+    choices = (key_column,) + _KEY_FALLBACKS if key_column else _KEY_FALLBACKS
+    for column in choices:
+        value = (row.get(column) or "").strip() if column else ""
+        if value:
+            return value[5:] if value.casefold().startswith("uuid:") else value
+    return ""
+
+
+def normalise_row(
+    row: Mapping[str, str],
+    mapping: Mapping[str, Sequence[str]],
+    fields: Sequence[FieldSpec],
+    *,
+    row_number: int,
+    key_column: str | None = None,
+    submitted_at_column: str | None = None,
+) -> NormalisedRow | RowProblem:
+    """One export row as stored values, or every reason it cannot be stored.
+
+    ``mapping`` is ``{field key: [column, …]}`` (see :func:`suggest_mapping`). The submission
+    key comes from ``key_column`` (pass ``ExportFile.key_column``) or, when that cell is empty
+    or not given, from ``meta/rootUuid``, ``_uuid``, ``meta-instanceID`` or ``KEY``; the
+    submission time from ``submitted_at_column`` or ``_submission_time`` / ``SubmissionDate``.
+
+    Identity answers are optional: an unanswered identity question is ``None``, never a
+    problem. A malformed mapping (a triad without three columns) raises :class:`ValueError`,
+    since it would fail every row alike; check it first with :func:`validate_mapping`.
+    """
+    reasons: list[str] = []
+    key = _row_key(row, key_column)
+    if not key:
+        reasons.append(
+            "the row has no submission id (meta/rootUuid or _uuid for Kobo, meta-instanceID "
+            "or KEY for ODK), so it could not be recognised if uploaded again"
+        )
+
+    submitted_at = None
+    time_column = submitted_at_column or next(
+        (column for column in _SUBMITTED_AT.values() if column in row), None
+    )
+    if time_column:
+        try:
+            submitted_at = parse_submission_time(row.get(time_column))
+        except ValueError as error:
+            reasons.append(str(error))
+
+    values: dict[str, Any] = {}
+    for spec in fields:
+        mapped = [column for column in mapping.get(spec.key, ()) if column]
+        values[spec.key] = _field_value(row, spec, mapped, reasons)
+        other_columns = mapping.get(f"{spec.key}_other", ())
+        if other_columns:
+            other = " ".join((row.get(column) or "").strip() for column in other_columns).strip()
+            values[f"{spec.key}_other"] = other or None
+
+    if reasons:
+        return RowProblem(row_number=row_number, key=key, reasons=tuple(reasons))
+    return NormalisedRow(row_number=row_number, key=key, submitted_at=submitted_at, values=values)
+
+
+def _field_value(
+    row: Mapping[str, str], spec: FieldSpec, mapped: Sequence[str], reasons: list[str]
+) -> Any:
+    kind = spec.kind
+    if kind == "consent":
+        cell = (row.get(mapped[0]) or "").strip() if mapped else ""
+        if not cell:
+            reasons.append("consent is missing — a story without consent cannot be stored")
+            return None
+        folded = cell.casefold()
+        if folded in CONSENT_YES:
+            return True
+        if folded in CONSENT_NO:
+            reasons.append(
+                f"consent was not given ('{cell}') — a story without consent cannot be stored"
+            )
+            return None
+        reasons.append(
+            f"unrecognised consent answer '{cell}' (expected yes/no, 1/0, true/false, oui/non "
+            "or sí/no) — a story without consent cannot be stored"
+        )
+        return None
+
+    if not mapped:
+        if spec.is_required:
+            reasons.append(f"required field '{spec.key}' is empty")
+        return None
+
+    before = len(reasons)
+    if kind == "triad":
+        value = _triad(row, spec, mapped, reasons)
+    elif kind in ("multiple", "groups", "consent_uses"):
+        value = _multiple(row, spec, mapped, reasons)
+    else:
+        cell = (row.get(mapped[0]) or "").strip()
+        value = _single_value(cell, spec, reasons) if cell else None
+    if value is None and spec.is_required and len(reasons) == before:
+        reasons.append(f"required field '{spec.key}' is empty")
+    return value
+
+
+def _single_value(cell: str, spec: FieldSpec, reasons: list[str]) -> Any:
+    kind = spec.kind
+    if kind in ("text", "title", "story", "location"):
+        return _WHITESPACE.sub(" ", cell) if kind != "story" else cell
+    if kind in ("single", "language", "age_band", "sex", "wg"):
+        return _match_option(cell, spec, reasons)
+    if kind == "date":
+        try:
+            return _parse_date(cell)
+        except ValueError:
+            reasons.append(f"unparseable date '{cell}'")
+            return None
+    if kind == "dyad":
+        try:
+            number = _parse_number(cell)
+        except ValueError:
+            reasons.append(f"dyad '{spec.key}' value '{cell}' is not a number")
+            return None
+        try:
+            return normalise_dyad(number, scale=spec.scale)
+        except ValueError:
+            reasons.append(f"dyad '{spec.key}' value '{cell}' is outside 0–{spec.scale:g}")
+            return None
+    if kind == "number":
+        try:
+            number = _parse_number(cell)
+        except ValueError:
+            reasons.append(f"'{cell}' is not a number for '{spec.key}'")
+            return None
+        return int(number) if number.is_integer() else number
+    raise ValueError(f"Unhandled field kind {kind!r}.")  # pragma: no cover

@@ -1,0 +1,106 @@
+"""API: group evidence summaries and the analyses on each group page."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, viewsets
+from rest_framework.response import Response
+
+from accounts.api import PolicyScopedMixin
+from taxonomy.models import PopulationGroup
+
+from .models import CapacityGap, Cause, GroupAction, RoleEntry
+from .services import summary_for
+
+
+class EvidenceSummarySerializer(serializers.Serializer):
+    group = serializers.CharField()
+    slug = serializers.CharField()
+    headline = serializers.DictField()
+    matrix = serializers.ListField(child=serializers.DictField())
+    gaps = serializers.ListField(child=serializers.DictField())
+    factors = serializers.DictField()
+
+
+class CauseSerializer(serializers.ModelSerializer):
+    group = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+
+    class Meta:
+        model = Cause
+        fields = ["id", "group", "parent", "level", "text", "rights"]
+
+
+class CapacityGapSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CapacityGap
+        fields = ["id", "dimension", "severity", "description"]
+
+
+class RoleSerializer(serializers.ModelSerializer):
+    group = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    gaps = CapacityGapSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = RoleEntry
+        fields = ["id", "group", "kind", "name", "level", "claims_or_obligations", "gaps"]
+
+
+class GroupActionSerializer(serializers.ModelSerializer):
+    group = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+
+    class Meta:
+        model = GroupAction
+        fields = ["id", "group", "title", "kind", "owner", "starts_on", "ends_on", "status"]
+
+
+@extend_schema(tags=["evidence"])
+class EvidenceViewSet(PolicyScopedMixin, viewsets.ReadOnlyModelViewSet):
+    """Each group's triangulated evidence: convergence matrix, data gaps, factor profile."""
+
+    queryset = PopulationGroup.objects.all()
+    lookup_field = "slug"
+    serializer_class = EvidenceSummarySerializer
+
+    def _data(self, group):
+        data = summary_for(group).data
+        return {
+            "group": group.name,
+            "slug": group.slug,
+            "headline": data.get("headline", {}),
+            "matrix": data.get("matrix", []),
+            "gaps": data.get("gaps", []),
+            "factors": data.get("factors", {}),
+        }
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response([self._data(g) for g in page])
+
+    def retrieve(self, request, *args, **kwargs):
+        return Response(self._data(self.get_object()))
+
+
+@extend_schema(tags=["evidence"])
+class CauseViewSet(PolicyScopedMixin, viewsets.ReadOnlyModelViewSet):
+    queryset = Cause.objects.select_related("group")
+    serializer_class = CauseSerializer
+    filterset_fields = ["group__slug", "level"]
+
+
+@extend_schema(tags=["evidence"])
+class RoleViewSet(PolicyScopedMixin, viewsets.ReadOnlyModelViewSet):
+    queryset = RoleEntry.objects.select_related("group").prefetch_related("gaps")
+    serializer_class = RoleSerializer
+    filterset_fields = ["group__slug", "kind"]
+
+
+@extend_schema(tags=["evidence"])
+class GroupActionViewSet(PolicyScopedMixin, viewsets.ReadOnlyModelViewSet):
+    queryset = GroupAction.objects.select_related("group")
+    serializer_class = GroupActionSerializer
+    filterset_fields = ["group__slug", "status"]
+
+
+def register(router) -> None:
+    router.register("evidence", EvidenceViewSet, basename="evidence")
+    router.register("causes", CauseViewSet, basename="cause")
+    router.register("roles", RoleViewSet, basename="role")
+    router.register("lnob-actions", GroupActionViewSet, basename="lnob-action")

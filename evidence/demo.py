@@ -1,0 +1,99 @@
+"""Demo analyses for `make run`: a problem tree, roles, a capacity gap and an action for
+rural people in Demoland, citing the demo survey run, a story and a recommendation."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from accounts.models import Role, User
+from analysis.models import LeafGroupLink
+from consultations.models import Narrative
+from recommendations.models import Recommendation
+from taxonomy.models import PopulationGroup
+
+from .models import CapacityGap, Cause, Citation, GroupAction, RoleEntry
+from .services import summaries_refresh
+
+
+@transaction.atomic
+def seed() -> str:
+    group = PopulationGroup.objects.filter(name="Persons living in rural areas").first()
+    if group is None or Cause.objects.filter(group=group).exists():
+        summaries_refresh()
+        return "group analyses already loaded"
+    author = User.objects.filter(memberships__role=Role.UNCT_MEMBER).order_by("pk").first()
+    link = (
+        LeafGroupLink.objects.filter(group=group, run__published=True, run__region="")
+        .select_related("run")
+        .first()
+    )
+    story = Narrative.objects.filter(
+        groups=group, review_status="approved", use_quotation=True
+    ).first()
+    rec = Recommendation.objects.filter(groups=group).first()
+    manifestation = Cause.objects.create(
+        group=group,
+        level="manifestation",
+        created_by=author,
+        rights="adequate standard of living; health",
+        text="Rural households are furthest behind in access to electricity and clean cooking fuel",
+    )
+    immediate = Cause.objects.create(
+        group=group,
+        parent=manifestation,
+        level="immediate",
+        created_by=author,
+        text="The grid does not reach remote villages",
+    )
+    underlying = Cause.objects.create(
+        group=group,
+        parent=immediate,
+        level="underlying",
+        created_by=author,
+        text="The electrification budget covers district towns only",
+    )
+    Cause.objects.create(
+        group=group,
+        parent=underlying,
+        level="root",
+        created_by=author,
+        text="Rural communities have no voice in infrastructure planning",
+    )
+    if link:
+        Citation.objects.create(cause=manifestation, run=link.run)
+    if story:
+        Citation.objects.create(cause=immediate, narrative=story)
+    if rec:
+        Citation.objects.create(cause=underlying, recommendation=rec)
+    RoleEntry.objects.create(
+        group=group,
+        kind="rights_holder",
+        name="Rural households",
+        claims_or_obligations="Affordable, reliable energy for cooking, light and livelihoods",
+    )
+    ministry = RoleEntry.objects.create(
+        group=group,
+        kind="duty_bearer",
+        name="Ministry of Energy",
+        level="central",
+        claims_or_obligations="Plan and finance universal access, consulting the people concerned",
+    )
+    gap = CapacityGap.objects.create(
+        role=ministry,
+        dimension="resources_financial",
+        severity="high",
+        description="No budget line for off-grid solutions",
+    )
+    action = GroupAction.objects.create(
+        group=group,
+        title="Support community consultations on the rural electrification plan",
+        kind="community_empowerment",
+        owner="UNDP Demoland",
+        status="planned",
+    )
+    action.causes.set([underlying])
+    action.capacity_gaps.set([gap])
+    if rec:
+        action.recommendations.set([rec])
+    summaries_refresh()
+    return "problem tree, roles and an action for rural people"

@@ -1,0 +1,74 @@
+"""Writes for group pages: summaries, data gaps, the HRBA analyses, comments, validation.
+Every change to an analysis is recorded as a Revision (who, what, when, before/after)."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.forms.models import model_to_dict
+from django.utils import timezone
+
+from taxonomy.models import PopulationGroup
+
+from .models import GroupSummary, Revision
+from .summary import compute_summary
+
+
+def summary_for(group: PopulationGroup) -> GroupSummary:
+    """The group's summary, recomputed first if its inputs changed since."""
+    summary, _created = GroupSummary.objects.get_or_create(group=group)
+    if summary.stale or not summary.data:
+        summary.data = compute_summary(group)
+        summary.stale = False
+        summary.computed_at = timezone.now()
+        summary.save(update_fields=["data", "stale", "computed_at"])
+    return summary
+
+
+def summaries_refresh() -> int:
+    """Recompute every stale summary (run after imports, or by the periodic task)."""
+    count = 0
+    for group in PopulationGroup.objects.all():
+        summary_for(group)
+        count += 1
+    return count
+
+
+def _snapshot(obj) -> dict:
+    data = model_to_dict(obj)
+    return {
+        k: (v if isinstance(v, (str, int, float, bool, type(None))) else str(v))
+        for k, v in data.items()
+    }
+
+
+@transaction.atomic
+def analysis_save(*, obj, group: PopulationGroup, user, m2m: dict | None = None):
+    """Create or change an element of the analyses, with its revision."""
+    before = None
+    if obj.pk:
+        before = _snapshot(type(obj).objects.get(pk=obj.pk))
+    obj.full_clean()
+    obj.save()
+    for field, values in (m2m or {}).items():
+        getattr(obj, field).set(values)
+    Revision.objects.create(
+        group=group,
+        author=user,
+        element=f"{obj._meta.model_name}:{obj.pk}",
+        change="changed" if before else "created",
+        before=before,
+        after=_snapshot(obj),
+    )
+    return obj
+
+
+@transaction.atomic
+def analysis_delete(*, obj, group: PopulationGroup, user) -> None:
+    Revision.objects.create(
+        group=group,
+        author=user,
+        element=f"{obj._meta.model_name}:{obj.pk}",
+        change="deleted",
+        before=_snapshot(obj),
+    )
+    obj.delete()

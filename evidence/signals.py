@@ -1,0 +1,27 @@
+"""When evidence changes in any stream, group summaries become stale and are recomputed on
+next view (or by the refresh task). The streams know nothing of this app."""
+
+from django.db.models.signals import m2m_changed, post_delete, post_save
+
+from analysis.models import LeafGroupLink, Run
+from consultations.models import FocusGroup, Narrative, Quote
+from recommendations.models import Assessment, Recommendation
+
+
+def mark_stale(**kwargs) -> None:
+    from .models import GroupSummary
+
+    GroupSummary.objects.filter(stale=False).update(stale=True)
+
+
+for model in (LeafGroupLink, Run, Narrative, FocusGroup, Quote, Recommendation, Assessment):
+    post_save.connect(mark_stale, sender=model, dispatch_uid=f"evidence-stale-save-{model}")
+    post_delete.connect(mark_stale, sender=model, dispatch_uid=f"evidence-stale-del-{model}")
+for through in (
+    Narrative.groups.through,
+    Narrative.sdg_targets.through,
+    FocusGroup.groups.through,
+    Recommendation.groups.through,
+    Recommendation.sdg_goals.through,
+):
+    m2m_changed.connect(mark_stale, sender=through, dispatch_uid=f"evidence-stale-m2m-{through}")

@@ -1,0 +1,448 @@
+"""Readers for the Universal Human Rights Index bulk export (``export-full-en.json`` and its
+``.xlsx`` twin), streaming so that a 400 MB export is read with bounded memory.
+
+See PRODUCT.md §5 for the 18 fields. The JSON export is one array of objects; it is read with
+ijson item by item and only the records of the chosen country are turned into
+:class:`RecommendationRecord` objects. In the XLSX export every value carries a leading
+``"- "`` and multi-valued cells hold one value per line.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import zipfile
+from collections.abc import Iterator, Mapping
+from typing import Any, BinaryIO
+
+import ijson
+
+from .records import CONCERN, RECOMMENDATION, ParseError, RecommendationRecord
+from .text import (
+    normalise_position,
+    paragraph_number,
+    parse_date,
+    parse_int,
+    parse_sdg_labels,
+    sanitise_html,
+    strip_dash,
+    upr_cycle_for_session,
+)
+
+Source = str | os.PathLike | BinaryIO
+
+UHRI_FIELDS: tuple[str, ...] = (
+    "AnnotationId",
+    "AnnotationType",
+    "Body",
+    "Countries",
+    "DocumentId",
+    "Symbol",
+    "PublicationDate",
+    "PublicationDateOnUhri",
+    "Regions",
+    "Sdgs",
+    "Text",
+    "Themes",
+    "AffectedPersons",
+    "UprCycle",
+    "UprSession",
+    "UprPositions",
+    "UprRecommendingCountry",
+    "UprRecommendingRegions",
+)
+LIST_FIELDS = frozenset(
+    {
+        "Countries",
+        "Regions",
+        "Sdgs",
+        "Themes",
+        "AffectedPersons",
+        "UprPositions",
+        "UprRecommendingCountry",
+        "UprRecommendingRegions",
+    }
+)
+REQUIRED_FIELDS = ("AnnotationId", "Text")
+
+_ANNOTATION_TYPES = {
+    "recommendation": RECOMMENDATION,
+    "recommendations": RECOMMENDATION,
+    "concern": CONCERN,
+    "concerns": CONCERN,
+    "observation": CONCERN,
+    "observations": CONCERN,
+    "concerns/observations": CONCERN,
+    "concern/observation": CONCERN,
+}
+_ZIP_MAGIC = b"PK\x03\x04"
+_UTF8_BOM = b"\xef\xbb\xbf"
+
+
+# --- opening sources ---------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _binary(source: Source) -> Iterator[BinaryIO]:
+    """A binary file for a path (opened and closed here) or an open file (left open)."""
+    if isinstance(source, (str, os.PathLike)):
+        try:
+            handle = open(source, "rb")  # noqa: SIM115 - closed below
+        except OSError as exc:
+            raise ParseError(f"Cannot open {os.fspath(source)!r}: {exc.strerror}.") from exc
+        with handle:
+            yield handle
+    else:
+        yield source
+
+
+class _PrefixedReader(io.RawIOBase):
+    """Serves bytes already read for sniffing, then the rest of the underlying file."""
+
+    def __init__(self, prefix: bytes, rest: BinaryIO) -> None:
+        self._prefix = prefix
+        self._rest = rest
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        if self._prefix:
+            if size is None or size < 0:
+                data, self._prefix = self._prefix + self._rest.read(), b""
+                return data
+            data, self._prefix = self._prefix[:size], self._prefix[size:]
+            return data
+        return self._rest.read(size)
+
+    def readinto(self, buffer) -> int:
+        data = self.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+
+def _first_significant_byte(handle: BinaryIO) -> tuple[bytes, bytes]:
+    """(everything read so far, the first non-whitespace byte or b"" at end of file)."""
+    read = b""
+    while True:
+        chunk = handle.read(4096)
+        if isinstance(chunk, str):
+            raise ParseError("Open the UHRI export in binary mode ('rb').")
+        if not chunk:
+            return read, b""
+        read += chunk
+        stripped = read.removeprefix(_UTF8_BOM).lstrip()
+        if stripped:
+            return read, stripped[:1]
+
+
+# --- value conversion --------------------------------------------------------------------------
+
+
+def _as_list(value: Any, where: str, field: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        items: list[Any] = value.replace("_x000D_", "").replace("\r", "\n").split("\n")
+    elif isinstance(value, list):
+        items = value
+    else:
+        raise ParseError(
+            f"{where}: {field} should be a list of texts, not {type(value).__name__} {value!r}."
+        )
+    out: list[str] = []
+    for item in items:
+        if isinstance(item, (int, float)) and not isinstance(item, bool):
+            item = str(item)
+        if not isinstance(item, str):
+            raise ParseError(
+                f"{where}: {field} should hold texts, but contains {type(item).__name__} {item!r}."
+            )
+        item = strip_dash(item)
+        if item:
+            out.append(item)
+    return tuple(dict.fromkeys(out))
+
+
+def _as_str(value: Any, where: str, field: str) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return strip_dash(value)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
+    if isinstance(value, list) and len(value) <= 1:
+        return _as_str(value[0], where, field) if value else ""
+    raise ParseError(f"{where}: {field} should be a text, not {type(value).__name__} {value!r}.")
+
+
+def _as_date(value: Any, where: str, field: str):
+    if value is None or (isinstance(value, str) and not strip_dash(value)):
+        return None
+    try:
+        return parse_date(value)
+    except (ValueError, OverflowError) as exc:
+        raise ParseError(f"{where}: {field}: {exc}.") from exc
+
+
+def _as_int(value: Any, where: str, field: str) -> int | None:
+    if value is None or (isinstance(value, str) and not strip_dash(value)):
+        return None
+    number = parse_int(value if not isinstance(value, str) else strip_dash(value))
+    if number is None:
+        raise ParseError(f"{where}: {field} should be a number, not {value!r}.")
+    return number
+
+
+def _countries_match(countries: tuple[str, ...], wanted: str | None) -> bool:
+    if wanted is None:
+        return True
+    return any(c.casefold() == wanted for c in countries)
+
+
+def record_from_fields(fields: Mapping[str, Any], where: str) -> RecommendationRecord:
+    """Build a record from one UHRI object (JSON) or row (XLSX, keyed by field name).
+
+    ``where`` ("record 12", "row 14") prefixes every error message.
+    """
+    if not isinstance(fields, Mapping):
+        raise ParseError(
+            f"{where}: expected an object with the UHRI fields, found {type(fields).__name__}."
+        )
+    for field in REQUIRED_FIELDS:
+        value = fields.get(field)
+        if value is None or (isinstance(value, str) and not strip_dash(value)):
+            raise ParseError(f"{where}: the required field {field} is missing or empty.")
+    external_id = _as_str(fields["AnnotationId"], where, "AnnotationId")
+    raw_text = fields["Text"]
+    if not isinstance(raw_text, str):
+        raise ParseError(f"{where}: Text should be a text, not {type(raw_text).__name__}.")
+    text_html, text = sanitise_html(strip_dash(raw_text))
+
+    raw_type = _as_str(fields.get("AnnotationType"), where, "AnnotationType")
+    annotation_type = _ANNOTATION_TYPES.get(raw_type.casefold().replace(" ", ""))
+    if annotation_type is None:
+        raise ParseError(
+            f"{where}: AnnotationType {raw_type!r} is neither 'Recommendations' nor "
+            "'Concerns/Observations'."
+        )
+    raw_position = fields.get("UprPositions")
+    position = normalise_position(_as_list(raw_position, where, "UprPositions"))
+    if position is None:
+        raise ParseError(
+            f"{where}: UprPositions {raw_position!r} is not Supported, Noted or Supported/Noted."
+        )
+    session = _as_int(fields.get("UprSession"), where, "UprSession")
+    cycle = _as_int(fields.get("UprCycle"), where, "UprCycle")
+    if cycle is None and session is not None:
+        cycle = upr_cycle_for_session(session)
+    sdg_goals, sdg_targets = parse_sdg_labels(_as_list(fields.get("Sdgs"), where, "Sdgs"))
+    return RecommendationRecord(
+        external_id=external_id,
+        annotation_type=annotation_type,
+        body=_as_str(fields.get("Body"), where, "Body"),
+        countries=_as_list(fields.get("Countries"), where, "Countries"),
+        document_id=_as_str(fields.get("DocumentId"), where, "DocumentId"),
+        symbol=_as_str(fields.get("Symbol"), where, "Symbol"),
+        publication_date=_as_date(fields.get("PublicationDate"), where, "PublicationDate"),
+        publication_date_on_uhri=_as_date(
+            fields.get("PublicationDateOnUhri"), where, "PublicationDateOnUhri"
+        ),
+        regions=_as_list(fields.get("Regions"), where, "Regions"),
+        sdg_goals=sdg_goals,
+        sdg_targets=sdg_targets,
+        text_html=text_html,
+        text=text,
+        paragraph=paragraph_number(text),
+        themes=_as_list(fields.get("Themes"), where, "Themes"),
+        affected_persons=_as_list(fields.get("AffectedPersons"), where, "AffectedPersons"),
+        upr_cycle=cycle,
+        upr_session=session,
+        upr_position=position,
+        recommending_states=_as_list(
+            fields.get("UprRecommendingCountry"), where, "UprRecommendingCountry"
+        ),
+        recommending_regions=_as_list(
+            fields.get("UprRecommendingRegions"), where, "UprRecommendingRegions"
+        ),
+        source_of_position="",
+    )
+
+
+# --- JSON --------------------------------------------------------------------------------------
+
+
+def _json_items(handle: BinaryIO, prefix: str) -> Iterator[Any]:
+    read, first = _first_significant_byte(handle)
+    if not first:
+        raise ParseError("The UHRI JSON file is empty.")
+    if first != b"[":
+        raise ParseError(
+            "The UHRI JSON export must be one array of records ('[{…}, {…}]'); this file starts "
+            f"with {first.decode('latin-1')!r}. Is it the export-full JSON file?"
+        )
+    start = read.removeprefix(_UTF8_BOM)  # yajl refuses a byte-order mark
+    reader = io.BufferedReader(_PrefixedReader(start, handle), buffer_size=256 * 1024)
+    yield from ijson.items(reader, prefix, use_float=True)
+
+
+def iter_uhri_json(source: Source, *, country: str | None) -> Iterator[RecommendationRecord]:
+    """Stream the records of a UHRI JSON export, keeping those addressed to ``country``.
+
+    ``country`` is compared case-insensitively with each entry of ``Countries`` (whole names:
+    "Niger" does not match "Nigeria"); None keeps every record. Memory stays bounded by one
+    record whatever the file size. Raises :class:`ParseError` naming the 0-based record index
+    for malformed or truncated JSON, a record that is not an object, a field of the wrong type,
+    or a missing ``AnnotationId``/``Text``.
+    """
+    wanted = country.strip().casefold() if country is not None else None
+    index = 0
+    with _binary(source) as handle:
+        items = _json_items(handle, "item")
+        while True:
+            where = f"record {index}"
+            try:
+                raw = next(items)
+            except StopIteration:
+                return
+            except ijson.JSONError as exc:
+                raise ParseError(
+                    f"The UHRI JSON is malformed or truncated at record {index} (counting from "
+                    f"0; the records before it were read): {exc}"
+                ) from exc
+            if not isinstance(raw, dict):
+                raise ParseError(
+                    f"{where}: expected an object with the UHRI fields, found "
+                    f"{type(raw).__name__} {str(raw)[:60]!r}."
+                )
+            countries = _as_list(raw.get("Countries"), where, "Countries")
+            if _countries_match(countries, wanted):
+                yield record_from_fields(raw, where)
+            index += 1
+
+
+# --- XLSX --------------------------------------------------------------------------------------
+
+
+def _header_key(name: str) -> str:
+    return "".join(ch for ch in name.casefold() if ch.isalnum())
+
+
+_FIELD_BY_KEY = {_header_key(f): f for f in UHRI_FIELDS}
+
+
+def _clean_cell(value: Any) -> Any:
+    # Excel escapes a carriage return inside a cell as "_x000D_"; line breaks are "\r\n".
+    if isinstance(value, str):
+        return value.replace("_x000D_", "").replace("\r\n", "\n").replace("\r", "\n")
+    return value
+
+
+def _open_workbook(handle: BinaryIO):
+    import openpyxl
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        return openpyxl.load_workbook(handle, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError) as exc:
+        raise ParseError(f"The file is not a readable XLSX workbook: {exc}.") from exc
+
+
+def _xlsx_rows(handle: BinaryIO) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(1-based sheet row, {field: cell value}) for each data row of the first sheet."""
+    workbook = _open_workbook(handle)
+    try:
+        if not workbook.worksheets:
+            raise ParseError("The XLSX workbook has no sheet.")
+        rows = workbook.worksheets[0].iter_rows(values_only=True)
+        columns: dict[int, str] | None = None
+        for row_number, values in enumerate(rows, start=1):
+            if not any(v is not None and str(v).strip() for v in values):
+                continue
+            if columns is None:
+                columns = {}
+                for position, value in enumerate(values):
+                    field = _FIELD_BY_KEY.get(_header_key(strip_dash(str(value or ""))))
+                    if field:
+                        columns[position] = field
+                missing = [f for f in REQUIRED_FIELDS if f not in columns.values()]
+                if missing:
+                    raise ParseError(
+                        f"Row {row_number} of the XLSX should be the header with the UHRI field "
+                        f"names; it lacks {', '.join(missing)}."
+                    )
+                continue
+            yield (
+                row_number,
+                {
+                    field: _clean_cell(values[position])
+                    for position, field in columns.items()
+                    if position < len(values)
+                },
+            )
+        if columns is None:
+            raise ParseError("The XLSX sheet is empty: no header row with the UHRI field names.")
+    finally:
+        workbook.close()
+
+
+def iter_uhri_xlsx(source: Source, *, country: str | None) -> Iterator[RecommendationRecord]:
+    """Stream the records of a UHRI XLSX export (openpyxl read-only mode), keeping those of
+    ``country`` (as in :func:`iter_uhri_json`).
+
+    The first non-empty row is the header with the field names. Values lose their leading
+    ``"- "``; multi-valued cells are split on line breaks only, never on hyphens, so
+    "Timor-Leste" and "Guinea-Bissau" stay whole. Errors name the sheet row.
+    """
+    wanted = country.strip().casefold() if country is not None else None
+    with _binary(source) as handle:
+        for row_number, fields in _xlsx_rows(handle):
+            where = f"row {row_number}"
+            countries = _as_list(fields.get("Countries"), where, "Countries")
+            if _countries_match(countries, wanted):
+                yield record_from_fields(fields, where)
+
+
+# --- format detection and the country picker ---------------------------------------------------
+
+
+def _is_xlsx(handle: BinaryIO, source: Source) -> tuple[bool, BinaryIO]:
+    if isinstance(source, (str, os.PathLike)) and os.fspath(source).lower().endswith(".xlsx"):
+        return True, handle
+    head = handle.read(4)
+    if hasattr(handle, "seek") and handle.seekable():
+        handle.seek(-len(head), io.SEEK_CUR)
+        return head == _ZIP_MAGIC, handle
+    return head == _ZIP_MAGIC, io.BufferedReader(_PrefixedReader(head, handle))
+
+
+def iter_uhri(source: Source, *, country: str | None) -> Iterator[RecommendationRecord]:
+    """:func:`iter_uhri_xlsx` or :func:`iter_uhri_json`, whichever the file is."""
+    with _binary(source) as handle:
+        is_xlsx, handle = _is_xlsx(handle, source)
+        reader = iter_uhri_xlsx if is_xlsx else iter_uhri_json
+        yield from reader(handle, country=country)
+
+
+def iter_uhri_countries(source: Source) -> Iterator[str]:
+    """Each country named in a UHRI export (JSON or XLSX), once, in order of first appearance,
+    streaming (for a country picker before the import)."""
+    seen: set[str] = set()
+    with _binary(source) as handle:
+        is_xlsx, handle = _is_xlsx(handle, source)
+        if is_xlsx:
+            values = ((f"row {n}", fields.get("Countries")) for n, fields in _xlsx_rows(handle))
+        else:
+            values = (
+                (f"record {i}", v) for i, v in enumerate(_json_items(handle, "item.Countries"))
+            )
+        try:
+            for where, value in values:
+                for name in _as_list(value, where, "Countries"):
+                    key = name.casefold()
+                    if key not in seen:
+                        seen.add(key)
+                        yield name
+        except ijson.JSONError as exc:
+            raise ParseError(f"The UHRI JSON is malformed or truncated: {exc}") from exc

@@ -1,0 +1,610 @@
+"""Writes for the recommendations tracker: imports (upload → preview → confirm), editing
+and publishing recommendations, clusters, institutions, actions, assessments and
+indicators. Every write leaves a ``Change`` (who, when, what) in the history."""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.db.models import Model
+from django.utils import timezone
+from django.utils.text import get_valid_filename
+from django.utils.translation import gettext as _
+
+from accounts.models import AuditEvent, Organisation
+from accounts.services import audit_record
+
+from .importer import ImportRejected, ImportReport, recommendations_import
+from .models import (
+    Action,
+    Assessment,
+    Change,
+    Cluster,
+    ImportJob,
+    Institution,
+    Recommendation,
+    TrackingIndicator,
+)
+from .template import TemplateError, read_template
+
+IMPORT_EXTENSIONS = {
+    ImportJob.Kind.UHRI_JSON: (".json",),
+    ImportJob.Kind.UHRI_XLSX: (".xlsx",),
+    ImportJob.Kind.UPR_MATRIX: (".docx",),
+    ImportJob.Kind.TEMPLATE: (".csv", ".xlsx"),
+}
+IMPORT_MAX_BYTES = 2 * 1024**3
+
+
+# ---------------------------------------------------------------------------
+# History
+# ---------------------------------------------------------------------------
+
+
+def _plain(value):
+    if isinstance(value, Model):
+        return str(value)
+    if isinstance(value, (datetime.date, datetime.datetime)):
+        return value.isoformat()
+    if isinstance(value, (list, tuple, set)):
+        return sorted(str(v) for v in value)
+    if hasattr(value, "name") and hasattr(value, "url"):  # a file
+        return value.name or ""
+    return value
+
+
+def history_record(
+    *,
+    actor,
+    obj: Model,
+    verb: str,
+    summary: str = "",
+    fields: dict | None = None,
+    recommendation: Recommendation | None = None,
+    cluster: Cluster | None = None,
+) -> Change:
+    """Append to the tracker's history. ``fields`` is {field: [old, new]}."""
+    if actor is not None and not getattr(actor, "is_authenticated", False):
+        actor = None
+    country = getattr(obj, "country", "") or (recommendation or cluster).country
+    return Change.objects.create(
+        actor=actor,
+        country=country,
+        target_type=obj._meta.label_lower,
+        target_id=str(obj.pk),
+        recommendation=recommendation
+        or (obj if isinstance(obj, Recommendation) else getattr(obj, "recommendation", None)),
+        cluster=cluster or (obj if isinstance(obj, Cluster) else getattr(obj, "cluster", None)),
+        verb=verb,
+        summary=summary[:500],
+        fields={k: [_plain(a), _plain(b)] for k, (a, b) in (fields or {}).items()},
+    )
+
+
+def _apply(obj: Model, data: dict) -> dict:
+    """Set attributes and return what changed as {field: [old, new]}."""
+    changed = {}
+    for name, value in data.items():
+        try:
+            old = getattr(obj, name)
+        except ObjectDoesNotExist:  # a foreign key not set yet on a new object
+            old = None
+        if old != value:
+            changed[name] = [old, value]
+            setattr(obj, name, value)
+    return changed
+
+
+def _set_m2m(obj: Model, name: str, values: Iterable[Model]) -> dict:
+    manager = getattr(obj, name)
+    old = set(manager.all())
+    new = set(values)
+    if old == new:
+        return {}
+    manager.set(new)
+    return {name: [sorted(map(str, old)), sorted(map(str, new))]}
+
+
+# ---------------------------------------------------------------------------
+# Imports
+# ---------------------------------------------------------------------------
+
+
+def _store_upload(uploaded: UploadedFile) -> tuple[str, int]:
+    folder = Path(settings.MEDIA_ROOT) / "recommendations" / "imports"
+    folder.mkdir(parents=True, exist_ok=True)
+    name = f"{uuid.uuid4().hex}-{get_valid_filename(Path(uploaded.name).name)}"[:200]
+    size = 0
+    with open(folder / name, "wb") as handle:
+        for chunk in uploaded.chunks(chunk_size=4 * 1024 * 1024):
+            size += len(chunk)
+            handle.write(chunk)
+    return f"recommendations/imports/{name}", size
+
+
+def import_upload(*, uploaded: UploadedFile, kind: str, country: str, user) -> ImportJob:
+    """Store an upload and read it in the background into a preview (nothing is imported
+    until someone confirms)."""
+    extension = Path(uploaded.name).suffix.lower()
+    if extension not in IMPORT_EXTENSIONS.get(kind, ()):
+        raise ValidationError(
+            _("A “%(kind)s” import takes %(ext)s files, not “%(name)s”.")
+            % {
+                "kind": ImportJob.Kind(kind).label,
+                "ext": " / ".join(IMPORT_EXTENSIONS.get(kind, ())),
+                "name": uploaded.name,
+            }
+        )
+    if uploaded.size > IMPORT_MAX_BYTES:
+        raise ValidationError(_("The file is larger than 2 GB."))
+    relative, size = _store_upload(uploaded)
+    try:
+        with transaction.atomic():
+            job = ImportJob(
+                country=country,
+                kind=kind,
+                original_name=Path(uploaded.name).name[:255],
+                size=size,
+                created_by=user,
+            )
+            job.file.name = relative
+            job.full_clean()
+            job.save()
+            from .tasks import import_preview_task
+
+            transaction.on_commit(lambda: import_preview_task.delay(job.pk))
+    except Exception:
+        (Path(settings.MEDIA_ROOT) / relative).unlink(missing_ok=True)
+        raise
+    return job
+
+
+def _job_records(job: ImportJob) -> tuple[Iterable, list[str]]:
+    path = job.file.path
+    if job.kind == ImportJob.Kind.TEMPLATE:
+        return read_template(path), []
+    from . import parsers
+
+    if job.kind == ImportJob.Kind.UHRI_JSON:
+        return parsers.iter_uhri_json(path, country=job.country), []
+    if job.kind == ImportJob.Kind.UHRI_XLSX:
+        return parsers.iter_uhri_xlsx(path, country=job.country), []
+    result = parsers.parse_upr_matrix(path)
+    warnings = [str(w) for w in result.warnings]
+    state = getattr(result, "state", "") or ""
+    if state and state.casefold() != job.country.casefold():
+        warnings.insert(
+            0,
+            _("The matrix is about %(state)s; it is imported for %(country)s.")
+            % {"state": state, "country": job.country},
+        )
+    records = [_for_country(record, job.country) for record in result.records]
+    return records, warnings
+
+
+def _for_country(record, country: str):
+    """A UPR matrix is about one state: its records belong to the chosen country."""
+    import dataclasses
+
+    if dataclasses.is_dataclass(record) and getattr(record, "countries", None) != (country,):
+        return dataclasses.replace(record, countries=(country,))
+    return record
+
+
+def _user_errors():
+    errors: tuple[type[Exception], ...] = (TemplateError, ImportRejected, OSError)
+    try:
+        from .parsers import ParseError
+    except ImportError:  # the parsers are not installed yet
+        return errors
+    return (*errors, ParseError)
+
+
+def _run(job: ImportJob, *, dry_run: bool) -> ImportReport | None:
+    """Parse and import (or preview); on failure the job says why. Returns the report."""
+    try:
+        records, warnings = _job_records(job)
+        report = recommendations_import(
+            country=job.country,
+            records=records,
+            actor=job.created_by,
+            source=f"{job.get_kind_display()}: {job.original_name}",
+            dry_run=dry_run,
+        )
+    except ImportRejected as exc:
+        _fail(
+            job,
+            exc.report.counts(),
+            exc.report.errors,
+            _("Nothing was imported: fix the rows listed below and upload the file again."),
+            exc.report.preview,
+        )
+        return None
+    except _user_errors() as exc:
+        _fail(job, {}, [], str(exc) or exc.__class__.__name__, [])
+        return None
+    report.warnings = warnings + report.warnings
+    return report
+
+
+def _fail(job, counts, errors, message, preview) -> None:
+    job.status = ImportJob.Status.FAILED
+    job.counts, job.errors, job.message, job.preview = counts, errors, message, preview
+    job.finished_at = timezone.now()
+    job.save(update_fields=["status", "counts", "errors", "message", "preview", "finished_at"])
+
+
+def import_preview(*, job: ImportJob) -> ImportJob:
+    """Read the whole file and compute what importing it would do, importing nothing."""
+    report = _run(job, dry_run=True)
+    if report is not None:
+        job.status = ImportJob.Status.PREVIEWED
+        job.counts = report.counts()
+        job.counts["new_theme_labels"] = report.new_themes[:50]
+        job.counts["new_group_labels"] = report.new_groups[:50]
+        job.warnings = report.warnings[:500]
+        job.preview = report.preview
+        job.errors, job.message = [], ""
+        job.save(update_fields=["status", "counts", "warnings", "preview", "errors", "message"])
+    return job
+
+
+def import_confirm(*, job: ImportJob, user, request=None) -> ImportJob:
+    """Commit a previewed import (in the background for big files)."""
+    if job.status != ImportJob.Status.PREVIEWED:
+        raise ValidationError(_("Only a previewed import without errors can be confirmed."))
+    job.status = ImportJob.Status.IMPORTING
+    job.save(update_fields=["status"])
+    from .tasks import import_commit_task
+
+    transaction.on_commit(lambda: import_commit_task.delay(job.pk, user.pk if user else None))
+    return job
+
+
+def import_commit(*, job: ImportJob, user=None) -> ImportJob:
+    """Import all or nothing, then log it in the audit log."""
+    if job.status != ImportJob.Status.IMPORTING:
+        return job
+    report = _run(job, dry_run=False)
+    if report is None:
+        return job
+    job.status = ImportJob.Status.SUCCEEDED
+    job.counts = {**job.counts, **report.counts()}
+    job.warnings = report.warnings[:500]
+    job.finished_at = timezone.now()
+    job.save(update_fields=["status", "counts", "warnings", "finished_at"])
+    audit_record(
+        action=AuditEvent.Action.IMPORT,
+        actor=user or job.created_by,
+        target=job,
+        summary=(
+            f"Recommendations for {job.country} from {job.original_name}: "
+            f"{report.added} added, {report.updated} updated, {report.unchanged} unchanged"
+        ),
+        data={"kind": job.kind, "country": job.country, **report.counts()},
+    )
+    return job
+
+
+# ---------------------------------------------------------------------------
+# Recommendations and clusters
+# ---------------------------------------------------------------------------
+
+RECOMMENDATION_M2M = ("groups", "themes", "sdg_goals", "sdg_targets", "factors", "institutions")
+
+
+@transaction.atomic
+def recommendation_update(
+    *, recommendation: Recommendation, actor, data: dict | None = None, m2m: dict | None = None
+) -> Recommendation:
+    """Edit a recommendation's classification (groups, SDGs, themes, factors, institutions),
+    its position or its publication; the change is kept in the history."""
+    changed = _apply(recommendation, data or {})
+    if changed:
+        recommendation.full_clean()
+        recommendation.save()
+    for name, values in (m2m or {}).items():
+        if name not in RECOMMENDATION_M2M:
+            raise ValueError(name)
+        changed.update(_set_m2m(recommendation, name, values))
+    if changed:
+        history_record(
+            actor=actor,
+            obj=recommendation,
+            verb="changed",
+            summary=", ".join(sorted(changed)),
+            fields=changed,
+        )
+    return recommendation
+
+
+def recommendation_publish(*, recommendation: Recommendation, actor, published: bool):
+    return recommendation_update(
+        recommendation=recommendation, actor=actor, data={"published": published}
+    )
+
+
+@transaction.atomic
+def cluster_save(
+    *,
+    actor,
+    country: str,
+    title: str,
+    description: str = "",
+    recommendations: Sequence[Recommendation] = (),
+    institutions: Sequence[Institution] | None = None,
+    published: bool | None = None,
+    cluster: Cluster | None = None,
+) -> Cluster:
+    """Create or edit a cluster; every member must be a recommendation of its country."""
+    foreign = [r for r in recommendations if r.country != country]
+    if foreign:
+        raise ValidationError(_("A cluster groups recommendations of one country."))
+    creating = cluster is None
+    cluster = cluster or Cluster(country=country, created_by=actor)
+    data = {"title": title, "description": description}
+    if published is not None:
+        data["published"] = published
+    changed = _apply(cluster, data)
+    cluster.full_clean()
+    cluster.save()
+    changed.update(_set_m2m(cluster, "recommendations", recommendations))
+    if institutions is not None:
+        changed.update(_set_m2m(cluster, "institutions", institutions))
+    history_record(
+        actor=actor,
+        obj=cluster,
+        verb="created" if creating else "changed",
+        summary=cluster.title,
+        fields={} if creating else changed,
+    )
+    return cluster
+
+
+@dataclass(frozen=True)
+class ClusterSuggestion:
+    recommendation_ids: tuple[int, ...]
+    similarity: float
+    terms: tuple[str, ...]
+    title: str = ""
+
+
+def _suggested_title(texts: Sequence[str]) -> str:
+    """The shortest member's opening words, without its paragraph number."""
+    import re
+
+    text = min(texts, key=len)
+    text = re.sub(r"^\s*[\d.]+\s*", "", text).strip().rstrip(";.")
+    text = re.sub(r"\s*\([^)]*\)\s*$", "", text)  # a trailing "(Norway)"
+    words = text.split()
+    return " ".join(words[:12]) + ("…" if len(words) > 12 else "")
+
+
+def cluster_suggestions(
+    *,
+    recommendations: Sequence[Recommendation],
+    threshold: float = 0.4,
+    limit: int = 20,
+) -> list[ClusterSuggestion]:
+    """Candidate clusters: recommendations whose texts are similar (TF-IDF cosine).
+
+    Texts become TF-IDF vectors (English stop words removed, unigrams and bigrams, sublinear
+    term frequency); pairs with cosine similarity ≥ ``threshold`` are linked and each
+    connected component of two or more is a suggestion, strongest first. A person confirms.
+    """
+    items = [r for r in recommendations if r.text.strip()]
+    if len(items) < 2:
+        return []
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.metrics.pairwise import cosine_similarity
+
+    vectorizer = TfidfVectorizer(
+        stop_words="english", ngram_range=(1, 2), sublinear_tf=True, min_df=1
+    )
+    matrix = vectorizer.fit_transform([r.text for r in items])
+    similarity = cosine_similarity(matrix)
+    parent = list(range(len(items)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i in range(len(items)):
+        for j in range(i + 1, len(items)):
+            if similarity[i, j] >= threshold:
+                parent[find(i)] = find(j)
+    components: dict[int, list[int]] = {}
+    for i in range(len(items)):
+        components.setdefault(find(i), []).append(i)
+    vocabulary = vectorizer.get_feature_names_out()
+    suggestions = []
+    for members in components.values():
+        if len(members) < 2:
+            continue
+        pairs = [similarity[a, b] for n, a in enumerate(members) for b in members[n + 1 :]]
+        weights = matrix[members].sum(axis=0).A1
+        terms: list[str] = []
+        for k in weights.argsort()[::-1]:
+            term = vocabulary[k]
+            if not any(term in kept or kept in term for kept in terms):
+                terms.append(term)
+            if len(terms) == 4:
+                break
+        suggestions.append(
+            ClusterSuggestion(
+                recommendation_ids=tuple(items[m].pk for m in members),
+                similarity=round(float(sum(pairs) / len(pairs)), 3),
+                terms=tuple(terms),
+                title=_suggested_title([items[m].text for m in members]),
+            )
+        )
+    suggestions.sort(
+        key=lambda s: (-len(s.recommendation_ids) * s.similarity, s.recommendation_ids)
+    )
+    return suggestions[:limit]
+
+
+# ---------------------------------------------------------------------------
+# Institutions, actions, assessments, indicators
+# ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def institution_save(
+    *,
+    actor,
+    country: str,
+    data: dict,
+    organisations: Sequence[Organisation] = (),
+    institution: Institution | None = None,
+) -> Institution:
+    creating = institution is None
+    institution = institution or Institution(country=country)
+    changed = _apply(institution, data)
+    institution.full_clean()
+    institution.save()
+    changed.update(_set_m2m(institution, "organisations", organisations))
+    history_record(
+        actor=actor,
+        obj=institution,
+        verb="created" if creating else "changed",
+        summary=institution.name,
+        fields={} if creating else changed,
+    )
+    return institution
+
+
+@transaction.atomic
+def action_save(*, actor, data: dict, action: Action | None = None, **subject) -> Action:
+    """Create (give ``recommendation=`` or ``cluster=``) or update an action."""
+    creating = action is None
+    if creating:
+        target = subject.get("recommendation") or subject.get("cluster")
+        action = Action(country=target.country, **subject)
+    changed = _apply(action, data)
+    action.updated_by = actor
+    action.full_clean()
+    if action.institution.country != action.country:
+        raise ValidationError(_("The institution belongs to another country."))
+    action.save()
+    history_record(
+        actor=actor,
+        obj=action,
+        verb="created" if creating else "changed",
+        summary=_("Action “%(title)s”: %(status)s")
+        % {"title": action.title, "status": action.get_status_display()},
+        fields={} if creating else changed,
+    )
+    return action
+
+
+@transaction.atomic
+def assessment_submit(
+    *,
+    actor,
+    data: dict,
+    kind: str = Assessment.Kind.OFFICIAL,
+    organisation: Organisation | None = None,
+    recommendation: Recommendation | None = None,
+    cluster: Cluster | None = None,
+) -> Assessment:
+    """Record an implementation assessment. A shadow assessment must name the CSO partner
+    organisation it comes from; an official one never does. Each assessment is a new row,
+    so the history of assessments is the implementation status over time."""
+    target = recommendation or cluster
+    if kind == Assessment.Kind.SHADOW and organisation is None:
+        raise ValidationError(_("A shadow assessment is attributed to its organisation."))
+    assessment = Assessment(
+        country=target.country,
+        recommendation=recommendation,
+        cluster=cluster,
+        kind=kind,
+        organisation=organisation if kind == Assessment.Kind.SHADOW else None,
+        author=actor,
+        **data,
+    )
+    assessment.full_clean()
+    assessment.save()
+    who = f" by {organisation}" if kind == Assessment.Kind.SHADOW else ""
+    history_record(
+        actor=actor,
+        obj=assessment,
+        verb="created",
+        summary=f"{assessment.get_kind_display()} assessment{who}: "
+        f"{assessment.get_status_display()} ({assessment.assessed_on})",
+    )
+    return assessment
+
+
+@transaction.atomic
+def assessment_update(*, actor, assessment: Assessment, data: dict) -> Assessment:
+    changed = _apply(assessment, data)
+    assessment.full_clean()
+    assessment.save()
+    history_record(
+        actor=actor,
+        obj=assessment,
+        verb="changed",
+        summary=f"{assessment.get_kind_display()} assessment: {assessment.get_status_display()}",
+        fields=changed,
+    )
+    return assessment
+
+
+def _add_months(day: datetime.date, months: int) -> datetime.date:
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    import calendar
+
+    return day.replace(
+        year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1])
+    )
+
+
+@transaction.atomic
+def indicator_save(
+    *, actor, country: str, data: dict, indicator: TrackingIndicator | None = None
+) -> TrackingIndicator:
+    creating = indicator is None
+    indicator = indicator or TrackingIndicator(country=country)
+    changed = _apply(indicator, data)
+    indicator.full_clean()
+    indicator.save()
+    history_record(
+        actor=actor,
+        obj=indicator,
+        verb="created" if creating else "changed",
+        summary=indicator.name,
+        fields={} if creating else changed,
+        recommendation=indicator.recommendation,
+        cluster=indicator.cluster,
+    )
+    return indicator
+
+
+@transaction.atomic
+def indicator_report(
+    *, actor, indicator: TrackingIndicator, value: str, reported_on: datetime.date | None = None
+) -> TrackingIndicator:
+    """Record a reported value; the next due date moves on by the reporting frequency."""
+    reported_on = reported_on or timezone.localdate()
+    next_due = indicator.next_due
+    months = TrackingIndicator.MONTHS[indicator.frequency]
+    while next_due <= reported_on:
+        next_due = _add_months(next_due, months)
+    return indicator_save(
+        actor=actor,
+        country=indicator.country,
+        indicator=indicator,
+        data={"last_value": value, "last_reported": reported_on, "next_due": next_due},
+    )

@@ -1,0 +1,260 @@
+"""The portal's own CSV/XLSX template for recommendations from sources outside UHRI (ILO
+supervisory bodies, regional mechanisms, national human-rights institution reports).
+
+Reading and writing use django-import-export (its tablib formats and a ``Resource`` whose
+fields are the template's columns), so the downloadable template, an export in the same
+format and the importer agree on one list of columns.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from import_export import fields, resources
+from import_export.formats.base_formats import CSV, XLSX
+
+from .models import Mechanism, Recommendation
+
+MULTI_SEPARATOR = re.compile(r"\s*[;\n]\s*")
+
+
+class TemplateError(ValueError):
+    """The file is not in the portal template (a person can fix it)."""
+
+
+# (column, required, help)
+COLUMNS: list[tuple[str, bool, str]] = [
+    ("external_id", False, "Your stable id for the row; default: symbol and paragraph."),
+    ("mechanism", True, "e.g. CEACR, IACHR, African Commission, National Human Rights Commission."),
+    ("mechanism_kind", False, "ilo, regional, national, treaty_body, special_procedure or upr."),
+    ("type", False, "recommendation (default) or concern."),
+    ("symbol", False, "Document symbol or reference."),
+    ("publication_date", False, "YYYY-MM-DD."),
+    ("paragraph", False, "e.g. 12 or 136.1."),
+    ("text", True, "The recommendation or observation as published."),
+    ("upr_cycle", False, "UPR only."),
+    ("upr_session", False, "UPR only."),
+    ("upr_position", False, "UPR only: Supported, Noted or Supported/Noted."),
+    ("recommending_states", False, "UPR only; several separated by semicolons."),
+    ("themes", False, "Separated by semicolons; unknown themes are created for review."),
+    ("affected_persons", False, "Groups separated by semicolons."),
+    ("sdg_targets", False, "e.g. 8.7; 16.2"),
+    ("sdg_goals", False, "e.g. 8; 16"),
+]
+HEADERS = [name for name, _, _ in COLUMNS]
+
+
+@dataclass(frozen=True)
+class TemplateRecord:
+    """A template row with the attributes of ``parsers.RecommendationRecord``."""
+
+    external_id: str
+    annotation_type: str
+    body: str
+    mechanism_kind: str
+    countries: tuple
+    document_id: str
+    symbol: str
+    publication_date: datetime.date | None
+    publication_date_on_uhri: datetime.date | None
+    regions: tuple
+    sdg_goals: tuple
+    sdg_targets: tuple
+    text_html: str
+    text: str
+    paragraph: str
+    themes: tuple
+    affected_persons: tuple
+    upr_cycle: int | None
+    upr_session: int | None
+    upr_position: str
+    recommending_states: tuple
+    recommending_regions: tuple
+    source_of_position: str
+    problems: tuple = ()
+    source_row: int | None = None  # the spreadsheet row (the header is row 1)
+
+
+def _multi(value) -> tuple[str, ...]:
+    return tuple(v for v in MULTI_SEPARATOR.split(str(value or "").strip()) if v)
+
+
+def _int(value, problems: list[str], name: str) -> int | None:
+    if value in (None, ""):
+        return None
+    try:
+        return int(float(value))
+    except (TypeError, ValueError):
+        problems.append(f"{name} “{value}” is not a number")
+        return None
+
+
+def _date(value, problems: list[str]) -> datetime.date | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    try:
+        return datetime.date.fromisoformat(str(value).strip()[:10])
+    except ValueError:
+        problems.append(f"publication_date “{value}” is not a date (YYYY-MM-DD)")
+        return None
+
+
+def _text(value) -> str:
+    return "" if value is None else str(value).strip()
+
+
+def _row_record(row: dict, number: int) -> TemplateRecord:
+    problems: list[str] = []
+    kind = _text(row.get("mechanism_kind")).lower()
+    if kind and kind not in Mechanism.Kind.values:
+        problems.append(f"mechanism_kind “{kind}” is not one of {', '.join(Mechanism.Kind.values)}")
+        kind = ""
+    symbol, paragraph = _text(row.get("symbol")), _text(row.get("paragraph"))
+    text = _text(row.get("text"))
+    if _text(row.get("external_id")):
+        external_id = _text(row.get("external_id"))
+    elif symbol and paragraph:
+        external_id = f"{symbol} para {paragraph}"
+    elif text:  # stable while the text is: a re-import of the same row is "unchanged"
+        digest = hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()[:16]
+        external_id = f"{_text(row.get('mechanism'))}:{digest}"
+    else:
+        external_id = ""
+    goals = []
+    for goal in _multi(row.get("sdg_goals")):
+        number = _int(goal, problems, "sdg_goals")
+        if number is not None:
+            goals.append(number)
+    return TemplateRecord(
+        external_id=external_id,
+        annotation_type="concern"
+        if _text(row.get("type")).lower() == "concern"
+        else "recommendation",
+        body=_text(row.get("mechanism")),
+        mechanism_kind=kind,
+        countries=(),
+        document_id="",
+        symbol=symbol,
+        publication_date=_date(row.get("publication_date"), problems),
+        publication_date_on_uhri=None,
+        regions=(),
+        sdg_goals=tuple(goals),
+        sdg_targets=_multi(row.get("sdg_targets")),
+        text_html="",
+        text=text,
+        paragraph=paragraph,
+        themes=_multi(row.get("themes")),
+        affected_persons=_multi(row.get("affected_persons")),
+        upr_cycle=_int(row.get("upr_cycle"), problems, "upr_cycle"),
+        upr_session=_int(row.get("upr_session"), problems, "upr_session"),
+        upr_position=_text(row.get("upr_position")),
+        recommending_states=_multi(row.get("recommending_states")),
+        recommending_regions=(),
+        source_of_position="",
+        problems=tuple(problems),
+        source_row=number,
+    )
+
+
+def read_template(path: str | Path) -> Iterator[TemplateRecord]:
+    """Rows of a filled-in template (CSV in UTF-8, or XLSX), as records."""
+    path = Path(path)
+    if path.suffix.lower() == ".xlsx":
+        dataset = XLSX().create_dataset(path.read_bytes())
+    elif path.suffix.lower() == ".csv":
+        dataset = CSV().create_dataset(path.read_bytes().decode("utf-8-sig"))
+    else:
+        raise TemplateError("Upload the template as .csv or .xlsx.")
+    headers = [str(h or "").strip().lower() for h in (dataset.headers or [])]
+    missing = [name for name, required, _ in COLUMNS if required and name not in headers]
+    if missing:
+        raise TemplateError(
+            "The file is not in the portal template: missing column(s) " + ", ".join(missing)
+        )
+    for number, values in enumerate(dataset, start=2):
+        row = dict(zip(headers, values, strict=False))
+        if not any(_text(v) for v in row.values()):
+            continue
+        yield _row_record(row, number)
+
+
+class RecommendationTemplateResource(resources.ModelResource):
+    """Recommendations in the template's columns (the empty template is its header row)."""
+
+    external_id = fields.Field(attribute="external_id", column_name="external_id")
+    mechanism = fields.Field(column_name="mechanism")
+    mechanism_kind = fields.Field(column_name="mechanism_kind")
+    type = fields.Field(attribute="type", column_name="type")
+    symbol = fields.Field(column_name="symbol")
+    publication_date = fields.Field(attribute="publication_date", column_name="publication_date")
+    paragraph = fields.Field(attribute="paragraph", column_name="paragraph")
+    text = fields.Field(attribute="text", column_name="text")
+    upr_cycle = fields.Field(column_name="upr_cycle")
+    upr_session = fields.Field(column_name="upr_session")
+    upr_position = fields.Field(attribute="upr_position", column_name="upr_position")
+    recommending_states = fields.Field(column_name="recommending_states")
+    themes = fields.Field(column_name="themes")
+    affected_persons = fields.Field(column_name="affected_persons")
+    sdg_targets = fields.Field(column_name="sdg_targets")
+    sdg_goals = fields.Field(column_name="sdg_goals")
+
+    class Meta:
+        model = Recommendation
+        fields = HEADERS
+        export_order = HEADERS
+
+    def dehydrate_mechanism(self, obj):
+        return obj.mechanism.code
+
+    def dehydrate_mechanism_kind(self, obj):
+        return obj.mechanism.kind
+
+    def dehydrate_symbol(self, obj):
+        return obj.document.symbol if obj.document_id else ""
+
+    def dehydrate_upr_cycle(self, obj):
+        return obj.document.upr_cycle if obj.document_id else ""
+
+    def dehydrate_upr_session(self, obj):
+        return obj.document.upr_session if obj.document_id else ""
+
+    def dehydrate_recommending_states(self, obj):
+        return "; ".join(obj.recommending_states or [])
+
+    def dehydrate_themes(self, obj):
+        return "; ".join(t.name for t in obj.themes.all())
+
+    def dehydrate_affected_persons(self, obj):
+        return "; ".join(g.name for g in obj.groups.all())
+
+    def dehydrate_sdg_targets(self, obj):
+        return "; ".join(t.code for t in obj.sdg_targets.all())
+
+    def dehydrate_sdg_goals(self, obj):
+        return "; ".join(str(g.number) for g in obj.sdg_goals.all())
+
+
+EXAMPLE_ROW = {
+    "external_id": "CEACR-2023-C138-1",
+    "mechanism": "CEACR",
+    "mechanism_kind": "ilo",
+    "type": "concern",
+    "symbol": "CEACR observation C138 (2023)",
+    "publication_date": "2023-02-10",
+    "paragraph": "1",
+    "text": "The Committee requests the Government to strengthen labour inspection in agriculture "
+    "so as to detect child labour.",
+    "themes": "Right to work; Children's rights",
+    "affected_persons": "Children; Persons living in rural areas",
+    "sdg_targets": "8.7",
+    "sdg_goals": "8",
+}

@@ -1,0 +1,511 @@
+"""Partner uploads: KoboToolbox CSV/XLSX and ODK Central CSV exports; plain pytest, no database."""
+
+import csv
+import datetime as dt
+import shutil
+import tracemalloc
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from consultations.ingest import (
+    ExportError,
+    FieldSpec,
+    NormalisedRow,
+    RowProblem,
+    detect_format,
+    normalise_row,
+    open_export,
+    parse_submission_time,
+    suggest_mapping,
+    validate_mapping,
+)
+
+DATA = Path(__file__).parent / "data"
+UTC = dt.UTC
+
+GROUPS = ("women", "persons_with_disabilities", "migrants", "none", "prefer_not_to_say")
+FIELDS = [
+    FieldSpec("consent", "consent"),
+    FieldSpec("story_title", "title"),
+    FieldSpec("story", "story", required=True),
+    FieldSpec("story_date", "date"),
+    FieldSpec("triad_1", "triad", columns=3),
+    FieldSpec("dyad_1", "dyad"),
+    FieldSpec("groups", "groups", options=GROUPS),
+    FieldSpec(
+        "age_band", "age_band", options=("18_24", "25_39", "40_59", "60_plus", "prefer_not_to_say")
+    ),
+    FieldSpec("sex", "sex", options=("female", "male", "other", "prefer_not_to_say")),
+    FieldSpec("language", "language", options=("en", "fr", "es")),
+]
+KOBO_MAPPING = {
+    "consent": ["consent"],
+    "story_title": ["story_group/story_title"],
+    "story": ["story_group/story"],
+    "story_date": ["story_group/story_date"],
+    "triad_1": ["triad_1/money", "triad_1/family", "triad_1/luck"],
+    "dyad_1": ["dyad_1"],
+    "groups": ["identity/groups"],
+    "age_band": ["identity/age_band"],
+    "sex": ["identity/sex"],
+    "language": ["language"],
+}
+
+
+def normalise_all(export, mapping, fields=FIELDS):
+    return [
+        normalise_row(row, mapping, fields, row_number=number, key_column=export.key_column)
+        for number, row in export.iter_rows()
+    ]
+
+
+# --------------------------------------------------------------------------------------------
+# Detection and opening
+
+
+@pytest.mark.parametrize(
+    ("name", "fmt"),
+    [
+        ("kobo_export.csv", "kobo_csv"),
+        ("kobo_export.xlsx", "kobo_xlsx"),
+        ("odk_export.csv", "odk_csv"),
+    ],
+)
+def test_detect_format(name, fmt):
+    assert detect_format(DATA / name) == fmt
+    assert open_export(DATA / name).format == fmt
+
+
+def test_kobo_csv_header_hxl_and_rows():
+    export = open_export(DATA / "kobo_export.csv")
+    assert export.delimiter == ";"
+    assert export.key_column == "meta/rootUuid"
+    assert export.submitted_at_column == "_submission_time"
+    assert export.columns[:4] == ["start", "end", "today", "consent"]
+    assert "identity/groups/women" in export.columns
+    assert export.hxl_tags["identity/sex"] == "#gender"
+    assert export.hxl_tags["story_group/story"] == "#description+story"
+    rows = list(export.iter_rows())
+    # Header is row 1, the HXL row is row 2: data starts at spreadsheet row 3.
+    assert [number for number, _row in rows] == [3, 4, 5]
+    story = rows[1][1]["story_group/story"]
+    assert (
+        story
+        == 'Quand l\'eau a manqué ; nous avons « attendu » deux jours.\nLe maire a dit "patience".'
+    )
+    assert export.repeats == {}
+
+
+def test_kobo_csv_normalised():
+    export = open_export(DATA / "kobo_export.csv")
+    first, second, third = normalise_all(export, KOBO_MAPPING)
+    assert isinstance(first, NormalisedRow)
+    assert first.row_number == 3
+    assert first.key == "0b7c2f4e-6a1d-4d3e-9f4b-2a8e1c7d5b90"  # "uuid:" prefix removed
+    assert first.submitted_at == dt.datetime(2024, 3, 5, 7, 15, 32, tzinfo=UTC)
+    assert first.values["consent"] is True
+    assert first.values["story_title"] == "The clinic closed"
+    assert first.values["story_date"] == dt.date(2024, 2, 28)
+    assert first.values["triad_1"] == pytest.approx((0.7, 0.2, 0.1))
+    assert first.values["dyad_1"] == pytest.approx(0.35)
+    assert first.values["groups"] == ("women", "persons_with_disabilities")
+    assert first.values["age_band"] == "25_39"
+    assert first.values["sex"] == "female"
+    assert first.values["language"] == "en"
+
+    assert second.values["consent"] is True  # "Oui"
+    assert second.values["story_date"] == dt.date(2024, 3, 1)  # 01/03/2024 is day first
+    assert second.values["triad_1"] == pytest.approx((0.2, 0.3, 0.5))  # proportions
+    assert second.values["groups"] == ("none",)
+    assert second.values["sex"] == "prefer_not_to_say"
+
+    # Identity and signifiers unanswered: accepted, as None. No rootUuid: _uuid is the key.
+    assert isinstance(third, NormalisedRow)
+    assert third.key == "9a4e7c2d-1b3f-4e5a-8c6d-3f2b1a9e7d44"
+    assert third.values["consent"] is True  # "sí"
+    for key in ("story_date", "triad_1", "dyad_1", "groups", "age_band", "sex"):
+        assert third.values[key] is None
+
+
+def test_kobo_select_multiple_from_choice_columns_matches_the_space_separated_column():
+    export = open_export(DATA / "kobo_export.csv")
+    split = dict(KOBO_MAPPING)
+    split["groups"] = [f"identity/groups/{choice}" for choice in GROUPS]
+    from_split = normalise_all(export, split)
+    from_column = normalise_all(export, KOBO_MAPPING)
+    assert [row.values["groups"] for row in from_split] == [
+        ("women", "persons_with_disabilities"),
+        ("none",),
+        None,  # empty 1/0 columns: unanswered
+    ]
+    assert [r.values for r in from_split] == [r.values for r in from_column]
+
+
+def test_suggest_mapping_for_kobo():
+    export = open_export(DATA / "kobo_export.csv")
+    mapping = suggest_mapping(export.columns, FIELDS)
+    assert mapping == {**KOBO_MAPPING, "groups_other": ["identity/groups_other"]}
+    assert validate_mapping(mapping, FIELDS, export.columns) == []
+    rows = normalise_all(export, mapping)
+    assert rows[0].values["groups_other"] == "widows"
+    assert rows[1].values["groups_other"] is None
+
+
+def test_suggest_mapping_uses_choice_columns_when_there_is_no_combined_column():
+    columns = ["consent", "story", "identity/groups/women", "identity/groups/migrants", "_uuid"]
+    mapping = suggest_mapping(columns, [FieldSpec("groups", "groups", options=GROUPS)])
+    assert mapping == {"groups": ["identity/groups/women", "identity/groups/migrants"]}
+
+
+def test_suggest_mapping_leaves_unknown_fields_unmapped_and_tries_synonyms():
+    columns = ["Gender", "histoire", "q7", "_uuid", "_submission_time", "_index"]
+    fields = [
+        FieldSpec("sex", "sex"),
+        FieldSpec("story", "story"),
+        FieldSpec("wellbeing", "dyad"),
+    ]
+    assert suggest_mapping(columns, fields) == {"sex": ["Gender"], "story": ["histoire"]}
+
+
+def test_kobo_xlsx_with_repeat_group():
+    export = open_export(DATA / "kobo_export.xlsx")
+    assert export.format == "kobo_xlsx"
+    assert export.key_column == "meta/rootUuid"
+    assert export.repeat_sheets == ("household_members",)
+    rows = normalise_all(export, suggest_mapping(export.columns, FIELDS))
+    assert [row.row_number for row in rows] == [2, 3]
+    first, second = rows
+    assert first.key == "4a6c8e0f-1b3d-4f5a-9c7e-2d4f6a8c0e11"
+    assert first.submitted_at == dt.datetime(2024, 5, 2, 7, 30, 12, tzinfo=UTC)
+    assert first.values["story_date"] == dt.date(2024, 4, 28)  # a date cell
+    assert first.values["triad_1"] == pytest.approx((0.25, 0.5, 0.25))  # number cells
+    assert first.values["dyad_1"] == pytest.approx(0.6)
+    assert second.values["groups"] == ("migrants", "none")
+    assert second.values["consent"] is True
+
+    members = export.repeats["household_members"]
+    assert [m["household_members/member_role"] for m in members] == ["head", "child", "head"]
+    by_parent = export.repeats_by_parent("household_members")
+    main_index = {row["_index"]: row["meta/rootUuid"] for _n, row in export.iter_rows()}
+    assert {main_index[parent]: len(kids) for parent, kids in by_parent.items()} == {
+        "uuid:4a6c8e0f-1b3d-4f5a-9c7e-2d4f6a8c0e11": 2,
+        "uuid:8d0f2b4c-6e8a-4c1e-b3d5-7f9a1c3e5b22": 1,
+    }
+    assert [n for n, _row in export.iter_repeat_rows("household_members")] == [2, 3, 4]
+    with pytest.raises(ExportError, match="household_members"):
+        list(export.iter_repeat_rows("children"))
+
+
+def test_odk_csv():
+    export = open_export(DATA / "odk_export.csv")
+    assert export.delimiter == ","
+    assert export.key_column == "meta-instanceID"
+    assert export.submitted_at_column == "SubmissionDate"
+    mapping = suggest_mapping(export.columns, FIELDS)
+    assert mapping["story"] == ["story_group-story"]
+    assert mapping["triad_1"] == ["triad_1-money", "triad_1-family", "triad_1-luck"]
+    assert mapping["groups"] == ["identity-groups"]
+    assert mapping["sex"] == ["identity-sex"]
+    assert "SubmitterName" not in sum(mapping.values(), [])
+    first, second, third = normalise_all(export, mapping)
+    assert first.key == "7d3f9a21-5c2e-4b8f-9a1d-6e4c2b8f0a13"
+    assert first.submitted_at == dt.datetime(2024, 4, 2, 8, 31, 5, 412000, tzinfo=UTC)
+    assert first.values["triad_1"] == pytest.approx((0.15, 0.7, 0.15))
+    # An offset is converted to UTC.
+    assert second.submitted_at == dt.datetime(2024, 4, 2, 8, 2, 48, 907000, tzinfo=UTC)
+    assert second.values["consent"] is True  # "1"
+    assert second.values["story_date"] == dt.date(2024, 4, 2)
+    assert second.values["groups"] == ("women", "persons_with_disabilities")
+    assert third.values["consent"] is True  # "true"
+    assert third.values["groups"] == ("prefer_not_to_say",)
+    assert third.values["story_title"] is None
+
+
+def test_bad_rows_give_the_exact_reasons():
+    export = open_export(DATA / "kobo_bad_rows.csv")
+    assert export.hxl_tags == {}
+    good, missing, refused = normalise_all(export, KOBO_MAPPING)
+    assert isinstance(good, NormalisedRow)
+    assert isinstance(missing, RowProblem)
+    assert missing.row_number == 3
+    assert missing.key == "c1d2e3f4-0000-4000-8000-000000000002"
+    assert missing.reasons == (
+        "consent is missing — a story without consent cannot be stored",
+        "required field 'story' is empty",
+        "unparseable date '31/02/2024'",
+        "triad values are all zero for 'triad_1'",
+        "unknown choice 'x' for 'sex' (allowed: female, male, other, prefer_not_to_say)",
+    )
+    assert isinstance(refused, RowProblem)
+    assert refused.row_number == 4
+    assert refused.reasons == (
+        "unparseable submission time 'yesterday'",
+        "consent was not given ('no') — a story without consent cannot be stored",
+        "dyad 'dyad_1' value '150' is outside 0–100",
+        "unknown choice 'aliens' for 'groups' (allowed: women, persons_with_disabilities, "
+        "migrants, none, prefer_not_to_say)",
+    )
+
+
+@pytest.mark.parametrize(
+    "answer", ["yes", "YES", " Yes ", "1", "true", "True", "oui", "OUI", "sí", "SÍ", "si"]
+)
+def test_consent_yes(answer):
+    row = {"_uuid": "k", "c": answer, "s": "A story."}
+    result = normalise_row(row, {"consent": ["c"], "story": ["s"]}, FIELDS[:3], row_number=2)
+    assert isinstance(result, NormalisedRow)
+    assert result.values["consent"] is True
+
+
+@pytest.mark.parametrize(
+    ("answer", "reason"),
+    [
+        ("no", "consent was not given ('no')"),
+        ("NON", "consent was not given ('NON')"),
+        ("0", "consent was not given ('0')"),
+        ("false", "consent was not given ('false')"),
+        ("", "consent is missing"),
+        ("maybe", "unrecognised consent answer 'maybe'"),
+        ("y", "unrecognised consent answer 'y'"),
+    ],
+)
+def test_consent_refused(answer, reason):
+    row = {"_uuid": "k", "c": answer, "s": "A story."}
+    result = normalise_row(row, {"consent": ["c"], "story": ["s"]}, FIELDS[:3], row_number=9)
+    assert isinstance(result, RowProblem)
+    assert result.row_number == 9
+    assert result.reasons[0].startswith(reason)
+    assert result.reasons[0].endswith("a story without consent cannot be stored")
+
+
+def test_unmapped_consent_is_missing_consent_and_no_key_is_a_problem():
+    result = normalise_row({"s": "A story."}, {"story": ["s"]}, FIELDS[:3], row_number=2)
+    assert isinstance(result, RowProblem)
+    assert result.key == ""
+    assert result.reasons[0].startswith("the row has no submission id")
+    assert result.reasons[1] == "consent is missing — a story without consent cannot be stored"
+
+
+def test_number_and_text_fields():
+    fields = [
+        FieldSpec("consent", "consent"),
+        FieldSpec("story", "story"),
+        FieldSpec("household", "number"),
+        FieldSpec("share", "number"),
+        FieldSpec("village", "location", required=True),
+        FieldSpec("wellbeing", "dyad", scale=10),
+    ]
+    mapping = {k.key: [k.key] for k in fields}
+    row = {
+        "KEY": "uuid:abc",
+        "consent": "yes",
+        "story": "  Two lines\nkept as told. ",
+        "household": "6",
+        "share": "0,5",
+        "village": "  North   ridge ",
+        "wellbeing": "7",
+    }
+    result = normalise_row(row, mapping, fields, row_number=2)
+    assert result.key == "abc"
+    assert result.values == {
+        "consent": True,
+        "story": "Two lines\nkept as told.",
+        "household": 6,
+        "share": 0.5,
+        "village": "North ridge",
+        "wellbeing": pytest.approx(0.7),
+    }
+    bad = normalise_row({**row, "household": "six", "village": ""}, mapping, fields, row_number=3)
+    assert bad.reasons == (
+        "'six' is not a number for 'household'",
+        "required field 'village' is empty",
+    )
+
+
+def test_validate_mapping():
+    problems = validate_mapping(
+        {"consent": ["consent"], "triad_1": ["a", "b"], "sex": ["x", "y"]}, FIELDS, ["consent", "a"]
+    )
+    assert problems == [
+        "required field 'story' is not mapped to a column",
+        "triad 'triad_1' needs three columns (one per corner), got 2",
+        "column 'b' for 'triad_1' is not in the file",
+        "field 'sex' takes one column, got 2",
+        "column 'x' for 'sex' is not in the file",
+        "column 'y' for 'sex' is not in the file",
+    ]
+    with pytest.raises(ValueError, match="three columns"):
+        normalise_row(
+            {"_uuid": "k", "consent": "yes", "a": "1"},
+            {"consent": ["consent"], "triad_1": ["a"]},
+            FIELDS,
+            row_number=2,
+        )
+
+
+def test_field_spec_checks_its_kind():
+    with pytest.raises(ValueError):
+        FieldSpec("x", "slider")
+    with pytest.raises(ValueError):
+        FieldSpec("t", "triad")  # columns=3 is required
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("2024-03-05T10:15:32", dt.datetime(2024, 3, 5, 10, 15, 32, tzinfo=UTC)),
+        ("2024-03-05T10:15:32.5", dt.datetime(2024, 3, 5, 10, 15, 32, 500000, tzinfo=UTC)),
+        ("2024-03-05T10:15:32.123Z", dt.datetime(2024, 3, 5, 10, 15, 32, 123000, tzinfo=UTC)),
+        ("2024-03-05T13:15:32+03:00", dt.datetime(2024, 3, 5, 10, 15, 32, tzinfo=UTC)),
+        ("2024-03-05 10:15:32", dt.datetime(2024, 3, 5, 10, 15, 32, tzinfo=UTC)),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_parse_submission_time(value, expected):
+    result = parse_submission_time(value)
+    assert result == expected
+    if result is not None:
+        assert result.tzinfo is not None
+
+
+def test_parse_submission_time_rejects_text():
+    with pytest.raises(ValueError, match="unparseable submission time 'last tuesday'"):
+        parse_submission_time("last tuesday")
+
+
+# --------------------------------------------------------------------------------------------
+# Encodings and damaged files
+
+
+def _kobo_text():
+    return (DATA / "kobo_export.csv").read_text(encoding="utf-8")
+
+
+def test_utf8_with_bom(tmp_path):
+    path = tmp_path / "bom.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + _kobo_text().encode("utf-8"))
+    export = open_export(path)
+    assert export.columns[0] == "start"
+    assert export.notes == ()
+    assert [row["language"] for _n, row in export.iter_rows()] == ["en", "fr", "es"]
+
+
+def test_cp1252_fallback_with_a_note(tmp_path):
+    path = tmp_path / "windows.csv"
+    text = _kobo_text().replace("« attendu »", "attendu").replace("Tengo 41 años.", "")
+    path.write_bytes(text.encode("cp1252"))
+    export = open_export(path)
+    assert export.encoding == "cp1252"
+    assert "Windows-1252" in export.notes[0]
+    rows = [row for _n, row in export.iter_rows()]
+    assert rows[1]["story_group/story"].startswith("Quand l'eau a manqué")
+    assert rows[2]["story_group/story"].startswith("En 2019 perdí")
+
+
+def test_comma_separated_kobo_csv(tmp_path):
+    path = tmp_path / "comma.csv"
+    with (DATA / "kobo_export.csv").open(encoding="utf-8", newline="") as source:
+        rows = list(csv.reader(source, delimiter=";"))
+    with path.open("w", encoding="utf-8", newline="") as target:
+        csv.writer(target).writerows(rows)
+    export = open_export(path)
+    assert (export.format, export.delimiter) == ("kobo_csv", ",")
+    assert len(list(export.iter_rows())) == 3
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "is empty"),
+        (b"\x00\x01\x02garbage\xff\xfe\x00", "not a text CSV"),
+        (b'"name";"age"\n"Amina";"34"\n', "does not look like a KoboToolbox or ODK Central export"),
+        (b"\x81\x8d\x8f\x90\x9d" * 10, "could not be read"),
+    ],
+)
+def test_unreadable_files_raise_export_error(tmp_path, content, message):
+    path = tmp_path / "upload.csv"
+    path.write_bytes(content)
+    with pytest.raises(ExportError, match=message):
+        open_export(path)
+    assert issubclass(ExportError, ValueError)
+
+
+def test_zip_that_is_not_a_workbook(tmp_path):
+    path = tmp_path / "odk.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("stories.csv", (DATA / "odk_export.csv").read_text())
+    with pytest.raises(ExportError, match="unzip it"):
+        detect_format(path)
+
+
+def test_workbook_renamed_csv_is_recognised(tmp_path):
+    path = tmp_path / "export.csv"
+    shutil.copy(DATA / "kobo_export.xlsx", path)
+    assert detect_format(path) == "kobo_xlsx"
+
+
+def test_missing_file():
+    with pytest.raises(ExportError, match="not found"):
+        open_export(DATA / "nope.csv")
+
+
+def test_row_with_too_many_values_is_named(tmp_path):
+    path = tmp_path / "ragged.csv"
+    path.write_text('"_uuid";"story"\n"a";"one"\n"b";"two";"extra"\n', encoding="utf-8")
+    export = open_export(path)
+    with pytest.raises(ExportError, match="Row 3 has 3 values but the header has 2 columns"):
+        list(export.iter_rows())
+
+
+def test_repeated_column_names_are_kept(tmp_path):
+    path = tmp_path / "dupes.csv"
+    path.write_text('"_uuid";"note";"note"\n"a";"x";"y"\n', encoding="utf-8")
+    export = open_export(path)
+    assert export.columns == ["_uuid", "note", "note (2)"]
+    assert "more than once" in export.notes[0]
+    assert list(export.iter_rows()) == [(2, {"_uuid": "a", "note": "x", "note (2)": "y"})]
+
+
+# --------------------------------------------------------------------------------------------
+# Bounded memory
+
+
+def test_100000_rows_stream_in_bounded_memory(tmp_path):
+    with (DATA / "kobo_export.csv").open(encoding="utf-8", newline="") as source:
+        header, hxl, *samples = list(csv.reader(source, delimiter=";"))
+    uuid_at = header.index("_uuid")
+    root_at = header.index("meta/rootUuid")
+    path = tmp_path / "big.csv"
+    with path.open("w", encoding="utf-8", newline="") as target:
+        writer = csv.writer(target, delimiter=";", quoting=csv.QUOTE_ALL)
+        writer.writerow(header)
+        writer.writerow(hxl)
+        for index in range(100_000):
+            row = list(samples[index % len(samples)])
+            row[uuid_at] = f"00000000-0000-4000-8000-{index:012d}"
+            row[root_at] = f"uuid:{row[uuid_at]}"
+            writer.writerow(row)
+
+    export = open_export(path)
+    accepted = problems = 0
+    last_row = 0
+    tracemalloc.start()
+    try:
+        for number, row in export.iter_rows():
+            result = normalise_row(
+                row, KOBO_MAPPING, FIELDS, row_number=number, key_column=export.key_column
+            )
+            if isinstance(result, NormalisedRow):
+                accepted += 1
+            else:
+                problems += 1
+            last_row = number
+        _current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert (accepted, problems) == (100_000, 0)
+    assert last_row == 100_002
+    assert peak < 30 * 1024 * 1024, f"peak {peak / 1e6:.1f} MB"

@@ -1,0 +1,148 @@
+"""Partner uploads: Kobo CSV, Kobo XLSX with a repeat sheet, ODK CSV; all or nothing; no
+duplicates on re-import; the mapping is saved and reused."""
+
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from consultations.models import ColumnMapping, Instrument, Narrative, Signifier, Upload
+from consultations.uploads import upload_import, upload_set_mapping, upload_store, upload_validate
+
+from .factories import consultation_objects
+
+DATA = Path(__file__).parent / "data"
+KOBO = {
+    "story": ["story_group/story"],
+    "title": ["story_group/story_title"],
+    "consent": ["consent"],
+    "date": ["story_group/story_date"],
+    "triad_1": ["triad_1/money", "triad_1/family", "triad_1/luck"],
+    "dyad_1": ["dyad_1"],
+    "groups": ["identity/groups"],
+    "sex": ["identity/sex"],
+    "age_band": ["identity/age_band"],
+    "language": ["language"],
+}
+ODK = {key: [c.replace("/", "-") for c in columns] for key, columns in KOBO.items()}
+
+
+@pytest.fixture
+def instrument(people, vocabularies):
+    objs = consultation_objects(people)
+    instrument = Instrument.objects.create(campaign=objs.campaign, name="Kobo form")
+    Signifier.objects.create(
+        instrument=instrument,
+        key="triad_1",
+        kind="triad",
+        labels=[{"en": "Money"}, {"en": "Family"}, {"en": "Luck"}],
+    )
+    Signifier.objects.create(
+        instrument=instrument, key="dyad_1", kind="dyad", labels=[{"en": "Worse"}, {"en": "Better"}]
+    )
+    return instrument
+
+
+def stored(name, instrument, people) -> Upload:
+    return upload_store(
+        uploaded=SimpleUploadedFile(name, (DATA / name).read_bytes()),
+        instrument=instrument,
+        organisation=people.partner_org,
+        user=people.partner_own,
+        consent_how="verbal",
+    )
+
+
+def run(upload, mapping):
+    assert upload_set_mapping(upload=upload, mapping=mapping) == []
+    upload_validate(upload=upload)
+    return upload_import(upload=upload)
+
+
+def test_kobo_csv_imports_and_reimport_adds_nothing(instrument, people):
+    upload = run(stored("kobo_export.csv", instrument, people), KOBO)
+    assert upload.status == "imported", upload.problems
+    stories = Narrative.objects.filter(instrument=instrument)
+    assert stories.count() == upload.rows_imported >= 2
+    first = stories.get(external_key="0b7c2f4e-6a1d-4d3e-9f4b-2a8e1c7d5b90")
+    assert first.answers["triad_1"] == pytest.approx([0.7, 0.2, 0.1])
+    assert first.answers["dyad_1"] == pytest.approx(0.35)
+    assert {g.name for g in first.groups.all()} == {"Women & girls", "Persons with disabilities"}
+    assert first.channel == "upload" and first.organisation == people.partner_org
+    again = run(stored("kobo_export.csv", instrument, people), KOBO)
+    assert again.rows_imported == 0 and again.rows_duplicate == upload.rows_imported
+    assert stories.count() == upload.rows_imported
+
+
+def test_kobo_xlsx_with_a_repeat_sheet(instrument, people):
+    upload = stored("kobo_export.xlsx", instrument, people)
+    from consultations.uploads import upload_columns
+
+    assert any(c.startswith("household_members/") for c in upload_columns(upload))
+    upload = run(upload, KOBO)
+    assert upload.status == "imported", upload.problems
+    assert Narrative.objects.filter(instrument=instrument).count() == 2
+    second = Narrative.objects.get(external_key="8d0f2b4c-6e8a-4c1e-b3d5-7f9a1c3e5b22")
+    assert second.language == "fr" and second.groups_none
+
+
+def test_odk_csv_imports(instrument, people):
+    upload = run(stored("odk_export.csv", instrument, people), ODK)
+    assert upload.status == "imported", upload.problems
+    story = Narrative.objects.get(external_key="7d3f9a21-5c2e-4b8f-9a1d-6e4c2b8f0a13")
+    assert story.answers["triad_1"] == pytest.approx([0.15, 0.7, 0.15])
+
+
+def test_a_file_with_bad_rows_imports_nothing_and_names_them(instrument, people):
+    upload = run(stored("kobo_bad_rows.csv", instrument, people), KOBO)
+    assert upload.status == "failed" and "Nothing was imported" in upload.message
+    rows = {p["row"] for p in upload.problems}
+    assert rows and all(isinstance(r, int) for r in rows)
+    assert any("consent" in reason for p in upload.problems for reason in p["reasons"])
+    assert not Narrative.objects.filter(instrument=instrument).exists()
+
+
+def test_unreadable_file_leaves_nothing(instrument, people):
+    with pytest.raises(ValidationError):
+        upload_store(
+            uploaded=SimpleUploadedFile("x.csv", b"\x00\x01\x02garbage"),
+            instrument=instrument,
+            organisation=people.partner_org,
+            user=people.partner_own,
+            consent_how="verbal",
+        )
+    assert not Upload.objects.exists()
+
+
+def test_browser_flow_saves_and_reuses_the_mapping(
+    instrument, people, client_for, django_capture_on_commit_callbacks
+):
+    client = client_for("partner_own")
+    url = reverse("consultations:upload_new", args=[instrument.campaign_id])
+    response = client.post(
+        url,
+        {
+            "instrument": instrument.pk,
+            "organisation": people.partner_org.pk,
+            "consent_how": "verbal",
+            "file": SimpleUploadedFile("kobo.csv", (DATA / "kobo_export.csv").read_bytes()),
+        },
+    )
+    upload = Upload.objects.get()
+    assert response.status_code == 302
+    page = client.get(upload.get_absolute_url()).content.decode()
+    assert "story_group/story" in page  # the columns are offered
+    data = {"action": "map"} | {f"map_{k}": v for k, v in KOBO.items()}
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(upload.get_absolute_url(), data)
+    upload.refresh_from_db()
+    assert upload.status == "preview" and upload.rows_ok >= 2 and upload.preview
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(upload.get_absolute_url(), {"action": "import"})
+    upload.refresh_from_db()
+    assert upload.status == "imported"
+    assert ColumnMapping.objects.get().mapping["story"] == ["story_group/story"]
+    other = client_for("partner_other")
+    assert other.get(upload.get_absolute_url()).status_code == 404
