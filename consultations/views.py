@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from accounts import policy
 from accounts.models import Role
 from accounts.policy import Action, actor_for
+from taxonomy.models import Factor, SDGTarget
 
 from . import services
 from .forms import (
@@ -501,8 +502,21 @@ def focus_group_new(request, pk: int):
             record.save()
             form.save_m2m()
             for line in (data.get("themes_text") or "").splitlines():
-                if line.strip():
-                    FocusGroupTheme.objects.create(focus_group=record, summary=line.strip())
+                if not line.strip():
+                    continue
+                summary, _s, rest = line.partition("|")
+                factor_codes, _s, target_codes = rest.partition("|")
+                theme = FocusGroupTheme.objects.create(focus_group=record, summary=summary.strip())
+                theme.factors.set(
+                    Factor.objects.filter(
+                        code__in=[c.strip() for c in factor_codes.split(",") if c.strip()]
+                    )
+                )
+                theme.sdg_targets.set(
+                    SDGTarget.objects.filter(
+                        code__in=[c.strip() for c in target_codes.split(",") if c.strip()]
+                    )
+                )
             for text, speaker in data["quotes"]:
                 Quote.objects.create(focus_group=record, text=text, speaker_group=speaker)
         messages.success(request, _("The focus-group record was saved."))

@@ -195,3 +195,8 @@ CELERY_BEAT_SCHEDULE["consultations-retention-purge"] = {
     "task": "consultations.retention_purge",
     "schedule": 60 * 60 * 24,
 }
+# Recompute group evidence summaries that changed since (pages also recompute on demand).
+CELERY_BEAT_SCHEDULE["evidence-summaries-refresh"] = {
+    "task": "evidence.summaries_refresh",
+    "schedule": 60 * 10,
+}

@@ -227,10 +227,14 @@ def test_focus_group_quotes_need_a_self_described_group(objs, people, client_for
         {
             **base,
             "quotes_text": "We are not heard | a young mother",
-            "themes_text": "Distance to services",
+            "themes_text": "Distance to services | geography | 3.8",
         },
     )
     assert response.status_code == 302
     record = objs.campaign.focus_groups.latest("created_at")
     assert record.quotes.get().speaker_group == "a young mother"
     assert record.participants["sex"] == {"female": 5, "male": 3, "other": 0}
+    theme = record.themes.get()
+    assert theme.summary == "Distance to services"
+    assert [f.code for f in theme.factors.all()] == ["geography"]
+    assert [t.code for t in theme.sdg_targets.all()] == ["3.8"]
