@@ -14,6 +14,7 @@ import uuid
 from pathlib import Path
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
@@ -40,6 +41,13 @@ from .models import ColumnMapping, Instrument, Narrative, Signifier, Upload
 UPLOAD_EXTENSIONS = (".csv", ".xlsx")
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024
 PREVIEW_ROWS = 5
+PROGRESS_EVERY = 500
+
+
+def progress_key(upload: Upload) -> str:
+    """Rows imported so far, published through the cache (the import is one transaction,
+    so the row count in the database is invisible until it commits)."""
+    return f"upload-progress:{upload.pk}"
 
 
 def instrument_fields(instrument: Instrument) -> list[FieldSpec]:
@@ -344,6 +352,8 @@ def upload_import(*, upload: Upload, user=None) -> Upload:
                     },
                 )
                 imported += 1
+                if imported % PROGRESS_EVERY == 0:
+                    cache.set(progress_key(upload), imported, 60 * 60)
     except (ValidationError, IntegrityError, ExportError) as exc:
         upload.status = Upload.Status.FAILED
         upload.message = _("Nothing was imported: %(error)s") % {

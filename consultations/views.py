@@ -816,6 +816,7 @@ def upload_detail(request, pk: int):
     from .tasks import upload_import_task, upload_validate_task
     from .uploads import (
         instrument_fields,
+        progress_key,
         upload_columns,
         upload_mapping_initial,
         upload_set_mapping,
@@ -864,5 +865,6 @@ def upload_detail(request, pk: int):
             "columns": columns,
             "rows": rows,
             "problems": problems,
+            "progress": cache.get(progress_key(upload)) or 0,
         },
     )

@@ -111,7 +111,31 @@ def group_context(request, group: PopulationGroup) -> dict:
         .prefetch_related("gaps", "recommendations")
     )
     actor = actor_for(user)
+    from consultations.plots import histogram_svg
+
+    voice_plots = [
+        histogram_svg(
+            s["group"],
+            left_label=s["labels"][0],
+            right_label=s["labels"][1],
+            title=s["question"] or s["key"],
+            compare=s["others"],
+            compare_label=_("Everyone else"),
+            main_label=group.name,
+        )
+        for s in data["voice"].get("signifiers", [])
+        if s["kind"] == "dyad"
+    ]
+    actions = list(
+        GroupAction.objects.filter(group=group).prefetch_related("causes", "recommendations")
+    )
+    elements = [("page", _("The page as a whole"))]
+    elements += [(f"cause:{c.pk}", f"{c.get_level_display()}: {c.text[:60]}") for c in causes]
+    elements += [(f"role:{r.pk}", f"{r.get_kind_display()}: {r.name}") for r in roles]
+    elements += [(f"action:{a.pk}", f"{_('Action')}: {a.title[:60]}") for a in actions]
     return {
+        "voice_plots": voice_plots,
+        "elements": elements,
         "group": group,
         "summary": summary,
         "data": data,
@@ -122,9 +146,7 @@ def group_context(request, group: PopulationGroup) -> dict:
         "outline": _outline(causes),
         "tree_svg": problem_tree_svg(tree, title=_("Problem tree: %(g)s") % {"g": group.name}),
         "roles": roles,
-        "actions": list(
-            GroupAction.objects.filter(group=group).prefetch_related("causes", "recommendations")
-        ),
+        "actions": actions,
         "data_gaps": list(
             DataGap.objects.filter(group=group).select_related("assigned_to", "sdg_goal")
         ),
@@ -255,7 +277,8 @@ def group_edit(request, slug: str):
             services.analysis_delete(obj=cause, group=group, user=user)
     elif kind == "comment":
         form = CommentForm(request.POST)
-        ok = form.is_valid()
+        allowed = {key for key, _label in group_context(request, group)["elements"]}
+        ok = form.is_valid() and form.cleaned_data["element"] in allowed
         if ok:
             Comment.objects.create(
                 group=group,

@@ -269,3 +269,15 @@ def test_data_gap_is_assigned_and_closed(people, client_for, rural):
     gap.refresh_from_db()
     assert not gap.is_open and gap.closed_at
     assert rural.evidence_revisions.count() == 2
+
+
+def test_comments_attach_to_an_element_of_the_analysis(people, client_for, rural):
+    cause = Cause.objects.create(group=rural, level="root", text="No voice in planning")
+    url = reverse("evidence:group_edit", args=[rural.slug])
+    client = client_for("unct")
+    client.post(url, {"form": "comment", "element": f"cause:{cause.pk}", "text": "Agree"})
+    client.post(url, {"form": "comment", "element": "cause:999999", "text": "Nowhere"})
+    assert [(c.element, c.text) for c in rural.evidence_comments.all()] == [
+        (f"cause:{cause.pk}", "Agree")]
+    html = client.get(reverse("evidence:group_page", args=[rural.slug])).content.decode()
+    assert "Root cause: No voice in planning" in html and "Agree" in html
