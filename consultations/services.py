@@ -71,8 +71,7 @@ def washington_group_disability(answers: dict) -> bool | None:
     return any(a in ("a_lot_of_difficulty", "cannot_do") for a in given)
 
 
-@transaction.atomic
-def narrative_submit(
+def narrative_build(
     *,
     instrument: Instrument,
     values: dict,
@@ -80,10 +79,9 @@ def narrative_submit(
     channel: str,
     organisation: Organisation | None = None,
     user=None,
-    groups=(),
     external_key: str = "",
 ) -> tuple[Narrative, str]:
-    """Store a story with its consent record; return it and the receipt code (shown once).
+    """Check and build (not save) a story with its consent record and receipt code.
 
     ``consent`` needs ``given`` (True), ``how``, ``date`` and the uses. Without consent
     nothing is stored.
@@ -95,8 +93,6 @@ def narrative_submit(
         raise ValidationError(_("This campaign is not open for stories."))
     if not (values.get("story") or "").strip():
         raise ValidationError(_("Please tell your story: the story is the one required part."))
-    if organisation is not None and not campaign.partners.filter(pk=organisation.pk).exists():
-        raise PermissionDenied
     consent_date = consent.get("date") or timezone.localdate()
     code = new_receipt_code()
     wg = values.get("washington_group") or {}
@@ -110,8 +106,8 @@ def narrative_submit(
         language=values.get("language") or "en",
         title=(values.get("title") or "")[:200],
         story=values["story"].strip(),
-        location=values.get("location") or "",
-        age_band=values.get("age_band") or "",
+        location=(values.get("location") or "")[:200],
+        age_band=(values.get("age_band") or "")[:20],
         sex=values.get("sex") or "",
         groups_none=bool(values.get("groups_none")),
         groups_prefer_not=bool(values.get("groups_prefer_not")),
@@ -128,11 +124,55 @@ def narrative_submit(
         retain_until=consent_date + datetime.timedelta(days=campaign.retention_days),
         receipt_hash=receipt_hash(code),
     )
+    return narrative, code
+
+
+@transaction.atomic
+def narrative_submit(
+    *,
+    instrument: Instrument,
+    values: dict,
+    consent: dict,
+    channel: str,
+    organisation: Organisation | None = None,
+    user=None,
+    groups=(),
+    external_key: str = "",
+) -> tuple[Narrative, str]:
+    """Store one story with its consent record; return it and the receipt code (shown once)."""
+    if (
+        organisation is not None
+        and not instrument.campaign.partners.filter(pk=organisation.pk).exists()
+    ):
+        raise PermissionDenied
+    narrative, code = narrative_build(
+        instrument=instrument,
+        values=values,
+        consent=consent,
+        channel=channel,
+        organisation=organisation,
+        user=user,
+        external_key=external_key,
+    )
     narrative.full_clean(exclude=["receipt_hash"])
     narrative.save()
     if groups:
         narrative.groups.set(groups)
     return narrative, code
+
+
+def narratives_bulk_store(batch: list[tuple[Narrative, list]]) -> int:
+    """Insert built stories and their self-identified groups in two queries (imports)."""
+    Narrative.objects.bulk_create([narrative for narrative, _groups in batch])
+    through = Narrative.groups.through
+    through.objects.bulk_create(
+        [
+            through(narrative_id=narrative.pk, populationgroup_id=group.pk)
+            for narrative, groups in batch
+            for group in groups
+        ]
+    )
+    return len(batch)
 
 
 def _delete_narrative(narrative: Narrative, reason: str) -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import cache
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -37,11 +37,12 @@ from .ingest import (
 )
 from .ingest import normalise_row as normalise_export_row
 from .models import ColumnMapping, Instrument, Narrative, Signifier, Upload
+from .signals import submissions_imported
 
 UPLOAD_EXTENSIONS = (".csv", ".xlsx")
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024
 PREVIEW_ROWS = 5
-PROGRESS_EVERY = 500
+BATCH_SIZE = 1000
 
 
 def progress_key(upload: Upload) -> str:
@@ -182,15 +183,19 @@ def _rows(upload: Upload):
         yield export, number, row
 
 
-def _resolve_groups(labels) -> tuple[list, bool, bool, list[str]]:
+def _resolve_groups(labels, known: dict | None = None) -> tuple[list, bool, bool, list[str]]:
+    """Self-identified group labels → groups; ``known`` caches lookups during one import."""
     groups, unknown, none, prefer_not = [], [], False, False
+    known = {} if known is None else known
     for label in labels or ():
         if label in ("none",):
             none = True
         elif label in ("prefer_not_to_say", "prefer_not"):
             prefer_not = True
         else:
-            group = group_for_label(label.replace("_", " "))
+            if label not in known:
+                known[label] = group_for_label(label.replace("_", " "))
+            group = known[label]
             (groups.append(group) if group else unknown.append(label))
     return groups, none, prefer_not, unknown
 
@@ -211,6 +216,7 @@ def upload_validate(*, upload: Upload) -> Upload:
         .values_list("external_key", flat=True)
     )
     total = ok = duplicates = 0
+    known: dict = {}
     problems, preview, seen = [], [], set()
     try:
         for export, number, row in _rows(upload):
@@ -232,7 +238,7 @@ def upload_validate(*, upload: Upload) -> Upload:
                 duplicates += 1
                 continue
             seen.add(result.key)
-            _groups, _n, _p, unknown = _resolve_groups(result.values.get("groups"))
+            _groups, _n, _p, unknown = _resolve_groups(result.values.get("groups"), known)
             if unknown:
                 problems.append(
                     {
@@ -294,7 +300,10 @@ def upload_import(*, upload: Upload, user=None) -> Upload:
         .exclude(external_key="")
         .values_list("external_key", flat=True)
     )
-    imported = 0
+    if not upload.campaign.partners.filter(pk=upload.organisation_id).exists():
+        raise PermissionDenied
+    imported, batch, known = 0, [], {}
+    consent_text = upload.campaign.current_consent
     try:
         with transaction.atomic():
             for export, number, row in _rows(upload):
@@ -310,7 +319,7 @@ def upload_import(*, upload: Upload, user=None) -> Upload:
                     continue
                 existing.add(result.key)
                 values = result.values
-                groups, none, prefer_not, _unknown = _resolve_groups(values.get("groups"))
+                groups, none, prefer_not, _unknown = _resolve_groups(values.get("groups"), known)
                 uses = set(values.get("consent_uses") or ("analysis",))
                 given = values.get("date") or (
                     result.submitted_at.date() if result.submitted_at else None
@@ -322,12 +331,11 @@ def upload_import(*, upload: Upload, user=None) -> Upload:
                         answers[key] = list(value) if isinstance(value, tuple) else value
                     if values.get(f"{key}_other"):
                         answers[f"{key}_other"] = values[f"{key}_other"]
-                services.narrative_submit(
+                narrative, _code = services.narrative_build(
                     instrument=upload.instrument,
                     channel=Narrative.Channel.UPLOAD,
                     organisation=upload.organisation,
                     user=user,
-                    groups=groups,
                     external_key=result.key[:100],
                     values={
                         "story": values.get("story") or "",
@@ -345,15 +353,22 @@ def upload_import(*, upload: Upload, user=None) -> Upload:
                     consent={
                         "given": True,
                         "how": upload.consent_how,
+                        "text": consent_text,
                         "date": given or timezone.localdate(),
                         "analysis": "analysis" in uses,
                         "quotation": "quotation" in uses,
                         "publication": "publication" in uses,
                     },
                 )
-                imported += 1
-                if imported % PROGRESS_EVERY == 0:
+                # Offline respondents cannot receive a receipt code; the partner withdraws a
+                # story on their behalf (RCO staff delete it), as the consent text says.
+                batch.append((narrative, groups))
+                if len(batch) == BATCH_SIZE:
+                    imported += services.narratives_bulk_store(batch)
+                    batch = []
                     cache.set(progress_key(upload), imported, 60 * 60)
+            imported += services.narratives_bulk_store(batch)
+            submissions_imported.send(sender=Upload, upload=upload, count=imported)
     except (ValidationError, IntegrityError, ExportError) as exc:
         upload.status = Upload.Status.FAILED
         upload.message = _("Nothing was imported: %(error)s") % {

@@ -5,6 +5,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from analysis.models import LeafGroupLink, Run
 from consultations.models import FocusGroup, Narrative, Quote
+from consultations.signals import submissions_imported
 from recommendations.models import Assessment, Recommendation
 
 
@@ -25,3 +26,4 @@ for through in (
     Recommendation.sdg_goals.through,
 ):
     m2m_changed.connect(mark_stale, sender=through, dispatch_uid=f"evidence-stale-m2m-{through}")
+submissions_imported.connect(mark_stale, dispatch_uid="evidence-stale-import")
