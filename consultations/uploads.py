@@ -200,9 +200,8 @@ def _resolve_groups(labels, known: dict | None = None) -> tuple[list, bool, bool
     return groups, none, prefer_not, unknown
 
 
-def upload_validate(*, upload: Upload) -> Upload:
-    """Check every row; record counts, the first rows as they will be stored, and every
-    problem with its row number. Nothing is stored yet."""
+def _normalised(upload: Upload):
+    """(row_number, NormalisedRow | RowProblem) for every row, with the saved mapping."""
     mapping = ColumnMapping.objects.get(
         campaign=upload.campaign,
         organisation=upload.organisation,
@@ -210,25 +209,38 @@ def upload_validate(*, upload: Upload) -> Upload:
         export_format=upload.export_format,
     ).mapping
     fields = instrument_fields(upload.instrument)
-    existing = set(
-        Narrative.objects.filter(campaign=upload.campaign)
-        .exclude(external_key="")
-        .values_list("external_key", flat=True)
-    )
-    total = ok = duplicates = 0
-    known: dict = {}
-    problems, preview, seen = [], [], set()
-    try:
-        for export, number, row in _rows(upload):
-            total += 1
-            result = normalise_export_row(
+    for export, number, row in _rows(upload):
+        yield (
+            number,
+            normalise_export_row(
                 row,
                 mapping,
                 fields,
                 row_number=number,
                 key_column=export.key_column,
                 submitted_at_column=export.submitted_at_column,
-            )
+            ),
+        )
+
+
+def _stored_keys(upload: Upload) -> set[str]:
+    return set(
+        Narrative.objects.filter(campaign=upload.campaign)
+        .exclude(external_key="")
+        .values_list("external_key", flat=True)
+    )
+
+
+def upload_validate(*, upload: Upload) -> Upload:
+    """Check every row; record counts, the first rows as they will be stored, and every
+    problem with its row number. Nothing is stored yet."""
+    existing = _stored_keys(upload)
+    total = ok = duplicates = 0
+    known: dict = {}
+    problems, preview, seen = [], [], set()
+    try:
+        for number, result in _normalised(upload):
+            total += 1
             if not isinstance(result, NormalisedRow):
                 problems.append(
                     {"row": result.row_number, "key": result.key, "reasons": list(result.reasons)}
@@ -287,34 +299,15 @@ def upload_import(*, upload: Upload, user=None) -> Upload:
         ) % {"n": len(upload.problems)}
         upload.save(update_fields=["status", "message"])
         return upload
-    mapping = ColumnMapping.objects.get(
-        campaign=upload.campaign,
-        organisation=upload.organisation,
-        instrument=upload.instrument,
-        export_format=upload.export_format,
-    ).mapping
-    fields = instrument_fields(upload.instrument)
     signifier_keys = {s.key for s in upload.instrument.signifiers.all()}
-    existing = set(
-        Narrative.objects.filter(campaign=upload.campaign)
-        .exclude(external_key="")
-        .values_list("external_key", flat=True)
-    )
+    existing = _stored_keys(upload)
     if not upload.campaign.partners.filter(pk=upload.organisation_id).exists():
         raise PermissionDenied
     imported, batch, known = 0, [], {}
     consent_text = upload.campaign.current_consent
     try:
         with transaction.atomic():
-            for export, number, row in _rows(upload):
-                result = normalise_export_row(
-                    row,
-                    mapping,
-                    fields,
-                    row_number=number,
-                    key_column=export.key_column,
-                    submitted_at_column=export.submitted_at_column,
-                )
+            for _number, result in _normalised(upload):
                 if not isinstance(result, NormalisedRow) or result.key in existing:
                     continue
                 existing.add(result.key)

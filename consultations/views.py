@@ -421,16 +421,7 @@ def _answer_rows(narrative: Narrative) -> list[tuple[str, str]]:
 @require_POST
 def narrative_review(request, pk: int):
     narrative = policy.get_object_or_404(request.user, Narrative, Action.REVIEW, pk=pk)
-    form = ReviewForm(request.POST)
-    if form.is_valid():
-        services.submission_review(
-            obj=narrative,
-            status=form.cleaned_data["status"],
-            note=form.cleaned_data["note"],
-            user=request.user,
-            request=request,
-        )
-        messages.success(request, _("Review saved."))
+    if _review(request, narrative):
         following = (
             policy.scope(
                 request.user,
@@ -551,17 +542,25 @@ def focus_group_detail(request, pk: int):
 @require_POST
 def focus_group_review(request, pk: int):
     record = policy.get_object_or_404(request.user, FocusGroup, Action.REVIEW, pk=pk)
-    form = ReviewForm(request.POST)
-    if form.is_valid():
-        services.submission_review(
-            obj=record,
-            status=form.cleaned_data["status"],
-            note=form.cleaned_data["note"],
-            user=request.user,
-            request=request,
-        )
-        messages.success(request, _("Review saved."))
+    _review(request, record)
     return redirect(record)
+
+
+def _review(request, obj) -> bool:
+    """Apply the posted review decision to a story or focus-group record (logged)."""
+    form = ReviewForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose approved, on hold or not approved."))
+        return False
+    services.submission_review(
+        obj=obj,
+        status=form.cleaned_data["status"],
+        note=form.cleaned_data["note"],
+        user=request.user,
+        request=request,
+    )
+    messages.success(request, _("Review saved."))
+    return True
 
 
 def _analysis_filters(request, campaign, user):
