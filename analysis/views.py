@@ -14,8 +14,22 @@ from lnob_portal.exports import tabular_response
 from taxonomy.models import PopulationGroup
 
 from . import charts, selectors, services
-from .forms import DatasetUploadForm, RunForm, preset_json
+from .forms import (
+    MIN_CIRCUMSTANCE_ROWS,
+    MORE_CIRCUMSTANCE_ROWS,
+    DatasetUploadForm,
+    RunForm,
+    initial_from_post,
+    preset_json,
+)
+from .indicators import ESCAP_PRESETS, IndicatorDefinition, apply_indicator
 from .models import Dataset, Run
+from .surveyio import SurveyFileError, read_survey, read_survey_metadata
+
+#: Up to this many rows, starting a run first applies the indicator to the data in the
+#: request, so a mistake (a recode that misses values, a filter that keeps nothing) is shown
+#: next to the field instead of as a failed run. Larger files are checked by the run itself.
+PREFLIGHT_MAX_ROWS = 300_000
 
 
 @login_required
@@ -58,21 +72,60 @@ def dataset_upload(request):
     return render(request, "analysis/dataset_upload.html", {"form": form})
 
 
-@login_required
-def dataset_detail(request, pk: int):
-    dataset = policy.get_object_or_404(request.user, Dataset, pk=pk)
-    preset = request.GET.get("preset", "")
-    initial = {"preset": preset, "definition": preset_json(preset), "shapley": True}
-    form = RunForm(initial=initial, survey_kind=dataset.survey_kind)
+def _run_form(dataset: Dataset, data=None, **kwargs) -> RunForm:
+    return RunForm(
+        data,
+        survey_kind=dataset.survey_kind,
+        columns=dataset.profile or (),
+        value_labels=_value_labels(dataset),
+        **kwargs,
+    )
+
+
+def _value_labels(dataset: Dataset) -> dict:
+    """The file's value-label tables (code → name), so the form can offer an outcome's codes
+    with their names; empty for CSV/XLSX or a file that cannot be read."""
+    if dataset.status != Dataset.Status.READY or not dataset.file:
+        return {}
+    try:
+        return read_survey_metadata(dataset.file.path)[2]
+    except (SurveyFileError, OSError, ValueError):
+        return {}
+
+
+def _detail_page(request, dataset: Dataset, form: RunForm, status: int = 200):
     return render(
         request,
         "analysis/dataset_detail.html",
         {
             "dataset": dataset,
             "form": form,
+            "preset": ESCAP_PRESETS.get(form["preset"].value() or ""),
             "runs": dataset.runs.select_related("indicator").filter(region="")[:50],
         },
+        status=status,
     )
+
+
+@login_required
+def dataset_detail(request, pk: int):
+    dataset = policy.get_object_or_404(request.user, Dataset, pk=pk)
+    preset = request.GET.get("preset", "")
+    form = _run_form(
+        dataset,
+        initial={"preset": preset, "definition": preset_json(preset), "shapley": True},
+        definition_start=ESCAP_PRESETS.get(preset),
+    )
+    return _detail_page(request, dataset, form)
+
+
+def _preflight(dataset: Dataset, definition: dict) -> None:
+    """Apply the indicator to a small enough file now; raises what the run would raise."""
+    if not dataset.row_count or dataset.row_count > PREFLIGHT_MAX_ROWS:
+        return
+    indicator = IndicatorDefinition.from_dict(definition)
+    survey = read_survey(dataset.file.path, columns=list(indicator.referenced_columns()))
+    apply_indicator(survey.frame, indicator, value_labels=survey.value_labels)
 
 
 @login_required
@@ -80,32 +133,39 @@ def dataset_detail(request, pk: int):
 def run_start(request, pk: int):
     dataset = policy.get_object_or_404(request.user, Dataset, Action.CHANGE, pk=pk)
     policy.require(request.user, Action.CREATE, Run)
-    form = RunForm(request.POST, survey_kind=dataset.survey_kind)
+    if "more_circumstances" in request.POST or "show_levels" in request.POST:
+        # Show the form again, with more circumstance rows or the new outcome column's levels.
+        initial = initial_from_post(request.POST)
+        if "more_circumstances" in request.POST:
+            rows = str(initial.get("circumstance_rows") or "")
+            shown = max(int(rows) if rows.isdigit() else 0, MIN_CIRCUMSTANCE_ROWS)
+            initial["circumstance_rows"] = shown + MORE_CIRCUMSTANCE_ROWS
+        if initial.get("outcome_levels_column") != initial.get("outcome_column"):
+            initial["outcome_values"] = []
+            initial["outcome_levels_column"] = initial.get("outcome_column", "")
+        return _detail_page(request, dataset, _run_form(dataset, initial=initial))
+    form = _run_form(dataset, request.POST)
     if form.is_valid():
+        definition = form.cleaned_data["definition"]
         try:
+            if not form.cleaned_data["subnational"]:  # a subnational start reads the data anyway
+                _preflight(dataset, definition)
             runs = services.runs_start(
                 dataset=dataset,
-                definition=form.cleaned_data["definition"],
+                definition=definition,
                 user=request.user,
                 subnational=form.cleaned_data["subnational"],
                 shapley=form.cleaned_data["shapley"],
                 params=form.engine_params(),
                 preset=form.cleaned_data["preset"],
             )
+        except services.USER_ERRORS as exc:
+            form.add_indicator_error(str(exc))
         except ValidationError as exc:
-            form.add_error("definition", exc)
+            form.add_indicator_error(" ".join(exc.messages))
         else:
             return redirect(runs[0])
-    return render(
-        request,
-        "analysis/dataset_detail.html",
-        {
-            "dataset": dataset,
-            "form": form,
-            "runs": dataset.runs.filter(region="")[:50],
-        },
-        status=400,
-    )
+    return _detail_page(request, dataset, form, status=400)
 
 
 def _run_for(request, pk: int, action=Action.VIEW) -> Run:

@@ -8,9 +8,7 @@ from tests.browser.test_foundation_journeys import sign_in
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_analyst_goes_from_dta_upload_to_published_tree(
-    page, live_server, people, vocabularies, screenshot, tmp_path
-):
+def upload_household_file(page, live_server, people, tmp_path) -> None:
     path = tmp_path / "DEMOHR71.dta"
     generate_dhs_like(seed=3, n_households=1200)["HR"].write_dta(path)
     sign_in(page, live_server.url, people.rco.email)
@@ -22,6 +20,12 @@ def test_analyst_goes_from_dta_upload_to_published_tree(
     page.get_by_label("Survey round (year)").fill("2022")
     page.get_by_role("button", name="Upload").click()
     assert page.get_by_role("heading", name="Columns").is_visible()
+
+
+def test_analyst_goes_from_dta_upload_to_published_tree(
+    page, live_server, people, vocabularies, screenshot, tmp_path
+):
+    upload_household_file(page, live_server, people, tmp_path)
     page.get_by_label("Start from an ESCAP indicator").select_option("dhs-electricity")
     page.get_by_role("button", name="Use this indicator").click()
     page.get_by_role("button", name="Run the analysis").click()
@@ -30,3 +34,29 @@ def test_analyst_goes_from_dta_upload_to_published_tree(
     page.get_by_role("button", name="Publish this run").click()
     assert page.get_by_text("Published: UNCT members").is_visible()
     screenshot(page, "analysis-run-published")
+
+
+def test_analyst_adjusts_the_wealth_recode_without_json(
+    page, live_server, people, vocabularies, screenshot, tmp_path
+):
+    upload_household_file(page, live_server, people, tmp_path)
+    page.get_by_label("Start from an ESCAP indicator").select_option("dhs-electricity")
+    page.get_by_role("button", name="Use this indicator").click()
+    wealth = page.get_by_role("group", name="Circumstance 1")
+    assert wealth.get_by_label("Column").input_value() == "hv270"
+    assert wealth.get_by_text("Values of hv270 in this file: 1 = Poorest").is_visible()
+    assert not page.get_by_label("Definition (JSON)").is_visible()  # JSON is tucked away
+    wealth.get_by_label("Recode (optional)").fill("1 → Poorest 20%\n2, 3, 4, 5 → Top 80%")
+    page.get_by_role("button", name="Run the analysis").click()
+    # the level order still names the old levels: the message sits by that field
+    assert page.get_by_role("alert").get_by_text("The analysis did not start").is_visible()
+    problem = wealth.get_by_text("to the level order: the recode produces them")
+    assert problem.is_visible()
+    order = wealth.get_by_label("Level order (ordered only)")
+    assert order.get_attribute("aria-invalid") == "true"
+    screenshot(page, "analysis-indicator-editor-error")
+    order.fill("Poorest 20%, Top 80%")
+    page.get_by_role("button", name="Run the analysis").click()
+    assert page.get_by_role("heading", name="Tree", exact=True).is_visible()
+    assert page.get_by_text("Poorest 20%").first.is_visible()
+    screenshot(page, "analysis-adjusted-recode-run")
