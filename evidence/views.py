@@ -28,7 +28,16 @@ from .forms import (
     RoleForm,
     ValidationForm,
 )
-from .models import Cause, Citation, Comment, DataGap, GroupAction, Revision, RoleEntry
+from .models import (
+    Cause,
+    Citation,
+    Comment,
+    DataGap,
+    GroupAction,
+    GroupSummary,
+    Revision,
+    RoleEntry,
+)
 
 SORTS = {
     "name": lambda row: row["group"].name.lower(),
@@ -42,17 +51,24 @@ SORTS = {
 @login_required
 def index(request):
     """Who is furthest behind: a sortable table of groups (never one opaque score)."""
-    groups = policy.scope(request.user, PopulationGroup.objects.all(), Action.LIST)
+    groups = list(policy.scope(request.user, PopulationGroup.objects.all(), Action.LIST))
+    # One query for every fresh summary, reading only the two keys the table shows (the
+    # whole JSON of 60 groups is megabytes); stale or missing ones are recomputed as before.
+    fresh = {
+        group_id: (headline, gaps)
+        for group_id, headline, gaps in GroupSummary.objects.filter(
+            group__in=groups, stale=False
+        ).values_list("group_id", "data__headline", "data__gaps")
+        if headline is not None
+    }
     rows = []
     for group in groups:
-        summary = services.summary_for(group)
-        rows.append(
-            {
-                "group": group,
-                "h": summary.data.get("headline", {}),
-                "gaps": len(summary.data.get("gaps", [])),
-            }
-        )
+        if group.pk in fresh:
+            headline, gaps = fresh[group.pk]
+        else:
+            data = services.summary_for(group).data
+            headline, gaps = data.get("headline", {}), data.get("gaps", [])
+        rows.append({"group": group, "h": headline, "gaps": len(gaps or [])})
     sort = request.GET.get("sort") if request.GET.get("sort") in SORTS else "gap"
     rows.sort(key=SORTS[sort])
     return render(request, "evidence/index.html", {"rows": rows, "sort": sort})

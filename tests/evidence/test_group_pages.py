@@ -278,6 +278,7 @@ def test_comments_attach_to_an_element_of_the_analysis(people, client_for, rural
     client.post(url, {"form": "comment", "element": f"cause:{cause.pk}", "text": "Agree"})
     client.post(url, {"form": "comment", "element": "cause:999999", "text": "Nowhere"})
     assert [(c.element, c.text) for c in rural.evidence_comments.all()] == [
-        (f"cause:{cause.pk}", "Agree")]
+        (f"cause:{cause.pk}", "Agree")
+    ]
     html = client.get(reverse("evidence:group_page", args=[rural.slug])).content.decode()
     assert "Root cause: No voice in planning" in html and "Agree" in html
