@@ -282,3 +282,28 @@ def test_comments_attach_to_an_element_of_the_analysis(people, client_for, rural
     ]
     html = client.get(reverse("evidence:group_page", args=[rural.slug])).content.decode()
     assert "Root cause: No voice in planning" in html and "Agree" in html
+
+
+def test_a_duty_bearer_is_linked_to_the_recommendations_addressing_it(people, client_for, rural):
+    rec = recommendation(
+        external_id="CRC#9",
+        body="CRC",
+        text="Build rural schools",
+        groups=[rural.name],
+        targets=["4.1"],
+    )
+    client_for("unct").post(
+        reverse("evidence:group_edit", args=[rural.slug]),
+        {
+            "form": "role",
+            "kind": "duty_bearer",
+            "name": "Ministry of Education",
+            "level": "central",
+            "claims_or_obligations": "Provide schools",
+            "cite_rec": [rec.pk],
+        },
+    )
+    role = rural.roles.get()
+    assert list(role.recommendations.all()) == [rec]
+    html = client_for("unct").get(reverse("evidence:group_page", args=[rural.slug]))
+    assert f"?group={rural.pk}&amp;sdg_goal=4" in html.content.decode()
