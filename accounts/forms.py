@@ -1,7 +1,19 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import AuditEvent, Role, User
+from .models import AuditEvent, Organisation, Role, User
+
+
+class OrganisationForm(forms.ModelForm):
+    class Meta:
+        model = Organisation
+        fields = ["name", "kind", "country"]
+
+    def __init__(self, *args, countries=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["country"] = forms.ChoiceField(
+            label=_("Country"), choices=[(c, c) for c in sorted(countries)]
+        )
 
 
 class MembershipForm(forms.Form):

@@ -8,6 +8,7 @@ urlpatterns = [
     path("profile/", views.profile, name="profile"),
     path("profile/api-token/", views.api_token_rotate, name="api_token_rotate"),
     path("organisations/", views.organisation_list, name="organisation_list"),
+    path("organisations/new/", views.organisation_create, name="organisation_create"),
     path("organisations/<int:pk>/", views.organisation_detail, name="organisation_detail"),
     path("memberships/<int:pk>/", views.membership_change, name="membership_change"),
     path("audit/", views.audit_log, name="audit_log"),

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 from rest_framework.authtoken.models import Token
 
 from . import policy
-from .forms import AuditFilterForm, MembershipForm, RoleChangeForm
+from .forms import AuditFilterForm, MembershipForm, OrganisationForm, RoleChangeForm
 from .models import AuditEvent, Membership, Organisation, User
 from .policy import Action
 from .services import membership_revoke, membership_set_role
@@ -54,6 +54,19 @@ def organisation_list(request):
             "can_create": policy.can(request.user, Action.CREATE, Organisation),
         },
     )
+
+
+@login_required
+def organisation_create(request):
+    """RCO staff add a partner organisation, UN agency, NHRI… in their country."""
+    policy.require(request.user, Action.CREATE, Organisation)
+    countries = policy.actor_for(request.user).rco_countries
+    form = OrganisationForm(request.POST or None, countries=countries)
+    if request.method == "POST" and form.is_valid():
+        organisation = form.save()
+        messages.success(request, _("The organisation was added; now add its people."))
+        return redirect("accounts:organisation_detail", pk=organisation.pk)
+    return render(request, "accounts/organisation_form.html", {"form": form})
 
 
 @login_required

@@ -81,6 +81,7 @@ MATRIX: dict[str, Entry] = {
     "accounts:profile": Entry(MEMBERS),
     "accounts:api_token_rotate": Entry(statuses(302, 302, 302, 302, 302), method="post"),
     "accounts:organisation_list": Entry(MEMBERS),
+    "accounts:organisation_create": Entry(RCO_ONLY),
     "accounts:organisation_detail": Entry(OWN_ORG, kwargs=lambda p: {"pk": p.partner_org.pk}),
     "accounts:membership_change": Entry(OWN_MEMBERSHIP_POST, kwargs=own_membership, method="post"),
     "accounts:audit_log": Entry(RCO_ONLY),

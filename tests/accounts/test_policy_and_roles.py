@@ -142,3 +142,14 @@ def test_organisation_names_unique_per_country(db):
 def test_user_model_uses_email(db):
     user = UserFactory(email="someone@example.org")
     assert user.get_username() == "someone@example.org"
+
+
+def test_rco_adds_an_organisation_in_their_country_only(people, client_for):
+    client = client_for("rco")
+    url = reverse("accounts:organisation_create")
+    response = client.post(url, {"name": "Youth Voices", "kind": "cso", "country": "Demoland"})
+    assert response.status_code == 302
+    assert Organisation.objects.get(name="Youth Voices").country == "Demoland"
+    response = client.post(url, {"name": "Elsewhere CSO", "kind": "cso", "country": "Elsewhere"})
+    assert response.status_code == 200
+    assert not Organisation.objects.filter(name="Elsewhere CSO").exists()
