@@ -238,3 +238,12 @@ def test_focus_group_quotes_need_a_self_described_group(objs, people, client_for
     assert theme.summary == "Distance to services"
     assert [f.code for f in theme.factors.all()] == ["geography"]
     assert [t.code for t in theme.sdg_targets.all()] == ["3.8"]
+
+
+def test_the_public_form_speaks_french_and_spanish(objs, client):
+    url = reverse("consultations:public_tell", args=[objs.campaign.public_token])
+    client.post(reverse("set_language"), {"language": "fr", "next": url})
+    html = client.get(url).content.decode()
+    assert "Partagez votre histoire" in html and "Envoyer mon histoire" in html
+    client.post(reverse("set_language"), {"language": "es", "next": url})
+    assert "Comparta su historia" in client.get(url).content.decode()
