@@ -82,16 +82,51 @@ PAGES = [
     ("rco", "taxonomy:sdg_goal_detail", {"number": 16}),
     ("rco", "accounts:organisation_detail", None),
     ("unct", "evidence:index", {}),
+    ("rco", "consultations:campaign_create", {}),
+    ("rco", "analysis:dataset_upload", {}),
+    ("rco", "recommendations:index", {}),
+    ("unct", "recommendations:dashboard", {}),
+    ("anonymous", "consultations:withdraw", {}),
+    ("unct", "evidence:priorities", {}),
+]
+
+# Pages that need objects: (role, url name, kwargs builder)
+OBJECT_PAGES = [
+    (
+        "partner_own",
+        "consultations:narrative_new",
+        lambda p, o: {"pk": o.instrument.pk, "org": p.partner_org.pk},
+    ),
+    ("anonymous", "consultations:public_tell", lambda p, o: {"token": o.campaign.public_token}),
+    ("rco", "consultations:narrative_detail", lambda p, o: {"pk": o.narrative.pk}),
+    ("rco", "consultations:campaign_detail", lambda p, o: {"pk": o.campaign.pk}),
+    ("rco", "consultations:campaign_analysis", lambda p, o: {"pk": o.campaign.pk}),
+    ("rco", "consultations:instrument_detail", lambda p, o: {"pk": o.instrument.pk}),
+    ("rco", "consultations:focus_group_new", lambda p, o: {"pk": o.campaign.pk}),
+    ("unct", "evidence:group_page", lambda p, o: {"slug": "migrants"}),
+    ("rco", "analysis:run_detail", lambda p, o: {"pk": _run().pk}),
 ]
 
 
-@pytest.mark.parametrize("role,name,kwargs", PAGES)
+def _run():
+    from tests.factories import run_with_result
+
+    return run_with_result(published=True)
+
+
+@pytest.mark.parametrize("role,name,kwargs", PAGES + OBJECT_PAGES)
 def test_pages_are_accessible_and_self_contained(
     client_for, people, vocabularies, role, name, kwargs
 ):
+    from tests.consultations.factories import consultation_objects
+
     if kwargs is None:
         kwargs = {"pk": people.partner_org.pk}
-    html = client_for(role).get(reverse(name, kwargs=kwargs)).content.decode()
+    elif callable(kwargs):
+        kwargs = kwargs(people, consultation_objects(people))
+    response = client_for(role).get(reverse(name, kwargs=kwargs))
+    assert response.status_code == 200
+    html = response.content.decode()
     audit = _FormAudit()
     audit.feed(html)
     unlabeled = [
