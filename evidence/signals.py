@@ -10,9 +10,20 @@ from recommendations.models import Assessment, Recommendation
 
 
 def mark_stale(**kwargs) -> None:
+    from django.conf import settings
+    from django.core.cache import cache
+    from django.db import transaction
+
     from .models import GroupSummary
 
     GroupSummary.objects.filter(stale=False).update(stale=True)
+    # With a real worker, refresh the summaries in the background soon after a change (at
+    # most one refresh queued per minute), so page visitors rarely pay for it. In-process
+    # (eager) mode leaves it to the next page view, not to the request that made the change.
+    if not settings.CELERY_TASK_ALWAYS_EAGER and cache.add("evidence-refresh-queued", 1, 60):
+        from .tasks import summaries_refresh_task
+
+        transaction.on_commit(lambda: summaries_refresh_task.apply_async(countdown=30))
 
 
 for model in (LeafGroupLink, Run, Narrative, FocusGroup, Quote, Recommendation, Assessment):

@@ -307,3 +307,24 @@ def test_a_duty_bearer_is_linked_to_the_recommendations_addressing_it(people, cl
     assert list(role.recommendations.all()) == [rec]
     html = client_for("unct").get(reverse("evidence:group_page", args=[rural.slug]))
     assert f"?group={rural.pk}&amp;sdg_goal=4" in html.content.decode()
+
+
+def test_with_a_worker_a_change_queues_one_background_refresh(
+    people, rural, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    from django.core.cache import cache
+
+    from evidence import tasks
+
+    calls = []
+    monkeypatch.setattr(
+        tasks.summaries_refresh_task, "apply_async", lambda **kwargs: calls.append(kwargs)
+    )
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    cache.delete("evidence-refresh-queued")
+    summary_for(rural)
+    with django_capture_on_commit_callbacks(execute=True):
+        recommendation(external_id="Q#1", text="a", groups=[rural.name])
+        recommendation(external_id="Q#2", text="b", groups=[rural.name])
+    assert calls == [{"countdown": 30}]
+    assert rural.evidence_summary.__class__.objects.get(group=rural).stale
