@@ -1,3 +1,4 @@
+import io
 import os
 import subprocess
 import sys
@@ -37,10 +38,10 @@ def test_setup_is_idempotent(db):
     """`make run` prepares with `migrate` and `seed_demo`; running them twice changes nothing."""
     models = (User, Organisation, Membership, PopulationGroup, GroupSynonym)
     call_command("migrate", verbosity=0)
-    call_command("seed_demo", stdout=open(os.devnull, "w"))
+    call_command("seed_demo", stdout=io.StringIO())
     first = [m.objects.count() for m in models]
     call_command("migrate", verbosity=0)
-    call_command("seed_demo", stdout=open(os.devnull, "w"))
+    call_command("seed_demo", stdout=io.StringIO())
     assert [m.objects.count() for m in models] == first
     assert User.objects.filter(email__endswith="@demo.lnob.example").count() == 4
 

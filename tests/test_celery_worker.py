@@ -78,6 +78,7 @@ def test_real_worker_completes_a_task(monkeypatch):
             worker.wait(timeout=15)
         except subprocess.TimeoutExpired:
             worker.kill()
+        worker.stdout.close()
 
 
 @pytest.mark.celery_worker
@@ -164,5 +165,6 @@ def test_real_worker_runs_an_analysis_on_the_analysis_queue(monkeypatch, people,
             worker.wait(timeout=15)
         except subprocess.TimeoutExpired:
             worker.kill()
+        worker.stdout.close()
     run.refresh_from_db()
     assert run.status == Run.Status.SUCCEEDED and run.result["furthest_behind"]["path"]
