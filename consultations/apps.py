@@ -16,6 +16,7 @@ class ConsultationsConfig(AppConfig):
             FocusGroup,
             Instrument,
             Narrative,
+            Quote,
             Signifier,
             Theme,
             Upload,
@@ -29,3 +30,4 @@ class ConsultationsConfig(AppConfig):
         policy.register(ColumnMapping, rules.PartnerOwnedRule())
         policy.register(Signifier, rules.CampaignPartRule(Campaign))
         policy.register(Theme, policy.VocabularyRule())
+        policy.register(Quote, rules.QuoteRule())

@@ -80,3 +80,16 @@ class PartnerOwnedRule(Rule):
 
     def allows(self, actor, action, obj):
         return actor.is_rco_staff or actor.is_cso_partner
+
+
+class QuoteRule(Rule):
+    """Focus-group quotes follow their record."""
+
+    def scope(self, actor, queryset, action):
+        from .models import FocusGroup
+
+        records = SubmissionRule().scope(actor, FocusGroup.objects.all(), action)
+        return queryset.filter(focus_group__in=records)
+
+    def allows(self, actor, action, obj):
+        return SubmissionRule().allows(actor, action, obj)

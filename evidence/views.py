@@ -108,7 +108,10 @@ def group_context(request, group: PopulationGroup) -> dict:
     )
     for cause in causes:
         cause.readable_citations = [
-            c for c in cause.citations.all() if not c.narrative_id or c.narrative.use_quotation
+            c
+            for c in cause.citations.all()
+            if not c.narrative_id
+            or (c.narrative.use_quotation and c.narrative.review_status == "approved")
         ]
     level_labels = dict(Cause.Level.choices)
     tree = [
@@ -212,16 +215,23 @@ def group_page(request, slug: str):
 
 
 def _citations(request) -> list[Citation]:
+    """Citations from the posted ids, keeping only evidence the user may see."""
+    from analysis.models import Run
+
     items = []
-    for field, key in (
-        ("run_id", "cite_run"),
-        ("narrative_id", "cite_story"),
-        ("quote_id", "cite_quote"),
-        ("recommendation_id", "cite_rec"),
+    for field, key, model in (
+        ("run_id", "cite_run", Run),
+        ("narrative_id", "cite_story", Narrative),
+        ("quote_id", "cite_quote", Quote),
+        ("recommendation_id", "cite_rec", Recommendation),
     ):
-        for value in request.POST.getlist(key):
-            if value.isdigit():
-                items.append(Citation(**{field: int(value)}))
+        ids = [int(v) for v in request.POST.getlist(key) if v.isdigit()]
+        if not ids:
+            continue
+        visible = policy.scope(request.user, model.objects.filter(pk__in=ids), Action.VIEW)
+        if model is Narrative:
+            visible = visible.filter(review_status="approved")
+        items += [Citation(**{field: pk}) for pk in visible.values_list("pk", flat=True)]
     return items
 
 

@@ -328,3 +328,18 @@ def test_with_a_worker_a_change_queues_one_background_refresh(
         recommendation(external_id="Q#2", text="b", groups=[rural.name])
     assert calls == [{"countdown": 30}]
     assert rural.evidence_summary.__class__.objects.get(group=rural).stale
+
+
+def test_a_cause_cannot_cite_evidence_the_author_may_not_see(people, client_for, vocabularies):
+    objs = consultation_objects(people)  # its story waits for review: UNCT may not see it
+    client_for("unct").post(
+        reverse("evidence:group_edit", args=["migrants"]),
+        {
+            "form": "cause",
+            "level": "immediate",
+            "text": "Something",
+            "cite_story": [objs.narrative.pk],
+        },
+    )
+    assert Cause.objects.get().text == "Something"
+    assert not Citation.objects.exists()
