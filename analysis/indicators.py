@@ -1100,7 +1100,8 @@ def _yes(column: str, values: Sequence[Any] = (1,), **extra: Any) -> OutcomeRule
     return OutcomeRule(column=column, kind="binary", positive_values=tuple(values), **extra)
 
 
-def _dhs(
+def _preset(
+    survey_kind: str,
     slug: str,
     name: str,
     *,
@@ -1109,6 +1110,7 @@ def _dhs(
     outcome: OutcomeRule,
     circumstances: Sequence[CircumstanceSpec],
     weight: str,
+    weight_divisor: float,
     region: str,
     verified: bool,
     notes: str,
@@ -1120,14 +1122,14 @@ def _dhs(
         slug=slug,
         name=name,
         description=description or name,
-        survey_kind="DHS",
+        survey_kind=survey_kind,
         source_table=table,
         unit=unit,
         population_filter=tuple(population),
         outcome=outcome,
         barrier=barrier,
         weight_column=weight,
-        weight_divisor=DHS_WEIGHT_DIVISOR,
+        weight_divisor=weight_divisor,
         circumstances=tuple(circumstances),
         region_column=region,
         verified=verified,
@@ -1135,38 +1137,14 @@ def _dhs(
     )
 
 
-def _mics(
-    slug: str,
-    name: str,
-    *,
-    table: str,
-    unit: str,
-    outcome: OutcomeRule,
-    circumstances: Sequence[CircumstanceSpec],
-    weight: str,
-    verified: bool,
-    notes: str,
-    description: str = "",
-    population: Sequence[Condition] = (),
-    barrier: bool = False,
-) -> IndicatorDefinition:
-    return IndicatorDefinition(
-        slug=slug,
-        name=name,
-        description=description or name,
-        survey_kind="MICS",
-        source_table=table,
-        unit=unit,
-        population_filter=tuple(population),
-        outcome=outcome,
-        barrier=barrier,
-        weight_column=weight,
-        weight_divisor=1.0,
-        circumstances=tuple(circumstances),
-        region_column="HH7",
-        verified=verified,
-        notes=notes,
-    )
+def _dhs(slug: str, name: str, **fields: Any) -> IndicatorDefinition:
+    """A DHS preset: weights stored ×1,000,000."""
+    return _preset("DHS", slug, name, weight_divisor=DHS_WEIGHT_DIVISOR, **fields)
+
+
+def _mics(slug: str, name: str, **fields: Any) -> IndicatorDefinition:
+    """A MICS preset: weights as they are; region is HH7."""
+    return _preset("MICS", slug, name, weight_divisor=1.0, region="HH7", **fields)
 
 
 def _dhs_presets() -> list[IndicatorDefinition]:

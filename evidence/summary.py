@@ -175,8 +175,6 @@ def _voice(group: PopulationGroup) -> dict:
                         "kind": "triad",
                         "question": s.question_text(),
                         "labels": s.label_texts(),
-                        "group": values_mine[:2000],
-                        "others": values_other[:2000],
                         "zones": [[names[z], dist[0][z], dist[1][z]] for z in TRIAD_ZONES],
                     }
                 )

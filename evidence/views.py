@@ -95,13 +95,17 @@ def group_context(request, group: PopulationGroup) -> dict:
     sample = policy.scope(
         user, Narrative.objects.filter(pk__in=data["voice"]["sample"]), Action.LIST
     )
-    quotes = Quote.objects.filter(pk__in=data["voice"]["quotes"]).select_related("focus_group")
+    quotes = policy.scope(
+        user,
+        Quote.objects.filter(pk__in=data["voice"]["quotes"]).select_related("focus_group"),
+        Action.LIST,
+    )
     causes = list(
         Cause.objects.filter(group=group).prefetch_related(
             Prefetch(
                 "citations",
                 queryset=Citation.objects.select_related(
-                    "run__indicator", "narrative", "quote", "recommendation__mechanism"
+                    "run__indicator", "narrative", "quote__focus_group", "recommendation__mechanism"
                 ),
             )
         )
@@ -110,8 +114,11 @@ def group_context(request, group: PopulationGroup) -> dict:
         cause.readable_citations = [
             c
             for c in cause.citations.all()
-            if not c.narrative_id
-            or (c.narrative.use_quotation and c.narrative.review_status == "approved")
+            if (
+                not c.narrative_id
+                or (c.narrative.use_quotation and c.narrative.review_status == "approved")
+            )
+            and (not c.quote_id or c.quote.focus_group.use_quotation)
         ]
     level_labels = dict(Cause.Level.choices)
     tree = [
@@ -214,6 +221,15 @@ def group_page(request, slug: str):
     return render(request, "evidence/group_page.html", context)
 
 
+def _element_exists(group: PopulationGroup, element: str) -> bool:
+    """A comment's target: the page, or one of the group's causes, roles or actions."""
+    if element == "page":
+        return True
+    kind, _sep, pk = element.partition(":")
+    model = {"cause": Cause, "role": RoleEntry, "action": GroupAction}.get(kind)
+    return bool(model and pk.isdigit() and model.objects.filter(group=group, pk=pk).exists())
+
+
 def _citations(request) -> list[Citation]:
     """Citations from the posted ids, keeping only evidence the user may see."""
     from analysis.models import Run
@@ -231,6 +247,10 @@ def _citations(request) -> list[Citation]:
         visible = policy.scope(request.user, model.objects.filter(pk__in=ids), Action.VIEW)
         if model is Narrative:
             visible = visible.filter(review_status="approved")
+        if model is Quote:
+            visible = visible.filter(
+                focus_group__review_status="approved", focus_group__use_quotation=True
+            )
         items += [Citation(**{field: pk}) for pk in visible.values_list("pk", flat=True)]
     return items
 
@@ -267,7 +287,9 @@ def group_edit(request, slug: str):
                 user=user,
                 m2m={
                     "recommendations": Recommendation.objects.filter(
-                        pk__in=[v for v in request.POST.getlist("cite_rec") if v.isdigit()]
+                        pk__in=[
+                            c.recommendation_id for c in _citations(request) if c.recommendation_id
+                        ]
                     )
                 },
             )
@@ -293,7 +315,9 @@ def group_edit(request, slug: str):
                     "causes": form.cleaned_data["causes"],
                     "capacity_gaps": form.cleaned_data["capacity_gaps"],
                     "recommendations": Recommendation.objects.filter(
-                        pk__in=[v for v in request.POST.getlist("cite_rec") if v.isdigit()]
+                        pk__in=[
+                            c.recommendation_id for c in _citations(request) if c.recommendation_id
+                        ]
                     ),
                 },
             )
@@ -303,8 +327,7 @@ def group_edit(request, slug: str):
             services.analysis_delete(obj=cause, group=group, user=user)
     elif kind == "comment":
         form = CommentForm(request.POST)
-        allowed = {key for key, _label in group_context(request, group)["elements"]}
-        ok = form.is_valid() and form.cleaned_data["element"] in allowed
+        ok = form.is_valid() and _element_exists(group, form.cleaned_data["element"])
         if ok:
             Comment.objects.create(
                 group=group,

@@ -142,7 +142,24 @@ class ActionStatusField(serializers.ChoiceField):
         super().__init__(choices=Action.Status.choices, **kwargs)
 
 
-class ActionSerializer(serializers.ModelSerializer):
+class ScopedRelationsMixin:
+    """Related objects are looked up among those the requester may see, so an id that
+    exists elsewhere and one that exists nowhere give the same answer (404 discipline)."""
+
+    scoped_relations = ("recommendation", "cluster", "institution")
+
+    def get_fields(self):
+        fields = super().get_fields()
+        request = self.context.get("request")
+        for name in self.scoped_relations:
+            field = fields.get(name)
+            if request is not None and getattr(field, "queryset", None) is not None:
+                field.queryset = policy.scope(request.user, field.queryset, Do.VIEW)
+                field.error_messages["does_not_exist"] = f"No such {name}."
+        return fields
+
+
+class ActionSerializer(ScopedRelationsMixin, serializers.ModelSerializer):
     status = ActionStatusField(required=False)
 
     class Meta:
@@ -221,7 +238,7 @@ class ActionViewSet(
             raise serializers.ValidationError(exc.messages) from exc
 
 
-class AssessmentSerializer(serializers.ModelSerializer):
+class AssessmentSerializer(ScopedRelationsMixin, serializers.ModelSerializer):
     organisation = serializers.CharField(source="organisation.name", read_only=True, default="")
 
     class Meta:

@@ -197,8 +197,19 @@ def detail(request, pk: int):
     recommendation = policy.get_object_or_404(
         request.user, selectors.recommendation_detail_queryset(), pk=pk
     )
-    assessments = list(recommendation.assessments.all())
-    actions = recommendation.actions.select_related("institution").order_by("target_date", "pk")
+    user = request.user
+    # Every related list passes through the policy: a partner sees neither staff-only
+    # indicators nor unpublished clusters on a published recommendation's page.
+    assessments = list(policy.scope(user, recommendation.assessments.all(), Do.VIEW))
+    actions = list(
+        policy.scope(user, recommendation.actions.select_related("institution"), Do.VIEW).order_by(
+            "target_date", "pk"
+        )
+    )
+    clusters = list(policy.scope(user, recommendation.clusters.all(), Do.VIEW))
+    indicators = list(
+        policy.scope(user, recommendation.indicators.select_related("institution"), Do.VIEW)
+    )
     can_history = policy.can(request.user, Do.VIEW, Change)
     return render(
         request,
@@ -208,7 +219,8 @@ def detail(request, pk: int):
             "official": [a for a in assessments if a.kind == Assessment.Kind.OFFICIAL],
             "shadow": [a for a in assessments if a.kind == Assessment.Kind.SHADOW],
             "actions": actions,
-            "indicators": recommendation.indicators.select_related("institution"),
+            "clusters": clusters,
+            "indicators": indicators,
             "history": recommendation.changes.select_related("actor")[:100]
             if can_history
             else None,

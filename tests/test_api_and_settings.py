@@ -50,7 +50,7 @@ def _run_production(args, **env):
     full_env = {
         k: v
         for k, v in os.environ.items()
-        if k not in ("SECRET_KEY", "DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE")
+        if k not in ("SECRET_KEY", "DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE", "CELERY_BROKER_URL")
     }
     full_env.update(DJANGO_SETTINGS_MODULE="lnob_portal.settings.production", **env)
     return subprocess.run(
@@ -68,6 +68,14 @@ def _run_production(args, **env):
         ({"DATABASE_URL": "postgres://u@localhost/x", "ALLOWED_HOSTS": "x"}, "SECRET_KEY"),
         ({"SECRET_KEY": "k" * 10 + "abcdefghij" * 5, "ALLOWED_HOSTS": "x"}, "DATABASE_URL"),
         (
+            {
+                "SECRET_KEY": "k" * 10 + "abcdefghij" * 5,
+                "DATABASE_URL": "postgres://u@h/x",
+                "ALLOWED_HOSTS": "x",
+            },
+            "CELERY_BROKER_URL",
+        ),
+        (
             {"SECRET_KEY": "short", "DATABASE_URL": "postgres://u@h/x", "ALLOWED_HOSTS": "x"},
             "SECRET_KEY",
         ),
@@ -84,6 +92,7 @@ def test_production_passes_deploy_checks():
         ["check", "--deploy", "--fail-level", "WARNING"],
         SECRET_KEY="x7Gq-very-long-random-production-secret-key-0123456789-abcdefghijkl",
         DATABASE_URL="postgres://lnob@127.0.0.1:5432/lnob",
+        CELERY_BROKER_URL="redis://127.0.0.1:6379/0",
         ALLOWED_HOSTS="portal.example.org",
     )
     assert result.returncode == 0, result.stderr

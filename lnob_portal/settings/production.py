@@ -21,6 +21,12 @@ if not env("DATABASE_URL", default=""):
         "Set DATABASE_URL, e.g. postgres://lnob:password@db:5432/lnob. "
         "Production does not fall back to SQLite."
     )
+if not env("CELERY_BROKER_URL", default=""):
+    raise ImproperlyConfigured(
+        "Set CELERY_BROKER_URL, e.g. redis://redis:6379/0. In production, survey profiling, "
+        "analyses and imports run on workers, never inside a web request."
+    )
+CELERY_TASK_ALWAYS_EAGER = False
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)  # noqa: F405
 

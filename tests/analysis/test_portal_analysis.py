@@ -130,6 +130,9 @@ def test_subnational_batch_has_one_run_per_region(
     runs = start(dataset, people.rco, capture=django_capture_on_commit_callbacks, subnational=True)
     assert runs[0].region == "" and len(runs) == 7
     assert len({r.batch for r in runs}) == 1
+    assert runs[0].status == Run.Status.SUCCEEDED
+    regional = [r for r in runs[1:] if r.status == Run.Status.SUCCEEDED]
+    assert regional, [r.message for r in runs[1:]]
     assert all(r.status in (Run.Status.SUCCEEDED, Run.Status.FAILED) for r in runs)
 
 

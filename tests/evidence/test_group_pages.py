@@ -169,8 +169,8 @@ def test_an_intersection_collects_the_evidence_of_its_parts(people, vocabularies
 def test_suppression_on_the_page_and_in_the_docx(people, client_for, vocabularies):
     objs = consultation_objects(people)
     migrants = PopulationGroup.objects.get(name="Migrants")
-    for i in range(3):
-        _story(objs, people, [migrants], text=f"Secret story number {i}")
+    for i in range(3):  # quotable: only suppression keeps them off the page
+        _story(objs, people, [migrants], quotation=True, text=f"Secret story number {i}")
     page = client_for("unct").get(reverse("evidence:group_page", args=["migrants"]))
     html = page.content.decode()
     assert "Fewer than 5 approved stories" in html and "Secret story" not in html
@@ -342,4 +342,42 @@ def test_a_cause_cannot_cite_evidence_the_author_may_not_see(people, client_for,
         },
     )
     assert Cause.objects.get().text == "Something"
+    assert not Citation.objects.exists()
+
+
+def test_pending_submissions_do_not_invalidate_summaries_but_tags_do(people, rural):
+    objs = consultation_objects(people)
+    summary_for(rural)
+    voice.narrative_submit(
+        instrument=objs.instrument,
+        values={"story": "new"},
+        groups=[rural],
+        consent={"given": True, "how": "self"},
+        channel="public",
+    )
+    from evidence.models import GroupSummary
+
+    assert not GroupSummary.objects.get(group=rural).stale
+    story = _story(objs, people, [rural])
+    summary_for(rural)
+    from taxonomy.models import Factor
+
+    story.factors.set(Factor.objects.filter(code="geography"))
+    assert GroupSummary.objects.get(group=rural).stale
+
+
+def test_a_quote_without_quotation_consent_cannot_be_cited(people, client_for, vocabularies):
+    from consultations.models import Quote
+
+    objs = consultation_objects(people)
+    record = objs.focus_group
+    record.review_status, record.use_quotation = "approved", False
+    record.save()
+    quote = Quote.objects.create(
+        focus_group=record, text="Do not quote me", speaker_group="a farmer"
+    )
+    client_for("rco").post(
+        reverse("evidence:group_edit", args=["migrants"]),
+        {"form": "cause", "level": "root", "text": "Cause", "cite_quote": [quote.pk]},
+    )
     assert not Citation.objects.exists()

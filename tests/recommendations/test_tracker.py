@@ -382,3 +382,37 @@ def test_demo_seed_is_idempotent(people, vocabularies):
     assert Assessment.objects.filter(kind="shadow", country="Demoland").exists()
     assert demo.seed().endswith("already loaded")
     assert Recommendation.objects.filter(country="Demoland").count() == count
+
+
+def test_a_partner_sees_no_staff_records_on_a_published_recommendation(
+    people, client_for, vocabularies
+):
+    from recommendations.models import Cluster
+
+    from .factories import tracker
+
+    t = tracker(people)
+    hidden = Cluster.objects.create(country="Demoland", title="Draft cluster not yet public")
+    hidden.recommendations.add(t.published)
+    partner = client_for("partner_own").get(t.published.get_absolute_url()).content.decode()
+    assert "Violence against women" in partner  # a published cluster
+    assert "Draft cluster not yet public" not in partner
+    assert "Shelters per 100,000 women" not in partner  # indicators are staff records
+    rco = client_for("rco").get(t.published.get_absolute_url()).content.decode()
+    assert "Draft cluster not yet public" in rco and "Shelters per 100,000 women" in rco
+
+
+def test_the_actions_api_does_not_reveal_records_of_other_countries(
+    people, client_for, vocabularies
+):
+    elsewhere = recommendation("Elsewhere", external_id="EL#1", text="Not yours")
+    client = client_for("unct")
+    answers = [
+        client.post(
+            "/api/recommendation-actions/",
+            {"recommendation": pk, "title": "x"},
+            content_type="application/json",
+        ).json()
+        for pk in (elsewhere.pk, 999999)
+    ]
+    assert answers[0] == answers[1]
