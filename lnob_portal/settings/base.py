@@ -211,3 +211,12 @@ CELERY_BEAT_SCHEDULE["evidence-summaries-refresh"] = {
     "task": "evidence.summaries_refresh",
     "schedule": 60 * 10,
 }
+
+# Archives (XLSX, DOCX, ZIP) are judged from their central directory before any parser opens
+# them (common/archives.py): entries, declared uncompressed sizes, compression ratio.
+UPLOAD_ARCHIVE_LIMITS = {
+    "max_entries": env.int("UPLOAD_ARCHIVE_MAX_ENTRIES", default=2_000),
+    "max_entry_bytes": env.int("UPLOAD_ARCHIVE_MAX_ENTRY_BYTES", default=200 * 1024**2),
+    "max_total_bytes": env.int("UPLOAD_ARCHIVE_MAX_TOTAL_BYTES", default=500 * 1024**2),
+    "max_ratio": env.float("UPLOAD_ARCHIVE_MAX_RATIO", default=200.0),
+}
