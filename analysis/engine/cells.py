@@ -4,7 +4,9 @@ A *cell* is the set of rows sharing the same value of every circumstance. Everyt
 engine computes afterwards -- the regression tree, the D-index, its Shapley decomposition --
 depends on the rows only through per-cell sufficient statistics:
 
-    n_c      = number of rows in cell c (unweighted; rpart's ``minbucket``/``minsplit`` count rows)
+    n_c      = number of rows in cell c (unweighted; rpart's ``minsplit`` counts rows)
+    n⁺_c     = rows of cell c with a positive weight (rpart's split search and ``minbucket``
+               see only these: ``bsplit.c`` skips rows with ``wt == 0``)
     W_c      = Σ_{i∈c} w_i
     S_c      = Σ_{i∈c} w_i y_i
     Q_c      = Σ_{i∈c} w_i y_i²
@@ -96,10 +98,19 @@ class CellTable:
     outcome_is_binary: bool
     outcome_min: float
     outcome_max: float
+    # Rows with a positive weight per cell; None means every row has one (n⁺ = n).
+    n_positive: np.ndarray | None = None
     names: tuple[str, ...] = field(init=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "names", tuple(c.name for c in self.circumstances))
+        if self.n_positive is None:
+            object.__setattr__(self, "n_positive", self.n)
+
+    @property
+    def n_zero_weight_rows(self) -> int:
+        """Rows kept in the counts but ignored by the split search (weight 0)."""
+        return int(self.n.sum() - self.n_positive.sum())
 
     @property
     def n_cells(self) -> int:
@@ -347,12 +358,16 @@ def build_cells(
     )
     n_cells = cell_codes.shape[0]
     counts = np.bincount(inverse, minlength=n_cells).astype(np.int64)
+    n_positive = counts
     if w is None:
         cell_w = counts.astype(np.float64)
         wy = y
     else:
         cell_w = np.bincount(inverse, weights=w, minlength=n_cells)
         wy = w * y
+        zero = w == 0
+        if zero.any():
+            n_positive = counts - np.bincount(inverse[zero], minlength=n_cells).astype(np.int64)
     sum_wy = np.bincount(inverse, weights=wy, minlength=n_cells)
     sum_wy2 = np.bincount(inverse, weights=wy * y, minlength=n_cells)
     y_min, y_max = float(y.min()), float(y.max())
@@ -383,6 +398,7 @@ def build_cells(
         outcome_is_binary=is_binary,
         outcome_min=y_min,
         outcome_max=y_max,
+        n_positive=n_positive,
     )
 
 
@@ -407,6 +423,7 @@ def complement_cells(cells: CellTable) -> CellTable:
         outcome_is_binary=cells.outcome_is_binary,
         outcome_min=1.0 - cells.outcome_max,
         outcome_max=1.0 - cells.outcome_min,
+        n_positive=cells.n_positive,
     )
 
 

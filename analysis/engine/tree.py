@@ -17,7 +17,13 @@ over the circumstances and their admissible cuts:
 * ordered: only cuts between consecutive present levels of the given order;
 * numeric: thresholds at the midpoint between consecutive observed values.
 
-Both children must hold at least ``minbucket`` unweighted rows. The tree works on cells
+Both children must hold at least ``minbucket`` unweighted rows *with a positive weight*: as
+in rpart's ``bsplit.c``, rows of weight 0 are left out of the split search (they cannot make
+a level "present", count toward ``minbucket`` or place a numeric threshold), but they count
+toward ``minsplit`` and in every node's ``n``, and follow the split to a child: by the
+threshold for numeric and ordered circumstances (rpart treats both as numbers); a level of an
+unordered circumstance seen only in zero-weight rows gets no direction, and, as in rpart's
+``nodesplit.c``, those rows stay in the parent and reach no child. The tree works on cells
 (:mod:`analysis.engine.cells`), never on rows: rows with identical circumstances cannot be
 separated, so the scan over cells is the scan over rows.
 
@@ -205,6 +211,7 @@ class _Grower:
         self.cells = cells
         self.params = params
         self.n = cells.n.astype(np.float64)
+        self.n_positive = cells.n_positive.astype(np.float64)
         self.w = cells.weight
         self.s = cells.sum_wy
         self.cell_mean = np.divide(
@@ -228,7 +235,7 @@ class _Grower:
         for k, spec in enumerate(self.cells.circumstances):
             n_lev = self.n_levels[k]
             codes = self.cells.codes[idx, k]
-            count = np.bincount(codes, weights=self.n[idx], minlength=n_lev)
+            count = np.bincount(codes, weights=self.n_positive[idx], minlength=n_lev)
             present = np.flatnonzero(count > 0)
             if present.size < 2:
                 continue
@@ -263,6 +270,21 @@ class _Grower:
                 continue
             low = present[order[: cut + 1]]
             high = present[order[cut + 1 :]]
+            if spec.kind != "unordered":
+                # Levels seen only with weight 0 follow the threshold, as in rpart (x < split
+                # point goes with the low side). rpart splits an ordered factor on its integer
+                # codes, a numeric one on its values; the point is the midpoint of the two
+                # neighbouring levels present with a positive weight.
+                all_codes = np.arange(n_lev)
+                if spec.kind == "numeric":
+                    position = np.asarray(self.cells.levels[k], dtype=np.float64)
+                else:
+                    position = all_codes.astype(np.float64)
+                point = (position[int(low.max())] + position[int(high.min())]) / 2.0
+                goes_low = position < point
+                low_all, high_all = all_codes[goes_low], all_codes[~goes_low]
+            else:
+                low_all, high_all = low, high
             low_mean = cum_s[cut] / cum_w[cut]
             high_mean = -cum_s[cut] / right_w[cut]
             if spec.kind == "unordered":
@@ -272,9 +294,9 @@ class _Grower:
                 low_first = cum_s[cut] < -cum_s[cut]
             low_cond, high_cond = self._conditions(k, low, high)
             if low_first:
-                best = _Split(k, improvement, low, high, low_cond, high_cond)
+                best = _Split(k, improvement, low_all, high_all, low_cond, high_cond)
             else:
-                best = _Split(k, improvement, high, low, high_cond, low_cond)
+                best = _Split(k, improvement, high_all, low_all, high_cond, low_cond)
         return best
 
     def _conditions(
