@@ -216,6 +216,7 @@ def run_detail(request, pk: int):
                         "points": [
                             (r.dataset.survey_round, r.result["furthest_behind"]["mean"])
                             for r in trend
+                            if r.result.get("furthest_behind")
                         ],
                     },
                 ],
@@ -318,8 +319,9 @@ def run_download(request, pk: int, fmt: str):
             "furthest",
         ]
         marks = {
-            result["furthest_behind"]["node"]: "behind",
-            result["furthest_ahead"]["node"]: "ahead",
+            result[key]["node"]: mark
+            for key, mark in (("furthest_behind", "behind"), ("furthest_ahead", "ahead"))
+            if result.get(key)
         }
         rows = [
             [

@@ -84,7 +84,8 @@ def _survey(group: PopulationGroup) -> tuple[list[dict], dict]:
         barrier = bool(result.get("barrier"))
         national = result["mean"]
         worse_by = (node["mean"] - national) if barrier else (national - node["mean"])
-        best = result["furthest_ahead"]["mean"]
+        ahead = result.get("furthest_ahead")
+        best = ahead["mean"] if ahead else node["mean"]
         shapley = sorted((result.get("shapley") or {}).items(), key=lambda kv: -kv[1]["share"])
         rows.append(
             {
@@ -103,7 +104,8 @@ def _survey(group: PopulationGroup) -> tuple[list[dict], dict]:
                 "barrier": barrier,
                 "d_index": result.get("d_index"),
                 "drivers": [(name, v["share"]) for name, v in shapley[:3]],
-                "furthest_behind": result["furthest_behind"]["node"] == node_id,
+                "furthest_behind": bool(result.get("furthest_behind"))
+                and result["furthest_behind"]["node"] == node_id,
                 "disadvantage": worse_by >= DISADVANTAGE_POINTS,
                 "circumstances": [c["name"] for c in result.get("circumstances", [])],
             }

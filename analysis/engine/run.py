@@ -43,9 +43,14 @@ class DroppedRows:
 class AnalysisResult:
     """Everything one LNOB run produces.
 
-    ``d_index``/``hoi`` are None when the outcome is not within [0, 1] (D is defined for
-    opportunities measured as rates). For barrier indicators they are computed on the
-    complement 1 − y (``d_on_complement``) while the tree is grown on y itself.
+    D and HOI are computed for every outcome, as ESCAP's ``cal_D`` does (D = 0 when the
+    mean is not positive). For barrier indicators measured as rates (y within [0, 1]) they
+    are computed on the complement 1 − y (``d_on_complement``) while the tree is grown on y
+    itself; a barrier outside [0, 1] has no complement, so D is computed on y.
+
+    When the tree does not split, no group is furthest behind or ahead (ESCAP reports none):
+    ``furthest_behind``, ``furthest_ahead`` and ``gap`` are None and ``no_groups_reason``
+    says why.
     """
 
     outcome: str
@@ -58,15 +63,16 @@ class AnalysisResult:
     mean: float
     params: TreeParams
     tree: RegressionTree
-    furthest_behind: LeafProfile
-    furthest_ahead: LeafProfile
-    gap: float
+    furthest_behind: LeafProfile | None
+    furthest_ahead: LeafProfile | None
+    gap: float | None
     d_index: float | None
     hoi: float | None
     d_on_complement: bool
     single_circumstance_d: dict[str, float]
     shapley: tuple[ShapleyShare, ...]
     engine_version: str = ENGINE_VERSION
+    no_groups_reason: str | None = None
 
     @property
     def nodes(self) -> tuple[TreeNode, ...]:
@@ -116,16 +122,17 @@ def analyse(
         max_depth=max_depth,
     )
     tree = grow_tree(cells, params)
-    extremes = furthest_leaves(tree, barrier=barrier)
-    if cells.outcome_min >= 0.0 and cells.outcome_max <= 1.0:
-        inequality = d_index_analysis(cells, complement=barrier, shapley=shapley)
-        d_index: float | None = inequality.d_index
-        hoi: float | None = inequality.hoi
-        single = inequality.single_circumstance
-        shares = inequality.shapley
+    if len(tree.nodes) > 1:
+        extremes = furthest_leaves(tree, barrier=barrier)
+        behind, ahead, gap = extremes.furthest_behind, extremes.furthest_ahead, extremes.gap
+        no_groups_reason = None
     else:
-        d_index = hoi = None
-        single, shares = {}, ()
+        behind = ahead = gap = None
+        no_groups_reason = (
+            "The tree has no split, so no group is furthest behind or ahead. " + (tree.reason or "")
+        ).strip()
+    is_rate = cells.outcome_min >= 0.0 and cells.outcome_max <= 1.0
+    inequality = d_index_analysis(cells, complement=barrier and is_rate, shapley=shapley)
     return AnalysisResult(
         outcome=outcome,
         circumstances=cells.names,
@@ -141,14 +148,15 @@ def analyse(
         mean=cells.mean,
         params=params,
         tree=tree,
-        furthest_behind=extremes.furthest_behind,
-        furthest_ahead=extremes.furthest_ahead,
-        gap=extremes.gap,
-        d_index=d_index,
-        hoi=hoi,
-        d_on_complement=barrier and d_index is not None,
-        single_circumstance_d=single,
-        shapley=shares,
+        furthest_behind=behind,
+        furthest_ahead=ahead,
+        gap=gap,
+        d_index=inequality.d_index,
+        hoi=inequality.hoi,
+        d_on_complement=barrier and is_rate,
+        single_circumstance_d=inequality.single_circumstance,
+        shapley=inequality.shapley,
+        no_groups_reason=no_groups_reason,
     )
 
 
@@ -166,7 +174,9 @@ def _condition_dict(node: TreeNode) -> dict[str, Any] | None:
     return data
 
 
-def _leaf_dict(leaf: LeafProfile) -> dict[str, Any]:
+def _leaf_dict(leaf: LeafProfile | None) -> dict[str, Any] | None:
+    if leaf is None:
+        return None
     return {
         "node": leaf.node,
         "mean": leaf.mean,
@@ -204,6 +214,7 @@ def result_to_dict(result: AnalysisResult) -> dict[str, Any]:
         "furthest_behind": _leaf_dict(result.furthest_behind),
         "furthest_ahead": _leaf_dict(result.furthest_ahead),
         "gap": result.gap,
+        "no_groups_reason": result.no_groups_reason,
         "d_index": result.d_index,
         "hoi": result.hoi,
     }
@@ -224,7 +235,8 @@ def result_to_dict(result: AnalysisResult) -> dict[str, Any]:
 
 def tree_to_text(result: AnalysisResult) -> str:
     """A readable printout of the tree and the summary figures, in the style of rpart's print."""
-    behind, ahead = result.furthest_behind.node, result.furthest_ahead.node
+    behind = result.furthest_behind.node if result.furthest_behind else None
+    ahead = result.furthest_ahead.node if result.furthest_ahead else None
     lines = [
         f"Outcome {result.outcome!r}{' (barrier)' if result.barrier else ''}: "
         f"n = {result.n}, weighted n = {result.weighted_n:.1f}, mean = {result.mean:.4f}",
@@ -246,16 +258,19 @@ def tree_to_text(result: AnalysisResult) -> str:
         )
     if result.tree.reason:
         lines.append(result.tree.reason)
-    lines += [
-        "",
-        f"Furthest behind: {' & '.join(result.furthest_behind.path_labels) or 'everyone'} "
-        f"({result.furthest_behind.mean:.4f}, "
-        f"{result.furthest_behind.share:.1%} of the population)",
-        f"Furthest ahead:  {' & '.join(result.furthest_ahead.path_labels) or 'everyone'} "
-        f"({result.furthest_ahead.mean:.4f}, "
-        f"{result.furthest_ahead.share:.1%} of the population)",
-        f"Gap: {result.gap:.4f}",
-    ]
+    lines.append("")
+    if result.furthest_behind is None or result.furthest_ahead is None or result.gap is None:
+        lines.append(f"Furthest behind / ahead: none. {result.no_groups_reason or ''}".strip())
+    else:
+        lines += [
+            f"Furthest behind: {' & '.join(result.furthest_behind.path_labels)} "
+            f"({result.furthest_behind.mean:.4f}, "
+            f"{result.furthest_behind.share:.1%} of the population)",
+            f"Furthest ahead:  {' & '.join(result.furthest_ahead.path_labels)} "
+            f"({result.furthest_ahead.mean:.4f}, "
+            f"{result.furthest_ahead.share:.1%} of the population)",
+            f"Gap: {result.gap:.4f}",
+        ]
     if result.d_index is not None and result.hoi is not None:
         on = " (on the complement 1 - y)" if result.d_on_complement else ""
         lines.append(f"D-index{on}: {result.d_index:.4f}   HOI: {result.hoi:.4f}")

@@ -500,14 +500,16 @@ class Report:
             f"  mean               {result.mean:.6f}",
             _leaf_line("furthest behind", result.furthest_behind),
             _leaf_line("furthest ahead", result.furthest_ahead),
-            f"  gap                {result.gap:.6f}",
+            f"  gap                {result.gap:.6f}"
+            if result.gap is not None
+            else "  gap                none (no groups to compare)",
         ]
         if result.d_index is not None and result.hoi is not None:
             on = "  (on the complement 1 - y)" if result.d_on_complement else ""
             lines.append(f"  D-index            {result.d_index:.6f}{on}")
             lines.append(f"  HOI                {result.hoi:.6f}")
         else:
-            lines.append("  D-index, HOI       not defined (the outcome is not within [0, 1])")
+            lines.append("  D-index, HOI       not computed")
         if result.shapley:
             width = max(len(share.circumstance) for share in result.shapley)
             lines += [
@@ -525,8 +527,10 @@ class Report:
         return "\n".join(lines)
 
 
-def _leaf_line(title: str, leaf: LeafProfile) -> str:
-    path = " & ".join(leaf.path_labels) or "everyone (no split)"
+def _leaf_line(title: str, leaf: LeafProfile | None) -> str:
+    if leaf is None:
+        return f"  {title:<18} none (the tree has no split)"
+    path = " & ".join(leaf.path_labels)
     return (
         f"  {title:<18} node {leaf.node}: mean {leaf.mean:.6f}, share {leaf.share:.6f}, "
         f"n {leaf.n}\n  {'':<18} {path}"

@@ -110,14 +110,32 @@ def test_weight_divisor_and_weight_scale_change_nothing(escap_rows):
     assert dhs.d_index == pytest.approx(base.d_index)
 
 
-def test_numeric_outcome_has_tree_but_no_d():
+def test_numeric_outcome_gets_d_as_escap_cal_d_computes_it():
+    # ESCAP's cal_D: D = sum(|mean_g - mean| * share_g) / (2 * mean), for any outcome.
     rng = np.random.default_rng(0)
     frame = pd.DataFrame({"A": rng.choice(["a", "b"], 400)})
     frame["y"] = rng.normal(10, 1, 400) + 3 * (frame.A == "b")
     result = analyse(frame, outcome="y", circumstances=["A"], minbucket=20)
     assert len(result.nodes) == 3
-    assert result.d_index is None and result.hoi is None and result.shapley == ()
-    json.dumps(result_to_dict(result))
+    mean = frame.y.mean()
+    by_group = frame.groupby("A").y.agg(["mean", "size"])
+    expected = (abs(by_group["mean"] - mean) * by_group["size"] / len(frame)).sum() / (2 * mean)
+    assert result.d_index == pytest.approx(expected, rel=1e-12)
+    assert result.hoi == pytest.approx(mean * (1 - expected), rel=1e-12)
+    assert not result.d_on_complement
+
+
+def test_a_tree_without_a_split_names_no_furthest_groups():
+    rng = np.random.default_rng(1)
+    frame = pd.DataFrame({"A": rng.choice(["a", "b"], 300), "y": rng.integers(0, 2, 300)})
+    result = analyse(frame, outcome="y", circumstances=["A"], minbucket=200)
+    assert len(result.nodes) == 1
+    assert result.furthest_behind is None and result.furthest_ahead is None
+    assert result.gap is None
+    assert "no split" in result.no_groups_reason
+    data = result_to_dict(result)
+    assert data["furthest_behind"] is None and data["gap"] is None
+    assert "Furthest behind / ahead: none" in tree_to_text(result)
 
 
 def test_result_to_dict_shape(escap_rows):
@@ -125,7 +143,8 @@ def test_result_to_dict_shape(escap_rows):
     data = json.loads(json.dumps(result_to_dict(result)))
     assert list(data) == [
         "n", "weighted_n", "mean", "params", "nodes", "furthest_behind", "furthest_ahead",
-        "gap", "d_index", "hoi", "shapley", "dropped", "barrier", "engine_version",
+        "gap", "no_groups_reason", "d_index", "hoi", "shapley", "dropped", "barrier",
+        "engine_version",
     ]  # fmt: skip
     assert data["params"] == {"minbucket": 340, "minsplit": 681, "cp": 1 / 3750, "max_depth": 6}
     root, first = data["nodes"][0], data["nodes"][1]
@@ -169,7 +188,8 @@ def test_numeric_condition_in_dict_and_shapley_off():
 def test_no_tree_when_everyone_has_access():
     frame = pd.DataFrame({"A": ["a", "b"] * 50, "y": 1})
     result = analyse(frame, outcome="y", circumstances=["A"])
-    assert len(result.nodes) == 1 and result.gap == 0.0
+    assert len(result.nodes) == 1 and result.gap is None
+    assert "nobody differs" in result.no_groups_reason
     assert result.d_index == 0.0
     assert "mean" in result.tree.reason
 
