@@ -384,3 +384,40 @@ def test_command_line_json_is_one_object_on_stdout(files):
     )
     assert completed.returncode == 0, completed.stderr
     assert json.loads(completed.stdout)["n"] == 3750
+
+
+def test_minbucket_divisor_19_is_escaps_rule_for_ethnicity(files):
+    # N = 3750: max(49, 3750/19) = 197.4 -> minbucket 197, minsplit 394 (rpart truncates
+    # 2 x 197.37 = 394.7), not 2 x 197 = 394 by coincidence only: check the division too.
+    data = run_json(files["csv"], *CSV_ARGS, "--minbucket-divisor", "19", "--format", "json")
+    assert data["params"]["minbucket"] == 197
+    assert data["params"]["minsplit"] == int(2 * 3750 / 19)
+
+
+def _age_bands(tmp_path) -> Path:
+    frame = pd.DataFrame(
+        {
+            "age": ["(19,39]"] * 200 + ["(39,59]"] * 200 + ["(59,99]"] * 200,
+            "y": ([0] * 150 + [1] * 50) + ([0] * 60 + [1] * 140) + ([1] * 200),
+        }
+    )
+    path = tmp_path / "bands.csv"
+    frame.to_csv(path, index=False)
+    return path
+
+
+@pytest.mark.parametrize(
+    "order_args",
+    [
+        ["--order", 'age="(19,39]","(39,59]","(59,99]"'],
+        ["--level", "age=(19,39]", "--level", "age=(39,59]", "--level", "age=(59,99]"],
+    ],
+)
+def test_level_names_with_commas_can_be_ordered(tmp_path, order_args):
+    data = run_json(
+        _age_bands(tmp_path),
+        "--outcome", "y", "--circumstance", "age:ordered", *order_args,
+        "--min-leaf", "20", "--format", "json",
+    )  # fmt: skip
+    assert data["circumstances"][0]["order"] == ["(19,39]", "(39,59]", "(59,99]"]
+    assert data["furthest_behind"]["path"] == ["age = (19,39]"]

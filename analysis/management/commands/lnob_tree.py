@@ -14,6 +14,7 @@ Example (households with electricity, DHS HR file)::
 
 from __future__ import annotations
 
+import csv
 import difflib
 import hashlib
 import json
@@ -62,10 +63,22 @@ class CircumstanceOption:
 # --------------------------------------------------------------------------------------------
 
 
+def _order_levels(levels_text: str) -> tuple[str, ...]:
+    """Split ``L1,L2,...`` as one CSV record, so a level containing a comma can be quoted:
+    ``age="(19,39]","(39,59]"`` gives the two levels ``(19,39]`` and ``(39,59]``."""
+    try:
+        record = next(csv.reader([levels_text], skipinitialspace=True), [])
+    except csv.Error:
+        return ()
+    return tuple(level.strip() for level in record)
+
+
 def parse_circumstances(
-    specs: Sequence[str], orders: Sequence[str]
+    specs: Sequence[str], orders: Sequence[str], levels: Sequence[str] = ()
 ) -> tuple[CircumstanceOption, ...]:
-    """``NAME[:unordered|:ordered|:numeric]`` options joined with their ``NAME=L1,L2`` orders."""
+    """``NAME[:unordered|:ordered|:numeric]`` options joined with their level orders, given as
+    ``--order NAME=L1,L2`` (CSV quoting for levels with commas) or one ``--level NAME=L`` per
+    level, lowest first."""
     parsed: list[CircumstanceOption] = []
     for spec in specs:
         name, colon, kind = spec.rpartition(":")
@@ -84,11 +97,25 @@ def parse_circumstances(
 
     by_name = {option.name: option for option in parsed}
     level_orders: dict[str, tuple[str, ...]] = {}
-    for text in orders:
+    one_by_one: dict[str, list[str]] = {}
+    for text in levels:
+        name, equals, level = text.partition("=")
+        if not equals or not name.strip() or not level.strip():
+            raise CommandError(
+                f"--level {text!r} is not of the form NAME=LEVEL (one level per --level, "
+                "lowest first, e.g. --level age=(19,39] --level age=(39,59])."
+            )
+        one_by_one.setdefault(name.strip(), []).append(level.strip())
+    order_texts = list(orders)
+    for name, names_levels in one_by_one.items():
+        order_texts.append(
+            name + "=" + ",".join('"' + level.replace('"', '""') + '"' for level in names_levels)
+        )
+    for text in order_texts:
         name, equals, levels_text = text.partition("=")
         name = name.strip()
-        levels = tuple(level.strip() for level in levels_text.split(","))
-        if not equals or not name or not all(levels):
+        levels = _order_levels(levels_text)
+        if not equals or not name or not levels or not all(levels):
             raise CommandError(
                 f"--order {text!r} is not of the form NAME=LEVEL1,LEVEL2,... "
                 "(lowest level first, e.g. --order education=Lower,Secondary,Higher)."
@@ -104,7 +131,7 @@ def parse_circumstances(
                 f"write --circumstance {name}:ordered."
             )
         if name in level_orders:
-            raise CommandError(f"--order {name!r} is given twice.")
+            raise CommandError(f"--order {name!r} is given twice (or with --level too).")
         keys = tuple(code_key(level) for level in levels)
         if len(set(keys)) != len(keys):
             raise CommandError(f"--order {name!r} repeats a level.")
@@ -297,7 +324,15 @@ class Command(BaseCommand):
             default=[],
             metavar="NAME=L1,L2,...",
             help="Level order of an ordered circumstance, lowest first (default: the file's "
-            "value-label order).",
+            'value-label order). Quote a level that contains a comma: age="(19,39]","(39,59]".',
+        )
+        parser.add_argument(
+            "--level",
+            action="append",
+            default=[],
+            metavar="NAME=LEVEL",
+            help="One level of an ordered circumstance's order; repeat, lowest first "
+            "(an alternative to --order for level names with commas or quotes).",
         )
         parser.add_argument("--weight", help="Sample weight column (default: unweighted).")
         parser.add_argument(
@@ -312,7 +347,17 @@ class Command(BaseCommand):
             '"hv025 == \'Urban\'" or "v012 >= 20" (labelled columns hold their level names).',
         )
         parser.add_argument(
-            "--min-leaf", type=int, help="Minimum leaf size in rows (default max(49, N/11))."
+            "--min-leaf",
+            type=int,
+            help="Minimum leaf size in rows, overriding ESCAP's rule (default max(49, N/11)).",
+        )
+        parser.add_argument(
+            "--minbucket-divisor",
+            type=float,
+            default=11.0,
+            help="ESCAP's rule minbucket = max(49, N/DIVISOR), minsplit = 2*max(49, N/DIVISOR), "
+            "truncated as rpart does: 11 (default), or 19 when religion, ethnicity or caste "
+            "are circumstances.",
         )
         parser.add_argument("--max-depth", type=int, help="Maximum tree depth (default 6).")
         parser.add_argument("--cp", type=float, help="Complexity parameter (default 1/N).")
@@ -334,7 +379,9 @@ class Command(BaseCommand):
     def _run(self, options: dict[str, Any]) -> Report:
         _check_numbers(options)
         source = Path(options["datafile"])
-        circumstances = parse_circumstances(options["circumstance"], options["order"])
+        circumstances = parse_circumstances(
+            options["circumstance"], options["order"], options["level"]
+        )
         outcome, weight, where = options["outcome"], options["weight"], options["where"]
 
         header, _, _ = read_survey_metadata(source)
@@ -375,6 +422,7 @@ class Command(BaseCommand):
             weight_divisor=options["weight_divisor"],
             barrier=options["barrier"],
             minbucket=options["min_leaf"],
+            minbucket_divisor=options["minbucket_divisor"],
             cp=options["cp"],
             max_depth=options["max_depth"],
             shapley=options["shapley"],
@@ -399,6 +447,11 @@ def _check_numbers(options: dict[str, Any]) -> None:
     divisor = options["weight_divisor"]
     if not (math.isfinite(divisor) and divisor > 0):
         raise CommandError(f"--weight-divisor must be a positive number, not {divisor:g}.")
+    bucket_divisor = options["minbucket_divisor"]
+    if not (math.isfinite(bucket_divisor) and bucket_divisor > 0):
+        raise CommandError(
+            f"--minbucket-divisor must be a positive number, not {bucket_divisor:g}."
+        )
     if options["min_leaf"] is not None and options["min_leaf"] < 1:
         raise CommandError("--min-leaf must be at least 1 row.")
     if options["max_depth"] is not None and options["max_depth"] < 0:
