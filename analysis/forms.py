@@ -394,11 +394,25 @@ class RunForm(forms.Form):
     shapley = forms.BooleanField(
         label=_("Shapley decomposition of D"), required=False, initial=True
     )
+    minbucket_rule = forms.TypedChoiceField(
+        label=_("ESCAP's minimum leaf rule"),
+        choices=[
+            ("11", _("N/11: the standard rule")),
+            ("19", _("N/19: religion, ethnicity or caste are circumstances")),
+        ],
+        coerce=int,
+        initial="11",
+        required=False,
+        help_text=_(
+            "Minimum leaf = the larger of 49 and N divided by this, with N the rows of each "
+            "tree: every regional tree computes its own."
+        ),
+    )
     min_leaf = forms.IntegerField(
         label=_("Minimum leaf size (rows)"),
         required=False,
         min_value=1,
-        help_text=_("Empty: ESCAP's rule, the larger of 49 and N/11."),
+        help_text=_("Empty: ESCAP's rule above. A number here applies to every tree of the batch."),
     )
     max_depth = forms.IntegerField(
         label=_("Maximum depth"),
@@ -1020,7 +1034,9 @@ class RunForm(forms.Form):
 
     def engine_params(self) -> dict:
         data = self.cleaned_data
-        params = {}
+        params: dict = {}
+        if data.get("minbucket_rule") == 19:
+            params["minbucket_divisor"] = 19
         if data.get("min_leaf"):
             params["minbucket"] = data["min_leaf"]
             params["minsplit"] = 2 * data["min_leaf"]

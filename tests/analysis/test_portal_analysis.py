@@ -223,6 +223,32 @@ def test_run_form_in_the_browser(dataset, people, client_for, django_capture_on_
     assert bad.status_code == 400 and "not valid JSON" in bad.content.decode()
 
 
+def test_escap_n19_rule_is_computed_per_regional_tree(
+    dataset, people, client_for, django_capture_on_commit_callbacks
+):
+    import json
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for("rco").post(
+            reverse("analysis:run_start", args=[dataset.pk]),
+            {
+                "preset": "dhs-electricity",
+                "minbucket_rule": "19",
+                "subnational": "on",
+                "definition": json.dumps(ESCAP_PRESETS["dhs-electricity"].to_dict()),
+            },
+        )
+    assert response.status_code == 302
+    runs = list(Run.objects.filter(status="succeeded"))
+    assert len(runs) > 2  # national + regions
+    sizes = {run.result["n"] for run in runs}
+    assert len(sizes) > 1
+    for run in runs:
+        n = run.result["n"]
+        assert run.result["params"]["minbucket"] == int(max(49, n / 19)), run.region
+        assert run.result["params"]["minsplit"] == int(2 * max(49, n / 19)), run.region
+
+
 def test_api_creates_a_run_and_returns_results(
     dataset, people, client_for, django_capture_on_commit_callbacks
 ):
