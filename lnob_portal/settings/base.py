@@ -112,9 +112,15 @@ ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_EMAIL_VERIFICATION = env("ACCOUNT_EMAIL_VERIFICATION", default="none")
 ACCOUNT_ADAPTER = "accounts.adapters.PortalAccountAdapter"
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
-# Failed sign-ins are limited per address and per account; successful sign-ins are allowed
-# generously per address, because a whole country office may sit behind one router.
-ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key", "login": "300/m/ip"}
+# Failed sign-ins are limited per client address, per account + client address, and per
+# account for browsers that never signed in to it (accounts/adapters.py explains why an
+# attacker elsewhere cannot lock the owner out). Successful sign-ins are allowed generously
+# per address, because a whole country office may sit behind one router.
+ACCOUNT_RATE_LIMITS = {
+    "login_failed": "10/m/ip,5/5m/key",
+    "login_failed_untrusted": "20/h/key",
+    "login": "300/m/ip",
+}
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = env("MFA_TOTP_ISSUER", default="LNOB Evidence Portal")
 REQUIRE_MFA_FOR_STAFF = env.bool("REQUIRE_MFA_FOR_STAFF", default=False)
