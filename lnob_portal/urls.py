@@ -10,7 +10,7 @@ from accounts.api import MeView
 from analysis import api as analysis_api
 from taxonomy import api as taxonomy_api
 
-from . import views
+from . import media, views
 
 router = routers.DefaultRouter()
 router.register("groups", taxonomy_api.PopulationGroupViewSet, basename="group")
@@ -50,10 +50,10 @@ urlpatterns = [
     path("analysis/", include("analysis.urls")),
     path("groups/", include("evidence.urls")),
     path("api/", include((api_urlpatterns, "api"))),
+    # Uploaded files are never served as static files, not even with DEBUG: each download
+    # goes through the access policy of the record that owns it (lnob_portal/media.py).
+    path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", media.media_download, name="media"),
 ]
-
-# Uploaded files are never served as static files (not even with DEBUG): each download goes
-# through accounts' media view, which applies the access policy of the record that owns it.
 
 if settings.ENABLE_ADMIN:
     # The admin's own password form would skip the second factor and the rate limits.

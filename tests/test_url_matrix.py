@@ -55,6 +55,8 @@ def own_membership(p):
 MATRIX: dict[str, Entry] = {
     "home": Entry(PUBLIC),
     "healthz": Entry(PUBLIC),
+    # uploaded files: an unknown name is 404 for everyone (tests/test_media.py for real files)
+    "media": Entry(statuses(404, 404, 404, 404, 404), kwargs=lambda p: {"path": "no/such.csv"}),
     "set_language": Entry(statuses(302, 302, 302, 302, 302), method="post"),
     # django-allauth
     "account_login": Entry(ANON_ONLY),
