@@ -48,6 +48,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "lnob_portal.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -76,6 +77,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.roles",
+                "lnob_portal.csp.nonce",
             ],
         },
     },
@@ -124,6 +126,26 @@ ACCOUNT_RATE_LIMITS = {
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = env("MFA_TOTP_ISSUER", default="LNOB Evidence Portal")
 REQUIRE_MFA_FOR_STAFF = env.bool("REQUIRE_MFA_FOR_STAFF", default=False)
+
+# Content-Security-Policy (lnob_portal/csp.py): the portal's own assets only; "{nonce}" is
+# replaced by the request's nonce for the rare inline <script>/<style> that carries it.
+CSP_POLICY = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'", "{nonce}"],
+    "style-src": ["'self'", "{nonce}"],
+    "img-src": ["'self'", "data:"],
+    "font-src": ["'self'"],
+    "connect-src": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}
+# Swagger UI (drf-spectacular-sidecar, served by the split view so its script is a file)
+# ships an inline <style> and sets style attributes: styles may be inline there, scripts not.
+CSP_PATH_POLICIES = {
+    "/api/docs/": {**CSP_POLICY, "style-src": ["'self'", "'unsafe-inline'"]},
+}
 
 # Reverse proxies in front of the portal that append to X-Forwarded-For (the documented TLS
 # proxy makes 1). 0 means X-Forwarded-For is ignored and REMOTE_ADDR is the client. Every
@@ -202,6 +224,8 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    # No badge from the online validator: the CSP allows images from the portal only.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
 }
