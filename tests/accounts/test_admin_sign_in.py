@@ -63,8 +63,10 @@ def test_wrong_passwords_for_the_admin_meet_the_sign_in_limits(superuser, client
 
 
 @override_settings(REQUIRE_MFA_FOR_STAFF=True)
-def test_superuser_without_mfa_must_set_it_up(db, client):
-    user = UserFactory(is_staff=True, is_superuser=True)
+@pytest.mark.parametrize("superuser", [True, False])
+def test_admin_users_without_mfa_must_set_it_up(db, client, superuser):
+    """Superusers and staff (admin access without a portal role) alike."""
+    user = UserFactory(is_staff=True, is_superuser=superuser)
     client.force_login(user)
     response = client.get("/admin/")
     assert response.status_code == 302
