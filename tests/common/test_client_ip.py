@@ -81,3 +81,9 @@ def test_audit_log_records_the_client_not_the_proxy(people, settings):
     client.post(reverse("account_login"), {"login": people.unct.email, "password": "wrong-one"})
     event = AuditEvent.objects.get(action=AuditEvent.Action.SIGN_IN_FAILED)
     assert event.ip_address == "198.51.100.7"
+
+
+def test_allauth_is_configured_with_the_same_proxy_count():
+    from django.conf import settings
+
+    assert settings.ALLAUTH_TRUSTED_PROXY_COUNT == settings.TRUSTED_PROXY_COUNT
