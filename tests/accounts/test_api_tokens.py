@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from accounts.models import ApiToken, AuditEvent, Membership, Role
 from accounts.services import api_token_create, membership_revoke, membership_set_role
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, UserFactory
 
 NEW_PASSWORD = "a-new-long-pass-9"
 
@@ -85,10 +85,42 @@ def test_password_change_revokes_tokens_and_other_sessions(people, client):
     ).exists()
 
 
-def test_password_reset_revokes_tokens(people):
+def test_password_reset_revokes_tokens_and_sessions(people):
     _token, key = api_token_create(user=people.unct, name="script")
+    elsewhere = _signed_in_elsewhere(people.unct)
     people.unct.set_password("reset-by-link-123")  # what allauth's reset flow does
     people.unct.save()
+    assert me(Client(), key).status_code == 401
+    assert elsewhere.get(reverse("accounts:profile")).status_code == 302
+
+
+def test_role_change_in_the_django_admin_revokes_tokens(people, client):
+    admin_user = UserFactory(is_staff=True, is_superuser=True)
+    client.force_login(admin_user)
+    user = people.partner_own
+    _token, key = api_token_create(user=user, name="script")
+    membership = Membership.objects.get(user=user)
+    url = reverse("admin:accounts_user_change", args=[user.pk])
+    data = {
+        "email": user.email,
+        "full_name": user.full_name,
+        "is_active": "on",
+        "last_login_0": "",
+        "last_login_1": "",
+        "date_joined_0": user.date_joined.strftime("%Y-%m-%d"),
+        "date_joined_1": user.date_joined.strftime("%H:%M:%S"),
+        "memberships-TOTAL_FORMS": "1",
+        "memberships-INITIAL_FORMS": "1",
+        "memberships-MIN_NUM_FORMS": "0",
+        "memberships-MAX_NUM_FORMS": "1000",
+        "memberships-0-id": str(membership.pk),
+        "memberships-0-user": str(user.pk),
+        "memberships-0-organisation": str(membership.organisation_id),
+        "memberships-0-role": Role.UNCT_MEMBER,
+    }
+    response = client.post(url, data)
+    assert response.status_code == 302, response.context and response.context.get("errors")
+    assert Membership.objects.get(pk=membership.pk).role == Role.UNCT_MEMBER
     assert me(Client(), key).status_code == 401
 
 
