@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
 from .models import AuditEvent, Membership, Organisation, User
+from .services import credentials_changed
 
 
 class MembershipInline(admin.TabularInline):
@@ -26,6 +27,16 @@ class UserAdmin(BaseUserAdmin):
     filter_horizontal = ()
     list_filter = ["is_active", "is_staff"]
     inlines = [MembershipInline]
+
+    def save_formset(self, request, form, formset, change):
+        super().save_formset(request, form, formset, change)
+        # Roles changed here bypass membership_set_role: revoke tokens and sessions all the same.
+        if formset.model is Membership and (
+            formset.new_objects or formset.changed_objects or formset.deleted_objects
+        ):
+            credentials_changed(
+                user=form.instance, reason="role_changed_in_admin", by=request.user, request=request
+            )
 
 
 @admin.register(Organisation)

@@ -1,9 +1,13 @@
 """Users, organisations, memberships (roles) and the audit log."""
 
+import hashlib
+import secrets
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 
@@ -40,6 +44,9 @@ class User(AbstractBaseUser, PermissionsMixin):
         help_text=_("Only for technical administrators; portal roles come from memberships."),
     )
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+    # Changing it signs the person out everywhere (it is part of the session hash); empty for
+    # accounts whose sessions were never revoked, so their hash is Django's own.
+    security_stamp = models.CharField(max_length=32, blank=True, default="", editable=False)
 
     objects = UserManager()
 
@@ -60,6 +67,26 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self) -> str:
         return self.full_name.split(" ")[0] if self.full_name else self.email
+
+    def _get_session_auth_hash(self, secret=None):
+        if not self.security_stamp:
+            return super()._get_session_auth_hash(secret=secret)
+        return salted_hmac(
+            "accounts.User.get_session_auth_hash",
+            f"{self.password}:{self.security_stamp}",
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
+
+    def save(self, *args, **kwargs):
+        # set_password() leaves the raw password in _password until the next save; Django's
+        # own hasher upgrade on sign-in clears it first, so only real changes count here.
+        password_changed = self.pk is not None and self._password is not None
+        super().save(*args, **kwargs)
+        if password_changed:
+            from .services import credentials_changed
+
+            credentials_changed(user=self, reason="password_changed", keep_sessions=True)
 
 
 class Organisation(models.Model):
@@ -142,6 +169,9 @@ class AuditEvent(models.Model):
         IMPORT = "import", _("imported")
         DELETE = "delete", _("deleted")
         CHANGE = "change", _("changed")
+        TOKEN_CREATED = "token_created", _("API token created")
+        TOKEN_REVOKED = "token_revoked", _("API token revoked")
+        SESSIONS_REVOKED = "sessions_revoked", _("signed out everywhere")
 
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     actor = models.ForeignKey(
@@ -165,3 +195,56 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor} {self.action} {self.summary}"
+
+
+def _hash_token_key(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def usable(self):
+        now = timezone.now()
+        return self.filter(models.Q(expires_at__isnull=True) | models.Q(expires_at__gt=now))
+
+
+class ApiToken(models.Model):
+    """A named API credential. Only a SHA-256 of the key is stored; the key is shown once.
+
+    The key is 256 random bits, so a fast hash is enough: nobody can guess it from its hash.
+    """
+
+    KEY_PREFIX = "lnob_"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(_("name"), max_length=100)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    hint = models.CharField(
+        _("starts with"), max_length=16, editable=False, help_text=_("To recognise the token.")
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.hint}…)"
+
+    @classmethod
+    def new_key(cls) -> str:
+        return cls.KEY_PREFIX + secrets.token_urlsafe(32)
+
+    @staticmethod
+    def hash_key(key: str) -> str:
+        return _hash_token_key(key)
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at is not None and self.expires_at <= timezone.now()

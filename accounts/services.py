@@ -1,17 +1,20 @@
-"""Writes for accounts: memberships (roles) and the audit log."""
+"""Writes for accounts: memberships (roles), API tokens and the audit log."""
 
 from __future__ import annotations
 
+import datetime
+import secrets
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from .models import AuditEvent, Membership, Organisation, User
+from common.client_ip import client_ip
 
-
-def _client_ip(request: HttpRequest | None) -> str | None:
-    if request is None:
-        return None
-    return request.META.get("REMOTE_ADDR") or None
+from .models import ApiToken, AuditEvent, Membership, Organisation, User
 
 
 def audit_record(
@@ -33,7 +36,7 @@ def audit_record(
         target_id=str(target.pk) if target is not None else "",
         summary=summary[:500],
         data=data or {},
-        ip_address=_client_ip(request),
+        ip_address=client_ip(request),
     )
 
 
@@ -62,6 +65,7 @@ def membership_set_role(
             summary=f"{user.email}: {membership.get_role_display()} in {organisation}",
             data={"user": user.pk, "organisation": organisation.pk, "role": role},
         )
+        credentials_changed(user=user, reason="role_granted", by=by, request=request)
     elif membership.role != role:
         previous = membership.role
         membership.role = role
@@ -75,6 +79,7 @@ def membership_set_role(
             summary=f"{user.email}: {previous} → {role} in {organisation}",
             data={"user": user.pk, "organisation": organisation.pk, "from": previous, "to": role},
         )
+        credentials_changed(user=user, reason="role_changed", by=by, request=request)
     return membership
 
 
@@ -94,4 +99,89 @@ def membership_revoke(
             "role": membership.role,
         },
     )
+    user = membership.user
     membership.delete()
+    credentials_changed(user=user, reason="role_revoked", by=by, request=request)
+
+
+def api_token_create(
+    *,
+    user: User,
+    name: str,
+    days: int | None = None,
+    request: HttpRequest | None = None,
+) -> tuple[ApiToken, str]:
+    """Create a named API token; returns it with its key, which is never stored or shown again.
+
+    ``days`` is the lifetime (default ``API_TOKEN_DEFAULT_DAYS``, at most ``API_TOKEN_MAX_DAYS``).
+    """
+    days = settings.API_TOKEN_DEFAULT_DAYS if days is None else days
+    if not 1 <= days <= settings.API_TOKEN_MAX_DAYS:
+        raise ValidationError(
+            _("A token lives between 1 and %(max)d days.") % {"max": settings.API_TOKEN_MAX_DAYS}
+        )
+    key = ApiToken.new_key()
+    now = timezone.now()
+    token = ApiToken(
+        user=user,
+        name=name.strip() or _("API token"),
+        key_hash=ApiToken.hash_key(key),
+        hint=key[: len(ApiToken.KEY_PREFIX) + 4],
+        created_at=now,
+        expires_at=now + datetime.timedelta(days=days),
+    )
+    token.full_clean()
+    token.save()
+    audit_record(
+        action=AuditEvent.Action.TOKEN_CREATED,
+        actor=user,
+        target=token,
+        request=request,
+        summary=f"{user.email}: {token.name} (expires {token.expires_at:%Y-%m-%d})",
+        data={"user": user.pk, "token": token.pk, "expires_at": token.expires_at.isoformat()},
+    )
+    return token, key
+
+
+def api_token_revoke(
+    *, token: ApiToken, by: User | None, request: HttpRequest | None = None, reason: str = ""
+) -> None:
+    audit_record(
+        action=AuditEvent.Action.TOKEN_REVOKED,
+        actor=by,
+        target=token,
+        request=request,
+        summary=f"{token.user.email}: {token.name}" + (f" ({reason})" if reason else ""),
+        data={"user": token.user_id, "token": token.pk, "reason": reason or "revoked"},
+    )
+    token.delete()
+
+
+def credentials_changed(
+    *,
+    user: User,
+    reason: str,
+    by: User | None = None,
+    request: HttpRequest | None = None,
+    keep_sessions: bool = False,
+) -> None:
+    """After a password or role change: revoke the person's API tokens and sign them out.
+
+    A password change already ends every other session (the session hash includes the
+    password hash; the session that changed it is kept up to date by Django/allauth), hence
+    ``keep_sessions``. A role change, made by someone else, ends all of the person's sessions
+    by changing ``security_stamp``.
+    """
+    for token in list(ApiToken.objects.filter(user=user)):
+        api_token_revoke(token=token, by=by, request=request, reason=reason)
+    if not keep_sessions:
+        user.security_stamp = secrets.token_hex(16)
+        User.objects.filter(pk=user.pk).update(security_stamp=user.security_stamp)
+        audit_record(
+            action=AuditEvent.Action.SESSIONS_REVOKED,
+            actor=by,
+            target=user,
+            request=request,
+            summary=f"{user.email}: {reason}",
+            data={"user": user.pk, "reason": reason},
+        )

@@ -3,29 +3,27 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db import transaction
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
-from rest_framework.authtoken.models import Token
 
 from . import policy
-from .forms import AuditFilterForm, MembershipForm, OrganisationForm, RoleChangeForm
-from .models import AuditEvent, Membership, Organisation, User
+from .forms import ApiTokenForm, AuditFilterForm, MembershipForm, OrganisationForm, RoleChangeForm
+from .models import ApiToken, AuditEvent, Membership, Organisation, User
 from .policy import Action
-from .services import membership_revoke, membership_set_role
+from .services import api_token_create, api_token_revoke, membership_revoke, membership_set_role
 
 
 @login_required
-def profile(request):
+def profile(request, token_form: ApiTokenForm | None = None):
     memberships = Membership.objects.filter(user=request.user).select_related("organisation")
-    token = Token.objects.filter(user=request.user).first()
     return render(
         request,
         "accounts/profile.html",
         {
             "memberships": memberships,
-            "has_token": token is not None,
+            "tokens": ApiToken.objects.filter(user=request.user),
+            "token_form": token_form or ApiTokenForm(),
             "new_token": request.session.pop("new_api_token", None),
         },
     )
@@ -33,13 +31,29 @@ def profile(request):
 
 @login_required
 @require_POST
-def api_token_rotate(request):
-    """Create (or replace) the user's API token; the key is shown once."""
-    with transaction.atomic():
-        Token.objects.filter(user=request.user).delete()
-        token = Token.objects.create(user=request.user)
-    request.session["new_api_token"] = token.key
+def api_token_create_view(request):
+    """Create a named API token with an expiry; the key is shown once."""
+    form = ApiTokenForm(request.POST)
+    if not form.is_valid():
+        return profile(request, token_form=form)
+    _token, key = api_token_create(
+        user=request.user,
+        name=form.cleaned_data["name"],
+        days=form.cleaned_data["days"],
+        request=request,
+    )
+    request.session["new_api_token"] = key
     messages.success(request, _("A new API token was created. Copy it now: it is shown once."))
+    return redirect("accounts:profile")
+
+
+@login_required
+@require_POST
+def api_token_revoke_view(request, pk: int):
+    """People revoke their own tokens; another person's token is a 404."""
+    token = get_object_or_404(ApiToken.objects.select_related("user"), pk=pk, user=request.user)
+    api_token_revoke(token=token, by=request.user, request=request)
+    messages.success(request, _("The token was revoked."))
     return redirect("accounts:profile")
 
 

@@ -397,7 +397,7 @@ def _svg_open(width: float, height: float, prefix: str, title: str, desc: str) -
     return [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {_n(width)} {_n(height)}" '
         f'role="img" aria-labelledby="{prefix}-title {prefix}-desc" '
-        f'preserveAspectRatio="xMidYMid meet" style="max-width:100%;height:auto" '
+        f'preserveAspectRatio="xMidYMid meet" class="chart-svg" '
         f"font-family='{FONT_STACK}' fill=\"{TEXT}\">",
         f'<title id="{prefix}-title">{_esc(title)}</title>',
         f'<desc id="{prefix}-desc">{_esc(desc)}</desc>',

@@ -45,13 +45,8 @@ LINK_FOCUS = "#1c5a94"
 
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _UNSAFE_SCHEME = re.compile(r"^\s*(?:javascript|data|vbscript)\s*:", re.IGNORECASE)
-_STYLE = (
-    "<style>"
-    f".lnob-plot a:hover .hit,.lnob-plot a:focus .hit{{fill:{LINK_FOCUS};fill-opacity:.12}}"
-    ".lnob-plot a:focus{outline:none}"
-    f".lnob-plot a:focus .hit{{stroke:{LINK_FOCUS};stroke-width:2}}"
-    "</style>"
-)
+# The focus and hover styles of linked regions live in static/css/portal.css (.lnob-plot):
+# the Content-Security-Policy allows no <style> inside the page, and the SVG is always inline.
 
 
 def _text(value: object) -> str:
@@ -232,8 +227,6 @@ def ternary_svg(
                 "people who told them."
             )
     parts.append(f'<desc id="{plot_id}-desc">{_text(" ".join(desc))}</desc>')
-    if zone_links:
-        parts.append(_STYLE)
     parts.append(
         _text_block(title_lines, _T_WIDTH / 2, 26, size=17, anchor="middle").replace(
             "<text ", '<text font-weight="600" ', 1
@@ -435,8 +428,6 @@ def histogram_svg(
     if shares:
         desc.append("Bar heights are each series' share of its own stories.")
     parts.append(f'<desc id="{plot_id}-desc">{_text(" ".join(desc))}</desc>')
-    if bin_links:
-        parts.append(_STYLE)
     parts.append(
         _text_block(_wrap(title, 58, 2), _H_WIDTH / 2, 26, size=17, anchor="middle").replace(
             "<text ", '<text font-weight="600" ', 1

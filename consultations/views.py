@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from accounts import policy
 from accounts.models import Role
 from accounts.policy import Action, actor_for
+from common.client_ip import client_ip
 from taxonomy.models import Factor, SDGTarget
 
 from . import services
@@ -318,7 +319,7 @@ def public_tell(request, token: str):
     if instrument is None:
         return render(request, "404.html", status=404)
     if request.method == "POST":
-        key = f"public-rate:{request.META.get('REMOTE_ADDR', '')}"
+        key = f"public-rate:{client_ip(request) or ''}"
         cache.add(key, 0, 60 * 60)
         if cache.incr(key) > PUBLIC_RATE_LIMIT:
             return render(request, "consultations/rate_limited.html", status=429)
@@ -330,7 +331,7 @@ def withdraw(request):
     form = WithdrawForm(request.POST or None)
     done = False
     if request.method == "POST" and form.is_valid():
-        key = f"withdraw-rate:{request.META.get('REMOTE_ADDR', '')}"
+        key = f"withdraw-rate:{client_ip(request) or ''}"
         cache.add(key, 0, 60 * 60)
         if cache.incr(key) > 30:
             return render(request, "consultations/rate_limited.html", status=429)

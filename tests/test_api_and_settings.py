@@ -6,9 +6,9 @@ import warnings
 
 import pytest
 from django.core.management import call_command
-from rest_framework.authtoken.models import Token
 
 from accounts.models import Membership, Organisation, User
+from accounts.services import api_token_create
 from taxonomy.models import GroupSynonym, PopulationGroup
 
 
@@ -22,8 +22,8 @@ def test_openapi_schema_builds_without_warnings(tmp_path):
 
 
 def test_token_authentication(people, client):
-    token = Token.objects.create(user=people.partner_own)
-    response = client.get("/api/me/", HTTP_AUTHORIZATION=f"Token {token.key}")
+    _token, key = api_token_create(user=people.partner_own, name="script")
+    response = client.get("/api/me/", HTTP_AUTHORIZATION=f"Token {key}")
     assert response.status_code == 200
     assert response.json()["memberships"][0]["organisation"] == people.partner_org.name
     assert client.get("/api/me/", HTTP_AUTHORIZATION="Token wrong").status_code == 401

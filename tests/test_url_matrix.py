@@ -12,6 +12,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from accounts.models import Membership
+from accounts.services import api_token_create
 from tests.factories import run_with_result
 
 from .conftest import ROLES
@@ -43,6 +44,10 @@ def dataset_of_run(p):
     return {"pk": run_with_result(published=False).dataset_id}
 
 
+def own_token(p):
+    return {"pk": api_token_create(user=p.partner_own, name="script")[0].pk}
+
+
 def own_membership(p):
     return {"pk": Membership.objects.get(user=p.partner_own).pk}
 
@@ -50,6 +55,8 @@ def own_membership(p):
 MATRIX: dict[str, Entry] = {
     "home": Entry(PUBLIC),
     "healthz": Entry(PUBLIC),
+    # uploaded files: an unknown name is 404 for everyone (tests/test_media.py for real files)
+    "media": Entry(statuses(404, 404, 404, 404, 404), kwargs=lambda p: {"path": "no/such.csv"}),
     "set_language": Entry(statuses(302, 302, 302, 302, 302), method="post"),
     # django-allauth
     "account_login": Entry(ANON_ONLY),
@@ -79,7 +86,12 @@ MATRIX: dict[str, Entry] = {
     "mfa_download_recovery_codes": Entry(statuses(302, 404, 404, 404, 404)),
     # accounts
     "accounts:profile": Entry(MEMBERS),
-    "accounts:api_token_rotate": Entry(statuses(302, 302, 302, 302, 302), method="post"),
+    # an empty form re-renders the account page with its errors
+    "accounts:api_token_create": Entry(MEMBERS, method="post"),
+    # each person revokes their own tokens only
+    "accounts:api_token_revoke": Entry(
+        statuses(302, 302, 404, 404, 404), kwargs=own_token, method="post"
+    ),
     "accounts:organisation_list": Entry(MEMBERS),
     "accounts:organisation_create": Entry(RCO_ONLY),
     "accounts:organisation_detail": Entry(OWN_ORG, kwargs=lambda p: {"pk": p.partner_org.pk}),

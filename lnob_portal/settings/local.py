@@ -7,3 +7,5 @@ DEBUG = env.bool("DEBUG", default=True)
 # Serve static files straight from the source folders while developing (no collectstatic).
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
+# The Django admin is on for development (off by default in production).
+ENABLE_ADMIN = env.bool("ENABLE_ADMIN", default=True)
