@@ -810,43 +810,48 @@ def upload_new(request, pk: int):
 
 @login_required
 def upload_detail(request, pk: int):
-    from .ingest import ExportError
+    """An upload's state, from what the worker stored: the columns to map, the preview, the
+    import's progress. Never opens the file; a running upload polls itself (htmx) and
+    offers a reload link without JavaScript."""
     from .models import Upload
-    from .tasks import upload_import_task, upload_validate_task
     from .uploads import (
         instrument_fields,
         progress_key,
-        upload_columns,
+        upload_discard,
+        upload_import_start,
         upload_mapping_initial,
+        upload_remap,
         upload_set_mapping,
     )
 
     upload = policy.get_object_or_404(
         request.user, Upload.objects.select_related("campaign", "instrument", "organisation"), pk=pk
     )
-    problems = []
-    try:
-        columns = upload_columns(upload) if upload.status == Upload.Status.MAPPING else []
-    except ExportError as exc:
-        columns, problems = [], [str(exc)]
+    problems: list[str] = []
     fields = instrument_fields(upload.instrument)
-    if request.method == "POST" and request.POST.get("action") == "map":
-        mapping = {f.key: [c for c in request.POST.getlist(f"map_{f.key}") if c] for f in fields}
-        mapping = {k: v for k, v in mapping.items() if v}
-        problems = upload_set_mapping(upload=upload, mapping=mapping)
-        if not problems:
-            transaction.on_commit(lambda: upload_validate_task.delay(upload.pk))
+    action = request.POST.get("action") if request.method == "POST" else None
+    try:
+        if action == "map":
+            mapping = {
+                f.key: [c for c in request.POST.getlist(f"map_{f.key}") if c] for f in fields
+            }
+            mapping = {k: v for k, v in mapping.items() if v}
+            problems = upload_set_mapping(upload=upload, mapping=mapping)
+            if not problems:
+                return redirect(upload)
+        elif action == "import":
+            upload_import_start(upload=upload, user=request.user)
             return redirect(upload)
-    elif request.method == "POST" and request.POST.get("action") == "import":
-        if upload.status == Upload.Status.PREVIEW and not upload.problems:
-            upload.status = Upload.Status.IMPORTING
-            upload.save(update_fields=["status"])
-            transaction.on_commit(lambda: upload_import_task.delay(upload.pk, request.user.pk))
+        elif action == "remap":
+            upload_remap(upload=upload)
+            return redirect(upload)
+        elif action == "discard":
+            upload_discard(upload=upload)
+            return redirect(upload)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
         return redirect(upload)
-    elif request.method == "POST" and request.POST.get("action") == "remap":
-        upload.status = Upload.Status.MAPPING
-        upload.save(update_fields=["status"])
-        return redirect(upload)
+    columns = list(upload.columns) if upload.status == Upload.Status.MAPPING else []
     initial = upload_mapping_initial(upload) if upload.status == Upload.Status.MAPPING else {}
     rows = [
         {
@@ -866,4 +871,5 @@ def upload_detail(request, pk: int):
             "problems": problems,
             "progress": cache.get(progress_key(upload)) or 0,
         },
+        status=400 if problems else 200,
     )
