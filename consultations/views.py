@@ -372,6 +372,7 @@ def narrative_detail(request, pk: int):
         pk=pk,
     )
     can_review = policy.can(request.user, Action.REVIEW, narrative)
+    can_delete = policy.can(request.user, Action.DELETE, narrative)
     spans = find_identifiers(narrative.story) if can_review else []
     return render(
         request,
@@ -379,6 +380,8 @@ def narrative_detail(request, pk: int):
         {
             "narrative": narrative,
             "can_review": can_review,
+            "can_delete": can_delete,
+            "delete_reasons": services.DELETE_REASONS.items(),
             "story_html": highlight_html(narrative.story, spans) if can_review else None,
             "identifiers": spans,
             "review_form": ReviewForm(
@@ -447,6 +450,23 @@ def narrative_redact(request, pk: int):
     )
     messages.success(request, _("Personal identifiers were removed from the story."))
     return redirect(narrative)
+
+
+@login_required
+@require_POST
+def narrative_delete(request, pk: int):
+    """RCO staff delete a story (an uploaded story's teller has no receipt code): the story,
+    its tags and any raw copy go; a tombstone stops re-imports; the log keeps no content."""
+    narrative = policy.get_object_or_404(request.user, Narrative, Action.DELETE, pk=pk)
+    campaign = narrative.campaign
+    reason = request.POST.get("reason", "")
+    try:
+        services.narrative_delete(narrative=narrative, user=request.user, reason=reason)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect(narrative)
+    messages.success(request, _("The story and everything derived from it were deleted."))
+    return redirect(campaign)
 
 
 @login_required
@@ -672,6 +692,16 @@ def campaign_analysis(request, pk: int):
     )
 
 
+def _audit_filter(query) -> dict:
+    """An export's filter for the audit log: the chosen ids and zones, but only whether a
+    text search was used, never its words (they may be a withdrawn story's words, and the
+    log outlives the story)."""
+    recorded: dict = {k: v for k, v in query.items() if k not in ("q", "page")}
+    if query.get("q"):
+        recorded["q"] = "(text search)"
+    return recorded
+
+
 @login_required
 def campaign_export(request, pk: int, fmt: str):
     """Approved, consented stories; text only where the teller agreed to quotation; rare
@@ -738,7 +768,7 @@ def campaign_export(request, pk: int, fmt: str):
         target=campaign,
         request=request,
         summary=f"{len(rows)} stories as {fmt}",
-        data={"filter": request.GET.dict(), "format": fmt},
+        data={"filter": _audit_filter(request.GET), "format": fmt},
     )
     return tabular_response(
         header=header,

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from consultations.models import ColumnMapping, Instrument, Narrative, Signifier, Upload
+from consultations.models import ColumnMapping, Narrative, Upload
 from consultations.uploads import (
     upload_import,
     upload_import_start,
@@ -17,8 +17,6 @@ from consultations.uploads import (
     upload_store,
     upload_validate,
 )
-
-from .factories import consultation_objects
 
 DATA = Path(__file__).parent / "data"
 KOBO = {
@@ -34,22 +32,6 @@ KOBO = {
     "language": ["language"],
 }
 ODK = {key: [c.replace("/", "-") for c in columns] for key, columns in KOBO.items()}
-
-
-@pytest.fixture
-def instrument(people, vocabularies):
-    objs = consultation_objects(people)
-    instrument = Instrument.objects.create(campaign=objs.campaign, name="Kobo form")
-    Signifier.objects.create(
-        instrument=instrument,
-        key="triad_1",
-        kind="triad",
-        labels=[{"en": "Money"}, {"en": "Family"}, {"en": "Luck"}],
-    )
-    Signifier.objects.create(
-        instrument=instrument, key="dyad_1", kind="dyad", labels=[{"en": "Worse"}, {"en": "Better"}]
-    )
-    return instrument
 
 
 def stored(name, instrument, people) -> Upload:
