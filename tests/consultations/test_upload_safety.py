@@ -481,3 +481,23 @@ def test_an_invalid_choice_on_the_respondent_form_shows_its_error(people, client
     page = response.content.decode()
     assert "Select a valid choice" in page
     assert 'id="id_sig_helped_errors"' in page
+
+
+def test_old_export_events_lose_their_search_words(people):
+    import importlib
+
+    from django.apps import apps
+
+    objs = consultation_objects(people)
+    from accounts.services import audit_record
+
+    event = audit_record(
+        action=AuditEvent.Action.EXPORT,
+        actor=people.rco,
+        target=objs.campaign,
+        data={"filter": {"q": "my neighbour Jane", "group": "3"}, "format": "csv"},
+    )
+    migration = importlib.import_module("consultations.migrations.0003_scrub_export_search_words")
+    migration.scrub(apps, None)
+    event.refresh_from_db()
+    assert event.data["filter"] == {"group": "3", "q": "(text search)"}
