@@ -159,7 +159,17 @@ def upload_fail(*, upload: Upload, message: str = "", exc: BaseException | None 
     """Mark an upload failed with a message a person can act on, and delete its raw file and
     preview. Messages from the readers (``ExportError``, ``UnsafeArchive``,
     ``ValidationError``) are shown; anything else is logged with the upload's reference and
-    the person sees only that reference. Also for a reaper of stuck uploads."""
+    the person sees only that reference. Also for a reaper of stuck uploads.
+
+    An upload that is already imported or failed keeps its status and message (its stories
+    are stored, or its first failure is the one to read); only the raw file goes."""
+    current = Upload.objects.filter(pk=upload.pk).values_list("status", flat=True).first()
+    if current in Upload.FINAL_STATUSES:
+        if exc is not None:
+            logger.error("upload %s: error after it ended", upload.reference, exc_info=exc)
+        services.upload_delete_raw(upload=upload)
+        upload.refresh_from_db()
+        return upload
     if not message:
         if isinstance(exc, (ExportError, UnsafeArchive)):
             message = person_message(upload, str(exc))
@@ -307,7 +317,7 @@ def upload_discard(*, upload: Upload) -> Upload:
     """The partner gives up on an upload before importing it: its file is deleted now."""
     with transaction.atomic():
         locked = Upload.objects.select_for_update().get(pk=upload.pk)
-        if locked.status in (Upload.Status.IMPORTING, *Upload.FINAL_STATUSES):
+        if locked.status not in (Upload.Status.MAPPING, Upload.Status.PREVIEW):
             raise ValidationError(_refusal(locked))
         upload_fail(upload=locked, message=_("Discarded; its file was deleted."))
     upload.refresh_from_db()
@@ -546,6 +556,10 @@ class _RowsRefused(Exception):
     """Rolls the import back: some rows cannot be accepted."""
 
 
+class _AlreadyEnded(Exception):
+    """Another run of the task (a redelivery) finished this import first."""
+
+
 def upload_import(*, upload: Upload, user=None) -> Upload:
     """Worker: import every valid row in one transaction; any problem, nothing is imported.
     Runs only for an upload that ``upload_import_start`` moved to "importing". Either way the
@@ -557,7 +571,11 @@ def upload_import(*, upload: Upload, user=None) -> Upload:
         if not upload.campaign.partners.filter(pk=upload.organisation_id).exists():
             raise PermissionDenied
         imported = _import_rows(upload, user)
-    except _RowsRefused:
+    except _AlreadyEnded:
+        upload.refresh_from_db()
+        return upload
+    except _RowsRefused as refused:
+        _store_check(upload, refused.args[0])  # after the rollback, so the problems stay
         return upload_fail(
             upload=upload,
             message=_(
@@ -574,17 +592,6 @@ def upload_import(*, upload: Upload, user=None) -> Upload:
         )
     except Exception as exc:
         return upload_fail(upload=upload, exc=exc)
-    upload.rows_imported = imported
-    upload.message = _("%(n)s stories imported; %(d)s already in the portal were skipped.") % {
-        "n": imported,
-        "d": upload.rows_duplicate,
-    }
-    if upload.rows_deleted_earlier:
-        upload.message += " " + _(
-            "%(n)s rows were deleted earlier (withdrawn or past their retention) and were not "
-            "imported."
-        ) % {"n": upload.rows_deleted_earlier}
-    _set_status(upload, Upload.Status.IMPORTED, "rows_imported", "message")
     cache.delete(progress_key(upload))
     audit_record(
         action=AuditEvent.Action.IMPORT,
@@ -603,6 +610,10 @@ def _import_rows(upload: Upload, user) -> int:
     check = _Check()
     imported, batch = 0, []
     with transaction.atomic():
+        # A redelivered task waits here for the first run, then finds it imported.
+        locked = Upload.objects.select_for_update().get(pk=upload.pk)
+        if locked.status != Upload.Status.IMPORTING:
+            raise _AlreadyEnded
         for result, groups, none, prefer_not in _checked_rows(upload, check):
             if check.problems:
                 continue  # keep counting the problems; nothing will be stored
@@ -656,11 +667,22 @@ def _import_rows(upload: Upload, user) -> int:
                 batch = []
                 cache.set(progress_key(upload), imported, 60 * 60)
         if check.problems:
-            _store_check(upload, check)
-            raise _RowsRefused
+            raise _RowsRefused(check)
         imported += services.narratives_bulk_store(batch)
         _store_check(upload, check)
         submissions_imported.send(sender=Upload, upload=upload, count=imported)
+        # The status changes with the stories, so "importing" never outlives a commit.
+        upload.rows_imported = imported
+        upload.message = _("%(n)s stories imported; %(d)s already in the portal were skipped.") % {
+            "n": imported,
+            "d": upload.rows_duplicate,
+        }
+        if upload.rows_deleted_earlier:
+            upload.message += " " + _(
+                "%(n)s rows were deleted earlier (withdrawn, deleted or past their retention) "
+                "and were not imported."
+            ) % {"n": upload.rows_deleted_earlier}
+        _set_status(upload, Upload.Status.IMPORTED, "rows_imported", "message")
     return imported
 
 

@@ -501,3 +501,26 @@ def test_old_export_events_lose_their_search_words(people):
     migration.scrub(apps, None)
     event.refresh_from_db()
     assert event.data["filter"] == {"group": "3", "q": "(text search)"}
+
+
+def test_rows_refused_at_import_keep_their_reasons_and_nothing_is_stored(instrument, people):
+    from consultations.models import ColumnMapping
+
+    upload = _previewed(instrument, people)
+    upload_import_start(upload=upload)
+    # The saved mapping changed between the preview and the import (another tab).
+    ColumnMapping.objects.update(mapping=KOBO | {"consent": ["story_group/story_title"]})
+    upload = upload_import(upload=upload)
+    assert upload.status == "failed" and "rows cannot be accepted" in upload.message
+    upload.refresh_from_db()
+    assert upload.problems and not upload.file and not _files_left()
+    assert not Narrative.objects.filter(instrument=instrument).exists()
+
+
+def test_a_late_failure_does_not_turn_an_imported_upload_into_a_failed_one(instrument, people):
+    from consultations.uploads import upload_fail
+
+    upload = run(stored("kobo_export.csv", instrument, people), KOBO)
+    upload_fail(upload=upload, message="The worker stopped; upload the file again.")
+    upload.refresh_from_db()
+    assert upload.status == "imported" and "stories imported" in upload.message
