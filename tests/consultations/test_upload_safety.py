@@ -524,3 +524,28 @@ def test_a_late_failure_does_not_turn_an_imported_upload_into_a_failed_one(instr
     upload_fail(upload=upload, message="The worker stopped; upload the file again.")
     upload.refresh_from_db()
     assert upload.status == "imported" and "stories imported" in upload.message
+
+
+def test_raw_files_kept_by_the_old_code_are_deleted_by_the_migration(instrument, people):
+    import importlib
+
+    from django.apps import apps
+
+    ended = stored("kobo_export.csv", instrument, people)
+    Upload.objects.filter(pk=ended.pk).update(status="imported", preview=[{"story": "text"}])
+    waiting = stored("kobo_export.csv", instrument, people)
+    Upload.objects.filter(pk=waiting.pk).update(status="mapping", columns=[])
+    mapped = stored("kobo_export.csv", instrument, people)  # has its columns: left alone
+    migration = importlib.import_module("consultations.migrations.0004_delete_kept_raw_uploads")
+    migration.delete_raw(apps, None)
+    ended.refresh_from_db()
+    waiting.refresh_from_db()
+    mapped.refresh_from_db()
+    assert not ended.file and ended.preview == [] and ended.status == "imported"
+    assert (
+        waiting.status == "failed"
+        and not waiting.file
+        and "upload the file again" in (waiting.message)
+    )
+    assert mapped.file and mapped.status == "mapping"
+    assert _files_left() == [Path(mapped.file.path)]
