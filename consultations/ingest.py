@@ -134,6 +134,12 @@ _METADATA_COLUMNS = frozenset(
     }
 )
 _SNIFF_BYTES = 64 * 1024
+#: Widest header accepted (a Kobo form with every choice split is a few hundred columns).
+MAX_COLUMNS = 2_000
+#: Longest cell accepted, in characters (a long story is a few thousand).
+MAX_FIELD_CHARS = 100_000
+#: How much of a CSV is read to find its header line.
+_HEADER_BYTES = 4 * 1024 * 1024
 _KIND_SYNONYMS: dict[str, tuple[str, ...]] = {
     "story": ("story", "narrative", "histoire", "récit", "historia", "relato"),
     "title": ("title", "story_title", "titre", "titulo", "título"),
@@ -192,6 +198,31 @@ def _choose_encoding(sample: bytes, name: str) -> tuple[str, str | None]:
     return "cp1252", (
         "The file is not in UTF-8; it was read as Windows-1252 (Western European). Check that "
         "accented letters look right in the preview; if not, export it again as UTF-8."
+    )
+
+
+def _header_text(path: Path, sample: bytes, encoding: str) -> str:
+    """The start of a CSV as text, long enough to hold its header and first data row (a
+    wide header can be longer than the sniffed sample), but never more than
+    ``_HEADER_BYTES``."""
+    data = sample
+    if data.count(b"\n") < 2 and len(data) >= _SNIFF_BYTES:
+        with path.open("rb") as handle:
+            data = handle.read(_HEADER_BYTES)
+        if b"\n" not in data and len(data) >= _HEADER_BYTES:
+            raise ExportError(
+                f"The first line of {path.name!r} is longer than "
+                f"{_HEADER_BYTES // (1024 * 1024)} MB, so it cannot be a header. Export the "
+                "data again as CSV and upload that file."
+            )
+    return data.decode(encoding, errors="replace")
+
+
+def _field_too_long(row_number: int) -> ExportError:
+    return ExportError(
+        f"Row {row_number} has a value longer than {MAX_FIELD_CHARS:,} characters; no answer "
+        "in a form is that long, so the file may be damaged (e.g. an unclosed quote). Export "
+        "it again and upload the new file."
     )
 
 
@@ -335,7 +366,7 @@ def detect_format(path: str | Path) -> str:
             )
         raise _not_recognised(path.name)
     encoding, _note = _choose_encoding(sample, path.name)
-    text = sample.decode(encoding, errors="replace")
+    text = _header_text(path, sample, encoding)
     header, _delimiter = _split_first_line(text)
     flavour = _flavour(header)
     if flavour is None:
@@ -389,6 +420,8 @@ class ExportFile:
                         continue
                     if not any(cell.strip() for cell in cells):
                         continue
+                    if any(len(cell) > MAX_FIELD_CHARS for cell in cells):
+                        raise _field_too_long(row_number)
                     if len(cells) > width:
                         if any(cell.strip() for cell in cells[width:]):
                             raise ExportError(
@@ -406,6 +439,8 @@ class ExportFile:
                 "the file mixes text encodings. Export it again as CSV (UTF-8)."
             )
         except csv.Error as error:
+            if "field larger than field limit" in str(error):
+                raise _field_too_long(row_number + 1)
             raise ExportError(
                 f"Row {row_number + 1} could not be read ({error}); the file may be damaged. "
                 "Export it again and upload the new file."
@@ -488,7 +523,7 @@ def open_export(path: str | Path, *, fmt: str | None = None) -> ExportFile:
         encoding, note = _choose_encoding(sample, path.name)
         if note:
             notes.append(note)
-        text = sample.decode(encoding, errors="replace")
+        text = _header_text(path, sample, encoding)
         header, delimiter = _split_first_line(text)
         try:
             reader = csv.reader(text.splitlines(), delimiter=delimiter)
@@ -497,6 +532,12 @@ def open_export(path: str | Path, *, fmt: str | None = None) -> ExportFile:
         except csv.Error:
             second = []
         repeat_sheets = ()
+    if len(header) > MAX_COLUMNS:
+        raise ExportError(
+            f"{path.name!r} has {len(header):,} columns; at most {MAX_COLUMNS:,} are accepted. "
+            "Export it again without the columns you do not need (in KoboToolbox: Data > "
+            "Downloads > Advanced options > Select questions to be exported)."
+        )
     columns, rename_notes = _dedupe(header)
     notes.extend(rename_notes)
     data_start_row = 2

@@ -12,6 +12,7 @@ import secrets
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -293,6 +294,10 @@ class Narrative(ConsentRecord, Reviewable):
     )
     channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.FORM)
     external_key = models.CharField(max_length=100, blank=True)
+    # The upload a story came from, so deleting the story also deletes any raw copy of it.
+    source_upload = models.ForeignKey(
+        "Upload", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     language = models.CharField(max_length=10, default="en")
     title = models.CharField(_("title of the story"), max_length=200, blank=True)
     story = models.TextField(_("story"))
@@ -443,14 +448,33 @@ class ColumnMapping(models.Model):
 
 
 class Upload(models.Model):
-    """A partner's upload of data collected offline (KoboToolbox / ODK Central export)."""
+    """A partner's upload of data collected offline (KoboToolbox / ODK Central export).
+
+    States (``status``, with ``status_changed_at`` set on every change)::
+
+        stored → checking → mapping → checking → preview → importing → imported
+                                 ↑________________|            (any) → failed
+
+    ``stored``: the file is on disk, waiting for a worker; ``checking``: a worker reads the
+    header (then ``mapping``) or checks every row (then ``preview``); ``importing``: a worker
+    stores the rows. Requests never parse the file; the columns, preview and problems are
+    stored here once. ``imported`` and ``failed`` are final: the raw file is gone (or kept for
+    ``UPLOAD_RAW_RETENTION_HOURS``, reduced to the mapped columns, until ``raw_delete_after``).
+    """
 
     class Status(models.TextChoices):
+        STORED = "stored", _("Waiting to be checked")
+        CHECKING = "checking", _("Being checked")
         MAPPING = "mapping", _("Map the columns")
         PREVIEW = "preview", _("Preview")
         IMPORTING = "importing", _("Importing")
         IMPORTED = "imported", _("Imported")
         FAILED = "failed", _("Not imported")
+
+    #: A worker is (or should be) busy with the upload; a reaper may fail those whose
+    #: ``status_changed_at`` is too old ("the worker stopped; upload the file again").
+    RUNNING_STATUSES = (Status.STORED, Status.CHECKING, Status.IMPORTING)
+    FINAL_STATUSES = (Status.IMPORTED, Status.FAILED)
 
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="uploads")
     instrument = models.ForeignKey(Instrument, on_delete=models.CASCADE, related_name="+")
@@ -460,20 +484,26 @@ class Upload(models.Model):
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
-    file = models.FileField(upload_to="uploads/", max_length=300)
+    file = models.FileField(upload_to="uploads/", max_length=300, blank=True)
     original_name = models.CharField(max_length=255)
     export_format = models.CharField(max_length=20, blank=True)
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.MAPPING)
+    status = models.CharField(
+        max_length=20, choices=Status.choices, default=Status.STORED, db_index=True
+    )
+    status_changed_at = models.DateTimeField(default=timezone.now, db_index=True)
     consent_how = models.CharField(
         max_length=10, choices=ConsentRecord.How.choices, default=ConsentRecord.How.VERBAL
     )
+    columns = models.JSONField(default=list, blank=True)
     rows_total = models.PositiveIntegerField(default=0)
     rows_ok = models.PositiveIntegerField(default=0)
     rows_duplicate = models.PositiveIntegerField(default=0)
+    rows_deleted_earlier = models.PositiveIntegerField(default=0)
     rows_imported = models.PositiveIntegerField(default=0)
     problems = models.JSONField(default=list, blank=True)
     preview = models.JSONField(default=list, blank=True)
     message = models.TextField(blank=True)
+    raw_delete_after = models.DateTimeField(null=True, blank=True, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -485,6 +515,38 @@ class Upload(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("consultations:upload_detail", args=[self.pk])
 
+    @property
+    def is_running(self) -> bool:
+        return self.status in self.RUNNING_STATUSES
+
+    @property
+    def reference(self) -> str:
+        """Quoted to RCO staff when something failed; the log carries the same reference."""
+        return f"U{self.pk}"
+
+
+class SubmissionTombstone(models.Model):
+    """That a submission (Kobo ``meta/rootUuid``, ODK ``meta-instanceID``…) of a campaign was
+    deleted, so a later upload of the same export does not bring it back. Holds only the
+    SHA-256 of campaign and key (see ``tombstone_hash``), never the content."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="tombstones")
+    key_hash = models.CharField(max_length=64)
+    reason = models.CharField(max_length=20)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "key_hash"], name="unique_tombstone")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reason} {self.at:%Y-%m-%d}"
+
+
+def tombstone_hash(campaign_id: int, external_key: str) -> str:
+    return hashlib.sha256(f"{campaign_id}:{external_key[:100]}".encode()).hexdigest()
+
 
 class Withdrawal(models.Model):
     """That a story was withdrawn (or expired), and when — never what it said."""
@@ -492,6 +554,7 @@ class Withdrawal(models.Model):
     class Reason(models.TextChoices):
         WITHDRAWN = "withdrawn", _("Withdrawn by the teller")
         RETENTION = "retention", _("Retention period ended")
+        DELETED = "deleted", _("Deleted by RCO staff")
 
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="withdrawals")
     kind = models.CharField(max_length=20)

@@ -4,7 +4,9 @@ review and redaction, focus groups, retention."""
 from __future__ import annotations
 
 import datetime
+import logging
 import secrets
+from pathlib import Path
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -21,9 +23,15 @@ from .models import (
     Instrument,
     Narrative,
     ReviewStatus,
+    SubmissionTombstone,
+    Theme,
+    Upload,
     Withdrawal,
     receipt_hash,
+    tombstone_hash,
 )
+
+logger = logging.getLogger(__name__)
 
 RECEIPT_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: easy to read aloud
 WG_DOMAINS = ("seeing", "hearing", "walking", "cognition", "self_care", "communication")
@@ -175,9 +183,78 @@ def narratives_bulk_store(batch: list[tuple[Narrative, list]]) -> int:
     return len(batch)
 
 
+def upload_delete_raw(*, upload: Upload) -> None:
+    """Delete an upload's raw file and its preview rows (the counts and problems stay)."""
+    if upload.file:
+        try:
+            Path(upload.file.path).unlink(missing_ok=True)
+        except OSError:
+            logger.exception("upload %s: the raw file could not be deleted", upload.reference)
+        upload.file = ""
+    upload.preview = []
+    upload.raw_delete_after = None
+    upload.save(update_fields=["file", "preview", "raw_delete_after"])
+
+
+def _forget_upload_copies(narrative: Narrative) -> None:
+    """Remove every copy of a story held by uploads: the raw file it was imported from (if
+    kept for troubleshooting) and any preview row with its submission key."""
+    if narrative.source_upload_id:
+        source = Upload.objects.filter(pk=narrative.source_upload_id).first()
+        if source is not None and (source.file or source.preview):
+            upload_delete_raw(upload=source)
+    if not narrative.external_key:
+        return
+    for upload in Upload.objects.filter(campaign_id=narrative.campaign_id).exclude(preview=[]):
+        key = narrative.external_key
+        kept = [row for row in upload.preview if row.get("_key", "")[:100] != key]
+        if len(kept) != len(upload.preview):
+            upload.preview = kept
+            upload.save(update_fields=["preview"])
+
+
 def _delete_narrative(narrative: Narrative, reason: str) -> None:
+    """Delete a story and every copy of it; leave a tombstone (a hash of its submission key,
+    never its content) so re-uploading the same export does not bring it back; delete themes
+    that only this story used (a reviewer may have named one from the story's words)."""
     Withdrawal.objects.create(campaign_id=narrative.campaign_id, kind="narrative", reason=reason)
-    narrative.delete()  # cascades to tags; nothing derived is stored elsewhere
+    if narrative.external_key:
+        SubmissionTombstone.objects.get_or_create(
+            campaign_id=narrative.campaign_id,
+            key_hash=tombstone_hash(narrative.campaign_id, narrative.external_key),
+            defaults={"reason": reason},
+        )
+    _forget_upload_copies(narrative)
+    theme_ids = list(narrative.themes.values_list("pk", flat=True))
+    narrative.delete()  # cascades to groups, tags and factors
+    if theme_ids:
+        Theme.objects.filter(pk__in=theme_ids, narratives__isnull=True).delete()
+
+
+#: Why RCO staff delete a story (stored in the audit log as the code, never as free text).
+DELETE_REASONS = {
+    "teller_asked": _("The teller asked (through the partner) to withdraw it"),
+    "identifying": _("It could identify someone and cannot be redacted"),
+    "no_consent": _("Consent was not valid"),
+    "other": _("Another reason"),
+}
+
+
+@transaction.atomic
+def narrative_delete(*, narrative: Narrative, user, reason: str) -> None:
+    """RCO staff delete a story (e.g. an uploaded one whose teller has no receipt code):
+    everything derived from it goes, a tombstone stops re-imports, and the audit log records
+    who, when and the reason code — not the content."""
+    if reason not in DELETE_REASONS:
+        raise ValidationError(_("Choose why the story is deleted."))
+    pk, campaign_id = narrative.pk, narrative.campaign_id
+    _delete_narrative(narrative, Withdrawal.Reason.DELETED)
+    audit_record(
+        action=AuditEvent.Action.DELETE,
+        actor=user,
+        summary=f"story {pk} deleted by RCO staff",
+        data={"campaign": campaign_id, "reason": reason},
+    )
 
 
 @transaction.atomic
@@ -202,7 +279,10 @@ def retention_purge(*, today: datetime.date | None = None) -> int:
     """Delete stories and focus-group records past their retention date."""
     today = today or timezone.localdate()
     count = 0
-    for narrative in Narrative.objects.filter(retain_until__lt=today).only("pk", "campaign_id"):
+    expired = Narrative.objects.filter(retain_until__lt=today).only(
+        "pk", "campaign_id", "external_key", "source_upload_id"
+    )
+    for narrative in expired:
         with transaction.atomic():
             _delete_narrative(narrative, Withdrawal.Reason.RETENTION)
         count += 1

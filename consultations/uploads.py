@@ -1,6 +1,22 @@
-"""Partner uploads of data collected offline (KoboToolbox, ODK Central): store, map columns
-to the instrument's fields (the mapping is saved per campaign and partner), validate every row
-(preview), then import all or nothing.
+"""Partner uploads of data collected offline (KoboToolbox, ODK Central).
+
+The request only stores the file (after judging an XLSX/ZIP from its central directory,
+``common/archives.py``) and enqueues a task; every parse happens in a worker and its result
+(columns, counts, preview rows, problems) is stored on the :class:`Upload` once, so a page
+view never opens the file. The states are documented on :class:`Upload`:
+
+* ``upload_store`` (request) → ``stored``; ``upload_inspect`` (worker) reads the header →
+  ``mapping``;
+* ``upload_set_mapping`` (request) saves the mapping (per campaign and partner) → ``checking``;
+  ``upload_validate`` (worker) checks every row → ``preview``;
+* ``upload_import_start`` (request) moves ``preview`` → ``importing`` under a row lock, so a
+  second click or a second tab is refused; ``upload_import`` (worker) stores all rows or none
+  → ``imported`` | ``failed``.
+
+When the import ends (either way) the raw file and the preview are deleted, unless
+``UPLOAD_RAW_RETENTION_HOURS`` keeps them a little longer for troubleshooting; the kept file
+then holds only the mapped columns. Submissions that were deleted earlier (withdrawn, purged,
+deleted by staff) left a tombstone and are skipped.
 
 Kobo XLSX repeat-group sheets are joined to their parent row: each repeat column becomes a
 column ``<sheet>/<column>`` holding the repeat rows' values separated by spaces, so a
@@ -9,21 +25,27 @@ partner can map them (e.g. the members' self-identified groups) like any other c
 
 from __future__ import annotations
 
+import csv
 import datetime
+import logging
 import uuid
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 
 from accounts.models import AuditEvent
 from accounts.services import audit_record
+from common.archives import UnsafeArchive, check_archive
+from common.limits import archive_limits
 from taxonomy.selectors import group_for_label
 
 from . import services
@@ -36,13 +58,27 @@ from .ingest import (
     validate_mapping,
 )
 from .ingest import normalise_row as normalise_export_row
-from .models import ColumnMapping, Instrument, Narrative, Signifier, Upload
+from .models import (
+    ColumnMapping,
+    Instrument,
+    Narrative,
+    Signifier,
+    SubmissionTombstone,
+    Upload,
+    tombstone_hash,
+)
 from .signals import submissions_imported
+
+logger = logging.getLogger(__name__)
 
 UPLOAD_EXTENSIONS = (".csv", ".xlsx")
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024
 PREVIEW_ROWS = 5
 BATCH_SIZE = 1000
+ZIP_MAGIC = b"PK\x03\x04"
+#: Uploads left in "map the columns" or "preview" longer than this are failed and their
+#: files deleted by the periodic purge.
+PENDING_DAYS = 7
 
 
 def progress_key(upload: Upload) -> str:
@@ -82,46 +118,245 @@ def instrument_fields(instrument: Instrument) -> list[FieldSpec]:
     return fields
 
 
-def upload_store(
-    *, uploaded: UploadedFile, instrument: Instrument, organisation, user, consent_how: str
-) -> Upload:
-    """Keep the file and recognise its format; an unreadable file leaves nothing behind."""
-    extension = Path(uploaded.name).suffix.lower()
-    if extension not in UPLOAD_EXTENSIONS:
-        raise ValidationError(_("Upload a KoboToolbox or ODK Central export as CSV or XLSX."))
-    if uploaded.size > MAX_UPLOAD_BYTES:
-        raise ValidationError(_("The file is larger than 200 MB; split the export."))
-    folder = Path(settings.MEDIA_ROOT) / "uploads"
-    folder.mkdir(parents=True, exist_ok=True)
-    name = f"{uuid.uuid4().hex}-{get_valid_filename(Path(uploaded.name).name)}"[:200]
-    with open(folder / name, "wb") as handle:
-        for chunk in uploaded.chunks():
-            handle.write(chunk)
-    try:
-        export = open_export(folder / name)
-    except ExportError as exc:
-        (folder / name).unlink(missing_ok=True)
-        raise ValidationError(str(exc)) from exc
-    upload = Upload.objects.create(
-        campaign=instrument.campaign,
-        instrument=instrument,
-        organisation=organisation,
-        uploaded_by=user,
-        file=f"uploads/{name}",
-        original_name=Path(uploaded.name).name,
-        export_format=export.format,
-        consent_how=consent_how,
-        message=" ".join(export.notes),
-    )
+def _resolve_groups(labels, known: dict | None = None) -> tuple[list, bool, bool, list[str]]:
+    """Self-identified group labels → groups; ``known`` caches lookups during one import."""
+    groups, unknown, none, prefer_not = [], [], False, False
+    known = {} if known is None else known
+    for label in labels or ():
+        if label in ("none",):
+            none = True
+        elif label in ("prefer_not_to_say", "prefer_not"):
+            prefer_not = True
+        else:
+            if label not in known:
+                known[label] = group_for_label(label.replace("_", " "))
+            group = known[label]
+            (groups.append(group) if group else unknown.append(label))
+    return groups, none, prefer_not, unknown
+
+
+# --------------------------------------------------------------------------------------------
+# States and failures
+
+
+def _set_status(upload: Upload, status: str, *fields: str) -> None:
+    upload.status = status
+    upload.status_changed_at = timezone.now()
+    upload.save(update_fields=["status", "status_changed_at", *fields])
+
+
+def person_message(upload: Upload, text: str) -> str:
+    """A reader's message with the stored file's name and folder replaced by the name the
+    person uploaded (the server's paths are nobody's business)."""
+    if upload.file:
+        stored = Path(upload.file.name)
+        for secret in (str(Path(settings.MEDIA_ROOT) / stored), str(stored), stored.name):
+            text = text.replace(secret, upload.original_name)
+    return text.replace(str(settings.MEDIA_ROOT), "…")
+
+
+def upload_fail(*, upload: Upload, message: str = "", exc: BaseException | None = None) -> Upload:
+    """Mark an upload failed with a message a person can act on, and delete its raw file and
+    preview. Messages from the readers (``ExportError``, ``UnsafeArchive``,
+    ``ValidationError``) are shown; anything else is logged with the upload's reference and
+    the person sees only that reference. Also for a reaper of stuck uploads.
+
+    An upload that is already imported or failed keeps its status and message (its stories
+    are stored, or its first failure is the one to read); only the raw file goes."""
+    current = Upload.objects.filter(pk=upload.pk).values_list("status", flat=True).first()
+    if current in Upload.FINAL_STATUSES:
+        if exc is not None:
+            logger.error("upload %s: error after it ended", upload.reference, exc_info=exc)
+        services.upload_delete_raw(upload=upload)
+        upload.refresh_from_db()
+        return upload
+    if not message:
+        if isinstance(exc, (ExportError, UnsafeArchive)):
+            message = person_message(upload, str(exc))
+        elif isinstance(exc, ValidationError):
+            message = person_message(upload, " ".join(exc.messages))
+        elif isinstance(exc, SoftTimeLimitExceeded):
+            message = _(
+                "The file took too long to read; nothing was imported. Split the export into "
+                "smaller files and upload them one by one."
+            )
+        else:
+            if exc is not None:
+                logger.error("upload %s failed", upload.reference, exc_info=exc)
+            message = _(
+                "The import failed; nothing was imported. Try again (upload the file again) "
+                "or contact RCO staff (reference %(ref)s)."
+            ) % {"ref": upload.reference}
+    services.upload_delete_raw(upload=upload)
+    upload.message = message
+    _set_status(upload, Upload.Status.FAILED, "message")
+    cache.delete(progress_key(upload))
     return upload
 
 
+# --------------------------------------------------------------------------------------------
+# In the request: store and enqueue, never parse
+
+
+def upload_store(
+    *, uploaded: UploadedFile, instrument: Instrument, organisation, user, consent_how: str
+) -> Upload:
+    """Keep the file and enqueue its inspection. Only cheap checks happen here: the
+    extension, the size, and for an XLSX (or anything that is a ZIP) its central directory.
+    A refused file leaves nothing behind."""
+    display_name = Path(uploaded.name).name
+    extension = Path(display_name).suffix.lower()
+    if extension not in UPLOAD_EXTENSIONS:
+        raise ValidationError(_("Upload a KoboToolbox or ODK Central export as CSV or XLSX."))
+    if uploaded.size > MAX_UPLOAD_BYTES:
+        raise ValidationError(
+            _("%(name)s is larger than 200 MB; split the export.") % {"name": display_name}
+        )
+    handle = uploaded.file
+    handle.seek(0)
+    magic = handle.read(4)
+    handle.seek(0)
+    if extension == ".xlsx" or magic == ZIP_MAGIC:
+        try:
+            check_archive(handle, limits=archive_limits(), display_name=display_name)
+        except UnsafeArchive as exc:
+            raise ValidationError(str(exc)) from exc
+    folder = Path(settings.MEDIA_ROOT) / "uploads"
+    folder.mkdir(parents=True, exist_ok=True)
+    name = f"{uuid.uuid4().hex}-{get_valid_filename(display_name)}"[:200]
+    try:
+        with open(folder / name, "wb") as out:
+            for chunk in uploaded.chunks():
+                out.write(chunk)
+        upload = Upload.objects.create(
+            campaign=instrument.campaign,
+            instrument=instrument,
+            organisation=organisation,
+            uploaded_by=user,
+            file=f"uploads/{name}",
+            original_name=display_name[:255],
+            consent_how=consent_how,
+            status=Upload.Status.STORED,
+        )
+    except BaseException:
+        (folder / name).unlink(missing_ok=True)
+        raise
+    from .tasks import upload_inspect_task
+
+    transaction.on_commit(lambda: upload_inspect_task.delay(upload.pk))
+    return upload
+
+
+def upload_set_mapping(*, upload: Upload, mapping: dict[str, list[str]]) -> list[str]:
+    """Save the mapping (checked against the stored columns) and enqueue the row check.
+    Returns the problems, if any (then nothing changed)."""
+    with transaction.atomic():
+        locked = Upload.objects.select_for_update().get(pk=upload.pk)
+        if locked.status not in (Upload.Status.MAPPING, Upload.Status.PREVIEW) or not locked.file:
+            return [_refusal(locked)]
+        problems = validate_mapping(mapping, instrument_fields(upload.instrument), locked.columns)
+        if problems:
+            return problems
+        ColumnMapping.objects.update_or_create(
+            campaign=upload.campaign,
+            organisation=upload.organisation,
+            instrument=upload.instrument,
+            export_format=locked.export_format,
+            defaults={"mapping": mapping},
+        )
+        locked.preview, locked.problems = [], []
+        _set_status(locked, Upload.Status.CHECKING, "preview", "problems")
+        from .tasks import upload_validate_task
+
+        transaction.on_commit(lambda: upload_validate_task.delay(locked.pk))
+    upload.refresh_from_db()
+    return []
+
+
+def upload_remap(*, upload: Upload) -> Upload:
+    """Back from the preview to the mapping; refused once the import has started."""
+    with transaction.atomic():
+        locked = Upload.objects.select_for_update().get(pk=upload.pk)
+        if locked.status not in (Upload.Status.PREVIEW, Upload.Status.MAPPING) or not locked.file:
+            raise ValidationError(_refusal(locked))
+        _set_status(locked, Upload.Status.MAPPING)
+    upload.refresh_from_db()
+    return upload
+
+
+def upload_import_start(*, upload: Upload, user=None) -> Upload:
+    """Move a checked upload to "importing" and enqueue the import, exactly once: the row
+    is locked and its status checked in one transaction, so a double click or a second tab
+    is refused (``ValidationError`` with a message for the person) and starts no task."""
+    with transaction.atomic():
+        locked = Upload.objects.select_for_update().get(pk=upload.pk)
+        if locked.status != Upload.Status.PREVIEW or not locked.file:
+            raise ValidationError(_refusal(locked))
+        if locked.problems:
+            raise ValidationError(
+                _("Nothing in this upload can be imported; see the rows that cannot be accepted.")
+            )
+        if not locked.rows_ok:
+            raise ValidationError(
+                _(
+                    "Every row is already in the portal or was deleted earlier; there is nothing "
+                    "to import."
+                )
+            )
+        cache.set(progress_key(locked), 0, 60 * 60)
+        _set_status(locked, Upload.Status.IMPORTING)
+        from .tasks import upload_import_task
+
+        user_id = user.pk if user is not None and user.is_authenticated else None
+        transaction.on_commit(lambda: upload_import_task.delay(locked.pk, user_id))
+    upload.refresh_from_db()
+    return upload
+
+
+def upload_discard(*, upload: Upload) -> Upload:
+    """The partner gives up on an upload before importing it: its file is deleted now."""
+    with transaction.atomic():
+        locked = Upload.objects.select_for_update().get(pk=upload.pk)
+        if locked.status not in (Upload.Status.MAPPING, Upload.Status.PREVIEW):
+            raise ValidationError(_refusal(locked))
+        upload_fail(upload=locked, message=_("Discarded; its file was deleted."))
+    upload.refresh_from_db()
+    return upload
+
+
+def _refusal(upload: Upload) -> str:
+    if upload.status == Upload.Status.IMPORTING:
+        return _("This upload is being imported already; this page shows its progress.")
+    if upload.status == Upload.Status.IMPORTED:
+        return _(
+            "This upload was imported already; it cannot be changed or imported again. To add "
+            "more stories, upload a new export."
+        )
+    if upload.status == Upload.Status.FAILED:
+        return _("This upload was not imported and its file is gone; upload the file again.")
+    return _("The file is still being checked; wait until this page shows the next step.")
+
+
+# --------------------------------------------------------------------------------------------
+# In the worker: read, check, import
+
+
+def _raw_path(upload: Upload) -> Path:
+    if not upload.file:
+        raise ExportError(_("The file of this upload is gone; upload it again."))
+    return Path(upload.file.path)
+
+
 def _export(upload: Upload):
-    return open_export(upload.file.path, fmt=upload.export_format)
+    path = _raw_path(upload)
+    with path.open("rb") as handle:
+        if handle.read(4) == ZIP_MAGIC:
+            # Again in the worker: the file on disk is what gets parsed.
+            check_archive(path, limits=archive_limits(), display_name=upload.original_name)
+    return open_export(path, fmt=upload.export_format or None)
 
 
-def upload_columns(upload: Upload) -> list[str]:
-    export = _export(upload)
+def _columns(export) -> list[str]:
     columns = list(export.columns)
     for sheet in getattr(export, "repeat_sheets", ()):
         seen: list[str] = []
@@ -130,6 +365,28 @@ def upload_columns(upload: Upload) -> list[str]:
                 seen.extend(c for c in row if c not in seen and not c.startswith("_"))
         columns.extend(f"{sheet}/{c}" for c in seen)
     return columns
+
+
+def upload_inspect(*, upload: Upload) -> Upload:
+    """Worker: recognise the export and read its columns (repeat-group columns too) once."""
+    if upload.status != Upload.Status.STORED:
+        return upload
+    _set_status(upload, Upload.Status.CHECKING)
+    try:
+        export = _export(upload)
+        columns = _columns(export)
+    except Exception as exc:  # any reader failure ends here, as a message for the person
+        return upload_fail(upload=upload, exc=exc)
+    upload.export_format = export.format
+    upload.columns = columns
+    upload.message = person_message(upload, " ".join(export.notes))
+    _set_status(upload, Upload.Status.MAPPING, "export_format", "columns", "message")
+    return upload
+
+
+def upload_columns(upload: Upload) -> list[str]:
+    """The columns read by the worker (never the file itself)."""
+    return list(upload.columns)
 
 
 def upload_mapping_initial(upload: Upload) -> dict[str, list[str]]:
@@ -141,27 +398,19 @@ def upload_mapping_initial(upload: Upload) -> dict[str, list[str]]:
         export_format=upload.export_format,
     ).first()
     columns = upload_columns(upload)
-    if saved and not validate_mapping(saved.mapping, instrument_fields(upload.instrument), columns):
+    fields = instrument_fields(upload.instrument)
+    if saved and not validate_mapping(saved.mapping, fields, columns):
         return saved.mapping
-    return suggest_mapping(columns, instrument_fields(upload.instrument))
+    return suggest_mapping(columns, fields)
 
 
-def upload_set_mapping(*, upload: Upload, mapping: dict[str, list[str]]) -> list[str]:
-    problems = validate_mapping(
-        mapping, instrument_fields(upload.instrument), upload_columns(upload)
-    )
-    if problems:
-        return problems
-    ColumnMapping.objects.update_or_create(
+def _mapping(upload: Upload) -> dict[str, list[str]]:
+    return ColumnMapping.objects.get(
         campaign=upload.campaign,
         organisation=upload.organisation,
         instrument=upload.instrument,
         export_format=upload.export_format,
-        defaults={"mapping": mapping},
-    )
-    upload.status = Upload.Status.PREVIEW
-    upload.save(update_fields=["status"])
-    return []
+    ).mapping
 
 
 def _rows(upload: Upload):
@@ -183,44 +432,91 @@ def _rows(upload: Upload):
         yield export, number, row
 
 
-def _resolve_groups(labels, known: dict | None = None) -> tuple[list, bool, bool, list[str]]:
-    """Self-identified group labels → groups; ``known`` caches lookups during one import."""
-    groups, unknown, none, prefer_not = [], [], False, False
-    known = {} if known is None else known
-    for label in labels or ():
-        if label in ("none",):
-            none = True
-        elif label in ("prefer_not_to_say", "prefer_not"):
-            prefer_not = True
-        else:
-            if label not in known:
-                known[label] = group_for_label(label.replace("_", " "))
-            group = known[label]
-            (groups.append(group) if group else unknown.append(label))
-    return groups, none, prefer_not, unknown
+@dataclass
+class _Check:
+    """What one pass over the rows found."""
+
+    total: int = 0
+    ok: int = 0
+    duplicates: int = 0
+    deleted_earlier: int = 0
+    problems: list = field(default_factory=list)
+    preview: list = field(default_factory=list)
 
 
-def _normalised(upload: Upload):
-    """(row_number, NormalisedRow | RowProblem) for every row, with the saved mapping."""
-    mapping = ColumnMapping.objects.get(
-        campaign=upload.campaign,
-        organisation=upload.organisation,
-        instrument=upload.instrument,
-        export_format=upload.export_format,
-    ).mapping
+def _checked_rows(upload: Upload, check: _Check):
+    """Every row normalised with the saved mapping; yields the rows that can be stored as
+    ``(result, groups, none, prefer_not)`` and counts the others in ``check``. Rows deleted
+    earlier (tombstones) and rows already stored are skipped."""
+    mapping = _mapping(upload)
     fields = instrument_fields(upload.instrument)
-    for export, number, row in _rows(upload):
-        yield (
-            number,
-            normalise_export_row(
-                row,
-                mapping,
-                fields,
-                row_number=number,
-                key_column=export.key_column,
-                submitted_at_column=export.submitted_at_column,
-            ),
+    existing = _stored_keys(upload)
+    tombstones = set(
+        SubmissionTombstone.objects.filter(campaign=upload.campaign).values_list(
+            "key_hash", flat=True
         )
+    )
+    known: dict = {}
+    seen: set[str] = set()
+    for export, number, row in _rows(upload):
+        check.total += 1
+        result = normalise_export_row(
+            row,
+            mapping,
+            fields,
+            row_number=number,
+            key_column=export.key_column,
+            submitted_at_column=export.submitted_at_column,
+        )
+        if not isinstance(result, NormalisedRow):
+            check.problems.append(
+                {"row": result.row_number, "key": result.key, "reasons": list(result.reasons)}
+            )
+            continue
+        key = result.key[:100]
+        if tombstones and tombstone_hash(upload.campaign_id, key) in tombstones:
+            check.deleted_earlier += 1
+            continue
+        if key in existing or key in seen:
+            check.duplicates += 1
+            continue
+        seen.add(key)
+        groups, none, prefer_not, unknown = _resolve_groups(result.values.get("groups"), known)
+        if unknown:
+            check.problems.append(
+                {
+                    "row": number,
+                    "key": result.key,
+                    "reasons": [
+                        _("unknown group '%(g)s' (not in the portal's vocabulary)") % {"g": g}
+                        for g in unknown
+                    ],
+                }
+            )
+            continue
+        check.ok += 1
+        if len(check.preview) < PREVIEW_ROWS:
+            check.preview.append(
+                {k: _jsonable(v) for k, v in result.values.items() if v not in (None, "", ())}
+                | {"_key": result.key}
+            )
+        yield result, groups, none, prefer_not
+
+
+def _store_check(upload: Upload, check: _Check, *extra: str) -> None:
+    upload.rows_total, upload.rows_ok = check.total, check.ok
+    upload.rows_duplicate, upload.rows_deleted_earlier = check.duplicates, check.deleted_earlier
+    upload.problems = check.problems[:1000]
+    upload.save(
+        update_fields=[
+            "rows_total",
+            "rows_ok",
+            "rows_duplicate",
+            "rows_deleted_earlier",
+            "problems",
+            *extra,
+        ]
+    )
 
 
 def _stored_keys(upload: Upload) -> set[str]:
@@ -232,51 +528,19 @@ def _stored_keys(upload: Upload) -> set[str]:
 
 
 def upload_validate(*, upload: Upload) -> Upload:
-    """Check every row; record counts, the first rows as they will be stored, and every
-    problem with its row number. Nothing is stored yet."""
-    existing = _stored_keys(upload)
-    total = ok = duplicates = 0
-    known: dict = {}
-    problems, preview, seen = [], [], set()
+    """Worker: check every row; store counts, the first rows as they will be stored, and
+    every problem with its row number. Nothing is imported yet."""
+    if upload.status != Upload.Status.CHECKING:
+        return upload
+    check = _Check()
     try:
-        for number, result in _normalised(upload):
-            total += 1
-            if not isinstance(result, NormalisedRow):
-                problems.append(
-                    {"row": result.row_number, "key": result.key, "reasons": list(result.reasons)}
-                )
-                continue
-            if result.key in existing or result.key in seen:
-                duplicates += 1
-                continue
-            seen.add(result.key)
-            _groups, _n, _p, unknown = _resolve_groups(result.values.get("groups"), known)
-            if unknown:
-                problems.append(
-                    {
-                        "row": number,
-                        "key": result.key,
-                        "reasons": [
-                            _("unknown group '%(g)s' (not in the portal's vocabulary)") % {"g": g}
-                            for g in unknown
-                        ],
-                    }
-                )
-                continue
-            ok += 1
-            if len(preview) < PREVIEW_ROWS:
-                preview.append(
-                    {k: _jsonable(v) for k, v in result.values.items() if v not in (None, "", ())}
-                    | {"_key": result.key}
-                )
-    except ExportError as exc:
-        problems.append({"row": None, "key": "", "reasons": [str(exc)]})
-    upload.rows_total, upload.rows_ok, upload.rows_duplicate = total, ok, duplicates
-    upload.problems, upload.preview = problems[:1000], preview
-    upload.status = Upload.Status.PREVIEW
-    upload.save(
-        update_fields=["rows_total", "rows_ok", "rows_duplicate", "problems", "preview", "status"]
-    )
+        for _row in _checked_rows(upload, check):
+            pass
+    except Exception as exc:
+        return upload_fail(upload=upload, exc=exc)
+    upload.preview = check.preview
+    _store_check(upload, check, "preview")
+    _set_status(upload, Upload.Status.PREVIEW)
     return upload
 
 
@@ -288,99 +552,210 @@ def _jsonable(value):
     return value
 
 
+class _RowsRefused(Exception):
+    """Rolls the import back: some rows cannot be accepted."""
+
+
+class _AlreadyEnded(Exception):
+    """Another run of the task (a redelivery) finished this import first."""
+
+
 def upload_import(*, upload: Upload, user=None) -> Upload:
-    """Import every valid row in one transaction. Any problem: nothing is imported."""
-    upload_validate(upload=upload)
-    if upload.problems:
-        upload.status = Upload.Status.FAILED
-        upload.message = _(
-            "Nothing was imported: %(n)s rows cannot be accepted. Correct them "
-            "and upload the file again."
-        ) % {"n": len(upload.problems)}
-        upload.save(update_fields=["status", "message"])
+    """Worker: import every valid row in one transaction; any problem, nothing is imported.
+    Runs only for an upload that ``upload_import_start`` moved to "importing". Either way the
+    raw file and the preview are deleted at the end (or kept, reduced, for
+    ``UPLOAD_RAW_RETENTION_HOURS``)."""
+    if upload.status != Upload.Status.IMPORTING:
         return upload
-    signifier_keys = {s.key for s in upload.instrument.signifiers.all()}
-    existing = _stored_keys(upload)
-    if not upload.campaign.partners.filter(pk=upload.organisation_id).exists():
-        raise PermissionDenied
-    imported, batch, known = 0, [], {}
-    consent_text = upload.campaign.current_consent
     try:
-        with transaction.atomic():
-            for _number, result in _normalised(upload):
-                if not isinstance(result, NormalisedRow) or result.key in existing:
-                    continue
-                existing.add(result.key)
-                values = result.values
-                groups, none, prefer_not, _unknown = _resolve_groups(values.get("groups"), known)
-                uses = set(values.get("consent_uses") or ("analysis",))
-                given = values.get("date") or (
-                    result.submitted_at.date() if result.submitted_at else None
-                )
-                answers = {}
-                for key in signifier_keys:
-                    value = values.get(key)
-                    if value not in (None, "", ()):
-                        answers[key] = list(value) if isinstance(value, tuple) else value
-                    if values.get(f"{key}_other"):
-                        answers[f"{key}_other"] = values[f"{key}_other"]
-                narrative, _code = services.narrative_build(
-                    instrument=upload.instrument,
-                    channel=Narrative.Channel.UPLOAD,
-                    organisation=upload.organisation,
-                    user=user,
-                    external_key=result.key[:100],
-                    values={
-                        "story": values.get("story") or "",
-                        "title": values.get("title"),
-                        "language": values.get("language") or "en",
-                        "location": values.get("location") or "",
-                        "age_band": values.get("age_band") or "",
-                        "sex": {"prefer_not_to_say": "prefer_not"}.get(
-                            values.get("sex") or "", values.get("sex") or ""
-                        ),
-                        "groups_none": none,
-                        "groups_prefer_not": prefer_not,
-                        "answers": answers,
-                    },
-                    consent={
-                        "given": True,
-                        "how": upload.consent_how,
-                        "text": consent_text,
-                        "date": given or timezone.localdate(),
-                        "analysis": "analysis" in uses,
-                        "quotation": "quotation" in uses,
-                        "publication": "publication" in uses,
-                    },
-                )
-                # Offline respondents cannot receive a receipt code; the partner withdraws a
-                # story on their behalf (RCO staff delete it), as the consent text says.
-                batch.append((narrative, groups))
-                if len(batch) == BATCH_SIZE:
-                    imported += services.narratives_bulk_store(batch)
-                    batch = []
-                    cache.set(progress_key(upload), imported, 60 * 60)
-            imported += services.narratives_bulk_store(batch)
-            submissions_imported.send(sender=Upload, upload=upload, count=imported)
-    except (ValidationError, IntegrityError, ExportError) as exc:
-        upload.status = Upload.Status.FAILED
-        upload.message = _("Nothing was imported: %(error)s") % {
-            "error": "; ".join(getattr(exc, "messages", [str(exc)]))
-        }
-        upload.save(update_fields=["status", "message"])
+        if not upload.campaign.partners.filter(pk=upload.organisation_id).exists():
+            raise PermissionDenied
+        imported = _import_rows(upload, user)
+    except _AlreadyEnded:
+        upload.refresh_from_db()
         return upload
-    upload.rows_imported = imported
-    upload.status = Upload.Status.IMPORTED
-    upload.message = _("%(n)s stories imported; %(d)s already in the portal were skipped.") % {
-        "n": imported,
-        "d": upload.rows_duplicate,
-    }
-    upload.save(update_fields=["rows_imported", "status", "message"])
+    except _RowsRefused as refused:
+        _store_check(upload, refused.args[0])  # after the rollback, so the problems stay
+        return upload_fail(
+            upload=upload,
+            message=_(
+                "Nothing was imported: %(n)s rows cannot be accepted. Correct them and upload "
+                "the file again."
+            )
+            % {"n": len(upload.problems)},
+        )
+    except PermissionDenied:
+        return upload_fail(
+            upload=upload,
+            message=_("Nothing was imported: %(org)s is no longer a partner of this campaign.")
+            % {"org": upload.organisation},
+        )
+    except Exception as exc:
+        return upload_fail(upload=upload, exc=exc)
+    cache.delete(progress_key(upload))
     audit_record(
         action=AuditEvent.Action.IMPORT,
         actor=user,
         target=upload,
-        summary=f"{imported} stories from {upload.original_name}",
+        summary=f"{imported} stories from upload {upload.reference}",
         data={"campaign": upload.campaign_id, "organisation": upload.organisation_id},
     )
+    _keep_or_delete_raw(upload)
     return upload
+
+
+def _import_rows(upload: Upload, user) -> int:
+    signifier_keys = {s.key for s in upload.instrument.signifiers.all()}
+    consent_text = upload.campaign.current_consent
+    check = _Check()
+    imported, batch = 0, []
+    with transaction.atomic():
+        # A redelivered task waits here for the first run, then finds it imported.
+        locked = Upload.objects.select_for_update().get(pk=upload.pk)
+        if locked.status != Upload.Status.IMPORTING:
+            raise _AlreadyEnded
+        for result, groups, none, prefer_not in _checked_rows(upload, check):
+            if check.problems:
+                continue  # keep counting the problems; nothing will be stored
+            values = result.values
+            uses = set(values.get("consent_uses") or ("analysis",))
+            given = values.get("date") or (
+                result.submitted_at.date() if result.submitted_at else None
+            )
+            answers = {}
+            for key in signifier_keys:
+                value = values.get(key)
+                if value not in (None, "", ()):
+                    answers[key] = list(value) if isinstance(value, tuple) else value
+                if values.get(f"{key}_other"):
+                    answers[f"{key}_other"] = values[f"{key}_other"]
+            narrative, _code = services.narrative_build(
+                instrument=upload.instrument,
+                channel=Narrative.Channel.UPLOAD,
+                organisation=upload.organisation,
+                user=user,
+                external_key=result.key[:100],
+                values={
+                    "story": values.get("story") or "",
+                    "title": values.get("title"),
+                    "language": values.get("language") or "en",
+                    "location": values.get("location") or "",
+                    "age_band": values.get("age_band") or "",
+                    "sex": {"prefer_not_to_say": "prefer_not"}.get(
+                        values.get("sex") or "", values.get("sex") or ""
+                    ),
+                    "groups_none": none,
+                    "groups_prefer_not": prefer_not,
+                    "answers": answers,
+                },
+                consent={
+                    "given": True,
+                    "how": upload.consent_how,
+                    "text": consent_text,
+                    "date": given or timezone.localdate(),
+                    "analysis": "analysis" in uses,
+                    "quotation": "quotation" in uses,
+                    "publication": "publication" in uses,
+                },
+            )
+            narrative.source_upload = upload
+            # Offline respondents cannot receive a receipt code; the partner asks RCO staff
+            # to delete a story on their behalf (narrative_delete), as the consent text says.
+            batch.append((narrative, groups))
+            if len(batch) == BATCH_SIZE:
+                imported += services.narratives_bulk_store(batch)
+                batch = []
+                cache.set(progress_key(upload), imported, 60 * 60)
+        if check.problems:
+            raise _RowsRefused(check)
+        imported += services.narratives_bulk_store(batch)
+        _store_check(upload, check)
+        submissions_imported.send(sender=Upload, upload=upload, count=imported)
+        # The status changes with the stories, so "importing" never outlives a commit.
+        upload.rows_imported = imported
+        upload.message = _("%(n)s stories imported; %(d)s already in the portal were skipped.") % {
+            "n": imported,
+            "d": upload.rows_duplicate,
+        }
+        if upload.rows_deleted_earlier:
+            upload.message += " " + _(
+                "%(n)s rows were deleted earlier (withdrawn, deleted or past their retention) "
+                "and were not imported."
+            ) % {"n": upload.rows_deleted_earlier}
+        _set_status(upload, Upload.Status.IMPORTED, "rows_imported", "message")
+    return imported
+
+
+def _raw_retention_hours() -> float:
+    return float(getattr(settings, "UPLOAD_RAW_RETENTION_HOURS", 0) or 0)
+
+
+def _keep_or_delete_raw(upload: Upload) -> None:
+    """After an import: delete the raw file and the preview, or (with a retention period)
+    keep a copy holding only the mapped columns until ``raw_delete_after``."""
+    hours = _raw_retention_hours()
+    if hours <= 0 or not upload.file:
+        services.upload_delete_raw(upload=upload)
+        return
+    try:
+        _reduce_to_mapped_columns(upload)
+    except Exception:
+        logger.exception("upload %s: could not reduce the raw file", upload.reference)
+        services.upload_delete_raw(upload=upload)
+        return
+    upload.raw_delete_after = timezone.now() + datetime.timedelta(hours=hours)
+    upload.save(update_fields=["raw_delete_after"])
+
+
+def _reduce_to_mapped_columns(upload: Upload) -> None:
+    """Rewrite the raw file as a CSV of the mapped columns (plus the submission id and
+    time), so unmapped columns (phone numbers, names…) are not kept even for a short while."""
+    mapping = _mapping(upload)
+    old = Path(upload.file.path)
+    keep: list[str] = []
+    for columns in mapping.values():
+        keep.extend(c for c in columns if c not in keep)
+    new_name = f"uploads/{uuid.uuid4().hex}-mapped.csv"
+    new_path = Path(settings.MEDIA_ROOT) / new_name
+    try:
+        with new_path.open("w", newline="", encoding="utf-8") as out:
+            writer = csv.writer(out)
+            header_written = False
+            for export, _number, row in _rows(upload):
+                if not header_written:
+                    extra = [c for c in (export.key_column, export.submitted_at_column) if c]
+                    keep = [*extra, *(c for c in keep if c not in extra)]
+                    writer.writerow(keep)
+                    header_written = True
+                writer.writerow([row.get(c, "") for c in keep])
+    except BaseException:
+        new_path.unlink(missing_ok=True)
+        raise
+    old.unlink(missing_ok=True)
+    upload.file.name = new_name
+    upload.save(update_fields=["file"])
+
+
+def uploads_raw_purge(*, now: datetime.datetime | None = None) -> int:
+    """Periodic: delete raw files and previews kept past ``raw_delete_after``, and fail
+    uploads left waiting for a mapping or an import click for more than ``PENDING_DAYS``."""
+    now = now or timezone.now()
+    count = 0
+    for upload in Upload.objects.filter(raw_delete_after__lt=now):
+        services.upload_delete_raw(upload=upload)
+        count += 1
+    stale = Upload.objects.filter(
+        status__in=(Upload.Status.MAPPING, Upload.Status.PREVIEW),
+        status_changed_at__lt=now - datetime.timedelta(days=PENDING_DAYS),
+    )
+    for upload in stale:
+        upload_fail(
+            upload=upload,
+            message=_(
+                "This upload waited more than %(days)s days without being imported, so its "
+                "file was deleted. Upload it again when you are ready."
+            )
+            % {"days": PENDING_DAYS},
+        )
+        count += 1
+    return count

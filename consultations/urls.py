@@ -23,6 +23,7 @@ urlpatterns = [
     path("stories/<int:pk>/review/", views.narrative_review, name="narrative_review"),
     path("stories/<int:pk>/redact/", views.narrative_redact, name="narrative_redact"),
     path("stories/<int:pk>/tags/", views.narrative_tag, name="narrative_tag"),
+    path("stories/<int:pk>/delete/", views.narrative_delete, name="narrative_delete"),
     path("focus-groups/<int:pk>/", views.focus_group_detail, name="focus_group_detail"),
     path("focus-groups/<int:pk>/review/", views.focus_group_review, name="focus_group_review"),
     path("campaigns/<int:pk>/uploads/new/", views.upload_new, name="upload_new"),

@@ -373,6 +373,7 @@ def narrative_detail(request, pk: int):
         pk=pk,
     )
     can_review = policy.can(request.user, Action.REVIEW, narrative)
+    can_delete = policy.can(request.user, Action.DELETE, narrative)
     spans = find_identifiers(narrative.story) if can_review else []
     return render(
         request,
@@ -380,6 +381,8 @@ def narrative_detail(request, pk: int):
         {
             "narrative": narrative,
             "can_review": can_review,
+            "can_delete": can_delete,
+            "delete_reasons": services.DELETE_REASONS.items(),
             "story_html": highlight_html(narrative.story, spans) if can_review else None,
             "identifiers": spans,
             "review_form": ReviewForm(
@@ -448,6 +451,23 @@ def narrative_redact(request, pk: int):
     )
     messages.success(request, _("Personal identifiers were removed from the story."))
     return redirect(narrative)
+
+
+@login_required
+@require_POST
+def narrative_delete(request, pk: int):
+    """RCO staff delete a story (an uploaded story's teller has no receipt code): the story,
+    its tags and any raw copy go; a tombstone stops re-imports; the log keeps no content."""
+    narrative = policy.get_object_or_404(request.user, Narrative, Action.DELETE, pk=pk)
+    campaign = narrative.campaign
+    reason = request.POST.get("reason", "")
+    try:
+        services.narrative_delete(narrative=narrative, user=request.user, reason=reason)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect(narrative)
+    messages.success(request, _("The story and everything derived from it were deleted."))
+    return redirect(campaign)
 
 
 @login_required
@@ -673,6 +693,16 @@ def campaign_analysis(request, pk: int):
     )
 
 
+def _audit_filter(query) -> dict:
+    """An export's filter for the audit log: the chosen ids and zones, but only whether a
+    text search was used, never its words (they may be a withdrawn story's words, and the
+    log outlives the story)."""
+    recorded: dict = {k: v for k, v in query.items() if k not in ("q", "page")}
+    if query.get("q"):
+        recorded["q"] = "(text search)"
+    return recorded
+
+
 @login_required
 def campaign_export(request, pk: int, fmt: str):
     """Approved, consented stories; text only where the teller agreed to quotation; rare
@@ -739,7 +769,7 @@ def campaign_export(request, pk: int, fmt: str):
         target=campaign,
         request=request,
         summary=f"{len(rows)} stories as {fmt}",
-        data={"filter": request.GET.dict(), "format": fmt},
+        data={"filter": _audit_filter(request.GET), "format": fmt},
     )
     return tabular_response(
         header=header,
@@ -811,43 +841,48 @@ def upload_new(request, pk: int):
 
 @login_required
 def upload_detail(request, pk: int):
-    from .ingest import ExportError
+    """An upload's state, from what the worker stored: the columns to map, the preview, the
+    import's progress. Never opens the file; a running upload polls itself (htmx) and
+    offers a reload link without JavaScript."""
     from .models import Upload
-    from .tasks import upload_import_task, upload_validate_task
     from .uploads import (
         instrument_fields,
         progress_key,
-        upload_columns,
+        upload_discard,
+        upload_import_start,
         upload_mapping_initial,
+        upload_remap,
         upload_set_mapping,
     )
 
     upload = policy.get_object_or_404(
         request.user, Upload.objects.select_related("campaign", "instrument", "organisation"), pk=pk
     )
-    problems = []
-    try:
-        columns = upload_columns(upload) if upload.status == Upload.Status.MAPPING else []
-    except ExportError as exc:
-        columns, problems = [], [str(exc)]
+    problems: list[str] = []
     fields = instrument_fields(upload.instrument)
-    if request.method == "POST" and request.POST.get("action") == "map":
-        mapping = {f.key: [c for c in request.POST.getlist(f"map_{f.key}") if c] for f in fields}
-        mapping = {k: v for k, v in mapping.items() if v}
-        problems = upload_set_mapping(upload=upload, mapping=mapping)
-        if not problems:
-            transaction.on_commit(lambda: upload_validate_task.delay(upload.pk))
+    action = request.POST.get("action") if request.method == "POST" else None
+    try:
+        if action == "map":
+            mapping = {
+                f.key: [c for c in request.POST.getlist(f"map_{f.key}") if c] for f in fields
+            }
+            mapping = {k: v for k, v in mapping.items() if v}
+            problems = upload_set_mapping(upload=upload, mapping=mapping)
+            if not problems:
+                return redirect(upload)
+        elif action == "import":
+            upload_import_start(upload=upload, user=request.user)
             return redirect(upload)
-    elif request.method == "POST" and request.POST.get("action") == "import":
-        if upload.status == Upload.Status.PREVIEW and not upload.problems:
-            upload.status = Upload.Status.IMPORTING
-            upload.save(update_fields=["status"])
-            transaction.on_commit(lambda: upload_import_task.delay(upload.pk, request.user.pk))
+        elif action == "remap":
+            upload_remap(upload=upload)
+            return redirect(upload)
+        elif action == "discard":
+            upload_discard(upload=upload)
+            return redirect(upload)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
         return redirect(upload)
-    elif request.method == "POST" and request.POST.get("action") == "remap":
-        upload.status = Upload.Status.MAPPING
-        upload.save(update_fields=["status"])
-        return redirect(upload)
+    columns = list(upload.columns) if upload.status == Upload.Status.MAPPING else []
     initial = upload_mapping_initial(upload) if upload.status == Upload.Status.MAPPING else {}
     rows = [
         {
@@ -867,4 +902,5 @@ def upload_detail(request, pk: int):
             "problems": problems,
             "progress": cache.get(progress_key(upload)) or 0,
         },
+        status=400 if problems else 200,
     )

@@ -263,3 +263,12 @@ UPLOAD_ARCHIVE_LIMITS = {
     "max_total_bytes": env.int("UPLOAD_ARCHIVE_MAX_TOTAL_BYTES", default=500 * 1024**2),
     "max_ratio": env.float("UPLOAD_ARCHIVE_MAX_RATIO", default=200.0),
 }
+
+# Partner uploads (consultations/uploads.py): the raw Kobo/ODK file and its preview are deleted
+# when the import ends; a positive value keeps them (reduced to the mapped columns) this many
+# hours for troubleshooting. The hourly purge below deletes them afterwards.
+UPLOAD_RAW_RETENTION_HOURS = env.float("UPLOAD_RAW_RETENTION_HOURS", default=0)
+CELERY_BEAT_SCHEDULE["consultations-uploads-raw-purge"] = {
+    "task": "consultations.uploads_raw_purge",
+    "schedule": 60 * 60,
+}

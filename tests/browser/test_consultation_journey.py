@@ -45,3 +45,49 @@ def test_partner_submits_on_a_phone_and_rco_approves(
     story.refresh_from_db()
     assert story.review_status == "approved"
     screenshot(desk, "story-approved")
+
+
+def test_partner_uploads_a_kobo_export_checks_it_and_imports_it_once(
+    browser, live_server, people, vocabularies, screenshot
+):
+    """The upload journey with workers: the request stores the file, the worker (eager here)
+    reads it; the partner maps, previews, imports, and the import button is gone after."""
+    from pathlib import Path
+
+    from consultations.models import ColumnMapping, Instrument, Signifier, Upload
+    from tests.consultations.test_uploads import KOBO
+
+    objs = consultation_objects(people)
+    instrument = Instrument.objects.create(campaign=objs.campaign, name="Kobo form")
+    Signifier.objects.create(
+        instrument=instrument,
+        key="triad_1",
+        kind="triad",
+        labels=[{"en": "Money"}, {"en": "Family"}, {"en": "Luck"}],
+    )
+    Signifier.objects.create(
+        instrument=instrument, key="dyad_1", kind="dyad", labels=[{"en": "Worse"}, {"en": "Better"}]
+    )
+    ColumnMapping.objects.create(  # saved from an earlier upload
+        campaign=objs.campaign,
+        organisation=people.partner_org,
+        instrument=instrument,
+        export_format="kobo_csv",
+        mapping=KOBO,
+    )
+    data = Path(__file__).parents[1] / "consultations" / "data" / "kobo_export.csv"
+    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    sign_in(page, live_server.url, people.partner_own.email)
+    page.goto(f"{live_server.url}/consultations/campaigns/{objs.campaign.pk}/uploads/new/")
+    page.get_by_label("Instrument").select_option(label="Kobo form")
+    page.get_by_label("Export file").set_input_files(str(data))
+    page.get_by_role("button", name="Upload").click()
+    page.get_by_role("button", name="Check the rows").click()
+    page.get_by_text("can be imported").wait_for()
+    screenshot(page, "upload-preview")
+    page.get_by_role("button", name="Import 3 stories").click()
+    page.get_by_text("stories imported").wait_for()
+    assert page.get_by_role("button", name="Import 3 stories").count() == 0
+    upload = Upload.objects.get(instrument=instrument)
+    assert upload.status == "imported" and not upload.file
+    assert Narrative.objects.filter(instrument=instrument).count() == 3

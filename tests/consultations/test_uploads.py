@@ -8,10 +8,15 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from consultations.models import ColumnMapping, Instrument, Narrative, Signifier, Upload
-from consultations.uploads import upload_import, upload_set_mapping, upload_store, upload_validate
-
-from .factories import consultation_objects
+from consultations.models import ColumnMapping, Narrative, Upload
+from consultations.uploads import (
+    upload_import,
+    upload_import_start,
+    upload_inspect,
+    upload_set_mapping,
+    upload_store,
+    upload_validate,
+)
 
 DATA = Path(__file__).parent / "data"
 KOBO = {
@@ -29,35 +34,24 @@ KOBO = {
 ODK = {key: [c.replace("/", "-") for c in columns] for key, columns in KOBO.items()}
 
 
-@pytest.fixture
-def instrument(people, vocabularies):
-    objs = consultation_objects(people)
-    instrument = Instrument.objects.create(campaign=objs.campaign, name="Kobo form")
-    Signifier.objects.create(
-        instrument=instrument,
-        key="triad_1",
-        kind="triad",
-        labels=[{"en": "Money"}, {"en": "Family"}, {"en": "Luck"}],
-    )
-    Signifier.objects.create(
-        instrument=instrument, key="dyad_1", kind="dyad", labels=[{"en": "Worse"}, {"en": "Better"}]
-    )
-    return instrument
-
-
 def stored(name, instrument, people) -> Upload:
-    return upload_store(
+    """Stored, then inspected as the worker would (on_commit does not fire inside a test)."""
+    upload = upload_store(
         uploaded=SimpleUploadedFile(name, (DATA / name).read_bytes()),
         instrument=instrument,
         organisation=people.partner_org,
         user=people.partner_own,
         consent_how="verbal",
     )
+    return upload_inspect(upload=upload)
 
 
 def run(upload, mapping):
     assert upload_set_mapping(upload=upload, mapping=mapping) == []
     upload_validate(upload=upload)
+    if upload.status != "preview" or upload.problems or not upload.rows_ok:
+        return upload
+    upload_import_start(upload=upload)
     return upload_import(upload=upload)
 
 
@@ -72,7 +66,10 @@ def test_kobo_csv_imports_and_reimport_adds_nothing(instrument, people):
     assert {g.name for g in first.groups.all()} == {"Women & girls", "Persons with disabilities"}
     assert first.channel == "upload" and first.organisation == people.partner_org
     again = run(stored("kobo_export.csv", instrument, people), KOBO)
+    assert again.status == "preview" and again.rows_ok == 0
     assert again.rows_imported == 0 and again.rows_duplicate == upload.rows_imported
+    with pytest.raises(ValidationError, match="nothing to import"):
+        upload_import_start(upload=again)
     assert stories.count() == upload.rows_imported
 
 
@@ -97,23 +94,28 @@ def test_odk_csv_imports(instrument, people):
 
 def test_a_file_with_bad_rows_imports_nothing_and_names_them(instrument, people):
     upload = run(stored("kobo_bad_rows.csv", instrument, people), KOBO)
-    assert upload.status == "failed" and "Nothing was imported" in upload.message
+    assert upload.status == "preview" and upload.problems
+    with pytest.raises(ValidationError, match="Nothing in this upload can be imported"):
+        upload_import_start(upload=upload)
     rows = {p["row"] for p in upload.problems}
     assert rows and all(isinstance(r, int) for r in rows)
     assert any("consent" in reason for p in upload.problems for reason in p["reasons"])
     assert not Narrative.objects.filter(instrument=instrument).exists()
 
 
-def test_unreadable_file_leaves_nothing(instrument, people):
-    with pytest.raises(ValidationError):
-        upload_store(
-            uploaded=SimpleUploadedFile("x.csv", b"\x00\x01\x02garbage"),
-            instrument=instrument,
-            organisation=people.partner_org,
-            user=people.partner_own,
-            consent_how="verbal",
-        )
-    assert not Upload.objects.exists()
+def test_unreadable_file_fails_with_its_own_name_and_leaves_no_file(instrument, people):
+    upload = upload_store(
+        uploaded=SimpleUploadedFile("x.csv", b"\x00\x01\x02garbage"),
+        instrument=instrument,
+        organisation=people.partner_org,
+        user=people.partner_own,
+        consent_how="verbal",
+    )
+    path = Path(upload.file.path)
+    assert path.exists()
+    upload = upload_inspect(upload=upload)
+    assert upload.status == "failed" and "'x.csv'" in upload.message
+    assert not path.exists() and not upload.file
 
 
 def test_browser_flow_saves_and_reuses_the_mapping(
@@ -121,19 +123,24 @@ def test_browser_flow_saves_and_reuses_the_mapping(
 ):
     client = client_for("partner_own")
     url = reverse("consultations:upload_new", args=[instrument.campaign_id])
-    response = client.post(
-        url,
-        {
-            "instrument": instrument.pk,
-            "organisation": people.partner_org.pk,
-            "consent_how": "verbal",
-            "file": SimpleUploadedFile("kobo.csv", (DATA / "kobo_export.csv").read_bytes()),
-        },
-    )
+    with django_capture_on_commit_callbacks() as enqueued:
+        response = client.post(
+            url,
+            {
+                "instrument": instrument.pk,
+                "organisation": people.partner_org.pk,
+                "consent_how": "verbal",
+                "file": SimpleUploadedFile("kobo.csv", (DATA / "kobo_export.csv").read_bytes()),
+            },
+        )
     upload = Upload.objects.get()
-    assert response.status_code == 302
+    assert response.status_code == 302 and upload.status == "stored" and len(enqueued) == 1
+    waiting = client.get(upload.get_absolute_url()).content.decode()
+    assert "hx-trigger" in waiting and "reload it" in waiting  # polls; a link without JS
+    enqueued[0]()  # the worker reads the header
     page = client.get(upload.get_absolute_url()).content.decode()
     assert "story_group/story" in page  # the columns are offered
+    assert "hx-trigger" not in page
     data = {"action": "map"} | {f"map_{k}": v for k, v in KOBO.items()}
     with django_capture_on_commit_callbacks(execute=True):
         client.post(upload.get_absolute_url(), data)

@@ -74,6 +74,7 @@ MATRIX = {
     "consultations:narrative_review": Entry(REVIEW_POST, kwargs=story, method="post"),
     "consultations:narrative_redact": Entry(REVIEW_POST, kwargs=story, method="post"),
     "consultations:narrative_tag": Entry(REVIEW_POST, kwargs=story, method="post"),
+    "consultations:narrative_delete": Entry(REVIEW_POST, kwargs=story, method="post"),
     "consultations:focus_group_detail": Entry(OWN_RAW, kwargs=focus_group),
     "consultations:focus_group_review": Entry(REVIEW_POST, kwargs=focus_group, method="post"),
     "consultations:public_tell": Entry(
