@@ -33,6 +33,7 @@ import pandas as pd
 import pyreadstat
 
 from common.archives import ArchiveLimits, UnsafeArchive, check_archive
+from common.spreadsheets import SpreadsheetTooLarge, check_sheet_rows
 
 SurveyFormat = Literal["csv", "xlsx", "dta", "sav"]
 
@@ -957,6 +958,15 @@ def _open_workbook(source: Path, limits: SurveyLimits) -> Any:
     import openpyxl
 
     _check_xlsx_archive(source, limits)
+    try:  # one streaming pass so openpyxl never builds a row of millions of cells
+        check_sheet_rows(
+            source,
+            max_columns=limits.max_columns,
+            max_field_chars=limits.max_field_chars,
+            display_name=f"'{source.name}'",
+        )
+    except SpreadsheetTooLarge as exc:
+        raise SurveyFileError(str(exc)) from exc
     try:
         return openpyxl.load_workbook(source, read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:

@@ -241,7 +241,10 @@ def _job_records(job: ImportJob) -> tuple[Iterable, list[str]]:
 
     if job.kind == ImportJob.Kind.UHRI_JSON:
         records = parsers.iter_uhri_json(
-            path, country=job.country, max_depth=upload_max_json_depth()
+            path,
+            country=job.country,
+            max_depth=upload_max_json_depth(),
+            max_field_chars=upload_max_field_chars(),
         )
         return records, []
     if job.kind == ImportJob.Kind.UHRI_XLSX:

@@ -23,6 +23,7 @@ from import_export import fields, resources
 from import_export.formats.base_formats import XLSX
 
 from common.archives import ArchiveLimits, UnsafeArchive, check_archive
+from common.spreadsheets import SpreadsheetTooLarge, check_sheet_rows
 
 from .models import Mechanism, Recommendation
 
@@ -251,10 +252,15 @@ def _csv_rows(
             yield row_number, values
 
 
-def _xlsx_rows(path: Path, name: str, archive_limits: ArchiveLimits) -> Iterator[tuple[int, list]]:
+def _xlsx_rows(
+    path: Path, name: str, archive_limits: ArchiveLimits, *, max_columns: int, max_field_chars: int
+) -> Iterator[tuple[int, list]]:
     try:
         check_archive(path, limits=archive_limits, display_name=name)
-    except UnsafeArchive as exc:
+        check_sheet_rows(
+            path, max_columns=max_columns, max_field_chars=max_field_chars, display_name=name
+        )
+    except (UnsafeArchive, SpreadsheetTooLarge) as exc:
         raise TemplateError(str(exc)) from exc
     try:
         dataset = XLSX().create_dataset(path.read_bytes())
@@ -306,7 +312,9 @@ def read_template(
     path = Path(path)
     name = f"“{display_name or path.name}”"
     if path.suffix.lower() == ".xlsx":
-        raw = _xlsx_rows(path, name, archive_limits)
+        raw = _xlsx_rows(
+            path, name, archive_limits, max_columns=max_columns, max_field_chars=max_field_chars
+        )
     elif path.suffix.lower() == ".csv":
         raw = _csv_rows(path, name, max_columns=max_columns, max_field_chars=max_field_chars)
     else:

@@ -19,6 +19,7 @@ from typing import Any, BinaryIO
 import ijson
 
 from common.archives import ArchiveLimits, UnsafeArchive, check_archive
+from common.spreadsheets import SpreadsheetTooLarge, check_sheet_rows
 
 from .records import CONCERN, RECOMMENDATION, ParseError, RecommendationRecord
 from .text import (
@@ -85,6 +86,10 @@ _UTF8_BOM = b"\xef\xbb\xbf"
 #: A UHRI record is an object inside the top-level array holding lists of texts: depth 3.
 #: A file of 200,000 nested "[" must stop long before ijson builds prefixes for it.
 MAX_JSON_DEPTH = 32
+#: The longest single value accepted (a UHRI text is a paragraph: a few thousand characters).
+MAX_FIELD_CHARS = 65_536
+#: The XLSX export has 18 columns; a sheet row wider than this is not the export.
+MAX_XLSX_COLUMNS = 1_000
 
 
 # --- opening sources ---------------------------------------------------------------------------
@@ -286,12 +291,20 @@ class JsonTooDeep(ParseError):
     """The JSON nests deeper than allowed (never the case in a real UHRI export)."""
 
 
-def _depth_guarded(events: Iterator[tuple[str, Any]], max_depth: int) -> Iterator[tuple]:
+def _depth_guarded(
+    events: Iterator[tuple[str, Any]], max_depth: int, max_field_chars: int = MAX_FIELD_CHARS
+) -> Iterator[tuple]:
     """Pass ijson's basic events through, refusing the file once it nests deeper than
-    ``max_depth``. Works on the prefix-free events, so nothing proportional to the depth is
-    built before the refusal."""
+    ``max_depth`` or holds a text longer than ``max_field_chars``. Works on the prefix-free
+    events, so nothing proportional to the depth is built before the refusal."""
     depth = 0
     for event, value in events:
+        if event in ("string", "map_key") and len(value) > max_field_chars:
+            raise ParseError(
+                f"The UHRI JSON holds a text of {len(value):,} characters; at most "
+                f"{max_field_chars:,} are accepted in one field. Download the export-full JSON "
+                "again from uhri.ohchr.org."
+            )
         if event in ("start_map", "start_array"):
             depth += 1
             if depth > max_depth:
@@ -305,7 +318,12 @@ def _depth_guarded(events: Iterator[tuple[str, Any]], max_depth: int) -> Iterato
         yield event, value
 
 
-def _json_items(handle: BinaryIO, prefix: str, max_depth: int = MAX_JSON_DEPTH) -> Iterator[Any]:
+def _json_items(
+    handle: BinaryIO,
+    prefix: str,
+    max_depth: int = MAX_JSON_DEPTH,
+    max_field_chars: int = MAX_FIELD_CHARS,
+) -> Iterator[Any]:
     read, first = _first_significant_byte(handle)
     if not first:
         raise ParseError("The UHRI JSON file is empty.")
@@ -316,12 +334,16 @@ def _json_items(handle: BinaryIO, prefix: str, max_depth: int = MAX_JSON_DEPTH) 
         )
     start = read.removeprefix(_UTF8_BOM)  # yajl refuses a byte-order mark
     reader = io.BufferedReader(_PrefixedReader(start, handle), buffer_size=256 * 1024)
-    events = _depth_guarded(ijson.basic_parse(reader, use_float=True), max_depth)
+    events = _depth_guarded(ijson.basic_parse(reader, use_float=True), max_depth, max_field_chars)
     yield from ijson.items(ijson.parse(events), prefix)
 
 
 def iter_uhri_json(
-    source: Source, *, country: str | None, max_depth: int = MAX_JSON_DEPTH
+    source: Source,
+    *,
+    country: str | None,
+    max_depth: int = MAX_JSON_DEPTH,
+    max_field_chars: int = MAX_FIELD_CHARS,
 ) -> Iterator[RecommendationRecord]:
     """Stream the records of a UHRI JSON export, keeping those addressed to ``country``.
 
@@ -329,12 +351,13 @@ def iter_uhri_json(
     "Niger" does not match "Nigeria"); None keeps every record. Memory stays bounded by one
     record whatever the file size. Raises :class:`ParseError` naming the 0-based record index
     for malformed or truncated JSON, a record that is not an object, a field of the wrong type,
-    or a missing ``AnnotationId``/``Text``, and a file nesting deeper than ``max_depth``.
+    or a missing ``AnnotationId``/``Text``, a file nesting deeper than ``max_depth`` and a text
+    longer than ``max_field_chars``.
     """
     wanted = country.strip().casefold() if country is not None else None
     index = 0
     with _binary(source) as handle:
-        items = _json_items(handle, "item", max_depth)
+        items = _json_items(handle, "item", max_depth, max_field_chars)
         while True:
             where = f"record {index}"
             try:
@@ -394,6 +417,15 @@ def _open_workbook(handle: BinaryIO, archive_limits: ArchiveLimits):
     except UnsafeArchive as exc:
         if _is_zip(handle):
             raise ParseError(str(exc)) from exc
+    try:  # and its rows, streaming, before openpyxl builds a row of millions of cells
+        check_sheet_rows(
+            handle,
+            max_columns=MAX_XLSX_COLUMNS,
+            max_field_chars=MAX_FIELD_CHARS,
+            display_name="The XLSX workbook",
+        )
+    except SpreadsheetTooLarge as exc:
+        raise ParseError(str(exc)) from exc
     try:
         return openpyxl.load_workbook(handle, read_only=True, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
