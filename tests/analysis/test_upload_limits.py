@@ -207,3 +207,15 @@ def test_a_readable_failure_names_the_uploaded_file_not_the_stored_one(
     _assert_failed_for_a_person(dataset, "survey.csv")
     assert "duplicate column names" in dataset.message
     assert "-survey.csv" not in dataset.message  # the stored name has a uuid prefix
+
+
+def test_an_xlsx_row_wider_than_the_limit_is_refused_before_openpyxl_builds_it(tmp_path):
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    workbook.active.append([f"v{i}" for i in range(12_000)])
+    workbook.active.append([1] * 12_000)
+    path = tmp_path / "wide.xlsx"
+    workbook.save(path)
+    with pytest.raises(SurveyFileError, match="more than 10,000"):
+        profile_survey(path)

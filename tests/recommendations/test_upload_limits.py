@@ -240,3 +240,53 @@ def test_a_file_that_is_not_its_format_is_refused_in_the_request(
     )
     assert response.status_code == 400 and name in response.content.decode()
     assert not ImportJob.objects.exists() and _stored_files() == before
+
+
+# --- rows and values inside workbooks and JSON --------------------------------------------------
+
+
+def _workbook(rows, long_text: str = "") -> bytes:
+    """A workbook of ``rows``; ``LONG`` in a cell becomes ``long_text`` in the sheet XML (Excel
+    and openpyxl cut cells at 32,767 characters, a crafted file need not)."""
+    import io
+
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    for row in rows:
+        workbook.active.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    if not long_text:
+        return buffer.getvalue()
+    crafted = io.BytesIO()
+    with zipfile.ZipFile(buffer) as source, zipfile.ZipFile(crafted, "w") as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(b">LONG<", b">" + long_text.encode() + b"<")
+            target.writestr(item, data)
+    return crafted.getvalue()
+
+
+def test_a_uhri_xlsx_row_wider_than_the_export_is_refused_before_openpyxl(tmp_path):
+    path = tmp_path / "export.xlsx"
+    path.write_bytes(_workbook([["AnnotationId", "Text", *(f"x{i}" for i in range(1_500))]]))
+    with pytest.raises(ParseError, match="more than 1,000 cells"):
+        list(iter_uhri_xlsx(path, country=None))
+
+
+def test_a_uhri_json_text_over_the_field_limit_is_refused(tmp_path):
+    path = tmp_path / "export.json"
+    path.write_text('[{"AnnotationId": "a", "Text": "' + "x" * 70_000 + '"}]')
+    with pytest.raises(ParseError, match="70,000 characters"):
+        list(iter_uhri_json(path, country=None))
+
+
+def test_a_template_workbook_cell_over_the_limit_fails_the_job(
+    people, django_capture_on_commit_callbacks
+):
+    content = _workbook([["mechanism", "text"], ["CEACR", "LONG"]], long_text="x" * 70_000)
+    job = _upload(people.rco, "ilo.xlsx", content, "template", django_capture_on_commit_callbacks)
+    _assert_failed_for_a_person(job, "ilo.xlsx")
+    assert "70,000 characters" in job.message
