@@ -8,6 +8,7 @@ import logging
 import uuid
 from pathlib import Path
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -194,6 +195,16 @@ def dataset_profile(*, dataset: Dataset) -> Dataset:
     except SurveyFileError as exc:
         message = for_person(str(exc), path=path, original_name=dataset.original_name)
         return _dataset_fail(dataset, message)
+    except SoftTimeLimitExceeded:
+        logger.warning("profiling dataset %s (%s) hit its time limit", dataset.pk, path)
+        return _dataset_fail(
+            dataset,
+            _(
+                "“%(name)s” took too long to profile and was stopped. Keep only the variables "
+                "the analysis needs and upload the smaller file."
+            )
+            % {"name": dataset.original_name},
+        )
     except Exception:  # noqa: BLE001 - recorded on the dataset for the person looking at it
         logger.exception("profiling dataset %s (%s) failed", dataset.pk, path)
         return _dataset_fail(

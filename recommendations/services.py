@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -303,6 +304,20 @@ def _run(job: ImportJob, *, dry_run: bool) -> ImportReport | None:
         return None
     except _user_errors() as exc:
         _fail(job, {}, [], _for_person(str(exc) or exc.__class__.__name__, job), [])
+        return None
+    except SoftTimeLimitExceeded:
+        logger.warning("recommendation import %s (%s) hit its time limit", job.pk, job.file.name)
+        _fail(
+            job,
+            {},
+            [],
+            _(
+                "“%(name)s” took too long to read and was stopped; nothing was imported. "
+                "Upload the export of one country, or split the file."
+            )
+            % {"name": job.original_name},
+            [],
+        )
         return None
     except Exception:  # noqa: BLE001 - recorded on the job for the person looking at it
         # A database error names constraints and an OS error the server path: log the detail,

@@ -219,3 +219,19 @@ def test_an_xlsx_row_wider_than_the_limit_is_refused_before_openpyxl_builds_it(t
     workbook.save(path)
     with pytest.raises(SurveyFileError, match="more than 10,000"):
         profile_survey(path)
+
+
+def test_a_profile_stopped_by_its_time_limit_fails_with_a_message(
+    people, django_capture_on_commit_callbacks, monkeypatch
+):
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    def too_slow(path, **kwargs):
+        raise SoftTimeLimitExceeded()
+
+    monkeypatch.setattr(services, "profile_survey", too_slow)
+    dataset = _upload(
+        people.rco, "survey.csv", b"hv025,hv270\n1,2\n", django_capture_on_commit_callbacks
+    )
+    _assert_failed_for_a_person(dataset, "survey.csv")
+    assert "took too long" in dataset.message

@@ -290,3 +290,18 @@ def test_a_template_workbook_cell_over_the_limit_fails_the_job(
     job = _upload(people.rco, "ilo.xlsx", content, "template", django_capture_on_commit_callbacks)
     _assert_failed_for_a_person(job, "ilo.xlsx")
     assert "70,000 characters" in job.message
+
+
+def test_an_import_stopped_by_its_time_limit_fails_with_a_message(
+    people, django_capture_on_commit_callbacks, monkeypatch
+):
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    def too_slow(**kwargs):
+        raise SoftTimeLimitExceeded()
+
+    monkeypatch.setattr(services, "recommendations_import", too_slow)
+    content = (TEMPLATE_HEADER + "CEACR,Text,\n").encode()
+    job = _upload(people.rco, "ilo.csv", content, "template", django_capture_on_commit_callbacks)
+    _assert_failed_for_a_person(job, "ilo.csv")
+    assert "took too long" in job.message
