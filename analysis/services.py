@@ -8,6 +8,7 @@ import logging
 import uuid
 from pathlib import Path
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -20,7 +21,13 @@ from accounts.models import AuditEvent
 from accounts.services import audit_record
 from analysis.engine import EngineError
 from analysis.indicators import IndicatorDefinition, IndicatorError
-from analysis.surveyio import SurveyFileError, profile_survey, read_survey_metadata
+from analysis.surveyio import (
+    SurveyFileError,
+    SurveyLimits,
+    check_survey_upload,
+    profile_survey,
+)
+from common.limits import archive_limits, upload_max_columns, upload_max_field_chars
 
 from . import bridge
 from .models import Dataset, Indicator, LeafGroupLink, Run
@@ -64,6 +71,23 @@ def sdg_goal_for_preset(preset: str):
     return SDGGoal.objects.filter(number=number).first() if number else None
 
 
+def survey_limits() -> SurveyLimits:
+    """The survey limits from settings (``UPLOAD_MAX_COLUMNS``, ``UPLOAD_MAX_FIELD_CHARS``,
+    ``UPLOAD_ARCHIVE_LIMITS``)."""
+    return SurveyLimits(
+        max_columns=upload_max_columns(),
+        max_field_chars=upload_max_field_chars(),
+        archive=archive_limits(),
+    )
+
+
+def for_person(message: str, *, path: str | Path, original_name: str) -> str:
+    """A message about a stored file, naming the file the person uploaded instead of the
+    stored name or its server path."""
+    stored = Path(path)
+    return message.replace(str(stored), original_name).replace(stored.name, original_name)
+
+
 def _store_upload(uploaded: UploadedFile) -> tuple[str, str, int]:
     """Stream the upload into MEDIA_ROOT/surveys in chunks, hashing as it goes."""
     folder = Path(settings.MEDIA_ROOT) / "surveys"
@@ -89,9 +113,13 @@ def dataset_upload(
     unit: str = "",
     user,
 ) -> Dataset:
-    """Store a survey file, check it can be read, and profile its columns in the background.
+    """Store a survey file, give it the cheap checks, and profile it in the background.
 
-    A file that cannot be read raises ValidationError and leaves nothing behind.
+    In the request only what costs a few kilobytes of reading is checked (size, first bytes
+    against the extension, an XLSX's central directory, a CSV's or Stata file's header
+    width): a failure raises ValidationError and leaves nothing behind. Everything that reads
+    the whole file (decoding, rows, field lengths, value labels) happens in the worker, which
+    marks the dataset failed with a message if the file turns out to be unreadable.
     """
     extension = Path(uploaded.name).suffix.lower()
     if extension not in SURVEY_EXTENSIONS:
@@ -119,11 +147,19 @@ def dataset_upload(
         raise ValidationError(
             _("This file was already uploaded as “%(title)s”.") % {"title": duplicate.title}
         )
+    original_name = Path(uploaded.name).name
     try:
-        read_survey_metadata(path)
+        check_survey_upload(path, limits=survey_limits())
     except SurveyFileError as exc:
         path.unlink(missing_ok=True)
-        raise ValidationError(str(exc)) from exc
+        raise ValidationError(for_person(str(exc), path=path, original_name=original_name)) from exc
+    except Exception:
+        path.unlink(missing_ok=True)
+        logger.exception("survey upload check failed for %s", path)
+        raise ValidationError(
+            _("“%(name)s” could not be checked. Export it again and upload the new copy.")
+            % {"name": original_name}
+        ) from None
     try:
         with transaction.atomic():
             dataset = Dataset(
@@ -132,7 +168,7 @@ def dataset_upload(
                 survey_kind=survey_kind,
                 survey_round=survey_round,
                 unit=unit,
-                original_name=Path(uploaded.name).name,
+                original_name=original_name,
                 size=size,
                 sha256=sha256,
                 uploaded_by=user,
@@ -150,19 +186,48 @@ def dataset_upload(
 
 
 def dataset_profile(*, dataset: Dataset) -> Dataset:
-    """Profile every column (type, levels with counts, missing). On failure the file is
-    removed and the dataset says why."""
+    """Profile every column (type, levels with counts, missing). On any failure the file is
+    removed and the dataset is marked failed with a message naming the uploaded file (never a
+    server path or a database error; the detail is logged)."""
+    path = dataset.file.path if dataset.file else ""
     try:
-        profile = [column.to_dict() for column in profile_survey(dataset.file.path)]
+        profile = [column.to_dict() for column in profile_survey(path, limits=survey_limits())]
     except SurveyFileError as exc:
-        dataset.file.delete(save=False)
-        dataset.status, dataset.message = Dataset.Status.FAILED, str(exc)
-        dataset.save(update_fields=["status", "message", "file"])
-        return dataset
+        message = for_person(str(exc), path=path, original_name=dataset.original_name)
+        return _dataset_fail(dataset, message)
+    except SoftTimeLimitExceeded:
+        logger.warning("profiling dataset %s (%s) hit its time limit", dataset.pk, path)
+        return _dataset_fail(
+            dataset,
+            _(
+                "“%(name)s” took too long to profile and was stopped. Keep only the variables "
+                "the analysis needs and upload the smaller file."
+            )
+            % {"name": dataset.original_name},
+        )
+    except Exception:  # noqa: BLE001 - recorded on the dataset for the person looking at it
+        logger.exception("profiling dataset %s (%s) failed", dataset.pk, path)
+        return _dataset_fail(
+            dataset,
+            _(
+                "“%(name)s” could not be read: the profile stopped on an unexpected error, "
+                "which was logged for the administrators. Export the file again (CSV UTF-8, "
+                "Stata or SPSS) and upload the new copy."
+            )
+            % {"name": dataset.original_name},
+        )
     dataset.profile = profile
     dataset.row_count = max((c.get("n_rows", 0) for c in profile), default=0) or None
     dataset.status, dataset.message = Dataset.Status.READY, ""
     dataset.save(update_fields=["profile", "row_count", "status", "message"])
+    return dataset
+
+
+def _dataset_fail(dataset: Dataset, message: str) -> Dataset:
+    if dataset.file:
+        dataset.file.delete(save=False)
+    dataset.status, dataset.message = Dataset.Status.FAILED, message
+    dataset.save(update_fields=["status", "message", "file"])
     return dataset
 
 
@@ -240,7 +305,10 @@ def run_execute(*, run: Run) -> Run:
             shapley=run.shapley,
         )
     except USER_ERRORS as exc:
-        run.status, run.message = Run.Status.FAILED, str(exc)
+        run.status = Run.Status.FAILED
+        run.message = for_person(
+            str(exc), path=run.dataset.file.path, original_name=run.dataset.original_name
+        )
     except Exception:  # noqa: BLE001 - recorded on the run for the person looking at it
         logger.exception("analysis run %s failed", run.pk)
         run.status = Run.Status.FAILED

@@ -32,6 +32,9 @@ import numpy as np
 import pandas as pd
 import pyreadstat
 
+from common.archives import ArchiveLimits, UnsafeArchive, check_archive
+from common.spreadsheets import SpreadsheetTooLarge, check_sheet_rows
+
 SurveyFormat = Literal["csv", "xlsx", "dta", "sav"]
 
 SUPPORTED_FORMATS: tuple[SurveyFormat, ...] = ("csv", "xlsx", "dta", "sav")
@@ -71,6 +74,25 @@ _SPECIAL_CODE_MIN_UNLABELLED = 10
 
 class SurveyFileError(ValueError):
     """A survey file cannot be read; the message says why and what the person can do."""
+
+
+@dataclass(frozen=True)
+class SurveyLimits:
+    """What a survey file may hold before it is refused, so one upload cannot hold a worker.
+
+    ``max_columns``: the largest DHS recode files (women's IR, DHS-7/8) carry about 4,000-5,000
+    variables and MICS files fewer than 1,000; 10,000 admits every real file with room to
+    spare and still refuses a 3,000,000-column CSV from its first line. ``max_field_chars``:
+    a survey cell is a code or a short text; 64 K characters is half of Python's csv limit
+    (131,072), so a longer field is refused with a message instead of a csv error.
+    """
+
+    max_columns: int = 10_000
+    max_field_chars: int = 65_536
+    archive: ArchiveLimits = ArchiveLimits()
+
+
+DEFAULT_LIMITS = SurveyLimits()
 
 
 @dataclass(frozen=True)
@@ -151,6 +173,7 @@ def read_survey(
     fmt: str | None = None,
     columns: Sequence[str] | None = None,
     sheet: str | None = None,
+    limits: SurveyLimits = DEFAULT_LIMITS,
 ) -> SurveyFrame:
     """Read a whole survey file into a :class:`SurveyFrame`.
 
@@ -159,15 +182,16 @@ def read_survey(
     numeric columns whose labels only mark special codes, which stay numeric. CSV files have
     their delimiter (``,`` ``;`` or tab) and encoding (UTF-8, UTF-8 with BOM, else cp1252 or
     latin-1, which is reported in ``messages``) detected. For XLSX the first sheet is read
-    unless ``sheet`` names another. ``columns`` restricts the columns read.
+    unless ``sheet`` names another. ``columns`` restricts the columns read. A file wider than
+    ``limits.max_columns`` or an XLSX that would expand too far is refused before it is read.
     """
     source = _check_path(path)
     survey_format = _resolve_format(source, fmt)
     if survey_format == "csv":
-        return _read_csv(source, columns)
+        return _read_csv(source, columns, limits)
     if survey_format == "xlsx":
-        return _read_xlsx(source, columns, sheet)
-    return _read_stat(source, survey_format, columns)
+        return _read_xlsx(source, columns, sheet, limits)
+    return _read_stat(source, survey_format, columns, limits)
 
 
 def iter_survey_chunks(
@@ -177,6 +201,7 @@ def iter_survey_chunks(
     fmt: str | None = None,
     columns: Sequence[str] | None = None,
     sheet: str | None = None,
+    limits: SurveyLimits = DEFAULT_LIMITS,
 ) -> Iterator[pd.DataFrame]:
     """Yield a survey file as DataFrames of at most ``chunksize`` rows, with bounded memory.
 
@@ -189,15 +214,15 @@ def iter_survey_chunks(
     source = _check_path(path)
     survey_format = _resolve_format(source, fmt)
     if survey_format == "csv":
-        yield from _iter_csv_chunks(source, chunksize, columns)
+        yield from _iter_csv_chunks(source, chunksize, columns, limits)
     elif survey_format == "xlsx":
-        yield from _iter_xlsx_chunks(source, chunksize, columns, sheet)
+        yield from _iter_xlsx_chunks(source, chunksize, columns, sheet, limits)
     else:
-        yield from _iter_stat_chunks(source, survey_format, chunksize, columns)
+        yield from _iter_stat_chunks(source, survey_format, chunksize, columns, limits)
 
 
 def read_survey_metadata(
-    path: str | Path, *, fmt: str | None = None
+    path: str | Path, *, fmt: str | None = None, limits: SurveyLimits = DEFAULT_LIMITS
 ) -> tuple[list[str], dict[str, str], dict[str, dict[Any, str]]]:
     """Column names, variable labels and value-label tables of a file, without its rows.
 
@@ -206,15 +231,17 @@ def read_survey_metadata(
     source = _check_path(path)
     survey_format = _resolve_format(source, fmt)
     if survey_format in ("dta", "sav"):
-        meta = _stat_metadata(source, survey_format)
+        meta = _stat_metadata(source, survey_format, limits)
         return (
             list(meta.column_names),
             _variable_labels(meta),
             _value_label_tables(meta),
         )
     if survey_format == "csv":
-        return _csv_header(source, _csv_dialect(source)), {}, {}
-    header, _, workbook = _iter_xlsx_rows(source, None)
+        dialect = _csv_dialect(source)
+        _check_csv_header_width(source, dialect, limits)
+        return _csv_header(source, dialect), {}, {}
+    header, _, workbook = _iter_xlsx_rows(source, None, limits)
     workbook.close()
     return header, {}, {}
 
@@ -227,6 +254,7 @@ def profile_survey(
     sheet: str | None = None,
     level_limit: int = PROFILE_LEVEL_LIMIT,
     distinct_cap: int = PROFILE_DISTINCT_CAP,
+    limits: SurveyLimits = DEFAULT_LIMITS,
 ) -> list[ColumnProfile]:
     """Profile every column of a survey file, reading it chunk by chunk.
 
@@ -241,13 +269,18 @@ def profile_survey(
     variable_labels: dict[str, str] = {}
     value_labels: dict[str, dict[Any, str]] = {}
     if survey_format in ("dta", "sav"):
-        names, variable_labels, value_labels = read_survey_metadata(source, fmt=survey_format)
+        names, variable_labels, value_labels = read_survey_metadata(
+            source, fmt=survey_format, limits=limits
+        )
     label_keys = {
         column: {value_key(code): label for code, label in table.items()}
         for column, table in value_labels.items()
     }
     accumulators: dict[str, _ColumnAccumulator] = {}
-    for chunk in iter_survey_chunks(source, chunksize=chunksize, fmt=survey_format, sheet=sheet):
+    chunks = iter_survey_chunks(
+        source, chunksize=chunksize, fmt=survey_format, sheet=sheet, limits=limits
+    )
+    for chunk in chunks:
         for column in chunk.columns:
             name = str(column)
             if name not in accumulators:
@@ -260,6 +293,128 @@ def profile_survey(
         )
         for name in ordered
     ]
+
+
+def check_survey_upload(path: str | Path, *, limits: SurveyLimits = DEFAULT_LIMITS) -> str:
+    """The cheap checks an upload gets before it is accepted; nothing here reads the rows.
+
+    The file exists and is not empty, its first bytes are what its extension says (a Stata
+    file starts with a Stata header, an SPSS file with ``$FL2``, an XLSX is a ZIP, a CSV is
+    text), an XLSX's central directory is within ``limits.archive``, and a CSV's or Stata
+    file's header is at most ``limits.max_columns`` wide (read from the first line or the
+    Stata header, never the whole file). Returns the format; raises :class:`SurveyFileError`.
+    """
+    source = _check_path(path)
+    survey_format = _resolve_format(source, None)
+    with source.open("rb") as handle:
+        head = handle.read(4096)
+    actual = _sniff_content(head)
+    if survey_format == "csv":
+        if actual in _FORMAT_NAMES or actual == "xls" or (b"\x00" in head and not _is_utf16(head)):
+            raise _unreadable(source, survey_format)
+        dialect = _csv_dialect(source, whole_file=False)
+        _check_csv_header_width(source, dialect, limits)
+    elif survey_format == "xlsx":
+        if actual != "xlsx":
+            raise _unreadable(source, survey_format)
+        _check_xlsx_archive(source, limits)
+    elif actual != survey_format:
+        raise _unreadable(source, survey_format)
+    elif survey_format == "dta":
+        _check_declared_width(source, _dta_declared_width(head), limits)
+    return survey_format
+
+
+# --------------------------------------------------------------------------------------------
+# Limits
+# --------------------------------------------------------------------------------------------
+
+
+def _too_wide(source: Path, width: int | str, limits: SurveyLimits) -> SurveyFileError:
+    return SurveyFileError(
+        f"'{source.name}' has {width} columns; at most {limits.max_columns:,} are accepted. "
+        "Keep the variables the analysis needs (in Stata: keep; in SPSS: SAVE /KEEP) and "
+        "upload the smaller file."
+    )
+
+
+def _check_declared_width(source: Path, width: int | None, limits: SurveyLimits) -> None:
+    if width is not None and width > limits.max_columns:
+        raise _too_wide(source, f"{width:,}", limits)
+
+
+def _dta_declared_width(head: bytes) -> int | None:
+    """The number of variables a Stata file declares in its header (K), or None."""
+    if head.startswith(b"<stata_dta>"):
+        match = re.search(rb"<release>(\d+)</release><byteorder>(MSF|LSF)</byteorder><K>", head)
+        if match is None:
+            return None
+        start = match.end()
+        size = 4 if int(match.group(1)) >= 119 else 2
+        order = "big" if match.group(2) == b"MSF" else "little"
+        return int.from_bytes(head[start : start + size], order)
+    if len(head) >= 6 and head[0] in range(104, 116) and head[1] in (1, 2):
+        return int.from_bytes(head[4:6], "big" if head[1] == 1 else "little")
+    return None
+
+
+def _is_utf16(head: bytes) -> bool:
+    return head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+
+
+def _check_xlsx_archive(source: Path, limits: SurveyLimits) -> None:
+    try:
+        check_archive(source, limits=limits.archive, display_name=f"'{source.name}'")
+    except UnsafeArchive as exc:
+        if not zipfile.is_zipfile(source):  # damaged or renamed: say what it looks like
+            raise _unreadable(source, "xlsx") from exc
+        raise SurveyFileError(str(exc)) from exc
+
+
+def _check_csv_header_width(source: Path, dialect: _CsvDialect, limits: SurveyLimits) -> None:
+    """Count the header's columns from the first non-blank line, stopping as soon as it is
+    too wide or a name too long: a 3,000,000-column header is refused after its first
+    ``max_columns`` delimiters, without building the row."""
+    delimiter, width, field_chars, in_quotes, blank = dialect.delimiter, 1, 0, False, True
+    with source.open("r", encoding=dialect.encoding, newline="", errors="replace") as handle:
+        while block := handle.read(64 * 1024):
+            for char in block:
+                if char == '"':
+                    in_quotes = not in_quotes
+                elif not in_quotes and char in "\r\n":
+                    if not blank:
+                        return
+                    width, field_chars = 1, 0
+                    continue
+                elif not in_quotes and char == delimiter:
+                    width += 1
+                    field_chars = 0
+                    if width > limits.max_columns:
+                        raise _too_wide(source, f"more than {limits.max_columns:,}", limits)
+                    continue
+                if not char.isspace():
+                    blank = False
+                field_chars += 1
+                if field_chars > limits.max_field_chars:
+                    raise _field_too_long(source, f"column name {width:,}", limits)
+
+
+def _field_too_long(source: Path, where: str, limits: SurveyLimits) -> SurveyFileError:
+    return SurveyFileError(
+        f"'{source.name}': the {where} is longer than {limits.max_field_chars:,} characters, "
+        'which a survey value never is. Check for an unclosed quote (") in the file, or '
+        "shorten that value, and upload it again."
+    )
+
+
+def _check_field_lengths(
+    source: Path, chunk: pd.DataFrame, limits: SurveyLimits, header_lines: int = 1
+) -> None:
+    for name in chunk.columns:
+        lengths = chunk[name].str.len()
+        if len(lengths) and lengths.max() > limits.max_field_chars:
+            row = int(lengths.idxmax()) + header_lines + 1
+            raise _field_too_long(source, f"value of column '{name}' on row {row:,}", limits)
 
 
 # --------------------------------------------------------------------------------------------
@@ -449,13 +604,17 @@ def _stat_reader(survey_format: str) -> Any:
     return pyreadstat.read_dta if survey_format == "dta" else pyreadstat.read_sav
 
 
-def _stat_metadata(source: Path, survey_format: str) -> Any:
+def _stat_metadata(source: Path, survey_format: str, limits: SurveyLimits) -> Any:
+    if survey_format == "dta":
+        with source.open("rb") as handle:
+            _check_declared_width(source, _dta_declared_width(handle.read(4096)), limits)
     try:
         _, meta = _stat_reader(survey_format)(str(source), metadataonly=True)
     except Exception as exc:  # pyreadstat raises several unrelated exception types
         raise _unreadable(source, survey_format) from exc
     if not meta.column_names:
         raise SurveyFileError(f"'{source.name}' has no columns (variables).")
+    _check_declared_width(source, len(meta.column_names), limits)
     return meta
 
 
@@ -476,8 +635,10 @@ def _check_requested_columns(
     return requested
 
 
-def _read_stat(source: Path, survey_format: str, columns: Sequence[str] | None) -> SurveyFrame:
-    meta = _stat_metadata(source, survey_format)
+def _read_stat(
+    source: Path, survey_format: str, columns: Sequence[str] | None, limits: SurveyLimits
+) -> SurveyFrame:
+    meta = _stat_metadata(source, survey_format, limits)
     usecols = _check_requested_columns(source, list(meta.column_names), columns)
     try:
         frame, meta = _stat_reader(survey_format)(
@@ -529,9 +690,13 @@ def _blank_strings_to_missing(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _iter_stat_chunks(
-    source: Path, survey_format: str, chunksize: int, columns: Sequence[str] | None
+    source: Path,
+    survey_format: str,
+    chunksize: int,
+    columns: Sequence[str] | None,
+    limits: SurveyLimits,
 ) -> Iterator[pd.DataFrame]:
-    meta = _stat_metadata(source, survey_format)
+    meta = _stat_metadata(source, survey_format, limits)
     usecols = _check_requested_columns(source, list(meta.column_names), columns)
     chunks = pyreadstat.read_file_in_chunks(
         _stat_reader(survey_format),
@@ -563,7 +728,11 @@ class _CsvDialect:
     messages: tuple[str, ...]
 
 
-def _detect_encoding(source: Path) -> tuple[str, tuple[str, ...]]:
+def _detect_encoding(source: Path, whole_file: bool = True) -> tuple[str, tuple[str, ...]]:
+    """UTF-8 (with or without BOM), UTF-16 with a BOM, else cp1252, else Latin-1.
+
+    ``whole_file=False`` judges from the first 64 KB only (for the quick checks of an upload;
+    the profile, in the worker, decodes the whole file)."""
     with source.open("rb") as handle:
         head = handle.read(_SNIFF_BYTES)
     if head.startswith(codecs.BOM_UTF8):
@@ -582,7 +751,7 @@ def _detect_encoding(source: Path) -> tuple[str, tuple[str, ...]]:
             "CSV export, save it again as 'CSV UTF-8'."
         )
     for encoding in ("utf-8", "cp1252"):
-        if _decodes_as(source, encoding):
+        if _decodes_as(source, encoding) if whole_file else _head_decodes_as(head, encoding):
             break
     else:
         encoding = "latin-1"
@@ -594,6 +763,14 @@ def _detect_encoding(source: Path) -> tuple[str, tuple[str, ...]]:
         f"The file is not valid UTF-8, so it was read as {name}. Check that accented "
         "letters look right; if not, save the file again as 'CSV UTF-8'.",
     )
+
+
+def _head_decodes_as(head: bytes, encoding: str) -> bool:
+    try:
+        codecs.getincrementaldecoder(encoding)(errors="strict").decode(head)
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _decodes_as(source: Path, encoding: str) -> bool:
@@ -654,8 +831,8 @@ def _detect_delimiter(lines: list[str]) -> str:
     return best
 
 
-def _csv_dialect(source: Path) -> _CsvDialect:
-    encoding, messages = _detect_encoding(source)
+def _csv_dialect(source: Path, whole_file: bool = True) -> _CsvDialect:
+    encoding, messages = _detect_encoding(source, whole_file)
     lines = _sample_lines(source, encoding)
     delimiter = _detect_delimiter(lines)
     decimal = _detect_decimal(lines, delimiter)
@@ -667,9 +844,15 @@ def _csv_dialect(source: Path) -> _CsvDialect:
 def _csv_header(source: Path, dialect: _CsvDialect) -> list[str]:
     with source.open("r", encoding=dialect.encoding, newline="") as handle:
         reader = csv.reader(handle, delimiter=dialect.delimiter)
-        for row in reader:
-            if any(cell.strip() for cell in row):
-                return [cell.strip() for cell in row]
+        try:
+            for row in reader:
+                if any(cell.strip() for cell in row):
+                    return [cell.strip() for cell in row]
+        except csv.Error as exc:
+            raise SurveyFileError(
+                f"'{source.name}' could not be read as a CSV file: its first row is damaged "
+                "(check for an unclosed quote) and upload it again."
+            ) from exc
     raise SurveyFileError(
         f"'{source.name}' has no columns: it contains no header row, only blank lines."
     )
@@ -690,8 +873,9 @@ def _check_header(source: Path, header: Sequence[str]) -> None:
         )
 
 
-def _read_csv(source: Path, columns: Sequence[str] | None) -> SurveyFrame:
+def _read_csv(source: Path, columns: Sequence[str] | None, limits: SurveyLimits) -> SurveyFrame:
     dialect = _csv_dialect(source)
+    _check_csv_header_width(source, dialect, limits)
     header = _csv_header(source, dialect)
     _check_header(source, header)
     usecols = _check_requested_columns(source, header, columns)
@@ -732,9 +916,10 @@ def _decimal_comma_to_point(column: pd.Series) -> pd.Series:
 
 
 def _iter_csv_chunks(
-    source: Path, chunksize: int, columns: Sequence[str] | None
+    source: Path, chunksize: int, columns: Sequence[str] | None, limits: SurveyLimits
 ) -> Iterator[pd.DataFrame]:
     dialect = _csv_dialect(source)
+    _check_csv_header_width(source, dialect, limits)
     header = _csv_header(source, dialect)
     _check_header(source, header)
     usecols = _check_requested_columns(source, header, columns)
@@ -751,6 +936,7 @@ def _iter_csv_chunks(
         with reader:
             for chunk in reader:
                 chunk.columns = [str(name).strip() for name in chunk.columns]
+                _check_field_lengths(source, chunk, limits)
                 if dialect.decimal == ",":
                     chunk = chunk.apply(_decimal_comma_to_point)
                 yield chunk
@@ -768,9 +954,19 @@ def _iter_csv_chunks(
 # --------------------------------------------------------------------------------------------
 
 
-def _open_workbook(source: Path) -> Any:
+def _open_workbook(source: Path, limits: SurveyLimits) -> Any:
     import openpyxl
 
+    _check_xlsx_archive(source, limits)
+    try:  # one streaming pass so openpyxl never builds a row of millions of cells
+        check_sheet_rows(
+            source,
+            max_columns=limits.max_columns,
+            max_field_chars=limits.max_field_chars,
+            display_name=f"'{source.name}'",
+        )
+    except SpreadsheetTooLarge as exc:
+        raise SurveyFileError(str(exc)) from exc
     try:
         return openpyxl.load_workbook(source, read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
@@ -794,8 +990,12 @@ def _select_sheet(source: Path, workbook: Any, sheet: str | None) -> Any:
     return workbook[sheet]
 
 
-def _xlsx_header(source: Path, rows: Iterator[tuple[Any, ...]]) -> list[str]:
+def _xlsx_header(source: Path, rows: Iterator[tuple[Any, ...]], limits: SurveyLimits) -> list[str]:
     for row in rows:
+        if len(row) > limits.max_columns and any(
+            cell is not None for cell in row[limits.max_columns :]
+        ):
+            raise _too_wide(source, f"{len(row):,}", limits)
         if any(cell is not None and str(cell).strip() for cell in row):
             header = ["" if cell is None else str(cell).strip() for cell in row]
             while header and header[-1] == "":
@@ -809,13 +1009,15 @@ def _xlsx_header(source: Path, rows: Iterator[tuple[Any, ...]]) -> list[str]:
 
 
 def _iter_xlsx_rows(
-    source: Path, sheet: str | None
+    source: Path, sheet: str | None, limits: SurveyLimits
 ) -> tuple[list[str], Iterator[tuple[Any, ...]], Any]:
-    workbook = _open_workbook(source)
+    workbook = _open_workbook(source, limits)
     worksheet = _select_sheet(source, workbook, sheet)
     try:
+        declared = worksheet.max_column if worksheet.max_column else None
+        _check_declared_width(source, declared, limits)
         rows = worksheet.iter_rows(values_only=True)
-        header = _xlsx_header(source, rows)
+        header = _xlsx_header(source, rows, limits)
     except SurveyFileError:
         workbook.close()
         raise
@@ -827,9 +1029,13 @@ def _iter_xlsx_rows(
 
 
 def _iter_xlsx_chunks(
-    source: Path, chunksize: int, columns: Sequence[str] | None, sheet: str | None
+    source: Path,
+    chunksize: int,
+    columns: Sequence[str] | None,
+    sheet: str | None,
+    limits: SurveyLimits,
 ) -> Iterator[pd.DataFrame]:
-    header, rows, workbook = _iter_xlsx_rows(source, sheet)
+    header, rows, workbook = _iter_xlsx_rows(source, sheet, limits)
     usecols = _check_requested_columns(source, header, columns)
     width = len(header)
     buffer: list[tuple[Any, ...]] = []
@@ -860,8 +1066,10 @@ def _xlsx_frame(
     return frame if usecols is None else frame[usecols]
 
 
-def _read_xlsx(source: Path, columns: Sequence[str] | None, sheet: str | None) -> SurveyFrame:
-    chunks = list(_iter_xlsx_chunks(source, DEFAULT_CHUNKSIZE, columns, sheet))
+def _read_xlsx(
+    source: Path, columns: Sequence[str] | None, sheet: str | None, limits: SurveyLimits
+) -> SurveyFrame:
+    chunks = list(_iter_xlsx_chunks(source, DEFAULT_CHUNKSIZE, columns, sheet, limits))
     if not chunks:
         raise SurveyFileError(f"'{source.name}' has a header row but no data rows.")
     frame = pd.concat(chunks, ignore_index=True) if len(chunks) > 1 else chunks[0]

@@ -87,6 +87,8 @@ def _value_labels(dataset: Dataset) -> dict:
     with their names; empty for CSV/XLSX or a file that cannot be read."""
     if dataset.status != Dataset.Status.READY or not dataset.file:
         return {}
+    if not dataset.file.name.lower().endswith((".dta", ".sav", ".zsav")):
+        return {}  # CSV/XLSX carry no value labels: do not open the file in the request
     try:
         return read_survey_metadata(dataset.file.path)[2]
     except (SurveyFileError, OSError, ValueError):

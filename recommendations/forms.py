@@ -29,7 +29,8 @@ class ImportForm(forms.Form):
         label=_("File"),
         help_text=_(
             "UHRI export (.json or .xlsx, any size: only the chosen country's records are "
-            "kept), an OHCHR UPR matrix (.docx), or the portal template (.csv or .xlsx)."
+            "kept), an OHCHR UPR matrix (.docx), or the portal template (.xlsx, or .csv in "
+            "UTF-8, UTF-16 with a byte-order mark or Windows-1252)."
         ),
     )
 

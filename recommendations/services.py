@@ -4,12 +4,15 @@ indicators. Every write leaves a ``Change`` (who, when, what) in the history."""
 
 from __future__ import annotations
 
+import codecs
 import datetime
+import logging
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -21,6 +24,13 @@ from django.utils.translation import gettext as _
 
 from accounts.models import AuditEvent, Organisation
 from accounts.services import audit_record
+from common.archives import UnsafeArchive, check_archive
+from common.limits import (
+    archive_limits,
+    upload_max_columns,
+    upload_max_field_chars,
+    upload_max_json_depth,
+)
 
 from .importer import ImportRejected, ImportReport, recommendations_import
 from .models import (
@@ -42,6 +52,9 @@ IMPORT_EXTENSIONS = {
     ImportJob.Kind.TEMPLATE: (".csv", ".xlsx"),
 }
 IMPORT_MAX_BYTES = 2 * 1024**3
+ZIP_MAGIC = b"PK\x03\x04"
+
+logger = logging.getLogger(__name__)
 
 
 # ---------------------------------------------------------------------------
@@ -145,13 +158,19 @@ def import_upload(*, uploaded: UploadedFile, kind: str, country: str, user) -> I
         )
     if uploaded.size > IMPORT_MAX_BYTES:
         raise ValidationError(_("The file is larger than 2 GB."))
+    original_name = Path(uploaded.name).name[:255]
     relative, size = _store_upload(uploaded)
+    try:
+        _check_upload(Path(settings.MEDIA_ROOT) / relative, kind=kind, name=original_name)
+    except ValidationError:
+        (Path(settings.MEDIA_ROOT) / relative).unlink(missing_ok=True)
+        raise
     try:
         with transaction.atomic():
             job = ImportJob(
                 country=country,
                 kind=kind,
-                original_name=Path(uploaded.name).name[:255],
+                original_name=original_name,
                 size=size,
                 created_by=user,
             )
@@ -167,17 +186,72 @@ def import_upload(*, uploaded: UploadedFile, kind: str, country: str, user) -> I
     return job
 
 
+def _check_upload(path: Path, *, kind: str, name: str) -> None:
+    """The checks that cost a few kilobytes of reading, done in the request: the first bytes
+    match the format, and a ZIP-based file (XLSX, DOCX) is within the archive limits by its
+    central directory. Everything that reads the whole file happens in the worker."""
+    with path.open("rb") as handle:
+        head = handle.read(4096)
+    zipped = head.startswith(ZIP_MAGIC)
+    expects_zip = kind in (ImportJob.Kind.UHRI_XLSX, ImportJob.Kind.UPR_MATRIX) or (
+        kind == ImportJob.Kind.TEMPLATE and path.suffix.lower() == ".xlsx"
+    )
+    if expects_zip and not zipped:
+        raise ValidationError(
+            _(
+                "“%(name)s” is not an Excel or Word file. Open it in its program, save it "
+                "again and upload the new copy."
+            )
+            % {"name": name}
+        )
+    if expects_zip:
+        try:
+            check_archive(path, limits=archive_limits(), display_name=f"“{name}”")
+        except UnsafeArchive as exc:
+            raise ValidationError(str(exc)) from exc
+        return
+    if zipped:
+        raise ValidationError(
+            _("“%(name)s” is an Excel or Word file, not a %(kind)s file.")
+            % {"name": name, "kind": ImportJob.Kind(kind).label}
+        )
+    if kind == ImportJob.Kind.UHRI_JSON:
+        first = head.removeprefix(codecs.BOM_UTF8).lstrip()[:1]
+        if first and first != b"[":
+            raise ValidationError(
+                _(
+                    "“%(name)s” is not the UHRI export: the export-full JSON file starts with "
+                    "“[”. Download it again from uhri.ohchr.org."
+                )
+                % {"name": name}
+            )
+
+
 def _job_records(job: ImportJob) -> tuple[Iterable, list[str]]:
     path = job.file.path
     if job.kind == ImportJob.Kind.TEMPLATE:
-        return read_template(path), []
+        records = read_template(
+            path,
+            display_name=job.original_name,
+            max_columns=upload_max_columns(),
+            max_field_chars=upload_max_field_chars(),
+            archive_limits=archive_limits(),
+        )
+        return records, []
     from . import parsers
 
     if job.kind == ImportJob.Kind.UHRI_JSON:
-        return parsers.iter_uhri_json(path, country=job.country), []
+        records = parsers.iter_uhri_json(
+            path,
+            country=job.country,
+            max_depth=upload_max_json_depth(),
+            max_field_chars=upload_max_field_chars(),
+        )
+        return records, []
     if job.kind == ImportJob.Kind.UHRI_XLSX:
-        return parsers.iter_uhri_xlsx(path, country=job.country), []
-    result = parsers.parse_upr_matrix(path)
+        records = parsers.iter_uhri_xlsx(path, country=job.country, archive_limits=archive_limits())
+        return records, []
+    result = parsers.parse_upr_matrix(path, archive_limits=archive_limits())
     warnings = [str(w) for w in result.warnings]
     state = getattr(result, "state", "") or ""
     if state and state.casefold() != job.country.casefold():
@@ -200,7 +274,7 @@ def _for_country(record, country: str):
 
 
 def _user_errors():
-    errors: tuple[type[Exception], ...] = (TemplateError, ImportRejected, OSError)
+    errors: tuple[type[Exception], ...] = (TemplateError, ImportRejected, UnsafeArchive)
     try:
         from .parsers import ParseError
     except ImportError:  # the parsers are not installed yet
@@ -229,17 +303,61 @@ def _run(job: ImportJob, *, dry_run: bool) -> ImportReport | None:
         )
         return None
     except _user_errors() as exc:
-        _fail(job, {}, [], str(exc) or exc.__class__.__name__, [])
+        _fail(job, {}, [], _for_person(str(exc) or exc.__class__.__name__, job), [])
+        return None
+    except SoftTimeLimitExceeded:
+        logger.warning("recommendation import %s (%s) hit its time limit", job.pk, job.file.name)
+        _fail(
+            job,
+            {},
+            [],
+            _(
+                "“%(name)s” took too long to read and was stopped; nothing was imported. "
+                "Upload the export of one country, or split the file."
+            )
+            % {"name": job.original_name},
+            [],
+        )
+        return None
+    except Exception:  # noqa: BLE001 - recorded on the job for the person looking at it
+        # A database error names constraints and an OS error the server path: log the detail,
+        # show the person what to do.
+        logger.exception("recommendation import %s (%s) failed", job.pk, job.file.name)
+        _fail(
+            job,
+            {},
+            [],
+            _(
+                "“%(name)s” could not be imported: the import stopped on an unexpected error, "
+                "which was logged for the administrators. Nothing was imported. Check that the "
+                "file is the format chosen, or upload it again later."
+            )
+            % {"name": job.original_name},
+            [],
+        )
         return None
     report.warnings = warnings + report.warnings
     return report
 
 
+def _for_person(message: str, job: ImportJob) -> str:
+    """The message with the stored file's path and name replaced by the uploaded name."""
+    stored = Path(job.file.path) if job.file else None
+    if stored is None:
+        return message
+    return message.replace(str(stored), job.original_name).replace(stored.name, job.original_name)
+
+
 def _fail(job, counts, errors, message, preview) -> None:
+    """Mark the job failed with a message a person can act on, and remove the stored file."""
+    if job.file:
+        job.file.delete(save=False)
     job.status = ImportJob.Status.FAILED
     job.counts, job.errors, job.message, job.preview = counts, errors, message, preview
     job.finished_at = timezone.now()
-    job.save(update_fields=["status", "counts", "errors", "message", "preview", "finished_at"])
+    job.save(
+        update_fields=["status", "counts", "errors", "message", "preview", "finished_at", "file"]
+    )
 
 
 def import_preview(*, job: ImportJob) -> ImportJob:

@@ -1,26 +1,36 @@
 """The portal's own CSV/XLSX template for recommendations from sources outside UHRI (ILO
 supervisory bodies, regional mechanisms, national human-rights institution reports).
 
-Reading and writing use django-import-export (its tablib formats and a ``Resource`` whose
-fields are the template's columns), so the downloadable template, an export in the same
-format and the importer agree on one list of columns.
+Writing uses django-import-export (a ``Resource`` whose fields are the template's columns),
+and the importer reads the same ``COLUMNS``: XLSX through tablib, CSV with the csv module,
+streaming, so that the encoding, the row width and the length of every value are checked
+with a message instead of a stuck job.
 """
 
 from __future__ import annotations
 
+import codecs
+import csv
 import datetime
 import hashlib
+import io
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from import_export import fields, resources
-from import_export.formats.base_formats import CSV, XLSX
+from import_export.formats.base_formats import XLSX
+
+from common.archives import ArchiveLimits, UnsafeArchive, check_archive
+from common.spreadsheets import SpreadsheetTooLarge, check_sheet_rows
 
 from .models import Mechanism, Recommendation
 
 MULTI_SEPARATOR = re.compile(r"\s*[;\n]\s*")
+
+
+DEFAULT_ARCHIVE_LIMITS = ArchiveLimits()
 
 
 class TemplateError(ValueError):
@@ -165,26 +175,167 @@ def _row_record(row: dict, number: int) -> TemplateRecord:
     )
 
 
-def read_template(path: str | Path) -> Iterator[TemplateRecord]:
-    """Rows of a filled-in template (CSV in UTF-8, or XLSX), as records."""
-    path = Path(path)
-    if path.suffix.lower() == ".xlsx":
+#: What a template CSV may be encoded in; anything else is refused with a message.
+SUPPORTED_ENCODINGS = "UTF-8 (with or without BOM), UTF-16 with a BOM, or Windows-1252"
+_DECODE_BLOCK = 1024 * 1024
+
+
+def _csv_encoding(path: Path, name: str) -> str:
+    """UTF-8 with BOM, UTF-16 with BOM, else UTF-8 if the whole file decodes, else cp1252 if it
+    does; otherwise TemplateError. Decoding streams, so a big file is never held in memory."""
+    with path.open("rb") as handle:
+        head = handle.read(4096)
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    if head.startswith(b"PK\x03\x04"):
+        raise TemplateError(
+            f"{name} is an Excel workbook, not a CSV file: upload it with the .xlsx extension."
+        )
+    if b"\x00" in head:
+        raise TemplateError(
+            f"{name} is not a text file in an encoding the portal reads ({SUPPORTED_ENCODINGS}); "
+            "it may be UTF-16 without a byte-order mark. In Excel choose File › Save As › "
+            "“CSV UTF-8 (comma delimited)” and upload the new file."
+        )
+    for encoding in ("utf-8", "cp1252"):
+        decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+        try:
+            with path.open("rb") as handle:
+                while block := handle.read(_DECODE_BLOCK):
+                    decoder.decode(block)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            continue
+        return encoding
+    raise TemplateError(
+        f"{name} could not be decoded: the portal reads {SUPPORTED_ENCODINGS}. In Excel choose "
+        "File › Save As › “CSV UTF-8 (comma delimited)” and upload the new file."
+    )
+
+
+def _bounded_lines(handle: io.TextIOBase, max_line_chars: int, name: str) -> Iterator[str]:
+    """Physical lines, refusing one longer than ``max_line_chars`` before csv builds its row."""
+    number = 0
+    while line := handle.readline(max_line_chars + 1):
+        number += 1
+        if len(line) > max_line_chars and not line.endswith(("\n", "\r")):
+            raise TemplateError(
+                f"{name}: line {number} is longer than {max_line_chars:,} characters, which "
+                'no template row is. Check for an unclosed quote (") or a file that is not '
+                "the portal template."
+            )
+        yield line
+
+
+def _csv_rows(
+    path: Path, name: str, *, max_columns: int, max_field_chars: int
+) -> Iterator[tuple[int, list]]:
+    encoding = _csv_encoding(path, name)
+    max_line_chars = max_field_chars * (len(COLUMNS) + 4)
+    with path.open("r", encoding=encoding, newline="") as handle:
+        reader = csv.reader(_bounded_lines(handle, max_line_chars, name))
+        row_number = 0  # the spreadsheet row (a quoted value may span several lines)
+        while True:
+            try:
+                values = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:  # e.g. a field over csv's own 128 KB limit
+                raise TemplateError(
+                    f"{name}: row {reader.line_num:,} could not be read as CSV ({exc}). Check "
+                    f"that no value is longer than {max_field_chars:,} characters and that every "
+                    'quote (") is closed.'
+                ) from exc
+            row_number += 1
+            yield row_number, values
+
+
+def _xlsx_rows(
+    path: Path, name: str, archive_limits: ArchiveLimits, *, max_columns: int, max_field_chars: int
+) -> Iterator[tuple[int, list]]:
+    try:
+        check_archive(path, limits=archive_limits, display_name=name)
+        check_sheet_rows(
+            path, max_columns=max_columns, max_field_chars=max_field_chars, display_name=name
+        )
+    except (UnsafeArchive, SpreadsheetTooLarge) as exc:
+        raise TemplateError(str(exc)) from exc
+    try:
         dataset = XLSX().create_dataset(path.read_bytes())
+    except Exception as exc:  # openpyxl raises many unrelated types for a damaged file
+        raise TemplateError(
+            f"{name} is not a readable Excel workbook ({exc.__class__.__name__}). Open it in "
+            "Excel, save it again as .xlsx and upload the new copy."
+        ) from exc
+    yield 1, list(dataset.headers or [])
+    for number, values in enumerate(dataset, start=2):
+        yield number, list(values)
+
+
+def _checked(
+    rows: Iterable[tuple[int, list]], name: str, *, max_columns: int, max_field_chars: int
+) -> Iterator[tuple[int, list]]:
+    for number, values in rows:
+        if len(values) > max_columns:
+            raise TemplateError(
+                f"{name}: row {number:,} has {len(values):,} columns; the template has "
+                f"{len(COLUMNS)} and at most {max_columns:,} are accepted."
+            )
+        for position, value in enumerate(values):
+            if isinstance(value, str) and len(value) > max_field_chars:
+                raise TemplateError(
+                    f"{name}: row {number:,}, column {position + 1} holds {len(value):,} "
+                    f"characters; at most {max_field_chars:,} are accepted in one cell. "
+                    "Shorten it (or split the text) and upload the file again."
+                )
+        yield number, values
+
+
+def read_template(
+    path: str | Path,
+    *,
+    display_name: str | None = None,
+    max_columns: int = 10_000,
+    max_field_chars: int = 65_536,
+    archive_limits: ArchiveLimits = DEFAULT_ARCHIVE_LIMITS,
+) -> Iterator[TemplateRecord]:
+    """Rows of a filled-in template, as records.
+
+    CSV in UTF-8 (with or without BOM), UTF-16 with a BOM, or Windows-1252 (what Excel writes
+    for "CSV" on a Western-European Windows); anything else is refused with a message. XLSX is
+    judged from its central directory before it is opened. A row wider than ``max_columns``
+    or a value longer than ``max_field_chars`` is refused with its row number. Messages name
+    ``display_name`` (the uploaded file's name), never the stored path.
+    """
+    path = Path(path)
+    name = f"“{display_name or path.name}”"
+    if path.suffix.lower() == ".xlsx":
+        raw = _xlsx_rows(
+            path, name, archive_limits, max_columns=max_columns, max_field_chars=max_field_chars
+        )
     elif path.suffix.lower() == ".csv":
-        dataset = CSV().create_dataset(path.read_bytes().decode("utf-8-sig"))
+        raw = _csv_rows(path, name, max_columns=max_columns, max_field_chars=max_field_chars)
     else:
         raise TemplateError("Upload the template as .csv or .xlsx.")
-    headers = [str(h or "").strip().lower() for h in (dataset.headers or [])]
-    missing = [name for name, required, _ in COLUMNS if required and name not in headers]
-    if missing:
-        raise TemplateError(
-            "The file is not in the portal template: missing column(s) " + ", ".join(missing)
-        )
-    for number, values in enumerate(dataset, start=2):
+    rows = _checked(raw, name, max_columns=max_columns, max_field_chars=max_field_chars)
+    headers: list[str] | None = None
+    for number, values in rows:
+        if headers is None:
+            headers = [str(h or "").strip().lower() for h in values]
+            missing = [c for c, required, _ in COLUMNS if required and c not in headers]
+            if missing:
+                raise TemplateError(
+                    f"{name} is not in the portal template: missing column(s) " + ", ".join(missing)
+                )
+            continue
         row = dict(zip(headers, values, strict=False))
         if not any(_text(v) for v in row.values()):
             continue
         yield _row_record(row, number)
+    if headers is None:
+        raise TemplateError(f"{name} is empty: the first row should hold the template's columns.")
 
 
 class RecommendationTemplateResource(resources.ModelResource):

@@ -272,3 +272,13 @@ CELERY_BEAT_SCHEDULE["consultations-uploads-raw-purge"] = {
     "task": "consultations.uploads_raw_purge",
     "schedule": 60 * 60,
 }
+
+# Tables and JSON from staff uploads, checked before pandas/ijson build anything from them.
+# 10,000 columns admits the widest real survey files (DHS women's IR recodes carry about
+# 4,000-5,000 variables, MICS files under 1,000) and refuses a 3,000,000-column CSV from its
+# first line. A value longer than 64 K characters is never a survey code or a recommendation
+# (and stays below Python's csv limit of 131,072, which otherwise fails without a message).
+UPLOAD_MAX_COLUMNS = env.int("UPLOAD_MAX_COLUMNS", default=10_000)
+UPLOAD_MAX_FIELD_CHARS = env.int("UPLOAD_MAX_FIELD_CHARS", default=65_536)
+# UHRI records are two levels deep; 32 leaves room and stops a file of nested brackets.
+UPLOAD_MAX_JSON_DEPTH = env.int("UPLOAD_MAX_JSON_DEPTH", default=32)

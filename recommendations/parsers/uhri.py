@@ -18,6 +18,9 @@ from typing import Any, BinaryIO
 
 import ijson
 
+from common.archives import ArchiveLimits, UnsafeArchive, check_archive
+from common.spreadsheets import SpreadsheetTooLarge, check_sheet_rows
+
 from .records import CONCERN, RECOMMENDATION, ParseError, RecommendationRecord
 from .text import (
     normalise_position,
@@ -29,6 +32,8 @@ from .text import (
     strip_dash,
     upr_cycle_for_session,
 )
+
+DEFAULT_ARCHIVE_LIMITS = ArchiveLimits()
 
 Source = str | os.PathLike | BinaryIO
 
@@ -78,6 +83,13 @@ _ANNOTATION_TYPES = {
 }
 _ZIP_MAGIC = b"PK\x03\x04"
 _UTF8_BOM = b"\xef\xbb\xbf"
+#: A UHRI record is an object inside the top-level array holding lists of texts: depth 3.
+#: A file of 200,000 nested "[" must stop long before ijson builds prefixes for it.
+MAX_JSON_DEPTH = 32
+#: The longest single value accepted (a UHRI text is a paragraph: a few thousand characters).
+MAX_FIELD_CHARS = 65_536
+#: The XLSX export has 18 columns; a sheet row wider than this is not the export.
+MAX_XLSX_COLUMNS = 1_000
 
 
 # --- opening sources ---------------------------------------------------------------------------
@@ -89,8 +101,10 @@ def _binary(source: Source) -> Iterator[BinaryIO]:
     if isinstance(source, (str, os.PathLike)):
         try:
             handle = open(source, "rb")  # noqa: SIM115 - closed below
-        except OSError as exc:
-            raise ParseError(f"Cannot open {os.fspath(source)!r}: {exc.strerror}.") from exc
+        except OSError as exc:  # the message names the file, never its server path
+            raise ParseError(
+                f"Cannot open {os.path.basename(os.fspath(source))!r}: {exc.strerror}."
+            ) from exc
         with handle:
             yield handle
     else:
@@ -273,7 +287,43 @@ def record_from_fields(fields: Mapping[str, Any], where: str) -> RecommendationR
 # --- JSON --------------------------------------------------------------------------------------
 
 
-def _json_items(handle: BinaryIO, prefix: str) -> Iterator[Any]:
+class JsonTooDeep(ParseError):
+    """The JSON nests deeper than allowed (never the case in a real UHRI export)."""
+
+
+def _depth_guarded(
+    events: Iterator[tuple[str, Any]], max_depth: int, max_field_chars: int = MAX_FIELD_CHARS
+) -> Iterator[tuple]:
+    """Pass ijson's basic events through, refusing the file once it nests deeper than
+    ``max_depth`` or holds a text longer than ``max_field_chars``. Works on the prefix-free
+    events, so nothing proportional to the depth is built before the refusal."""
+    depth = 0
+    for event, value in events:
+        if event in ("string", "map_key") and len(value) > max_field_chars:
+            raise ParseError(
+                f"The UHRI JSON holds a text of {len(value):,} characters; at most "
+                f"{max_field_chars:,} are accepted in one field. Download the export-full JSON "
+                "again from uhri.ohchr.org."
+            )
+        if event in ("start_map", "start_array"):
+            depth += 1
+            if depth > max_depth:
+                raise JsonTooDeep(
+                    f"The UHRI JSON nests lists or objects more than {max_depth} levels deep, "
+                    "which the UHRI export never does; the file was refused. Download the "
+                    "export-full JSON again from uhri.ohchr.org."
+                )
+        elif event in ("end_map", "end_array"):
+            depth -= 1
+        yield event, value
+
+
+def _json_items(
+    handle: BinaryIO,
+    prefix: str,
+    max_depth: int = MAX_JSON_DEPTH,
+    max_field_chars: int = MAX_FIELD_CHARS,
+) -> Iterator[Any]:
     read, first = _first_significant_byte(handle)
     if not first:
         raise ParseError("The UHRI JSON file is empty.")
@@ -284,22 +334,30 @@ def _json_items(handle: BinaryIO, prefix: str) -> Iterator[Any]:
         )
     start = read.removeprefix(_UTF8_BOM)  # yajl refuses a byte-order mark
     reader = io.BufferedReader(_PrefixedReader(start, handle), buffer_size=256 * 1024)
-    yield from ijson.items(reader, prefix, use_float=True)
+    events = _depth_guarded(ijson.basic_parse(reader, use_float=True), max_depth, max_field_chars)
+    yield from ijson.items(ijson.parse(events), prefix)
 
 
-def iter_uhri_json(source: Source, *, country: str | None) -> Iterator[RecommendationRecord]:
+def iter_uhri_json(
+    source: Source,
+    *,
+    country: str | None,
+    max_depth: int = MAX_JSON_DEPTH,
+    max_field_chars: int = MAX_FIELD_CHARS,
+) -> Iterator[RecommendationRecord]:
     """Stream the records of a UHRI JSON export, keeping those addressed to ``country``.
 
     ``country`` is compared case-insensitively with each entry of ``Countries`` (whole names:
     "Niger" does not match "Nigeria"); None keeps every record. Memory stays bounded by one
     record whatever the file size. Raises :class:`ParseError` naming the 0-based record index
     for malformed or truncated JSON, a record that is not an object, a field of the wrong type,
-    or a missing ``AnnotationId``/``Text``.
+    or a missing ``AnnotationId``/``Text``, a file nesting deeper than ``max_depth`` and a text
+    longer than ``max_field_chars``.
     """
     wanted = country.strip().casefold() if country is not None else None
     index = 0
     with _binary(source) as handle:
-        items = _json_items(handle, "item")
+        items = _json_items(handle, "item", max_depth, max_field_chars)
         while True:
             where = f"record {index}"
             try:
@@ -339,19 +397,49 @@ def _clean_cell(value: Any) -> Any:
     return value
 
 
-def _open_workbook(handle: BinaryIO):
+def _is_zip(source: Any) -> bool:
+    """A damaged or renamed file gets the parser's "not readable" message, not the archive's."""
+    try:
+        return zipfile.is_zipfile(source)
+    finally:
+        if hasattr(source, "seek"):
+            source.seek(0)
+
+
+def _open_workbook(handle: BinaryIO, archive_limits: ArchiveLimits):
     import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
 
+    if not hasattr(handle, "seek") or not handle.seekable():  # the central directory is last
+        handle = io.BytesIO(handle.read())
+    try:  # judged from its central directory before openpyxl inflates anything
+        check_archive(handle, limits=archive_limits, display_name="The XLSX workbook")
+    except UnsafeArchive as exc:
+        if _is_zip(handle):
+            raise ParseError(str(exc)) from exc
+    try:  # and its rows, streaming, before openpyxl builds a row of millions of cells
+        check_sheet_rows(
+            handle,
+            max_columns=MAX_XLSX_COLUMNS,
+            max_field_chars=MAX_FIELD_CHARS,
+            display_name="The XLSX workbook",
+        )
+    except SpreadsheetTooLarge as exc:
+        raise ParseError(str(exc)) from exc
     try:
         return openpyxl.load_workbook(handle, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError) as exc:
-        raise ParseError(f"The file is not a readable XLSX workbook: {exc}.") from exc
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
+        raise ParseError(
+            f"The file is not a readable XLSX workbook ({exc.__class__.__name__}). Open it in "
+            "Excel, save it again as .xlsx and upload the new copy."
+        ) from exc
 
 
-def _xlsx_rows(handle: BinaryIO) -> Iterator[tuple[int, dict[str, Any]]]:
+def _xlsx_rows(
+    handle: BinaryIO, archive_limits: ArchiveLimits = DEFAULT_ARCHIVE_LIMITS
+) -> Iterator[tuple[int, dict[str, Any]]]:
     """(1-based sheet row, {field: cell value}) for each data row of the first sheet."""
-    workbook = _open_workbook(handle)
+    workbook = _open_workbook(handle, archive_limits)
     try:
         if not workbook.worksheets:
             raise ParseError("The XLSX workbook has no sheet.")
@@ -387,17 +475,20 @@ def _xlsx_rows(handle: BinaryIO) -> Iterator[tuple[int, dict[str, Any]]]:
         workbook.close()
 
 
-def iter_uhri_xlsx(source: Source, *, country: str | None) -> Iterator[RecommendationRecord]:
+def iter_uhri_xlsx(
+    source: Source, *, country: str | None, archive_limits: ArchiveLimits = DEFAULT_ARCHIVE_LIMITS
+) -> Iterator[RecommendationRecord]:
     """Stream the records of a UHRI XLSX export (openpyxl read-only mode), keeping those of
     ``country`` (as in :func:`iter_uhri_json`).
 
     The first non-empty row is the header with the field names. Values lose their leading
     ``"- "``; multi-valued cells are split on line breaks only, never on hyphens, so
-    "Timor-Leste" and "Guinea-Bissau" stay whole. Errors name the sheet row.
+    "Timor-Leste" and "Guinea-Bissau" stay whole. Errors name the sheet row. The workbook is
+    refused from its central directory when it would expand beyond ``archive_limits``.
     """
     wanted = country.strip().casefold() if country is not None else None
     with _binary(source) as handle:
-        for row_number, fields in _xlsx_rows(handle):
+        for row_number, fields in _xlsx_rows(handle, archive_limits):
             where = f"row {row_number}"
             countries = _as_list(fields.get("Countries"), where, "Countries")
             if _countries_match(countries, wanted):
@@ -417,25 +508,42 @@ def _is_xlsx(handle: BinaryIO, source: Source) -> tuple[bool, BinaryIO]:
     return head == _ZIP_MAGIC, io.BufferedReader(_PrefixedReader(head, handle))
 
 
-def iter_uhri(source: Source, *, country: str | None) -> Iterator[RecommendationRecord]:
+def iter_uhri(
+    source: Source,
+    *,
+    country: str | None,
+    max_depth: int = MAX_JSON_DEPTH,
+    archive_limits: ArchiveLimits = DEFAULT_ARCHIVE_LIMITS,
+) -> Iterator[RecommendationRecord]:
     """:func:`iter_uhri_xlsx` or :func:`iter_uhri_json`, whichever the file is."""
     with _binary(source) as handle:
         is_xlsx, handle = _is_xlsx(handle, source)
-        reader = iter_uhri_xlsx if is_xlsx else iter_uhri_json
-        yield from reader(handle, country=country)
+        if is_xlsx:
+            yield from iter_uhri_xlsx(handle, country=country, archive_limits=archive_limits)
+        else:
+            yield from iter_uhri_json(handle, country=country, max_depth=max_depth)
 
 
-def iter_uhri_countries(source: Source) -> Iterator[str]:
+def iter_uhri_countries(
+    source: Source,
+    *,
+    max_depth: int = MAX_JSON_DEPTH,
+    archive_limits: ArchiveLimits = DEFAULT_ARCHIVE_LIMITS,
+) -> Iterator[str]:
     """Each country named in a UHRI export (JSON or XLSX), once, in order of first appearance,
     streaming (for a country picker before the import)."""
     seen: set[str] = set()
     with _binary(source) as handle:
         is_xlsx, handle = _is_xlsx(handle, source)
         if is_xlsx:
-            values = ((f"row {n}", fields.get("Countries")) for n, fields in _xlsx_rows(handle))
+            values = (
+                (f"row {n}", fields.get("Countries"))
+                for n, fields in _xlsx_rows(handle, archive_limits)
+            )
         else:
             values = (
-                (f"record {i}", v) for i, v in enumerate(_json_items(handle, "item.Countries"))
+                (f"record {i}", v)
+                for i, v in enumerate(_json_items(handle, "item.Countries", max_depth))
             )
         try:
             for where, value in values:

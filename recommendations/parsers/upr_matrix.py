@@ -29,6 +29,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from common.archives import ArchiveLimits, UnsafeArchive, check_archive
+
 from .records import RECOMMENDATION, MatrixParseResult, ParseError, RecommendationRecord
 from .states import recommending_states
 from .text import (
@@ -39,6 +41,8 @@ from .text import (
     text_to_html,
     upr_cycle_for_session,
 )
+
+DEFAULT_ARCHIVE_LIMITS = ArchiveLimits()
 
 LAYOUTS = {
     "coded_themes": "coded themes and affected persons in one column (2nd and 3rd cycle)",
@@ -199,26 +203,47 @@ def _number_key(number: str) -> tuple[int, ...]:
     return tuple(int(part) for part in number.split("."))
 
 
-def _open_document(source: Any):
+def _is_zip(source: Any) -> bool:
+    """A damaged or renamed file gets the parser's "not readable" message, not the archive's."""
+    try:
+        return zipfile.is_zipfile(source)
+    finally:
+        if hasattr(source, "seek"):
+            source.seek(0)
+
+
+def _open_document(source: Any, archive_limits: ArchiveLimits):
     import docx
     from docx.opc.exceptions import PackageNotFoundError
 
+    try:  # judged from its central directory before python-docx inflates document.xml
+        check_archive(source, limits=archive_limits, display_name="The Word document")
+    except UnsafeArchive as exc:
+        if _is_zip(source):
+            raise ParseError(str(exc)) from exc
     try:
         return docx.Document(source)
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise ParseError(f"The file is not a readable Word (.docx) document: {exc}.") from exc
+        # The exception text can hold the server path of the stored file: name only its kind.
+        raise ParseError(
+            f"The file is not a readable Word (.docx) document ({exc.__class__.__name__}). "
+            "Open it in Word, save it again as .docx and upload the new copy."
+        ) from exc
 
 
-def parse_upr_matrix(source: Any) -> MatrixParseResult:
+def parse_upr_matrix(
+    source: Any, *, archive_limits: ArchiveLimits = DEFAULT_ARCHIVE_LIMITS
+) -> MatrixParseResult:
     """Read every recommendation of an OHCHR UPR matrix (.docx path or binary file).
 
     The state, cycle and session come from the title in the page header ("UPR of China (3rd
     Cycle – 31st session)"); the report symbol from the sources of position ("A/HRC/40/6/Add.1
     - Para. 2" → "A/HRC/40/6"), else from a symbol printed in the title. Raises
     :class:`ParseError` when the document has no recommendations table or no recommendation;
-    everything else that looks wrong is returned in ``warnings``.
+    everything else that looks wrong is returned in ``warnings``. A document that would
+    expand beyond ``archive_limits`` is refused from its central directory, unopened.
     """
-    document = _open_document(source)
+    document = _open_document(source, archive_limits)
     warnings: list[str] = []
     rows: dict[str, _Row] = {}
     layout_votes: Counter[str] = Counter()
