@@ -887,6 +887,10 @@ def _read_csv(source: Path, columns: Sequence[str] | None, limits: SurveyLimits)
             usecols=usecols,
             decimal=dialect.decimal,
             skipinitialspace=True,
+            # Only an empty cell is missing: "None" (DHS's "no education"), "NA" (Namibia),
+            # "N/A", "null" and "nan" are level names, not pandas' default NA strings.
+            keep_default_na=False,
+            na_values=[""],
         )
     except pd.errors.EmptyDataError as exc:
         raise SurveyFileError(f"'{source.name}' has no columns.") from exc
@@ -932,6 +936,8 @@ def _iter_csv_chunks(
             dtype=str,
             chunksize=chunksize,
             skipinitialspace=True,
+            keep_default_na=False,
+            na_values=[""],
         )
         with reader:
             for chunk in reader:
