@@ -7,7 +7,10 @@ class ConsultationsConfig(AppConfig):
     verbose_name = _("Consultations")
 
     def ready(self) -> None:
+        from django.conf import settings
+
         from accounts import policy
+        from common import jobs
 
         from . import rules
         from .models import (
@@ -31,3 +34,10 @@ class ConsultationsConfig(AppConfig):
         policy.register(Signifier, rules.CampaignPartRule(Campaign))
         policy.register(Theme, policy.VocabularyRule())
         policy.register(Quote, rules.QuoteRule())
+        # Reaped once Upload has a status_changed_at clock (the upload state-machine branch).
+        jobs.register(
+            Upload,
+            running=[Upload.Status.IMPORTING],
+            failed=Upload.Status.FAILED,
+            limit=lambda: settings.UPLOAD_TASK_TIME_LIMIT,
+        )
