@@ -7,7 +7,10 @@ class AnalysisConfig(AppConfig):
     verbose_name = _("Survey analysis")
 
     def ready(self) -> None:
+        from django.conf import settings
+
         from accounts import policy
+        from common import jobs
 
         from .models import Dataset, Indicator, LeafGroupLink, Run
 
@@ -17,3 +20,18 @@ class AnalysisConfig(AppConfig):
             LeafGroupLink, policy.CountryEvidenceRule("run__dataset__country", "run__published")
         )
         policy.register(Indicator, policy.VocabularyRule())
+
+        # A dead worker must not leave a run "running" or a dataset "profiling" for ever.
+        def limit():
+            return settings.ANALYSIS_TASK_TIME_LIMIT
+
+        jobs.register(
+            Run,
+            running=[Run.Status.RUNNING],
+            failed=Run.Status.FAILED,
+            limit=limit,
+            finished_at_field="finished_at",
+        )
+        jobs.register(
+            Dataset, running=[Dataset.Status.PROFILING], failed=Dataset.Status.FAILED, limit=limit
+        )

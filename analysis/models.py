@@ -5,8 +5,10 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from common.jobs import BackgroundJob
 
-class Dataset(models.Model):
+
+class Dataset(BackgroundJob):
     """An uploaded survey file (CSV, XLSX, Stata .dta, SPSS .sav) and its column profile."""
 
     class Kind(models.TextChoices):
@@ -43,6 +45,7 @@ class Dataset(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)  # when a worker began profiling
 
     class Meta:
         ordering = ["-created_at"]
@@ -88,7 +91,7 @@ class Indicator(models.Model):
         return self.name
 
 
-class Run(models.Model):
+class Run(BackgroundJob):
     """One immutable analysis of one indicator on one dataset (national or one region).
 
     It keeps what is needed to reproduce and cite it: the indicator definition as run, the

@@ -27,6 +27,7 @@ from analysis.surveyio import (
     check_survey_upload,
     profile_survey,
 )
+from common.jobs import WORKER_STOPPED, job_fail
 from common.limits import archive_limits, upload_max_columns, upload_max_field_chars
 
 from . import bridge
@@ -178,17 +179,33 @@ def dataset_upload(
             dataset.save()
             from .tasks import dataset_profile_task
 
-            transaction.on_commit(lambda: dataset_profile_task.delay(dataset.pk))
+            transaction.on_commit(lambda: dataset_profile_task.delay(dataset.pk, dataset.attempt))
     except Exception:
         path.unlink(missing_ok=True)
         raise
     return dataset
 
 
-def dataset_profile(*, dataset: Dataset) -> Dataset:
+def dataset_profile(*, dataset: Dataset, attempt: int | None = None) -> Dataset:
     """Profile every column (type, levels with counts, missing). On any failure the file is
     removed and the dataset is marked failed with a message naming the uploaded file (never a
-    server path or a database error; the detail is logged)."""
+    server path or a database error; the detail is logged).
+
+    Safe to deliver twice: a dataset already profiled or failed, or a message for an older
+    attempt, is left alone; a message given back by a worker that died while profiling fails
+    the dataset (the person can profile it again) rather than kill the next worker too.
+    """
+    if dataset.status != Dataset.Status.PROFILING or not dataset.is_current(attempt):
+        return dataset
+    if dataset.started_at is not None:
+        job_fail(dataset, WORKER_STOPPED)
+        return dataset
+    claimed = Dataset.objects.filter(
+        pk=dataset.pk, status=Dataset.Status.PROFILING, attempt=dataset.attempt, started_at=None
+    ).update(started_at=timezone.now())
+    if not claimed:  # another worker took it meanwhile
+        dataset.refresh_from_db()
+        return dataset
     path = dataset.file.path if dataset.file else ""
     try:
         profile = [column.to_dict() for column in profile_survey(path, limits=survey_limits())]
@@ -228,6 +245,33 @@ def _dataset_fail(dataset: Dataset, message: str) -> Dataset:
         dataset.file.delete(save=False)
     dataset.status, dataset.message = Dataset.Status.FAILED, message
     dataset.save(update_fields=["status", "message", "file"])
+    return dataset
+
+
+def dataset_reprofile(*, dataset: Dataset, user, request=None) -> Dataset:
+    """Profile a failed dataset again, as a new attempt, if its file is still there."""
+    if dataset.status != Dataset.Status.FAILED:
+        raise ValidationError(_("Only a dataset whose profiling failed can be profiled again."))
+    if not dataset.file or not Path(dataset.file.path).exists():
+        raise ValidationError(
+            _("The file could not be read and was removed; upload a corrected file.")
+        )
+    with transaction.atomic():
+        dataset.status, dataset.message = Dataset.Status.PROFILING, ""
+        dataset.attempt += 1
+        dataset.started_at = None
+        dataset.save(update_fields=["status", "message", "attempt", "started_at"])
+        audit_record(
+            action=AuditEvent.Action.CHANGE,
+            actor=user,
+            target=dataset,
+            request=request,
+            summary=f"profiling {dataset} again (attempt {dataset.attempt})",
+        )
+        from .tasks import dataset_profile_task
+
+        attempt = dataset.attempt
+        transaction.on_commit(lambda: dataset_profile_task.delay(dataset.pk, attempt))
     return dataset
 
 
@@ -286,16 +330,30 @@ def runs_start(
         from .tasks import run_execute_task
 
         for run in runs:
-            transaction.on_commit(lambda pk=run.pk: run_execute_task.delay(pk))
+            transaction.on_commit(lambda pk=run.pk, n=run.attempt: run_execute_task.delay(pk, n))
     return runs
 
 
-def run_execute(*, run: Run) -> Run:
-    """Compute one run. User-fixable problems become a message on the run."""
-    if run.is_done:
+def run_execute(*, run: Run, attempt: int | None = None) -> Run:
+    """Compute one run. User-fixable problems become a message on the run.
+
+    Safe to deliver twice: a run already finished or failed, or a message for an older
+    attempt, is left alone; a message given back by a worker that died on this run (it finds
+    the run running) fails it, so one poisonous run cannot kill worker after worker.
+    """
+    if run.is_done or not run.is_current(attempt):
         return run
-    run.status, run.started_at = Run.Status.RUNNING, timezone.now()
-    run.save(update_fields=["status", "started_at"])
+    if run.status == Run.Status.RUNNING:
+        job_fail(run, WORKER_STOPPED)
+        return run
+    now = timezone.now()
+    claimed = Run.objects.filter(pk=run.pk, status=Run.Status.QUEUED, attempt=run.attempt).update(
+        status=Run.Status.RUNNING, started_at=now, status_changed_at=now
+    )
+    if not claimed:  # another worker took it meanwhile
+        run.refresh_from_db()
+        return run
+    run.refresh_from_db(fields=["status", "started_at", "status_changed_at"])
     try:
         result = bridge.compute_run(
             path=run.dataset.file.path,
@@ -309,6 +367,12 @@ def run_execute(*, run: Run) -> Run:
         run.message = for_person(
             str(exc), path=run.dataset.file.path, original_name=run.dataset.original_name
         )
+    except SoftTimeLimitExceeded:
+        run.status = Run.Status.FAILED
+        run.message = _(
+            "The analysis took longer than its time limit. Try fewer circumstances, a larger "
+            "minimum group size, or without the Shapley decomposition."
+        )
     except Exception:  # noqa: BLE001 - recorded on the run for the person looking at it
         logger.exception("analysis run %s failed", run.pk)
         run.status = Run.Status.FAILED
@@ -320,6 +384,43 @@ def run_execute(*, run: Run) -> Run:
         run.engine_version = result.get("engine_version", "")
     run.finished_at = timezone.now()
     run.save(update_fields=["status", "message", "result", "engine_version", "finished_at"])
+    return run
+
+
+def run_retry(*, run: Run, user, request=None) -> Run:
+    """Run a failed run again: the same run (same definition, parameters and dataset) as a
+    new attempt, so its address, batch and place in the trend stay the same."""
+    if run.status != Run.Status.FAILED:
+        raise ValidationError(_("Only a failed run can be run again."))
+    dataset = run.dataset
+    if dataset.status != Dataset.Status.READY or dataset.sha256 != run.dataset_sha256:
+        raise ValidationError(_("The survey file of this run is no longer ready for analysis."))
+    with transaction.atomic():
+        run.status, run.message, run.result, run.engine_version = Run.Status.QUEUED, "", None, ""
+        run.started_at = run.finished_at = None
+        run.attempt += 1
+        run.save(
+            update_fields=[
+                "status",
+                "message",
+                "result",
+                "engine_version",
+                "started_at",
+                "finished_at",
+                "attempt",
+            ]
+        )
+        audit_record(
+            action=AuditEvent.Action.CHANGE,
+            actor=user,
+            target=run,
+            request=request,
+            summary=f"ran {run} again (attempt {run.attempt})",
+        )
+        from .tasks import run_execute_task
+
+        attempt = run.attempt
+        transaction.on_commit(lambda: run_execute_task.delay(run.pk, attempt))
     return run
 
 

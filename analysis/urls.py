@@ -9,8 +9,10 @@ urlpatterns = [
     path("datasets/upload/", views.dataset_upload, name="dataset_upload"),
     path("datasets/<int:pk>/", views.dataset_detail, name="dataset_detail"),
     path("datasets/<int:pk>/run/", views.run_start, name="run_start"),
+    path("datasets/<int:pk>/reprofile/", views.dataset_reprofile, name="dataset_reprofile"),
     path("runs/<int:pk>/", views.run_detail, name="run_detail"),
     path("runs/<int:pk>/publish/", views.run_publish, name="run_publish"),
+    path("runs/<int:pk>/retry/", views.run_retry, name="run_retry"),
     path("runs/<int:pk>/groups/", views.run_link_groups, name="run_link_groups"),
     path("runs/<int:pk>/download.<str:fmt>", views.run_download, name="run_download"),
 ]

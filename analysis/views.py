@@ -104,6 +104,9 @@ def _detail_page(request, dataset: Dataset, form: RunForm, status: int = 200):
             "form": form,
             "preset": ESCAP_PRESETS.get(form["preset"].value() or ""),
             "runs": dataset.runs.select_related("indicator").filter(region="")[:50],
+            "can_reprofile": dataset.status == Dataset.Status.FAILED
+            and bool(dataset.file)
+            and policy.can(request.user, Action.CHANGE, dataset),
         },
         status=status,
     )
@@ -119,6 +122,19 @@ def dataset_detail(request, pk: int):
         definition_start=ESCAP_PRESETS.get(preset),
     )
     return _detail_page(request, dataset, form)
+
+
+@login_required
+@require_POST
+def dataset_reprofile(request, pk: int):
+    dataset = policy.get_object_or_404(request.user, Dataset, Action.CHANGE, pk=pk)
+    try:
+        services.dataset_reprofile(dataset=dataset, user=request.user, request=request)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("The columns are being profiled again."))
+    return redirect(dataset)
 
 
 def _preflight(dataset: Dataset, definition: dict) -> None:
@@ -274,6 +290,19 @@ def run_publish(request, pk: int):
             if run.published
             else _("This run is no longer published."),
         )
+    return redirect(run)
+
+
+@login_required
+@require_POST
+def run_retry(request, pk: int):
+    run = _run_for(request, pk, Action.CHANGE)
+    try:
+        services.run_retry(run=run, user=request.user, request=request)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("The analysis is running again."))
     return redirect(run)
 
 

@@ -7,7 +7,10 @@ class ConsultationsConfig(AppConfig):
     verbose_name = _("Consultations")
 
     def ready(self) -> None:
+        from django.conf import settings
+
         from accounts import policy
+        from common import jobs
 
         from . import rules
         from .models import (
@@ -31,3 +34,11 @@ class ConsultationsConfig(AppConfig):
         policy.register(Signifier, rules.CampaignPartRule(Campaign))
         policy.register(Theme, policy.VocabularyRule())
         policy.register(Quote, rules.QuoteRule())
+        # An upload left checking or importing by a dead worker is failed by the reaper; its
+        # raw file then goes with the hourly purge of ended uploads.
+        jobs.register(
+            Upload,
+            running=list(Upload.RUNNING_STATUSES),
+            failed=Upload.Status.FAILED,
+            limit=lambda: settings.UPLOAD_TASK_TIME_LIMIT,
+        )

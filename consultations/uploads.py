@@ -744,6 +744,11 @@ def uploads_raw_purge(*, now: datetime.datetime | None = None) -> int:
     for upload in Upload.objects.filter(raw_delete_after__lt=now):
         services.upload_delete_raw(upload=upload)
         count += 1
+    # A failed upload keeps no copy: the reaper (common/jobs.py) fails stuck uploads with a
+    # bulk update that cannot delete files, so their raw files go here.
+    for upload in Upload.objects.filter(status=Upload.Status.FAILED).exclude(file=""):
+        services.upload_delete_raw(upload=upload)
+        count += 1
     stale = Upload.objects.filter(
         status__in=(Upload.Status.MAPPING, Upload.Status.PREVIEW),
         status_changed_at__lt=now - datetime.timedelta(days=PENDING_DAYS),

@@ -7,7 +7,10 @@ class RecommendationsConfig(AppConfig):
     verbose_name = _("Recommendations")
 
     def ready(self) -> None:
+        from django.conf import settings
+
         from accounts import policy
+        from common import jobs
 
         from . import rules
         from .models import (
@@ -35,3 +38,11 @@ class RecommendationsConfig(AppConfig):
         policy.register(Action, rules.ActionRule())
         policy.register(Assessment, rules.AssessmentRule())
         policy.register(ImportJob, policy.CountryEvidenceRule("country"))
+        # A dead worker must not leave an import "reading the file" or "importing" for ever.
+        jobs.register(
+            ImportJob,
+            running=[ImportJob.Status.PREVIEWING, ImportJob.Status.IMPORTING],
+            failed=ImportJob.Status.FAILED,
+            limit=lambda: settings.IMPORT_TASK_TIME_LIMIT,
+            finished_at_field="finished_at",
+        )

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from common.jobs import BackgroundJob
 from taxonomy.models import normalise_label
 
 
@@ -432,7 +433,7 @@ class TrackingIndicator(models.Model):
         return self.next_due < timezone.localdate()
 
 
-class ImportJob(models.Model):
+class ImportJob(BackgroundJob):
     """One upload of recommendations: stored, previewed, then committed all-or-nothing."""
 
     class Kind(models.TextChoices):
@@ -463,6 +464,7 @@ class ImportJob(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)  # when a worker began this step
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

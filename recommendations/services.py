@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from accounts.models import AuditEvent, Organisation
 from accounts.services import audit_record
 from common.archives import UnsafeArchive, check_archive
+from common.jobs import WORKER_STOPPED, job_fail
 from common.limits import (
     archive_limits,
     upload_max_columns,
@@ -179,7 +180,7 @@ def import_upload(*, uploaded: UploadedFile, kind: str, country: str, user) -> I
             job.save()
             from .tasks import import_preview_task
 
-            transaction.on_commit(lambda: import_preview_task.delay(job.pk))
+            transaction.on_commit(lambda: import_preview_task.delay(job.pk, job.attempt))
     except Exception:
         (Path(settings.MEDIA_ROOT) / relative).unlink(missing_ok=True)
         raise
@@ -360,9 +361,35 @@ def _fail(job, counts, errors, message, preview) -> None:
     )
 
 
-def import_preview(*, job: ImportJob) -> ImportJob:
+def _claim(job: ImportJob, status: str, attempt: int | None) -> bool:
+    """Start a step of the import in this worker, once. A message for an older attempt or a
+    job past this step does nothing; one given back by a worker that died during this step
+    fails the job (nothing was imported: the import is one transaction)."""
+    if job.status != status or not job.is_current(attempt):
+        return False
+    if job.started_at is not None:
+        job_fail(job, WORKER_STOPPED)
+        return False
+    claimed = ImportJob.objects.filter(
+        pk=job.pk, status=status, attempt=job.attempt, started_at=None
+    ).update(started_at=timezone.now())
+    job.refresh_from_db()
+    return bool(claimed)
+
+
+def _run_in_time(job: ImportJob, *, dry_run: bool) -> ImportReport | None:
+    try:
+        return _run(job, dry_run=dry_run)
+    except SoftTimeLimitExceeded:
+        job_fail(job, _("Reading this file took longer than the time limit; nothing was imported."))
+        return None
+
+
+def import_preview(*, job: ImportJob, attempt: int | None = None) -> ImportJob:
     """Read the whole file and compute what importing it would do, importing nothing."""
-    report = _run(job, dry_run=True)
+    if not _claim(job, ImportJob.Status.PREVIEWING, attempt):
+        return job
+    report = _run_in_time(job, dry_run=True)
     if report is not None:
         job.status = ImportJob.Status.PREVIEWED
         job.counts = report.counts()
@@ -380,18 +407,23 @@ def import_confirm(*, job: ImportJob, user, request=None) -> ImportJob:
     if job.status != ImportJob.Status.PREVIEWED:
         raise ValidationError(_("Only a previewed import without errors can be confirmed."))
     job.status = ImportJob.Status.IMPORTING
-    job.save(update_fields=["status"])
+    job.attempt += 1
+    job.started_at = None
+    job.save(update_fields=["status", "attempt", "started_at"])
     from .tasks import import_commit_task
 
-    transaction.on_commit(lambda: import_commit_task.delay(job.pk, user.pk if user else None))
+    attempt = job.attempt
+    transaction.on_commit(
+        lambda: import_commit_task.delay(job.pk, user.pk if user else None, attempt)
+    )
     return job
 
 
-def import_commit(*, job: ImportJob, user=None) -> ImportJob:
+def import_commit(*, job: ImportJob, user=None, attempt: int | None = None) -> ImportJob:
     """Import all or nothing, then log it in the audit log."""
-    if job.status != ImportJob.Status.IMPORTING:
+    if not _claim(job, ImportJob.Status.IMPORTING, attempt):
         return job
-    report = _run(job, dry_run=False)
+    report = _run_in_time(job, dry_run=False)
     if report is None:
         return job
     job.status = ImportJob.Status.SUCCEEDED
@@ -409,6 +441,45 @@ def import_commit(*, job: ImportJob, user=None) -> ImportJob:
         ),
         data={"kind": job.kind, "country": job.country, **report.counts()},
     )
+    return job
+
+
+def import_retry(*, job: ImportJob, user, request=None) -> ImportJob:
+    """Read a failed import's file again into a new preview (a new attempt); the person
+    confirms it again. Nothing of a failed import was imported, so this is always safe."""
+    if job.status != ImportJob.Status.FAILED:
+        raise ValidationError(_("Only a failed import can be read again."))
+    if not job.file or not Path(job.file.path).exists():
+        raise ValidationError(_("The file of this import is gone; upload it again."))
+    with transaction.atomic():
+        job.status = ImportJob.Status.PREVIEWING
+        job.attempt += 1
+        job.started_at = job.finished_at = None
+        job.counts, job.errors, job.warnings, job.preview, job.message = {}, [], [], [], ""
+        job.save(
+            update_fields=[
+                "status",
+                "attempt",
+                "started_at",
+                "finished_at",
+                "counts",
+                "errors",
+                "warnings",
+                "preview",
+                "message",
+            ]
+        )
+        audit_record(
+            action=AuditEvent.Action.CHANGE,
+            actor=user,
+            target=job,
+            request=request,
+            summary=f"reading {job.original_name} again (attempt {job.attempt})",
+        )
+        from .tasks import import_preview_task
+
+        attempt = job.attempt
+        transaction.on_commit(lambda: import_preview_task.delay(job.pk, attempt))
     return job
 
 

@@ -22,6 +22,7 @@ urlpatterns = [
     path("imports/template.<str:fmt>", views.import_template, name="import_template"),
     path("imports/<int:pk>/", views.import_detail, name="import_detail"),
     path("imports/<int:pk>/confirm/", views.import_confirm, name="import_confirm"),
+    path("imports/<int:pk>/retry/", views.import_retry, name="import_retry"),
     path("themes/", views.theme_list, name="theme_list"),
     path("themes/<int:pk>/", views.theme_edit, name="theme_edit"),
     path("clusters/", views.cluster_list, name="cluster_list"),

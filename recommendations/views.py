@@ -516,7 +516,12 @@ def import_detail(request, pk: int):
         if request.headers.get("HX-Request")
         else "recommendations/import_detail.html"
     )
-    return render(request, template, {"job": job})
+    can_retry = (
+        job.status == ImportJob.Status.FAILED
+        and bool(job.file)
+        and policy.can(request.user, Do.CHANGE, job)
+    )
+    return render(request, template, {"job": job, "can_retry": can_retry})
 
 
 @login_required
@@ -531,6 +536,17 @@ def import_confirm(request, pk: int):
         job.refresh_from_db()
         if job.status == ImportJob.Status.SUCCEEDED:
             messages.success(request, _("The recommendations were imported."))
+    return redirect(job)
+
+
+@login_required
+@require_POST
+def import_retry(request, pk: int):
+    job = policy.get_object_or_404(request.user, ImportJob, Do.CHANGE, pk=pk)
+    try:
+        services.import_retry(job=job, user=request.user, request=request)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
     return redirect(job)
 
 

@@ -116,7 +116,11 @@ MATRIX: dict[str, Entry] = {
     "analysis:run_start": Entry(
         statuses(302, 404, 404, 404, 400), kwargs=dataset_of_run, method="post"
     ),
+    "analysis:dataset_reprofile": Entry(
+        statuses(302, 404, 404, 404, 302), kwargs=dataset_of_run, method="post"
+    ),
     "analysis:run_detail": Entry(MEMBERS, kwargs=published_run),
+    "analysis:run_retry": Entry(READ_ONLY_POST, kwargs=published_run, method="post"),
     "analysis:run_publish": Entry(READ_ONLY_POST, kwargs=published_run, method="post"),
     "analysis:run_link_groups": Entry(READ_ONLY_POST, kwargs=published_run, method="post"),
     "analysis:run_download": Entry(MEMBERS, kwargs=lambda p: {**published_run(p), "fmt": "csv"}),

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "recommendations",
     "analysis",
     "evidence",
+    "common",
 ]
 
 MIDDLEWARE = [
@@ -196,10 +197,34 @@ CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="")
 CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=CELERY_BROKER_URL or None)
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
+# A task is acknowledged when it ends, and given back to the queue when the process running
+# it dies, so a lost worker does not lose the work. Each task says what to do when it finds
+# its object already finished or failed (nothing) — see common/jobs.py.
 CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# A blip in the Redis connection does not kill running analyses: when the message comes back
+# after the visibility timeout, the task finds its object finished and does nothing.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=60 * 30)
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=60 * 25)
+# Hard time limits of the long tasks (seconds); the reaper reads them too.
+ANALYSIS_TASK_TIME_LIMIT = env.int("ANALYSIS_TASK_TIME_LIMIT", default=60 * 60)
+IMPORT_TASK_TIME_LIMIT = env.int("IMPORT_TASK_TIME_LIMIT", default=2 * 60 * 60)
+UPLOAD_TASK_TIME_LIMIT = env.int("UPLOAD_TASK_TIME_LIMIT", default=60 * 60)
+# An object still "running" this long after its task's time limit was left by a dead worker:
+# the reaper (common/jobs.py) marks it failed, every JOB_REAPER_INTERVAL seconds.
+JOB_REAPER_MARGIN = env.int("JOB_REAPER_MARGIN", default=5 * 60)
+JOB_REAPER_INTERVAL = env.int("JOB_REAPER_INTERVAL", default=5 * 60)
+# Redis gives an unacknowledged message to another worker after the visibility timeout. It
+# must outlast the longest task, or a long task would run twice at once; a little more, so a
+# task killed at its limit is acknowledged first.
+LONGEST_TASK_TIME_LIMIT = max(
+    CELERY_TASK_TIME_LIMIT, ANALYSIS_TASK_TIME_LIMIT, IMPORT_TASK_TIME_LIMIT, UPLOAD_TASK_TIME_LIMIT
+)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": LONGEST_TASK_TIME_LIMIT + JOB_REAPER_MARGIN
+}
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {"analysis.tasks.*": {"queue": "analysis"}}
 CELERY_BEAT_SCHEDULE: dict = {}
@@ -248,6 +273,11 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 CELERY_BEAT_SCHEDULE["consultations-retention-purge"] = {
     "task": "consultations.retention_purge",
     "schedule": 60 * 60 * 24,
+}
+# Mark background jobs left running by a dead worker as failed (common/jobs.py).
+CELERY_BEAT_SCHEDULE["jobs-reap-stuck"] = {
+    "task": "common.reap_stuck_jobs",
+    "schedule": JOB_REAPER_INTERVAL,
 }
 # Recompute group evidence summaries that changed since (pages also recompute on demand).
 CELERY_BEAT_SCHEDULE["evidence-summaries-refresh"] = {

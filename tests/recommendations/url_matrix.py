@@ -56,6 +56,11 @@ MATRIX = {
         kwargs=lambda p: {"pk": tracker(p).job.pk},
         method="post",
     ),
+    "recommendations:import_retry": Entry(
+        statuses(302, 404, 404, 404, 302),
+        kwargs=lambda p: {"pk": tracker(p).job.pk},
+        method="post",
+    ),
     "recommendations:theme_list": Entry(MEMBERS),
     "recommendations:theme_edit": Entry(
         READ_ONLY_POST, kwargs=lambda p: {"pk": _theme(p)}, method="post"
