@@ -5,6 +5,8 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, viewsets
 
 from accounts.api import PolicyScopedMixin
+from accounts.models import Role
+from accounts.policy import actor_for
 
 from .models import Campaign, FocusGroup, Instrument, Narrative, Signifier
 
@@ -51,7 +53,46 @@ class CampaignSerializer(serializers.ModelSerializer):
         ]
 
 
-class NarrativeSerializer(serializers.ModelSerializer):
+def sees_identities(request, submission) -> bool:
+    """Row-level identity attributes (age band, sex, groups, disability, place) go only to
+    RCO staff of the submission's country and to the partner organisation that collected it.
+    Everyone else (UNCT members) reads identities only as the suppressed counts of the
+    campaign analysis and export, never row by row, whatever the teller's quotation consent.
+    """
+    actor = actor_for(request.user if request else None)
+    if actor.is_superuser or submission.campaign.country in actor.rco_countries:
+        return True
+    return submission.organisation_id in actor.organisations_with_role(Role.CSO_PARTNER)
+
+
+class IdentityWithheldMixin:
+    """Blank the ``IDENTITY_FIELDS`` of a row for viewers who may not see identities."""
+
+    IDENTITY_FIELDS: tuple[str, ...] = ()
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if not sees_identities(self.context.get("request"), instance):
+            for name in self.IDENTITY_FIELDS:
+                value = data.get(name)
+                data[name] = [] if isinstance(value, list) else None
+        return data
+
+
+class NarrativeSerializer(IdentityWithheldMixin, serializers.ModelSerializer):
+    """Stories. Identity attributes are null (lists empty) unless the viewer is RCO staff
+    of the story's country or its partner organisation."""
+
+    IDENTITY_FIELDS = (
+        "location",
+        "age_band",
+        "sex",
+        "groups",
+        "groups_none",
+        "groups_prefer_not",
+        "groups_other",
+        "has_disability",
+    )
     groups = serializers.SlugRelatedField(many=True, read_only=True, slug_field="slug")
 
     class Meta:
@@ -81,7 +122,12 @@ class NarrativeSerializer(serializers.ModelSerializer):
         ]
 
 
-class FocusGroupSerializer(serializers.ModelSerializer):
+class FocusGroupSerializer(IdentityWithheldMixin, serializers.ModelSerializer):
+    """Focus-group records; the participants' composition and groups follow the same rule
+    as stories' identities."""
+
+    IDENTITY_FIELDS = ("participants", "groups")
+
     class Meta:
         model = FocusGroup
         fields = [
@@ -116,14 +162,14 @@ class NarrativeViewSet(PolicyScopedMixin, viewsets.ReadOnlyModelViewSet):
     """Stories: RCO staff see their country's; partners their organisation's; UNCT members
     approved ones."""
 
-    queryset = Narrative.objects.prefetch_related("groups")
+    queryset = Narrative.objects.select_related("campaign").prefetch_related("groups")
     serializer_class = NarrativeSerializer
     filterset_fields = ["campaign", "review_status", "organisation"]
 
 
 @extend_schema(tags=["consultations"])
 class FocusGroupViewSet(PolicyScopedMixin, viewsets.ReadOnlyModelViewSet):
-    queryset = FocusGroup.objects.prefetch_related("groups")
+    queryset = FocusGroup.objects.select_related("campaign").prefetch_related("groups")
     serializer_class = FocusGroupSerializer
     filterset_fields = ["campaign", "review_status"]
 
