@@ -314,3 +314,70 @@ def test_each_country_sees_its_own(world, people, client):
         assert client.get(reverse("api:run-list")).json()["count"] == 1
         client.force_login(_user(people, country, "rco"))
         assert f"{mine} export" in client.get(reverse("accounts:audit_log")).content.decode()
+
+
+# ---------------------------------------------------------------------------
+# Regression tests for the review's findings
+# ---------------------------------------------------------------------------
+
+
+def test_m1_api_serves_no_row_level_identities_to_unct(world, people, client):
+    """M1: the stories API gave UNCT members the age band, sex, groups, disability and
+    place of tellers who refused quotation, row by row."""
+    client.force_login(people.unct)
+    rows = client.get(reverse("api:story-list")).json()["results"]
+    assert rows, "the UNCT member reads their country's approved story"
+    for row in rows:
+        assert row["age_band"] is None and row["sex"] is None and row["location"] is None
+        assert row["groups"] == [] and row["has_disability"] is None
+    record = client.get(reverse("api:focus-group-list")).json()["results"][0]
+    assert record["participants"] is None and record["groups"] == []
+    # RCO staff of the country and the partner that collected the story still see them.
+    for user in (people.rco, people.partner_own):
+        client.force_login(user)
+        row = client.get(reverse("api:story-list")).json()["results"][0]
+        assert row["age_band"] == "25_34" and row["groups"] == ["migrants"]
+
+
+def test_m1_published_runs_are_read_in_their_country_only(world, people, client):
+    client.force_login(people.foreign_partner)
+    runs = client.get(reverse("api:run-list")).json()["results"]
+    assert [r["id"] for r in runs] == [world["Elsewhere"].urls[7][2]["pk"]]
+
+
+def test_m2_audit_log_shows_only_the_rco_countrys_events(world, people, client):
+    client.force_login(people.foreign_rco)
+    page = client.get(reverse("accounts:audit_log")).content.decode()
+    assert secret("Elsewhere") in page and secret("Demoland") not in page
+    assert AuditEvent.objects.filter(summary__startswith=secret("Demoland")).get().country == (
+        "Demoland"
+    )
+
+
+def test_m2_events_without_a_country_follow_their_actor(people, client):
+    """An event with no country (e.g. a sign-in) is shown to RCO staff of the actor's
+    countries only."""
+    AuditEvent.objects.create(action=AuditEvent.Action.SIGN_IN, actor=people.unct, summary="in")
+    client.force_login(people.rco)
+    assert ">in<" in client.get(reverse("accounts:audit_log")).content.decode().replace(" ", "")
+    client.force_login(people.foreign_rco)
+    assert ">in<" not in client.get(reverse("accounts:audit_log")).content.decode().replace(" ", "")
+
+
+def test_group_page_is_per_country_with_a_selector_limited_to_the_viewers(world, people, client):
+    from accounts.models import Membership, Role
+
+    Membership.objects.create(
+        user=people.unct, organisation=people.foreign_unct_org, role=Role.UNCT_MEMBER
+    )
+    client.force_login(people.unct)
+    url = reverse("evidence:group_page", args=["migrants"])
+    first = client.get(url).content.decode()
+    assert f"{secret('Demoland')} cause" in first and secret("Elsewhere") not in first
+    assert 'name="country"' in first
+    second = client.get(url + "?country=Elsewhere").content.decode()
+    assert f"{secret('Elsewhere')} cause" in second and secret("Demoland") not in second
+    # A country that is not theirs falls back to their first.
+    client.force_login(people.rco)
+    page = client.get(url + "?country=Elsewhere").content.decode()
+    assert secret("Elsewhere") not in page
