@@ -279,21 +279,24 @@ def _element_exists(group: PopulationGroup, country: str, element: str) -> bool:
     )
 
 
-def _citations(request) -> list[Citation]:
-    """Citations from the posted ids, keeping only evidence the user may see."""
+def _citations(request, country: str) -> list[Citation]:
+    """Citations from the posted ids, keeping only evidence the user may see, of the page's
+    country (an analysis of one country never cites another country's evidence)."""
     from analysis.models import Run
 
     items = []
-    for field, key, model in (
-        ("run_id", "cite_run", Run),
-        ("narrative_id", "cite_story", Narrative),
-        ("quote_id", "cite_quote", Quote),
-        ("recommendation_id", "cite_rec", Recommendation),
+    for field, key, model, country_field in (
+        ("run_id", "cite_run", Run, "dataset__country"),
+        ("narrative_id", "cite_story", Narrative, "campaign__country"),
+        ("quote_id", "cite_quote", Quote, "focus_group__campaign__country"),
+        ("recommendation_id", "cite_rec", Recommendation, "country"),
     ):
         ids = [int(v) for v in request.POST.getlist(key) if v.isdigit()]
         if not ids:
             continue
-        visible = policy.scope(request.user, model.objects.filter(pk__in=ids), Action.VIEW)
+        visible = policy.scope(
+            request.user, model.objects.filter(pk__in=ids, **{country_field: country}), Action.VIEW
+        )
         if model is Narrative:
             visible = visible.filter(review_status="approved")
         if model is Quote:
@@ -322,7 +325,7 @@ def group_edit(request, slug: str):
             cause = form.save(commit=False)
             cause.group, cause.created_by, cause.country = group, user, country
             services.analysis_save(obj=cause, group=group, user=user)
-            for citation in _citations(request):
+            for citation in _citations(request, country):
                 citation.cause = cause
                 citation.save()
     elif kind == "role":
@@ -338,7 +341,9 @@ def group_edit(request, slug: str):
                 m2m={
                     "recommendations": Recommendation.objects.filter(
                         pk__in=[
-                            c.recommendation_id for c in _citations(request) if c.recommendation_id
+                            c.recommendation_id
+                            for c in _citations(request, country)
+                            if c.recommendation_id
                         ]
                     )
                 },
@@ -348,7 +353,7 @@ def group_edit(request, slug: str):
         ok = form.is_valid()
         if ok:
             gap = services.analysis_save(obj=form.save(commit=False), group=group, user=user)
-            for citation in _citations(request):
+            for citation in _citations(request, country):
                 citation.capacity_gap = gap
                 citation.save()
     elif kind == "action":
@@ -366,7 +371,9 @@ def group_edit(request, slug: str):
                     "capacity_gaps": form.cleaned_data["capacity_gaps"],
                     "recommendations": Recommendation.objects.filter(
                         pk__in=[
-                            c.recommendation_id for c in _citations(request) if c.recommendation_id
+                            c.recommendation_id
+                            for c in _citations(request, country)
+                            if c.recommendation_id
                         ]
                     ),
                 },
