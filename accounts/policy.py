@@ -288,32 +288,42 @@ class OrganisationRule(Rule):
     """RCO staff administer the organisations of their country; others see their own."""
 
     def scope(self, actor, queryset, action):
-        if actor.is_rco_staff:
-            return queryset.filter(country__in=actor.rco_countries)
+        from django.db.models import Q
+
+        condition = Q(country__in=actor.rco_countries)
         if action in READ_ACTIONS:
-            return queryset.filter(pk__in=actor.organisation_roles.keys())
-        return queryset.none()
+            condition |= Q(pk__in=actor.organisation_roles.keys())
+        return queryset.filter(condition)
 
     def allows(self, actor, action, obj):
         if action in READ_ACTIONS:
             return actor.is_member
-        return actor.is_rco_staff and action in {Action.CREATE, Action.CHANGE, Action.DELETE}
+        return (
+            action in {Action.CREATE, Action.CHANGE, Action.DELETE}
+            and bool(actor.rco_countries)
+            and (obj is None or obj.country in actor.rco_countries)
+        )
 
 
 class MembershipRule(Rule):
     """RCO staff grant and change roles in their country; a user sees their own memberships."""
 
     def scope(self, actor, queryset, action):
-        if actor.is_rco_staff:
-            return queryset.filter(organisation__country__in=actor.rco_countries)
+        from django.db.models import Q
+
+        condition = Q(organisation__country__in=actor.rco_countries)
         if action in READ_ACTIONS:
-            return queryset.filter(user_id=actor.user_id)
-        return queryset.none()
+            condition |= Q(user_id=actor.user_id)
+        return queryset.filter(condition)
 
     def allows(self, actor, action, obj):
         if action in READ_ACTIONS:
             return actor.is_member
-        return actor.is_rco_staff and action in {Action.CREATE, Action.CHANGE, Action.DELETE}
+        return (
+            action in {Action.CREATE, Action.CHANGE, Action.DELETE}
+            and bool(actor.rco_countries)
+            and (obj is None or country_of(obj, "organisation__country") in actor.rco_countries)
+        )
 
 
 class CountryEvidenceRule(Rule):

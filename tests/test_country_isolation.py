@@ -381,3 +381,28 @@ def test_group_page_is_per_country_with_a_selector_limited_to_the_viewers(world,
     client.force_login(people.rco)
     page = client.get(url + "?country=Elsewhere").content.decode()
     assert secret("Elsewhere") not in page
+
+
+def test_rco_of_one_country_holds_no_rco_power_where_they_are_only_a_member(world, people, client):
+    """Roles are per country: RCO staff of Demoland who is a UNCT member in Elsewhere reads
+    Elsewhere's approved evidence but reviews, publishes and administers nothing there."""
+    from accounts.models import Membership, Role
+    from accounts.policy import Action as Do
+    from accounts.policy import can
+
+    Membership.objects.create(
+        user=people.rco, organisation=people.foreign_unct_org, role=Role.UNCT_MEMBER
+    )
+    elsewhere = world["Elsewhere"]
+    story_pk = next(
+        k["pk"] for page, _api, k in elsewhere.urls if page == "consultations:narrative_detail"
+    )
+    client.force_login(people.rco)
+    assert client.get(reverse("consultations:narrative_detail", args=[story_pk])).status_code == 200
+    for name, kwargs, data in elsewhere.writes:
+        assert client.post(reverse(name, kwargs=kwargs), data).status_code in (403, 404), name
+    assert Narrative.objects.get(pk=story_pk).review_status == "approved"
+    assert not can(people.rco, Do.CHANGE, people.foreign_unct_org)
+    own = Membership.objects.get(user=people.rco, organisation=people.foreign_unct_org)
+    assert not can(people.rco, Do.CHANGE, own)
+    assert can(people.rco, Do.CHANGE, people.rco_org)
