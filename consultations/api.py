@@ -5,10 +5,9 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, viewsets
 
 from accounts.api import PolicyScopedMixin
-from accounts.models import Role
-from accounts.policy import actor_for
 
 from .models import Campaign, FocusGroup, Instrument, Narrative, Signifier
+from .rules import sees_identities
 
 
 class SignifierSerializer(serializers.ModelSerializer):
@@ -53,18 +52,6 @@ class CampaignSerializer(serializers.ModelSerializer):
         ]
 
 
-def sees_identities(request, submission) -> bool:
-    """Row-level identity attributes (age band, sex, groups, disability, place) go only to
-    RCO staff of the submission's country and to the partner organisation that collected it.
-    Everyone else (UNCT members) reads identities only as the suppressed counts of the
-    campaign analysis and export, never row by row, whatever the teller's quotation consent.
-    """
-    actor = actor_for(request.user if request else None)
-    if actor.is_superuser or submission.campaign.country in actor.rco_countries:
-        return True
-    return submission.organisation_id in actor.organisations_with_role(Role.CSO_PARTNER)
-
-
 class IdentityWithheldMixin:
     """Blank the ``IDENTITY_FIELDS`` of a row for viewers who may not see identities."""
 
@@ -72,7 +59,8 @@ class IdentityWithheldMixin:
 
     def to_representation(self, instance):
         data = super().to_representation(instance)
-        if not sees_identities(self.context.get("request"), instance):
+        request = self.context.get("request")
+        if not sees_identities(request.user if request else None, instance):
             for name in self.IDENTITY_FIELDS:
                 value = data.get(name)
                 data[name] = [] if isinstance(value, list) else None

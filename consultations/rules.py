@@ -13,7 +13,7 @@ of the countries of their memberships, in the role they hold in that country.
 from django.db.models import Q
 
 from accounts.models import Role
-from accounts.policy import READ_ACTIONS, Action, Rule, country_of
+from accounts.policy import READ_ACTIONS, Action, Rule, actor_for, country_of
 
 
 def _rco_of(actor, obj, path: str) -> bool:
@@ -123,3 +123,15 @@ class QuoteRule(Rule):
         if action in READ_ACTIONS:
             return actor.is_member
         return action == Action.CREATE and actor.is_cso_partner
+
+
+def sees_identities(user, submission) -> bool:
+    """Row-level identity attributes (age band, sex, groups, disability, place) go only to
+    RCO staff of the submission's country and to the partner organisation that collected it.
+    Everyone else (UNCT members) reads identities only as the suppressed counts of the
+    campaign analysis and export, never row by row, whatever the teller's quotation consent.
+    """
+    actor = actor_for(user)
+    if actor.is_superuser or submission.campaign.country in actor.rco_countries:
+        return True
+    return submission.organisation_id in actor.organisations_with_role(Role.CSO_PARTNER)

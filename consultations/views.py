@@ -43,6 +43,7 @@ from .models import (
     Signifier,
 )
 from .privacy import find_identifiers, highlight_html
+from .rules import sees_identities
 
 PUBLIC_RATE_LIMIT = 20  # stories per hour per address through a public link
 
@@ -378,6 +379,7 @@ def narrative_detail(request, pk: int):
         "consultations/narrative_detail.html",
         {
             "narrative": narrative,
+            "sees_identities": sees_identities(request.user, narrative),
             "can_review": can_review,
             "story_html": highlight_html(narrative.story, spans) if can_review else None,
             "identifiers": spans,

@@ -406,3 +406,17 @@ def test_rco_of_one_country_holds_no_rco_power_where_they_are_only_a_member(worl
     own = Membership.objects.get(user=people.rco, organisation=people.foreign_unct_org)
     assert not can(people.rco, Do.CHANGE, own)
     assert can(people.rco, Do.CHANGE, people.rco_org)
+
+
+def test_m1_story_page_shows_no_row_level_identities_to_unct(world, people, client):
+    story_pk = next(
+        k["pk"]
+        for page, _api, k in world["Demoland"].urls
+        if page == "consultations:narrative_detail"
+    )
+    url = reverse("consultations:narrative_detail", args=[story_pk])
+    client.force_login(people.unct)
+    page = client.get(url).content.decode()
+    assert "25_34" not in page and "North" not in page
+    client.force_login(people.rco)
+    assert "25_34" in client.get(url).content.decode()
