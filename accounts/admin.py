@@ -20,7 +20,10 @@ class UserAdmin(BaseUserAdmin):
     search_fields = ["email", "full_name"]
     fieldsets = (
         (None, {"fields": ("email", "password", "full_name")}),
-        ("Access", {"fields": ("is_active", "is_staff", "is_superuser")}),
+        (
+            "Access",
+            {"fields": ("is_active", "is_staff", "is_superuser", "is_vocabulary_steward")},
+        ),
         ("Dates", {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
@@ -48,8 +51,8 @@ class OrganisationAdmin(admin.ModelAdmin):
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "actor", "action", "summary"]
-    list_filter = ["action"]
+    list_display = ["created_at", "actor", "action", "country", "summary"]
+    list_filter = ["action", "country"]
 
     def has_add_permission(self, request):
         return False

@@ -12,4 +12,4 @@ class AccountsConfig(AppConfig):
 
         policy.register(Organisation, policy.OrganisationRule())
         policy.register(Membership, policy.MembershipRule())
-        policy.register(AuditEvent, policy.RCOOnlyRule())
+        policy.register(AuditEvent, policy.AuditRule())

@@ -11,6 +11,7 @@ from .models import Organisation, Role, User
 from .services import membership_set_role
 
 DEMO_COUNTRY = "Demoland"
+DEMO_STEWARD = "steward@demo.lnob.example"
 
 
 @dataclass(frozen=True)
@@ -66,4 +67,12 @@ def seed() -> list[DemoAccount]:
                 email=account.email, password=settings.DEMO_PASSWORD, full_name=account.full_name
             )
         membership_set_role(by=None, user=user, organisation=organisation, role=account.role)
+    # The shared vocabularies' curator: a global role, no country, no membership.
+    if not User.objects.filter(email=DEMO_STEWARD).exists():
+        User.objects.create_user(
+            email=DEMO_STEWARD,
+            password=settings.DEMO_PASSWORD,
+            full_name="Vera Steward",
+            is_vocabulary_steward=True,
+        )
     return DEMO_ACCOUNTS

@@ -43,6 +43,14 @@ class User(AbstractBaseUser, PermissionsMixin):
         default=False,
         help_text=_("Only for technical administrators; portal roles come from memberships."),
     )
+    is_vocabulary_steward = models.BooleanField(
+        _("vocabulary steward"),
+        default=False,
+        help_text=_(
+            "Curates the shared vocabularies (population groups, themes, mechanisms) for "
+            "every country: changes, merges and confirms proposed groups."
+        ),
+    )
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
     # Changing it signs the person out everywhere (it is part of the session hash); empty for
     # accounts whose sessions were never revoked, so their hash is Django's own.
@@ -184,6 +192,16 @@ class AuditEvent(models.Model):
     action = models.CharField(max_length=30, choices=Action.choices, db_index=True)
     target_type = models.CharField(max_length=100, blank=True)
     target_id = models.CharField(max_length=64, blank=True)
+    country = models.CharField(
+        _("country"),
+        max_length=100,
+        blank=True,
+        db_index=True,
+        help_text=_(
+            "The country the event belongs to (from its target, or its actor's only "
+            "country); RCO staff read the events of their countries."
+        ),
+    )
     summary = models.CharField(max_length=500, blank=True)
     data = models.JSONField(default=dict, blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)

@@ -55,6 +55,23 @@ class Actor:
     organisation_roles: dict[int, str] = field(default_factory=dict)
     # countries where the user is RCO staff
     rco_countries: frozenset[str] = frozenset()
+    # role -> the countries of the organisations where the user has that role
+    role_countries: dict[str, frozenset[str]] = field(default_factory=dict)
+    # a global (not per-country) curator of the shared vocabularies
+    is_vocabulary_steward: bool = False
+
+    @property
+    def countries(self) -> frozenset[str]:
+        """Every country of the user's memberships: the only countries they see."""
+        return frozenset().union(*self.role_countries.values())
+
+    def countries_with_role(self, *roles: str) -> frozenset[str]:
+        return frozenset().union(*(self.role_countries.get(r, frozenset()) for r in roles))
+
+    @property
+    def writer_countries(self) -> frozenset[str]:
+        """Countries where the user writes analyses (RCO staff and UNCT members)."""
+        return self.countries_with_role(Role.RCO_STAFF, Role.UNCT_MEMBER)
 
     @property
     def is_member(self) -> bool:
@@ -91,6 +108,9 @@ def actor_for(user: User | None) -> Actor:
             "organisation_id", "role", "organisation__country"
         )
     )
+    role_countries: dict[str, set[str]] = {}
+    for _org, role, country in rows:
+        role_countries.setdefault(role, set()).add(country)
     actor = Actor(
         user_id=user.pk,
         is_authenticated=True,
@@ -98,6 +118,8 @@ def actor_for(user: User | None) -> Actor:
         roles=frozenset(role for _, role, _ in rows),
         organisation_roles={org: role for org, role, _ in rows},
         rco_countries=frozenset(c for _, role, c in rows if role == Role.RCO_STAFF),
+        role_countries={role: frozenset(c) for role, c in role_countries.items()},
+        is_vocabulary_steward=bool(getattr(user, "is_vocabulary_steward", False)),
     )
     user._policy_actor = actor
     return actor
@@ -171,6 +193,37 @@ def get_object_or_404(user, queryset: QuerySet | type[Model], action=Action.VIEW
     return obj
 
 
+def country_of(obj: Model | None, path: str) -> str | None:
+    """Follow a lookup path such as ``"campaign__country"`` from an object to its country."""
+    value = obj
+    for part in path.split("__"):
+        if value is None:
+            return None
+        value = getattr(value, part, None)
+    return value
+
+
+def viewer_countries(user) -> list[str]:
+    """The countries a user may choose between (sorted), e.g. for a ``?country=`` selector.
+    Superusers may choose any country that has an organisation."""
+    actor = actor_for(user)
+    if actor.is_superuser:
+        from .models import Organisation
+
+        return sorted(set(Organisation.objects.values_list("country", flat=True)))
+    return sorted(actor.countries)
+
+
+def chosen_country(request) -> str | None:
+    """The viewer's country for this request: ``?country=`` if it is one of theirs, else
+    their first. ``None`` for someone without a country."""
+    countries = viewer_countries(request.user)
+    wanted = request.GET.get("country") or request.POST.get("country")
+    if wanted in countries:
+        return wanted
+    return countries[0] if countries else None
+
+
 def require(user, action: Action | str, model: type[Model]) -> None:
     """Raise 403 unless the user may perform a model-level action (e.g. create)."""
     if not can(user, action, model):
@@ -183,57 +236,94 @@ def require(user, action: Action | str, model: type[Model]) -> None:
 
 
 class VocabularyRule(Rule):
-    """Shared vocabularies: every member reads; RCO staff curate."""
+    """Shared vocabularies (groups, themes, SDGs, factors, mechanisms) are shared by every
+    country: every member reads; only vocabulary stewards (a global role, a flag on the
+    user) and superusers change them. ``propose=True`` lets RCO staff create entries, which
+    the caller marks for the stewards' review (population groups)."""
+
+    def __init__(self, propose: bool = False):
+        self.propose = propose
 
     def scope(self, actor, queryset, action):
-        return queryset if actor.is_member else queryset.none()
+        if actor.is_member or actor.is_vocabulary_steward:
+            return queryset
+        return queryset.none()
 
     def allows(self, actor, action, obj):
         if action in READ_ACTIONS:
-            return actor.is_member
-        return actor.is_rco_staff
+            return actor.is_member or actor.is_vocabulary_steward
+        if actor.is_vocabulary_steward:
+            return True
+        return self.propose and action == Action.CREATE and obj is None and actor.is_rco_staff
 
 
-class RCOOnlyRule(Rule):
-    """Administrative records (the audit log): RCO staff only."""
+class AuditRule(Rule):
+    """The audit log: RCO staff see the events of their countries only — events recorded
+    with one of their countries, or (for events without a country) done by someone who
+    belongs to an organisation of their countries. Superusers see everything."""
 
     def scope(self, actor, queryset, action):
-        return queryset if actor.is_rco_staff else queryset.none()
+        if not actor.rco_countries or action not in READ_ACTIONS:
+            return queryset.none()
+        from django.db.models import Q
+
+        from .models import Membership
+
+        people = Membership.objects.filter(organisation__country__in=actor.rco_countries).values(
+            "user_id"
+        )
+        return queryset.filter(
+            Q(country__in=actor.rco_countries) | Q(country="", actor_id__in=people)
+        )
 
     def allows(self, actor, action, obj):
-        return actor.is_rco_staff and action in (READ_ACTIONS | {Action.CREATE})
+        return bool(actor.rco_countries) and action in READ_ACTIONS
+
+
+# Kept for callers that name it; the audit log now uses the country-scoped AuditRule.
+RCOOnlyRule = AuditRule
 
 
 class OrganisationRule(Rule):
     """RCO staff administer the organisations of their country; others see their own."""
 
     def scope(self, actor, queryset, action):
-        if actor.is_rco_staff:
-            return queryset.filter(country__in=actor.rco_countries)
+        from django.db.models import Q
+
+        condition = Q(country__in=actor.rco_countries)
         if action in READ_ACTIONS:
-            return queryset.filter(pk__in=actor.organisation_roles.keys())
-        return queryset.none()
+            condition |= Q(pk__in=actor.organisation_roles.keys())
+        return queryset.filter(condition)
 
     def allows(self, actor, action, obj):
         if action in READ_ACTIONS:
             return actor.is_member
-        return actor.is_rco_staff and action in {Action.CREATE, Action.CHANGE, Action.DELETE}
+        return (
+            action in {Action.CREATE, Action.CHANGE, Action.DELETE}
+            and bool(actor.rco_countries)
+            and (obj is None or obj.country in actor.rco_countries)
+        )
 
 
 class MembershipRule(Rule):
     """RCO staff grant and change roles in their country; a user sees their own memberships."""
 
     def scope(self, actor, queryset, action):
-        if actor.is_rco_staff:
-            return queryset.filter(organisation__country__in=actor.rco_countries)
+        from django.db.models import Q
+
+        condition = Q(organisation__country__in=actor.rco_countries)
         if action in READ_ACTIONS:
-            return queryset.filter(user_id=actor.user_id)
-        return queryset.none()
+            condition |= Q(user_id=actor.user_id)
+        return queryset.filter(condition)
 
     def allows(self, actor, action, obj):
         if action in READ_ACTIONS:
             return actor.is_member
-        return actor.is_rco_staff and action in {Action.CREATE, Action.CHANGE, Action.DELETE}
+        return (
+            action in {Action.CREATE, Action.CHANGE, Action.DELETE}
+            and bool(actor.rco_countries)
+            and (obj is None or country_of(obj, "organisation__country") in actor.rco_countries)
+        )
 
 
 class CountryEvidenceRule(Rule):
@@ -248,13 +338,19 @@ class CountryEvidenceRule(Rule):
         self.published_field = published_field
 
     def scope(self, actor, queryset, action):
-        if actor.is_rco_staff:
-            return queryset.filter(**{f"{self.country_field}__in": actor.rco_countries})
-        if self.published_field and actor.is_member and action in READ_ACTIONS:
-            return queryset.filter(**{self.published_field: True})
-        return queryset.none()
+        from django.db.models import Q
+
+        condition = Q(**{f"{self.country_field}__in": actor.rco_countries})
+        if self.published_field and action in READ_ACTIONS and actor.countries:
+            # Published evidence is read by the members of its country only.
+            condition |= Q(**{f"{self.country_field}__in": actor.countries}) & Q(
+                **{self.published_field: True}
+            )
+        return queryset.filter(condition)
 
     def allows(self, actor, action, obj):
-        if actor.is_rco_staff:
+        if actor.rco_countries and (
+            obj is None or country_of(obj, self.country_field) in actor.rco_countries
+        ):
             return True
         return bool(self.published_field) and actor.is_member and action in READ_ACTIONS

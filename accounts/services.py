@@ -17,6 +17,40 @@ from common.client_ip import client_ip
 from .models import ApiToken, AuditEvent, Membership, Organisation, User
 
 
+# Where a target keeps its country, tried in order.
+_COUNTRY_PATHS = (
+    "country",
+    "organisation__country",
+    "campaign__country",
+    "dataset__country",
+    "focus_group__campaign__country",
+    "recommendation__country",
+)
+
+
+def audit_country(*, target=None, actor: User | None = None) -> str:
+    """The country an audit event belongs to: its target's, else its actor's only country.
+    Empty when neither says (then RCO staff see it when the actor belongs to their country).
+    """
+    from .policy import country_of
+
+    if target is not None:
+        for path in _COUNTRY_PATHS:
+            try:
+                value = country_of(target, path)
+            except Exception:  # noqa: BLE001 - a missing relation simply has no country
+                value = None
+            if isinstance(value, str) and value:
+                return value
+    if actor is not None and getattr(actor, "pk", None):
+        countries = set(
+            Membership.objects.filter(user=actor).values_list("organisation__country", flat=True)
+        )
+        if len(countries) == 1:
+            return countries.pop()
+    return ""
+
+
 def audit_record(
     *,
     action: str,
@@ -25,13 +59,16 @@ def audit_record(
     summary: str = "",
     data: dict | None = None,
     request: HttpRequest | None = None,
+    country: str | None = None,
 ) -> AuditEvent:
-    """Append an event to the audit log. ``data`` must never hold sensitive content."""
+    """Append an event to the audit log. ``data`` must never hold sensitive content.
+    ``country`` defaults to the target's country (see ``audit_country``)."""
     if actor is not None and not getattr(actor, "is_authenticated", False):
         actor = None
     return AuditEvent.objects.create(
         action=action,
         actor=actor,
+        country=country if country is not None else audit_country(target=target, actor=actor),
         target_type=target._meta.label_lower if target is not None else "",
         target_id=str(target.pk) if target is not None else "",
         summary=summary[:500],

@@ -7,6 +7,7 @@ from rest_framework import serializers, viewsets
 from accounts.api import PolicyScopedMixin
 
 from .models import Campaign, FocusGroup, Instrument, Narrative, Signifier
+from .rules import sees_identities
 
 
 class SignifierSerializer(serializers.ModelSerializer):
@@ -51,7 +52,35 @@ class CampaignSerializer(serializers.ModelSerializer):
         ]
 
 
-class NarrativeSerializer(serializers.ModelSerializer):
+class IdentityWithheldMixin:
+    """Blank the ``IDENTITY_FIELDS`` of a row for viewers who may not see identities."""
+
+    IDENTITY_FIELDS: tuple[str, ...] = ()
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        request = self.context.get("request")
+        if not sees_identities(request.user if request else None, instance):
+            for name in self.IDENTITY_FIELDS:
+                value = data.get(name)
+                data[name] = [] if isinstance(value, list) else None
+        return data
+
+
+class NarrativeSerializer(IdentityWithheldMixin, serializers.ModelSerializer):
+    """Stories. Identity attributes are null (lists empty) unless the viewer is RCO staff
+    of the story's country or its partner organisation."""
+
+    IDENTITY_FIELDS = (
+        "location",
+        "age_band",
+        "sex",
+        "groups",
+        "groups_none",
+        "groups_prefer_not",
+        "groups_other",
+        "has_disability",
+    )
     groups = serializers.SlugRelatedField(many=True, read_only=True, slug_field="slug")
 
     class Meta:
@@ -81,7 +110,12 @@ class NarrativeSerializer(serializers.ModelSerializer):
         ]
 
 
-class FocusGroupSerializer(serializers.ModelSerializer):
+class FocusGroupSerializer(IdentityWithheldMixin, serializers.ModelSerializer):
+    """Focus-group records; the participants' composition and groups follow the same rule
+    as stories' identities."""
+
+    IDENTITY_FIELDS = ("participants", "groups")
+
     class Meta:
         model = FocusGroup
         fields = [
@@ -116,14 +150,14 @@ class NarrativeViewSet(PolicyScopedMixin, viewsets.ReadOnlyModelViewSet):
     """Stories: RCO staff see their country's; partners their organisation's; UNCT members
     approved ones."""
 
-    queryset = Narrative.objects.prefetch_related("groups")
+    queryset = Narrative.objects.select_related("campaign").prefetch_related("groups")
     serializer_class = NarrativeSerializer
     filterset_fields = ["campaign", "review_status", "organisation"]
 
 
 @extend_schema(tags=["consultations"])
 class FocusGroupViewSet(PolicyScopedMixin, viewsets.ReadOnlyModelViewSet):
-    queryset = FocusGroup.objects.prefetch_related("groups")
+    queryset = FocusGroup.objects.select_related("campaign").prefetch_related("groups")
     serializer_class = FocusGroupSerializer
     filterset_fields = ["campaign", "review_status"]
 

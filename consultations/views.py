@@ -44,6 +44,7 @@ from .models import (
     Signifier,
 )
 from .privacy import find_identifiers, highlight_html
+from .rules import sees_identities
 
 PUBLIC_RATE_LIMIT = 20  # stories per hour per address through a public link
 
@@ -380,6 +381,7 @@ def narrative_detail(request, pk: int):
         "consultations/narrative_detail.html",
         {
             "narrative": narrative,
+            "sees_identities": sees_identities(request.user, narrative),
             "can_review": can_review,
             "can_delete": can_delete,
             "delete_reasons": services.DELETE_REASONS.items(),

@@ -4,6 +4,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.response import Response
 
+from accounts import policy
 from accounts.api import PolicyScopedMixin
 from taxonomy.models import PopulationGroup
 
@@ -13,6 +14,7 @@ from .services import summary_for
 
 class EvidenceSummarySerializer(serializers.Serializer):
     group = serializers.CharField()
+    country = serializers.CharField()
     slug = serializers.CharField()
     headline = serializers.DictField()
     matrix = serializers.ListField(child=serializers.DictField())
@@ -25,7 +27,7 @@ class CauseSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Cause
-        fields = ["id", "group", "parent", "level", "text", "rights"]
+        fields = ["id", "group", "country", "parent", "level", "text", "rights"]
 
 
 class CapacityGapSerializer(serializers.ModelSerializer):
@@ -40,7 +42,16 @@ class RoleSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = RoleEntry
-        fields = ["id", "group", "kind", "name", "level", "claims_or_obligations", "gaps"]
+        fields = [
+            "id",
+            "group",
+            "country",
+            "kind",
+            "name",
+            "level",
+            "claims_or_obligations",
+            "gaps",
+        ]
 
 
 class GroupActionSerializer(serializers.ModelSerializer):
@@ -48,21 +59,34 @@ class GroupActionSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = GroupAction
-        fields = ["id", "group", "title", "kind", "owner", "starts_on", "ends_on", "status"]
+        fields = [
+            "id",
+            "group",
+            "country",
+            "title",
+            "kind",
+            "owner",
+            "starts_on",
+            "ends_on",
+            "status",
+        ]
 
 
 @extend_schema(tags=["evidence"])
 class EvidenceViewSet(PolicyScopedMixin, viewsets.ReadOnlyModelViewSet):
-    """Each group's triangulated evidence: convergence matrix, data gaps, factor profile."""
+    """Each group's triangulated evidence in one of the viewer's countries (``?country=``,
+    default their first): convergence matrix, data gaps, factor profile."""
 
     queryset = PopulationGroup.objects.all()
     lookup_field = "slug"
     serializer_class = EvidenceSummarySerializer
 
     def _data(self, group):
-        data = summary_for(group).data
+        country = policy.chosen_country(self.request) or ""
+        data = summary_for(group, country).data
         return {
             "group": group.name,
+            "country": country,
             "slug": group.slug,
             "headline": data.get("headline", {}),
             "matrix": data.get("matrix", []),
@@ -82,21 +106,21 @@ class EvidenceViewSet(PolicyScopedMixin, viewsets.ReadOnlyModelViewSet):
 class CauseViewSet(PolicyScopedMixin, viewsets.ReadOnlyModelViewSet):
     queryset = Cause.objects.select_related("group")
     serializer_class = CauseSerializer
-    filterset_fields = ["group__slug", "level"]
+    filterset_fields = ["group__slug", "level", "country"]
 
 
 @extend_schema(tags=["evidence"])
 class RoleViewSet(PolicyScopedMixin, viewsets.ReadOnlyModelViewSet):
     queryset = RoleEntry.objects.select_related("group").prefetch_related("gaps")
     serializer_class = RoleSerializer
-    filterset_fields = ["group__slug", "kind"]
+    filterset_fields = ["group__slug", "kind", "country"]
 
 
 @extend_schema(tags=["evidence"])
 class GroupActionViewSet(PolicyScopedMixin, viewsets.ReadOnlyModelViewSet):
     queryset = GroupAction.objects.select_related("group")
     serializer_class = GroupActionSerializer
-    filterset_fields = ["group__slug", "status"]
+    filterset_fields = ["group__slug", "status", "country"]
 
 
 def register(router) -> None:

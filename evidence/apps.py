@@ -26,7 +26,6 @@ class EvidenceConfig(AppConfig):
         for model in (
             CapacityGap,
             Cause,
-            Citation,
             Comment,
             DataGap,
             GroupAction,
@@ -34,4 +33,5 @@ class EvidenceConfig(AppConfig):
             Revision,
             RoleEntry,
         ):
-            policy.register(model, AnalysisRule())
+            policy.register(model, AnalysisRule("country"))
+        policy.register(Citation, AnalysisRule("cause__country", "capacity_gap__country"))

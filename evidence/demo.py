@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
+from accounts.demo import DEMO_COUNTRY
 from accounts.models import Role, User
 from analysis.models import LeafGroupLink
 from consultations.models import Narrative
@@ -18,21 +19,31 @@ from .services import summaries_refresh
 @transaction.atomic
 def seed() -> str:
     group = PopulationGroup.objects.filter(name="Persons living in rural areas").first()
-    if group is None or Cause.objects.filter(group=group).exists():
+    if group is None or Cause.objects.filter(group=group, country=DEMO_COUNTRY).exists():
         summaries_refresh()
         return "group analyses already loaded"
-    author = User.objects.filter(memberships__role=Role.UNCT_MEMBER).order_by("pk").first()
+    author = (
+        User.objects.filter(
+            memberships__role=Role.UNCT_MEMBER, memberships__organisation__country=DEMO_COUNTRY
+        )
+        .order_by("pk")
+        .first()
+    )
+    country = DEMO_COUNTRY
     link = (
-        LeafGroupLink.objects.filter(group=group, run__published=True, run__region="")
+        LeafGroupLink.objects.filter(
+            group=group, run__published=True, run__region="", run__dataset__country=country
+        )
         .select_related("run")
         .first()
     )
     story = Narrative.objects.filter(
-        groups=group, review_status="approved", use_quotation=True
+        groups=group, review_status="approved", use_quotation=True, campaign__country=country
     ).first()
-    rec = Recommendation.objects.filter(groups=group).first()
+    rec = Recommendation.objects.filter(groups=group, country=country).first()
     manifestation = Cause.objects.create(
         group=group,
+        country=country,
         level="manifestation",
         created_by=author,
         rights="adequate standard of living; health",
@@ -40,6 +51,7 @@ def seed() -> str:
     )
     immediate = Cause.objects.create(
         group=group,
+        country=country,
         parent=manifestation,
         level="immediate",
         created_by=author,
@@ -47,6 +59,7 @@ def seed() -> str:
     )
     underlying = Cause.objects.create(
         group=group,
+        country=country,
         parent=immediate,
         level="underlying",
         created_by=author,
@@ -54,6 +67,7 @@ def seed() -> str:
     )
     Cause.objects.create(
         group=group,
+        country=country,
         parent=underlying,
         level="root",
         created_by=author,
@@ -67,12 +81,14 @@ def seed() -> str:
         Citation.objects.create(cause=underlying, recommendation=rec)
     RoleEntry.objects.create(
         group=group,
+        country=country,
         kind="rights_holder",
         name="Rural households",
         claims_or_obligations="Affordable, reliable energy for cooking, light and livelihoods",
     )
     ministry = RoleEntry.objects.create(
         group=group,
+        country=country,
         kind="duty_bearer",
         name="Ministry of Energy",
         level="central",
@@ -86,6 +102,7 @@ def seed() -> str:
     )
     action = GroupAction.objects.create(
         group=group,
+        country=country,
         title="Support community consultations on the rural electrification plan",
         kind="community_empowerment",
         owner="UNDP Demoland",

@@ -9,9 +9,9 @@ class CauseForm(forms.ModelForm):
         model = Cause
         fields = ["level", "parent", "text", "rights"]
 
-    def __init__(self, *args, group=None, **kwargs):
+    def __init__(self, *args, group=None, country=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["parent"].queryset = Cause.objects.filter(group=group)
+        self.fields["parent"].queryset = Cause.objects.filter(group=group, country=country)
         self.fields["parent"].label = _("Cause of (leave empty for the manifestation)")
 
 
@@ -21,6 +21,12 @@ class RoleForm(forms.ModelForm):
         fields = ["kind", "name", "level", "claims_or_obligations", "institution"]
         widgets = {"claims_or_obligations": forms.Textarea(attrs={"rows": 2})}
 
+    def __init__(self, *args, country=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        from recommendations.models import Institution
+
+        self.fields["institution"].queryset = Institution.objects.filter(country=country)
+
 
 class CapacityGapForm(forms.ModelForm):
     class Meta:
@@ -28,9 +34,9 @@ class CapacityGapForm(forms.ModelForm):
         fields = ["role", "dimension", "severity", "description"]
         widgets = {"description": forms.Textarea(attrs={"rows": 2})}
 
-    def __init__(self, *args, group=None, **kwargs):
+    def __init__(self, *args, group=None, country=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["role"].queryset = RoleEntry.objects.filter(group=group)
+        self.fields["role"].queryset = RoleEntry.objects.filter(group=group, country=country)
 
 
 class GroupActionForm(forms.ModelForm):
@@ -51,10 +57,12 @@ class GroupActionForm(forms.ModelForm):
             "ends_on": forms.DateInput(attrs={"type": "date"}),
         }
 
-    def __init__(self, *args, group=None, **kwargs):
+    def __init__(self, *args, group=None, country=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["causes"].queryset = Cause.objects.filter(group=group)
-        self.fields["capacity_gaps"].queryset = CapacityGap.objects.filter(role__group=group)
+        self.fields["causes"].queryset = Cause.objects.filter(group=group, country=country)
+        self.fields["capacity_gaps"].queryset = CapacityGap.objects.filter(
+            role__group=group, country=country
+        )
         self.fields["causes"].required = False
         self.fields["capacity_gaps"].required = False
 

@@ -3,6 +3,10 @@ HRBA analyses (problem tree, role pattern, capacity gaps) with actions, comments
 
 Analyses cite evidence through nullable foreign keys, so a withdrawn story or a deleted
 recommendation removes its citations too.
+
+Population groups are shared by every country, but everything on a group page belongs to
+one country (``country``, named as on organisations): a UNCT of one country never reads or
+writes another country's analyses, comments or summaries.
 """
 
 from django.conf import settings
@@ -13,9 +17,10 @@ from django.utils.translation import gettext_lazy as _
 class GroupSummary(models.Model):
     """The group page's evidence, computed when its inputs change (not on every request)."""
 
-    group = models.OneToOneField(
-        "taxonomy.PopulationGroup", on_delete=models.CASCADE, related_name="evidence_summary"
+    group = models.ForeignKey(
+        "taxonomy.PopulationGroup", on_delete=models.CASCADE, related_name="evidence_summaries"
     )
+    country = models.CharField(_("country"), max_length=100, db_index=True)
     data = models.JSONField(default=dict)
     stale = models.BooleanField(default=True, db_index=True)
     computed_at = models.DateTimeField(null=True, blank=True)
@@ -23,8 +28,13 @@ class GroupSummary(models.Model):
     validated_on = models.DateField(null=True, blank=True)
     validated_how = models.TextField(blank=True)
 
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["group", "country"], name="one_summary_per_country")
+        ]
+
     def __str__(self) -> str:
-        return f"Evidence summary of {self.group}"
+        return f"Evidence summary of {self.group} ({self.country})"
 
 
 class Stream(models.TextChoices):
@@ -39,6 +49,7 @@ class DataGap(models.Model):
     group = models.ForeignKey(
         "taxonomy.PopulationGroup", on_delete=models.CASCADE, related_name="data_gaps"
     )
+    country = models.CharField(_("country"), max_length=100, db_index=True)
     stream = models.CharField(max_length=20, choices=Stream.choices)
     sdg_goal = models.ForeignKey(
         "taxonomy.SDGGoal", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
@@ -79,6 +90,7 @@ class Cause(models.Model):
     group = models.ForeignKey(
         "taxonomy.PopulationGroup", on_delete=models.CASCADE, related_name="causes"
     )
+    country = models.CharField(_("country"), max_length=100, db_index=True)
     parent = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.CASCADE, related_name="children"
     )
@@ -119,6 +131,7 @@ class RoleEntry(models.Model):
     group = models.ForeignKey(
         "taxonomy.PopulationGroup", on_delete=models.CASCADE, related_name="roles"
     )
+    country = models.CharField(_("country"), max_length=100, db_index=True)
     kind = models.CharField(max_length=20, choices=Kind.choices)
     name = models.CharField(max_length=200)
     level = models.CharField(max_length=30, choices=DutyLevel.choices, blank=True)
@@ -160,6 +173,9 @@ class CapacityGap(models.Model):
         HIGH = "high", _("High")
 
     role = models.ForeignKey(RoleEntry, on_delete=models.CASCADE, related_name="gaps")
+    country = models.CharField(
+        _("country"), max_length=100, db_index=True, editable=False, help_text=_("Its role's.")
+    )
     dimension = models.CharField(max_length=30, choices=Dimension.choices)
     description = models.TextField()
     severity = models.CharField(max_length=10, choices=Severity.choices)
@@ -169,6 +185,10 @@ class CapacityGap(models.Model):
 
     def __str__(self) -> str:
         return f"{self.role}: {self.get_dimension_display()}"
+
+    def save(self, *args, **kwargs):
+        self.country = self.role.country
+        super().save(*args, **kwargs)
 
 
 class Citation(models.Model):
@@ -226,6 +246,7 @@ class GroupAction(models.Model):
     group = models.ForeignKey(
         "taxonomy.PopulationGroup", on_delete=models.CASCADE, related_name="lnob_actions"
     )
+    country = models.CharField(_("country"), max_length=100, db_index=True)
     title = models.CharField(max_length=300)
     kind = models.CharField(max_length=30, choices=Kind.choices)
     causes = models.ManyToManyField(Cause, blank=True, related_name="actions")
@@ -249,6 +270,7 @@ class Comment(models.Model):
     group = models.ForeignKey(
         "taxonomy.PopulationGroup", on_delete=models.CASCADE, related_name="evidence_comments"
     )
+    country = models.CharField(_("country"), max_length=100, db_index=True)
     element = models.CharField(max_length=60, help_text="e.g. cause:12, role:3, page")
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
@@ -269,6 +291,7 @@ class Revision(models.Model):
     group = models.ForeignKey(
         "taxonomy.PopulationGroup", on_delete=models.CASCADE, related_name="evidence_revisions"
     )
+    country = models.CharField(_("country"), max_length=100, db_index=True)
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )

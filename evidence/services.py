@@ -13,11 +13,11 @@ from .models import GroupSummary, Revision
 from .summary import compute_summary
 
 
-def summary_for(group: PopulationGroup) -> GroupSummary:
-    """The group's summary, recomputed first if its inputs changed since."""
-    summary, _created = GroupSummary.objects.get_or_create(group=group)
+def summary_for(group: PopulationGroup, country: str) -> GroupSummary:
+    """The group's summary in one country, recomputed first if its inputs changed since."""
+    summary, _created = GroupSummary.objects.get_or_create(group=group, country=country)
     if summary.stale or not summary.data:
-        summary.data = compute_summary(group)
+        summary.data = compute_summary(group, country)
         summary.stale = False
         summary.computed_at = timezone.now()
         summary.save(update_fields=["data", "stale", "computed_at"])
@@ -25,11 +25,16 @@ def summary_for(group: PopulationGroup) -> GroupSummary:
 
 
 def summaries_refresh() -> int:
-    """Recompute every stale summary (run after imports, or by the periodic task)."""
+    """Recompute every stale summary (run after imports, or by the periodic task): one per
+    group and country that has organisations."""
+    from accounts.models import Organisation
+
+    countries = sorted(set(Organisation.objects.values_list("country", flat=True)))
     count = 0
     for group in PopulationGroup.objects.all():
-        summary_for(group)
-        count += 1
+        for country in countries:
+            summary_for(group, country)
+            count += 1
     return count
 
 
@@ -42,8 +47,15 @@ def _snapshot(obj) -> dict:
 
 
 @transaction.atomic
-def analysis_save(*, obj, group: PopulationGroup, user, m2m: dict | None = None):
-    """Create or change an element of the analyses, with its revision."""
+def analysis_save(
+    *, obj, group: PopulationGroup, user, country: str | None = None, m2m: dict | None = None
+):
+    """Create or change an element of the analyses, with its revision. A new element gets
+    ``country`` (the page's); an existing one keeps its own."""
+    if not getattr(obj, "country", "") and country:
+        obj.country = country
+    if hasattr(obj, "role_id") and obj.role_id and not obj.country:
+        obj.country = obj.role.country
     before = None
     if obj.pk:
         before = _snapshot(type(obj).objects.get(pk=obj.pk))
@@ -53,6 +65,7 @@ def analysis_save(*, obj, group: PopulationGroup, user, m2m: dict | None = None)
         getattr(obj, field).set(values)
     Revision.objects.create(
         group=group,
+        country=obj.country,
         author=user,
         element=f"{obj._meta.model_name}:{obj.pk}",
         change="changed" if before else "created",
@@ -66,6 +79,7 @@ def analysis_save(*, obj, group: PopulationGroup, user, m2m: dict | None = None)
 def analysis_delete(*, obj, group: PopulationGroup, user) -> None:
     Revision.objects.create(
         group=group,
+        country=obj.country,
         author=user,
         element=f"{obj._meta.model_name}:{obj.pk}",
         change="deleted",

@@ -52,8 +52,10 @@ def _factor_of(circumstance: str) -> str | None:
     return next((f for key, f in CIRCUMSTANCE_FACTORS.items() if key in name), None)
 
 
-def _survey(group: PopulationGroup) -> tuple[list[dict], dict]:
+def _survey(group: PopulationGroup, country: str | None) -> tuple[list[dict], dict]:
     links = LeafGroupLink.objects.filter(run__published=True, run__status=Run.Status.SUCCEEDED)
+    if country is not None:
+        links = links.filter(run__dataset__country=country)
     components = list(group.components.all())
     pairs = set(links.filter(group=group).values_list("run_id", "node_id"))
     if components:
@@ -117,8 +119,12 @@ def _survey(group: PopulationGroup) -> tuple[list[dict], dict]:
     return rows, {k: sorted(v) for k, v in trend.items() if len(v) > 1}
 
 
-def _voice(group: PopulationGroup) -> dict:
+def _voice(group: PopulationGroup, country: str | None) -> dict:
     approved = Narrative.objects.filter(review_status="approved", use_analysis=True)
+    fgd_base = FocusGroup.objects.filter(review_status="approved")
+    if country is not None:
+        approved = approved.filter(campaign__country=country)
+        fgd_base = fgd_base.filter(campaign__country=country)
     components = list(group.components.all())
     ids = set(approved.filter(groups=group).values_list("pk", flat=True))
     if components:
@@ -130,11 +136,9 @@ def _voice(group: PopulationGroup) -> dict:
     mine = approved.filter(pk__in=ids)
     others = approved.exclude(pk__in=ids)
     count = len(ids)
-    fgd = (
-        FocusGroup.objects.filter(review_status="approved")
-        .filter(Q(groups=group) | Q(groups__in=components) if components else Q(groups=group))
-        .distinct()
-    )
+    fgd = fgd_base.filter(
+        Q(groups=group) | Q(groups__in=components) if components else Q(groups=group)
+    ).distinct()
     quotes = Quote.objects.filter(focus_group__in=fgd, focus_group__use_quotation=True)
     themes = Counter(mine.values_list("themes__name", flat=True))
     themes.pop(None, None)
@@ -212,9 +216,11 @@ def _voice(group: PopulationGroup) -> dict:
     }
 
 
-def _recommendations(group: PopulationGroup) -> dict:
+def _recommendations(group: PopulationGroup, country: str | None) -> dict:
     names = [group, *group.components.all(), *group.children.all()]
     recs = Recommendation.objects.filter(groups__in=names).distinct()
+    if country is not None:
+        recs = recs.filter(country=country)
     latest = {}
     for rec_id, status in (
         Assessment.objects.filter(recommendation__in=recs, kind=Assessment.Kind.OFFICIAL)
@@ -255,10 +261,11 @@ def _state(disadvantage: bool, evidence: bool) -> str:
     return "none" if evidence else "silent"
 
 
-def compute_summary(group: PopulationGroup) -> dict:
-    survey, trend = _survey(group)
-    voice = _voice(group)
-    recs = _recommendations(group)
+def compute_summary(group: PopulationGroup, country: str | None = None) -> dict:
+    """The group's evidence in one country (``None``: every country, for benchmarks)."""
+    survey, trend = _survey(group, country)
+    voice = _voice(group, country)
+    recs = _recommendations(group, country)
     goals = {g.number: g for g in SDGGoal.objects.all()}
     survey_goals = defaultdict(list)
     for row in survey:

@@ -8,6 +8,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -48,16 +49,27 @@ SORTS = {
 }
 
 
+def _country(request) -> str:
+    """The page's country: ``?country=`` among the viewer's countries, else their first."""
+    return policy.chosen_country(request) or ""
+
+
+def _can_write(user, country: str) -> bool:
+    actor = actor_for(user)
+    return actor.is_superuser or country in actor.writer_countries
+
+
 @login_required
 def index(request):
     """Who is furthest behind: a sortable table of groups (never one opaque score)."""
+    country = _country(request)
     groups = list(policy.scope(request.user, PopulationGroup.objects.all(), Action.LIST))
     # One query for every fresh summary, reading only the two keys the table shows (the
     # whole JSON of 60 groups is megabytes); stale or missing ones are recomputed as before.
     fresh = {
         group_id: (headline, gaps)
         for group_id, headline, gaps in GroupSummary.objects.filter(
-            group__in=groups, stale=False
+            group__in=groups, country=country, stale=False
         ).values_list("group_id", "data__headline", "data__gaps")
         if headline is not None
     }
@@ -66,12 +78,21 @@ def index(request):
         if group.pk in fresh:
             headline, gaps = fresh[group.pk]
         else:
-            data = services.summary_for(group).data
+            data = services.summary_for(group, country).data
             headline, gaps = data.get("headline", {}), data.get("gaps", [])
         rows.append({"group": group, "h": headline, "gaps": len(gaps or [])})
     sort = request.GET.get("sort") if request.GET.get("sort") in SORTS else "gap"
     rows.sort(key=SORTS[sort])
-    return render(request, "evidence/index.html", {"rows": rows, "sort": sort})
+    return render(
+        request,
+        "evidence/index.html",
+        {
+            "rows": rows,
+            "sort": sort,
+            "country": country,
+            "countries": policy.viewer_countries(request.user),
+        },
+    )
 
 
 def _group(request, slug: str, action=Action.VIEW) -> PopulationGroup:
@@ -81,9 +102,11 @@ def _group(request, slug: str, action=Action.VIEW) -> PopulationGroup:
 
 
 def group_context(request, group: PopulationGroup) -> dict:
-    """Everything the group page and the dossier show; the query count is constant."""
+    """Everything the group page and the dossier show, in the viewer's chosen country (the
+    evidence and analyses of other countries never appear); the query count is constant."""
     user = request.user
-    summary = services.summary_for(group)
+    country = _country(request)
+    summary = services.summary_for(group, country)
     data = summary.data
     recs = policy.scope(
         user,
@@ -101,7 +124,7 @@ def group_context(request, group: PopulationGroup) -> dict:
         Action.LIST,
     )
     causes = list(
-        Cause.objects.filter(group=group).prefetch_related(
+        Cause.objects.filter(group=group, country=country).prefetch_related(
             Prefetch(
                 "citations",
                 queryset=Citation.objects.select_related(
@@ -132,7 +155,7 @@ def group_context(request, group: PopulationGroup) -> dict:
         for c in causes
     ]
     roles = list(
-        RoleEntry.objects.filter(group=group)
+        RoleEntry.objects.filter(group=group, country=country)
         .select_related("institution")
         .prefetch_related("gaps", "recommendations")
     )
@@ -153,13 +176,17 @@ def group_context(request, group: PopulationGroup) -> dict:
         if s["kind"] == "dyad"
     ]
     actions = list(
-        GroupAction.objects.filter(group=group).prefetch_related("causes", "recommendations")
+        GroupAction.objects.filter(group=group, country=country).prefetch_related(
+            "causes", "recommendations"
+        )
     )
     elements = [("page", _("The page as a whole"))]
     elements += [(f"cause:{c.pk}", f"{c.get_level_display()}: {c.text[:60]}") for c in causes]
     elements += [(f"role:{r.pk}", f"{r.get_kind_display()}: {r.name}") for r in roles]
     elements += [(f"action:{a.pk}", f"{_('Action')}: {a.title[:60]}") for a in actions]
     return {
+        "country": country,
+        "countries": policy.viewer_countries(user),
         "voice_plots": voice_plots,
         "elements": elements,
         "group": group,
@@ -174,11 +201,17 @@ def group_context(request, group: PopulationGroup) -> dict:
         "roles": roles,
         "actions": actions,
         "data_gaps": list(
-            DataGap.objects.filter(group=group).select_related("assigned_to", "sdg_goal")
+            DataGap.objects.filter(group=group, country=country).select_related(
+                "assigned_to", "sdg_goal"
+            )
         ),
-        "comments": list(Comment.objects.filter(group=group).select_related("author")),
-        "revisions": list(Revision.objects.filter(group=group).select_related("author")[:15]),
-        "can_edit": policy.can(user, Action.CREATE, Cause),
+        "comments": list(
+            Comment.objects.filter(group=group, country=country).select_related("author")
+        ),
+        "revisions": list(
+            Revision.objects.filter(group=group, country=country).select_related("author")[:15]
+        ),
+        "can_edit": policy.can(user, Action.CREATE, Cause) and _can_write(user, country),
         "is_partner_only": actor.is_cso_partner
         and not (actor.is_unct_member or actor.is_rco_staff),
     }
@@ -206,45 +239,64 @@ def _outline(causes) -> list[tuple[Cause, int]]:
 def group_page(request, slug: str):
     group = _group(request, slug)
     context = group_context(request, group)
+    country = context["country"]
     if context["can_edit"]:
         context.update(
-            cause_form=CauseForm(group=group),
-            role_form=RoleForm(),
-            gap_form=CapacityGapForm(group=group),
-            action_form=GroupActionForm(group=group),
+            cause_form=CauseForm(group=group, country=country),
+            role_form=RoleForm(country=country),
+            gap_form=CapacityGapForm(group=group, country=country),
+            action_form=GroupActionForm(group=group, country=country),
             comment_form=CommentForm(),
             validation_form=ValidationForm(),
-            people=User.objects.filter(memberships__role__in=["rco_staff", "unct_member"])
-            .distinct()
-            .order_by("email"),
+            people=_people(country),
         )
     return render(request, "evidence/group_page.html", context)
 
 
-def _element_exists(group: PopulationGroup, element: str) -> bool:
-    """A comment's target: the page, or one of the group's causes, roles or actions."""
+def _people(country: str):
+    """Who a data gap can be assigned to: RCO staff and UNCT members of the country."""
+    return (
+        User.objects.filter(
+            memberships__role__in=["rco_staff", "unct_member"],
+            memberships__organisation__country=country,
+        )
+        .distinct()
+        .order_by("email")
+    )
+
+
+def _element_exists(group: PopulationGroup, country: str, element: str) -> bool:
+    """A comment's target: the page, or one of the group's causes, roles or actions in the
+    same country."""
     if element == "page":
         return True
     kind, _sep, pk = element.partition(":")
     model = {"cause": Cause, "role": RoleEntry, "action": GroupAction}.get(kind)
-    return bool(model and pk.isdigit() and model.objects.filter(group=group, pk=pk).exists())
+    return bool(
+        model
+        and pk.isdigit()
+        and model.objects.filter(group=group, country=country, pk=pk).exists()
+    )
 
 
-def _citations(request) -> list[Citation]:
-    """Citations from the posted ids, keeping only evidence the user may see."""
+def _citations(request, country: str) -> list[Citation]:
+    """Citations from the posted ids, keeping only evidence the user may see, of the page's
+    country (an analysis of one country never cites another country's evidence)."""
     from analysis.models import Run
 
     items = []
-    for field, key, model in (
-        ("run_id", "cite_run", Run),
-        ("narrative_id", "cite_story", Narrative),
-        ("quote_id", "cite_quote", Quote),
-        ("recommendation_id", "cite_rec", Recommendation),
+    for field, key, model, country_field in (
+        ("run_id", "cite_run", Run, "dataset__country"),
+        ("narrative_id", "cite_story", Narrative, "campaign__country"),
+        ("quote_id", "cite_quote", Quote, "focus_group__campaign__country"),
+        ("recommendation_id", "cite_rec", Recommendation, "country"),
     ):
         ids = [int(v) for v in request.POST.getlist(key) if v.isdigit()]
         if not ids:
             continue
-        visible = policy.scope(request.user, model.objects.filter(pk__in=ids), Action.VIEW)
+        visible = policy.scope(
+            request.user, model.objects.filter(pk__in=ids, **{country_field: country}), Action.VIEW
+        )
         if model is Narrative:
             visible = visible.filter(review_status="approved")
         if model is Quote:
@@ -260,27 +312,28 @@ def _citations(request) -> list[Citation]:
 def group_edit(request, slug: str):
     """One endpoint for the page's forms (each works without JavaScript)."""
     group = _group(request, slug)
-    if not policy.can(request.user, Action.CREATE, Cause):
+    country = _country(request)
+    if not policy.can(request.user, Action.CREATE, Cause) or not _can_write(request.user, country):
         raise PermissionDenied
     kind = request.POST.get("form")
     user = request.user
     ok = True
     if kind == "cause":
-        form = CauseForm(request.POST, group=group)
+        form = CauseForm(request.POST, group=group, country=country)
         ok = form.is_valid()
         if ok:
             cause = form.save(commit=False)
-            cause.group, cause.created_by = group, user
+            cause.group, cause.created_by, cause.country = group, user, country
             services.analysis_save(obj=cause, group=group, user=user)
-            for citation in _citations(request):
+            for citation in _citations(request, country):
                 citation.cause = cause
                 citation.save()
     elif kind == "role":
-        form = RoleForm(request.POST)
+        form = RoleForm(request.POST, country=country)
         ok = form.is_valid()
         if ok:
             role = form.save(commit=False)
-            role.group = group
+            role.group, role.country = group, country
             services.analysis_save(
                 obj=role,
                 group=group,
@@ -288,25 +341,27 @@ def group_edit(request, slug: str):
                 m2m={
                     "recommendations": Recommendation.objects.filter(
                         pk__in=[
-                            c.recommendation_id for c in _citations(request) if c.recommendation_id
+                            c.recommendation_id
+                            for c in _citations(request, country)
+                            if c.recommendation_id
                         ]
                     )
                 },
             )
     elif kind == "capacity_gap":
-        form = CapacityGapForm(request.POST, group=group)
+        form = CapacityGapForm(request.POST, group=group, country=country)
         ok = form.is_valid()
         if ok:
             gap = services.analysis_save(obj=form.save(commit=False), group=group, user=user)
-            for citation in _citations(request):
+            for citation in _citations(request, country):
                 citation.capacity_gap = gap
                 citation.save()
     elif kind == "action":
-        form = GroupActionForm(request.POST, group=group)
+        form = GroupActionForm(request.POST, group=group, country=country)
         ok = form.is_valid()
         if ok:
             action = form.save(commit=False)
-            action.group = group
+            action.group, action.country = group, country
             services.analysis_save(
                 obj=action,
                 group=group,
@@ -316,32 +371,38 @@ def group_edit(request, slug: str):
                     "capacity_gaps": form.cleaned_data["capacity_gaps"],
                     "recommendations": Recommendation.objects.filter(
                         pk__in=[
-                            c.recommendation_id for c in _citations(request) if c.recommendation_id
+                            c.recommendation_id
+                            for c in _citations(request, country)
+                            if c.recommendation_id
                         ]
                     ),
                 },
             )
     elif kind == "delete_cause":
-        cause = Cause.objects.filter(group=group, pk=request.POST.get("pk")).first()
+        cause = Cause.objects.filter(
+            group=group, country=country, pk=request.POST.get("pk")
+        ).first()
         if cause:
             services.analysis_delete(obj=cause, group=group, user=user)
     elif kind == "comment":
         form = CommentForm(request.POST)
-        ok = form.is_valid() and _element_exists(group, form.cleaned_data["element"])
+        ok = form.is_valid() and _element_exists(group, country, form.cleaned_data["element"])
         if ok:
             Comment.objects.create(
                 group=group,
+                country=country,
                 author=user,
                 text=form.cleaned_data["text"],
                 element=form.cleaned_data["element"][:60],
             )
     elif kind == "assign_gap":
-        assignee = User.objects.filter(pk=request.POST.get("assigned_to") or 0).first()
+        assignee = _people(country).filter(pk=request.POST.get("assigned_to") or 0).first()
         goal = request.POST.get("goal") or None
         from taxonomy.models import SDGGoal
 
         gap = DataGap(
             group=group,
+            country=country,
             stream=request.POST.get("stream", ""),
             sdg_goal=SDGGoal.objects.filter(number=goal).first() if goal else None,
             description=request.POST.get("description", "")[:300],
@@ -351,7 +412,9 @@ def group_edit(request, slug: str):
         )
         services.analysis_save(obj=gap, group=group, user=user)
     elif kind == "close_gap":
-        gap = DataGap.objects.filter(group=group, pk=request.POST.get("pk")).first()
+        gap = DataGap.objects.filter(
+            group=group, country=country, pk=request.POST.get("pk")
+        ).first()
         if gap:
             gap.is_open, gap.closed_at = False, timezone.now()
             services.analysis_save(obj=gap, group=group, user=user)
@@ -359,7 +422,7 @@ def group_edit(request, slug: str):
         form = ValidationForm(request.POST)
         ok = form.is_valid()
         if ok:
-            summary = services.summary_for(group)
+            summary = services.summary_for(group, country)
             summary.validated_with_communities = True
             summary.validated_on = form.cleaned_data["validated_on"]
             summary.validated_how = form.cleaned_data["validated_how"]
@@ -368,6 +431,7 @@ def group_edit(request, slug: str):
             )
             Revision.objects.create(
                 group=group,
+                country=country,
                 author=user,
                 element="page",
                 change="validated",
@@ -379,7 +443,12 @@ def group_edit(request, slug: str):
         messages.success(request, _("Saved."))
     else:
         messages.error(request, _("Not saved: check the form's required fields."))
-    return redirect(reverse("evidence:group_page", args=[group.slug]) + f"#{kind or 'top'}")
+    return redirect(
+        reverse("evidence:group_page", args=[group.slug])
+        + "?"
+        + urlencode({"country": country})
+        + f"#{kind or 'top'}"
+    )
 
 
 @login_required
@@ -396,8 +465,10 @@ def dossier_docx(request, slug: str):
     from .dossier import dossier_document
 
     group = _group(request, slug, Action.EXPORT)
-    content = dossier_document(group_context(request, group))
+    context = group_context(request, group)
+    content = dossier_document(context)
     audit_record(
+        country=context["country"],
         action=AuditEvent.Action.EXPORT,
         actor=request.user,
         target=group,
@@ -422,9 +493,12 @@ def priorities(request):
     )
     gaps = {}
     for action in actions:
-        if action.group_id not in gaps:
-            gaps[action.group_id] = (
-                services.summary_for(action.group).data.get("headline", {}).get("max_gap") or 0
+        if (action.group_id, action.country) not in gaps:
+            gaps[action.group_id, action.country] = (
+                services.summary_for(action.group, action.country)
+                .data.get("headline", {})
+                .get("max_gap")
+                or 0
             )
-    actions.sort(key=lambda a: (-gaps[a.group_id], a.ends_on or timezone.now().date()))
+    actions.sort(key=lambda a: (-gaps[a.group_id, a.country], a.ends_on or timezone.now().date()))
     return render(request, "evidence/priorities.html", {"actions": actions, "gaps": gaps})

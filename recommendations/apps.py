@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 
@@ -28,8 +29,10 @@ class RecommendationsConfig(AppConfig):
             TrackingIndicator,
         )
 
-        for vocabulary in (Mechanism, Theme, ThemeSynonym, SourceDocument):
+        for vocabulary in (Mechanism, Theme, ThemeSynonym):
             policy.register(vocabulary, policy.VocabularyRule())
+        # A source document belongs to its country: read by that country's members.
+        policy.register(SourceDocument, rules.TrackedRule("country", Q()))
         policy.register(Recommendation, rules.RecommendationRule())
         policy.register(Cluster, rules.ClusterRule())
         policy.register(Institution, rules.StaffRecordRule())

@@ -1,8 +1,17 @@
-from rest_framework import serializers, viewsets
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.response import Response
 
+from accounts import policy
 from accounts.api import PolicyScopedMixin
+from accounts.policy import Action
 
+from .forms import PopulationGroupForm
 from .models import Factor, PopulationGroup, SDGGoal, SDGIndicator, SDGTarget
+from .services import GroupInUse, group_delete, group_merge, group_save
 
 
 class PopulationGroupSerializer(serializers.ModelSerializer):
@@ -53,13 +62,92 @@ class SDGIndicatorSerializer(serializers.ModelSerializer):
         fields = ["code", "target", "title_en", "title_fr", "title_es"]
 
 
+class GroupMergeSerializer(serializers.Serializer):
+    into = serializers.SlugField(help_text="The slug of the group that absorbs this one.")
+
+
 class PopulationGroupViewSet(PolicyScopedMixin, viewsets.ModelViewSet):
-    """Population groups. Members read; RCO staff create and edit."""
+    """Population groups, shared by every country. Members read; vocabulary stewards create,
+    change and merge; RCO staff may propose a group (saved as ``needs_review``). A group
+    something refers to is never deleted (409): merge it into another group instead."""
 
     queryset = PopulationGroup.objects.prefetch_related("synonyms", "components")
     serializer_class = PopulationGroupSerializer
     lookup_field = "slug"
     filterset_fields = ["needs_review", "source", "parent"]
+
+    def _save(self, serializer, instance=None):
+        """Writes go through the same form and service as the pages (cycle and
+        intersection checks, synonyms, audit)."""
+        data = serializer.validated_data
+        current = {}
+        if instance is not None:
+            current = {
+                "name": instance.name,
+                "description": instance.description,
+                "parent": instance.parent_id,
+                "components": [c.pk for c in instance.components.all()],
+                "uhri_label": instance.uhri_label,
+                "needs_review": instance.needs_review,
+            }
+        values = {**current}
+        for key, value in data.items():
+            if key == "parent":
+                value = value.pk if value is not None else None
+            elif key == "components":
+                value = [c.pk for c in value]
+            values[key] = value
+        form_data = {k: v for k, v in values.items() if v is not None and v is not False}
+        if instance is not None:
+            form_data["synonyms_text"] = "\n".join(s.label for s in instance.synonyms.all())
+        form = PopulationGroupForm(form_data, instance=instance)
+        if not form.is_valid():
+            raise ValidationError(form.errors)
+        actor = policy.actor_for(self.request.user)
+        group, _taken = group_save(
+            form=form,
+            user=self.request.user,
+            proposed=not (actor.is_superuser or actor.is_vocabulary_steward),
+        )
+        serializer.instance = group
+
+    def perform_create(self, serializer):
+        self._save(serializer)
+
+    def perform_update(self, serializer):
+        self._save(serializer, serializer.instance)
+
+    def destroy(self, request, *args, **kwargs):
+        group = self.get_object()
+        try:
+            group_delete(group=group, user=request.user)
+        except GroupInUse as exc:
+            return Response(
+                {"detail": str(exc), "references": exc.references},
+                status=status.HTTP_409_CONFLICT,
+            )
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        request=GroupMergeSerializer,
+        responses=PopulationGroupSerializer,
+        description="Merge this group into another (vocabulary stewards).",
+    )
+    @action(detail=True, methods=["post"], serializer_class=GroupMergeSerializer)
+    def merge(self, request, slug=None):
+        source = self.get_object()
+        if not policy.can(request.user, Action.DELETE, source):
+            raise PermissionDenied
+        payload = GroupMergeSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        target = get_object_or_404(
+            policy.scope(request.user, PopulationGroup.objects.all(), Action.CHANGE),
+            slug=payload.validated_data["into"],
+        )
+        if target.pk == source.pk:
+            raise ValidationError({"into": "A group cannot be merged into itself."})
+        merged = group_merge(source=source, target=target, user=request.user)
+        return Response(PopulationGroupSerializer(merged, context={"request": request}).data)
 
 
 class FactorViewSet(PolicyScopedMixin, viewsets.ReadOnlyModelViewSet):

@@ -18,5 +18,8 @@ class TaxonomyConfig(AppConfig):
             SDGTarget,
         )
 
-        for model in (PopulationGroup, GroupSynonym, Factor, SDGGoal, SDGTarget, SDGIndicator):
+        # Shared by every country: only vocabulary stewards change them. RCO staff may
+        # propose a population group (saved as needs_review for the stewards).
+        policy.register(PopulationGroup, policy.VocabularyRule(propose=True))
+        for model in (GroupSynonym, Factor, SDGGoal, SDGTarget, SDGIndicator):
             policy.register(model, policy.VocabularyRule())

@@ -173,9 +173,30 @@ def vocabularies_load() -> dict[str, int]:
 
 
 @transaction.atomic
-def group_save(*, form) -> tuple[PopulationGroup, list[str]]:
-    """Save a group from its form, replacing its synonyms; returns labels already taken."""
-    group = form.save()
+def group_save(*, form, user=None, proposed: bool = False) -> tuple[PopulationGroup, list[str]]:
+    """Save a group from its form, replacing its synonyms; returns labels already taken.
+
+    ``proposed``: the author is not a vocabulary steward (RCO staff proposing a
+    country-specific group); the group is saved flagged ``needs_review`` for the stewards.
+    Changes are recorded in the audit log when ``user`` is given."""
+    creating = form.instance.pk is None
+    group = form.save(commit=False)
+    if proposed:
+        group.needs_review = True
+    group.save()
+    form.save_m2m()
+    if user is not None:
+        from accounts.models import AuditEvent
+        from accounts.services import audit_record
+
+        audit_record(
+            action=AuditEvent.Action.CHANGE,
+            actor=user,
+            target=group,
+            summary=f"population group {'proposed' if proposed else 'saved'}: {group.name}"
+            if creating
+            else f"population group changed: {group.name}",
+        )
     wanted = {normalise_label(label): label for label in form.synonym_labels()}
     wanted.setdefault(normalise_label(group.name), group.name)
     group.synonyms.exclude(normalised__in=wanted.keys()).delete()
@@ -184,3 +205,123 @@ def group_save(*, form) -> tuple[PopulationGroup, list[str]]:
         if group_add_synonym(group=group, label=label) is None:
             taken.append(label)
     return group, taken
+
+
+# Relations that only derive from a group (recomputed, never evidence of their own).
+_DERIVED = {("evidence", "groupsummary"), ("taxonomy", "groupsynonym")}
+
+
+def _relations():
+    """Every relation that points at a population group: (model, field name, is_m2m)."""
+    for rel in PopulationGroup._meta.related_objects:
+        if rel.many_to_many:
+            through = rel.through
+            fields = [
+                f
+                for f in through._meta.fields
+                if f.is_relation and f.related_model is PopulationGroup
+            ]
+            # For a self-relation (components) the rel's own field is the "to" side.
+            to_field = (
+                next((f for f in fields if f.name.startswith("to_")), fields[-1])
+                if rel.related_model is PopulationGroup
+                else fields[0]
+            )
+            yield through, to_field.name, True
+        else:
+            yield rel.related_model, rel.field.name, False
+
+
+def group_references(group: PopulationGroup) -> dict[str, int]:
+    """What refers to a group (evidence, recommendations, runs, analyses, other groups),
+    by model label; derived rows (summaries, synonyms) are not references."""
+    found: dict[str, int] = {}
+    for model, field, _m2m in _relations():
+        if (model._meta.app_label, model._meta.model_name) in _DERIVED:
+            continue
+        count = model._default_manager.filter(**{field: group}).count()
+        if count:
+            found[model._meta.label_lower] = found.get(model._meta.label_lower, 0) + count
+    return found
+
+
+@transaction.atomic
+def group_merge(*, source: PopulationGroup, target: PopulationGroup, user) -> PopulationGroup:
+    """Merge ``source`` into ``target``: every foreign key and many-to-many link that named
+    the source names the target instead (a link the target already has is dropped, not
+    duplicated), the source's name and synonyms become the target's synonyms, the change
+    is audited, and only then is the source deleted — so nothing cascades away."""
+    from django.db import IntegrityError
+
+    from accounts.models import AuditEvent
+    from accounts.services import audit_record
+
+    if source.pk == target.pk:
+        raise ValueError("A group cannot be merged into itself.")
+    moved: dict[str, int] = {}
+    for model, field, _m2m in _relations():
+        label = model._meta.label_lower
+        if (model._meta.app_label, model._meta.model_name) == ("evidence", "groupsummary"):
+            model._default_manager.filter(**{field: source}).delete()
+            model._default_manager.filter(**{field: target}).update(stale=True)
+            continue
+        if label == "taxonomy.groupsynonym":
+            continue
+        rows = model._default_manager.filter(**{field: source})
+        for row in rows:
+            try:
+                with transaction.atomic():
+                    model._default_manager.filter(pk=row.pk).update(**{field: target})
+                moved[label] = moved.get(label, 0) + 1
+            except IntegrityError:
+                # The target already has this link (unique together): keep one.
+                model._default_manager.filter(pk=row.pk).delete()
+    # A group is neither its own parent nor its own component.
+    PopulationGroup.objects.filter(pk=target.pk, parent=target).update(parent=None)
+    target.components.remove(target)
+    labels = [source.name, *source.synonyms.values_list("label", flat=True)]
+    source.synonyms.all().delete()
+    for label in labels:
+        group_add_synonym(group=target, label=label)
+    audit_record(
+        action=AuditEvent.Action.CHANGE,
+        actor=user,
+        target=target,
+        summary=f"population group merged: {source.name} → {target.name}",
+        data={"source": source.pk, "source_slug": source.slug, "moved": moved},
+    )
+    source.delete()
+    target.refresh_from_db()
+    return target
+
+
+class GroupInUse(Exception):
+    """The group is referenced; merge it into another group instead of deleting it."""
+
+    def __init__(self, references: dict[str, int]):
+        self.references = references
+        super().__init__(
+            "This group is still referred to ("
+            + ", ".join(f"{n} {label}" for label, n in sorted(references.items()))
+            + "); merge it into another group instead of deleting it."
+        )
+
+
+@transaction.atomic
+def group_delete(*, group: PopulationGroup, user) -> None:
+    """Delete a group nothing refers to (e.g. a mistaken proposal), audited. Raises
+    ``GroupInUse`` otherwise: deleting would cascade through evidence."""
+    from accounts.models import AuditEvent
+    from accounts.services import audit_record
+
+    references = group_references(group)
+    if references:
+        raise GroupInUse(references)
+    audit_record(
+        action=AuditEvent.Action.DELETE,
+        actor=user,
+        target=group,
+        summary=f"population group deleted: {group.name}",
+        data={"slug": group.slug},
+    )
+    group.delete()

@@ -3,6 +3,7 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Prefetch
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from accounts import policy
 from accounts.policy import Action
@@ -10,7 +11,7 @@ from accounts.policy import Action
 from .forms import PopulationGroupForm
 from .models import Factor, PopulationGroup, SDGGoal, SDGTarget
 from .selectors import group_tree
-from .services import group_save
+from .services import group_merge, group_references, group_save
 
 
 @login_required
@@ -41,12 +42,18 @@ def group_detail(request, slug: str):
         ),
         slug=slug,
     )
+    can_merge = policy.can(request.user, Action.DELETE, group)
     return render(
         request,
         "taxonomy/group_detail.html",
         {
             "group": group,
             "can_change": policy.can(request.user, Action.CHANGE, group),
+            "can_merge": can_merge,
+            "references": group_references(group) if can_merge else {},
+            "merge_targets": PopulationGroup.objects.exclude(pk=group.pk).only("slug", "name")
+            if can_merge
+            else [],
         },
     )
 
@@ -54,7 +61,14 @@ def group_detail(request, slug: str):
 def _group_form(request, group: PopulationGroup | None):
     form = PopulationGroupForm(request.POST or None, instance=group)
     if request.method == "POST" and form.is_valid():
-        saved, taken = group_save(form=form)
+        actor = policy.actor_for(request.user)
+        proposed = not (actor.is_superuser or actor.is_vocabulary_steward)
+        saved, taken = group_save(form=form, user=request.user, proposed=proposed)
+        if proposed:
+            messages.info(
+                request,
+                _("The group was proposed; a vocabulary steward will review it."),
+            )
         if taken:
             messages.warning(
                 request,
@@ -76,6 +90,23 @@ def group_create(request):
 def group_edit(request, slug: str):
     group = policy.get_object_or_404(request.user, PopulationGroup, Action.CHANGE, slug=slug)
     return _group_form(request, group)
+
+
+@login_required
+@require_POST
+def group_merge_view(request, slug: str):
+    """Vocabulary stewards merge a group into another instead of deleting it: everything
+    that named it names the other group, and its names become synonyms."""
+    source = policy.get_object_or_404(request.user, PopulationGroup, Action.DELETE, slug=slug)
+    target = policy.get_object_or_404(
+        request.user, PopulationGroup, Action.CHANGE, slug=request.POST.get("into", "")
+    )
+    if target.pk == source.pk:
+        messages.error(request, _("A group cannot be merged into itself."))
+        return redirect(source.get_absolute_url())
+    group_merge(source=source, target=target, user=request.user)
+    messages.success(request, _("%(source)s was merged into this group.") % {"source": source.name})
+    return redirect(target.get_absolute_url())
 
 
 @login_required

@@ -11,6 +11,9 @@ from taxonomy.services import vocabularies_load
 from .factories import MembershipFactory, OrganisationFactory, UserFactory
 
 ROLES = ("anonymous", "partner_own", "partner_other", "unct", "rco")
+# One person per role in a second country ("Elsewhere"): they must never reach Demoland's
+# objects (the role × URL matrix and tests/test_country_isolation.py).
+FOREIGN_ROLES = ("foreign_partner", "foreign_unct", "foreign_rco")
 
 
 @dataclass
@@ -24,6 +27,11 @@ class People:
     partner_org: Organisation
     other_partner_org: Organisation
     foreign_org: Organisation
+    foreign_rco: User | None = None
+    foreign_unct: User | None = None
+    foreign_partner: User | None = None
+    foreign_unct_org: Organisation | None = None
+    foreign_partner_org: Organisation | None = None
 
     def user(self, role: str) -> User | None:
         return None if role == "anonymous" else getattr(self, role)
@@ -38,7 +46,18 @@ def people(db) -> People:
     foreign_org = OrganisationFactory(
         name="RCO Elsewhere", country="Elsewhere", kind=Organisation.Kind.RCO
     )
+    foreign_unct_org = OrganisationFactory(
+        name="UNFPA Elsewhere", country="Elsewhere", kind=Organisation.Kind.UN_AGENCY
+    )
+    foreign_partner_org = OrganisationFactory(name="Elsewhere Women's Network", country="Elsewhere")
     return People(
+        foreign_rco=MembershipFactory(organisation=foreign_org, role=Role.RCO_STAFF).user,
+        foreign_unct=MembershipFactory(organisation=foreign_unct_org, role=Role.UNCT_MEMBER).user,
+        foreign_partner=MembershipFactory(
+            organisation=foreign_partner_org, role=Role.CSO_PARTNER
+        ).user,
+        foreign_unct_org=foreign_unct_org,
+        foreign_partner_org=foreign_partner_org,
         rco=MembershipFactory(organisation=rco_org, role=Role.RCO_STAFF).user,
         unct=MembershipFactory(organisation=unct_org, role=Role.UNCT_MEMBER).user,
         partner_own=MembershipFactory(organisation=partner_org, role=Role.CSO_PARTNER).user,
@@ -82,3 +101,9 @@ def client_for(client, people):
 @pytest.fixture
 def no_role_user(db) -> User:
     return UserFactory()
+
+
+@pytest.fixture
+def steward(db) -> User:
+    """A vocabulary steward: a global curator of the shared vocabularies, no portal role."""
+    return UserFactory(is_vocabulary_steward=True)

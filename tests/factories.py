@@ -84,7 +84,9 @@ def run_with_result(*, published: bool, country: str = "Demoland"):
         status=Dataset.Status.READY,
         file="surveys/x.dta",
     )
-    indicator = Indicator.objects.create(name="Electricity", slug="electricity", definition={})
+    indicator, _ = Indicator.objects.get_or_create(
+        slug="electricity", defaults={"name": "Electricity", "definition": {}}
+    )
     return Run.objects.create(
         dataset=dataset,
         indicator=indicator,

@@ -43,7 +43,8 @@ def test_setup_is_idempotent(db):
     call_command("migrate", verbosity=0)
     call_command("seed_demo", stdout=io.StringIO())
     assert [m.objects.count() for m in models] == first
-    assert User.objects.filter(email__endswith="@demo.lnob.example").count() == 4
+    # one account per demo role, and the vocabulary steward
+    assert User.objects.filter(email__endswith="@demo.lnob.example").count() == 5
 
 
 def _run_production(args, **env):

@@ -15,7 +15,7 @@ from accounts.models import Membership
 from accounts.services import api_token_create
 from tests.factories import run_with_result
 
-from .conftest import ROLES
+from .conftest import FOREIGN_ROLES, ROLES
 from .url_matrix_base import (
     ANON_ONLY,
     API_MEMBERS,
@@ -26,6 +26,7 @@ from .url_matrix_base import (
     RCO_OBJECT,
     RCO_ONLY,
     READ_ONLY_POST,
+    STEWARD_ONLY,
     Entry,
     statuses,
 )
@@ -101,7 +102,12 @@ MATRIX: dict[str, Entry] = {
     "taxonomy:group_list": Entry(MEMBERS),
     "taxonomy:group_create": Entry(RCO_ONLY),
     "taxonomy:group_detail": Entry(MEMBERS, kwargs=lambda p: {"slug": "migrants"}),
-    "taxonomy:group_edit": Entry(RCO_ONLY, kwargs=lambda p: {"slug": "migrants"}),
+    # Shared vocabularies: RCO staff propose groups (saved as needs_review); only vocabulary
+    # stewards (no portal role; see tests/taxonomy) change and merge them.
+    "taxonomy:group_edit": Entry(STEWARD_ONLY, kwargs=lambda p: {"slug": "migrants"}),
+    "taxonomy:group_merge": Entry(
+        STEWARD_ONLY, kwargs=lambda p: {"slug": "migrants"}, method="post"
+    ),
     "taxonomy:sdg_list": Entry(MEMBERS),
     "taxonomy:sdg_goal_detail": Entry(MEMBERS, kwargs=lambda p: {"number": 5}),
     "taxonomy:factor_list": Entry(MEMBERS),
@@ -131,6 +137,9 @@ MATRIX: dict[str, Entry] = {
     "api:docs": Entry(API_PUBLIC),
     "api:group-list": Entry(API_MEMBERS),
     "api:group-detail": Entry(API_MEMBERS, kwargs=lambda p: {"slug": "migrants"}),
+    "api:group-merge": Entry(
+        statuses(401, 403, 403, 403, 403), kwargs=lambda p: {"slug": "migrants"}, method="post"
+    ),
     "api:factor-list": Entry(API_MEMBERS),
     "api:factor-detail": Entry(API_MEMBERS, kwargs=lambda p: {"code": "geography"}),
     "api:sdg-goal-list": Entry(API_MEMBERS),
@@ -212,3 +221,70 @@ def test_admin_is_closed_to_every_portal_role(people, client_for):
             response = client.get(reverse(name))
             assert response.status_code == 302, (role, name)
             assert "/admin/login/" in response["Location"]
+
+
+# Users of another country ("Elsewhere": RCO staff, a UNCT member, a CSO partner) asking for
+# Demoland's objects get 404, as if the objects did not exist. The URLs below are the
+# exceptions, each decided: shared vocabularies (read by every member, changed by stewards
+# only), public pages, and pages about the visitor themselves.
+VOCABULARY_READ = {r: 200 for r in FOREIGN_ROLES}
+STEWARD_ONLY_FOREIGN = {r: 403 for r in FOREIGN_ROLES}
+FOREIGN: dict[str, dict[str, int]] = {
+    "taxonomy:group_detail": VOCABULARY_READ,
+    "taxonomy:group_edit": STEWARD_ONLY_FOREIGN,
+    "taxonomy:group_merge": STEWARD_ONLY_FOREIGN,
+    "taxonomy:sdg_goal_detail": VOCABULARY_READ,
+    "api:group-detail": VOCABULARY_READ,
+    "api:group-merge": STEWARD_ONLY_FOREIGN,
+    "api:factor-detail": VOCABULARY_READ,
+    "api:sdg-goal-detail": VOCABULARY_READ,
+    "api:sdg-target-detail": VOCABULARY_READ,
+    "api:sdg-indicator-detail": VOCABULARY_READ,
+    "api:indicator-detail": VOCABULARY_READ,
+    "recommendations:theme_edit": STEWARD_ONLY_FOREIGN,
+    # Group pages are about a shared group; each visitor sees their own country's evidence
+    # and analyses there (content checked in tests/test_country_isolation.py), and UNCT/RCO
+    # write into their own country's analyses.
+    "evidence:group_page": VOCABULARY_READ,
+    "evidence:dossier": VOCABULARY_READ,
+    "evidence:dossier_docx": VOCABULARY_READ,
+    "api:evidence-detail": VOCABULARY_READ,
+    "evidence:group_edit": {"foreign_partner": 403, "foreign_unct": 302, "foreign_rco": 302},
+    # Lists and templates named by their format: the visitor's own country's rows.
+    "recommendations:export": VOCABULARY_READ,
+    "recommendations:import_template": {
+        "foreign_partner": 403,
+        "foreign_unct": 403,
+        "foreign_rco": 200,
+    },
+    # Published for the public (no sign-in needed).
+    "recommendations:public_detail": VOCABULARY_READ,
+    "recommendations:public_cluster": VOCABULARY_READ,
+}
+
+
+def _object_urls() -> list[str]:
+    """Entries whose URL names something (they pass kwargs)."""
+    no_kwargs = Entry.__dataclass_fields__["kwargs"].default
+    return sorted(name for name, entry in MATRIX.items() if entry.kwargs is not no_kwargs)
+
+
+FOREIGN_SKIP = {
+    # Public or about the visitor themselves, not Demoland's objects.
+    "account_confirm_email",
+    "account_reset_password_from_key",
+    "consultations:public_tell",
+}
+
+
+@pytest.mark.parametrize("name", [n for n in _object_urls() if n not in FOREIGN_SKIP])
+def test_other_country_gets_404_on_this_countrys_objects(name, people, vocabularies, client):
+    entry = MATRIX[name]
+    url = reverse(name, kwargs=entry.kwargs(people))
+    observed = {}
+    for role in FOREIGN_ROLES:
+        client.logout()
+        client.force_login(people.user(role))
+        observed[role] = getattr(client, entry.method)(url).status_code
+    expected = FOREIGN.get(name, {r: 404 for r in FOREIGN_ROLES})
+    assert observed == expected, f"{name} ({url})"

@@ -32,3 +32,4 @@ API_PUBLIC = statuses(200, 200, 200, 200, 200)
 RCO_OBJECT = statuses(302, 404, 404, 404, 200)
 API_RCO_OBJECT = statuses(401, 404, 404, 404, 200)
 READ_ONLY_POST = statuses(302, 403, 403, 403, 302)
+STEWARD_ONLY = statuses(302, 403, 403, 403, 403)  # vocabulary stewards have no portal role

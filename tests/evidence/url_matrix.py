@@ -33,18 +33,26 @@ def _group():
 def _cause():
     from evidence.models import Cause
 
-    return Cause.objects.create(group=_group(), level="manifestation", text="Left behind")
+    return Cause.objects.create(
+        group=_group(), country="Demoland", level="manifestation", text="Left behind"
+    )
 
 
 def _role():
     from evidence.models import RoleEntry
 
     return RoleEntry.objects.create(
-        group=_group(), kind="duty_bearer", name="Ministry", claims_or_obligations="Protect"
+        group=_group(),
+        country="Demoland",
+        kind="duty_bearer",
+        name="Ministry",
+        claims_or_obligations="Protect",
     )
 
 
 def _action():
     from evidence.models import GroupAction
 
-    return GroupAction.objects.create(group=_group(), title="Act", kind="advocacy", owner="UN")
+    return GroupAction.objects.create(
+        group=_group(), country="Demoland", title="Act", kind="advocacy", owner="UN"
+    )

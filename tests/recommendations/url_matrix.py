@@ -7,6 +7,7 @@ from tests.url_matrix_base import (
     RCO_OBJECT,
     RCO_ONLY,
     READ_ONLY_POST,
+    STEWARD_ONLY,
     Entry,
     statuses,
 )
@@ -63,7 +64,7 @@ MATRIX = {
     ),
     "recommendations:theme_list": Entry(MEMBERS),
     "recommendations:theme_edit": Entry(
-        READ_ONLY_POST, kwargs=lambda p: {"pk": _theme(p)}, method="post"
+        STEWARD_ONLY, kwargs=lambda p: {"pk": _theme(p)}, method="post"
     ),
     "recommendations:cluster_list": Entry(MEMBERS),
     "recommendations:cluster_create": Entry(RCO_ONLY),

@@ -343,9 +343,9 @@ class Command(BaseCommand):
         per_group: list[tuple[float, str]] = []
         compute = services.compute_summary
 
-        def timed(group):
+        def timed(group, country=None):
             start = time.perf_counter()
-            data = compute(group)
+            data = compute(group, country)
             per_group.append((time.perf_counter() - start, group.name))
             return data
 
