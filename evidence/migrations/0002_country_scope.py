@@ -69,7 +69,7 @@ def backfill(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("accounts", "0002_auditevent_country_vocabulary_steward"),
+        ("accounts", "0003_auditevent_country_vocabulary_steward"),
         ("evidence", "0001_initial"),
         ("taxonomy", "0001_initial"),
     ]

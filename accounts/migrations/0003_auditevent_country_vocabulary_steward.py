@@ -31,7 +31,7 @@ def backfill_country(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0001_initial'),
+        ('accounts', '0002_api_tokens_and_security_stamp'),
     ]
 
     operations = [
