@@ -1,0 +1,653 @@
+"""Design-based uncertainty for an LNOB analysis: standard errors and 95% intervals.
+
+Pure pandas/NumPy. Two tools, both for a stratified multistage sample analysed with the
+*with-replacement* (ultimate cluster) approximation, as R ``survey`` does for
+``svydesign(ids = ~psu, strata = ~stratum, weights = ~w)`` without ``fpc``:
+
+**Taylor linearisation** (leaf rates, the gap, the overall mean). The weighted mean of a
+domain d (rows with δ_i = 1) is the ratio estimator ȳ_d = Σ w δ y / Σ w δ. Its influence
+(linearised) value for row i is
+
+    z_i = w_i δ_i (y_i − ȳ_d) / Σ_j w_j δ_j ,
+
+rows outside the domain keep their PSU with z = 0 (a domain is not a subset of the design).
+With z_hi the total of z over PSU i of stratum h, n_h PSUs in stratum h and z̄_h their mean,
+
+    Var(ȳ_d) = Σ_h n_h / (n_h − 1) · Σ_i (z_hi − z̄_h)² ,
+
+and the covariance of two domain means is the same sum over the product of their centred
+PSU totals (``svyby(..., covmat = TRUE)``). The gap ahead − behind is the contrast with
+influence z_ahead − z_behind (``svycontrast``). 95% intervals are estimate ± 1.959964·SE
+(normal, as ``confint`` of a ``svystat``); intervals of a 0/1 outcome are clipped to [0, 1].
+
+*Lonely PSU* (a stratum with one PSU): ``"adjust"`` (default) counts that PSU's total
+deviation from zero, i.e. from the overall centre of the influence values, with scale 1 --
+R's ``options(survey.lonely.psu = "adjust")``; ``"certainty"`` gives the stratum no variance
+(``"certainty"`` in R). R's default, ``"fail"``, would stop the run. PSU identifiers are
+nested in strata (the pair (stratum, PSU) is one PSU, ``nest = TRUE``).
+
+*No design* (no cluster and no strata column): every row is its own PSU in a single stratum
+(weighted i.i.d., ``svydesign(ids = ~1, weights = ~w)``), and the result says so
+(``method = "iid"``) so the page can add the note that intervals assume independent rows.
+
+**Rao–Wu rescaling bootstrap** (D and HOI, which are not smooth in the cell means). In each
+replicate, within every stratum with n_h ≥ 2 PSUs, n_h − 1 PSUs are drawn with replacement;
+a PSU drawn r times gets its weights multiplied by r · n_h / (n_h − 1) (Rao, Wu & Yue 1992,
+the ``subbootstrap`` of R ``survey``; strata with one PSU keep their weights). D and HOI are
+recomputed on the full cross-classification of the circumstances for every replicate
+(vectorised: rows are summed to (PSU, cell) pairs once; a replicate is a matrix product of
+its PSU factors with those sums) and the 95% interval is the 2.5 and 97.5 percentiles of the
+replicate values. Replicates are drawn from ``numpy.random.default_rng(seed)``, so a run is
+reproducible.
+
+Leaf membership per row: the tree works on cells, so each row is sent down the tree by the
+path conditions of the nodes (:meth:`RegressionTree.path`, :class:`SplitCondition`) applied
+to its circumstance values (a missing value of an unordered/ordered circumstance is the level
+``"Missing"``, as in :mod:`analysis.engine.cells`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from analysis.engine.cells import MISSING_LEVEL, Circumstance, as_circumstance
+from analysis.engine.errors import EngineError
+from analysis.engine.tree import RegressionTree, SplitCondition
+
+LonelyPsu = Literal["adjust", "certainty"]
+
+Z_95 = 1.959963984540054
+DEFAULT_REPLICATES = 200
+DEFAULT_SEED = 20240611
+IID_NOTE = "no survey design given: intervals assume independent rows"
+OVERLAP_NOTE = "the interval overlaps its neighbour's: this difference may be noise"
+_CHUNK_CELLS = 4_000_000  # replicate × pair products computed per batch
+
+
+# --------------------------------------------------------------------------------------------
+# Design
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class SurveyDesign:
+    """Sampling design of the analysed rows: each row's PSU and stratum as integer codes.
+
+    ``psu`` codes are global (PSUs nested in strata: a code is one (stratum, PSU) pair);
+    ``psu_stratum[p]`` is the stratum of PSU p and ``n_psu_in_stratum[h]`` counts them.
+    ``method`` is ``"taylor"`` for a given design, ``"iid"`` when every row is its own PSU.
+    """
+
+    psu: np.ndarray
+    stratum: np.ndarray
+    psu_stratum: np.ndarray
+    n_psu_in_stratum: np.ndarray
+    method: Literal["taylor", "iid"]
+    cluster_column: str | None = None
+    strata_column: str | None = None
+    lonely_psu: LonelyPsu = "adjust"
+    note: str | None = None
+
+    @property
+    def n_psu(self) -> int:
+        return int(self.psu_stratum.shape[0])
+
+    @property
+    def n_strata(self) -> int:
+        return int(self.n_psu_in_stratum.shape[0])
+
+    @property
+    def n_lonely_strata(self) -> int:
+        return int((self.n_psu_in_stratum == 1).sum())
+
+    def describe(self) -> dict[str, Any]:
+        """JSON-serialisable summary (the run result's ``uncertainty.design``)."""
+        return {
+            "cluster": self.cluster_column,
+            "strata": self.strata_column,
+            "n_psu": self.n_psu,
+            "n_strata": self.n_strata,
+            "lonely_psu": self.lonely_psu,
+            "n_lonely_strata": self.n_lonely_strata,
+            "nested": True,
+            "approximation": "with-replacement (ultimate cluster)",
+        }
+
+
+def make_design(
+    n_rows: int,
+    *,
+    psu: Sequence[Any] | np.ndarray | pd.Series | None = None,
+    strata: Sequence[Any] | np.ndarray | pd.Series | None = None,
+    lonely_psu: LonelyPsu = "adjust",
+    cluster_column: str | None = None,
+    strata_column: str | None = None,
+) -> SurveyDesign:
+    """Build a :class:`SurveyDesign` from per-row PSU and stratum values (either may be None).
+
+    Strata without clusters make every row its own PSU within its stratum (``ids = ~1``);
+    clusters without strata are one stratum. Neither: weighted i.i.d. (``method = "iid"``).
+    A missing PSU or stratum value raises :class:`EngineError`.
+    """
+    if lonely_psu not in ("adjust", "certainty"):
+        raise EngineError(f"lonely_psu must be 'adjust' or 'certainty', not {lonely_psu!r}.")
+    method: Literal["taylor", "iid"] = "iid" if psu is None and strata is None else "taylor"
+
+    def codes(values: Any, role: str, column: str | None) -> np.ndarray:
+        series = pd.Series(
+            np.asarray(values, dtype=object)
+            if not isinstance(values, pd.Series)
+            else values.to_numpy(dtype=object)
+        )
+        if len(series) != n_rows:
+            raise EngineError(
+                f"The {role} values do not match the rows ({len(series)} ≠ {n_rows})."
+            )
+        if series.isna().any():
+            raise EngineError(
+                f"The {role} column {column or ''!r} has {int(series.isna().sum())} missing "
+                "value(s) among the analysed rows; every row needs its sampling design."
+            )
+        found, _ = pd.factorize(series.astype(str), sort=True)
+        return np.asarray(found, dtype=np.int64)
+
+    stratum = (
+        np.zeros(n_rows, dtype=np.int64)
+        if strata is None
+        else codes(strata, "strata", strata_column)
+    )
+    if psu is None:
+        raw_psu = np.arange(n_rows, dtype=np.int64)
+    else:
+        raw_psu = codes(psu, "cluster", cluster_column)
+    # Nest PSUs in strata: one code per (stratum, PSU) pair.
+    pairs = stratum * (int(raw_psu.max()) + 1 if n_rows else 1) + raw_psu
+    unique_pairs, psu_codes = np.unique(pairs, return_inverse=True)
+    psu_codes = psu_codes.reshape(-1).astype(np.int64)
+    psu_stratum = np.zeros(unique_pairs.shape[0], dtype=np.int64)
+    psu_stratum[psu_codes] = stratum
+    n_strata = int(stratum.max()) + 1 if n_rows else 0
+    n_psu_in_stratum = np.bincount(psu_stratum, minlength=n_strata)
+    return SurveyDesign(
+        psu=psu_codes,
+        stratum=stratum,
+        psu_stratum=psu_stratum,
+        n_psu_in_stratum=n_psu_in_stratum,
+        method=method,
+        cluster_column=cluster_column,
+        strata_column=strata_column,
+        lonely_psu=lonely_psu,
+        note=IID_NOTE if method == "iid" else None,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Taylor linearisation
+# --------------------------------------------------------------------------------------------
+
+
+def linearised_covariance(influence: np.ndarray, design: SurveyDesign) -> np.ndarray:
+    """Σ_h n_h/(n_h − 1) Σ_i (z_hi − z̄_h)(z_hi − z̄_h)ᵀ over PSU totals of ``influence``.
+
+    ``influence`` is (rows,) or (rows, k); returns the k × k covariance. Strata with one PSU
+    follow ``design.lonely_psu`` (module docstring).
+    """
+    z = np.asarray(influence, dtype=np.float64)
+    if z.ndim == 1:
+        z = z[:, None]
+    n_psu, k = design.n_psu, z.shape[1]
+    columns = np.arange(k)
+    totals = np.bincount(
+        (design.psu[:, None] * k + columns[None, :]).ravel(),
+        weights=z.ravel(),
+        minlength=n_psu * k,
+    ).reshape(n_psu, k)
+    n_h = design.n_psu_in_stratum.astype(np.float64)
+    stratum_sum = np.bincount(
+        (design.psu_stratum[:, None] * k + columns[None, :]).ravel(),
+        weights=totals.ravel(),
+        minlength=design.n_strata * k,
+    ).reshape(design.n_strata, k)
+    stratum_mean = stratum_sum / np.maximum(n_h, 1.0)[:, None]
+    lonely = n_h[design.psu_stratum] == 1
+    centred = totals - stratum_mean[design.psu_stratum]
+    scale = np.where(
+        lonely, 1.0, n_h[design.psu_stratum] / np.maximum(n_h - 1, 1)[design.psu_stratum]
+    )
+    if design.lonely_psu == "adjust":
+        centred[lonely] = totals[lonely]
+    else:  # certainty
+        centred[lonely] = 0.0
+    weighted = centred * np.sqrt(scale)[:, None]
+    return weighted.T @ weighted
+
+
+@dataclass(frozen=True)
+class DomainMeans:
+    """Weighted means of several domains with their linearised covariance matrix."""
+
+    mean: np.ndarray
+    weight: np.ndarray
+    n: np.ndarray
+    covariance: np.ndarray
+
+    @property
+    def se(self) -> np.ndarray:
+        return np.sqrt(np.maximum(np.diag(self.covariance), 0.0))
+
+
+def domain_means(
+    y: np.ndarray,
+    w: np.ndarray,
+    domains: np.ndarray,
+    design: SurveyDesign,
+) -> DomainMeans:
+    """Ratio-estimator means of the domains and their covariance (``svyby(covmat = TRUE)``).
+
+    ``domains`` is a boolean (rows, k) matrix (a row may belong to several domains, e.g. a
+    node and its ancestors) or a (rows,) boolean vector for one domain.
+    """
+    y = np.asarray(y, dtype=np.float64)
+    w = np.asarray(w, dtype=np.float64)
+    member = np.asarray(domains, dtype=bool)
+    if member.ndim == 1:
+        member = member[:, None]
+    wd = w[:, None] * member
+    total_w = wd.sum(axis=0)
+    total_wy = (wd * y[:, None]).sum(axis=0)
+    mean = np.divide(total_wy, total_w, out=np.full(total_w.shape, np.nan), where=total_w > 0)
+    safe_mean = np.nan_to_num(mean)
+    influence = np.divide(
+        wd * (y[:, None] - safe_mean[None, :]),
+        total_w[None, :],
+        out=np.zeros_like(wd),
+        where=total_w[None, :] > 0,
+    )
+    covariance = linearised_covariance(influence, design)
+    return DomainMeans(mean, total_w, member.sum(axis=0), covariance)
+
+
+@dataclass(frozen=True)
+class Interval:
+    """An estimate with its standard error and 95% interval."""
+
+    estimate: float
+    se: float | None
+    low: float
+    high: float
+
+    def as_list(self) -> list[float]:
+        return [self.low, self.high]
+
+
+def wald_interval(
+    estimate: float, se: float, *, bounds: tuple[float, float] | None = None
+) -> Interval:
+    """estimate ± 1.959964 · SE, clipped to ``bounds`` when given."""
+    low, high = estimate - Z_95 * se, estimate + Z_95 * se
+    if bounds is not None:
+        low, high = max(low, bounds[0]), min(high, bounds[1])
+    return Interval(float(estimate), float(se), float(low), float(high))
+
+
+# --------------------------------------------------------------------------------------------
+# Rao–Wu rescaling bootstrap for D and HOI
+# --------------------------------------------------------------------------------------------
+
+
+def rao_wu_factors(design: SurveyDesign, replicates: int, seed: int) -> np.ndarray:
+    """(replicates, n_psu) weight multipliers r_hi · n_h / (n_h − 1) (module docstring)."""
+    if replicates < 2:
+        raise EngineError("The bootstrap needs at least 2 replicates.")
+    rng = np.random.default_rng(seed)
+    factors = np.ones((replicates, design.n_psu))
+    order = np.argsort(design.psu_stratum, kind="stable")
+    starts = np.concatenate([[0], np.cumsum(design.n_psu_in_stratum)])
+    for h, n_h in enumerate(design.n_psu_in_stratum):
+        if n_h < 2:
+            continue
+        members = order[starts[h] : starts[h + 1]]
+        counts = rng.multinomial(n_h - 1, np.full(n_h, 1.0 / n_h), size=replicates)
+        factors[:, members] = counts * (n_h / (n_h - 1.0))
+    return factors
+
+
+def _d_and_hoi(group_w: np.ndarray, group_s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """D and HOI per row of (replicates, groups) tables of W and S (as in dindex)."""
+    total_w = group_w.sum(axis=1)
+    total_s = group_s.sum(axis=1)
+    mean = np.divide(total_s, total_w, out=np.zeros_like(total_s), where=total_w > 0)
+    spread = np.abs(group_s - group_w * mean[:, None]).sum(axis=1)
+    d = np.divide(spread, 2.0 * total_s, out=np.zeros_like(spread), where=total_s > 0)
+    return d, mean * (1.0 - d)
+
+
+@dataclass(frozen=True)
+class BootstrapResult:
+    """Replicate values of D and HOI and their percentile intervals."""
+
+    d_index: np.ndarray
+    hoi: np.ndarray
+    d_interval: tuple[float, float]
+    hoi_interval: tuple[float, float]
+    replicates: int
+    seed: int
+
+
+def bootstrap_d_hoi(
+    y: np.ndarray,
+    w: np.ndarray,
+    group: np.ndarray,
+    design: SurveyDesign,
+    *,
+    replicates: int = DEFAULT_REPLICATES,
+    seed: int = DEFAULT_SEED,
+    complement: bool = False,
+) -> BootstrapResult:
+    """Rao–Wu bootstrap of D and HOI on the groups ``group`` (integer code per row).
+
+    ``complement`` computes D and HOI for 1 − y (barrier rates). The percentile interval is
+    (2.5%, 97.5%) of the replicate values.
+    """
+    y = np.asarray(y, dtype=np.float64)
+    w = np.asarray(w, dtype=np.float64)
+    value = 1.0 - y if complement else y
+    group = np.asarray(group, dtype=np.int64)
+    n_groups = int(group.max()) + 1 if group.size else 0
+    key = design.psu * max(n_groups, 1) + group
+    pairs, inverse = np.unique(key, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    pair_w = np.bincount(inverse, weights=w, minlength=pairs.shape[0])
+    pair_s = np.bincount(inverse, weights=w * value, minlength=pairs.shape[0])
+    pair_psu = pairs // max(n_groups, 1)
+    pair_group = pairs % max(n_groups, 1)
+    # pairs are sorted by PSU; sort by group for reduceat over groups
+    by_group = np.argsort(pair_group, kind="stable")
+    pair_w, pair_s, pair_psu = pair_w[by_group], pair_s[by_group], pair_psu[by_group]
+    sorted_group = pair_group[by_group]
+    starts = np.flatnonzero(np.r_[True, sorted_group[1:] != sorted_group[:-1]])
+
+    factors = rao_wu_factors(design, replicates, seed)
+    d_values = np.empty(replicates)
+    hoi_values = np.empty(replicates)
+    batch = max(1, _CHUNK_CELLS // max(pair_w.shape[0], 1))
+    for first in range(0, replicates, batch):
+        f = factors[first : first + batch][:, pair_psu]
+        group_w = np.add.reduceat(f * pair_w, starts, axis=1)
+        group_s = np.add.reduceat(f * pair_s, starts, axis=1)
+        d, hoi = _d_and_hoi(group_w, group_s)
+        d_values[first : first + batch] = d
+        hoi_values[first : first + batch] = hoi
+    d_low, d_high = np.percentile(d_values, [2.5, 97.5])
+    h_low, h_high = np.percentile(hoi_values, [2.5, 97.5])
+    return BootstrapResult(
+        d_values,
+        hoi_values,
+        (float(d_low), float(d_high)),
+        (float(h_low), float(h_high)),
+        replicates,
+        seed,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Rows → tree nodes
+# --------------------------------------------------------------------------------------------
+
+
+def _format_level(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _condition_mask(frame: pd.DataFrame, condition: SplitCondition) -> np.ndarray:
+    column = frame[condition.circumstance]
+    if condition.levels is not None:
+        labels = column.astype(object).map(
+            lambda v: (
+                MISSING_LEVEL
+                if v is None or (not isinstance(v, str) and pd.isna(v))
+                else _format_level(v)
+            )
+        )
+        return labels.isin(set(condition.levels)).to_numpy()
+    values = pd.to_numeric(column, errors="coerce").to_numpy(dtype=np.float64)
+    if condition.operator == "<":
+        return values < condition.threshold
+    return values >= condition.threshold
+
+
+def node_membership(frame: pd.DataFrame, tree: RegressionTree) -> np.ndarray:
+    """Boolean (rows, nodes) matrix: row i reaches node j (nodes in ``tree.nodes`` order).
+
+    A node's rows are its parent's rows that satisfy the node's condition.
+    """
+    index = {node.id: j for j, node in enumerate(tree.nodes)}
+    member = np.zeros((len(frame), len(tree.nodes)), dtype=bool)
+    for j, node in enumerate(tree.nodes):
+        if node.parent is None or node.condition is None:
+            member[:, j] = True
+        else:
+            member[:, j] = member[:, index[node.parent]] & _condition_mask(frame, node.condition)
+    return member
+
+
+def row_leaves(frame: pd.DataFrame, tree: RegressionTree) -> np.ndarray:
+    """The leaf (rpart node number) of every row; 0 for a row that reaches no leaf."""
+    member = node_membership(frame, tree)
+    leaf = np.zeros(len(frame), dtype=np.int64)
+    for j, node in enumerate(tree.nodes):
+        if node.is_leaf:
+            leaf[member[:, j]] = node.id
+    return leaf
+
+
+# --------------------------------------------------------------------------------------------
+# The whole analysis
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NodeInterval:
+    """A node's rate with its linearised SE, 95% interval and the sibling-overlap flag."""
+
+    node: int
+    interval: Interval
+    overlaps_sibling: bool | None
+
+
+@dataclass(frozen=True)
+class Uncertainty:
+    """Intervals for one analysis (see module docstring)."""
+
+    design: SurveyDesign
+    mean: Interval
+    nodes: tuple[NodeInterval, ...]
+    gap: Interval | None
+    d_index: tuple[float, float] | None
+    hoi: tuple[float, float] | None
+    bootstrap: BootstrapResult | None
+    n_rows: int
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def node(self, node_id: int) -> NodeInterval:
+        for item in self.nodes:
+            if item.node == node_id:
+                return item
+        raise KeyError(node_id)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``uncertainty`` block of the run result."""
+        data: dict[str, Any] = {
+            "method": self.design.method,
+            "design": self.design.describe(),
+            "confidence": 0.95,
+            "interval": "normal (estimate ± 1.96 SE), Taylor linearisation",
+            "bootstrap": "Rao-Wu rescaling, n_h - 1 PSUs per stratum, percentile interval",
+            "replicates": self.bootstrap.replicates if self.bootstrap else 0,
+            "seed": self.bootstrap.seed if self.bootstrap else None,
+            "n_rows": self.n_rows,
+            "note": self.design.note,
+        }
+        data.update(self.extra)
+        return data
+
+
+def _rows(
+    frame: pd.DataFrame,
+    *,
+    outcome: str,
+    circumstances: Sequence[Circumstance | str],
+    weight: str | None,
+    missing_circumstance: str,
+) -> np.ndarray:
+    """Rows the engine analyses (the rules of :func:`analysis.engine.cells.build_cells`)."""
+    keep = pd.to_numeric(frame[outcome], errors="coerce").notna().to_numpy().copy()
+    if weight is not None:
+        keep &= pd.to_numeric(frame[weight], errors="coerce").notna().to_numpy()
+    for spec in map(as_circumstance, circumstances):
+        absent = frame[spec.name].isna().to_numpy()
+        if spec.kind == "numeric" or missing_circumstance == "drop":
+            keep &= ~absent
+    return keep
+
+
+def analyse_uncertainty(
+    frame: pd.DataFrame,
+    tree: RegressionTree,
+    *,
+    outcome: str,
+    circumstances: Sequence[Circumstance | str],
+    weight: str | None = None,
+    cluster: str | None = None,
+    strata: str | None = None,
+    behind: int | None = None,
+    ahead: int | None = None,
+    complement: bool = False,
+    outcome_is_binary: bool = False,
+    missing_circumstance: str = "level",
+    replicates: int = DEFAULT_REPLICATES,
+    seed: int = DEFAULT_SEED,
+    lonely_psu: LonelyPsu = "adjust",
+    bootstrap: bool = True,
+) -> Uncertainty:
+    """SEs and 95% intervals of every node rate, the gap (ahead − behind, as a positive
+    number), the overall mean (Taylor), and D and HOI (Rao–Wu bootstrap, ``replicates``
+    replicates seeded by ``seed``). ``behind``/``ahead`` are the leaves' node numbers; a leaf
+    is flagged ``overlaps_sibling`` when its interval and its sibling node's intersect.
+    """
+    specs = [as_circumstance(c) for c in circumstances]
+    for column in (cluster, strata):
+        if column is not None and column not in frame.columns:
+            raise EngineError(f"Design column {column!r} not found in the data.")
+    keep = _rows(
+        frame,
+        outcome=outcome,
+        circumstances=specs,
+        weight=weight,
+        missing_circumstance=missing_circumstance,
+    )
+    rows = frame.loc[keep]
+    y = pd.to_numeric(rows[outcome], errors="coerce").to_numpy(dtype=np.float64)
+    w = (
+        np.ones(len(rows))
+        if weight is None
+        else pd.to_numeric(rows[weight], errors="coerce").to_numpy(dtype=np.float64)
+    )
+    design = make_design(
+        len(rows),
+        psu=rows[cluster] if cluster else None,
+        strata=rows[strata] if strata else None,
+        lonely_psu=lonely_psu,
+        cluster_column=cluster,
+        strata_column=strata,
+    )
+    bounds = (0.0, 1.0) if outcome_is_binary else None
+    member = node_membership(rows, tree)
+    means = domain_means(y, w, member, design)
+    se = means.se
+    intervals = [
+        wald_interval(float(means.mean[j]), float(se[j]), bounds=bounds)
+        for j in range(len(tree.nodes))
+    ]
+    position = {node.id: j for j, node in enumerate(tree.nodes)}
+    node_items = []
+    for j, node in enumerate(tree.nodes):
+        overlaps: bool | None = None
+        if node.is_leaf and node.parent is not None:
+            sibling = node.id + 1 if node.id % 2 == 0 else node.id - 1
+            if sibling in position:
+                other = intervals[position[sibling]]
+                mine = intervals[j]
+                overlaps = bool(mine.low <= other.high and other.low <= mine.high)
+        node_items.append(NodeInterval(node.id, intervals[j], overlaps))
+
+    gap = None
+    if behind is not None and ahead is not None and behind in position and ahead in position:
+        a, b = position[ahead], position[behind]
+        difference = float(means.mean[a] - means.mean[b])
+        cov = means.covariance
+        variance = cov[a, a] + cov[b, b] - 2.0 * cov[a, b]
+        sign = 1.0 if difference >= 0 else -1.0
+        gap = wald_interval(sign * difference, float(np.sqrt(max(variance, 0.0))))
+
+    overall = wald_interval(float(means.mean[0]), float(se[0]), bounds=bounds)
+    boot = None
+    if bootstrap and len(rows):
+        group = (
+            rows[[s.name for s in specs]]
+            .astype(object)
+            .groupby([s.name for s in specs], dropna=False, sort=False)
+            .ngroup()
+            .to_numpy()
+            if specs
+            else np.zeros(len(rows), dtype=np.int64)
+        )
+        boot = bootstrap_d_hoi(
+            y, w, group, design, replicates=replicates, seed=seed, complement=complement
+        )
+    return Uncertainty(
+        design=design,
+        mean=overall,
+        nodes=tuple(node_items),
+        gap=gap,
+        d_index=boot.d_interval if boot else None,
+        hoi=boot.hoi_interval if boot else None,
+        bootstrap=boot,
+        n_rows=len(rows),
+    )
+
+
+def attach_uncertainty(data: dict[str, Any], uncertainty: Uncertainty) -> dict[str, Any]:
+    """Add the interval keys to a :func:`analysis.engine.run.result_to_dict` dictionary.
+
+    Additive: ``nodes[].se``, ``nodes[].ci`` ([low, high]), ``nodes[].overlaps_sibling``
+    (leaves only), ``mean_ci``, ``gap_se``, ``gap_ci``, ``d_index_ci``, ``hoi_ci`` and the
+    ``uncertainty`` block.
+    """
+    by_node: Mapping[int, NodeInterval] = {item.node: item for item in uncertainty.nodes}
+    for node in data.get("nodes", []):
+        item = by_node.get(node["id"])
+        if item is None:
+            continue
+        node["se"] = item.interval.se
+        node["ci"] = item.interval.as_list()
+        if item.overlaps_sibling is not None:
+            node["overlaps_sibling"] = item.overlaps_sibling
+    data["mean_ci"] = uncertainty.mean.as_list()
+    data["gap_se"] = uncertainty.gap.se if uncertainty.gap else None
+    data["gap_ci"] = uncertainty.gap.as_list() if uncertainty.gap else None
+    data["d_index_ci"] = list(uncertainty.d_index) if uncertainty.d_index else None
+    data["hoi_ci"] = list(uncertainty.hoi) if uncertainty.hoi else None
+    data["uncertainty"] = uncertainty.to_dict()
+    for key in ("furthest_behind", "furthest_ahead"):
+        profile = data.get(key)
+        if profile and profile.get("node") in by_node:
+            profile["ci"] = by_node[profile["node"]].interval.as_list()
+    return data
