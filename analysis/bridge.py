@@ -7,7 +7,20 @@ from typing import Any
 
 from analysis.engine import Circumstance, analyse, group_estimates, result_to_dict
 from analysis.indicators import IndicatorDefinition, apply_indicator
-from analysis.surveyio import read_survey
+from analysis.surveyio import SurveyFileError, read_survey
+
+
+def _read(path: str, indicator: IndicatorDefinition):
+    """Read the columns the indicator needs, with its design columns when the file has them
+    (a file without them is analysed with intervals for independent rows)."""
+    columns = list(indicator.referenced_columns())
+    design = [c for c in indicator.design_columns() if c not in columns]
+    if design:
+        try:
+            return read_survey(path, columns=columns + design)
+        except SurveyFileError:
+            pass
+    return read_survey(path, columns=columns)
 
 
 def compute_run(
@@ -23,7 +36,7 @@ def compute_run(
     Raises SurveyFileError, IndicatorError or EngineError with a message a person can act on.
     """
     indicator = IndicatorDefinition.from_dict(definition)
-    survey = read_survey(path, columns=list(indicator.referenced_columns()))
+    survey = _read(path, indicator)
     prepared = apply_indicator(survey.frame, indicator, value_labels=survey.value_labels)
     frame = prepared.frame
     if region:
@@ -38,9 +51,16 @@ def compute_run(
         weight="weight",
         barrier=prepared.barrier,
         shapley=shapley,
+        cluster="psu" if prepared.cluster else None,
+        strata="stratum" if prepared.strata else None,
+        uncertainty=True,
         **(params or {}),
     )
     data = result_to_dict(result)
+    # Name the survey's own design columns (the prepared frame calls them psu / stratum).
+    design = data["uncertainty"]["design"]
+    design["cluster"], design["strata"] = prepared.cluster, prepared.strata
+    data["outcome_binary"] = result.outcome_is_binary
     data["single_d"] = dict(result.single_circumstance_d)
     data["d_on_complement"] = result.d_on_complement
     data["circumstances"] = [
