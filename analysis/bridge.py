@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
+import pandas as pd
+
 from analysis.engine import Circumstance, analyse, group_estimates, result_to_dict
 from analysis.indicators import IndicatorDefinition, apply_indicator
 from analysis.surveyio import SurveyFileError, read_survey
@@ -44,6 +46,17 @@ def compute_run(
     circumstances = [
         Circumstance(c.name, c.kind, tuple(c.order) or None) for c in prepared.circumstances
     ]
+    # The design of the whole file: the analysed rows are a domain of it (reference
+    # population, region), and PSUs without analysed rows still count in the variance.
+    design_sample = None
+    if prepared.cluster or prepared.strata:
+        design_sample = pd.DataFrame(
+            {
+                name: survey.frame[column]
+                for name, column in (("psu", prepared.cluster), ("stratum", prepared.strata))
+                if column
+            }
+        ).dropna()
     result = analyse(
         frame,
         outcome="outcome",
@@ -54,6 +67,7 @@ def compute_run(
         cluster="psu" if prepared.cluster else None,
         strata="stratum" if prepared.strata else None,
         uncertainty=True,
+        design_sample=design_sample,
         **(params or {}),
     )
     data = result_to_dict(result)

@@ -112,6 +112,7 @@ def analyse(
     replicates: int = DEFAULT_REPLICATES,
     seed: int = DEFAULT_SEED,
     lonely_psu: LonelyPsu = "adjust",
+    design_sample: pd.DataFrame | None = None,
 ) -> AnalysisResult:
     """Run the ESCAP LNOB analysis of ``outcome`` by ``circumstances`` on survey rows.
 
@@ -127,7 +128,10 @@ def analyse(
     mean and the gap get Taylor-linearised SEs and 95% intervals for the design
     ``svydesign(ids = ~cluster, strata = ~strata, weights = ~weight)`` (weighted i.i.d. when
     neither column is given), and D and HOI a Rao–Wu bootstrap percentile interval
-    (``replicates``, ``seed``). ``lonely_psu`` is ``"adjust"`` or ``"certainty"``.
+    (``replicates``, ``seed``). ``lonely_psu`` is ``"adjust"`` or ``"certainty"``. When
+    ``frame`` is a subpopulation of the survey (a reference population, a region), pass the
+    design columns of the whole sample as ``design_sample`` (same column names) so that PSUs
+    without analysed rows still count, as in R ``survey``'s domain estimation.
     """
     cells = build_cells(
         frame,
@@ -175,6 +179,7 @@ def analyse(
             replicates=replicates,
             seed=seed,
             lonely_psu=lonely_psu,
+            design_sample=design_sample,
         )
     return AnalysisResult(
         outcome=outcome,

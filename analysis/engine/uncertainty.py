@@ -100,6 +100,11 @@ class SurveyDesign:
         return int(self.psu_stratum.shape[0])
 
     @property
+    def n_sample_psu(self) -> int:
+        """PSUs of the sample, with or without analysed rows."""
+        return int(self.n_psu_in_stratum.sum())
+
+    @property
     def n_strata(self) -> int:
         return int(self.n_psu_in_stratum.shape[0])
 
@@ -112,13 +117,34 @@ class SurveyDesign:
         return {
             "cluster": self.cluster_column,
             "strata": self.strata_column,
-            "n_psu": self.n_psu,
+            "n_psu": self.n_sample_psu,
+            "n_psu_with_rows": self.n_psu,
             "n_strata": self.n_strata,
             "lonely_psu": self.lonely_psu,
             "n_lonely_strata": self.n_lonely_strata,
             "nested": True,
             "approximation": "with-replacement (ultimate cluster)",
         }
+
+
+def _codes(values: Any, n: int | None, role: str, column: str | None) -> pd.Series:
+    series = pd.Series(values.to_numpy() if isinstance(values, pd.Series) else values)
+    if n is not None and len(series) != n:
+        raise EngineError(f"The {role} values do not match the rows ({len(series)} ≠ {n}).")
+    if series.isna().any():
+        raise EngineError(
+            f"The {role} column {column or ''!r} has {int(series.isna().sum())} missing "
+            "value(s) among the analysed rows; every row needs its sampling design."
+        )
+    return series
+
+
+def _factorize(series: pd.Series) -> np.ndarray:
+    try:
+        found, _ = pd.factorize(series)
+    except TypeError:  # unhashable or odd values: compare their text
+        found, _ = pd.factorize(series.astype(str))
+    return np.asarray(found, dtype=np.int64)
 
 
 def make_design(
@@ -129,51 +155,76 @@ def make_design(
     lonely_psu: LonelyPsu = "adjust",
     cluster_column: str | None = None,
     strata_column: str | None = None,
+    sample_psu: Sequence[Any] | np.ndarray | pd.Series | None = None,
+    sample_strata: Sequence[Any] | np.ndarray | pd.Series | None = None,
 ) -> SurveyDesign:
     """Build a :class:`SurveyDesign` from per-row PSU and stratum values (either may be None).
 
     Strata without clusters make every row its own PSU within its stratum (``ids = ~1``);
     clusters without strata are one stratum. Neither: weighted i.i.d. (``method = "iid"``).
     A missing PSU or stratum value raises :class:`EngineError`.
+
+    When the analysed rows are a subpopulation (a reference population, a region), pass the
+    design values of *every* row of the sample as ``sample_psu`` / ``sample_strata``: PSUs
+    of the sample without analysed rows then still count, with zero totals, in n_h and in
+    the stratum centring -- R ``survey``'s domain estimation (``subset`` / ``svyby`` keep
+    the whole design). Without them, the analysed rows are the whole sample.
     """
     if lonely_psu not in ("adjust", "certainty"):
         raise EngineError(f"lonely_psu must be 'adjust' or 'certainty', not {lonely_psu!r}.")
     method: Literal["taylor", "iid"] = "iid" if psu is None and strata is None else "taylor"
-
-    def codes(values: Any, role: str, column: str | None) -> np.ndarray:
-        series = pd.Series(values.to_numpy() if isinstance(values, pd.Series) else values)
-        if len(series) != n_rows:
-            raise EngineError(
-                f"The {role} values do not match the rows ({len(series)} ≠ {n_rows})."
+    rows_strata = None if strata is None else _codes(strata, n_rows, "strata", strata_column)
+    rows_psu = None if psu is None else _codes(psu, n_rows, "cluster", cluster_column)
+    universe = method == "taylor" and (sample_psu is not None or sample_strata is not None)
+    if universe:
+        if (sample_psu is None) != (psu is None) or (sample_strata is None) != (strata is None):
+            raise EngineError("Give the sample's design values for the same columns as the rows'.")
+        sample_n = len(sample_psu if sample_psu is not None else sample_strata)
+        all_strata = (
+            None
+            if rows_strata is None
+            else pd.concat(
+                [rows_strata, _codes(sample_strata, sample_n, "strata", strata_column)],
+                ignore_index=True,
             )
-        if series.isna().any():
-            raise EngineError(
-                f"The {role} column {column or ''!r} has {int(series.isna().sum())} missing "
-                "value(s) among the analysed rows; every row needs its sampling design."
+        )
+        all_psu = (
+            None
+            if rows_psu is None
+            else pd.concat(
+                [rows_psu, _codes(sample_psu, sample_n, "cluster", cluster_column)],
+                ignore_index=True,
             )
-        try:
-            found, _ = pd.factorize(series)
-        except TypeError:  # unhashable or odd values: compare their text
-            found, _ = pd.factorize(series.astype(str))
-        return np.asarray(found, dtype=np.int64)
-
-    stratum = (
-        np.zeros(n_rows, dtype=np.int64)
-        if strata is None
-        else codes(strata, "strata", strata_column)
-    )
-    if psu is None:
-        raw_psu = np.arange(n_rows, dtype=np.int64)
+        )
     else:
-        raw_psu = codes(psu, "cluster", cluster_column)
-    # Nest PSUs in strata: one code per (stratum, PSU) pair.
-    pairs = stratum * (int(raw_psu.max()) + 1 if n_rows else 1) + raw_psu
-    psu_codes, unique_pairs = pd.factorize(pairs, sort=True)
+        sample_n = 0
+        all_strata, all_psu = rows_strata, rows_psu
+    total = n_rows + sample_n
+    stratum_all = np.zeros(total, dtype=np.int64) if all_strata is None else _factorize(all_strata)
+    if all_psu is None:
+        # every row its own PSU; the sample's rows stand for themselves (zero totals)
+        raw_psu = np.arange(total, dtype=np.int64)
+    else:
+        raw_psu = _factorize(all_psu)
+    pairs = stratum_all * (int(raw_psu.max()) + 1 if total else 1) + raw_psu
+    n_strata = int(stratum_all.max()) + 1 if total else 0
+    # PSUs of the analysed rows (nested in strata: one code per (stratum, PSU) pair)
+    psu_codes, unique_pairs = pd.factorize(pairs[:n_rows], sort=True)
     psu_codes = np.asarray(psu_codes, dtype=np.int64)
+    stratum = stratum_all[:n_rows]
     psu_stratum = np.zeros(unique_pairs.shape[0], dtype=np.int64)
     psu_stratum[psu_codes] = stratum
-    n_strata = int(stratum.max()) + 1 if n_rows else 0
-    n_psu_in_stratum = np.bincount(psu_stratum, minlength=n_strata)
+    present = np.bincount(psu_stratum, minlength=n_strata)
+    if universe:
+        if all_psu is None:
+            sample_pairs = stratum_all[n_rows:]  # each sample row is one PSU of its stratum
+            counted = np.bincount(sample_pairs, minlength=n_strata)
+        else:
+            sample_unique = np.unique(pairs[n_rows:])
+            counted = np.bincount(sample_unique // (int(raw_psu.max()) + 1), minlength=n_strata)
+        n_psu_in_stratum = np.maximum(counted, present)
+    else:
+        n_psu_in_stratum = present
     return SurveyDesign(
         psu=psu_codes,
         stratum=stratum,
@@ -225,7 +276,15 @@ def linearised_covariance(influence: np.ndarray, design: SurveyDesign) -> np.nda
     else:  # certainty
         centred[lonely] = 0.0
     weighted = centred * np.sqrt(scale)[:, None]
-    return weighted.T @ weighted
+    covariance = weighted.T @ weighted
+    # PSUs of the sample without analysed rows (domain estimation): total 0, deviation −z̄_h.
+    present = np.bincount(design.psu_stratum, minlength=design.n_strata).astype(np.float64)
+    absent = np.where(n_h > 1, n_h - present, 0.0)
+    if absent.any():
+        factor = np.sqrt(absent * n_h / np.maximum(n_h - 1, 1))
+        deviation = stratum_mean * factor[:, None]
+        covariance += deviation.T @ deviation
+    return covariance
 
 
 @dataclass(frozen=True)
@@ -313,19 +372,25 @@ class _RaoWu:
         self.rng = np.random.default_rng(seed)
         self.n_psu = design.n_psu
         n_h = design.n_psu_in_stratum
+        # PSUs with analysed rows come first in each stratum's n_h slots; a draw of a later
+        # slot picks a PSU of the sample without analysed rows, which changes nothing.
+        present = np.bincount(design.psu_stratum, minlength=design.n_strata)
         self.order = np.argsort(design.psu_stratum, kind="stable")
-        starts = np.concatenate([[0], np.cumsum(n_h)[:-1]]).astype(np.int64)
+        starts = np.concatenate([[0], np.cumsum(present)[:-1]]).astype(np.int64)
         resampled = np.flatnonzero(n_h >= 2)
         draw_stratum = np.repeat(resampled, n_h[resampled] - 1)
         self.draw_start = starts[draw_stratum]
-        self.draw_end = self.draw_start + n_h[draw_stratum]
+        self.draw_size = n_h[draw_stratum].astype(np.int64)
+        self.draw_present = present[draw_stratum].astype(np.int64)
         stratum_n = n_h[design.psu_stratum].astype(np.float64)
         self.lonely = stratum_n < 2
         self.scale = np.where(self.lonely, 1.0, stratum_n / np.maximum(stratum_n - 1.0, 1.0))
 
     def one(self) -> np.ndarray:
         """The next replicate's factors, shape (n_psu,)."""
-        position = self.rng.integers(self.draw_start, self.draw_end)
+        slot = self.rng.integers(0, self.draw_size)
+        hit = slot < self.draw_present
+        position = self.draw_start[hit] + slot[hit]
         counts = np.bincount(self.order[position], minlength=self.n_psu).astype(np.float64)
         counts *= self.scale
         counts[self.lonely] = 1.0
@@ -623,11 +688,14 @@ def analyse_uncertainty(
     seed: int = DEFAULT_SEED,
     lonely_psu: LonelyPsu = "adjust",
     bootstrap: bool = True,
+    design_sample: pd.DataFrame | None = None,
 ) -> Uncertainty:
     """SEs and 95% intervals of every node rate, the gap (ahead − behind, as a positive
     number), the overall mean (Taylor), and D and HOI (Rao–Wu bootstrap, ``replicates``
     replicates seeded by ``seed``). ``behind``/``ahead`` are the leaves' node numbers; a leaf
     is flagged ``overlaps_sibling`` when its interval and its sibling node's intersect.
+    ``design_sample`` holds the ``cluster``/``strata`` columns of every row of the survey
+    sample when ``frame`` is a subpopulation (see :func:`make_design`).
     """
     specs = [as_circumstance(c) for c in circumstances]
     for column in (cluster, strata):
@@ -654,6 +722,8 @@ def analyse_uncertainty(
         lonely_psu=lonely_psu,
         cluster_column=cluster,
         strata_column=strata,
+        sample_psu=design_sample[cluster] if design_sample is not None and cluster else None,
+        sample_strata=design_sample[strata] if design_sample is not None and strata else None,
     )
     bounds = (0.0, 1.0) if outcome_is_binary else None
     position = {node.id: j for j, node in enumerate(tree.nodes)}

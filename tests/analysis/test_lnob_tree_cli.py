@@ -477,3 +477,13 @@ def test_cluster_and_strata_options(designed_csv):
 def test_unknown_design_column_is_a_clear_error(files):
     with pytest.raises(CommandError, match="--cluster"):
         run(files["csv"], *CSV_ARGS, "--cluster", "hv021")
+
+
+def test_where_keeps_the_whole_design(designed_csv):
+    data = run_json(
+        designed_csv, *CSV_ARGS, "--cluster", "psu", "--strata", "stratum",
+        "--where", "PoorerHousehold == 1", "--min-leaf", 50, "--replicates", 20,
+    )  # fmt: skip
+    design = data["uncertainty"]["design"]
+    assert design["n_psu"] == 75  # every PSU of the file counts
+    assert design["n_psu_with_rows"] < 75  # though some hold no selected row

@@ -437,6 +437,10 @@ class Command(BaseCommand):
             self.stderr.write(f"Note: {message}")
         frame = survey.frame
         rows_read = len(frame)
+        design_columns = [c for c in (cluster, strata) if c]
+        # The design of every row read: --where selects a domain of the sample, and PSUs
+        # without selected rows still count in the variance (as R survey's subset does).
+        design_sample = frame[design_columns].dropna() if design_columns and where else None
         if where:
             frame = _apply_where(frame, where, header)
         frame = frame.copy()
@@ -467,6 +471,7 @@ class Command(BaseCommand):
             replicates=options.get("replicates") or DEFAULT_REPLICATES,
             seed=DEFAULT_SEED if options.get("seed") is None else options["seed"],
             lonely_psu=options.get("lonely_psu") or "adjust",
+            design_sample=design_sample,
         )
         return Report(
             result=result,

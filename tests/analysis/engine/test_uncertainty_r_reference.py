@@ -59,6 +59,10 @@ b <- svyby(~y, ~stype, d4, svymean); add(paste0("nest_by_", b$stype), coef(b), S
 d5 <- svydesign(ids = ~dnum, strata = ~lonely, weights = ~pw, data = apiclus1)
 m <- svymean(~y, d5); add("adjust_mean", coef(m), SE(m))
 b <- svyby(~y, ~stype, d5, svymean); add(paste0("adjust_by_", b$stype), coef(b), SE(b))
+m <- svymean(~y, subset(d1, api00 > 700)); add("sub_strat", coef(m), SE(m))
+m <- svymean(~y, subset(d2, api00 > 700)); add("sub_clus", coef(m), SE(m))
+m <- svymean(~y, subset(d4, api00 > 700)); add("sub_nest", coef(m), SE(m))
+m <- svymean(~y, subset(d5, api00 > 700)); add("sub_adjust", coef(m), SE(m))
 options(survey.lonely.psu = "certainty")
 m <- svymean(~y, d5); add("certainty_mean", coef(m), SE(m))
 write.csv(do.call(rbind, res), file.path(out, "ref.csv"), row.names = FALSE)
@@ -100,12 +104,14 @@ def reference(tmp_path_factory):
     )
 
 
-def _means(frame, *, psu=None, strata=None, by=None, variable="y", lonely="adjust"):
+def _means(frame, *, psu=None, strata=None, by=None, variable="y", lonely="adjust", sample=None):
     design = make_design(
         len(frame),
         psu=frame[psu] if psu else None,
         strata=frame[strata] if strata else None,
         lonely_psu=lonely,
+        sample_psu=sample[psu] if sample is not None and psu else None,
+        sample_strata=sample[strata] if sample is not None and strata else None,
     )
     if by is None:
         domains = np.ones(len(frame), dtype=bool)
@@ -170,6 +176,25 @@ def test_lonely_psu_adjust_and_certainty(reference):
         _check(ref, f"adjust_by_{level}", by.mean[j], by.se[j])
     certainty = _means(clus, psu="dnum", strata="lonely", lonely="certainty")
     _check(ref, "certainty_mean", certainty.mean[0], certainty.se[0])
+
+
+def test_subpopulation_keeps_the_whole_design(reference):
+    """Rows of a subpopulation (api00 > 700) with the design of the whole sample, as
+    ``svymean(~y, subset(design, api00 > 700))``: PSUs without such rows still count."""
+    ref, strat, clus = reference
+    cases = [
+        ("sub_strat", strat, {"strata": "stype"}),
+        ("sub_clus", clus, {"psu": "dnum"}),
+        ("sub_nest", strat, {"psu": "dnum", "strata": "stype"}),
+        ("sub_adjust", clus, {"psu": "dnum", "strata": "lonely"}),
+    ]
+    for name, frame, design in cases:
+        rows = frame[frame["api00"] > 700]
+        result = _means(rows, sample=frame, **design)
+        _check(ref, name, result.mean[0], result.se[0])
+        # without the sample's design the PSUs with no such rows are lost: a different SE
+        alone = _means(rows, **design)
+        assert alone.se[0] != pytest.approx(ref.loc[name, "se"], rel=1e-6)
 
 
 def test_tree_leaves_and_gap_match_svyby(reference, tmp_path):
