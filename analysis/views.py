@@ -288,6 +288,7 @@ def _intervals(result: dict) -> dict | None:
     design = info.get("design") or {}
     return {
         "iid": info.get("method") == "iid",
+        "warning": info.get("membership_warning") or "",
         "design": design,
         "replicates": info.get("replicates"),
         "mean": _interval_text(result.get("mean_ci"), percent=percent),
@@ -364,6 +365,10 @@ def run_download(request, pk: int, fmt: str):
             "mean",
             "is_leaf",
             "furthest",
+            "se",
+            "ci_low",
+            "ci_high",
+            "overlaps_sibling",
         ]
         marks = {
             result[key]["node"]: mark
@@ -382,6 +387,10 @@ def run_download(request, pk: int, fmt: str):
                 n["mean"],
                 n["is_leaf"],
                 marks.get(n["id"], ""),
+                n.get("se", ""),
+                (n.get("ci") or ["", ""])[0],
+                (n.get("ci") or ["", ""])[1],
+                n.get("overlaps_sibling", ""),
             ]
             for n in result["nodes"]
         ]
