@@ -338,3 +338,24 @@ def test_the_same_file_posted_twice_is_stored_once(dataset, people, client_for, 
     assert response.status_code == 200
     assert "already uploaded as" in response.content.decode()
     assert Dataset.objects.count() == 1
+
+
+def test_heat_sii_of_a_binary_run_is_logistic(dataset, people, django_capture_on_commit_callbacks):
+    from analysis import selectors
+    from analysis.engine import GroupEstimate, heat_measures
+
+    (run,) = start(dataset, people.rco, capture=django_capture_on_commit_callbacks)
+    assert run.result["outcome_binary"] is True
+    ordered = [
+        c["name"]
+        for c in run.result["circumstances"]
+        if c["kind"] == "ordered" and len(run.result["dimensions"][c["name"]]) > 2
+    ]
+    assert ordered, run.result["circumstances"]
+    measures = selectors.run_heat(run=run, dimension=ordered[0])
+    groups = tuple(GroupEstimate(**g) for g in run.result["dimensions"][ordered[0]])
+    assert measures.sii is not None
+    logistic = heat_measures(groups, ordered=True, sii_model="logistic")
+    linear = heat_measures(groups, ordered=True, sii_model="linear")
+    assert measures.sii == pytest.approx(logistic.sii)
+    assert measures.sii != pytest.approx(linear.sii)
