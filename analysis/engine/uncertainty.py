@@ -659,14 +659,21 @@ def _rows(
     weight: str | None,
     missing_circumstance: str,
 ) -> np.ndarray:
-    """Rows the engine analyses (the rules of :func:`analysis.engine.cells.build_cells`)."""
+    """Rows the engine analyses (the rules of :func:`analysis.engine.cells.build_cells`):
+    ``"level"`` drops rows missing a numeric circumstance, ``"drop"`` rows missing any, and a
+    surrogate policy (rows routed by surrogate splits) keeps them, except rows missing every
+    circumstance when there is no weight column (rpart's ``na.rpart``)."""
     keep = pd.to_numeric(frame[outcome], errors="coerce").notna().to_numpy().copy()
     if weight is not None:
         keep &= pd.to_numeric(frame[weight], errors="coerce").notna().to_numpy()
-    for spec in map(as_circumstance, circumstances):
-        absent = frame[spec.name].isna().to_numpy()
-        if spec.kind == "numeric" or missing_circumstance == "drop":
-            keep &= ~absent
+    specs = list(map(as_circumstance, circumstances))
+    if missing_circumstance in ("level", "drop"):
+        for spec in specs:
+            absent = frame[spec.name].isna().to_numpy()
+            if spec.kind == "numeric" or missing_circumstance == "drop":
+                keep &= ~absent
+    elif specs and weight is None:
+        keep &= ~frame[[s.name for s in specs]].isna().all(axis=1).to_numpy()
     return keep
 
 
@@ -689,13 +696,21 @@ def analyse_uncertainty(
     lonely_psu: LonelyPsu = "adjust",
     bootstrap: bool = True,
     design_sample: pd.DataFrame | None = None,
+    row_leaf: np.ndarray | None = None,
 ) -> Uncertainty:
     """SEs and 95% intervals of every node rate, the gap (ahead − behind, as a positive
     number), the overall mean (Taylor), and D and HOI (Rao–Wu bootstrap, ``replicates``
     replicates seeded by ``seed``). ``behind``/``ahead`` are the leaves' node numbers; a leaf
     is flagged ``overlaps_sibling`` when its interval and its sibling node's intersect.
     ``design_sample`` holds the ``cluster``/``strata`` columns of every row of the survey
-    sample when ``frame`` is a subpopulation (see :func:`make_design`).
+    sample when ``frame`` is a subpopulation (see :func:`make_design`). ``row_leaf`` (one
+    leaf node number per row of ``frame``, 0 for none) replaces the routing of rows by the
+    path conditions, e.g. when the tree sent rows with missing values by surrogate splits.
+
+    Intervals are centred on the tree's own node means and gap; if routing the rows does not
+    reproduce a node's mean, its SE is approximate and ``membership_warning`` says so. D and
+    HOI are bootstrapped on the rows with a value for every circumstance when the policy is
+    a surrogate one (the engine computes D on those rows), on all analysed rows otherwise.
     """
     specs = [as_circumstance(c) for c in circumstances]
     for column in (cluster, strata):
@@ -727,7 +742,10 @@ def analyse_uncertainty(
     )
     bounds = (0.0, 1.0) if outcome_is_binary else None
     position = {node.id: j for j, node in enumerate(tree.nodes)}
-    leaf = row_leaves(rows, tree)
+    if row_leaf is not None:
+        leaf = np.asarray(row_leaf, dtype=np.int64)[keep]
+    else:
+        leaf = row_leaves(rows, tree)
     # Leaves below each node: a node's domain is the rows of its leaves (rows that reach no
     # leaf have weight 0 and add nothing).
     leaf_ids = np.array(sorted({node.id for node in tree.leaves}), dtype=np.int64)
@@ -746,7 +764,8 @@ def analyse_uncertainty(
     for node in tree.nodes:
         in_node = np.zeros(leaf_ids.shape[0] + 1, dtype=bool)
         in_node[list(below[node.id])] = True
-        mask = in_node[leaf_code]  # leaf_code −1 reads the last entry (False)
+        # leaf_code −1 reads the last entry (False); the root holds every analysed row
+        mask = np.ones(len(rows), dtype=bool) if node.parent is None else in_node[leaf_code]
         wd = np.where(mask, w, 0.0)
         total = float(wd.sum())
         mean = float((wd * y).sum() / total) if total > 0 else float("nan")
@@ -755,7 +774,9 @@ def analyse_uncertainty(
             influence[node.id] = z
         estimates[node.id] = mean
         variance = float(linearised_covariance(z, design)[0, 0])
-        intervals.append(wald_interval(mean, float(np.sqrt(max(variance, 0.0))), bounds=bounds))
+        intervals.append(
+            wald_interval(node.mean, float(np.sqrt(max(variance, 0.0))), bounds=bounds)
+        )
     node_items = []
     for j, node in enumerate(tree.nodes):
         overlaps: bool | None = None
@@ -769,7 +790,8 @@ def analyse_uncertainty(
 
     gap = None
     if behind is not None and ahead is not None and behind in influence and ahead in influence:
-        difference = estimates[ahead] - estimates[behind]
+        by_id = {node.id: node for node in tree.nodes}
+        difference = by_id[ahead].mean - by_id[behind].mean
         sign = 1.0 if difference >= 0 else -1.0
         contrast = influence[ahead] - influence[behind]
         variance = float(linearised_covariance(contrast, design)[0, 0])
@@ -784,10 +806,24 @@ def analyse_uncertainty(
     ]
     boot = None
     if bootstrap and len(rows):
-        group = _groups(rows, [s.name for s in specs])
-        boot = bootstrap_d_hoi(
-            y, w, group, design, replicates=replicates, seed=seed, complement=complement
-        )
+        names = [s.name for s in specs]
+        if missing_circumstance in ("level", "drop") or not names:
+            complete = np.ones(len(rows), dtype=bool)
+        else:
+            complete = rows[names].notna().all(axis=1).to_numpy()
+        if complete.any():
+            # rows left out of D keep their PSU, with weight 0 (a domain of the design)
+            group = np.zeros(len(rows), dtype=np.int64)
+            group[complete] = _groups(rows.loc[complete], names)
+            boot = bootstrap_d_hoi(
+                y,
+                np.where(complete, w, 0.0),
+                group,
+                design,
+                replicates=replicates,
+                seed=seed,
+                complement=complement,
+            )
     return Uncertainty(
         design=design,
         mean=overall,
