@@ -10,7 +10,10 @@ domain d (rows with δ_i = 1) is the ratio estimator ȳ_d = Σ w δ y / Σ w δ.
 
     z_i = w_i δ_i (y_i − ȳ_d) / Σ_j w_j δ_j ,
 
-rows outside the domain keep their PSU with z = 0 (a domain is not a subset of the design).
+rows outside the domain keep their PSU with z = 0 (a domain is not a subset of the design);
+likewise, when the analysed rows are a subpopulation of the file (a reference population, a
+region), the file's PSUs without analysed rows count with zero totals (``make_design``'s
+``sample_psu`` / ``sample_strata``, R's ``subset(design, ...)``).
 With z_hi the total of z over PSU i of stratum h, n_h PSUs in stratum h and z̄_h their mean,
 
     Var(ȳ_d) = Σ_h n_h / (n_h − 1) · Σ_i (z_hi − z̄_h)² ,
@@ -80,8 +83,10 @@ _CHUNK_CELLS = 4_000_000  # replicate × cell table entries held per batch
 class SurveyDesign:
     """Sampling design of the analysed rows: each row's PSU and stratum as integer codes.
 
-    ``psu`` codes are global (PSUs nested in strata: a code is one (stratum, PSU) pair);
-    ``psu_stratum[p]`` is the stratum of PSU p and ``n_psu_in_stratum[h]`` counts them.
+    ``psu`` codes are global (PSUs nested in strata: a code is one (stratum, PSU) pair) and
+    number the PSUs holding analysed rows; ``psu_stratum[p]`` is the stratum of PSU p.
+    ``n_psu_in_stratum[h]`` counts the PSUs of stratum h in the whole sample, which may
+    exceed those with analysed rows when the rows are a subpopulation (a domain).
     ``method`` is ``"taylor"`` for a given design, ``"iid"`` when every row is its own PSU.
     """
 
