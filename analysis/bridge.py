@@ -5,9 +5,24 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
+import pandas as pd
+
 from analysis.engine import Circumstance, analyse, group_estimates, result_to_dict
 from analysis.indicators import IndicatorDefinition, apply_indicator
-from analysis.surveyio import read_survey
+from analysis.surveyio import SurveyFileError, read_survey
+
+
+def _read(path: str, indicator: IndicatorDefinition):
+    """Read the columns the indicator needs, with its design columns when the file has them
+    (a file without them is analysed with intervals for independent rows)."""
+    columns = list(indicator.referenced_columns())
+    design = [c for c in indicator.design_columns() if c not in columns]
+    if design:
+        try:
+            return read_survey(path, columns=columns + design)
+        except SurveyFileError:
+            pass
+    return read_survey(path, columns=columns)
 
 
 def compute_run(
@@ -23,7 +38,7 @@ def compute_run(
     Raises SurveyFileError, IndicatorError or EngineError with a message a person can act on.
     """
     indicator = IndicatorDefinition.from_dict(definition)
-    survey = read_survey(path, columns=list(indicator.referenced_columns()))
+    survey = _read(path, indicator)
     prepared = apply_indicator(survey.frame, indicator, value_labels=survey.value_labels)
     frame = prepared.frame
     if region:
@@ -31,6 +46,17 @@ def compute_run(
     circumstances = [
         Circumstance(c.name, c.kind, tuple(c.order) or None) for c in prepared.circumstances
     ]
+    # The design of the whole file: the analysed rows are a domain of it (reference
+    # population, region), and PSUs without analysed rows still count in the variance.
+    design_sample = None
+    if prepared.cluster or prepared.strata:
+        design_sample = pd.DataFrame(
+            {
+                name: survey.frame[column]
+                for name, column in (("psu", prepared.cluster), ("stratum", prepared.strata))
+                if column
+            }
+        ).dropna()
     result = analyse(
         frame,
         outcome="outcome",
@@ -38,9 +64,17 @@ def compute_run(
         weight="weight",
         barrier=prepared.barrier,
         shapley=shapley,
+        cluster="psu" if prepared.cluster else None,
+        strata="stratum" if prepared.strata else None,
+        uncertainty=True,
+        design_sample=design_sample,
         **(params or {}),
     )
     data = result_to_dict(result)
+    # Name the survey's own design columns (the prepared frame calls them psu / stratum).
+    design = data["uncertainty"]["design"]
+    design["cluster"], design["strata"] = prepared.cluster, prepared.strata
+    data["outcome_binary"] = result.outcome_is_binary
     data["single_d"] = dict(result.single_circumstance_d)
     data["d_on_complement"] = result.d_on_complement
     data["circumstances"] = [

@@ -373,6 +373,19 @@ class RunForm(forms.Form):
         required=False,
         help_text=_("DHS hv024/v024, MICS HH7."),
     )
+    cluster_column = forms.CharField(
+        label=_("Cluster (primary sampling unit) column"),
+        required=False,
+        help_text=_(
+            "For standard errors and intervals: DHS hv021 (household files) or v021 (women, "
+            "children), MICS PSU. Empty: intervals assume independent rows."
+        ),
+    )
+    strata_column = forms.CharField(
+        label=_("Strata column"),
+        required=False,
+        help_text=_("DHS hv022 or v022, MICS stratum. Empty: one stratum."),
+    )
     use_json = forms.BooleanField(
         label=_("Use the JSON below instead of the fields above"),
         required=False,
@@ -429,7 +442,13 @@ class RunForm(forms.Form):
     )
 
     #: Fields holding a column name; checked against the dataset's columns.
-    COLUMN_FIELDS = ("outcome_column", "weight_column", "region_column")
+    COLUMN_FIELDS = (
+        "outcome_column",
+        "weight_column",
+        "region_column",
+        "cluster_column",
+        "strata_column",
+    )
 
     def __init__(
         self,
@@ -638,6 +657,8 @@ class RunForm(forms.Form):
             "weight_column": definition.weight_column or "",
             "weight_divisor": definition.weight_divisor,
             "region_column": definition.region_column or "",
+            "cluster_column": definition.cluster_column or "",
+            "strata_column": definition.strata_column or "",
             "circumstance_rows": min(MAX_CIRCUMSTANCES, len(definition.circumstances) + 1),
         }
         for index, condition in enumerate(definition.population_filter[:POPULATION_ROWS]):
@@ -778,6 +799,8 @@ class RunForm(forms.Form):
             "weight_divisor": divisor,
             "circumstances": circumstances,
             "region_column": data.get("region_column") or None,
+            "cluster_column": data.get("cluster_column") or None,
+            "strata_column": data.get("strata_column") or None,
         }
         if preset:
             # What the fields do not show travels with the preset; an adjusted definition is

@@ -49,7 +49,7 @@ CONDITION_OPS: tuple[str, ...] = (
 CIRCUMSTANCE_KINDS: tuple[str, ...] = ("unordered", "ordered", "numeric")
 OUTCOME_KINDS: tuple[str, ...] = ("binary", "numeric")
 THRESHOLD_DIRECTIONS: tuple[str, ...] = ("below", "at_or_below", "above", "at_or_above")
-RESERVED_COLUMNS: frozenset[str] = frozenset({"outcome", "weight", "region"})
+RESERVED_COLUMNS: frozenset[str] = frozenset({"outcome", "weight", "region", "psu", "stratum"})
 
 #: DHS stores sample weights multiplied by one million.
 DHS_WEIGHT_DIVISOR = 1_000_000
@@ -408,6 +408,12 @@ class IndicatorDefinition:
     expression (``DataFrame.eval``) for trusted analysts. ``weight_divisor`` is 1,000,000 for
     DHS. ``barrier`` marks indicators where a high value is bad (stunting, violence); the tree
     is grown on the barrier itself and its highest-mean leaf is furthest behind.
+
+    ``cluster_column`` and ``strata_column`` name the sampling design (primary sampling unit
+    and stratum for standard errors: DHS hv021/hv022 in household files, v021/v022 in women's
+    and children's files; MICS PSU/stratum). Both are optional: absent, intervals assume
+    independent rows. They are written to the JSON only when set, so older definitions read
+    and write unchanged.
     """
 
     name: str
@@ -422,6 +428,8 @@ class IndicatorDefinition:
     circumstances: tuple[CircumstanceSpec, ...] = ()
     region_column: str | None = None
     survey_kind: str | None = None
+    cluster_column: str | None = None
+    strata_column: str | None = None
     source_table: str | None = None
     unit: str | None = None
     verified: bool = False
@@ -484,6 +492,10 @@ class IndicatorDefinition:
             columns.append(self.region_column)
         return tuple(dict.fromkeys(columns))
 
+    def design_columns(self) -> tuple[str, ...]:
+        """The sampling-design columns (cluster, strata) the definition names, if any."""
+        return tuple(c for c in (self.cluster_column, self.strata_column) if c)
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-serialisable form; :meth:`from_dict` reads it back to an equal definition."""
         return {
@@ -504,6 +516,13 @@ class IndicatorDefinition:
             "region_column": self.region_column,
             "verified": self.verified,
             "notes": self.notes,
+        } | {
+            key: value
+            for key, value in (
+                ("cluster_column", self.cluster_column),
+                ("strata_column", self.strata_column),
+            )
+            if value
         }
 
     @classmethod
@@ -543,7 +562,9 @@ class PreparedData:
     ``frame`` has the columns ``outcome`` (float; 0/1 for binary outcomes), ``weight``
     (divided by the definition's divisor), one column per circumstance named by its output
     name (text levels, or numbers for numeric circumstances) and ``region`` when the
-    definition has a region column. ``n_reference`` is the number of rows analysed;
+    definition has a region column, and ``psu`` / ``stratum`` when the definition names
+    design columns found in the data (``cluster`` / ``strata`` give the survey columns used;
+    None when absent). ``n_reference`` is the number of rows analysed;
     ``n_excluded_by_filter`` the rows outside the reference population; the other counts are
     rows of the reference population left out for missing values.
     """
@@ -558,6 +579,36 @@ class PreparedData:
     weighted_mean: float = math.nan
     barrier: bool = False
     messages: tuple[str, ...] = ()
+    cluster: str | None = None
+    strata: str | None = None
+
+
+def _design_column(
+    frame: pd.DataFrame, name: str | None, role: str, rows: pd.Series, messages: list[str]
+) -> tuple[str | None, pd.Series | None]:
+    """A sampling-design column (exact name, else a unique case-insensitive match) on the
+    analysed rows; (None, None) with a message when it is absent or has missing values, so
+    that intervals fall back to independent rows instead of failing the run."""
+    if not name:
+        return None, None
+    found = name if name in frame.columns else None
+    if found is None:
+        matches = [c for c in frame.columns if str(c).casefold() == name.casefold()]
+        found = str(matches[0]) if len(matches) == 1 else None
+    if found is None:
+        messages.append(
+            f"The {role} column '{name}' is not in this dataset: intervals assume independent rows."
+        )
+        return None, None
+    values = frame.loc[rows, found]
+    missing = int(values.isna().sum())
+    if missing:
+        messages.append(
+            f"The {role} column '{found}' has {missing} missing value(s) among the analysed "
+            "rows: intervals assume independent rows."
+        )
+        return None, None
+    return found, values
 
 
 def apply_indicator(
@@ -640,6 +691,18 @@ def apply_indicator(
     if definition.region_column:
         region = column(definition.region_column)[complete]
         result["region"] = region.map(_display_value)
+    cluster, psu = _design_column(
+        frame, definition.cluster_column, "cluster (PSU)", complete, messages
+    )
+    strata, stratum = _design_column(frame, definition.strata_column, "strata", complete, messages)
+    if (definition.cluster_column and cluster is None) or (
+        definition.strata_column and strata is None
+    ):
+        cluster = strata = psu = stratum = None
+    if psu is not None:
+        result["psu"] = psu
+    if stratum is not None:
+        result["stratum"] = stratum
     result = result.reset_index(drop=True)
     if result.empty:
         raise IndicatorError(
@@ -664,6 +727,8 @@ def apply_indicator(
         weighted_mean=weighted_mean,
         barrier=definition.barrier,
         messages=tuple(messages),
+        cluster=cluster,
+        strata=strata,
     )
 
 
@@ -1117,6 +1182,8 @@ def _preset(
     description: str = "",
     population: Sequence[Condition] = (),
     barrier: bool = False,
+    cluster: str | None = None,
+    strata: str | None = None,
 ) -> IndicatorDefinition:
     return IndicatorDefinition(
         slug=slug,
@@ -1134,6 +1201,8 @@ def _preset(
         region_column=region,
         verified=verified,
         notes=notes,
+        cluster_column=cluster,
+        strata_column=strata,
     )
 
 
@@ -1158,10 +1227,13 @@ def _dhs_presets() -> list[IndicatorDefinition]:
         "read from the member list hv106_01…hv106_NN); in a real HR file derive hv106_max "
         "from those columns first."
     )
-    women = dict(table="IR", unit="woman 15-49", weight="v005", region="v024")
-    hh = dict(table="HR", unit="household", weight="hv005", region="hv024")
-    children = dict(table="KR", unit="child under 5", weight="v005", region="v024")
-    members = dict(table="PR", unit="household member", weight="hv005", region="hv024")
+    # Sampling design (DHS standard recode variables): PSU v021/hv021, strata v022/hv022.
+    women_design = dict(cluster="v021", strata="v022")
+    hh_design = dict(cluster="hv021", strata="hv022")
+    women = dict(table="IR", unit="woman 15-49", weight="v005", region="v024", **women_design)
+    hh = dict(table="HR", unit="household", weight="hv005", region="hv024", **hh_design)
+    children = dict(table="KR", unit="child under 5", weight="v005", region="v024", **women_design)
+    members = dict(table="PR", unit="household member", weight="hv005", region="hv024", **hh_design)
     women_base = (_wealth("v190"), _residence("v025"), _age_group("v012"))
     child_circumstances = (
         _wealth("v190"),
@@ -1517,19 +1589,21 @@ def _mics_presets() -> list[IndicatorDefinition]:
         _residence("HH6", other_level="Rural"),
         _mics_education("helevel", "Household head's education"),
     )
-    hh = dict(table="hh", unit="household", weight="hhweight")
+    # MICS6 standard files carry the sampling design as PSU and stratum.
+    design = dict(cluster="PSU", strata="stratum")
+    hh = dict(table="hh", unit="household", weight="hhweight", **design)
     education_note = (
         " Education uses the MICS6 standard level codes; ESCAP maps MICS levels country by "
         "country (and uses the household's highest level from the hl file), so check the "
         "survey's codebook."
     )
-    women = dict(table="wm", unit="woman 15-49", weight="wmweight")
+    women = dict(table="wm", unit="woman 15-49", weight="wmweight", **design)
     women_base = (
         _wealth("windex5"),
         _residence("HH6", other_level="Rural"),
         _age_group("WB4"),
     )
-    children = dict(table="ch", unit="child under 5", weight="chweight")
+    children = dict(table="ch", unit="child under 5", weight="chweight", **design)
     child_circumstances = (
         _wealth("windex5"),
         _residence("HH6", other_level="Rural"),

@@ -23,8 +23,16 @@ def run_heat(*, run: Run, dimension: str):
         return None
     kinds = {c["name"]: c["kind"] for c in result.get("circumstances", [])}
     estimates = tuple(GroupEstimate(**g) for g in groups)
+    # HEAT fits SII/RII by logistic regression for binary indicators; runs stored before the
+    # "outcome_binary" key count as binary when every group estimate is a proportion.
+    binary = result.get("outcome_binary")
+    if binary is None:
+        binary = all(0 <= g.estimate <= 1 for g in estimates)
     return heat_measures(
-        estimates, ordered=kinds.get(dimension) == "ordered", favourable=not result.get("barrier")
+        estimates,
+        ordered=kinds.get(dimension) == "ordered",
+        favourable=not result.get("barrier"),
+        binary=bool(binary),
     )
 
 

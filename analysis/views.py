@@ -244,6 +244,7 @@ def run_detail(request, pk: int):
             if len(trend) > 1
             else "",
             leaves=_leaves_with_paths(result),
+            intervals=_intervals(result),
             links=links,
             groups=PopulationGroup.objects.order_by("name").only("name", "pk"),
         )
@@ -256,8 +257,10 @@ def run_detail(request, pk: int):
 
 
 def _leaves_with_paths(result: dict) -> list[dict]:
-    """Leaves with the full list of conditions from the root (not just the last split)."""
+    """Leaves with the full list of conditions from the root (not just the last split), and
+    the text of their 95% interval when the run has intervals."""
     nodes = {node["id"]: node for node in result.get("nodes", [])}
+    percent = _is_rate(result)
     leaves = []
     for node in nodes.values():
         if not node["is_leaf"]:
@@ -266,8 +269,53 @@ def _leaves_with_paths(result: dict) -> list[dict]:
         while current and current.get("condition"):
             path.append(current["condition"]["label"])
             current = nodes.get(current["parent"])
-        leaves.append({**node, "path": list(reversed(path))})
+        leaves.append(
+            {
+                **node,
+                "path": list(reversed(path)),
+                "ci_text": _interval_text(node.get("ci"), percent=percent),
+            }
+        )
     return leaves
+
+
+def _is_rate(result: dict) -> bool:
+    if "outcome_binary" in result:
+        return bool(result["outcome_binary"])
+    means = [node.get("mean") for node in result.get("nodes", [])]
+    return all(m is not None and 0 <= m <= 1 for m in means)
+
+
+def _interval_text(ci, *, percent: bool = False, digits: int = 3) -> str:
+    """ "95% CI: 62.9% to 65.4%" for a [low, high] pair; empty when there is none."""
+    if not ci or len(ci) != 2 or ci[0] is None or ci[1] is None:
+        return ""
+    if percent:
+        low, high = f"{100 * ci[0]:.1f}%", f"{100 * ci[1]:.1f}%"
+    else:
+        low, high = f"{ci[0]:.{digits}f}", f"{ci[1]:.{digits}f}"
+    return _("95%% CI: %(low)s to %(high)s") % {"low": low, "high": high}
+
+
+def _intervals(result: dict) -> dict | None:
+    """Texts of the run's 95% intervals and how they were computed (None for older runs)."""
+    info = result.get("uncertainty")
+    if not info:
+        return None
+    percent = _is_rate(result)
+    design = info.get("design") or {}
+    return {
+        "iid": info.get("method") == "iid",
+        "warning": info.get("membership_warning") or "",
+        "design": design,
+        "replicates": info.get("replicates"),
+        "mean": _interval_text(result.get("mean_ci"), percent=percent),
+        "behind": _interval_text((result.get("furthest_behind") or {}).get("ci"), percent=percent),
+        "ahead": _interval_text((result.get("furthest_ahead") or {}).get("ci"), percent=percent),
+        "gap": _interval_text(result.get("gap_ci")),
+        "d_index": _interval_text(result.get("d_index_ci"), digits=4),
+        "hoi": _interval_text(result.get("hoi_ci"), digits=4),
+    }
 
 
 @login_required
@@ -348,6 +396,10 @@ def run_download(request, pk: int, fmt: str):
             "mean",
             "is_leaf",
             "furthest",
+            "se",
+            "ci_low",
+            "ci_high",
+            "overlaps_sibling",
         ]
         marks = {
             result[key]["node"]: mark
@@ -366,6 +418,10 @@ def run_download(request, pk: int, fmt: str):
                 n["mean"],
                 n["is_leaf"],
                 marks.get(n["id"], ""),
+                n.get("se", ""),
+                (n.get("ci") or ["", ""])[0],
+                (n.get("ci") or ["", ""])[1],
+                n.get("overlaps_sibling", ""),
             ]
             for n in result["nodes"]
         ]

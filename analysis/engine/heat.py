@@ -51,7 +51,7 @@ UNORDERED_MEASURES = (
 )
 _ZERO_ESTIMATE = 1e-6  # HEAT replaces a 0 estimate by 0.000001 in TI and MLD
 
-SiiModel = Literal["linear", "logistic"]
+SiiModel = Literal["auto", "linear", "logistic"]
 
 
 @dataclass(frozen=True)
@@ -114,21 +114,31 @@ def _expit(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-x))
 
 
+def _log_likelihood(coef: np.ndarray, design: np.ndarray, prop: np.ndarray, weight: np.ndarray):
+    eta = design @ coef
+    # Σ w [p·η − log(1 + e^η)], computed stably
+    return float((weight * (prop * eta - np.logaddexp(0.0, eta))).sum())
+
+
 def _regression_on_rank(
     rank: np.ndarray, estimate: np.ndarray, weight: np.ndarray, model: SiiModel, scale: float
 ) -> tuple[float, float] | None:
     """Predicted values at rank 0 (bottom) and rank 1 (top) of a weighted regression.
 
     linear: weighted least squares y_j = a + b X_j with weights p_j;
-    logistic: binomial GLM of y_j / scale on X_j with weights n_j (HEAT 5), fitted by Newton.
+    logistic: the grouped binomial GLM logit(y_j / scale) = a + b X_j with prior weights p_j
+    (R: ``glm(y/scale ~ X, family = quasibinomial, weights = p)``; the population counts n_j
+    give the same coefficients), fitted by Newton–Raphson with step halving on the
+    log-likelihood. Returns None if a proportion is outside [0, 1], the mean is 0 or 1, or the
+    fit does not converge.
     """
+    if model not in ("linear", "logistic"):
+        raise EngineError(f"sii_model must be 'auto', 'linear' or 'logistic', not {model!r}.")
     if model == "linear":
         design = np.column_stack([np.ones_like(rank), rank])
         wdesign = design * weight[:, None]
         coef = np.linalg.solve(design.T @ wdesign, wdesign.T @ estimate)
         return float(coef[0]), float(coef[0] + coef[1])
-    if model != "logistic":
-        raise EngineError(f"sii_model must be 'linear' or 'logistic', not {model!r}.")
     prop = estimate / scale
     if (prop < 0).any() or (prop > 1).any():
         return None
@@ -137,14 +147,29 @@ def _regression_on_rank(
     if not 0 < mean < 1:
         return None
     coef = np.array([math.log(mean / (1 - mean)), 0.0])
-    for _ in range(100):
+    current = _log_likelihood(coef, design, prop, weight)
+    converged = False
+    for _ in range(200):
         fitted = _expit(design @ coef)
         gradient = design.T @ (weight * (prop - fitted))
         hessian = (design * (weight * fitted * (1 - fitted))[:, None]).T @ design
-        step = np.linalg.solve(hessian, gradient)
-        coef = coef + step
-        if np.abs(step).max() < 1e-12:
+        try:
+            step = np.linalg.solve(hessian, gradient)
+        except np.linalg.LinAlgError:
+            return None
+        factor = 1.0
+        while True:
+            candidate = coef + factor * step
+            value = _log_likelihood(candidate, design, prop, weight)
+            if value >= current - 1e-15 or factor < 1e-8:
+                break
+            factor /= 2.0
+        coef, current = candidate, value
+        if np.abs(factor * step).max() < 1e-12:
+            converged = True
             break
+    if not converged or not np.isfinite(coef).all():
+        return None
     low, high = _expit(coef[0]), _expit(coef[0] + coef[1])
     return float(low * scale), float(high * scale)
 
@@ -156,7 +181,8 @@ def heat_measures(
     favourable: bool = True,
     setting_average: float | None = None,
     scale: float = 1.0,
-    sii_model: SiiModel = "linear",
+    sii_model: SiiModel = "auto",
+    binary: bool = False,
 ) -> HeatMeasures:
     """HEAT summary measures of one dimension (formulas below; y_j estimates, p_j shares).
 
@@ -170,9 +196,19 @@ def heat_measures(
     the best group (max y if favourable, min y if adverse); set to 0 if it has the wrong sign
     (negative for favourable, positive for adverse). PAF = 100 · PAR / μ.
 
-    Ordered: SII = ŷ(1) − ŷ(0), RII = ŷ(1) / ŷ(0), from a regression of y_j on the ridit
-    X_j = Σ_{i<j} p_i + p_j/2 weighted by population (``sii_model="linear"``: weighted least
-    squares; ``"logistic"``: the binomial GLM of HEAT 5). ACI = Σ p_j (2X_j − 1) y_j,
+    Ordered (WHO HEAT Technical Notes, SII and RII): the groups are ranked from the most
+    disadvantaged (rank 0) to the most advantaged (rank 1); each group sits at the ridit, the
+    midpoint of its range in the cumulative population distribution,
+    X_j = Σ_{i<j} p_i + p_j / 2. The indicator is regressed on X_j, weighted by population
+    share, and v0 = ŷ(0), v1 = ŷ(1) are the predicted values at the two extremes:
+
+        SII = v1 − v0,        RII = v1 / v0.
+
+    For binary indicators (proportions, ``binary=True``) the regression is logistic,
+    logit(y_j / scale) = a + b X_j, so v0 = scale · expit(a) and v1 = scale · expit(a + b);
+    for other indicators it is weighted least squares y_j = a + b X_j, so SII = b and
+    RII = (a + b) / a. ``sii_model`` = ``"auto"`` (default) picks by ``binary``;
+    ``"linear"`` or ``"logistic"`` force one. ACI = Σ p_j (2X_j − 1) y_j,
     RCI = ACI / Σ p_j y_j.
 
     Unordered: BGV = Σ p_j (y_j − μ)²; IDISU = 100 · (Σ |y_j − μ| / J) / μ;
@@ -244,7 +280,8 @@ def heat_measures(
     if ordered and n_groups > 2:
         applicable += ORDERED_MEASURES
         rank = _ridit(share)
-        fit = _regression_on_rank(rank, estimate, share, sii_model, scale)
+        model = ("logistic" if binary else "linear") if sii_model == "auto" else sii_model
+        fit = _regression_on_rank(rank, estimate, share, model, scale)
         if fit is not None:
             bottom, top = fit
             values["sii"] = top - bottom

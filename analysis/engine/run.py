@@ -26,6 +26,14 @@ from analysis.engine.tree import (
     furthest_leaves,
     grow_tree,
 )
+from analysis.engine.uncertainty import (
+    DEFAULT_REPLICATES,
+    DEFAULT_SEED,
+    LonelyPsu,
+    Uncertainty,
+    analyse_uncertainty,
+    attach_uncertainty,
+)
 
 ENGINE_VERSION = "1.0.0"
 
@@ -73,6 +81,9 @@ class AnalysisResult:
     shapley: tuple[ShapleyShare, ...]
     engine_version: str = ENGINE_VERSION
     no_groups_reason: str | None = None
+    # Standard errors and 95% intervals (analysis.engine.uncertainty); None when not asked.
+    uncertainty: Uncertainty | None = None
+    outcome_is_binary: bool = False
 
     @property
     def nodes(self) -> tuple[TreeNode, ...]:
@@ -95,6 +106,13 @@ def analyse(
     minbucket_divisor: float = ESCAP_MIN_BUCKET_DIVISOR,
     missing_circumstance: MissingPolicy = "level",
     shapley: bool = True,
+    cluster: str | None = None,
+    strata: str | None = None,
+    uncertainty: bool | None = None,
+    replicates: int = DEFAULT_REPLICATES,
+    seed: int = DEFAULT_SEED,
+    lonely_psu: LonelyPsu = "adjust",
+    design_sample: pd.DataFrame | None = None,
 ) -> AnalysisResult:
     """Run the ESCAP LNOB analysis of ``outcome`` by ``circumstances`` on survey rows.
 
@@ -104,6 +122,16 @@ def analyse(
     ``weight_divisor`` rescales the weights (1,000,000 for DHS). A ``barrier`` outcome (e.g.
     stunting) swaps furthest behind and ahead and puts D and HOI on the complement 1 − y.
     Raises :class:`~analysis.engine.errors.EngineError` for input a person must fix.
+
+    Intervals (:mod:`analysis.engine.uncertainty`): with ``uncertainty=True`` -- the default
+    when a ``cluster`` (PSU) or ``strata`` column is given -- every node rate, the overall
+    mean and the gap get Taylor-linearised SEs and 95% intervals for the design
+    ``svydesign(ids = ~cluster, strata = ~strata, weights = ~weight)`` (weighted i.i.d. when
+    neither column is given), and D and HOI a Rao–Wu bootstrap percentile interval
+    (``replicates``, ``seed``). ``lonely_psu`` is ``"adjust"`` or ``"certainty"``. When
+    ``frame`` is a subpopulation of the survey (a reference population, a region), pass the
+    design columns of the whole sample as ``design_sample`` (same column names) so that PSUs
+    without analysed rows still count, as in R ``survey``'s domain estimation.
     """
     cells = build_cells(
         frame,
@@ -133,6 +161,26 @@ def analyse(
         ).strip()
     is_rate = cells.outcome_min >= 0.0 and cells.outcome_max <= 1.0
     inequality = d_index_analysis(cells, complement=barrier and is_rate, shapley=shapley)
+    intervals = None
+    if uncertainty or (uncertainty is None and (cluster or strata)):
+        intervals = analyse_uncertainty(
+            frame,
+            tree,
+            outcome=outcome,
+            circumstances=circumstances,
+            weight=weight,
+            cluster=cluster,
+            strata=strata,
+            behind=behind.node if behind else None,
+            ahead=ahead.node if ahead else None,
+            complement=barrier and is_rate,
+            outcome_is_binary=cells.outcome_is_binary,
+            missing_circumstance=missing_circumstance,
+            replicates=replicates,
+            seed=seed,
+            lonely_psu=lonely_psu,
+            design_sample=design_sample,
+        )
     return AnalysisResult(
         outcome=outcome,
         circumstances=cells.names,
@@ -157,6 +205,8 @@ def analyse(
         single_circumstance_d=inequality.single_circumstance,
         shapley=inequality.shapley,
         no_groups_reason=no_groups_reason,
+        uncertainty=intervals,
+        outcome_is_binary=cells.outcome_is_binary,
     )
 
 
@@ -230,6 +280,8 @@ def result_to_dict(result: AnalysisResult) -> dict[str, Any]:
     }
     data["barrier"] = result.barrier
     data["engine_version"] = result.engine_version
+    if result.uncertainty is not None:
+        attach_uncertainty(data, result.uncertainty)
     return data
 
 

@@ -500,3 +500,49 @@ def test_dhs_presets_reference_only_synthetic_columns(
     columns = set(synthetic_tables[definition.source_table].columns)
     assert set(definition.referenced_columns()) <= columns
     assert definition.weight_divisor == DHS_WEIGHT_DIVISOR
+
+
+# ------------------------------------------------------------------------------ sampling design
+
+
+def test_design_columns_are_optional_and_backward_compatible(households: pd.DataFrame) -> None:
+    plain = _definition()
+    data = plain.to_dict()
+    assert "cluster_column" not in data and "strata_column" not in data
+    assert IndicatorDefinition.from_dict(data) == plain
+    designed = _definition(cluster_column="hv021", strata_column="hv022")
+    data = designed.to_dict()
+    assert (data["cluster_column"], data["strata_column"]) == ("hv021", "hv022")
+    assert IndicatorDefinition.from_dict(json.loads(json.dumps(data))) == designed
+    assert designed.design_columns() == ("hv021", "hv022")
+    assert "hv021" not in designed.referenced_columns()  # a file may lack them
+
+
+def test_design_columns_reach_the_prepared_frame(households: pd.DataFrame) -> None:
+    frame = households.assign(hv021=[1, 1, 2, 2, 3, 3, 4, 4, 5, 5], HV022=[1] * 6 + [2] * 4)
+    prepared = apply_indicator(frame, _definition(cluster_column="hv021", strata_column="hv022"))
+    assert (prepared.cluster, prepared.strata) == ("hv021", "HV022")
+    assert list(prepared.frame.columns[-2:]) == ["psu", "stratum"]
+    # rows 7 (outcome 9 = missing) and 9 (no outcome) are left out
+    assert prepared.frame["psu"].tolist() == [1, 1, 2, 2, 3, 3, 4, 5]
+    assert prepared.frame["stratum"].tolist() == [1, 1, 1, 1, 1, 1, 2, 2]
+
+
+def test_absent_or_incomplete_design_falls_back_with_a_message(households: pd.DataFrame) -> None:
+    prepared = apply_indicator(households, _definition(cluster_column="hv021"))
+    assert prepared.cluster is None and "psu" not in prepared.frame
+    assert any("intervals assume independent rows" in m for m in prepared.messages)
+    holes = households.assign(hv021=[1, None, 2, 2, 3, 3, 4, 4, 5, 5])
+    prepared = apply_indicator(holes, _definition(cluster_column="hv021"))
+    assert prepared.cluster is None
+    assert any("missing value" in m for m in prepared.messages)
+
+
+def test_presets_name_the_standard_design_variables() -> None:
+    for preset in ESCAP_PRESETS.values():
+        if preset.survey_kind == "MICS":
+            assert (preset.cluster_column, preset.strata_column) == ("PSU", "stratum")
+        elif preset.source_table in ("HR", "PR"):
+            assert (preset.cluster_column, preset.strata_column) == ("hv021", "hv022")
+        else:
+            assert (preset.cluster_column, preset.strata_column) == ("v021", "v022")

@@ -115,7 +115,8 @@ def test_json_reproduces_the_escap_worked_example(files, kind, args):
     assert set(nodes) == {1, 2, 3, 4, 5, 6, 7, 14, 15}
     assert nodes[1]["parent"] is None and nodes[1]["condition"] is None
     assert nodes[1]["depth"] == 0 and not nodes[1]["is_leaf"]
-    assert nodes[4] | {"condition": None} == {
+    tree_keys = {"id", "parent", "depth", "condition", "n", "weight", "share", "mean", "is_leaf"}
+    assert {k: v for k, v in nodes[4].items() if k in tree_keys} | {"condition": None} == {
         "id": 4,
         "parent": 2,
         "depth": 2,
@@ -421,3 +422,68 @@ def test_level_names_with_commas_can_be_ordered(tmp_path, order_args):
     )  # fmt: skip
     assert data["circumstances"][0]["order"] == ["(19,39]", "(39,59]", "(59,99]"]
     assert data["furthest_behind"]["path"] == ["age = (19,39]"]
+
+
+@pytest.fixture(scope="module")
+def designed_csv(rows, tmp_path_factory) -> Path:
+    """The worked example with a made-up design: 75 PSUs of 50 rows in 3 strata."""
+    path = tmp_path_factory.mktemp("design") / "designed.csv"
+    psu = pd.Series(range(len(rows))) // 50
+    rows.assign(psu=psu, stratum=psu % 3).to_csv(path, index=False)
+    return path
+
+
+def test_intervals_without_a_design_assume_independent_rows(files):
+    data = run_json(files["csv"], *CSV_ARGS)
+    assert data["uncertainty"]["method"] == "iid"
+    assert (
+        data["uncertainty"]["note"] == "no survey design given: intervals assume independent rows"
+    )
+    assert data["uncertainty"]["replicates"] == 200
+    for node in data["nodes"]:
+        assert node["ci"][0] <= node["mean"] <= node["ci"][1]
+        if node["is_leaf"]:
+            assert isinstance(node["overlaps_sibling"], bool)
+    assert data["gap_ci"][0] <= data["gap"] <= data["gap_ci"][1]
+    assert data["d_index_ci"][0] <= data["d_index"] <= data["d_index_ci"][1]
+    assert data["hoi_ci"][0] <= data["hoi"] <= data["hoi_ci"][1]
+    text = run(files["csv"], *CSV_ARGS)
+    assert "95% intervals" in text and "intervals assume independent rows" in text
+
+
+def test_cluster_and_strata_options(designed_csv):
+    data = run_json(
+        designed_csv, *CSV_ARGS, "--cluster", "psu", "--strata", "stratum", "--replicates", 50
+    )
+    design = data["uncertainty"]["design"]
+    assert data["uncertainty"]["method"] == "taylor"
+    assert (design["cluster"], design["strata"], design["n_psu"], design["n_strata"]) == (
+        "psu",
+        "stratum",
+        75,
+        3,
+    )
+    assert data["uncertainty"]["replicates"] == 50
+    again = run_json(
+        designed_csv, *CSV_ARGS, "--cluster", "psu", "--strata", "stratum", "--replicates", 50
+    )
+    assert again["d_index_ci"] == data["d_index_ci"]  # seeded
+    text = run(designed_csv, *CSV_ARGS, "--cluster", "psu", "--strata", "stratum")
+    assert "Design: cluster psu, strata stratum (75 PSUs in 3 strata" in text
+    plain = run_json(designed_csv, *CSV_ARGS, "--no-intervals")
+    assert "uncertainty" not in plain and "gap_ci" not in plain
+
+
+def test_unknown_design_column_is_a_clear_error(files):
+    with pytest.raises(CommandError, match="--cluster"):
+        run(files["csv"], *CSV_ARGS, "--cluster", "hv021")
+
+
+def test_where_keeps_the_whole_design(designed_csv):
+    data = run_json(
+        designed_csv, *CSV_ARGS, "--cluster", "psu", "--strata", "stratum",
+        "--where", "PoorerHousehold == 1", "--min-leaf", 50, "--replicates", 20,
+    )  # fmt: skip
+    design = data["uncertainty"]["design"]
+    assert design["n_psu"] == 75  # every PSU of the file counts
+    assert design["n_psu_with_rows"] < 75  # though some hold no selected row

@@ -169,6 +169,60 @@ def test_results_page_and_downloads(
     assert rows[0][0] == "node" and len(rows) == len(run.result["nodes"]) + 1
 
 
+def test_run_result_and_page_show_design_based_intervals(
+    dataset, people, client_for, django_capture_on_commit_callbacks
+):
+    (run,) = start(dataset, people.rco, capture=django_capture_on_commit_callbacks)
+    result = run.result
+    assert result["uncertainty"]["method"] == "taylor"
+    assert result["uncertainty"]["design"]["cluster"] == "hv021"
+    assert result["uncertainty"]["design"]["strata"] == "hv022"
+    assert result["uncertainty"]["replicates"] == 200
+    for node in result["nodes"]:
+        assert node["ci"][0] <= node["mean"] <= node["ci"][1]
+    assert result["gap_ci"][0] <= result["gap"] <= result["gap_ci"][1]
+    assert result["d_index_ci"][0] < result["d_index_ci"][1]
+    assert result["hoi_ci"][0] < result["hoi_ci"][1]
+    page = client_for("rco").get(run.get_absolute_url()).content.decode()
+    assert "95% CI" in page and "cluster hv021, strata hv022" in page
+    assert "intervals assume independent rows" not in page
+
+
+def test_without_a_design_the_page_says_intervals_assume_independent_rows(
+    dataset, people, client_for, django_capture_on_commit_callbacks
+):
+    definition = ESCAP_PRESETS["dhs-electricity"].to_dict()
+    definition.pop("cluster_column")
+    definition.pop("strata_column")
+    # Tiny leaves so that two neighbouring leaves cannot be told apart.
+    with django_capture_on_commit_callbacks(execute=True):
+        (run,) = services.runs_start(
+            dataset=dataset,
+            definition=definition,
+            user=people.rco,
+            params={"minbucket": 5, "cp": 0.0},
+        )
+    run.refresh_from_db()
+    assert run.status == Run.Status.SUCCEEDED, run.message
+    assert run.result["uncertainty"]["method"] == "iid"
+    page = client_for("rco").get(run.get_absolute_url()).content.decode()
+    assert "no survey design given: intervals assume independent rows" in page
+    assert any(node.get("overlaps_sibling") for node in run.result["nodes"])
+    assert "this difference may be noise" in page and "may be noise</strong>" in page
+
+
+def test_a_design_column_missing_from_the_file_falls_back_to_independent_rows(
+    dataset, people, django_capture_on_commit_callbacks
+):
+    definition = ESCAP_PRESETS["dhs-electricity"].to_dict()
+    definition["cluster_column"] = "hv999"
+    with django_capture_on_commit_callbacks(execute=True):
+        (run,) = services.runs_start(dataset=dataset, definition=definition, user=people.rco)
+    run.refresh_from_db()
+    assert run.status == Run.Status.SUCCEEDED, run.message
+    assert run.result["uncertainty"]["method"] == "iid"
+
+
 def test_unct_sees_only_published_runs_and_partners_see_no_datasets(
     dataset, people, client_for, django_capture_on_commit_callbacks
 ):
@@ -284,3 +338,24 @@ def test_the_same_file_posted_twice_is_stored_once(dataset, people, client_for, 
     assert response.status_code == 200
     assert "already uploaded as" in response.content.decode()
     assert Dataset.objects.count() == 1
+
+
+def test_heat_sii_of_a_binary_run_is_logistic(dataset, people, django_capture_on_commit_callbacks):
+    from analysis import selectors
+    from analysis.engine import GroupEstimate, heat_measures
+
+    (run,) = start(dataset, people.rco, capture=django_capture_on_commit_callbacks)
+    assert run.result["outcome_binary"] is True
+    ordered = [
+        c["name"]
+        for c in run.result["circumstances"]
+        if c["kind"] == "ordered" and len(run.result["dimensions"][c["name"]]) > 2
+    ]
+    assert ordered, run.result["circumstances"]
+    measures = selectors.run_heat(run=run, dimension=ordered[0])
+    groups = tuple(GroupEstimate(**g) for g in run.result["dimensions"][ordered[0]])
+    assert measures.sii is not None
+    logistic = heat_measures(groups, ordered=True, sii_model="logistic")
+    linear = heat_measures(groups, ordered=True, sii_model="linear")
+    assert measures.sii == pytest.approx(logistic.sii)
+    assert measures.sii != pytest.approx(linear.sii)

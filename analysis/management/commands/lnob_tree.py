@@ -39,6 +39,7 @@ from analysis.engine import (
     result_to_dict,
     tree_to_text,
 )
+from analysis.engine.uncertainty import DEFAULT_REPLICATES, DEFAULT_SEED, IID_NOTE, OVERLAP_NOTE
 from analysis.surveyio import SurveyFileError, SurveyFrame, read_survey, read_survey_metadata
 from analysis.surveyio import value_key as code_key
 
@@ -364,6 +365,35 @@ class Command(BaseCommand):
         parser.add_argument(
             "--shapley", action="store_true", help="Also decompose D by circumstance (Shapley)."
         )
+        parser.add_argument(
+            "--cluster",
+            help="Primary sampling unit column for standard errors (DHS v021/hv021, MICS PSU). "
+            "Without --cluster and --strata, intervals assume independent rows.",
+        )
+        parser.add_argument(
+            "--strata", help="Sampling strata column (DHS v022/hv022, MICS stratum)."
+        )
+        parser.add_argument(
+            "--replicates",
+            type=int,
+            default=DEFAULT_REPLICATES,
+            help="Rao-Wu bootstrap replicates for the intervals of D and HOI (default 200).",
+        )
+        parser.add_argument(
+            "--seed", type=int, default=DEFAULT_SEED, help="Seed of the bootstrap replicates."
+        )
+        parser.add_argument(
+            "--lonely-psu",
+            choices=("adjust", "certainty"),
+            default="adjust",
+            help="A stratum with one PSU: 'adjust' (default, R survey's option of that name) "
+            "or 'certainty' (no variance).",
+        )
+        parser.add_argument(
+            "--no-intervals",
+            action="store_true",
+            help="Skip standard errors and 95%% intervals.",
+        )
         parser.add_argument("--format", choices=("text", "json"), default="text")
 
     def handle(self, *args, **options):
@@ -389,6 +419,11 @@ class Command(BaseCommand):
         roles += [(option.name, "--circumstance") for option in circumstances]
         if weight:
             roles.append((weight, "--weight"))
+        cluster, strata = options.get("cluster"), options.get("strata")
+        if cluster:
+            roles.append((cluster, "--cluster"))
+        if strata:
+            roles.append((strata, "--strata"))
         for name, role in roles:
             if name not in header:
                 raise CommandError(missing_column_message(name, role, header, source.name))
@@ -402,6 +437,10 @@ class Command(BaseCommand):
             self.stderr.write(f"Note: {message}")
         frame = survey.frame
         rows_read = len(frame)
+        design_columns = [c for c in (cluster, strata) if c]
+        # The design of every row read: --where selects a domain of the sample, and PSUs
+        # without selected rows still count in the variance (as R survey's subset does).
+        design_sample = frame[design_columns].dropna() if design_columns and where else None
         if where:
             frame = _apply_where(frame, where, header)
         frame = frame.copy()
@@ -426,6 +465,13 @@ class Command(BaseCommand):
             cp=options["cp"],
             max_depth=options["max_depth"],
             shapley=options["shapley"],
+            cluster=cluster,
+            strata=strata,
+            uncertainty=not options.get("no_intervals"),
+            replicates=options.get("replicates") or DEFAULT_REPLICATES,
+            seed=DEFAULT_SEED if options.get("seed") is None else options["seed"],
+            lonely_psu=options.get("lonely_psu") or "adjust",
+            design_sample=design_sample,
         )
         return Report(
             result=result,
@@ -452,6 +498,8 @@ def _check_numbers(options: dict[str, Any]) -> None:
         raise CommandError(
             f"--minbucket-divisor must be a positive number, not {bucket_divisor:g}."
         )
+    if (options.get("replicates") or DEFAULT_REPLICATES) < 2:
+        raise CommandError("--replicates must be at least 2.")
     if options["min_leaf"] is not None and options["min_leaf"] < 1:
         raise CommandError("--min-leaf must be at least 1 row.")
     if options["max_depth"] is not None and options["max_depth"] < 0:
@@ -563,6 +611,7 @@ class Report:
             lines.append(f"  HOI                {result.hoi:.6f}")
         else:
             lines.append("  D-index, HOI       not computed")
+        lines += _interval_lines(result)
         if result.shapley:
             width = max(len(share.circumstance) for share in result.shapley)
             lines += [
@@ -578,6 +627,44 @@ class Report:
                     + ("" if single is None else f"{single:.6f}")
                 )
         return "\n".join(lines)
+
+
+def _interval_lines(result: AnalysisResult) -> list[str]:
+    """95% intervals of the mean, every leaf, the gap, D and HOI (empty without intervals)."""
+    info = result.uncertainty
+    if info is None:
+        return []
+    design = info.design
+    if design.method == "iid":
+        how = f"Note: {IID_NOTE}."
+    else:
+        how = (
+            f"Design: cluster {design.cluster_column or '-'}, strata {design.strata_column or '-'}"
+            f" ({design.n_psu} PSUs in {design.n_strata} strata, lonely PSU: "
+            f"{design.lonely_psu}); Taylor linearisation."
+        )
+    boot = info.bootstrap
+    lines = [
+        "",
+        "95% intervals",
+        f"  {how}",
+        f"  D and HOI: Rao-Wu bootstrap, {boot.replicates if boot else 0} replicates, "
+        f"seed {boot.seed if boot else '-'}.",
+        f"  mean               [{info.mean.low:.6f}, {info.mean.high:.6f}]",
+    ]
+    for node in result.tree.leaves:
+        item = info.node(node.id)
+        flag = f"  <- {OVERLAP_NOTE}" if item.overlaps_sibling else ""
+        lines.append(
+            f"  leaf {node.id:<13} [{item.interval.low:.6f}, {item.interval.high:.6f}]"
+            f"  (mean {node.mean:.6f}, se {item.interval.se:.6f}){flag}"
+        )
+    if info.gap is not None:
+        lines.append(f"  gap                [{info.gap.low:.6f}, {info.gap.high:.6f}]")
+    if info.d_index is not None and info.hoi is not None:
+        lines.append(f"  D-index            [{info.d_index[0]:.6f}, {info.d_index[1]:.6f}]")
+        lines.append(f"  HOI                [{info.hoi[0]:.6f}, {info.hoi[1]:.6f}]")
+    return lines
 
 
 def _leaf_line(title: str, leaf: LeafProfile | None) -> str:

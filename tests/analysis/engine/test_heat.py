@@ -1,6 +1,9 @@
 """HEAT summary measures on hand-computed cases."""
 
 import math
+import os
+import shutil
+import subprocess
 
 import numpy as np
 import pandas as pd
@@ -144,3 +147,75 @@ def test_group_estimates_weighted():
     poor, rich = groups
     assert (poor.name, poor.estimate, poor.population, poor.order) == ("Poor", 0.25, 4.0, 1)
     assert (rich.estimate, rich.population, rich.order, rich.reference) == (1.0, 4.0, 2, True)
+
+
+# WHO HEAT SII/RII for a binary indicator: logistic regression on the ridit, weighted by
+# population share. Hand-computed case: shares 0.25, 0.5, 0.25 give ridits X = 0.125, 0.5,
+# 0.875; estimates expit(−2 + 4X) = expit(−1.5), expit(0), expit(1.5) = 0.182426, 0.5,
+# 0.817574 lie exactly on a logistic curve, so the weighted fit is a = −2, b = 4 and
+#   v0 = expit(−2) = 0.119203, v1 = expit(2) = 0.880797,
+#   SII = v1 − v0 = tanh(1) = 0.761594,  RII = v1 / v0 = e² = 7.389056.
+# The linear fit of the same points gives a different SII (the slope of the WLS line).
+def _exact_logistic_groups(scale: float = 1.0) -> list[GroupEstimate]:
+    expit = lambda x: 1 / (1 + math.exp(-x))  # noqa: E731
+    values = [expit(-1.5), 0.5, expit(1.5)]
+    return [
+        GroupEstimate(f"Q{i + 1}", scale * v, p, order=i + 1)
+        for i, (v, p) in enumerate(zip(values, [25, 50, 25], strict=True))
+    ]
+
+
+def test_heat_sii_rii_binary_is_logistic_on_the_ridit():
+    m = heat_measures(_exact_logistic_groups(), ordered=True, binary=True)
+    assert m.sii == pytest.approx(math.tanh(1.0), abs=1e-10)
+    assert m.sii == pytest.approx(0.761594, abs=1e-6)
+    assert m.rii == pytest.approx(math.exp(2.0), rel=1e-9)
+    # the same fit on a 0–100 scale
+    pct = heat_measures(_exact_logistic_groups(100), ordered=True, binary=True, scale=100)
+    assert pct.sii == pytest.approx(100 * math.tanh(1.0), abs=1e-8)
+    assert pct.rii == pytest.approx(math.exp(2.0), rel=1e-9)
+    # non-binary (auto → linear): WLS slope. X̄ = 0.5, Σp(X−X̄)² = 2·0.25·0.375² = 0.0703125,
+    # Σp(X−X̄)(y−ȳ) = 0.25·(−0.375)(0.182426 − 0.5) + 0.25·0.375·(0.817574 − 0.5) = 0.0595451
+    linear = heat_measures(_exact_logistic_groups(), ordered=True)
+    slope = 0.375 * 0.25 * 2 * (0.8175744761936437 - 0.5) / 0.0703125
+    assert linear.sii == pytest.approx(slope, rel=1e-9)
+    assert linear.rii == pytest.approx((0.5 + slope / 2) / (0.5 - slope / 2), rel=1e-9)
+    forced = heat_measures(_exact_logistic_groups(), ordered=True, sii_model="logistic")
+    assert forced.sii == pytest.approx(m.sii)
+
+
+def test_heat_logistic_converges_on_extreme_proportions():
+    groups = [
+        GroupEstimate("Q1", 0.001, 10, order=1),
+        GroupEstimate("Q2", 0.02, 30, order=2),
+        GroupEstimate("Q3", 0.5, 30, order=3),
+        GroupEstimate("Q4", 0.999, 30, order=4),
+    ]
+    m = heat_measures(groups, ordered=True, binary=True)
+    assert m.sii is not None and 0 < m.sii < 1
+    assert m.rii is not None and m.rii > 1
+
+
+R_SII = (
+    "p <- c(.5, .3, .2); y <- c(.4, .5, .8); X <- cumsum(p) - p / 2; "
+    "m <- suppressWarnings(glm(y ~ X, family = quasibinomial, weights = p)); "
+    'v <- predict(m, data.frame(X = c(0, 1)), type = "response"); '
+    'cat(sprintf("%.12f %.12f", v[2] - v[1], v[2] / v[1]))'
+)
+
+
+def test_heat_logistic_sii_matches_r_glm():
+    """The ORDERED groups (not on a logistic curve): R's glm gives SII 0.495426661587 and
+    RII 2.895401473120 (checked against R when Rscript is present)."""
+    m = heat_measures(ORDERED, ordered=True, binary=True)
+    assert m.sii == pytest.approx(0.495426661587, abs=1e-10)
+    assert m.rii == pytest.approx(2.895401473120, abs=1e-10)
+    rscript = shutil.which("Rscript")
+    if rscript is None:
+        if os.environ.get("REQUIRE_R"):
+            pytest.fail("REQUIRE_R is set but Rscript is not installed")
+        return
+    out = subprocess.run([rscript, "-e", R_SII], capture_output=True, text=True, check=True)
+    sii, rii = map(float, out.stdout.split())
+    assert m.sii == pytest.approx(sii, abs=1e-9)
+    assert m.rii == pytest.approx(rii, abs=1e-9)
