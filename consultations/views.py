@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import get_random_string
 from django.utils.translation import get_language
@@ -714,7 +715,31 @@ def campaign_export(request, pk: int, fmt: str):
     from lnob_portal.exports import tabular_response
 
     campaign = policy.get_object_or_404(request.user, Campaign, Action.EXPORT, pk=pk)
-    _base, selected, *_ = _analysis_filters(request, campaign, request.user)
+    _base, selected, *_filters = _analysis_filters(request, campaign, request.user)
+    actor = actor_for(request.user)
+    if selected.count() < 5 and campaign.country not in actor.countries_with_role(Role.RCO_STAFF):
+        # The analysis page does not list fewer than 5 matching stories to anyone but RCO
+        # staff of the country; the export of the same filter must not either (the filter
+        # itself, e.g. a group, would say who the few are).
+        audit_record(
+            action=AuditEvent.Action.EXPORT,
+            actor=request.user,
+            target=campaign,
+            request=request,
+            summary="export refused: fewer than 5 stories match",
+            data={"filter": _audit_filter(request.GET), "format": fmt, "refused": True},
+        )
+        messages.warning(
+            request,
+            _(
+                "Fewer than 5 stories match this filter, so they are not exported: nobody "
+                "must be recognisable. Widen the filter and export again."
+            ),
+        )
+        return redirect(
+            reverse("consultations:campaign_analysis", args=[campaign.pk])
+            + ("?" + request.GET.urlencode() if request.GET else "")
+        )
     selected = selected.select_related("instrument", "organisation").prefetch_related("groups")
     signifiers = list(Signifier.objects.filter(instrument__campaign=campaign))
     rows = []

@@ -247,3 +247,40 @@ def test_the_public_form_speaks_french_and_spanish(objs, client):
     assert "Partagez votre histoire" in html and "Envoyer mon histoire" in html
     client.post(reverse("set_language"), {"language": "es", "next": url})
     assert "Comparta su historia" in client.get(url).content.decode()
+
+
+def test_an_export_cannot_list_what_the_analysis_page_hides(objs, people, client_for):
+    """M3: the analysis page says "fewer than 5 stories match: not listed"; the export of the
+    same filter returned those stories, and the filter (a group) said who they were."""
+    from taxonomy.models import PopulationGroup
+
+    rare = PopulationGroup.objects.create(name="Rare group", slug="rare-group")
+    stories = []
+    for index in range(8):
+        story, _receipt = services.narrative_submit(
+            instrument=objs.instrument,
+            values={"story": f"Export story number {index} about the road."},
+            consent={"given": True, "how": "verbal"},
+            channel="form",
+            organisation=people.partner_org,
+            user=people.partner_own,
+        )
+        services.submission_review(obj=story, status="approved", note="", user=people.rco)
+        stories.append(story)
+    for story in stories[:3]:
+        story.groups.add(rare)
+    url = reverse("consultations:campaign_export", args=[objs.campaign.pk, "csv"])
+    analysis = reverse("consultations:campaign_analysis", args=[objs.campaign.pk])
+    unct = client_for("unct")
+    assert "are not listed" in unct.get(analysis + "?group=rare-group").content.decode()
+    refused = unct.get(url + "?group=rare-group", follow=True)
+    assert b"Export story number" not in refused.content
+    assert "so they are not exported" in refused.content.decode()
+    assert AuditEvent.objects.filter(data__refused=True).count() == 1
+    # The whole campaign (8 stories) exports, the rare group suppressed in its column.
+    whole = unct.get(url).content.decode()
+    assert "Rare group" not in whole and "(fewer than 5)" in whole
+    assert len(whole.strip().splitlines()) == 1 + 8
+    # RCO staff of the country work with the small cell.
+    rco = client_for("rco").get(url + "?group=rare-group").content.decode()
+    assert len(rco.strip().splitlines()) == 1 + 3
