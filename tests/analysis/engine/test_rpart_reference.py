@@ -111,3 +111,150 @@ def test_tree_with_zero_weights_equals_rpart_node_by_node(tmp_path, seed, bucket
         assert node.weight == pytest.approx(row["wt"], rel=1e-9), f"node {node.id}: weight"
         assert node.mean == pytest.approx(row["yval"], rel=1e-9, abs=1e-12), f"node {node.id}"
         assert node.is_leaf == bool(row["leaf"]), f"node {node.id}: leaf"
+
+
+# --------------------------------------------------------------------------------------------
+# Missing circumstance values: rpart's own handling (na.rpart, surrogate splits, usesurrogate=2)
+# --------------------------------------------------------------------------------------------
+
+R_PROGRAM_MISSING = r"""
+suppressMessages(library(rpart))
+args <- commandArgs(trailingOnly = TRUE)
+d <- read.csv(args[1], stringsAsFactors = FALSE, na.strings = "")
+d$region <- factor(d$region)
+d$urban <- factor(d$urban)
+d$wealth <- factor(d$wealth, levels = c("poorest", "poorer", "middle", "richer", "richest"),
+                   ordered = TRUE)
+ctl <- rpart.control(minbucket = as.integer(args[3]), minsplit = as.integer(args[4]),
+                     cp = as.numeric(args[5]), maxdepth = as.integer(args[6]), xval = 0)
+if (args[7] == "weighted") {
+  fit <- rpart(y ~ region + wealth + age + urban + school, data = d, weights = w,
+               method = "anova", control = ctl)
+} else {
+  fit <- rpart(y ~ region + wealth + age + urban + school, data = d, method = "anova",
+               control = ctl)
+}
+f <- fit$frame
+out <- data.frame(node = as.integer(rownames(f)), n = f$n, wt = f$wt, yval = f$yval,
+                  leaf = f$var == "<leaf>", var = as.character(f$var))
+write.csv(out, args[2], row.names = FALSE)
+"""
+
+WEALTH = ("poorest", "poorer", "middle", "richer", "richest")
+MISSING_CIRCUMSTANCES = [
+    Circumstance("region"),
+    Circumstance("wealth", "ordered", WEALTH),
+    Circumstance("age", "numeric"),
+    Circumstance("urban"),
+    Circumstance("school", "numeric"),
+]
+
+
+def _survey_with_missing(seed: int, n: int = 2000, numeric_y: bool = False) -> pd.DataFrame:
+    """Correlated circumstances (so surrogates exist), each missing in 5-25% of the rows,
+    some rows missing every circumstance, zero weights, ties in the numeric values."""
+    rng = np.random.default_rng(seed)
+    region = rng.choice(["north", "south", "east", "west", "capital"], size=n)
+    urban = np.where(
+        rng.random(n) < np.where(region == "capital", 0.9, 0.3), "urban", "rural"
+    ).astype(object)
+    wealth_code = np.clip(
+        rng.integers(0, 5, size=n) + (urban == "urban") + (region == "capital") - 1, 0, 4
+    )
+    wealth = np.array(WEALTH, dtype=object)[wealth_code]
+    school = np.clip(np.round(wealth_code * 2 + rng.normal(0, 2, size=n)), 0, 14)
+    age = rng.integers(15, 50, size=n).astype(float)
+    logit = -0.8 + 0.5 * wealth_code - 0.6 * (region == "west") + 0.03 * (age - 30)
+    logit += 0.1 * school
+    if numeric_y:
+        y = np.round(logit + rng.normal(0, 1, size=n), 3)
+    else:
+        y = (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(int)
+    w = rng.gamma(2.0, 0.5, size=n).round(4)
+    w[rng.random(n) < 0.1] = 0.0
+    frame = pd.DataFrame(
+        {
+            "region": region.astype(object),
+            "wealth": wealth,
+            "age": age,
+            "urban": urban,
+            "school": school,
+            "w": w,
+            "y": y,
+        }
+    )
+    rates = {"region": 0.1, "wealth": 0.2, "age": 0.05, "urban": 0.15, "school": 0.25}
+    for column, rate in rates.items():
+        frame.loc[rng.random(n) < rate, column] = np.nan
+    every = rng.random(n) < 0.02
+    frame.loc[every, list(rates)] = np.nan
+    return frame
+
+
+def _rpart_missing_frame(tmp_path, frame: pd.DataFrame, params, weighted: bool) -> pd.DataFrame:
+    data, result, program = tmp_path / "d.csv", tmp_path / "r.csv", tmp_path / "fit.R"
+    frame.to_csv(data, index=False)
+    program.write_text(R_PROGRAM_MISSING)
+    subprocess.run(
+        [
+            RSCRIPT or "Rscript",
+            str(program),
+            str(data),
+            str(result),
+            str(params.minbucket),
+            str(params.minsplit),
+            repr(params.cp),
+            str(params.max_depth),
+            "weighted" if weighted else "unweighted",
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    return pd.read_csv(result).set_index("node")
+
+
+def _assert_same_tree(tree, expected: pd.DataFrame) -> None:
+    assert sorted(node.id for node in tree.nodes) == sorted(expected.index)
+    for node in tree.nodes:
+        row = expected.loc[node.id]
+        assert node.n == row["n"], f"node {node.id}: n {node.n} != {row['n']}"
+        assert node.weight == pytest.approx(row["wt"], rel=1e-9), f"node {node.id}: weight"
+        assert node.mean == pytest.approx(row["yval"], rel=1e-9, abs=1e-12), f"node {node.id}"
+        assert node.is_leaf == bool(row["leaf"]), f"node {node.id}: leaf"
+        if not node.is_leaf:
+            child = next(c for c in tree.nodes if c.parent == node.id)
+            assert child.condition is not None
+            assert child.condition.circumstance == row["var"], f"node {node.id}: variable"
+
+
+@pytest.mark.parametrize("seed", [11, 12, 13, 14, 15, 16, 17, 18])
+@pytest.mark.parametrize(("bucket", "weighted"), [(15, True), (40, True), (25, False)])
+def test_missing_values_follow_rpart_surrogates_node_by_node(tmp_path, seed, bucket, weighted):
+    frame = _survey_with_missing(seed)
+    if not weighted:
+        frame = frame.drop(columns="w")
+    cells = build_cells(
+        frame,
+        outcome="y",
+        circumstances=MISSING_CIRCUMSTANCES,
+        weight="w" if weighted else None,
+    )
+    every = frame[["region", "wealth", "age", "urban", "school"]].isna().all(axis=1).sum()
+    assert every > 0
+    # na.rpart keeps rows missing every circumstance when there is a weight column.
+    assert cells.n_dropped_missing_circumstance == (0 if weighted else every)
+    params = escap_params(cells.n_rows, minbucket=bucket, cp=0.001)
+    tree = grow_tree(cells, params)
+    expected = _rpart_missing_frame(tmp_path, frame, params, weighted)
+    assert len(tree.nodes) > 5, "the case should split"
+    _assert_same_tree(tree, expected)
+
+
+@pytest.mark.parametrize("seed", [21, 22, 23])
+def test_missing_values_numeric_outcome_equal_rpart(tmp_path, seed):
+    frame = _survey_with_missing(seed, n=1200, numeric_y=True)
+    cells = build_cells(frame, outcome="y", circumstances=MISSING_CIRCUMSTANCES, weight="w")
+    params = escap_params(cells.n_rows, minbucket=20, cp=0.002)
+    tree = grow_tree(cells, params)
+    _assert_same_tree(tree, _rpart_missing_frame(tmp_path, frame, params, True))

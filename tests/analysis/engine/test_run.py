@@ -42,7 +42,12 @@ def test_missing_outcome_and_weight_rows_are_dropped_and_counted():
 
 def test_missing_circumstance_becomes_level_or_is_dropped():
     frame = small_frame().assign(w=1.0, y=lambda f: f.y.fillna(0))
-    cells = build_cells(frame, outcome="y", circumstances=["Residence", "Education"])
+    cells = build_cells(
+        frame,
+        outcome="y",
+        circumstances=["Residence", "Education"],
+        missing_circumstance="level",
+    )
     assert cells.levels[0][-1] == "Missing"
     assert cells.levels[1][-1] == "Missing"
     assert cells.n_rows == 7 and cells.n_dropped_missing_circumstance == 0
