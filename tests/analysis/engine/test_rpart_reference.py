@@ -258,3 +258,132 @@ def test_missing_values_numeric_outcome_equal_rpart(tmp_path, seed):
     params = escap_params(cells.n_rows, minbucket=20, cp=0.002)
     tree = grow_tree(cells, params)
     _assert_same_tree(tree, _rpart_missing_frame(tmp_path, frame, params, True))
+
+
+R_PROGRAM_GENERIC = r"""
+suppressMessages(library(rpart))
+args <- commandArgs(trailingOnly = TRUE)
+d <- read.csv(args[1], stringsAsFactors = FALSE, na.strings = "")
+terms <- character(0)
+for (spec in args[8:length(args)]) {
+  parts <- strsplit(spec, ":", fixed = TRUE)[[1]]
+  name <- parts[1]
+  if (parts[2] == "unordered") d[[name]] <- factor(d[[name]])
+  if (parts[2] == "ordered")
+    d[[name]] <- factor(d[[name]], levels = strsplit(parts[3], "|", fixed = TRUE)[[1]],
+                        ordered = TRUE)
+  terms <- c(terms, name)
+}
+ctl <- rpart.control(minbucket = as.integer(args[3]), minsplit = as.integer(args[4]),
+                     cp = as.numeric(args[5]), maxdepth = as.integer(args[6]), xval = 0)
+form <- as.formula(paste("y ~", paste(terms, collapse = " + ")))
+fit <- if (args[7] == "weighted") rpart(form, data = d, weights = w, method = "anova",
+                                        control = ctl) else
+  rpart(form, data = d, method = "anova", control = ctl)
+f <- fit$frame
+out <- data.frame(node = as.integer(rownames(f)), n = f$n, wt = f$wt, yval = f$yval,
+                  leaf = f$var == "<leaf>", var = as.character(f$var))
+write.csv(out, args[2], row.names = FALSE)
+"""
+
+
+def _rpart_generic(tmp_path, frame, specs, params, weighted: bool) -> pd.DataFrame:
+    data, result, program = tmp_path / "g.csv", tmp_path / "gr.csv", tmp_path / "g.R"
+    frame.to_csv(data, index=False)
+    program.write_text(R_PROGRAM_GENERIC)
+    spec_args = [
+        f"{s.name}:{s.kind}" + (":" + "|".join(s.order) if s.kind == "ordered" else "")
+        for s in specs
+    ]
+    subprocess.run(
+        [
+            RSCRIPT or "Rscript",
+            str(program),
+            str(data),
+            str(result),
+            str(params.minbucket),
+            str(params.minsplit),
+            repr(params.cp),
+            str(params.max_depth),
+            "weighted" if weighted else "unweighted",
+            *spec_args,
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    return pd.read_csv(result).set_index("node")
+
+
+def _rows(*groups: tuple[dict, int]) -> pd.DataFrame:
+    return pd.DataFrame([values for values, times in groups for _ in range(times)])
+
+
+def test_numeric_surrogate_cuts_between_all_values_in_the_node(tmp_path):
+    """choose_surg.c places a continuous surrogate's cut between consecutive values of *all*
+    rows of the node with a value, including rows missing the primary: here X = 3 and 4 occur
+    only in rows missing A, the cut is 2.5 (the first best), so both go with X = 5, 6."""
+    nan = np.nan
+    frame = _rows(
+        ({"A": "lo", "X": 1.0, "y": 0}, 3),
+        ({"A": "lo", "X": 2.0, "y": 0}, 3),
+        ({"A": "hi", "X": 5.0, "y": 1}, 3),
+        ({"A": "hi", "X": 6.0, "y": 1}, 3),
+        ({"A": nan, "X": 3.0, "y": 1}, 1),
+        ({"A": nan, "X": 4.0, "y": 0}, 1),
+    )
+    specs = [Circumstance("A"), Circumstance("X", "numeric")]
+    cells = build_cells(frame, outcome="y", circumstances=specs)
+    params = escap_params(cells.n_rows, minbucket=2, minsplit=4, cp=0.0, max_depth=1)
+    tree = grow_tree(cells, params)
+    assert [(node.id, node.n) for node in tree.nodes] == [(1, 14), (2, 6), (3, 8)]
+    assert tree.node(3).condition.label == "A = hi"
+    assert tree.node(3).mean == pytest.approx(7 / 8)
+    if RSCRIPT:
+        _assert_same_tree(tree, _rpart_generic(tmp_path, frame, specs, params, False))
+
+
+def test_categorical_surrogate_that_never_disagrees_is_not_used(tmp_path):
+    """choose_surg.c (as written) requires more than one row against and along the
+    surrogate's directions, so B -- identical to A wherever both are known -- is no surrogate;
+    the weights left and right tie, so there is no majority either and the row missing A
+    stays in the root (usesurrogate = 2 with no default direction)."""
+    nan = np.nan
+    frame = _rows(
+        ({"A": "lo", "B": "lo", "y": 0}, 4),
+        ({"A": "hi", "B": "hi", "y": 1}, 4),
+        ({"A": "lo", "B": nan, "y": 0}, 2),
+        ({"A": "hi", "B": nan, "y": 1}, 2),
+        ({"A": nan, "B": "hi", "y": 0}, 1),
+    )
+    specs = [Circumstance("A"), Circumstance("B")]
+    cells = build_cells(frame, outcome="y", circumstances=specs)
+    params = escap_params(cells.n_rows, minbucket=2, minsplit=4, cp=0.0, max_depth=1)
+    tree = grow_tree(cells, params)
+    assert [(node.id, node.n) for node in tree.nodes] == [(1, 13), (2, 6), (3, 6)]
+    if RSCRIPT:
+        _assert_same_tree(tree, _rpart_generic(tmp_path, frame, specs, params, False))
+
+
+def test_majority_direction_is_by_weight_and_rows_missing_everything_follow_it(tmp_path):
+    """With no usable surrogate the row goes the way of the larger *weight* (not count); a
+    weighted row missing every circumstance is kept (na.rpart sees the weight column)."""
+    nan = np.nan
+    frame = _rows(
+        ({"A": "lo", "B": "p", "w": 1.0, "y": 0}, 6),
+        ({"A": "hi", "B": "p", "w": 3.0, "y": 1}, 3),
+        ({"A": "lo", "B": "q", "w": 1.0, "y": 0}, 1),
+        ({"A": "hi", "B": "q", "w": 3.0, "y": 1}, 1),
+        ({"A": nan, "B": nan, "w": 2.0, "y": 0}, 2),
+    )
+    specs = [Circumstance("A"), Circumstance("B")]
+    cells = build_cells(frame, outcome="y", circumstances=specs, weight="w")
+    assert cells.n_rows == 13 and cells.n_dropped_missing_circumstance == 0
+    params = escap_params(cells.n_rows, minbucket=2, minsplit=4, cp=0.0, max_depth=1)
+    tree = grow_tree(cells, params)
+    # lo: 7 rows of weight 7; hi: 4 rows of weight 12 -> the two rows go right (hi).
+    assert [(node.id, node.n) for node in tree.nodes] == [(1, 13), (2, 7), (3, 6)]
+    unweighted = build_cells(frame, outcome="y", circumstances=specs)
+    assert unweighted.n_rows == 11 and unweighted.n_dropped_missing_circumstance == 2
+    if RSCRIPT:
+        _assert_same_tree(tree, _rpart_generic(tmp_path, frame, specs, params, True))
