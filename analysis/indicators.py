@@ -544,8 +544,10 @@ class PreparedData:
     (divided by the definition's divisor), one column per circumstance named by its output
     name (text levels, or numbers for numeric circumstances) and ``region`` when the
     definition has a region column. ``n_reference`` is the number of rows analysed;
-    ``n_excluded_by_filter`` the rows outside the reference population; the other counts are
-    rows of the reference population left out for missing values.
+    ``n_excluded_by_filter`` the rows outside the reference population; the ``n_missing_*``
+    counts are rows of the reference population left out for missing values;
+    ``n_incomplete_circumstances`` the rows kept although a circumstance is missing
+    (``keep_missing_circumstances``).
     """
 
     frame: pd.DataFrame
@@ -558,6 +560,7 @@ class PreparedData:
     weighted_mean: float = math.nan
     barrier: bool = False
     messages: tuple[str, ...] = ()
+    n_incomplete_circumstances: int = 0
 
 
 def apply_indicator(
@@ -565,6 +568,7 @@ def apply_indicator(
     definition: IndicatorDefinition,
     *,
     value_labels: Mapping[str, Mapping[Any, str]] | None = None,
+    keep_missing_circumstances: bool = False,
 ) -> PreparedData:
     """Evaluate ``definition`` on ``frame`` and return the analysed sample.
 
@@ -572,8 +576,11 @@ def apply_indicator(
     of the reference population; compute the outcome (rows with a missing outcome are left
     out); divide the weights (rows with a missing weight are left out); build each
     circumstance (rows with a missing circumstance are left out unless it has a
-    ``missing_level``). ``value_labels`` (from :class:`analysis.surveyio.SurveyFrame`) lets
-    rules written with codes match a frame holding level names, and the reverse.
+    ``missing_level``, or unless ``keep_missing_circumstances``: then they stay, with the
+    value missing, for the engine's surrogate splits, and are counted in
+    ``n_incomplete_circumstances``). ``value_labels`` (from
+    :class:`analysis.surveyio.SurveyFrame`) lets rules written with codes match a frame
+    holding level names, and the reverse.
 
     Raises :class:`IndicatorError` for a missing column (naming close matches), a filter that
     leaves no rows, non-numeric values where numbers are needed, a recode that leaves values
@@ -625,20 +632,33 @@ def apply_indicator(
             count = int(missing_here.sum())
             messages.append(
                 f"{count} row(s) have no value for the circumstance '{spec.name}' "
-                f"(column {resolved[spec.column]}) and are left out."
+                f"(column {resolved[spec.column]}) "
+                + (
+                    "and are sent down the tree by surrogate splits, as rpart does; D, HOI "
+                    "and the Shapley decomposition leave them out."
+                    if keep_missing_circumstances
+                    else "and are left out."
+                )
             )
         complete &= values.notna()
         prepared[spec.name] = values
         infos.append(PreparedCircumstance(spec.name, spec.kind, order))
-    n_missing_circumstances = int((has_weight & ~complete).sum())
+    n_incomplete = int((has_weight & ~complete).sum())
+    if keep_missing_circumstances:
+        n_missing_circumstances = 0
+        kept = has_weight
+    else:
+        n_missing_circumstances = n_incomplete
+        n_incomplete = 0
+        kept = complete
 
     result = pd.DataFrame(
-        {"outcome": outcome[complete].astype(float), "weight": weight[complete].astype(float)}
+        {"outcome": outcome[kept].astype(float), "weight": weight[kept].astype(float)}
     )
     for name, values in prepared.items():
-        result[name] = values[complete]
+        result[name] = values[kept]
     if definition.region_column:
-        region = column(definition.region_column)[complete]
+        region = column(definition.region_column)[kept]
         result["region"] = region.map(_display_value)
     result = result.reset_index(drop=True)
     if result.empty:
@@ -662,6 +682,7 @@ def apply_indicator(
         n_missing_weight=n_missing_weight,
         n_missing_circumstances=n_missing_circumstances,
         weighted_mean=weighted_mean,
+        n_incomplete_circumstances=n_incomplete,
         barrier=definition.barrier,
         messages=tuple(messages),
     )
