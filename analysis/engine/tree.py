@@ -267,7 +267,11 @@ class _Grower:
             lev_s = np.bincount(codes, weights=self.s[sub], minlength=n_lev)[present]
             centred = lev_s - lev_w * k_mean
             if spec.kind == "unordered":
-                lev_mean = np.divide(centred, lev_w, out=np.zeros_like(lev_w), where=lev_w > 0)
+                # Sorted by the plain level mean S/W: levels with equal means (e.g. two levels
+                # where everyone has y = 1) then tie exactly and keep their level order, so the
+                # split does not depend on the order of the rows (the centred mean S/W − ȳ
+                # carries rounding that does).
+                lev_mean = np.divide(lev_s, lev_w, out=np.zeros_like(lev_w), where=lev_w > 0)
                 order = np.argsort(lev_mean, kind="stable")
             else:
                 order = np.arange(present.size)
