@@ -2,8 +2,8 @@
 
 Reference: Therneau & Atkinson, *An Introduction to Recursive Partitioning Using the RPART
 Routines*, and the rpart C sources (``anova.c``, ``bsplit.c``, ``partition.c``, ``graycode.c``,
-``rpart.c``), as called by ESCAP's ``build_tree`` in ``unescap/LNOB_Rcode``
-(``Rfiles/TreeAndLogistic.R``).
+``rpart.c``, ``surrogate.c``, ``choose_surg.c``, ``nodesplit.c``, ``insert_split.c``), as
+called by ESCAP's ``build_tree`` in ``unescap/LNOB_Rcode`` (``Rfiles/TreeAndLogistic.R``).
 
 For a node with weighted sum of squares SS = Σ w (y − ȳ_w)² the best binary split maximises
 
@@ -26,6 +26,24 @@ unordered circumstance seen only in zero-weight rows gets no direction, and, as 
 ``nodesplit.c``, those rows stay in the parent and reach no child. The tree works on cells
 (:mod:`analysis.engine.cells`), never on rows: rows with identical circumstances cannot be
 separated, so the scan over cells is the scan over rows.
+
+Missing circumstance values (cells with code −1, ``missing_circumstance="surrogate"``) are
+handled as rpart does with ESCAP's (default) controls ``maxsurrogate = 5``,
+``usesurrogate = 2``, ``surrogatestyle = 0``. The split search for circumstance k sees only
+the cells with a value of k (``bsplit.c``): minbucket counts their positive-weight rows and
+ΔSS is centred on their own mean (and divided by the whole node's SS for rpart's scale test,
+which does not change the ranking). Once a split is chosen, ``surrogate.c`` /
+``choose_surg.c`` are ported on cells: for every other circumstance, the split that agrees
+best (by weight, over the rows with both values and a primary direction) with the primary
+direction -- numeric and ordered circumstances by a cut between consecutive values present
+in the node, unordered ones level by level -- kept if its adjusted agreement
+(agree − majority) / (1 − majority) exceeds 1e-10 with agreement and majority over the weight
+sent by the primary; at most 5, by decreasing agreement (ties: the earlier circumstance).
+As in the C code, a categorical surrogate needs more than one positive-weight row against
+and more than one along its level directions, and a numeric one at least two each side of
+the cut. The cells missing k then follow (``nodesplit.c``) the first surrogate that gives
+them a direction, else the side with more primary weight, else (an exact tie) stay in the
+parent. Nodes' n, weight and mean include the routed rows, as rpart's frame does.
 
 Stopping and the complexity parameter follow rpart's ``partition()`` exactly: a node is not
 split if it has fewer than ``minsplit`` rows, is at depth ``max_depth`` (root depth 0), or no
