@@ -391,8 +391,10 @@ def build_cells(
     if w is not None and not (w.sum() > 0):
         raise EngineError(f"All weights in {weight!r} are zero for the analysed rows.")
 
-    if surrogate and all_missing is not None and not all(
-        (codes >= 0).all() for codes, _ in encoded
+    if (
+        surrogate
+        and all_missing is not None
+        and not all((codes >= 0).all() for codes, _ in encoded)
     ):
         # Missing (−1) becomes code 0 of one more level for the key, and −1 again after (in
         # place: the code arrays are this function's own and are not used afterwards).
