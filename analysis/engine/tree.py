@@ -54,7 +54,8 @@ admissible split exists; a split is kept only if the cost-complexity of the subt
 Ties: between circumstances the one listed first wins (rpart keeps the first of equal
 improvements); improvements within 1e-12 (relative) count as equal so that floating-point
 summation order cannot reverse this. Within a circumstance the first best cut in scan order
-wins. As in rpart, node 2i (the left child) is the child with the lower weighted mean.
+wins. As in rpart, node 2i (the left child) is the child with the lower weighted mean (of
+the rows with a value of the split's circumstance: rows sent by surrogates may reverse it).
 """
 
 from __future__ import annotations
