@@ -32,14 +32,29 @@ def compute_run(
     region: str = "",
     params: dict | None = None,
     shapley: bool = True,
+    missing_policy: str | None = None,
 ) -> dict[str, Any]:
     """Read the survey, apply the indicator, run the engine; return JSON to store on the Run.
 
+    ``missing_policy`` (else ``params["missing_circumstance"]``, else ``"surrogate"``) is
+    what happens to rows missing a circumstance: ``"surrogate"`` keeps them and lets the
+    engine route them by rpart's surrogate splits (D, HOI and Shapley then use the complete
+    rows, ``n_used_for_d``); ``"level"`` gives them a "Missing" level; ``"drop"`` leaves them
+    out here, as the portal did before. The policy is stored as ``missing_policy``.
+
     Raises SurveyFileError, IndicatorError or EngineError with a message a person can act on.
     """
+    params = dict(params or {})
+    policy = missing_policy or params.pop("missing_circumstance", None) or "surrogate"
+    params.pop("missing_circumstance", None)
     indicator = IndicatorDefinition.from_dict(definition)
     survey = _read(path, indicator)
-    prepared = apply_indicator(survey.frame, indicator, value_labels=survey.value_labels)
+    prepared = apply_indicator(
+        survey.frame,
+        indicator,
+        value_labels=survey.value_labels,
+        keep_missing_circumstances=policy != "drop",
+    )
     frame = prepared.frame
     if region:
         frame = frame[frame["region"].astype(str) == region]
@@ -68,7 +83,8 @@ def compute_run(
         strata="stratum" if prepared.strata else None,
         uncertainty=True,
         design_sample=design_sample,
-        **(params or {}),
+        missing_circumstance=policy,
+        **params,
     )
     data = result_to_dict(result)
     # Name the survey's own design columns (the prepared frame calls them psu / stratum).
@@ -103,6 +119,7 @@ def compute_run(
         "n_missing_weight": prepared.n_missing_weight,
         "n_missing_circumstances": prepared.n_missing_circumstances,
         "messages": list(prepared.messages),
+        "n_incomplete_circumstances": prepared.n_incomplete_circumstances,
     }
     return data
 

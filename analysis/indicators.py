@@ -565,8 +565,10 @@ class PreparedData:
     definition has a region column, and ``psu`` / ``stratum`` when the definition names
     design columns found in the data (``cluster`` / ``strata`` give the survey columns used;
     None when absent). ``n_reference`` is the number of rows analysed;
-    ``n_excluded_by_filter`` the rows outside the reference population; the other counts are
-    rows of the reference population left out for missing values.
+    ``n_excluded_by_filter`` the rows outside the reference population; the ``n_missing_*``
+    counts are rows of the reference population left out for missing values;
+    ``n_incomplete_circumstances`` the rows kept although a circumstance is missing
+    (``keep_missing_circumstances``).
     """
 
     frame: pd.DataFrame
@@ -581,6 +583,7 @@ class PreparedData:
     messages: tuple[str, ...] = ()
     cluster: str | None = None
     strata: str | None = None
+    n_incomplete_circumstances: int = 0
 
 
 def _design_column(
@@ -616,6 +619,7 @@ def apply_indicator(
     definition: IndicatorDefinition,
     *,
     value_labels: Mapping[str, Mapping[Any, str]] | None = None,
+    keep_missing_circumstances: bool = False,
 ) -> PreparedData:
     """Evaluate ``definition`` on ``frame`` and return the analysed sample.
 
@@ -623,8 +627,11 @@ def apply_indicator(
     of the reference population; compute the outcome (rows with a missing outcome are left
     out); divide the weights (rows with a missing weight are left out); build each
     circumstance (rows with a missing circumstance are left out unless it has a
-    ``missing_level``). ``value_labels`` (from :class:`analysis.surveyio.SurveyFrame`) lets
-    rules written with codes match a frame holding level names, and the reverse.
+    ``missing_level``, or unless ``keep_missing_circumstances``: then they stay, with the
+    value missing, for the engine's surrogate splits, and are counted in
+    ``n_incomplete_circumstances``). ``value_labels`` (from
+    :class:`analysis.surveyio.SurveyFrame`) lets rules written with codes match a frame
+    holding level names, and the reverse.
 
     Raises :class:`IndicatorError` for a missing column (naming close matches), a filter that
     leaves no rows, non-numeric values where numbers are needed, a recode that leaves values
@@ -676,25 +683,37 @@ def apply_indicator(
             count = int(missing_here.sum())
             messages.append(
                 f"{count} row(s) have no value for the circumstance '{spec.name}' "
-                f"(column {resolved[spec.column]}) and are left out."
+                f"(column {resolved[spec.column]}) "
+                + (
+                    "and are sent down the tree by surrogate splits, as rpart does; D, HOI "
+                    "and the Shapley decomposition leave them out."
+                    if keep_missing_circumstances
+                    else "and are left out."
+                )
             )
         complete &= values.notna()
         prepared[spec.name] = values
         infos.append(PreparedCircumstance(spec.name, spec.kind, order))
-    n_missing_circumstances = int((has_weight & ~complete).sum())
+    n_incomplete = int((has_weight & ~complete).sum())
+    if keep_missing_circumstances:
+        n_missing_circumstances = 0
+        kept = has_weight
+    else:
+        n_missing_circumstances = n_incomplete
+        n_incomplete = 0
+        kept = complete
 
     result = pd.DataFrame(
-        {"outcome": outcome[complete].astype(float), "weight": weight[complete].astype(float)}
+        {"outcome": outcome[kept].astype(float), "weight": weight[kept].astype(float)}
     )
     for name, values in prepared.items():
-        result[name] = values[complete]
+        result[name] = values[kept]
     if definition.region_column:
-        region = column(definition.region_column)[complete]
+        region = column(definition.region_column)[kept]
         result["region"] = region.map(_display_value)
-    cluster, psu = _design_column(
-        frame, definition.cluster_column, "cluster (PSU)", complete, messages
-    )
-    strata, stratum = _design_column(frame, definition.strata_column, "strata", complete, messages)
+    # The design columns of the rows kept (incomplete ones too under surrogate routing).
+    cluster, psu = _design_column(frame, definition.cluster_column, "cluster (PSU)", kept, messages)
+    strata, stratum = _design_column(frame, definition.strata_column, "strata", kept, messages)
     if (definition.cluster_column and cluster is None) or (
         definition.strata_column and strata is None
     ):
@@ -725,6 +744,7 @@ def apply_indicator(
         n_missing_weight=n_missing_weight,
         n_missing_circumstances=n_missing_circumstances,
         weighted_mean=weighted_mean,
+        n_incomplete_circumstances=n_incomplete,
         barrier=definition.barrier,
         messages=tuple(messages),
         cluster=cluster,

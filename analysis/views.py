@@ -143,7 +143,10 @@ def _preflight(dataset: Dataset, definition: dict) -> None:
         return
     indicator = IndicatorDefinition.from_dict(definition)
     survey = read_survey(dataset.file.path, columns=list(indicator.referenced_columns()))
-    apply_indicator(survey.frame, indicator, value_labels=survey.value_labels)
+    # As the run does by default (bridge.compute_run): rows missing a circumstance are kept.
+    apply_indicator(
+        survey.frame, indicator, value_labels=survey.value_labels, keep_missing_circumstances=True
+    )
 
 
 @login_required

@@ -1,6 +1,6 @@
 """Benchmark of the engine on synthetic survey data.
 
-Run: ``python -m analysis.engine.bench [--rows 100000 1000000] [--repeat 3]``.
+Run: ``python -m analysis.engine.bench [--rows 100000 1000000] [--repeat 3] [--missing 0.1]``.
 
 For each size it generates seeded survey-like rows with 8 circumstances (binary wealth,
 residence and sex; unordered region (5 levels), age group (3) and marital status (3);
@@ -12,6 +12,10 @@ gradient and lognormal sample weights, then times
 * scikit-learn's ``DecisionTreeRegressor.fit`` on the same rows one-hot encoded, with
   max_depth = 6, min_samples_leaf = minbucket, min_samples_split = minsplit and the sample
   weights (best of ``--repeat``). The one-hot encoding is done beforehand and is NOT timed.
+
+``--missing F`` blanks a fraction F of the values of wealth, region, education and births
+(independently), so the tree sends the incomplete rows down by surrogate splits (the
+engine's default ``missing_circumstance="surrogate"``); D then uses the complete rows.
 
 Peak memory is tracemalloc's peak of Python/numpy allocations during one extra ``analyse``
 call (tracemalloc traces numpy buffers), and the growth of the process's ru_maxrss over the
@@ -115,11 +119,26 @@ def _run_engine(frame: pd.DataFrame) -> object:
     )
 
 
-def bench(n_rows: int, repeat: int) -> dict[str, float]:
+def with_missing(frame: pd.DataFrame, fraction: float, seed: int = 7) -> pd.DataFrame:
+    """``frame`` with a fraction of wealth, region, education and births values missing."""
+    rng = np.random.default_rng(seed)
+    frame = frame.copy()
+    for column in ("Wealth", "Region", "Education", "Births"):
+        blank = rng.random(len(frame)) < fraction
+        if column == "Births":
+            frame[column] = frame[column].astype(np.float64).where(~blank)
+        else:
+            frame[column] = frame[column].where(~blank)
+    return frame
+
+
+def bench(n_rows: int, repeat: int, missing: float = 0.0) -> dict[str, float]:
     """Time the engine and scikit-learn on ``n_rows`` synthetic rows."""
     from sklearn.tree import DecisionTreeRegressor
 
     frame = synthetic_survey(n_rows)
+    if missing > 0:
+        frame = with_missing(frame, missing)
     rss_before = _maxrss_mib()
     engine_seconds = _best_time(lambda: _run_engine(frame), repeat)
     result = _run_engine(frame)
@@ -170,6 +189,13 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rows", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument(
+        "--missing",
+        type=float,
+        default=0.0,
+        metavar="F",
+        help="Blank this fraction of four circumstances' values (surrogate splits).",
+    )
     args = parser.parse_args(argv)
     print(
         "engine = analyse() from the raw DataFrame: cells + tree + D + HOI + exact Shapley "
@@ -181,7 +207,10 @@ def main(argv: list[str] | None = None) -> None:
     )
     print("tracemalloc = peak traced allocations in one analyse() call")
     print("ru_maxrss = growth of the process high-water mark during the engine runs")
-    print("engine (text) = analyse() with the 7 categorical columns as plain strings\n")
+    print("engine (text) = analyse() with the 7 categorical columns as plain strings")
+    if args.missing > 0:
+        print(f"missing = {args.missing:.0%} of wealth, region, education, births blanked")
+    print()
     header = (
         f"{'rows':>10} {'engine s':>9} {'rows/s':>12} {'tracemalloc MiB':>16} "
         f"{'ru_maxrss +MiB':>15} {'sklearn s':>10} {'sklearn/engine':>15} {'leaves':>7} "
@@ -190,7 +219,7 @@ def main(argv: list[str] | None = None) -> None:
     print(header)
     print("-" * len(header))
     for n_rows in args.rows:
-        row = bench(n_rows, args.repeat)
+        row = bench(n_rows, args.repeat, args.missing)
         print(
             f"{n_rows:>10,} {row['engine_s']:>9.3f} {row['rows_per_s']:>12,.0f} "
             f"{row['traced_peak_mib']:>16.1f} {row['maxrss_growth_mib']:>15.1f} "

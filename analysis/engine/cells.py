@@ -29,7 +29,8 @@ import pandas as pd
 from analysis.engine.errors import EngineError
 
 CircumstanceKind = Literal["unordered", "ordered", "numeric"]
-MissingPolicy = Literal["level", "drop"]
+MissingPolicy = Literal["surrogate", "level", "drop"]
+MISSING_POLICIES = ("surrogate", "level", "drop")
 
 MISSING_LEVEL = "Missing"
 _KINDS = ("unordered", "ordered", "numeric")
@@ -80,7 +81,12 @@ class CellTable:
     ``codes[c, k]`` is the level code of circumstance ``k`` in cell ``c``; ``levels[k][code]``
     is the level's value. Level codes follow the level order: the given order for ordered
     circumstances, ascending values for numeric ones, the category order (or sorted values)
-    for unordered ones, with the ``"Missing"`` level last.
+    for unordered ones, with the ``"Missing"`` level last (``missing_policy="level"``).
+
+    With ``missing_policy="surrogate"`` a missing value has the code −1: a cell is then the
+    set of rows sharing every value *and* the pattern of missingness, and the tree sends the
+    cells missing a split's circumstance down by surrogate splits, as rpart does
+    (:mod:`analysis.engine.tree`).
     """
 
     circumstances: tuple[Circumstance, ...]
@@ -100,6 +106,7 @@ class CellTable:
     outcome_max: float
     # Rows with a positive weight per cell; None means every row has one (n⁺ = n).
     n_positive: np.ndarray | None = None
+    missing_policy: str = "level"
     names: tuple[str, ...] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -111,6 +118,18 @@ class CellTable:
     def n_zero_weight_rows(self) -> int:
         """Rows kept in the counts but ignored by the split search (weight 0)."""
         return int(self.n.sum() - self.n_positive.sum())
+
+    @property
+    def complete(self) -> np.ndarray:
+        """Boolean mask of the cells with a value for every circumstance (no code −1)."""
+        if self.codes.shape[1] == 0:
+            return np.ones(self.codes.shape[0], dtype=bool)
+        return (self.codes >= 0).all(axis=1)
+
+    @property
+    def n_complete_rows(self) -> int:
+        """Rows with a value for every circumstance."""
+        return int(self.n[self.complete].sum())
 
     @property
     def n_cells(self) -> int:
@@ -262,16 +281,25 @@ def build_cells(
     circumstances: Sequence[Circumstance | str],
     weight: str | None = None,
     weight_divisor: float = 1.0,
-    missing_circumstance: MissingPolicy = "level",
+    missing_circumstance: MissingPolicy = "surrogate",
 ) -> CellTable:
     """Validate the rows and aggregate them into cells (one pass over the rows).
 
     Rows with a missing outcome are dropped and counted (``n_dropped_missing_outcome``); of
     the rest, rows with a missing weight are dropped and counted (``n_dropped_missing_weight``).
-    A missing value of an unordered or ordered circumstance becomes the level ``"Missing"``
-    (last in the order) unless ``missing_circumstance="drop"``; numeric circumstances have no
-    such level, so rows missing one are always dropped. Either way these rows are counted in
-    ``n_dropped_missing_circumstance``.
+    Missing circumstance values, by ``missing_circumstance``:
+
+    * ``"surrogate"`` (default, rpart's own handling): the missing value is kept as code −1
+      and the tree routes such rows by surrogate splits. Rows are dropped only as rpart's
+      ``na.rpart`` drops them: when *every* circumstance is missing **and** there is no weight
+      column (na.rpart looks at the model frame, where the weight is one more column, so with
+      weights a row missing every circumstance is kept and follows the majority direction);
+    * ``"level"``: a missing value of an unordered or ordered circumstance becomes the level
+      ``"Missing"`` (last in the order); numeric circumstances have no such level, so rows
+      missing one are dropped;
+    * ``"drop"``: rows missing any circumstance are dropped.
+
+    Dropped rows are counted in ``n_dropped_missing_circumstance``.
 
     Weights are divided by ``weight_divisor`` (DHS stores weights × 1,000,000); rescaling all
     weights changes no result. Raises :class:`EngineError` for missing columns, a non-numeric
@@ -288,8 +316,8 @@ def build_cells(
     if weight is not None and (weight == outcome or weight in names):
         raise EngineError(f"The weight column {weight!r} cannot be the outcome or a circumstance.")
     _require_columns(frame, [outcome, *names] + ([weight] if weight else []))
-    if missing_circumstance not in ("level", "drop"):
-        raise EngineError("missing_circumstance must be 'level' or 'drop'.")
+    if missing_circumstance not in MISSING_POLICIES:
+        raise EngineError("missing_circumstance must be 'surrogate', 'level' or 'drop'.")
     if not (np.isfinite(weight_divisor) and weight_divisor > 0):
         raise EngineError(f"weight_divisor must be a positive number, not {weight_divisor!r}.")
 
@@ -314,9 +342,17 @@ def build_cells(
     encoded: list[tuple[np.ndarray, list[Any]]] = []
     n_missing_circ = 0
     missing_rows = np.zeros(n_input, dtype=bool)
+    surrogate = missing_circumstance == "surrogate"
+    all_missing = np.ones(n_input, dtype=bool) if surrogate and specs else None
     for spec in specs:
         series = frame[spec.name]
-        if spec.kind == "numeric":
+        if surrogate:
+            if spec.kind == "numeric":
+                codes, levels = _encode_numeric(series, spec)
+            else:
+                codes, levels = _encode_categorical(series, spec)
+            all_missing &= codes < 0
+        elif spec.kind == "numeric":
             codes, levels = _encode_numeric(series, spec)
             missing_rows |= codes < 0
         else:
@@ -333,6 +369,8 @@ def build_cells(
                         levels = [*levels, MISSING_LEVEL]
                     codes = np.where(absent, code, codes)
         encoded.append((codes, levels))
+    if all_missing is not None and w is None:
+        missing_rows = all_missing  # na.rpart: no weight column, every predictor missing
     if missing_rows.any():
         n_missing_circ = int((missing_rows & keep).sum())
         keep &= ~missing_rows
@@ -353,9 +391,23 @@ def build_cells(
     if w is not None and not (w.sum() > 0):
         raise EngineError(f"All weights in {weight!r} are zero for the analysed rows.")
 
-    inverse, cell_codes = _combine_codes(
-        [codes for codes, _ in encoded], [len(levels) for _, levels in encoded]
-    )
+    if (
+        surrogate
+        and all_missing is not None
+        and not all((codes >= 0).all() for codes, _ in encoded)
+    ):
+        # Missing (−1) becomes code 0 of one more level for the key, and −1 again after (in
+        # place: the code arrays are this function's own and are not used afterwards).
+        for codes, _ in encoded:
+            codes += 1
+        inverse, cell_codes = _combine_codes(
+            [codes for codes, _ in encoded], [len(levels) + 1 for _, levels in encoded]
+        )
+        cell_codes -= 1
+    else:
+        inverse, cell_codes = _combine_codes(
+            [codes for codes, _ in encoded], [len(levels) for _, levels in encoded]
+        )
     n_cells = cell_codes.shape[0]
     counts = np.bincount(inverse, minlength=n_cells).astype(np.int64)
     n_positive = counts
@@ -399,6 +451,7 @@ def build_cells(
         outcome_min=y_min,
         outcome_max=y_max,
         n_positive=n_positive,
+        missing_policy=missing_circumstance,
     )
 
 
@@ -424,6 +477,39 @@ def complement_cells(cells: CellTable) -> CellTable:
         outcome_min=1.0 - cells.outcome_max,
         outcome_max=1.0 - cells.outcome_min,
         n_positive=cells.n_positive,
+        missing_policy=cells.missing_policy,
+    )
+
+
+def complete_cells(cells: CellTable) -> CellTable | None:
+    """The cells with a value for every circumstance (None if there are none).
+
+    D, HOI and the Shapley decomposition are computed on these rows: a cross-classification
+    has no group for a row missing one of its circumstances.
+    """
+    keep = cells.complete
+    if keep.all():
+        return cells
+    if not keep.any():
+        return None
+    return CellTable(
+        circumstances=cells.circumstances,
+        levels=cells.levels,
+        codes=cells.codes[keep],
+        n=cells.n[keep],
+        weight=cells.weight[keep],
+        sum_wy=cells.sum_wy[keep],
+        sum_wy2=cells.sum_wy2[keep],
+        ss_within=cells.ss_within[keep],
+        n_input_rows=cells.n_input_rows,
+        n_dropped_missing_outcome=cells.n_dropped_missing_outcome,
+        n_dropped_missing_weight=cells.n_dropped_missing_weight,
+        n_dropped_missing_circumstance=cells.n_dropped_missing_circumstance,
+        outcome_is_binary=cells.outcome_is_binary,
+        outcome_min=cells.outcome_min,
+        outcome_max=cells.outcome_max,
+        n_positive=cells.n_positive[keep],
+        missing_policy=cells.missing_policy,
     )
 
 

@@ -23,7 +23,7 @@ from math import factorial
 
 import numpy as np
 
-from analysis.engine.cells import CellTable
+from analysis.engine.cells import CellTable, complete_cells
 from analysis.engine.errors import EngineError
 
 MAX_SHAPLEY_CIRCUMSTANCES = 16
@@ -66,6 +66,11 @@ class _SubsetD:
     """
 
     def __init__(self, cells: CellTable, *, complement: bool) -> None:
+        # A row missing a circumstance (code −1) is in no group: D uses the complete rows.
+        complete = complete_cells(cells)
+        if complete is None:
+            raise EngineError("No row has a value for every circumstance, so D is undefined.")
+        cells = complete
         self.codes = cells.codes
         self.n_circ = len(cells.levels)
         self.radices = [max(len(levels), 1) for levels in cells.levels]

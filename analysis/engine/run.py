@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from analysis.engine.cells import Circumstance, MissingPolicy, build_cells
+from analysis.engine.cells import Circumstance, MissingPolicy, build_cells, complete_cells
 from analysis.engine.dindex import ShapleyShare, d_index_analysis
 from analysis.engine.tree import (
     ESCAP_MIN_BUCKET_DIVISOR,
@@ -35,12 +35,17 @@ from analysis.engine.uncertainty import (
     attach_uncertainty,
 )
 
-ENGINE_VERSION = "1.0.0"
+ENGINE_VERSION = "1.1.0"
 
 
 @dataclass(frozen=True)
 class DroppedRows:
-    """Rows left out of the analysis, by reason (counted in this order, each row once)."""
+    """Rows left out of the analysis, by reason (counted in this order, each row once).
+
+    ``missing_circumstance`` depends on the missing policy: with ``"surrogate"`` only rows
+    rpart's ``na.rpart`` drops (every circumstance missing, and no weight column); with
+    ``"level"`` rows missing a numeric circumstance; with ``"drop"`` rows missing any.
+    """
 
     missing_outcome: int
     missing_weight: int
@@ -59,6 +64,12 @@ class AnalysisResult:
     When the tree does not split, no group is furthest behind or ahead (ESCAP reports none):
     ``furthest_behind``, ``furthest_ahead`` and ``gap`` are None and ``no_groups_reason``
     says why.
+
+    The tree uses all ``n`` rows (with ``missing_policy="surrogate"`` rows missing a
+    circumstance are sent down by surrogate splits, as rpart does). D, HOI and the Shapley
+    decomposition need every row in a group of the cross-classification, so they are computed
+    on the ``n_used_for_d`` rows with a value for every circumstance (None when there is no
+    such row); HOI's coverage is the mean of those rows.
     """
 
     outcome: str
@@ -84,6 +95,8 @@ class AnalysisResult:
     # Standard errors and 95% intervals (analysis.engine.uncertainty); None when not asked.
     uncertainty: Uncertainty | None = None
     outcome_is_binary: bool = False
+    n_used_for_d: int | None = None
+    missing_policy: str = "surrogate"
 
     @property
     def nodes(self) -> tuple[TreeNode, ...]:
@@ -104,7 +117,7 @@ def analyse(
     cp: float | None = None,
     max_depth: int | None = None,
     minbucket_divisor: float = ESCAP_MIN_BUCKET_DIVISOR,
-    missing_circumstance: MissingPolicy = "level",
+    missing_circumstance: MissingPolicy = "surrogate",
     shapley: bool = True,
     cluster: str | None = None,
     strata: str | None = None,
@@ -121,6 +134,8 @@ def analyse(
     religion, ethnicity or caste are circumstances. Every parameter can be overridden.
     ``weight_divisor`` rescales the weights (1,000,000 for DHS). A ``barrier`` outcome (e.g.
     stunting) swaps furthest behind and ahead and puts D and HOI on the complement 1 − y.
+    ``missing_circumstance``: ``"surrogate"`` (default; rpart's surrogate splits, D on the
+    complete rows), ``"level"`` or ``"drop"`` (see :func:`build_cells`).
     Raises :class:`~analysis.engine.errors.EngineError` for input a person must fix.
 
     Intervals (:mod:`analysis.engine.uncertainty`): with ``uncertainty=True`` -- the default
@@ -160,7 +175,16 @@ def analyse(
             "The tree has no split, so no group is furthest behind or ahead. " + (tree.reason or "")
         ).strip()
     is_rate = cells.outcome_min >= 0.0 and cells.outcome_max <= 1.0
-    inequality = d_index_analysis(cells, complement=barrier and is_rate, shapley=shapley)
+    d_cells = complete_cells(cells)
+    if d_cells is not None and d_cells.total_weight > 0:
+        inequality = d_index_analysis(d_cells, complement=barrier and is_rate, shapley=shapley)
+        d_index, hoi = inequality.d_index, inequality.hoi
+        single, shares = inequality.single_circumstance, inequality.shapley
+        n_used_for_d = d_cells.n_rows
+    else:
+        d_index = hoi = None
+        single, shares = {}, ()
+        n_used_for_d = 0
     intervals = None
     if uncertainty or (uncertainty is None and (cluster or strata)):
         intervals = analyse_uncertainty(
@@ -199,14 +223,16 @@ def analyse(
         furthest_behind=behind,
         furthest_ahead=ahead,
         gap=gap,
-        d_index=inequality.d_index,
-        hoi=inequality.hoi,
+        d_index=d_index,
+        hoi=hoi,
         d_on_complement=barrier and is_rate,
-        single_circumstance_d=inequality.single_circumstance,
-        shapley=inequality.shapley,
+        single_circumstance_d=single,
+        shapley=shares,
         no_groups_reason=no_groups_reason,
         uncertainty=intervals,
         outcome_is_binary=cells.outcome_is_binary,
+        n_used_for_d=n_used_for_d,
+        missing_policy=missing_circumstance,
     )
 
 
@@ -282,6 +308,8 @@ def result_to_dict(result: AnalysisResult) -> dict[str, Any]:
     data["engine_version"] = result.engine_version
     if result.uncertainty is not None:
         attach_uncertainty(data, result.uncertainty)
+    data["n_used_for_d"] = result.n_used_for_d
+    data["missing_policy"] = result.missing_policy
     return data
 
 
@@ -326,6 +354,26 @@ def tree_to_text(result: AnalysisResult) -> str:
     if result.d_index is not None and result.hoi is not None:
         on = " (on the complement 1 - y)" if result.d_on_complement else ""
         lines.append(f"D-index{on}: {result.d_index:.4f}   HOI: {result.hoi:.4f}")
+    lines.append(_d_rows_line(result))
     for share in result.shapley:
         lines.append(f"  {share.circumstance}: {share.value:.4f} ({share.share:.1%})")
     return "\n".join(lines)
+
+
+def _d_rows_line(result: AnalysisResult) -> str:
+    """How many rows D, HOI and Shapley were computed on."""
+    used = result.n_used_for_d
+    if used is None or used == result.n:
+        return f"D, HOI and Shapley on all {result.n} rows."
+    if used == 0:
+        return (
+            f"D, HOI and Shapley not computed: none of the {result.n} rows has a value for "
+            "every circumstance."
+        )
+    return (
+        f"D, HOI and Shapley on the {used} of {result.n} rows with a value for every "
+        f"circumstance (n_used_for_d); the tree used all {result.n}, sending the others "
+        "down by surrogate splits."
+        if result.missing_policy == "surrogate"
+        else f"D, HOI and Shapley on {used} of {result.n} rows (n_used_for_d)."
+    )

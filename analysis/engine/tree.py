@@ -2,8 +2,8 @@
 
 Reference: Therneau & Atkinson, *An Introduction to Recursive Partitioning Using the RPART
 Routines*, and the rpart C sources (``anova.c``, ``bsplit.c``, ``partition.c``, ``graycode.c``,
-``rpart.c``), as called by ESCAP's ``build_tree`` in ``unescap/LNOB_Rcode``
-(``Rfiles/TreeAndLogistic.R``).
+``rpart.c``, ``surrogate.c``, ``choose_surg.c``, ``nodesplit.c``, ``insert_split.c``), as
+called by ESCAP's ``build_tree`` in ``unescap/LNOB_Rcode`` (``Rfiles/TreeAndLogistic.R``).
 
 For a node with weighted sum of squares SS = Σ w (y − ȳ_w)² the best binary split maximises
 
@@ -27,6 +27,24 @@ unordered circumstance seen only in zero-weight rows gets no direction, and, as 
 (:mod:`analysis.engine.cells`), never on rows: rows with identical circumstances cannot be
 separated, so the scan over cells is the scan over rows.
 
+Missing circumstance values (cells with code −1, ``missing_circumstance="surrogate"``) are
+handled as rpart does with ESCAP's (default) controls ``maxsurrogate = 5``,
+``usesurrogate = 2``, ``surrogatestyle = 0``. The split search for circumstance k sees only
+the cells with a value of k (``bsplit.c``): minbucket counts their positive-weight rows and
+ΔSS is centred on their own mean (and divided by the whole node's SS for rpart's scale test,
+which does not change the ranking). Once a split is chosen, ``surrogate.c`` /
+``choose_surg.c`` are ported on cells: for every other circumstance, the split that agrees
+best (by weight, over the rows with both values and a primary direction) with the primary
+direction -- numeric and ordered circumstances by a cut between consecutive values present
+in the node, unordered ones level by level -- kept if its adjusted agreement
+(agree − majority) / (1 − majority) exceeds 1e-10 with agreement and majority over the weight
+sent by the primary; at most 5, by decreasing agreement (ties: the earlier circumstance).
+As in the C code, a categorical surrogate needs more than one positive-weight row against
+and more than one along its level directions, and a numeric one at least two each side of
+the cut. The cells missing k then follow (``nodesplit.c``) the first surrogate that gives
+them a direction, else the side with more primary weight, else (an exact tie) stay in the
+parent. Nodes' n, weight and mean include the routed rows, as rpart's frame does.
+
 Stopping and the complexity parameter follow rpart's ``partition()`` exactly: a node is not
 split if it has fewer than ``minsplit`` rows, is at depth ``max_depth`` (root depth 0), or no
 admissible split exists; a split is kept only if the cost-complexity of the subtree it starts,
@@ -36,7 +54,8 @@ admissible split exists; a split is kept only if the cost-complexity of the subt
 Ties: between circumstances the one listed first wins (rpart keeps the first of equal
 improvements); improvements within 1e-12 (relative) count as equal so that floating-point
 summation order cannot reverse this. Within a circumstance the first best cut in scan order
-wins. As in rpart, node 2i (the left child) is the child with the lower weighted mean.
+wins. As in rpart, node 2i (the left child) is the child with the lower weighted mean (of
+the rows with a value of the split's circumstance: rows sent by surrogates may reverse it).
 """
 
 from __future__ import annotations
@@ -56,6 +75,8 @@ ESCAP_MIN_BUCKET_DIVISOR_ETHNICITY = 19
 ESCAP_MAX_DEPTH = 6
 _TIE_TOLERANCE = 1e-12
 _RPART_ISCALE_FACTOR = 1e-10
+_MAX_SURROGATE = 5  # rpart.control(maxsurrogate = 5), ESCAP's (default) setting
+_LEFT, _RIGHT = -1, 1  # rpart.h
 
 
 @dataclass(frozen=True)
@@ -218,6 +239,16 @@ class _Grower:
             cells.sum_wy, cells.weight, out=np.zeros_like(cells.weight), where=cells.weight > 0
         )
         self.n_levels = [len(levels) for levels in cells.levels]
+        self.has_missing = [
+            bool((cells.codes[:, k] < 0).any()) for k in range(len(cells.circumstances))
+        ]
+        # Numbers rpart compares for numeric (values) and ordered (codes) circumstances.
+        self.position = [
+            np.asarray(levels, dtype=np.float64)
+            if spec.kind == "numeric"
+            else np.arange(len(levels), dtype=np.float64)
+            for spec, levels in zip(cells.circumstances, cells.levels, strict=True)
+        ]
         self.iscale = 0.0
         self.alpha = 0.0
 
@@ -235,15 +266,31 @@ class _Grower:
         for k, spec in enumerate(self.cells.circumstances):
             n_lev = self.n_levels[k]
             codes = self.cells.codes[idx, k]
-            count = np.bincount(codes, weights=self.n_positive[idx], minlength=n_lev)
+            sub = idx
+            k_weight, k_mean = weight, mean
+            if self.has_missing[k]:
+                # bsplit.c: the search for circumstance k sees only the rows with a value of k
+                # (and a positive weight); anova.c centres on their own weighted mean.
+                present_rows = codes >= 0
+                if not present_rows.all():
+                    sub, codes = idx[present_rows], codes[present_rows]
+                    k_weight = float(self.w[sub].sum())
+                    if not k_weight > 0:
+                        continue
+                    k_mean = float(self.s[sub].sum()) / k_weight
+            count = np.bincount(codes, weights=self.n_positive[sub], minlength=n_lev)
             present = np.flatnonzero(count > 0)
             if present.size < 2:
                 continue
-            lev_w = np.bincount(codes, weights=self.w[idx], minlength=n_lev)[present]
-            lev_s = np.bincount(codes, weights=self.s[idx], minlength=n_lev)[present]
-            centred = lev_s - lev_w * mean
+            lev_w = np.bincount(codes, weights=self.w[sub], minlength=n_lev)[present]
+            lev_s = np.bincount(codes, weights=self.s[sub], minlength=n_lev)[present]
+            centred = lev_s - lev_w * k_mean
             if spec.kind == "unordered":
-                lev_mean = np.divide(centred, lev_w, out=np.zeros_like(lev_w), where=lev_w > 0)
+                # Sorted by the plain level mean S/W: levels with equal means (e.g. two levels
+                # where everyone has y = 1) then tie exactly and keep their level order, so the
+                # split does not depend on the order of the rows (the centred mean S/W − ȳ
+                # carries rounding that does).
+                lev_mean = np.divide(lev_s, lev_w, out=np.zeros_like(lev_w), where=lev_w > 0)
                 order = np.argsort(lev_mean, kind="stable")
             else:
                 order = np.arange(present.size)
@@ -252,7 +299,7 @@ class _Grower:
             cum_s = np.cumsum(centred[order])[:-1]
             total_n = cum_n[-1] + count[present][order][-1]
             right_n = total_n - cum_n
-            right_w = weight - cum_w
+            right_w = k_weight - cum_w
             valid = (cum_n >= minbucket) & (right_n >= minbucket) & (cum_w > 0) & (right_w > 0)
             if not valid.any():
                 continue
@@ -276,10 +323,7 @@ class _Grower:
                 # codes, a numeric one on its values; the point is the midpoint of the two
                 # neighbouring levels present with a positive weight.
                 all_codes = np.arange(n_lev)
-                if spec.kind == "numeric":
-                    position = np.asarray(self.cells.levels[k], dtype=np.float64)
-                else:
-                    position = all_codes.astype(np.float64)
+                position = self.position[k]
                 point = (position[int(low.max())] + position[int(high.min())]) / 2.0
                 goes_low = position < point
                 low_all, high_all = all_codes[goes_low], all_codes[~goes_low]
@@ -298,6 +342,154 @@ class _Grower:
             else:
                 best = _Split(k, improvement, high_all, low_all, high_cond, low_cond)
         return best
+
+    def directions(self, idx: np.ndarray, split: _Split) -> np.ndarray:
+        """Where each cell of the node goes: −1 left child, +1 right child, 0 nowhere.
+
+        Port of ``nodesplit.c`` with ``usesurrogate = 2``: cells with a value of the split's
+        circumstance follow the primary split (a level of an unordered circumstance seen
+        only with weight 0 has no direction and its rows stay in the parent, not looked at
+        by the surrogates); cells missing it follow the first surrogate (in rpart's order)
+        that gives them a direction, else the majority direction (by weight) of the primary,
+        else -- an exact 50/50 tie -- stay in the parent.
+        """
+        k = split.circumstance
+        codes = self.cells.codes[idx, k]
+        table = np.zeros(self.n_levels[k] + 1, dtype=np.int8)  # last entry: code −1
+        table[split.left_codes] = _LEFT
+        table[split.right_codes] = _RIGHT
+        direction = table[codes]
+        if self.has_missing[k]:
+            missing = codes < 0
+            if missing.any():
+                direction[missing] = self._surrogate_route(idx, k, direction, missing)
+        return direction
+
+    def _surrogate_route(
+        self, idx: np.ndarray, k: int, primary: np.ndarray, missing: np.ndarray
+    ) -> np.ndarray:
+        """Directions of the cells ``missing`` the primary circumstance ``k`` (surrogate.c,
+        choose_surg.c and nodesplit.c with maxsurrogate = 5, surrogatestyle = 0)."""
+        w = self.w[idx]
+        n_pos = self.n_positive[idx]
+        goes_left, goes_right = primary == _LEFT, primary == _RIGHT
+        t_left = float(w[goes_left].sum())
+        t_right = float(w[goes_right].sum())
+        if t_left < t_right:
+            last = _RIGHT
+        elif t_left > t_right:
+            last = _LEFT
+        else:
+            last = 0
+        total = t_left + t_right
+        majority = max(t_left, t_right) / total if total > 0 else 1.0
+        known = goes_left | goes_right
+        surrogates: list[tuple[float, int, np.ndarray]] = []  # (agreement, i, dir per code)
+        for i, spec in enumerate(self.cells.circumstances):
+            if i == k:
+                continue
+            x = self.cells.codes[idx, i]
+            has_x = x >= 0
+            found = self._choose_surrogate(
+                i, spec.kind == "unordered", x, has_x, known & has_x, goes_left, w, n_pos
+            )
+            if found is None or not total > 0:
+                continue
+            agree, table = found
+            agreement = agree / total
+            adj = (agreement - majority) / (1.0 - majority) if majority < 1.0 else 0.0
+            if adj <= 1e-10:
+                continue
+            # insert_split: descending agreement; a tie keeps the earlier circumstance first.
+            at = len(surrogates)
+            for pos, (other, _, _) in enumerate(surrogates):
+                if agreement > other * (1 + _TIE_TOLERANCE):
+                    at = pos
+                    break
+            if at < _MAX_SURROGATE:
+                surrogates.insert(at, (agreement, i, table))
+                del surrogates[_MAX_SURROGATE:]
+        rows = np.flatnonzero(missing)
+        out = np.zeros(rows.size, dtype=np.int8)
+        todo = np.ones(rows.size, dtype=bool)
+        for _, i, table in surrogates:
+            x = self.cells.codes[idx[rows], i]
+            routed = todo & (x >= 0)
+            dirs = table[np.where(routed, x, 0)]
+            routed &= dirs != 0
+            out[routed] = dirs[routed]
+            todo &= ~routed
+            if not todo.any():
+                break
+        out[todo] = last
+        return out
+
+    def _choose_surrogate(
+        self,
+        i: int,
+        unordered: bool,
+        x: np.ndarray,
+        has_x: np.ndarray,
+        pair: np.ndarray,
+        goes_left: np.ndarray,
+        w: np.ndarray,
+        n_pos: np.ndarray,
+    ) -> tuple[float, np.ndarray] | None:
+        """choose_surg.c for circumstance ``i``: (agreeing weight, direction per level code),
+        or None when it finds no split sending at least two rows each way."""
+        n_lev = self.n_levels[i]
+        xp = x[pair]
+        left_p = goes_left[pair]
+        wp, cp = w[pair], n_pos[pair]
+        lwt = np.bincount(xp, weights=np.where(left_p, wp, 0.0), minlength=n_lev)
+        rwt = np.bincount(xp, weights=np.where(left_p, 0.0, wp), minlength=n_lev)
+        lcnt = np.bincount(xp, weights=np.where(left_p, cp, 0.0), minlength=n_lev)
+        rcnt = np.bincount(xp, weights=np.where(left_p, 0.0, cp), minlength=n_lev)
+        table = np.zeros(n_lev, dtype=np.int8)
+        if unordered:
+            ll, rr = float(lwt.sum()), float(rwt.sum())
+            default_right = not ll > rr
+            seen = (lcnt > 0) | (rcnt > 0)
+            to_right = seen & ((lwt < rwt) | ((lwt == rwt) & default_right))
+            to_left = seen & ~to_right
+            table[to_right] = _RIGHT
+            table[to_left] = _LEFT
+            agree = float(np.where(to_right, rwt, lwt)[seen].sum())
+            # choose_surg.c's "at least 2 each way" as the C code has it: its lcount adds the
+            # rows *against* each level's direction and rcount the rows along it (positive
+            # weight only), so a surrogate that never disagrees is not used.
+            against = float(np.where(to_right, lcnt, rcnt)[seen].sum())
+            along = float(np.where(to_right, rcnt, lcnt)[seen].sum())
+            if not (against > 1 and along > 1):
+                return None
+            return agree, table
+        # Numeric and ordered: rpart compares numbers (ordered factors by their codes). The
+        # cuts lie between consecutive values present in the node (any row with a value).
+        present = np.flatnonzero(np.bincount(x[has_x], minlength=n_lev) > 0)
+        if present.size < 2:
+            return None
+        lw, rw = lwt[present], rwt[present]
+        cnt = (lcnt + rcnt)[present]
+        ll_total, rl_total = float(lw.sum()), float(rw.sum())
+        agree0 = ll_total if ll_total > rl_total else rl_total
+        below_n = np.cumsum(cnt)[:-1]
+        above_n = float(cnt.sum()) - below_n
+        below_l = np.cumsum(lw)[:-1]
+        below_r = np.cumsum(rw)[:-1]
+        a = (ll_total - below_l) + below_r  # values below the cut go right
+        b = below_l + (rl_total - below_r)  # values below the cut go left
+        valid = (below_n >= 2) & (above_n >= 2)
+        if not valid.any():
+            return None
+        best = np.where(valid, np.maximum(a, b), -np.inf)
+        cut = int(np.argmax(best))
+        if not best[cut] > agree0:
+            return None
+        below_goes = _RIGHT if a[cut] >= b[cut] else _LEFT
+        position = self.position[i]
+        point = (position[present[cut]] + position[present[cut + 1]]) / 2.0
+        table = np.where(position < point, below_goes, -below_goes).astype(np.int8)
+        return float(best[cut]), table
 
     def _conditions(
         self, k: int, low: np.ndarray, high: np.ndarray
@@ -351,13 +543,13 @@ def _partition(grower: _Grower, me: _Node) -> tuple[int, float]:
     if split is None:
         me.complexity = alpha
         return 0, me.risk
-    codes = grower.cells.codes[me.idx, split.circumstance]
+    direction = grower.directions(me.idx, split)
     children = []
-    for offset, child_codes, condition in (
-        (0, split.left_codes, split.left_condition),
-        (1, split.right_codes, split.right_condition),
+    for offset, side, condition in (
+        (0, _LEFT, split.left_condition),
+        (1, _RIGHT, split.right_condition),
     ):
-        child_idx = me.idx[np.isin(codes, child_codes)]
+        child_idx = me.idx[direction == side]
         n, weight, mean, risk = grower.stats(child_idx)
         children.append(
             _Node(

@@ -487,3 +487,41 @@ def test_where_keeps_the_whole_design(designed_csv):
     design = data["uncertainty"]["design"]
     assert design["n_psu"] == 75  # every PSU of the file counts
     assert design["n_psu_with_rows"] < 75  # though some hold no selected row
+
+
+@pytest.fixture(scope="module")
+def gappy_csv(rows, tmp_path_factory) -> tuple[Path, pd.DataFrame]:
+    frame = rows.copy()
+    frame.loc[frame.index % 9 == 0, "Residence"] = None
+    frame.loc[frame.index % 13 == 0, "HighestEducation"] = None
+    path = tmp_path_factory.mktemp("lnob_tree_missing") / "gaps.csv"
+    frame.to_csv(path, index=False)
+    return path, frame
+
+
+def test_missing_defaults_to_rpart_surrogates(gappy_csv):
+    path, frame = gappy_csv
+    complete = frame.dropna(subset=["Residence", "HighestEducation"])
+    data = run_json(path, *CSV_ARGS)
+    assert data["missing_policy"] == "surrogate"
+    assert data["n"] == 3750 and data["dropped"]["missing_circumstance"] == 0
+    assert data["n_used_for_d"] == len(complete)
+    engine = analyse(frame, outcome="y", circumstances=ESCAP_CIRCUMSTANCES, weight="w")
+    assert [(n["id"], n["n"]) for n in data["nodes"]] == [(n.id, n.n) for n in engine.nodes]
+    assert data["d_index"] == pytest.approx(engine.d_index)
+    text = run(path, *CSV_ARGS)
+    assert f"rows used for D    {len(complete)}" in text
+    assert "--missing surrogate" in text
+
+
+def test_missing_level_and_drop_options(gappy_csv):
+    path, frame = gappy_csv
+    complete = frame.dropna(subset=["Residence", "HighestEducation"])
+    dropped = run_json(path, *CSV_ARGS, "--missing", "drop")
+    assert dropped["missing_policy"] == "drop"
+    assert dropped["n"] == len(complete) == dropped["n_used_for_d"]
+    assert dropped["dropped"]["missing_circumstance"] == 3750 - len(complete)
+    level = run_json(path, *CSV_ARGS, "--missing", "level")
+    assert level["n"] == 3750 == level["n_used_for_d"]
+    with pytest.raises(CommandError):
+        run(path, *CSV_ARGS, "--missing", "impute")

@@ -360,6 +360,16 @@ class Command(BaseCommand):
             "truncated as rpart does: 11 (default), or 19 when religion, ethnicity or caste "
             "are circumstances.",
         )
+        parser.add_argument(
+            "--missing",
+            choices=("surrogate", "level", "drop"),
+            default="surrogate",
+            help="Rows missing a circumstance value: 'surrogate' (default; rpart's own "
+            "handling, as ESCAP's R code: kept, sent down the tree by surrogate splits, and "
+            "left out of D, HOI and Shapley only), 'level' (a 'Missing' level for unordered "
+            "and ordered circumstances; rows missing a numeric one are dropped) or 'drop' "
+            "(rows missing any circumstance are dropped).",
+        )
         parser.add_argument("--max-depth", type=int, help="Maximum tree depth (default 6).")
         parser.add_argument("--cp", type=float, help="Complexity parameter (default 1/N).")
         parser.add_argument(
@@ -464,6 +474,7 @@ class Command(BaseCommand):
             minbucket_divisor=options["minbucket_divisor"],
             cp=options["cp"],
             max_depth=options["max_depth"],
+            missing_circumstance=options["missing"],
             shapley=options["shapley"],
             cluster=cluster,
             strata=strata,
@@ -596,7 +607,7 @@ class Report:
             f"  n (rows used)      {result.n}",
             f"  dropped rows       {dropped.missing_outcome} missing outcome, "
             f"{dropped.missing_weight} missing weight, "
-            f"{dropped.missing_circumstance} missing circumstance",
+            f"{dropped.missing_circumstance} missing circumstance" + _missing_note(result),
             f"  weighted n         {result.weighted_n:.6g}",
             f"  mean               {result.mean:.6f}",
             _leaf_line("furthest behind", result.furthest_behind),
@@ -611,6 +622,7 @@ class Report:
             lines.append(f"  HOI                {result.hoi:.6f}")
         else:
             lines.append("  D-index, HOI       not computed")
+        lines.append(f"  rows used for D    {result.n_used_for_d}")
         lines += _interval_lines(result)
         if result.shapley:
             width = max(len(share.circumstance) for share in result.shapley)
@@ -665,6 +677,16 @@ def _interval_lines(result: AnalysisResult) -> list[str]:
         lines.append(f"  D-index            [{info.d_index[0]:.6f}, {info.d_index[1]:.6f}]")
         lines.append(f"  HOI                [{info.hoi[0]:.6f}, {info.hoi[1]:.6f}]")
     return lines
+
+
+def _missing_note(result: AnalysisResult) -> str:
+    """What the policy did with rows missing a circumstance, for the summary's dropped line."""
+    policy = result.missing_policy
+    if policy == "surrogate":
+        return " (--missing surrogate: only rows missing every circumstance, unweighted)"
+    if policy == "level":
+        return " (--missing level: a numeric circumstance)"
+    return " (--missing drop: any circumstance)"
 
 
 def _leaf_line(title: str, leaf: LeafProfile | None) -> str:

@@ -112,3 +112,18 @@ def test_d_properties(seed, complement):
     assert d_index_analysis(cells2, complement=complement).d_index == pytest.approx(
         result.d_index, rel=1e-9
     )
+
+
+def test_d_uses_only_rows_with_every_circumstance():
+    frame = pd.DataFrame(
+        {
+            "a": ["x", "x", "y", "y", None, "y"],
+            "b": ["p", "q", "p", None, "q", "q"],
+            "y": [1, 0, 1, 1, 0, 0],
+        }
+    )
+    cells = build_cells(frame, outcome="y", circumstances=["a", "b"])
+    assert cells.n_rows == 6 and cells.n_complete_rows == 4
+    complete = build_cells(frame.dropna(), outcome="y", circumstances=["a", "b"])
+    assert dissimilarity_index(cells) == pytest.approx(dissimilarity_index(complete))
+    assert dissimilarity_index(cells, ["a"]) == pytest.approx(dissimilarity_index(complete, ["a"]))

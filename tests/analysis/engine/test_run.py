@@ -42,7 +42,12 @@ def test_missing_outcome_and_weight_rows_are_dropped_and_counted():
 
 def test_missing_circumstance_becomes_level_or_is_dropped():
     frame = small_frame().assign(w=1.0, y=lambda f: f.y.fillna(0))
-    cells = build_cells(frame, outcome="y", circumstances=["Residence", "Education"])
+    cells = build_cells(
+        frame,
+        outcome="y",
+        circumstances=["Residence", "Education"],
+        missing_circumstance="level",
+    )
     assert cells.levels[0][-1] == "Missing"
     assert cells.levels[1][-1] == "Missing"
     assert cells.n_rows == 7 and cells.n_dropped_missing_circumstance == 0
@@ -144,8 +149,9 @@ def test_result_to_dict_shape(escap_rows):
     assert list(data) == [
         "n", "weighted_n", "mean", "params", "nodes", "furthest_behind", "furthest_ahead",
         "gap", "no_groups_reason", "d_index", "hoi", "shapley", "dropped", "barrier",
-        "engine_version",
+        "engine_version", "n_used_for_d", "missing_policy",
     ]  # fmt: skip
+    assert data["n_used_for_d"] == 3750 and data["missing_policy"] == "surrogate"
     assert data["params"] == {"minbucket": 340, "minsplit": 681, "cp": 1 / 3750, "max_depth": 6}
     root, first = data["nodes"][0], data["nodes"][1]
     assert root["parent"] is None and root["condition"] is None
@@ -167,6 +173,66 @@ def test_result_to_dict_shape(escap_rows):
     assert data["engine_version"] == ENGINE_VERSION
     text = tree_to_text(result)
     assert "15) Residence = Urban" in text and "furthest behind" in text
+    assert "D, HOI and Shapley on all 3750 rows." in text
+
+
+def _with_missing(escap_rows: pd.DataFrame) -> pd.DataFrame:
+    frame = escap_rows.copy()
+    rng = np.random.default_rng(7)
+    frame.loc[rng.random(len(frame)) < 0.1, "Residence"] = None
+    frame.loc[rng.random(len(frame)) < 0.05, "HighestEducation"] = None
+    return frame
+
+
+def test_surrogate_policy_keeps_incomplete_rows_and_computes_d_on_complete_ones(escap_rows):
+    frame = _with_missing(escap_rows)
+    complete = frame.dropna(subset=["Residence", "HighestEducation"])
+    result = analyse(frame, outcome="y", circumstances=ESCAP_CIRCUMSTANCES, weight="w")
+    assert result.n == len(frame) and result.dropped.missing_circumstance == 0
+    assert result.missing_policy == "surrogate"
+    assert result.n_used_for_d == len(complete) < len(frame)
+    on_complete = analyse(
+        complete, outcome="y", circumstances=ESCAP_CIRCUMSTANCES, weight="w", cp=result.params.cp
+    )
+    assert result.d_index == pytest.approx(on_complete.d_index, rel=1e-12)
+    assert result.hoi == pytest.approx(on_complete.hoi, rel=1e-12)
+    assert [s.value for s in result.shapley] == pytest.approx(
+        [s.value for s in on_complete.shapley], rel=1e-12
+    )
+    data = result_to_dict(result)
+    assert data["n_used_for_d"] == len(complete)
+    assert f"on the {len(complete)} of {len(frame)} rows" in tree_to_text(result)
+    # The explicit alternatives keep their meaning.
+    dropped = analyse(
+        frame,
+        outcome="y",
+        circumstances=ESCAP_CIRCUMSTANCES,
+        weight="w",
+        missing_circumstance="drop",
+    )
+    assert dropped.n == len(complete) == dropped.n_used_for_d
+    assert dropped.dropped.missing_circumstance == len(frame) - len(complete)
+    level = analyse(
+        frame,
+        outcome="y",
+        circumstances=ESCAP_CIRCUMSTANCES,
+        weight="w",
+        missing_circumstance="level",
+    )
+    assert level.n == len(frame) == level.n_used_for_d
+    assert level.missing_policy == "level"
+
+
+def test_no_complete_row_means_no_d(escap_rows):
+    frame = escap_rows.copy()
+    half = frame.index < len(frame) // 2
+    frame.loc[half, "Residence"] = None
+    frame.loc[~half, "PoorerHousehold"] = None
+    result = analyse(frame, outcome="y", circumstances=ESCAP_CIRCUMSTANCES, weight="w")
+    assert result.n_used_for_d == 0
+    assert result.d_index is None and result.hoi is None and result.shapley == ()
+    assert "D, HOI and Shapley not computed" in tree_to_text(result)
+    json.dumps(result_to_dict(result))
 
 
 def test_numeric_condition_in_dict_and_shapley_off():
