@@ -3,11 +3,20 @@
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.views import defaults
 from django.views.decorators.cache import never_cache
 
 
 def home(request):
     return render(request, "home.html")
+
+
+def page_not_found(request, exception):
+    """API clients get JSON (``{"detail": ...}``, as DRF answers) for addresses that match no
+    endpoint, e.g. ``/api/runs/1.5/``; people get the portal's page."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Not found."}, status=404)
+    return defaults.page_not_found(request, exception)
 
 
 @never_cache
