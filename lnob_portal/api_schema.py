@@ -51,7 +51,9 @@ def add_error_responses(result, generator, request, public):
                 errors["401"] = _response("Not signed in.", DETAIL)
                 errors["403"] = _response("Your role does not allow this.", DETAIL)
             # Detail views: not found or not visible to you; lists: a page that does not exist.
-            errors["404"] = _response("Not found.", DETAIL)
+            parameters = {p.get("name") for p in operation.get("parameters", [])}
+            if "{" in path or "page" in parameters:
+                errors["404"] = _response("Not found.", DETAIL)
             for code, response in errors.items():
                 responses.setdefault(code, response)
     return result

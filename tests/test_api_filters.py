@@ -50,3 +50,13 @@ def test_focal_point_email_is_nullable_in_the_schema(client):
     schema = client.get("/api/schema/?format=json").json()
     field = schema["components"]["schemas"]["Institution"]["properties"]["focal_point_email"]
     assert field["format"] == "email" and field["nullable"] is True
+
+
+def test_creating_runs_is_documented_as_a_plain_list_without_filters(client):
+    """POST /api/runs/ answers a list of the new runs, not a page, and takes no filters."""
+    operation = client.get("/api/schema/?format=json").json()["paths"]["/api/runs/"]["post"]
+    assert operation["responses"]["201"]["content"]["application/json"]["schema"] == {
+        "type": "array",
+        "items": {"$ref": "#/components/schemas/Run"},
+    }
+    assert not operation.get("parameters")

@@ -13,7 +13,8 @@ import os
 import pytest
 import schemathesis
 from django.core.management import call_command
-from django.db import connections, transaction
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections, connections, transaction
 from hypothesis import HealthCheck, Phase, settings
 from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
@@ -51,7 +52,13 @@ def api_token_for(user: User) -> str:
 
 @pytest.fixture(scope="module")
 def demo_data(django_db_setup, django_db_blocker):
-    """The demo data, loaded once for this module and rolled back after it."""
+    """The demo data, loaded once for this module and rolled back after it.
+
+    Requests go through the real WSGI handler, whose request signals would close the
+    database connection (and with it this transaction, on PostgreSQL); Django's test client
+    disconnects them in the same way."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
     with django_db_blocker.unblock():
         atomics = [transaction.atomic(using=alias) for alias in connections]
         for atomic in atomics:
@@ -64,6 +71,8 @@ def demo_data(django_db_setup, django_db_blocker):
                 transaction.set_rollback(True, using=alias)
             for atomic in reversed(atomics):
                 atomic.__exit__(None, None, None)
+            request_started.connect(close_old_connections)
+            request_finished.connect(close_old_connections)
 
 
 def auth_headers(role: str) -> dict[str, str]:
