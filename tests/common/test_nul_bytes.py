@@ -41,6 +41,7 @@ def test_nul_in_a_parameter_name_or_a_posted_field_is_a_bad_request(people, clie
     assert client.get(url, {"st\x00atus": "pending"}).status_code == 400
     response = client.post(reverse("accounts:profile"), {"full_name": "Rania\x00"})
     assert response.status_code == 400
+    assert "The form contains a character that is not allowed." in response.content.decode()
 
 
 def test_api_answers_nul_with_json(people, client_for):
