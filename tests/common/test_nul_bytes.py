@@ -19,6 +19,7 @@ def campaign(p):
 PAGES = [
     ("consultations:review_queue", campaign, "status"),
     ("consultations:campaign_analysis", campaign, "q"),
+    ("consultations:campaign_analysis", campaign, "sig"),
     ("consultations:campaign_export", lambda p: {**campaign(p), "fmt": "csv"}, "q"),
     ("recommendations:index", lambda p: {}, "country"),
     ("api:recommendation-list", lambda p: {}, "q"),
