@@ -117,7 +117,12 @@ class RunViewSet(PolicyScopedMixin, mixins.CreateModelMixin, viewsets.ReadOnlyMo
     serializer_class = RunSerializer
     filterset_fields = ["dataset", "status", "published", "region"]
 
-    @extend_schema(request=RunCreateSerializer, responses={201: RunSerializer(many=True)})
+    # The new runs as a plain list: not paginated, and list filters do not apply.
+    @extend_schema(
+        request=RunCreateSerializer,
+        responses={201: {"type": "array", "items": {"$ref": "#/components/schemas/Run"}}},
+        filters=False,
+    )
     def create(self, request, *args, **kwargs):
         data = RunCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)

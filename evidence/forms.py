@@ -1,7 +1,10 @@
 from django import forms
+from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
-from .models import CapacityGap, Cause, GroupAction, RoleEntry
+from taxonomy.models import SDGGoal
+
+from .models import CapacityGap, Cause, DataGap, GroupAction, RoleEntry
 
 
 class CauseForm(forms.ModelForm):
@@ -65,6 +68,18 @@ class GroupActionForm(forms.ModelForm):
         )
         self.fields["causes"].required = False
         self.fields["capacity_gaps"].required = False
+
+
+class DataGapForm(forms.ModelForm):
+    """Assigning a data gap: the stream, goal and description come from hidden fields, so a
+    tampered value is a form error, not a server error."""
+
+    goal = forms.ModelChoiceField(SDGGoal.objects.all(), to_field_name="number", required=False)
+    assigned_to = forms.ModelChoiceField(get_user_model().objects.all(), required=False)
+
+    class Meta:
+        model = DataGap
+        fields = ["stream", "description", "note"]
 
 
 class CommentForm(forms.Form):

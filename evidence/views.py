@@ -25,6 +25,7 @@ from .forms import (
     CapacityGapForm,
     CauseForm,
     CommentForm,
+    DataGapForm,
     GroupActionForm,
     RoleForm,
     ValidationForm,
@@ -396,21 +397,16 @@ def group_edit(request, slug: str):
                 element=form.cleaned_data["element"][:60],
             )
     elif kind == "assign_gap":
-        assignee = _people(country).filter(pk=request.POST.get("assigned_to") or 0).first()
-        goal = request.POST.get("goal") or None
-        from taxonomy.models import SDGGoal
-
-        gap = DataGap(
-            group=group,
-            country=country,
-            stream=request.POST.get("stream", ""),
-            sdg_goal=SDGGoal.objects.filter(number=goal).first() if goal else None,
-            description=request.POST.get("description", "")[:300],
-            assigned_to=assignee,
-            note=request.POST.get("note", ""),
-            created_by=user,
-        )
-        services.analysis_save(obj=gap, group=group, user=user)
+        form = DataGapForm(request.POST)
+        # Only people of this country who may be assigned (RCO staff, UNCT members).
+        form.fields["assigned_to"].queryset = _people(country)
+        ok = form.is_valid()
+        if ok:
+            gap = form.save(commit=False)
+            gap.group, gap.country, gap.created_by = group, country, user
+            gap.sdg_goal = form.cleaned_data["goal"]
+            gap.assigned_to = form.cleaned_data["assigned_to"]
+            services.analysis_save(obj=gap, group=group, user=user)
     elif kind == "close_gap":
         gap = DataGap.objects.filter(
             group=group, country=country, pk=request.POST.get("pk")

@@ -10,11 +10,20 @@ from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views import defaults
 from django.views.decorators.cache import never_cache
 
 
 def home(request):
     return render(request, "home.html")
+
+
+def page_not_found(request, exception):
+    """API clients get JSON (``{"detail": ...}``, as DRF answers) for addresses that match no
+    endpoint, e.g. ``/api/runs/1.5/``; people get the portal's page."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Not found."}, status=404)
+    return defaults.page_not_found(request, exception)
 
 
 @never_cache

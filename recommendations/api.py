@@ -10,9 +10,10 @@ from rest_framework import mixins, serializers, viewsets
 from accounts import policy
 from accounts.api import PolicyScopedMixin
 from accounts.policy import Action as Do
+from common.api_filters import StrictFilterSet
 
 from . import selectors, services
-from .models import Action, Assessment, Cluster, Institution, Recommendation
+from .models import Action, Assessment, Cluster, Institution, Mechanism, Recommendation
 
 
 class RecommendationSerializer(serializers.ModelSerializer):
@@ -53,11 +54,11 @@ class RecommendationSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class RecommendationFilter(django_filters.FilterSet):
+class RecommendationFilter(StrictFilterSet):
     q = django_filters.CharFilter(method="search", label="Search the text")
     cycle = django_filters.NumberFilter(field_name="document__upr_cycle")
     mechanism = django_filters.CharFilter(field_name="mechanism__code", lookup_expr="iexact")
-    kind = django_filters.CharFilter(field_name="mechanism__kind")
+    kind = django_filters.ChoiceFilter(field_name="mechanism__kind", choices=Mechanism.Kind.choices)
     group = django_filters.CharFilter(field_name="groups__slug")
     theme = django_filters.NumberFilter(field_name="themes")
     sdg_target = django_filters.CharFilter(field_name="sdg_targets__code")
@@ -105,7 +106,16 @@ class ClusterViewSet(PolicyScopedMixin, viewsets.ReadOnlyModelViewSet):
     filterset_fields = ["country", "published"]
 
 
+class BlankAsNullEmailField(serializers.EmailField):
+    """The model stores "no e-mail" as ""; the API says null, so a value is always an e-mail."""
+
+    def to_representation(self, value):
+        return value or None
+
+
 class InstitutionSerializer(serializers.ModelSerializer):
+    focal_point_email = BlankAsNullEmailField(read_only=True, allow_null=True)
+
     class Meta:
         model = Institution
         fields = [

@@ -271,6 +271,20 @@ def test_data_gap_is_assigned_and_closed(people, client_for, rural):
     assert rural.evidence_revisions.count() == 2
 
 
+@pytest.mark.parametrize(
+    ("field", "value"), [("stream", "bogus"), ("goal", "99"), ("assigned_to", "abc")]
+)
+def test_a_tampered_data_gap_is_a_form_error(field, value, people, client_for, rural):
+    """The data-gap form's values come from hidden fields; a bad one is not a server error."""
+    data = {"form": "assign_gap", "stream": "voice", "description": "No community voice"}
+    response = client_for("unct").post(
+        reverse("evidence:group_edit", args=[rural.slug]), {**data, field: value}, follow=True
+    )
+    assert response.status_code == 200
+    assert "Not saved" in response.content.decode()
+    assert not rural.data_gaps.exists()
+
+
 def test_comments_attach_to_an_element_of_the_analysis(people, client_for, rural):
     cause = Cause.objects.create(
         group=rural, country="Demoland", level="root", text="No voice in planning"
