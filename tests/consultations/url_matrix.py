@@ -58,7 +58,11 @@ MATRIX = {
     "consultations:campaign_detail": Entry(INVITED, kwargs=campaign),
     "consultations:campaign_edit": Entry(RCO_CHANGE, kwargs=campaign),
     "consultations:campaign_analysis": Entry(INVITED, kwargs=campaign),
-    "consultations:campaign_export": Entry(INVITED, kwargs=lambda p: {**campaign(p), "fmt": "csv"}),
+    # The matrix campaign has fewer than 5 approved stories: everyone but RCO staff of the
+    # country is sent back to the analysis page (M3: an export never lists a small cell).
+    "consultations:campaign_export": Entry(
+        statuses(302, 302, 404, 302, 200), kwargs=lambda p: {**campaign(p), "fmt": "csv"}
+    ),
     "consultations:instrument_create": Entry(RCO_CHANGE, kwargs=campaign),
     "consultations:review_queue": Entry(RCO_CHANGE, kwargs=campaign),
     "consultations:focus_group_new": Entry(statuses(302, 200, 404, 403, 200), kwargs=campaign),
