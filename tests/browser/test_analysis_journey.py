@@ -60,3 +60,34 @@ def test_analyst_adjusts_the_wealth_recode_without_json(
     assert page.get_by_role("heading", name="Tree", exact=True).is_visible()
     assert page.get_by_text("Poorest 20%").first.is_visible()
     screenshot(page, "analysis-adjusted-recode-run")
+
+
+@pytest.mark.parametrize("language", ["fr", "es"])
+def test_a_run_page_fits_a_phone_in_french_and_spanish(
+    browser, live_server, people, vocabularies, screenshot, tmp_path, language
+):
+    """On a 390 px phone the run page (facts, leaf table with its link forms) and the dataset
+    page's editor never scroll sideways; wide tables scroll inside themselves."""
+    desktop = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = desktop.new_page()
+    upload_household_file(page, live_server, people, tmp_path)
+    dataset_url = page.url
+    page.get_by_label("Start from an ESCAP indicator").select_option("dhs-electricity")
+    page.get_by_role("button", name="Use this indicator").click()
+    page.get_by_role("button", name="Run the analysis").click()
+    run_url = page.url
+    cookies = desktop.cookies()
+    desktop.close()
+    phone = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    phone.add_cookies(cookies)
+    page = phone.new_page()
+    page.goto(live_server.url + "/")
+    page.select_option("#language-select", language)
+    page.locator("form.lang-form button").first.click()
+    for url, name in ((run_url, "run"), (dataset_url, "dataset")):
+        page.goto(url)
+        page.wait_for_load_state("networkidle")
+        width = page.evaluate("document.documentElement.scrollWidth")
+        screenshot(page, f"phone-{name}-{language}")
+        assert width <= 390, f"{name} page is {width}px wide on a 390px phone ({language})"
+    phone.close()
