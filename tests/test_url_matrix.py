@@ -249,7 +249,18 @@ FOREIGN: dict[str, dict[str, int]] = {
     "evidence:dossier": VOCABULARY_READ,
     "evidence:dossier_docx": VOCABULARY_READ,
     "api:evidence-detail": VOCABULARY_READ,
-    "evidence:group_edit": {"foreign_partner": 403, "foreign_unct": 302, "foreign_rco": 302},
+    **{
+        f"evidence:{name}": {"foreign_partner": 403, "foreign_unct": 400, "foreign_rco": 400}
+        for name in (
+            "cause_add",
+            "role_add",
+            "capacity_gap_add",
+            "action_add",
+            "comment_add",
+            "data_gap_assign",
+            "summary_validate",
+        )
+    },
     # Lists and templates named by their format: the visitor's own country's rows.
     "recommendations:export": VOCABULARY_READ,
     "recommendations:import_template": {
