@@ -45,6 +45,19 @@ def dataset_of_run(p):
     return {"pk": run_with_result(published=False).dataset_id}
 
 
+def leaf_link_of_published_run(p):
+    from analysis.services import leaf_group_link
+    from taxonomy.models import PopulationGroup
+
+    run = run_with_result(published=True)
+    leaf = next(n["id"] for n in run.result["nodes"] if n["is_leaf"])
+    group = PopulationGroup.objects.get(slug="migrants")
+    return {
+        "pk": run.pk,
+        "link_pk": leaf_group_link(run=run, node_id=leaf, group=group, user=None).pk,
+    }
+
+
 def own_token(p):
     return {"pk": api_token_create(user=p.partner_own, name="script")[0].pk}
 
@@ -129,6 +142,9 @@ MATRIX: dict[str, Entry] = {
     "analysis:run_retry": Entry(READ_ONLY_POST, kwargs=published_run, method="post"),
     "analysis:run_publish": Entry(READ_ONLY_POST, kwargs=published_run, method="post"),
     "analysis:run_link_groups": Entry(READ_ONLY_POST, kwargs=published_run, method="post"),
+    "analysis:run_unlink_group": Entry(
+        READ_ONLY_POST, kwargs=leaf_link_of_published_run, method="post"
+    ),
     "analysis:run_download": Entry(MEMBERS, kwargs=lambda p: {**published_run(p), "fmt": "csv"}),
     # API
     "api:api-root": Entry(API_MEMBERS),
