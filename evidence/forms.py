@@ -158,3 +158,16 @@ class ValidationForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("e.g. community meetings in three provinces with OPD partners"),
     )
+
+
+class CircumstanceFactorForm(forms.Form):
+    circumstance = forms.CharField(
+        label=_("Circumstance (exact name, as in the indicator definition)"), max_length=100
+    )
+    factor = forms.ChoiceField(label=_("Factor"), choices=())
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from taxonomy.models import Factor
+
+        self.fields["factor"].choices = list(Factor.objects.values_list("code", "name"))

@@ -382,3 +382,67 @@ def summary_validate(
             after={"on": str(validated_on), "how": validated_how},
         )
     return summary
+
+
+# ---------------------------------------------------------------------------
+# The circumstance → factor table
+# ---------------------------------------------------------------------------
+
+
+def circumstance_factor_set(*, country: str, circumstance: str, factor: str, user):
+    """Map a circumstance (exact name) to a factor in ``country``, replacing the country's
+    earlier mapping of that name; the defaults (no country) stay as they are."""
+    from accounts.models import AuditEvent
+    from accounts.policy import actor_for
+    from accounts.services import audit_record
+    from taxonomy.models import Factor
+
+    from .circumstances import circumstance_key
+    from .models import CircumstanceFactor
+
+    actor = actor_for(user)
+    if not country or not (actor.is_superuser or country in actor.rco_countries):
+        raise PermissionDenied
+    if not Factor.objects.filter(code=factor).exists():
+        raise ValidationError({"factor": _("Choose one of the five factors.")})
+    name = " ".join(circumstance.split())
+    if not name:
+        raise ValidationError({"circumstance": _("Name the circumstance.")})
+    with transaction.atomic():
+        existing = [
+            row
+            for row in CircumstanceFactor.objects.select_for_update().filter(country=country)
+            if circumstance_key(row.circumstance) == circumstance_key(name)
+        ]
+        row = existing[0] if existing else CircumstanceFactor(country=country)
+        row.circumstance, row.factor, row.created_by = name, factor, user
+        row.full_clean()
+        row.save()
+        audit_record(
+            action=AuditEvent.Action.CHANGE,
+            actor=user,
+            target=row,
+            country=country,
+            summary=f"circumstance {name} → factor {factor}",
+        )
+    return row
+
+
+def circumstance_factor_delete(*, row, user) -> None:
+    """Remove a country's mapping (the default for that name, if any, applies again)."""
+    from accounts.models import AuditEvent
+    from accounts.policy import actor_for
+    from accounts.services import audit_record
+
+    actor = actor_for(user)
+    if not (actor.is_superuser or (row.country and row.country in actor.rco_countries)):
+        raise PermissionDenied
+    with transaction.atomic():
+        audit_record(
+            action=AuditEvent.Action.CHANGE,
+            actor=user,
+            target=row,
+            country=row.country,
+            summary=f"circumstance {row.circumstance}: country mapping removed",
+        )
+        row.delete()

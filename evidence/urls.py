@@ -7,6 +7,12 @@ app_name = "evidence"
 urlpatterns = [
     path("", views.index, name="index"),
     path("priorities/", views.priorities, name="priorities"),
+    path("circumstance-factors/", views.circumstance_factors, name="circumstance_factors"),
+    path(
+        "circumstance-factors/<int:pk>/delete/",
+        views.circumstance_factor_delete,
+        name="circumstance_factor_delete",
+    ),
     path("<slug:slug>/", views.group_page, name="group_page"),
     path("<slug:slug>/causes/", views.cause_add, name="cause_add"),
     path("<slug:slug>/causes/<int:pk>/delete/", views.cause_delete, name="cause_delete"),

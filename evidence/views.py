@@ -181,6 +181,14 @@ def group_context(request, group: PopulationGroup) -> dict:
             "causes", "recommendations"
         )
     )
+    from .intersections import intersection_counts
+
+    counts = intersection_counts(
+        group=group,
+        recommendations=policy.scope(
+            user, Recommendation.objects.filter(country=country), Action.LIST
+        ),
+    )
     elements = [("page", _("The page as a whole"))]
     elements += [(f"cause:{c.pk}", f"{c.get_level_display()}: {c.text[:60]}") for c in causes]
     elements += [(f"role:{r.pk}", f"{r.get_kind_display()}: {r.name}") for r in roles]
@@ -189,6 +197,7 @@ def group_context(request, group: PopulationGroup) -> dict:
         "country": country,
         "countries": policy.viewer_countries(user),
         "voice_plots": voice_plots,
+        "intersection_counts": counts,
         "elements": elements,
         "group": group,
         "summary": summary,
@@ -506,3 +515,70 @@ def priorities(request):
             )
     actions.sort(key=lambda a: (-gaps[a.group_id, a.country], a.ends_on or timezone.now().date()))
     return render(request, "evidence/priorities.html", {"actions": actions, "gaps": gaps})
+
+
+@login_required
+def circumstance_factors(request):
+    """The table that says which factor each survey circumstance speaks to: defaults for
+    every country and the chosen country's own rows (RCO staff of that country edit them)."""
+    from .circumstances import circumstance_factor_table
+    from .forms import CircumstanceFactorForm
+    from .models import CircumstanceFactor
+
+    country = _country(request)
+    may_edit = policy.can(request.user, Action.CREATE, CircumstanceFactor) and (
+        actor_for(request.user).is_superuser or country in actor_for(request.user).rco_countries
+    )
+    form = CircumstanceFactorForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if not may_edit:
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                services.circumstance_factor_set(
+                    country=country, user=request.user, **form.cleaned_data
+                )
+            except ValidationError as error:
+                for field, errors in error.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                messages.success(request, _("Saved."))
+                return redirect(
+                    reverse("evidence:circumstance_factors") + "?" + urlencode({"country": country})
+                )
+        status = 400
+    rows = policy.scope(
+        request.user,
+        CircumstanceFactor.objects.filter(country__in=["", country]),
+        Action.LIST,
+    )
+    from taxonomy.models import Factor
+
+    return render(
+        request,
+        "evidence/circumstance_factors.html",
+        {
+            "country": country,
+            "countries": policy.viewer_countries(request.user),
+            "defaults": [r for r in rows if not r.country],
+            "own": [r for r in rows if r.country],
+            "table": circumstance_factor_table(country=country),
+            "factor_names": dict(Factor.objects.values_list("code", "name")),
+            "form": form if may_edit else None,
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def circumstance_factor_delete(request, pk: int):
+    from .models import CircumstanceFactor
+
+    row = policy.get_object_or_404(request.user, CircumstanceFactor, Action.DELETE, pk=pk)
+    services.circumstance_factor_delete(row=row, user=request.user)
+    messages.success(request, _("Removed: the default applies again."))
+    return redirect(
+        reverse("evidence:circumstance_factors") + "?" + urlencode({"country": row.country})
+    )

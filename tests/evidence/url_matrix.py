@@ -9,6 +9,13 @@ WRITE_POST = statuses(302, 403, 403, 400, 400)
 
 MATRIX = {
     "evidence:priorities": Entry(MEMBERS),
+    "evidence:circumstance_factors": Entry(MEMBERS),
+    # RCO staff of the country change its rows of the circumstance → factor table.
+    "evidence:circumstance_factor_delete": Entry(
+        statuses(302, 403, 403, 403, 302),
+        kwargs=lambda p: {"pk": _circumstance_row().pk},
+        method="post",
+    ),
     "evidence:group_page": Entry(MEMBERS, kwargs=lambda p: GROUP),
     "evidence:cause_add": Entry(WRITE_POST, kwargs=lambda p: GROUP, method="post"),
     # The UNCT member deletes the cause; RCO staff, asking next, find it gone.
@@ -83,4 +90,12 @@ def _data_gap():
 
     return DataGap.objects.create(
         group=_group(), country="Demoland", stream="voice", description="No voice"
+    )
+
+
+def _circumstance_row():
+    from evidence.models import CircumstanceFactor
+
+    return CircumstanceFactor.objects.create(
+        circumstance="Village type", country="Demoland", factor="geography"
     )
