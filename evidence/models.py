@@ -64,8 +64,9 @@ class DataGap(models.Model):
     )
     note = models.TextField(blank=True)
     is_open = models.BooleanField(default=True)
+    # blank: a gap whose author's account was deleted can still be closed.
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
     closed_at = models.DateTimeField(null=True, blank=True)
