@@ -1866,10 +1866,11 @@ def _condition_text(condition: Mapping[str, Any]) -> str:
 
 def reference_population_text(definition: Mapping[str, Any], region: str = "") -> str:
     """Whom a run's leaves are compared with, in words: the definition's unit of analysis
-    (plural), the run's region and its reference-population conditions, e.g. "women 15-49
-    where v208 > 0" or "households in Coast". A group page says "poorer rural women vs all
-    women 15-49" instead of implying a comparison with everyone."""
-    text = _plural_unit(str(definition.get("unit") or "")) or "everyone surveyed"
+    (plural), the run's region and its reference-population conditions, e.g. "all women
+    15-49 where v208 > 0" or "all households in Coast". A group page says "poorer rural
+    women vs all women 15-49" instead of implying a comparison with everyone."""
+    unit = _plural_unit(str(definition.get("unit") or ""))
+    text = f"all {unit}" if unit else "everyone surveyed"
     if region:
         text += f" in {region}"
     conditions = [

@@ -16,6 +16,7 @@ class CauseForm(forms.ModelForm):
         fields = ["level", "parent", "text", "rights"]
 
     def __init__(self, *args, group=None, country=None, **kwargs):
+        kwargs.setdefault("auto_id", "cause_%s")  # unique ids: many forms on one page
         super().__init__(*args, **kwargs)
         self.fields["parent"].queryset = Cause.objects.filter(group=group, country=country)
         self.fields["parent"].label = _("Cause of (leave empty for the manifestation)")
@@ -28,6 +29,7 @@ class RoleForm(forms.ModelForm):
         widgets = {"claims_or_obligations": forms.Textarea(attrs={"rows": 2})}
 
     def __init__(self, *args, country=None, **kwargs):
+        kwargs.setdefault("auto_id", "role_%s")  # unique ids: many forms on one page
         super().__init__(*args, **kwargs)
         from recommendations.models import Institution
 
@@ -41,6 +43,7 @@ class CapacityGapForm(forms.ModelForm):
         widgets = {"description": forms.Textarea(attrs={"rows": 2})}
 
     def __init__(self, *args, group=None, country=None, **kwargs):
+        kwargs.setdefault("auto_id", "gap_%s")  # unique ids: many forms on one page
         super().__init__(*args, **kwargs)
         self.fields["role"].queryset = RoleEntry.objects.filter(group=group, country=country)
 
@@ -64,6 +67,7 @@ class GroupActionForm(forms.ModelForm):
         }
 
     def __init__(self, *args, group=None, country=None, **kwargs):
+        kwargs.setdefault("auto_id", "action_%s")  # unique ids: many forms on one page
         super().__init__(*args, **kwargs)
         self.fields["causes"].queryset = Cause.objects.filter(group=group, country=country)
         self.fields["capacity_gaps"].queryset = CapacityGap.objects.filter(
@@ -126,6 +130,7 @@ class CommentForm(forms.Form):
     text = forms.CharField(label=_("Comment"), widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args, elements=(), **kwargs):
+        kwargs.setdefault("auto_id", "comment_%s")  # unique ids: many forms on one page
         super().__init__(*args, **kwargs)
         self.fields["element"].choices = list(elements)
         self.fields["element"].initial = "page"
@@ -141,6 +146,7 @@ class DataGapForm(forms.ModelForm):
         fields = ["stream", "sdg_goal", "description", "assigned_to", "note"]
 
     def __init__(self, *args, people=None, **kwargs):
+        kwargs.setdefault("auto_id", "datagap_%s")  # unique ids: many forms on one page
         super().__init__(*args, **kwargs)
         from accounts.models import User
 
@@ -150,6 +156,10 @@ class DataGapForm(forms.ModelForm):
 
 
 class ValidationForm(forms.Form):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "validation_%s")
+        super().__init__(*args, **kwargs)
+
     validated_on = forms.DateField(
         label=_("Validated with communities on"), widget=forms.DateInput(attrs={"type": "date"})
     )

@@ -73,22 +73,22 @@ def test_the_reference_population_is_recorded(run, people):
     link = leaf_group_link(
         run=run, node_id=_leaf(run), group=_group("Women & girls"), user=people.rco
     )
-    assert link.reference_population == "women 15-49 where v208 > 0"
+    assert link.reference_population == "all women 15-49 where v208 > 0"
 
 
 @pytest.mark.parametrize(
     "definition,region,expected",
     [
-        ({"unit": "woman 15-49"}, "", "women 15-49"),
-        ({"unit": "household"}, "Coast", "households in Coast"),
-        ({"unit": "child under 5"}, "", "children under 5"),
+        ({"unit": "woman 15-49"}, "", "all women 15-49"),
+        ({"unit": "household"}, "Coast", "all households in Coast"),
+        ({"unit": "child under 5"}, "", "all children under 5"),
         (
             {
                 "unit": "household member",
                 "population_filter": [{"column": "hv105", "op": "between", "value": [20, 35]}],
             },
             "",
-            "household members where hv105 20–35",
+            "all household members where hv105 20–35",
         ),
         ({}, "", "everyone surveyed"),
     ],
