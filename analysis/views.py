@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -362,7 +363,10 @@ def run_link_groups(request, pk: int):
             _("Leaf %(id)s is now linked to: %(groups)s.")
             % {"id": node_id, "groups": ", ".join(link.group.name for link in linked)},
         )
-    return redirect(f"{run.get_absolute_url()}#node-{node_id}")
+    # Back to the leaf, keeping the search the analyst was linking from.
+    search = request.POST.get("q", "").strip()[:100]
+    query = f"?{urlencode({'q': search})}" if search else ""
+    return redirect(f"{run.get_absolute_url()}{query}#node-{node_id}")
 
 
 @login_required

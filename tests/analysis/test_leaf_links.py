@@ -135,3 +135,11 @@ def test_the_data_migration_marks_actors(vocabularies):
         "Public officials",
     } <= not_rights_holders
     assert "Children with disabilities" not in not_rights_holders
+
+
+def test_linking_from_a_search_comes_back_to_the_search(run, people, client_for):
+    response = client_for("rco").post(
+        reverse("analysis:run_link_groups", args=[run.pk]),
+        {"node": _leaf(run), "groups": [_group("Rural women").pk], "q": "rural"},
+    )
+    assert response["Location"].endswith(f"?q=rural#node-{_leaf(run)}")
