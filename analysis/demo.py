@@ -82,7 +82,7 @@ def seed() -> str:
                     if recode in UNIT_GROUPS and UNIT_GROUPS[recode] in groups:
                         linked.append(groups[UNIT_GROUPS[recode]])
                     if linked:
-                        services.leaf_groups_set(
+                        services.leaf_groups_link(
                             run=run, node_id=leaf["node"], groups=linked, user=analyst
                         )
     return f"{Dataset.objects.count()} survey files, {runs} published runs"

@@ -1098,3 +1098,17 @@ def initial_from_post(data: Mapping[str, Any]) -> dict[str, Any]:
     for checkbox in ("subnational", "shapley", "use_json"):
         initial[checkbox] = checkbox in data
     return initial
+
+
+class LeafLinkForm(forms.Form):
+    """Link one leaf of a run to population groups (added to the leaf's earlier links)."""
+
+    node = forms.TypedChoiceField(coerce=int, choices=())
+    groups = forms.ModelMultipleChoiceField(queryset=None)
+
+    def __init__(self, *args, leaf_ids=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        from taxonomy.models import PopulationGroup
+
+        self.fields["node"].choices = [(i, i) for i in leaf_ids]
+        self.fields["groups"].queryset = PopulationGroup.objects.all()

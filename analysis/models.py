@@ -161,6 +161,15 @@ class LeafGroupLink(models.Model):
         "taxonomy.PopulationGroup", on_delete=models.CASCADE, related_name="survey_links"
     )
     note = models.CharField(max_length=300, blank=True)
+    reference_population = models.CharField(
+        _("reference population"),
+        max_length=300,
+        blank=True,
+        help_text=_(
+            "Whom the leaf is compared with: the run's reference population (e.g. "
+            "women 15-49), recorded when the link is made."
+        ),
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from accounts.models import AuditEvent
 from accounts.services import audit_record
 from analysis.engine import EngineError
-from analysis.indicators import IndicatorDefinition, IndicatorError
+from analysis.indicators import IndicatorDefinition, IndicatorError, reference_population_text
 from analysis.surveyio import (
     SurveyFileError,
     SurveyLimits,
@@ -29,6 +29,7 @@ from analysis.surveyio import (
 )
 from common.jobs import WORKER_STOPPED, job_fail
 from common.limits import archive_limits, upload_max_columns, upload_max_field_chars
+from taxonomy.models import PopulationGroup
 
 from . import bridge
 from .models import Dataset, Indicator, LeafGroupLink, Run
@@ -439,15 +440,63 @@ def run_publish(*, run: Run, user, published: bool = True, request=None) -> Run:
     return run
 
 
-def leaf_groups_set(*, run: Run, node_id: int, groups, user) -> list[LeafGroupLink]:
-    """Link a tree node to population groups (replacing its previous links)."""
-    node_ids = {node["id"] for node in (run.result or {}).get("nodes", [])}
-    if node_id not in node_ids:
-        raise ValidationError(_("This run has no node %(id)s.") % {"id": node_id})
+def _leaf_ids(run: Run) -> set[int]:
+    return {node["id"] for node in (run.result or {}).get("nodes", []) if node.get("is_leaf")}
+
+
+def leaf_group_link(
+    *, run: Run, node_id: int, group: PopulationGroup, user, note: str = "", request=None
+) -> LeafGroupLink:
+    """Link a leaf of a finished run to one population group, keeping its earlier links
+    (linking is additive). The link records who made it, when, and the run's reference
+    population (whom the leaf is compared with); an audit event is recorded. Linking a
+    pair twice returns the existing link."""
+    if run.status != Run.Status.SUCCEEDED:
+        raise ValidationError(_("Only a finished run's leaves can be linked to groups."))
+    if node_id not in _leaf_ids(run):
+        raise ValidationError(_("This run has no leaf %(id)s.") % {"id": node_id})
     with transaction.atomic():
-        run.group_links.filter(node_id=node_id).exclude(group__in=groups).delete()
-        existing = set(run.group_links.filter(node_id=node_id).values_list("group_id", flat=True))
+        link, created = LeafGroupLink.objects.get_or_create(
+            run=run,
+            node_id=node_id,
+            group=group,
+            defaults={
+                "note": note,
+                "created_by": user,
+                "reference_population": reference_population_text(run.definition, run.region),
+            },
+        )
+        if created:
+            audit_record(
+                action=AuditEvent.Action.CHANGE,
+                actor=user,
+                target=run,
+                request=request,
+                summary=f"linked leaf {node_id} of {run} to {group.name}",
+                data={"node": node_id, "group": group.pk, "link": link.pk},
+            )
+    return link
+
+
+def leaf_groups_link(*, run: Run, node_id: int, groups, user, request=None) -> list[LeafGroupLink]:
+    """Link a leaf to several groups at once (each added to the leaf's earlier links)."""
+    with transaction.atomic():
         for group in groups:
-            if group.pk not in existing:
-                LeafGroupLink.objects.create(run=run, node_id=node_id, group=group, created_by=user)
-    return list(run.group_links.filter(node_id=node_id).select_related("group"))
+            leaf_group_link(run=run, node_id=node_id, group=group, user=user, request=request)
+    return list(
+        run.group_links.filter(node_id=node_id).select_related("group").order_by("created_at")
+    )
+
+
+def leaf_group_unlink(*, link: LeafGroupLink, user, request=None) -> None:
+    """Remove one link of a leaf to a group (the others stay), with an audit event."""
+    with transaction.atomic():
+        audit_record(
+            action=AuditEvent.Action.CHANGE,
+            actor=user,
+            target=link.run,
+            request=request,
+            summary=f"unlinked leaf {link.node_id} of {link.run} from {link.group.name}",
+            data={"node": link.node_id, "group": link.group_id, "link": link.pk},
+        )
+        link.delete()

@@ -14,5 +14,10 @@ urlpatterns = [
     path("runs/<int:pk>/publish/", views.run_publish, name="run_publish"),
     path("runs/<int:pk>/retry/", views.run_retry, name="run_retry"),
     path("runs/<int:pk>/groups/", views.run_link_groups, name="run_link_groups"),
+    path(
+        "runs/<int:pk>/groups/<int:link_pk>/remove/",
+        views.run_unlink_group,
+        name="run_unlink_group",
+    ),
     path("runs/<int:pk>/download.<str:fmt>", views.run_download, name="run_download"),
 ]

@@ -3,8 +3,10 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -18,12 +20,13 @@ from .forms import (
     MIN_CIRCUMSTANCE_ROWS,
     MORE_CIRCUMSTANCE_ROWS,
     DatasetUploadForm,
+    LeafLinkForm,
     RunForm,
     initial_from_post,
     preset_json,
 )
 from .indicators import ESCAP_PRESETS, IndicatorDefinition, apply_indicator
-from .models import Dataset, Run
+from .models import Dataset, LeafGroupLink, Run
 from .surveyio import SurveyFileError, read_survey, read_survey_metadata
 
 #: Up to this many rows, starting a run first applies the indicator to the data in the
@@ -213,8 +216,15 @@ def run_detail(request, pk: int):
         dimension = request.GET.get("dimension") or next(iter(result.get("dimensions", {})), "")
         trend = selectors.run_trend(run=run, user=request.user)
         links = {}
-        for link in run.group_links.select_related("group"):
-            links.setdefault(link.node_id, []).append(link.group)
+        for link in run.group_links.select_related("group", "created_by").order_by(
+            "created_at", "pk"
+        ):
+            links.setdefault(link.node_id, []).append(link)
+        leaves = _leaves_with_paths(result)
+        for leaf in leaves:
+            leaf["links"] = links.get(leaf["id"], [])
+            leaf["linked_ids"] = {link.group_id for link in leaf["links"]}
+        search = request.GET.get("q", "").strip()[:100]
         context.update(
             tree_svg=charts.tree_svg(result, title=title, indicator_label=run.indicator.name),
             tree_text=charts.tree_text_alternative(result),
@@ -246,10 +256,10 @@ def run_detail(request, pk: int):
             )
             if len(trend) > 1
             else "",
-            leaves=_leaves_with_paths(result),
+            leaves=leaves,
             intervals=_intervals(result),
-            links=links,
-            groups=PopulationGroup.objects.order_by("name").only("name", "pk"),
+            search=search,
+            **_groups_to_offer(search),
         )
     template = (
         "analysis/_run_status.html"
@@ -357,22 +367,77 @@ def run_retry(request, pk: int):
     return redirect(run)
 
 
+def _groups_to_offer(search: str) -> dict:
+    """Population groups a leaf can be linked to, rights-holders first; ``search`` (a
+    plain GET parameter, so it works without JavaScript) matches names and synonyms."""
+    groups = PopulationGroup.objects.order_by("name").only("name", "pk", "rights_holder")
+    if search:
+        groups = groups.filter(
+            Q(name__icontains=search) | Q(synonyms__label__icontains=search)
+        ).distinct()
+    groups = list(groups)
+    return {
+        "rights_holder_groups": [g for g in groups if g.rights_holder],
+        "other_groups": [g for g in groups if not g.rights_holder],
+    }
+
+
 @login_required
 @require_POST
 def run_link_groups(request, pk: int):
+    """Add links from a leaf to groups; the leaf's earlier links stay."""
     run = _run_for(request, pk, Action.CHANGE)
+    leaf_ids = sorted(
+        node["id"] for node in (run.result or {}).get("nodes", []) if node.get("is_leaf")
+    )
+    form = LeafLinkForm(request.POST, leaf_ids=leaf_ids)
+    if not form.is_valid():
+        messages.error(
+            request,
+            _("Not linked: choose a leaf of this tree and at least one group."),
+        )
+        return redirect(f"{run.get_absolute_url()}#leaves")
+    node_id = form.cleaned_data["node"]
     try:
-        node_id = int(request.POST.get("node", ""))
-    except ValueError:
-        node_id = -1
-    groups = PopulationGroup.objects.filter(pk__in=request.POST.getlist("groups"))
-    try:
-        services.leaf_groups_set(run=run, node_id=node_id, groups=list(groups), user=request.user)
+        linked = services.leaf_groups_link(
+            run=run,
+            node_id=node_id,
+            groups=list(form.cleaned_data["groups"]),
+            user=request.user,
+            request=request,
+        )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.success(request, _("The groups for node %(id)s were saved.") % {"id": node_id})
-    return redirect(f"{run.get_absolute_url()}#node-{node_id}")
+        messages.success(
+            request,
+            _("Leaf %(id)s is now linked to: %(groups)s.")
+            % {"id": node_id, "groups": ", ".join(link.group.name for link in linked)},
+        )
+    # Back to the leaf, keeping the search the analyst was linking from.
+    search = request.POST.get("q", "").strip()[:100]
+    query = f"?{urlencode({'q': search})}" if search else ""
+    return redirect(f"{run.get_absolute_url()}{query}#node-{node_id}")
+
+
+@login_required
+@require_POST
+def run_unlink_group(request, pk: int, link_pk: int):
+    """Remove one link of a leaf; its other links stay."""
+    run = _run_for(request, pk, Action.CHANGE)
+    link = policy.get_object_or_404(
+        request.user,
+        LeafGroupLink.objects.filter(run=run).select_related("group", "run"),
+        Action.DELETE,
+        pk=link_pk,
+    )
+    services.leaf_group_unlink(link=link, user=request.user, request=request)
+    messages.success(
+        request,
+        _("Leaf %(id)s is no longer linked to %(group)s.")
+        % {"id": link.node_id, "group": link.group.name},
+    )
+    return redirect(f"{run.get_absolute_url()}#node-{link.node_id}")
 
 
 @login_required

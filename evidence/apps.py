@@ -13,6 +13,7 @@ class EvidenceConfig(AppConfig):
         from .models import (
             CapacityGap,
             Cause,
+            CircumstanceFactor,
             Citation,
             Comment,
             DataGap,
@@ -21,7 +22,7 @@ class EvidenceConfig(AppConfig):
             Revision,
             RoleEntry,
         )
-        from .rules import AnalysisRule
+        from .rules import AnalysisRule, CircumstanceFactorRule
 
         for model in (
             CapacityGap,
@@ -35,3 +36,4 @@ class EvidenceConfig(AppConfig):
         ):
             policy.register(model, AnalysisRule("country"))
         policy.register(Citation, AnalysisRule("cause__country", "capacity_gap__country"))
+        policy.register(CircumstanceFactor, CircumstanceFactorRule())

@@ -64,8 +64,9 @@ class DataGap(models.Model):
     )
     note = models.TextField(blank=True)
     is_open = models.BooleanField(default=True)
+    # blank: a gap whose author's account was deleted can still be closed.
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
     closed_at = models.DateTimeField(null=True, blank=True)
@@ -306,3 +307,43 @@ class Revision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.element} {self.change}"
+
+
+class CircumstanceFactor(models.Model):
+    """Which of the five factors a survey circumstance speaks to, by its exact name
+    (compared without case or surrounding spaces): "Residence" → geography.
+
+    Rows without a country are the defaults for every country (seeded from the ESCAP preset
+    circumstances); RCO staff add rows for their own country, which take precedence. A
+    circumstance that is in neither speaks to no factor (never guessed from a substring)."""
+
+    circumstance = models.CharField(_("circumstance"), max_length=100)
+    country = models.CharField(
+        _("country"),
+        max_length=100,
+        blank=True,
+        db_index=True,
+        help_text=_("Empty: the default for every country."),
+    )
+    factor = models.SlugField(
+        _("factor"), max_length=30, help_text=_("The code of one of the five factors.")
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["country", "circumstance"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["circumstance", "country"], name="one_factor_per_circumstance"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.circumstance} → {self.factor}"
+
+    def save(self, *args, **kwargs):
+        self.circumstance = " ".join(self.circumstance.split())
+        super().save(*args, **kwargs)

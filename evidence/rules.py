@@ -30,3 +30,21 @@ class AnalysisRule(Rule):
         if obj is None:
             return bool(actor.writer_countries)
         return any(country_of(obj, path) in actor.writer_countries for path in self.country_fields)
+
+
+class CircumstanceFactorRule(Rule):
+    """The circumstance → factor table: members read the defaults and their countries'
+    rows; RCO staff change their own countries' rows; the defaults (no country) are changed
+    by superusers only (a data migration seeds them)."""
+
+    def scope(self, actor, queryset, action):
+        if action in READ_ACTIONS:
+            return queryset.filter(Q(country="") | Q(country__in=actor.countries))
+        return queryset.filter(country__in=actor.rco_countries)
+
+    def allows(self, actor, action, obj):
+        if action in READ_ACTIONS:
+            return actor.is_member
+        if obj is None:
+            return bool(actor.rco_countries)
+        return obj.country in actor.rco_countries

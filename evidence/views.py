@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -13,7 +13,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts import policy
-from accounts.models import User
 from accounts.policy import Action, actor_for
 from consultations.models import Narrative, Quote
 from recommendations.models import Recommendation
@@ -24,6 +23,7 @@ from .diagram import problem_tree_svg
 from .forms import (
     CapacityGapForm,
     CauseForm,
+    CitationForm,
     CommentForm,
     DataGapForm,
     GroupActionForm,
@@ -181,6 +181,14 @@ def group_context(request, group: PopulationGroup) -> dict:
             "causes", "recommendations"
         )
     )
+    from .intersections import intersection_counts
+
+    counts = intersection_counts(
+        group=group,
+        recommendations=policy.scope(
+            user, Recommendation.objects.filter(country=country), Action.LIST
+        ),
+    )
     elements = [("page", _("The page as a whole"))]
     elements += [(f"cause:{c.pk}", f"{c.get_level_display()}: {c.text[:60]}") for c in causes]
     elements += [(f"role:{r.pk}", f"{r.get_kind_display()}: {r.name}") for r in roles]
@@ -189,6 +197,7 @@ def group_context(request, group: PopulationGroup) -> dict:
         "country": country,
         "countries": policy.viewer_countries(user),
         "voice_plots": voice_plots,
+        "intersection_counts": counts,
         "elements": elements,
         "group": group,
         "summary": summary,
@@ -238,213 +247,221 @@ def _outline(causes) -> list[tuple[Cause, int]]:
 
 @login_required
 def group_page(request, slug: str):
-    group = _group(request, slug)
+    return _page(request, _group(request, slug))
+
+
+def _page(request, group: PopulationGroup, bound: dict | None = None, status: int = 200):
+    """The group page; ``bound``: forms of a rejected write, shown with their errors."""
     context = group_context(request, group)
     country = context["country"]
     if context["can_edit"]:
-        context.update(
-            cause_form=CauseForm(group=group, country=country),
-            role_form=RoleForm(country=country),
-            gap_form=CapacityGapForm(group=group, country=country),
-            action_form=GroupActionForm(group=group, country=country),
-            comment_form=CommentForm(),
-            validation_form=ValidationForm(),
-            people=_people(country),
-        )
-    return render(request, "evidence/group_page.html", context)
+        forms = {
+            "cause_form": CauseForm(group=group, country=country),
+            "role_form": RoleForm(country=country),
+            "gap_form": CapacityGapForm(group=group, country=country),
+            "action_form": GroupActionForm(group=group, country=country),
+            "comment_form": CommentForm(elements=context["elements"]),
+            "validation_form": ValidationForm(),
+            "data_gap_form": None,
+            "citation_form": None,
+        }
+        forms.update(bound or {})
+        context.update(forms, people=services.assignable_people(country=country))
+    return render(request, "evidence/group_page.html", context, status=status)
 
 
-def _people(country: str):
-    """Who a data gap can be assigned to: RCO staff and UNCT members of the country."""
-    return (
-        User.objects.filter(
-            memberships__role__in=["rco_staff", "unct_member"],
-            memberships__organisation__country=country,
-        )
-        .distinct()
-        .order_by("email")
-    )
-
-
-def _element_exists(group: PopulationGroup, country: str, element: str) -> bool:
-    """A comment's target: the page, or one of the group's causes, roles or actions in the
-    same country."""
-    if element == "page":
-        return True
-    kind, _sep, pk = element.partition(":")
-    model = {"cause": Cause, "role": RoleEntry, "action": GroupAction}.get(kind)
-    return bool(
-        model
-        and pk.isdigit()
-        and model.objects.filter(group=group, country=country, pk=pk).exists()
-    )
-
-
-def _citations(request, country: str) -> list[Citation]:
-    """Citations from the posted ids, keeping only evidence the user may see, of the page's
-    country (an analysis of one country never cites another country's evidence)."""
-    from analysis.models import Run
-
-    items = []
-    for field, key, model, country_field in (
-        ("run_id", "cite_run", Run, "dataset__country"),
-        ("narrative_id", "cite_story", Narrative, "campaign__country"),
-        ("quote_id", "cite_quote", Quote, "focus_group__campaign__country"),
-        ("recommendation_id", "cite_rec", Recommendation, "country"),
-    ):
-        ids = [int(v) for v in request.POST.getlist(key) if v.isdigit()]
-        if not ids:
-            continue
-        visible = policy.scope(
-            request.user, model.objects.filter(pk__in=ids, **{country_field: country}), Action.VIEW
-        )
-        if model is Narrative:
-            visible = visible.filter(review_status="approved")
-        if model is Quote:
-            visible = visible.filter(
-                focus_group__review_status="approved", focus_group__use_quotation=True
-            )
-        items += [Citation(**{field: pk}) for pk in visible.values_list("pk", flat=True)]
-    return items
-
-
-@login_required
-@require_POST
-def group_edit(request, slug: str):
-    """One endpoint for the page's forms (each works without JavaScript)."""
+def _writer(request, slug: str) -> tuple[PopulationGroup, str]:
+    """The group and the page's country, for a writer of that country (else 403)."""
     group = _group(request, slug)
     country = _country(request)
-    if not policy.can(request.user, Action.CREATE, Cause) or not _can_write(request.user, country):
+    if not services.may_write(user=request.user, country=country):
         raise PermissionDenied
-    kind = request.POST.get("form")
-    user = request.user
-    ok = True
-    if kind == "cause":
-        form = CauseForm(request.POST, group=group, country=country)
-        ok = form.is_valid()
-        if ok:
-            cause = form.save(commit=False)
-            cause.group, cause.created_by, cause.country = group, user, country
-            services.analysis_save(obj=cause, group=group, user=user)
-            for citation in _citations(request, country):
-                citation.cause = cause
-                citation.save()
-    elif kind == "role":
-        form = RoleForm(request.POST, country=country)
-        ok = form.is_valid()
-        if ok:
-            role = form.save(commit=False)
-            role.group, role.country = group, country
-            services.analysis_save(
-                obj=role,
-                group=group,
-                user=user,
-                m2m={
-                    "recommendations": Recommendation.objects.filter(
-                        pk__in=[
-                            c.recommendation_id
-                            for c in _citations(request, country)
-                            if c.recommendation_id
-                        ]
-                    )
-                },
-            )
-    elif kind == "capacity_gap":
-        form = CapacityGapForm(request.POST, group=group, country=country)
-        ok = form.is_valid()
-        if ok:
-            gap = services.analysis_save(obj=form.save(commit=False), group=group, user=user)
-            for citation in _citations(request, country):
-                citation.capacity_gap = gap
-                citation.save()
-    elif kind == "action":
-        form = GroupActionForm(request.POST, group=group, country=country)
-        ok = form.is_valid()
-        if ok:
-            action = form.save(commit=False)
-            action.group, action.country = group, country
-            services.analysis_save(
-                obj=action,
-                group=group,
-                user=user,
-                m2m={
-                    "causes": form.cleaned_data["causes"],
-                    "capacity_gaps": form.cleaned_data["capacity_gaps"],
-                    "recommendations": Recommendation.objects.filter(
-                        pk__in=[
-                            c.recommendation_id
-                            for c in _citations(request, country)
-                            if c.recommendation_id
-                        ]
-                    ),
-                },
-            )
-    elif kind == "delete_cause":
-        cause = Cause.objects.filter(
-            group=group, country=country, pk=request.POST.get("pk")
-        ).first()
-        if cause:
-            services.analysis_delete(obj=cause, group=group, user=user)
-    elif kind == "comment":
-        form = CommentForm(request.POST)
-        ok = form.is_valid() and _element_exists(group, country, form.cleaned_data["element"])
-        if ok:
-            Comment.objects.create(
-                group=group,
-                country=country,
-                author=user,
-                text=form.cleaned_data["text"],
-                element=form.cleaned_data["element"][:60],
-            )
-    elif kind == "assign_gap":
-        form = DataGapForm(request.POST)
-        # Only people of this country who may be assigned (RCO staff, UNCT members).
-        form.fields["assigned_to"].queryset = _people(country)
-        ok = form.is_valid()
-        if ok:
-            gap = form.save(commit=False)
-            gap.group, gap.country, gap.created_by = group, country, user
-            gap.sdg_goal = form.cleaned_data["goal"]
-            gap.assigned_to = form.cleaned_data["assigned_to"]
-            services.analysis_save(obj=gap, group=group, user=user)
-    elif kind == "close_gap":
-        gap = DataGap.objects.filter(
-            group=group, country=country, pk=request.POST.get("pk")
-        ).first()
-        if gap:
-            gap.is_open, gap.closed_at = False, timezone.now()
-            services.analysis_save(obj=gap, group=group, user=user)
-    elif kind == "validate":
-        form = ValidationForm(request.POST)
-        ok = form.is_valid()
-        if ok:
-            summary = services.summary_for(group, country)
-            summary.validated_with_communities = True
-            summary.validated_on = form.cleaned_data["validated_on"]
-            summary.validated_how = form.cleaned_data["validated_how"]
-            summary.save(
-                update_fields=["validated_with_communities", "validated_on", "validated_how"]
-            )
-            Revision.objects.create(
-                group=group,
-                country=country,
-                author=user,
-                element="page",
-                change="validated",
-                after={"on": str(summary.validated_on), "how": summary.validated_how},
-            )
-    else:
-        ok = False
-    if ok:
-        messages.success(request, _("Saved."))
-    else:
-        messages.error(request, _("Not saved: check the form's required fields."))
+    return group, country
+
+
+def _back(request, group: PopulationGroup, country: str, anchor: str):
+    """No-JS writes: POST, then back to the section of the page that changed."""
+    messages.success(request, _("Saved."))
     return redirect(
         reverse("evidence:group_page", args=[group.slug])
         + "?"
         + urlencode({"country": country})
-        + f"#{kind or 'top'}"
+        + f"#{anchor}"
     )
+
+
+def _rejected(request, group, forms: dict, error: ValidationError | None = None):
+    """Re-show the page with the form's errors (400), keeping what the person typed."""
+    if error is not None:
+        form = next(iter(forms.values()))
+        if hasattr(error, "error_dict"):
+            for field, errors in error.error_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            form.add_error(None, error)
+    messages.error(request, _("Not saved: see the form's errors."))
+    return _page(request, group, bound=forms, status=400)
+
+
+@login_required
+@require_POST
+def cause_add(request, slug: str):
+    group, country = _writer(request, slug)
+    form = CauseForm(request.POST, group=group, country=country)
+    cited = CitationForm(request.POST, user=request.user, country=country)
+    if form.is_valid() and cited.is_valid():
+        try:
+            services.cause_add(
+                group=group,
+                country=country,
+                user=request.user,
+                citations=cited.citations(),
+                **form.cleaned_data,
+            )
+        except ValidationError as error:
+            return _rejected(request, group, {"cause_form": form}, error)
+        return _back(request, group, country, "tree")
+    return _rejected(request, group, {"cause_form": form, "citation_form": cited})
+
+
+@login_required
+@require_POST
+def cause_delete(request, slug: str, pk: int):
+    group = _group(request, slug)
+    cause = policy.get_object_or_404(
+        request.user, Cause.objects.filter(group=group), Action.DELETE, pk=pk
+    )
+    services.cause_delete(cause=cause, user=request.user)
+    return _back(request, group, cause.country, "tree")
+
+
+@login_required
+@require_POST
+def role_add(request, slug: str):
+    group, country = _writer(request, slug)
+    form = RoleForm(request.POST, country=country)
+    cited = CitationForm(request.POST, user=request.user, country=country)
+    if form.is_valid() and cited.is_valid():
+        try:
+            services.role_add(
+                group=group,
+                country=country,
+                user=request.user,
+                recommendations=cited.recommendations(),
+                **form.cleaned_data,
+            )
+        except ValidationError as error:
+            return _rejected(request, group, {"role_form": form}, error)
+        return _back(request, group, country, "roles")
+    return _rejected(request, group, {"role_form": form, "citation_form": cited})
+
+
+@login_required
+@require_POST
+def capacity_gap_add(request, slug: str):
+    group, country = _writer(request, slug)
+    form = CapacityGapForm(request.POST, group=group, country=country)
+    cited = CitationForm(request.POST, user=request.user, country=country)
+    if form.is_valid() and cited.is_valid():
+        try:
+            services.capacity_gap_add(
+                user=request.user, citations=cited.citations(), **form.cleaned_data
+            )
+        except ValidationError as error:
+            return _rejected(request, group, {"gap_form": form}, error)
+        return _back(request, group, country, "roles")
+    return _rejected(request, group, {"gap_form": form, "citation_form": cited})
+
+
+@login_required
+@require_POST
+def action_add(request, slug: str):
+    group, country = _writer(request, slug)
+    form = GroupActionForm(request.POST, group=group, country=country)
+    cited = CitationForm(request.POST, user=request.user, country=country)
+    if form.is_valid() and cited.is_valid():
+        try:
+            services.group_action_add(
+                group=group,
+                country=country,
+                user=request.user,
+                recommendations=cited.recommendations(),
+                **form.cleaned_data,
+            )
+        except ValidationError as error:
+            return _rejected(request, group, {"action_form": form}, error)
+        return _back(request, group, country, "actions")
+    return _rejected(request, group, {"action_form": form, "citation_form": cited})
+
+
+@login_required
+@require_POST
+def comment_add(request, slug: str):
+    group, country = _writer(request, slug)
+    elements = services.comment_elements(group=group, country=country)
+    form = CommentForm(request.POST, elements=[(e, e) for e in sorted(elements)])
+    if form.is_valid():
+        try:
+            services.comment_add(
+                group=group, country=country, user=request.user, **form.cleaned_data
+            )
+        except ValidationError as error:
+            return _rejected(request, group, {"comment_form": form}, error)
+        return _back(request, group, country, "discussion")
+    return _rejected(request, group, {"comment_form": form})
+
+
+@login_required
+@require_POST
+def data_gap_assign(request, slug: str):
+    group, country = _writer(request, slug)
+    form = DataGapForm(request.POST, people=services.assignable_people(country=country))
+    if form.is_valid():
+        try:
+            services.data_gap_assign(
+                group=group, country=country, user=request.user, **form.cleaned_data
+            )
+        except ValidationError as error:
+            return _rejected(request, group, {"data_gap_form": form}, error)
+        return _back(request, group, country, "gaps")
+    return _rejected(request, group, {"data_gap_form": form})
+
+
+@login_required
+@require_POST
+def data_gap_close(request, slug: str, pk: int):
+    group = _group(request, slug)
+    gap = policy.get_object_or_404(
+        request.user, DataGap.objects.filter(group=group), Action.CHANGE, pk=pk
+    )
+    try:
+        services.data_gap_close(gap=gap, user=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Saved."))
+    return redirect(
+        reverse("evidence:group_page", args=[group.slug])
+        + "?"
+        + urlencode({"country": gap.country})
+        + "#gaps"
+    )
+
+
+@login_required
+@require_POST
+def summary_validate(request, slug: str):
+    group, country = _writer(request, slug)
+    form = ValidationForm(request.POST)
+    if form.is_valid():
+        try:
+            services.summary_validate(
+                group=group, country=country, user=request.user, **form.cleaned_data
+            )
+        except ValidationError as error:
+            return _rejected(request, group, {"validation_form": form}, error)
+        return _back(request, group, country, "discussion")
+    return _rejected(request, group, {"validation_form": form})
 
 
 @login_required
@@ -498,3 +515,70 @@ def priorities(request):
             )
     actions.sort(key=lambda a: (-gaps[a.group_id, a.country], a.ends_on or timezone.now().date()))
     return render(request, "evidence/priorities.html", {"actions": actions, "gaps": gaps})
+
+
+@login_required
+def circumstance_factors(request):
+    """The table that says which factor each survey circumstance speaks to: defaults for
+    every country and the chosen country's own rows (RCO staff of that country edit them)."""
+    from .circumstances import circumstance_factor_table
+    from .forms import CircumstanceFactorForm
+    from .models import CircumstanceFactor
+
+    country = _country(request)
+    may_edit = policy.can(request.user, Action.CREATE, CircumstanceFactor) and (
+        actor_for(request.user).is_superuser or country in actor_for(request.user).rco_countries
+    )
+    form = CircumstanceFactorForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if not may_edit:
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                services.circumstance_factor_set(
+                    country=country, user=request.user, **form.cleaned_data
+                )
+            except ValidationError as error:
+                for field, errors in error.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                messages.success(request, _("Saved."))
+                return redirect(
+                    reverse("evidence:circumstance_factors") + "?" + urlencode({"country": country})
+                )
+        status = 400
+    rows = policy.scope(
+        request.user,
+        CircumstanceFactor.objects.filter(country__in=["", country]),
+        Action.LIST,
+    )
+    from taxonomy.models import Factor
+
+    return render(
+        request,
+        "evidence/circumstance_factors.html",
+        {
+            "country": country,
+            "countries": policy.viewer_countries(request.user),
+            "defaults": [r for r in rows if not r.country],
+            "own": [r for r in rows if r.country],
+            "table": circumstance_factor_table(country=country),
+            "factor_names": dict(Factor.objects.values_list("code", "name")),
+            "form": form if may_edit else None,
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def circumstance_factor_delete(request, pk: int):
+    from .models import CircumstanceFactor
+
+    row = policy.get_object_or_404(request.user, CircumstanceFactor, Action.DELETE, pk=pk)
+    services.circumstance_factor_delete(row=row, user=request.user)
+    messages.success(request, _("Removed: the default applies again."))
+    return redirect(
+        reverse("evidence:circumstance_factors") + "?" + urlencode({"country": row.country})
+    )

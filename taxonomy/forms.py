@@ -17,7 +17,15 @@ class PopulationGroupForm(forms.ModelForm):
 
     class Meta:
         model = PopulationGroup
-        fields = ["name", "description", "parent", "components", "uhri_label", "needs_review"]
+        fields = [
+            "name",
+            "description",
+            "parent",
+            "components",
+            "uhri_label",
+            "rights_holder",
+            "needs_review",
+        ]
         widgets = {"components": forms.SelectMultiple(attrs={"size": 8})}
         help_texts = {
             "components": _(

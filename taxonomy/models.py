@@ -63,6 +63,16 @@ class PopulationGroup(models.Model):
         help_text=_("The label used by OHCHR's Universal Human Rights Index, if any."),
     )
     source = models.CharField(max_length=20, choices=Source.choices, default=Source.LNOB)
+    rights_holder = models.BooleanField(
+        _("rights-holders"),
+        default=True,
+        help_text=_(
+            "Whether the group's members are rights-holders whom development may leave "
+            "behind. Unticked for professions and institutions that human-rights "
+            "recommendations address as actors (judges, media, police, civil society, "
+            "parliamentarians, NHRIs…): survey leaves are linked to rights-holder groups."
+        ),
+    )
     needs_review = models.BooleanField(
         _("needs review"),
         default=False,

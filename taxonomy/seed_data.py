@@ -190,6 +190,27 @@ LNOB_GROUPS: list[tuple[str, str | None, list[str], str]] = [
     ("People who use drugs", None, ["drug users", "persons who use drugs"], ""),
 ]
 
+# Categories that recommendations address as actors or professions, not as rights-holders
+# left behind (PopulationGroup.rights_holder is False for them). Normalised names (see
+# taxonomy.models.normalise_label); also used by the data migration that added the flag.
+NOT_RIGHTS_HOLDERS: frozenset[str] = frozenset(
+    {
+        "civil society",
+        "judges lawyers and prosecutors",
+        "law enforcement police and prison officials",
+        "media",
+        "medical staff health professionals",
+        "public officials",
+        "parliamentarians",
+        "members of parliament",
+        "national human rights institutions",
+        "national human rights institutions nhris",
+        "nhris",
+        "nhri",
+        "general",
+    }
+)
+
 # (name, components, synonyms)
 INTERSECTIONS: list[tuple[str, list[str], list[str]]] = [
     (

@@ -125,7 +125,11 @@ def groups_seed() -> int:
     for name, uhri_label, _parent, _synonyms, description in seed_data.UHRI_GROUPS:
         source = PopulationGroup.Source.UHRI if uhri_label else PopulationGroup.Source.LNOB
         by_name[name] = _ensure_group(
-            name, uhri_label=uhri_label, source=source, description=description
+            name,
+            uhri_label=uhri_label,
+            source=source,
+            description=description,
+            rights_holder=normalise_label(name) not in seed_data.NOT_RIGHTS_HOLDERS,
         )
     for name, _parent, _synonyms, description in seed_data.LNOB_GROUPS:
         by_name[name] = _ensure_group(

@@ -234,15 +234,17 @@ def _walk_writes(client, theirs):
         response = client.post(reverse(name, kwargs=kwargs), data)
         assert response.status_code == 404, (name, response.status_code)
     # The group page is shared: writing on it acts in the writer's own country only.
-    page_edit = reverse("evidence:group_edit", args=["migrants"])
+    delete = reverse("evidence:cause_delete", args=["migrants", theirs.ids["cause"]])
+    for url in (delete, delete + f"?country={theirs.country}"):
+        assert client.post(url).status_code == 404
+    comment = reverse("evidence:comment_add", args=["migrants"])
     their_comments = Comment.objects.filter(country=theirs.country).count()
     for data in (
-        {"form": "delete_cause", "pk": theirs.ids["cause"]},
-        {"form": "comment", "element": f"cause:{theirs.ids['cause']}", "text": "intruder"},
-        {"form": "comment", "element": "page", "text": "intruder", "country": theirs.country},
+        {"element": f"cause:{theirs.ids['cause']}", "text": "intruder"},
+        {"element": "page", "text": "intruder", "country": theirs.country},
     ):
-        client.post(page_edit + f"?country={theirs.country}", data)
-        client.post(page_edit, data)
+        client.post(comment + f"?country={theirs.country}", data)
+        client.post(comment, data)
     assert Cause.objects.filter(pk=theirs.ids["cause"]).exists()
     assert Comment.objects.filter(country=theirs.country).count() == their_comments
     for api, pk in (("api:cause-detail", theirs.ids["cause"]),):

@@ -45,6 +45,19 @@ def dataset_of_run(p):
     return {"pk": run_with_result(published=False).dataset_id}
 
 
+def leaf_link_of_published_run(p):
+    from analysis.services import leaf_group_link
+    from taxonomy.models import PopulationGroup
+
+    run = run_with_result(published=True)
+    leaf = next(n["id"] for n in run.result["nodes"] if n["is_leaf"])
+    group = PopulationGroup.objects.get(slug="migrants")
+    return {
+        "pk": run.pk,
+        "link_pk": leaf_group_link(run=run, node_id=leaf, group=group, user=None).pk,
+    }
+
+
 def own_token(p):
     return {"pk": api_token_create(user=p.partner_own, name="script")[0].pk}
 
@@ -129,6 +142,9 @@ MATRIX: dict[str, Entry] = {
     "analysis:run_retry": Entry(READ_ONLY_POST, kwargs=published_run, method="post"),
     "analysis:run_publish": Entry(READ_ONLY_POST, kwargs=published_run, method="post"),
     "analysis:run_link_groups": Entry(READ_ONLY_POST, kwargs=published_run, method="post"),
+    "analysis:run_unlink_group": Entry(
+        READ_ONLY_POST, kwargs=leaf_link_of_published_run, method="post"
+    ),
     "analysis:run_download": Entry(MEMBERS, kwargs=lambda p: {**published_run(p), "fmt": "csv"}),
     # API
     "api:api-root": Entry(API_MEMBERS),
@@ -249,7 +265,18 @@ FOREIGN: dict[str, dict[str, int]] = {
     "evidence:dossier": VOCABULARY_READ,
     "evidence:dossier_docx": VOCABULARY_READ,
     "api:evidence-detail": VOCABULARY_READ,
-    "evidence:group_edit": {"foreign_partner": 403, "foreign_unct": 302, "foreign_rco": 302},
+    **{
+        f"evidence:{name}": {"foreign_partner": 403, "foreign_unct": 400, "foreign_rco": 400}
+        for name in (
+            "cause_add",
+            "role_add",
+            "capacity_gap_add",
+            "action_add",
+            "comment_add",
+            "data_gap_assign",
+            "summary_validate",
+        )
+    },
     # Lists and templates named by their format: the visitor's own country's rows.
     "recommendations:export": VOCABULARY_READ,
     "recommendations:import_template": {

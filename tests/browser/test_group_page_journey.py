@@ -33,9 +33,10 @@ def test_unct_member_builds_the_problem_tree_and_exports(
         "heading", name="Where the evidence agrees, disagrees or is silent"
     ).is_visible()
     page.get_by_text("Add a cause").click()
-    page.get_by_label("Level").select_option("manifestation")
-    page.get_by_label("Statement").fill("Migrants without papers are refused health care")
-    page.get_by_label("Rights implicated").fill("right to health")
+    tree = page.get_by_role("region", name="Problem tree")
+    tree.get_by_label("Level").select_option("manifestation")
+    tree.get_by_label("Statement").fill("Migrants without papers are refused health care")
+    tree.get_by_label("Rights implicated").fill("right to health")
     page.get_by_role("region", name="Problem tree").get_by_label("Story: Papers 0").check()
     page.get_by_role("button", name="Add the cause").click()
     assert page.get_by_text("Migrants without papers are refused health care").first.is_visible()

@@ -195,8 +195,8 @@ def test_docx_quotes_only_stories_with_quotation_consent(people, client_for, voc
 
 
 def test_partners_read_but_do_not_write_the_analyses(people, client_for, vocabularies):
-    url = reverse("evidence:group_edit", args=["migrants"])
-    data = {"form": "cause", "level": "manifestation", "text": "Left behind"}
+    url = reverse("evidence:cause_add", args=["migrants"])
+    data = {"level": "manifestation", "text": "Left behind"}
     assert client_for("partner_own").post(url, data).status_code == 403
     assert client_for("unct").post(url, data).status_code == 302
     assert Cause.objects.get().text == "Left behind"
@@ -211,8 +211,8 @@ def test_a_cause_cites_a_story_and_withdrawal_removes_the_citation(
     migrants = PopulationGroup.objects.get(name="Migrants")
     stories = [_story(objs, people, [migrants], quotation=True) for _ in range(5)]
     client_for("unct").post(
-        reverse("evidence:group_edit", args=["migrants"]),
-        {"form": "cause", "level": "immediate", "text": "No papers", "cite_story": [stories[0].pk]},
+        reverse("evidence:cause_add", args=["migrants"]),
+        {"level": "immediate", "text": "No papers", "cite_story": [stories[0].pk]},
     )
     assert Citation.objects.get().narrative == stories[0]
     stories[0].delete()
@@ -249,13 +249,11 @@ def test_overview_is_sortable(people, client_for, rural):
 
 def test_data_gap_is_assigned_and_closed(people, client_for, rural):
     client = client_for("unct")
-    url = reverse("evidence:group_edit", args=[rural.slug])
     client.post(
-        url,
+        reverse("evidence:data_gap_assign", args=[rural.slug]),
         {
-            "form": "assign_gap",
             "stream": "voice",
-            "goal": "",
+            "sdg_goal": "",
             "description": "No community voice",
             "assigned_to": people.unct.pk,
             "note": "Ask the OPD partner",
@@ -265,7 +263,7 @@ def test_data_gap_is_assigned_and_closed(people, client_for, rural):
 
     gap = DataGap.objects.get()
     assert gap.assigned_to == people.unct and gap.is_open
-    client.post(url, {"form": "close_gap", "pk": gap.pk})
+    client.post(reverse("evidence:data_gap_close", args=[rural.slug, gap.pk]))
     gap.refresh_from_db()
     assert not gap.is_open and gap.closed_at
     assert rural.evidence_revisions.count() == 2
@@ -289,10 +287,10 @@ def test_comments_attach_to_an_element_of_the_analysis(people, client_for, rural
     cause = Cause.objects.create(
         group=rural, country="Demoland", level="root", text="No voice in planning"
     )
-    url = reverse("evidence:group_edit", args=[rural.slug])
+    url = reverse("evidence:comment_add", args=[rural.slug])
     client = client_for("unct")
-    client.post(url, {"form": "comment", "element": f"cause:{cause.pk}", "text": "Agree"})
-    client.post(url, {"form": "comment", "element": "cause:999999", "text": "Nowhere"})
+    client.post(url, {"element": f"cause:{cause.pk}", "text": "Agree"})
+    assert client.post(url, {"element": "cause:999999", "text": "Nowhere"}).status_code == 400
     assert [(c.element, c.text) for c in rural.evidence_comments.all()] == [
         (f"cause:{cause.pk}", "Agree")
     ]
@@ -309,9 +307,8 @@ def test_a_duty_bearer_is_linked_to_the_recommendations_addressing_it(people, cl
         targets=["4.1"],
     )
     client_for("unct").post(
-        reverse("evidence:group_edit", args=[rural.slug]),
+        reverse("evidence:role_add", args=[rural.slug]),
         {
-            "form": "role",
             "kind": "duty_bearer",
             "name": "Ministry of Education",
             "level": "central",
@@ -348,17 +345,13 @@ def test_with_a_worker_a_change_queues_one_background_refresh(
 
 def test_a_cause_cannot_cite_evidence_the_author_may_not_see(people, client_for, vocabularies):
     objs = consultation_objects(people)  # its story waits for review: UNCT may not see it
-    client_for("unct").post(
-        reverse("evidence:group_edit", args=["migrants"]),
-        {
-            "form": "cause",
-            "level": "immediate",
-            "text": "Something",
-            "cite_story": [objs.narrative.pk],
-        },
+    response = client_for("unct").post(
+        reverse("evidence:cause_add", args=["migrants"]),
+        {"level": "immediate", "text": "Something", "cite_story": [objs.narrative.pk]},
     )
-    assert Cause.objects.get().text == "Something"
-    assert not Citation.objects.exists()
+    # A form error, shown with what was typed; nothing is saved.
+    assert response.status_code == 400 and "Something" in response.content.decode()
+    assert not Cause.objects.exists() and not Citation.objects.exists()
 
 
 def test_pending_submissions_do_not_invalidate_summaries_but_tags_do(people, rural):
@@ -392,8 +385,9 @@ def test_a_quote_without_quotation_consent_cannot_be_cited(people, client_for, v
     quote = Quote.objects.create(
         focus_group=record, text="Do not quote me", speaker_group="a farmer"
     )
-    client_for("rco").post(
-        reverse("evidence:group_edit", args=["migrants"]),
-        {"form": "cause", "level": "root", "text": "Cause", "cite_quote": [quote.pk]},
+    response = client_for("rco").post(
+        reverse("evidence:cause_add", args=["migrants"]),
+        {"level": "root", "text": "Cause", "cite_quote": [quote.pk]},
     )
+    assert response.status_code == 400
     assert not Citation.objects.exists()

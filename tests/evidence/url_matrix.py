@@ -3,12 +3,39 @@
 from tests.url_matrix_base import API_MEMBERS, MEMBERS, Entry, statuses
 
 GROUP = {"slug": "migrants"}
-WRITE_POST = statuses(302, 403, 403, 302, 302)  # UNCT members and RCO staff write analyses
+# UNCT members and RCO staff write analyses, one URL per action. An empty form is a form
+# error: the page is shown again with its errors (400), never a 500.
+WRITE_POST = statuses(302, 403, 403, 400, 400)
 
 MATRIX = {
     "evidence:priorities": Entry(MEMBERS),
+    "evidence:circumstance_factors": Entry(MEMBERS),
+    # RCO staff of the country change its rows of the circumstance → factor table.
+    "evidence:circumstance_factor_delete": Entry(
+        statuses(302, 403, 403, 403, 302),
+        kwargs=lambda p: {"pk": _circumstance_row().pk},
+        method="post",
+    ),
     "evidence:group_page": Entry(MEMBERS, kwargs=lambda p: GROUP),
-    "evidence:group_edit": Entry(WRITE_POST, kwargs=lambda p: GROUP, method="post"),
+    "evidence:cause_add": Entry(WRITE_POST, kwargs=lambda p: GROUP, method="post"),
+    # The UNCT member deletes the cause; RCO staff, asking next, find it gone.
+    "evidence:cause_delete": Entry(
+        statuses(302, 403, 403, 302, 404),
+        kwargs=lambda p: {**GROUP, "pk": _cause().pk},
+        method="post",
+    ),
+    "evidence:role_add": Entry(WRITE_POST, kwargs=lambda p: GROUP, method="post"),
+    "evidence:capacity_gap_add": Entry(WRITE_POST, kwargs=lambda p: GROUP, method="post"),
+    "evidence:action_add": Entry(WRITE_POST, kwargs=lambda p: GROUP, method="post"),
+    "evidence:comment_add": Entry(WRITE_POST, kwargs=lambda p: GROUP, method="post"),
+    "evidence:data_gap_assign": Entry(WRITE_POST, kwargs=lambda p: GROUP, method="post"),
+    # Closing twice is refused with a message, back on the page.
+    "evidence:data_gap_close": Entry(
+        statuses(302, 403, 403, 302, 302),
+        kwargs=lambda p: {**GROUP, "pk": _data_gap().pk},
+        method="post",
+    ),
+    "evidence:summary_validate": Entry(WRITE_POST, kwargs=lambda p: GROUP, method="post"),
     "evidence:dossier": Entry(MEMBERS, kwargs=lambda p: GROUP),
     "evidence:dossier_docx": Entry(MEMBERS, kwargs=lambda p: GROUP),
     "api:evidence-list": Entry(API_MEMBERS),
@@ -55,4 +82,20 @@ def _action():
 
     return GroupAction.objects.create(
         group=_group(), country="Demoland", title="Act", kind="advocacy", owner="UN"
+    )
+
+
+def _data_gap():
+    from evidence.models import DataGap
+
+    return DataGap.objects.create(
+        group=_group(), country="Demoland", stream="voice", description="No voice"
+    )
+
+
+def _circumstance_row():
+    from evidence.models import CircumstanceFactor
+
+    return CircumstanceFactor.objects.create(
+        circumstance="Village type", country="Demoland", factor="geography"
     )
