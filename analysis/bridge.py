@@ -137,6 +137,9 @@ def compute_run(
         "n_missing_circumstances": prepared.n_missing_circumstances,
         "messages": list(prepared.messages),
         "n_incomplete_circumstances": prepared.n_incomplete_circumstances,
+        # The codes the file declares missing (SPSS user-missing, Stata .a-.z) that were
+        # treated as missing, per column read: [{"code", "label", "count"}].
+        "declared_missing": survey.declared_missing,
     }
     return data
 

@@ -188,3 +188,25 @@ def test_stata_system_missing_next_to_extended_missing_is_not_a_value(tmp_path: 
     assert [item["count"] for item in survey.declared_missing["x"]] == [1, 1]
     (profile,) = profile_survey(path, chunksize=2)
     assert profile.n_missing == 4 and profile.minimum == 1 and profile.maximum == 2
+
+
+def test_a_run_records_the_declared_codes_it_treated_as_missing(tmp_path: Path) -> None:
+    from analysis.bridge import compute_run
+    from analysis.indicators import ESCAP_PRESETS
+    from analysis.synthetic import generate_dhs_like
+
+    hr = generate_dhs_like(seed=5, n_households=800)["HR"]
+    frame = hr.frame.copy()
+    frame.loc[:9, "hv270"] = 8  # wealth "don't know", declared missing
+    labels = {name: dict(table) for name, table in hr.value_labels.items()}
+    labels["hv270"] = {**labels["hv270"], 8: "Don't know"}
+    path = tmp_path / "ZZHR.sav"
+    pyreadstat.write_sav(
+        frame, str(path), variable_value_labels=labels, missing_ranges={"hv270": [8]}
+    )
+    definition = ESCAP_PRESETS["dhs-electricity"].to_dict()
+    result = compute_run(path=str(path), definition=definition, shapley=False)
+    assert result["sample"]["declared_missing"] == {
+        "hv270": [{"code": 8, "label": "Don't know", "count": 10}]
+    }
+    assert result["sample"]["n_incomplete_circumstances"] >= 10

@@ -212,3 +212,22 @@ def test_the_dataset_page_lists_declared_missing_codes(
     assert "Declared missing in the file:" in page
     assert "<code>8</code> “Don&#x27;t know” (23)" in page
     assert dataset.value_label_tables()["v106"] == {0: "None", 1: "Primary", 8: "Don't know"}
+
+
+def test_declared_missing_codes_are_not_offered_as_outcome_levels(
+    people, client_for, tmp_path, django_capture_on_commit_callbacks
+):
+    rng = np.random.default_rng(2)
+    frame = pd.DataFrame({"hv206": rng.choice([0.0, 1.0], 100)})
+    frame.loc[:4, "hv206"] = 9
+    path = tmp_path / "ZZHR.sav"
+    pyreadstat.write_sav(
+        frame,
+        str(path),
+        variable_value_labels={"hv206": {0: "No", 1: "Yes", 9: "Missing"}},
+        missing_ranges={"hv206": [9]},
+    )
+    dataset = _upload(people, path.read_bytes(), "ZZHR.sav", django_capture_on_commit_callbacks)
+    response = client_for("rco").get(dataset.get_absolute_url(), {"preset": "dhs-electricity"})
+    choices = dict(response.context["form"].fields["outcome_values"].choices)
+    assert set(choices) == {"0", "1"}
