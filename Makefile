@@ -36,6 +36,7 @@ lint: install
 
 bench: install
 	$(PY) -m analysis.engine.bench
+	$(PY) -m analysis.bench_batch --households 200000
 	$(PY) manage.py bench_group_pages $(BENCH_ARGS)
 	rm -f /tmp/lnob-bench-upload.sqlite3
 	DATABASE_URL=sqlite:////tmp/lnob-bench-upload.sqlite3 $(PY) manage.py bench_upload --rows 100000

@@ -35,3 +35,9 @@ class AnalysisConfig(AppConfig):
         jobs.register(
             Dataset, running=[Dataset.Status.PROFILING], failed=Dataset.Status.FAILED, limit=limit
         )
+
+        from django.db.models.signals import post_delete
+
+        from .signals import remove_prepared_cache
+
+        post_delete.connect(remove_prepared_cache, sender=Dataset, dispatch_uid="dataset-cache")

@@ -9,20 +9,35 @@ import pandas as pd
 
 from analysis.engine import Circumstance, analyse, group_estimates, result_to_dict
 from analysis.indicators import IndicatorDefinition, apply_indicator
-from analysis.surveyio import SurveyFileError, read_survey
+from analysis.prepared import cached_survey
+from analysis.surveyio import SurveyFileError, SurveyFrame, read_survey
 
 
-def _read(path: str, indicator: IndicatorDefinition):
+def _read(path: str, indicator: IndicatorDefinition, sha256: str | None = None) -> SurveyFrame:
     """Read the columns the indicator needs, with its design columns when the file has them
-    (a file without them is analysed with intervals for independent rows)."""
+    (a file without them is analysed with intervals for independent rows).
+
+    With the file's ``sha256`` the prepared columns are cached as Parquet beside the file
+    (:mod:`analysis.prepared`), so the runs of a batch read the survey file once."""
     columns = list(indicator.referenced_columns())
     design = [c for c in indicator.design_columns() if c not in columns]
-    if design:
-        try:
-            return read_survey(path, columns=columns + design)
-        except SurveyFileError:
-            pass
-    return read_survey(path, columns=columns)
+
+    def load() -> SurveyFrame:
+        if design:
+            try:
+                return read_survey(path, columns=columns + design)
+            except SurveyFileError:
+                pass
+        return read_survey(path, columns=columns)
+
+    if not sha256:
+        return load()
+    return cached_survey(path, sha256=sha256, columns=columns + design, load=load)
+
+
+def read_for_indicator(path: str, definition: dict, sha256: str | None = None) -> SurveyFrame:
+    """The columns an indicator reads (see :func:`_read`), through the batch cache."""
+    return _read(path, IndicatorDefinition.from_dict(definition), sha256)
 
 
 def compute_run(
@@ -33,6 +48,7 @@ def compute_run(
     params: dict | None = None,
     shapley: bool = True,
     missing_policy: str | None = None,
+    sha256: str | None = None,
 ) -> dict[str, Any]:
     """Read the survey, apply the indicator, run the engine; return JSON to store on the Run.
 
@@ -41,6 +57,7 @@ def compute_run(
     engine route them by rpart's surrogate splits (D, HOI and Shapley then use the complete
     rows, ``n_used_for_d``); ``"level"`` gives them a "Missing" level; ``"drop"`` leaves them
     out here, as the portal did before. The policy is stored as ``missing_policy``.
+    ``sha256`` (the file's) lets the runs of a batch share one read of the file.
 
     Raises SurveyFileError, IndicatorError or EngineError with a message a person can act on.
     """
@@ -48,7 +65,7 @@ def compute_run(
     policy = missing_policy or params.pop("missing_circumstance", None) or "surrogate"
     params.pop("missing_circumstance", None)
     indicator = IndicatorDefinition.from_dict(definition)
-    survey = _read(path, indicator)
+    survey = _read(path, indicator, sha256)
     prepared = apply_indicator(
         survey.frame,
         indicator,
@@ -120,15 +137,21 @@ def compute_run(
         "n_missing_circumstances": prepared.n_missing_circumstances,
         "messages": list(prepared.messages),
         "n_incomplete_circumstances": prepared.n_incomplete_circumstances,
+        # The codes the file declares missing (SPSS user-missing, Stata .a-.z) that were
+        # treated as missing, per column read: [{"code", "label", "count"}].
+        "declared_missing": survey.declared_missing,
     }
     return data
 
 
-def regions_of(path: str, definition: dict) -> list[str]:
-    """The regions present in the indicator's reference population (for subnational runs)."""
+def regions_of(path: str, definition: dict, sha256: str | None = None) -> list[str]:
+    """The regions present in the indicator's reference population (for subnational runs).
+
+    With ``sha256`` it reads through the batch cache, so the runs that follow do not read
+    the survey file again."""
     indicator = IndicatorDefinition.from_dict(definition)
     if not indicator.region_column:
         return []
-    survey = read_survey(path, columns=list(indicator.referenced_columns()))
+    survey = _read(path, indicator, sha256)
     prepared = apply_indicator(survey.frame, indicator, value_labels=survey.value_labels)
     return sorted(prepared.frame["region"].dropna().astype(str).unique())

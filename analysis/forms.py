@@ -621,8 +621,12 @@ class RunForm(forms.Form):
         counts = {str(level["level"]): level["count"] for level in info.get("levels") or ()}
         labels = self.value_labels.get(column) or {}
         if labels:
+            # Codes the file declares missing (8 "Don't know") are missing, never a level.
+            declared = {value_key(item["code"]) for item in info.get("declared_missing") or ()}
             choices = []
             for code, label in labels.items():
+                if value_key(code) in declared:
+                    continue
                 count = counts.get(str(label))
                 shown = f"{value_key(code)} = {label}"
                 choices.append((value_key(code), f"{shown} ({count})" if count else shown))

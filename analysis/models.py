@@ -41,6 +41,11 @@ class Dataset(BackgroundJob):
     message = models.TextField(blank=True)
     row_count = models.BigIntegerField(null=True, blank=True)
     profile = models.JSONField(default=list, blank=True)
+    # Kept at profiling so no page opens the file again. ``value_labels`` is
+    # {column: [[code, label], ...]} (codes keep their JSON type); None means "not stored yet"
+    # (a dataset profiled before labels were kept).
+    variable_labels = models.JSONField(default=dict, blank=True)
+    value_labels = models.JSONField(null=True, blank=True, default=None)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -57,6 +62,13 @@ class Dataset(BackgroundJob):
 
     def get_absolute_url(self) -> str:
         return reverse("analysis:dataset_detail", args=[self.pk])
+
+    def value_label_tables(self) -> dict[str, dict]:
+        """The stored value-label tables as {column: {code: label}}."""
+        return {
+            column: {code: label for code, label in pairs}
+            for column, pairs in (self.value_labels or {}).items()
+        }
 
 
 class Indicator(models.Model):

@@ -21,11 +21,13 @@ from accounts.models import AuditEvent
 from accounts.services import audit_record
 from analysis.engine import EngineError
 from analysis.indicators import IndicatorDefinition, IndicatorError, reference_population_text
+from analysis.prepared import remove_cache
 from analysis.surveyio import (
     SurveyFileError,
     SurveyLimits,
     check_survey_upload,
     profile_survey,
+    read_survey_metadata,
 )
 from common.jobs import WORKER_STOPPED, job_fail
 from common.limits import archive_limits, upload_max_columns, upload_max_field_chars
@@ -210,6 +212,11 @@ def dataset_profile(*, dataset: Dataset, attempt: int | None = None) -> Dataset:
     path = dataset.file.path if dataset.file else ""
     try:
         profile = [column.to_dict() for column in profile_survey(path, limits=survey_limits())]
+        variable_labels, value_labels = {}, {}
+        if Path(path).suffix.lower() in (".dta", ".sav", ".zsav"):  # CSV/XLSX have no labels
+            _names, variable_labels, value_labels = read_survey_metadata(
+                path, limits=survey_limits()
+            )
     except SurveyFileError as exc:
         message = for_person(str(exc), path=path, original_name=dataset.original_name)
         return _dataset_fail(dataset, message)
@@ -235,14 +242,37 @@ def dataset_profile(*, dataset: Dataset, attempt: int | None = None) -> Dataset:
             % {"name": dataset.original_name},
         )
     dataset.profile = profile
+    dataset.variable_labels = variable_labels
+    dataset.value_labels = label_pairs(value_labels)
     dataset.row_count = max((c.get("n_rows", 0) for c in profile), default=0) or None
     dataset.status, dataset.message = Dataset.Status.READY, ""
-    dataset.save(update_fields=["profile", "row_count", "status", "message"])
+    dataset.save(
+        update_fields=[
+            "profile",
+            "variable_labels",
+            "value_labels",
+            "row_count",
+            "status",
+            "message",
+        ]
+    )
     return dataset
+
+
+def label_pairs(tables: dict) -> dict[str, list[list]]:
+    """Value-label tables as JSON: {column: [[code, label], ...]}, codes keeping their type."""
+    return {
+        str(column): [
+            [code.item() if hasattr(code, "item") else code, str(label)]
+            for code, label in table.items()
+        ]
+        for column, table in tables.items()
+    }
 
 
 def _dataset_fail(dataset: Dataset, message: str) -> Dataset:
     if dataset.file:
+        remove_cache(dataset.file.path)
         dataset.file.delete(save=False)
     dataset.status, dataset.message = Dataset.Status.FAILED, message
     dataset.save(update_fields=["status", "message", "file"])
@@ -309,7 +339,11 @@ def runs_start(
         raise ValidationError(_("This dataset is not ready for analysis yet."))
     try:
         indicator = indicator_for(definition=definition, user=user, preset=preset)
-        regions = bridge.regions_of(dataset.file.path, indicator.definition) if subnational else []
+        regions = (
+            bridge.regions_of(dataset.file.path, indicator.definition, sha256=dataset.sha256)
+            if subnational
+            else []
+        )
     except USER_ERRORS as exc:
         raise ValidationError(str(exc)) from exc
     batch = uuid.uuid4()
@@ -362,6 +396,7 @@ def run_execute(*, run: Run, attempt: int | None = None) -> Run:
             region=run.region,
             params=run.params,
             shapley=run.shapley,
+            sha256=run.dataset_sha256,
         )
     except USER_ERRORS as exc:
         run.status = Run.Status.FAILED

@@ -24,7 +24,7 @@ import math
 import re
 import zipfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -114,6 +114,9 @@ class SurveyFrame:
     encoding: str | None = None
     delimiter: str | None = None
     messages: tuple[str, ...] = ()
+    #: Per column, the declared missing codes found and made missing:
+    #: ``[{"code": 8, "label": "Don't know", "count": 123}, ...]`` (Stata codes as ".a").
+    declared_missing: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -124,7 +127,9 @@ class ColumnProfile:
     ``(level, count)`` pairs for categorical columns: in code order for labelled columns,
     otherwise by descending count, at most :data:`PROFILE_LEVEL_LIMIT`. ``special_codes`` lists
     labelled special codes of numeric columns (e.g. 996 "On premises"), which are left out of
-    ``minimum``/``maximum``/``mean``.
+    ``minimum``/``maximum``/``mean``. ``declared_missing`` lists the codes the file declares
+    missing (SPSS user-missing values and ranges, Stata ``.a``-``.z``) that were found, as
+    ``(code, label, count)``; they are counted in ``n_missing``.
     """
 
     name: str
@@ -140,6 +145,7 @@ class ColumnProfile:
     maximum: float | None = None
     mean: float | None = None
     special_codes: tuple[tuple[str, int], ...] = ()
+    declared_missing: tuple[tuple[Any, str, int], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-serialisable dictionary of this profile."""
@@ -158,6 +164,10 @@ class ColumnProfile:
             "mean": self.mean,
             "special_codes": [
                 {"level": level, "count": count} for level, count in self.special_codes
+            ],
+            "declared_missing": [
+                {"code": code, "label": label, "count": count}
+                for code, label, count in self.declared_missing
             ],
         }
 
@@ -258,9 +268,10 @@ def profile_survey(
 ) -> list[ColumnProfile]:
     """Profile every column of a survey file, reading it chunk by chunk.
 
-    Per column: inferred type, number missing, number of distinct values (exact up to
-    ``distinct_cap``), levels with counts for categorical columns, min/max/mean for numeric
-    columns and the variable label. The result does not depend on ``chunksize`` (up to
+    Per column: inferred type, number missing (empty cells, system missing and the codes the
+    file declares missing, which are listed with their counts), number of distinct values
+    (exact up to ``distinct_cap``), levels with counts for categorical columns, min/max/mean
+    for numeric columns and the variable label. The result does not depend on ``chunksize`` (up to
     floating-point rounding of the mean).
     """
     source = _check_path(path)
@@ -277,22 +288,40 @@ def profile_survey(
         for column, table in value_labels.items()
     }
     accumulators: dict[str, _ColumnAccumulator] = {}
-    chunks = iter_survey_chunks(
-        source, chunksize=chunksize, fmt=survey_format, sheet=sheet, limits=limits
-    )
-    for chunk in chunks:
+    declared: DeclaredCounts = {}
+    chunks: Iterator[tuple[pd.DataFrame, DeclaredCounts]]
+    if survey_format in ("dta", "sav"):
+        chunks = _iter_stat_chunks_declared(source, survey_format, chunksize, None, limits)
+    else:
+        chunks = (
+            (chunk, {})
+            for chunk in iter_survey_chunks(
+                source, chunksize=chunksize, fmt=survey_format, sheet=sheet, limits=limits
+            )
+        )
+    for chunk, found in chunks:
+        _merge_declared(declared, found)
         for column in chunk.columns:
             name = str(column)
             if name not in accumulators:
                 accumulators[name] = _ColumnAccumulator(distinct_cap, label_keys.get(name, {}))
             accumulators[name].add(chunk[column])
     ordered = names or list(accumulators)
-    return [
-        accumulators.get(name, _ColumnAccumulator(distinct_cap, {})).finish(
+    declared_lists = declared_missing_list(declared, value_labels)
+    profiles = []
+    for name in ordered:
+        profile = accumulators.get(name, _ColumnAccumulator(distinct_cap, {})).finish(
             name, variable_labels.get(name, ""), level_limit
         )
-        for name in ordered
-    ]
+        if name in declared_lists:
+            profile = replace(
+                profile,
+                declared_missing=tuple(
+                    (item["code"], item["label"], item["count"]) for item in declared_lists[name]
+                ),
+            )
+        profiles.append(profile)
+    return profiles
 
 
 def check_survey_upload(path: str | Path, *, limits: SurveyLimits = DEFAULT_LIMITS) -> str:
@@ -640,12 +669,7 @@ def _read_stat(
 ) -> SurveyFrame:
     meta = _stat_metadata(source, survey_format, limits)
     usecols = _check_requested_columns(source, list(meta.column_names), columns)
-    try:
-        frame, meta = _stat_reader(survey_format)(
-            str(source), usecols=usecols, apply_value_formats=False
-        )
-    except Exception as exc:
-        raise _unreadable(source, survey_format) from exc
+    frame, meta, found = _read_stat_rows(source, survey_format, usecols)
     if frame.shape[1] == 0:
         raise SurveyFileError(f"'{source.name}' has no columns (variables).")
     if frame.shape[0] == 0:
@@ -676,6 +700,7 @@ def _read_stat(
         value_labels=value_labels,
         source_format=survey_format,
         messages=tuple(messages),
+        declared_missing=declared_missing_list(found, value_labels),
     )
 
 
@@ -689,6 +714,177 @@ def _blank_strings_to_missing(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
+# Declared missing values -------------------------------------------------------------------
+#
+# Only what the file itself declares missing is missing (besides empty cells): SPSS
+# user-missing values and ranges (7/8/9 "Don't know/Refused", 97-99) and Stata's extended
+# missing values .a-.z. pyreadstat reads them as NaN by default, which loses which code it
+# was; with ``user_missing=True`` it returns the codes, which we count and then blank.
+#
+# Stata: pyreadstat 1.3.7 returns garbage (0 or a stale number) for a *system* missing "."
+# in a column read with ``user_missing=True`` that also holds .a-.z (checked against
+# pandas.read_stata). So a Stata file is read normally (every missing is NaN, correctly),
+# and only the numeric columns that have missing cells are read again with
+# ``user_missing=True`` to name the letter of each: a cell is ".a" only where the normal read
+# is missing and the second read says "a".
+
+#: Per column, declared code key → (code as shown, count).
+DeclaredCounts = dict[str, dict[str, tuple[Any, int]]]
+
+_STATA_LETTERS = frozenset("abcdefghijklmnopqrstuvwxyz")
+
+
+def _read_stat_rows(
+    source: Path,
+    survey_format: str,
+    usecols: list[str] | None,
+    row_offset: int = 0,
+    row_limit: int = 0,
+) -> tuple[pd.DataFrame, Any, DeclaredCounts]:
+    """Rows of a Stata/SPSS file with exactly the declared missing codes (and system
+    missing) as NaN, the file's metadata and the declared codes found per column."""
+    reader = _stat_reader(survey_format)
+    try:
+        frame, meta = reader(
+            str(source),
+            usecols=usecols,
+            apply_value_formats=False,
+            user_missing=survey_format == "sav",
+            row_offset=row_offset,
+            row_limit=row_limit,
+        )
+    except Exception as exc:  # pyreadstat raises several unrelated exception types
+        raise _unreadable(source, survey_format) from exc
+    _numeric_objects_to_float(frame, meta)
+    if survey_format == "sav":
+        return frame, meta, _blank_spss_declared(frame, _spss_missing_rules(meta))
+    candidates = [
+        str(name)
+        for name in frame.columns
+        if pd.api.types.is_numeric_dtype(frame[name].dtype) and frame[name].isna().any()
+    ]
+    if not candidates:
+        return frame, meta, {}
+    try:
+        tagged, _ = reader(
+            str(source),
+            usecols=candidates,
+            apply_value_formats=False,
+            user_missing=True,
+            row_offset=row_offset,
+            row_limit=row_limit,
+        )
+    except Exception as exc:
+        raise _unreadable(source, survey_format) from exc
+    return frame, meta, _stata_declared(frame, tagged)
+
+
+def _numeric_objects_to_float(frame: pd.DataFrame, meta: Any) -> None:
+    """pyreadstat returns a Stata integer column with missing cells as Python objects (ints
+    and NaN); make it float so it is numeric like any other numeric variable."""
+    types = getattr(meta, "readstat_variable_types", None) or {}
+    for name in frame.columns:
+        if frame[name].dtype == object and types.get(name, "string") != "string":
+            frame[name] = pd.to_numeric(frame[name], errors="coerce").astype(float)
+
+
+def _spss_missing_rules(meta: Any) -> dict[str, list[tuple[Any, Any]]]:
+    """SPSS user-missing definitions per column as (low, high) pairs; a value is (v, v)."""
+    rules: dict[str, list[tuple[Any, Any]]] = {}
+    for name, ranges in (getattr(meta, "missing_ranges", None) or {}).items():
+        rules.setdefault(str(name), []).extend((r["lo"], r["hi"]) for r in ranges)
+    for name, values in (getattr(meta, "missing_user_values", None) or {}).items():
+        rules.setdefault(str(name), []).extend((value, value) for value in values)
+    return rules
+
+
+def _shown_code(value: Any) -> Any:
+    """A code as JSON shows it: 8.0 → 8, 97.5 stays, text stays text."""
+    if isinstance(value, bool | np.bool_):
+        return int(value)
+    if isinstance(value, int | np.integer):
+        return int(value)
+    if isinstance(value, float | np.floating):
+        number = float(value)
+        return int(number) if number.is_integer() and abs(number) < 1e15 else number
+    return str(value).strip()
+
+
+def _blank_spss_declared(
+    frame: pd.DataFrame, rules: Mapping[str, list[tuple[Any, Any]]]
+) -> DeclaredCounts:
+    found: DeclaredCounts = {}
+    for name, pairs in rules.items():
+        if name not in frame or not pairs:
+            continue
+        column = frame[name]
+        if pd.api.types.is_numeric_dtype(column.dtype):
+            numbers = column.astype(float)
+            mask = pd.Series(False, index=column.index)
+            for low, high in pairs:
+                mask |= numbers.between(float(low), float(high), inclusive="both")
+        else:
+            codes = {str(low).strip() for low, _high in pairs}
+            texts = column.astype(object).map(lambda v: v.strip() if isinstance(v, str) else v)
+            mask = texts.isin(codes)
+        if mask.any():
+            counts = column[mask].value_counts(sort=False)
+            found[name] = {
+                value_key(code): (_shown_code(code), int(count)) for code, count in counts.items()
+            }
+            frame[name] = column.where(~mask, np.nan)
+    return found
+
+
+def _stata_declared(plain: pd.DataFrame, tagged: pd.DataFrame) -> DeclaredCounts:
+    found: DeclaredCounts = {}
+    for name in tagged.columns:
+        values = tagged[name]
+        if values.dtype != object and not pd.api.types.is_string_dtype(values.dtype):
+            continue  # no .a-.z in this column: only system missing
+        letters = pd.Series(
+            [v if isinstance(v, str) and v in _STATA_LETTERS else None for v in values],
+            dtype=object,
+        )
+        is_declared = plain[name].isna().to_numpy() & letters.notna().to_numpy()
+        if is_declared.any():
+            counts = letters[is_declared].value_counts(sort=False)
+            found[str(name)] = {
+                f".{letter}": (f".{letter}", int(count)) for letter, count in counts.items()
+            }
+    return found
+
+
+def _merge_declared(total: DeclaredCounts, more: DeclaredCounts) -> None:
+    for name, codes in more.items():
+        column = total.setdefault(name, {})
+        for key, (code, count) in codes.items():
+            previous = column.get(key)
+            column[key] = (code, count + (previous[1] if previous else 0))
+
+
+def _declared_label(code: Any, labels: Mapping[Any, str]) -> str:
+    wanted = code[1:] if isinstance(code, str) and code.startswith(".") else value_key(code)
+    for key, label in labels.items():
+        if value_key(key) == wanted:
+            return str(label)
+    return ""
+
+
+def declared_missing_list(
+    found: DeclaredCounts, value_labels: Mapping[str, Mapping[Any, str]]
+) -> dict[str, list[dict[str, Any]]]:
+    """Per column, ``[{"code", "label", "count"}]`` in code order (JSON-serialisable)."""
+    result: dict[str, list[dict[str, Any]]] = {}
+    for name, codes in found.items():
+        labels = value_labels.get(name, {})
+        result[name] = [
+            {"code": code, "label": _declared_label(code, labels), "count": count}
+            for code, count in (codes[key] for key in _sort_keys(codes))
+        ]
+    return result
+
+
 def _iter_stat_chunks(
     source: Path,
     survey_format: str,
@@ -696,23 +892,32 @@ def _iter_stat_chunks(
     columns: Sequence[str] | None,
     limits: SurveyLimits,
 ) -> Iterator[pd.DataFrame]:
+    for chunk, _found in _iter_stat_chunks_declared(
+        source, survey_format, chunksize, columns, limits
+    ):
+        yield chunk
+
+
+def _iter_stat_chunks_declared(
+    source: Path,
+    survey_format: str,
+    chunksize: int,
+    columns: Sequence[str] | None,
+    limits: SurveyLimits,
+) -> Iterator[tuple[pd.DataFrame, DeclaredCounts]]:
+    """Raw-code chunks with the declared missing codes blanked, and the codes found."""
     meta = _stat_metadata(source, survey_format, limits)
     usecols = _check_requested_columns(source, list(meta.column_names), columns)
-    chunks = pyreadstat.read_file_in_chunks(
-        _stat_reader(survey_format),
-        str(source),
-        chunksize=chunksize,
-        usecols=usecols,
-        apply_value_formats=False,
-    )
-    while True:
-        try:
-            chunk, _ = next(chunks)
-        except StopIteration:
+    n_rows = getattr(meta, "number_rows", None)
+    offset = 0
+    while n_rows is None or n_rows < 0 or offset < n_rows:
+        chunk, _, found = _read_stat_rows(source, survey_format, usecols, offset, chunksize)
+        if chunk.shape[0] == 0:
             return
-        except Exception as exc:
-            raise _unreadable(source, survey_format) from exc
-        yield _blank_strings_to_missing(chunk)
+        yield _blank_strings_to_missing(chunk), found
+        offset += len(chunk)
+        if len(chunk) < chunksize:
+            return
 
 
 # --------------------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from accounts.policy import Action, actor_for
 from lnob_portal.exports import tabular_response
 from taxonomy.models import PopulationGroup
 
-from . import charts, selectors, services
+from . import bridge, charts, selectors, services
 from .forms import (
     MIN_CIRCUMSTANCE_ROWS,
     MORE_CIRCUMSTANCE_ROWS,
@@ -27,7 +27,7 @@ from .forms import (
 )
 from .indicators import ESCAP_PRESETS, IndicatorDefinition, apply_indicator
 from .models import Dataset, LeafGroupLink, Run
-from .surveyio import SurveyFileError, read_survey, read_survey_metadata
+from .surveyio import SurveyFileError, read_survey_metadata
 
 #: Up to this many rows, starting a run first applies the indicator to the data in the
 #: request, so a mistake (a recode that misses values, a filter that keeps nothing) is shown
@@ -87,15 +87,21 @@ def _run_form(dataset: Dataset, data=None, **kwargs) -> RunForm:
 
 def _value_labels(dataset: Dataset) -> dict:
     """The file's value-label tables (code → name), so the form can offer an outcome's codes
-    with their names; empty for CSV/XLSX or a file that cannot be read."""
+    with their names. They are stored on the dataset at profiling: no page opens the file.
+    A dataset profiled before labels were kept has them read once here and stored."""
     if dataset.status != Dataset.Status.READY or not dataset.file:
         return {}
-    if not dataset.file.name.lower().endswith((".dta", ".sav", ".zsav")):
-        return {}  # CSV/XLSX carry no value labels: do not open the file in the request
-    try:
-        return read_survey_metadata(dataset.file.path)[2]
-    except (SurveyFileError, OSError, ValueError):
-        return {}
+    if dataset.value_labels is None:
+        if not dataset.file.name.lower().endswith((".dta", ".sav", ".zsav")):
+            tables: dict = {}  # CSV/XLSX carry no value labels: do not open the file
+        else:
+            try:
+                tables = read_survey_metadata(dataset.file.path)[2]
+            except (SurveyFileError, OSError, ValueError):
+                return {}
+        dataset.value_labels = services.label_pairs(tables)
+        Dataset.objects.filter(pk=dataset.pk).update(value_labels=dataset.value_labels)
+    return dataset.value_label_tables()
 
 
 def _detail_page(request, dataset: Dataset, form: RunForm, status: int = 200):
@@ -145,7 +151,8 @@ def _preflight(dataset: Dataset, definition: dict) -> None:
     if not dataset.row_count or dataset.row_count > PREFLIGHT_MAX_ROWS:
         return
     indicator = IndicatorDefinition.from_dict(definition)
-    survey = read_survey(dataset.file.path, columns=list(indicator.referenced_columns()))
+    # Through the batch cache: the run that follows reads these columns from it.
+    survey = bridge.read_for_indicator(dataset.file.path, definition, sha256=dataset.sha256)
     # As the run does by default (bridge.compute_run): rows missing a circumstance are kept.
     apply_indicator(
         survey.frame, indicator, value_labels=survey.value_labels, keep_missing_circumstances=True
