@@ -16,7 +16,6 @@ from common.client_ip import client_ip
 
 from .models import ApiToken, AuditEvent, Membership, Organisation, User
 
-
 # Where a target keeps its country, tried in order.
 _COUNTRY_PATHS = (
     "country",
