@@ -24,12 +24,13 @@ from .models import (
     Signifier,
 )
 
+#: What counts as community-voice evidence: approved, with the teller's consent to analysis.
+EVIDENCE = Q(review_status=ReviewStatus.APPROVED, use_analysis=True)
+
 
 def evidence_narratives(*, user, campaign: Campaign | None = None) -> QuerySet[Narrative]:
     """Approved stories the user may see, with consent for analysis."""
-    narratives = policy.scope(user, Narrative.objects.all(), Action.LIST).filter(
-        review_status=ReviewStatus.APPROVED, use_analysis=True
-    )
+    narratives = policy.scope(user, Narrative.objects.all(), Action.LIST).filter(EVIDENCE)
     if campaign is not None:
         narratives = narratives.filter(campaign=campaign)
     return narratives
@@ -121,9 +122,6 @@ def signifier_values(queryset: QuerySet[Narrative], key: str) -> list:
 # ---------------------------------------------------------------------------
 # The group page's front door (evidence/ reads community voice only through these)
 # ---------------------------------------------------------------------------
-
-#: What counts as community-voice evidence: approved, with the teller's consent to analysis.
-EVIDENCE = Q(review_status=ReviewStatus.APPROVED, use_analysis=True)
 
 
 @dataclass(frozen=True)
