@@ -22,6 +22,7 @@ import threading
 from collections.abc import Iterable
 
 from django.conf import settings
+from django.core.signals import request_finished, request_started
 from django.db import close_old_connections, transaction
 from django.utils import timezone
 
@@ -102,7 +103,34 @@ def _enqueue_tasks(pairs: set[Pair]) -> None:
             summary_refresh_task.delay(group_id, country)
 
 
+_local = threading.local()
+
+
+def _request_started(**kwargs) -> None:
+    _local.in_request, _local.held = True, set()
+
+
+def _request_finished(**kwargs) -> None:
+    """The response has been sent: start the refreshes the request asked for."""
+    held = getattr(_local, "held", set())
+    _local.in_request, _local.held = False, set()
+    if held:
+        _start(held)
+
+
+request_started.connect(_request_started, dispatch_uid="evidence-refresh-request-started")
+request_finished.connect(_request_finished, dispatch_uid="evidence-refresh-request-finished")
+
+
 def _enqueue_local(pairs: set[Pair]) -> None:
+    """Hold the pairs until the response is sent (in a request), else start at once."""
+    if getattr(_local, "in_request", False):
+        _local.held |= pairs
+    else:
+        _start(pairs)
+
+
+def _start(pairs: set[Pair]) -> None:
     global _worker
     with _lock:
         for pair in pairs - _pending:

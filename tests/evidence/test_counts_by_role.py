@@ -270,3 +270,18 @@ def test_in_process_mode_refreshes_after_the_commit(computed, settings):
     finally:
         refresh._enqueue_local = original
     assert refresh_pairs and set().union(*refresh_pairs) == {(computed["children"].pk, "Demoland")}
+
+
+def test_in_process_refreshes_asked_for_in_a_request_start_after_the_response(monkeypatch):
+    from evidence import refresh
+
+    started = []
+    monkeypatch.setattr(refresh, "_start", started.append)
+    refresh._request_started()
+    refresh._enqueue_local({(1, "Demoland")})
+    refresh._enqueue_local({(2, "Demoland")})
+    assert started == []
+    refresh._request_finished()
+    assert started == [{(1, "Demoland"), (2, "Demoland")}]
+    refresh._enqueue_local({(3, "Demoland")})  # outside a request: at once
+    assert started[-1] == {(3, "Demoland")}
