@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+from dataclasses import dataclass
+
 from django.db.models import QuerySet
 
 from accounts import policy
 from accounts.policy import Action
 from analysis.engine import GroupEstimate, heat_measures
 
-from .models import Run
+from .models import LeafGroupLink, Run
+from .results import RunResult
 
 
 def visible_runs(*, user) -> QuerySet[Run]:
@@ -48,3 +52,95 @@ def run_trend(*, run: Run, user) -> list[Run]:
     for candidate in runs.order_by("created_at"):
         latest[candidate.dataset.survey_round] = candidate
     return [latest[key] for key in sorted(latest)]
+
+
+@dataclass(frozen=True)
+class SurveyEvidence:
+    """One survey leaf an analyst linked to a group: a finished, published run's node."""
+
+    run: int
+    indicator: str
+    slug: str
+    goal: int | None
+    round: str
+    region: str
+    node: int
+    path: tuple[str, ...]
+    rate: float
+    national: float
+    gap_to_ahead: float
+    share: float
+    barrier: bool
+    d_index: float | None
+    drivers: tuple[tuple[str, float], ...]
+    furthest_behind: bool
+    circumstances: tuple[str, ...]
+    # The run's reference population as the link recorded it (e.g. "all women 15-49"): the
+    # baseline the leaf is compared with, "" when the population is everyone.
+    reference_population: str = ""
+
+    @property
+    def worse_by(self) -> float:
+        """How far the leaf is behind the national mean (positive: worse)."""
+        return self.rate - self.national if self.barrier else self.national - self.rate
+
+
+def survey_evidence_for_group(group, *, country: str, viewer=None) -> tuple[SurveyEvidence, ...]:
+    """Published, finished runs of the country whose leaf an analyst linked to the group or,
+    for an intersection, to every one of its components. Published runs are read by every
+    member of the country (``CountryEvidenceRule``); pass ``viewer`` to scope by the policy."""
+    runs = Run.objects.filter(published=True, status=Run.Status.SUCCEEDED, dataset__country=country)
+    if viewer is not None:
+        runs = policy.scope(viewer, runs, Action.LIST)
+    links = LeafGroupLink.objects.filter(run__in=runs.values("pk"))
+    components = list(group.components.all())
+    direct = links.filter(group=group).values_list("run_id", "node_id", "reference_population")
+    reference = {(run_id, node_id): text for run_id, node_id, text in direct}
+    pairs = set(reference)
+    if components:
+        by_pair: dict[tuple[int, int], set[int]] = defaultdict(set)
+        for run_id, node_id, group_id, text in links.filter(group__in=components).values_list(
+            "run_id", "node_id", "group_id", "reference_population"
+        ):
+            by_pair[(run_id, node_id)].add(group_id)
+            reference.setdefault((run_id, node_id), text)
+        pairs |= {p for p, gs in by_pair.items() if gs >= {c.pk for c in components}}
+    found = {
+        r.pk: r
+        for r in Run.objects.filter(pk__in={p[0] for p in pairs}).select_related(
+            "indicator", "indicator__sdg_goal", "dataset"
+        )
+    }
+    rows = []
+    for run_id, node_id in sorted(pairs):
+        run = found[run_id]
+        result = RunResult.from_json(run.result)
+        node = result.node(node_id) if result else None
+        if result is None or node is None:
+            continue
+        ahead = result.furthest_ahead
+        best = ahead.mean if ahead else node.mean
+        rows.append(
+            SurveyEvidence(
+                run=run_id,
+                indicator=run.indicator.name,
+                slug=run.indicator.slug,
+                goal=run.indicator.sdg_goal.number if run.indicator.sdg_goal else None,
+                round=run.dataset.survey_round,
+                region=run.region,
+                node=node_id,
+                path=result.path_to(node_id),
+                rate=node.mean,
+                national=result.mean,
+                gap_to_ahead=abs(best - node.mean),
+                share=node.share,
+                barrier=result.barrier,
+                d_index=result.d_index,
+                drivers=tuple((d.circumstance, d.share) for d in result.shapley[:3]),
+                furthest_behind=bool(result.furthest_behind)
+                and result.furthest_behind.node == node_id,
+                circumstances=tuple(c.name for c in result.circumstances),
+                reference_population=reference.get((run_id, node_id), "") or "",
+            )
+        )
+    return tuple(rows)

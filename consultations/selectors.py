@@ -5,20 +5,32 @@ Evidence means approved stories only; every count shown passes through suppressi
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db import connection
 from django.db.models import Count, Q, QuerySet
 
 from accounts import policy
+from accounts.models import Role
 from accounts.policy import Action
 
-from .models import Campaign, Narrative, ReviewStatus
+from .models import (
+    Campaign,
+    FocusGroup,
+    FocusGroupTheme,
+    Narrative,
+    Quote,
+    ReviewStatus,
+    Signifier,
+)
+
+#: What counts as community-voice evidence: approved, with the teller's consent to analysis.
+EVIDENCE = Q(review_status=ReviewStatus.APPROVED, use_analysis=True)
 
 
 def evidence_narratives(*, user, campaign: Campaign | None = None) -> QuerySet[Narrative]:
     """Approved stories the user may see, with consent for analysis."""
-    narratives = policy.scope(user, Narrative.objects.all(), Action.LIST).filter(
-        review_status=ReviewStatus.APPROVED, use_analysis=True
-    )
+    narratives = policy.scope(user, Narrative.objects.all(), Action.LIST).filter(EVIDENCE)
     if campaign is not None:
         narratives = narratives.filter(campaign=campaign)
     return narratives
@@ -105,3 +117,210 @@ def signifier_values(queryset: QuerySet[Narrative], key: str) -> list:
         for answers in queryset.values_list("answers", flat=True)
         if answers and answers.get(key) is not None
     ]
+
+
+# ---------------------------------------------------------------------------
+# The group page's front door (evidence/ reads community voice only through these)
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StoryItem:
+    """An approved story whose teller self-identified with the group."""
+
+    pk: int
+    organisation: int | None  # decides who may read it (``rules.SubmissionRule``)
+    created_at: str
+    quotable: bool
+    goals: tuple[int, ...]
+    factors: tuple[str, ...]
+    themes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class FocusGroupItem:
+    """An approved focus-group discussion with participants from the group."""
+
+    pk: int
+    organisation: int | None
+    quotes: tuple[int, ...]  # quotable quotes only (the record's quotation consent)
+    themes: tuple[str, ...]
+    goals: tuple[int, ...]  # one entry per theme naming the goal
+    factors: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SignifierCounts:
+    """A signifier's answers of one organisation's stories: the group's and everyone's
+    (triad: counts per zone in ``TRIAD_ZONES`` order; dyad: a 10-bin histogram)."""
+
+    key: str
+    kind: str
+    question: str
+    labels: tuple[str, ...]
+    zone_names: tuple[str, ...]
+    organisation: int | None
+    group: tuple[int, ...]
+    everyone: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class GroupVoice:
+    stories: tuple[StoryItem, ...]
+    focus_groups: tuple[FocusGroupItem, ...]
+    signifiers: tuple[SignifierCounts, ...] = ()
+
+
+def visible_voice_organisations(actor, country: str) -> frozenset[int | None] | None:
+    """Whose approved submissions of the country the actor reads: ``None`` for everyone's
+    (RCO staff, UNCT members), else their own partner organisations' (``SubmissionRule``)."""
+    if (
+        actor.is_superuser
+        or country in actor.rco_countries
+        or country in actor.countries_with_role(Role.UNCT_MEMBER)
+    ):
+        return None
+    if country in actor.countries_with_role(Role.CSO_PARTNER):
+        return frozenset(actor.organisations_with_role(Role.CSO_PARTNER))
+    return frozenset()
+
+
+def _story_pks(stories: QuerySet[Narrative], group) -> set[int]:
+    components = list(group.components.all())
+    ids = set(stories.filter(groups=group).values_list("pk", flat=True))
+    if components:
+        common = None
+        for component in components:
+            found = set(stories.filter(groups=component).values_list("pk", flat=True))
+            common = found if common is None else common & found
+        ids |= common or set()
+    return ids
+
+
+def _pairs(queryset, key: str, value: str) -> dict[int, list]:
+    out: dict[int, list] = {}
+    for pk, item in queryset.values_list(key, value):
+        if item is not None:
+            out.setdefault(pk, []).append(item)
+    return out
+
+
+def voice_items_for_group(
+    group,
+    *,
+    country: str,
+    stories: QuerySet[Narrative] | None = None,
+    records: QuerySet[FocusGroup] | None = None,
+    signifiers: bool = True,
+) -> GroupVoice:
+    """Approved stories of the country's campaigns whose tellers self-identified with the
+    group (for an intersection: with the intersection or with *all* of its components), and
+    approved focus groups with participants from the group or a component; each item says
+    which organisation collected it, which decides who may read it."""
+    from .plots import zone_names
+    from .signifiers import TRIAD_ZONES, dyad_bin, triad_zone
+
+    approved = (Narrative.objects.all() if stories is None else stories).filter(
+        EVIDENCE, campaign__country=country
+    )
+    ids = _story_pks(approved, group)
+    mine = Narrative.objects.filter(pk__in=ids)
+    goals = _pairs(
+        Narrative.sdg_targets.through.objects.filter(narrative__in=ids),
+        "narrative_id",
+        "sdgtarget__goal__number",
+    )
+    factors = _pairs(
+        Narrative.factors.through.objects.filter(narrative__in=ids), "narrative_id", "factor__code"
+    )
+    themes = _pairs(
+        Narrative.themes.through.objects.filter(narrative__in=ids), "narrative_id", "theme__name"
+    )
+    story_items = tuple(
+        StoryItem(
+            pk=pk,
+            organisation=org,
+            created_at=created.isoformat(),
+            quotable=quotable,
+            goals=tuple(sorted(set(goals.get(pk, ())))),
+            factors=tuple(sorted(set(factors.get(pk, ())))),
+            themes=tuple(sorted(set(themes.get(pk, ())))),
+        )
+        for pk, org, created, quotable in mine.order_by("pk").values_list(
+            "pk", "organisation_id", "created_at", "use_quotation"
+        )
+    )
+    components = list(group.components.all())
+    fgd = (
+        (FocusGroup.objects.all() if records is None else records)
+        .filter(review_status=ReviewStatus.APPROVED, campaign__country=country)
+        .filter(Q(groups=group) | Q(groups__in=components) if components else Q(groups=group))
+        .distinct()
+    )
+    fgd_rows = list(fgd.order_by("pk").values_list("pk", "organisation_id", "use_quotation"))
+    fgd_ids = [r[0] for r in fgd_rows]
+    quotes = _pairs(
+        Quote.objects.filter(focus_group__in=fgd_ids).order_by("pk"), "focus_group_id", "pk"
+    )
+    fg_themes = FocusGroupTheme.objects.filter(focus_group__in=fgd_ids)
+    fg_summaries = _pairs(fg_themes, "focus_group_id", "summary")
+    fg_factors = _pairs(fg_themes, "focus_group_id", "factors__code")
+    fg_goals = _pairs(fg_themes, "focus_group_id", "sdg_targets__goal__number")
+    fgd_items = tuple(
+        FocusGroupItem(
+            pk=pk,
+            organisation=org,
+            quotes=tuple(quotes.get(pk, ())) if quotable else (),
+            themes=tuple(fg_summaries.get(pk, ())),
+            goals=tuple(fg_goals.get(pk, ())),
+            factors=tuple(fg_factors.get(pk, ())),
+        )
+        for pk, org, quotable in fgd_rows
+    )
+    counts: list[SignifierCounts] = []
+    if signifiers and story_items:
+        everyone = list(approved.values_list("pk", "organisation_id", "answers"))
+        for s in Signifier.objects.filter(instrument__narratives__in=ids).distinct():
+            if s.kind not in ("triad", "dyad"):
+                continue
+            names = zone_names(tuple(s.label_texts())) if s.kind == "triad" else {}
+            per_org: dict[int | None, tuple[list[int], list[int]]] = {}
+            for pk, org, answers in everyone:
+                value = (answers or {}).get(s.key)
+                if value is None:
+                    continue
+                if s.kind == "triad":
+                    index = TRIAD_ZONES.index(triad_zone(tuple(value)))
+                    size = len(TRIAD_ZONES)
+                else:
+                    index, size = dyad_bin(value, 10), 10
+                group_counts, all_counts = per_org.setdefault(org, ([0] * size, [0] * size))
+                all_counts[index] += 1
+                if pk in ids:
+                    group_counts[index] += 1
+            for org, (group_counts, all_counts) in per_org.items():
+                if any(group_counts):
+                    counts.append(
+                        SignifierCounts(
+                            key=s.key,
+                            kind=s.kind,
+                            question=s.question_text(),
+                            labels=tuple(s.label_texts()),
+                            zone_names=tuple(names.get(z, z) for z in TRIAD_ZONES) if names else (),
+                            organisation=org,
+                            group=tuple(group_counts),
+                            everyone=tuple(all_counts),
+                        )
+                    )
+    return GroupVoice(stories=story_items, focus_groups=fgd_items, signifiers=tuple(counts))
+
+
+def voices_for_group(group, *, viewer, country: str) -> GroupVoice:
+    """The group's community voice that ``viewer`` may list (the access policy decides)."""
+    return voice_items_for_group(
+        group,
+        country=country,
+        stories=policy.scope(viewer, Narrative.objects.all(), Action.LIST),
+        records=policy.scope(viewer, FocusGroup.objects.all(), Action.LIST),
+        signifiers=False,
+    )

@@ -9,7 +9,7 @@ from accounts.api import PolicyScopedMixin
 from taxonomy.models import PopulationGroup
 
 from .models import CapacityGap, Cause, GroupAction, RoleEntry
-from .services import summary_for
+from .selectors import group_evidence, overview
 
 
 class EvidenceSummarySerializer(serializers.Serializer):
@@ -83,7 +83,7 @@ class EvidenceViewSet(PolicyScopedMixin, viewsets.ReadOnlyModelViewSet):
 
     def _data(self, group):
         country = policy.chosen_country(self.request) or ""
-        data = summary_for(group, country).data
+        data = group_evidence(group=group, country=country, user=self.request.user).data
         return {
             "group": group.name,
             "country": country,
@@ -95,8 +95,25 @@ class EvidenceViewSet(PolicyScopedMixin, viewsets.ReadOnlyModelViewSet):
         }
 
     def list(self, request, *args, **kwargs):
+        # The stored summaries filtered for this viewer, read in one query; a stale one is
+        # served as it is and refreshed in the background.
         page = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response([self._data(g) for g in page])
+        country = policy.chosen_country(request) or ""
+        rows = overview(groups=list(page), country=country, user=request.user)
+        return self.get_paginated_response(
+            [
+                {
+                    "group": row.group.name,
+                    "country": country,
+                    "slug": row.group.slug,
+                    "headline": row.headline,
+                    "matrix": row.data.get("matrix", []),
+                    "gaps": row.data.get("gaps", []),
+                    "factors": row.data.get("factors", {}),
+                }
+                for row in rows
+            ]
+        )
 
     def retrieve(self, request, *args, **kwargs):
         return Response(self._data(self.get_object()))

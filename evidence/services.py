@@ -25,22 +25,20 @@ from .models import (
     Revision,
     RoleEntry,
 )
-from .summary import compute_summary
+from .refresh import compute_now, is_current, refresh_one
 
 
 def summary_for(group: PopulationGroup, country: str) -> GroupSummary:
-    """The group's summary in one country, recomputed first if its inputs changed since."""
-    summary, _created_now = GroupSummary.objects.get_or_create(group=group, country=country)
-    if summary.stale or not summary.data:
-        summary.data = compute_summary(group, country)
-        summary.stale = False
-        summary.computed_at = timezone.now()
-        summary.save(update_fields=["data", "stale", "computed_at"])
+    """The group's stored summary in one country, recomputed first if its inputs changed
+    (for tasks, commands and tests; requests use ``refresh.stored_summary``)."""
+    summary = GroupSummary.objects.filter(group=group, country=country).first()
+    if summary is None or summary.stale or not is_current(summary):
+        summary = compute_now(group, country)
     return summary
 
 
 def summaries_refresh() -> int:
-    """Recompute every stale summary (run after imports, or by the periodic task): one per
+    """Recompute every stale or missing summary (the periodic task, after imports): one per
     group and country that has organisations."""
     from accounts.models import Organisation
 
@@ -48,8 +46,7 @@ def summaries_refresh() -> int:
     count = 0
     for group in PopulationGroup.objects.all():
         for country in countries:
-            summary_for(group, country)
-            count += 1
+            count += refresh_one(group.pk, country)
     return count
 
 

@@ -1,66 +1,128 @@
-"""When evidence changes in any stream, group summaries become stale and are recomputed on
-next view (or by the refresh task). The streams know nothing of this app."""
+"""A change in a stream marks stale only the summaries of the groups it touches, in its
+country, and enqueues their refresh (``refresh.mark_stale``). The streams know nothing of
+this app; their models are named here by label (lazy senders), never imported, and read by
+their public fields only.
 
-from django.db.models.signals import m2m_changed, post_delete, post_save
+- a story or focus group: its groups (a new one waiting for review is not evidence yet);
+- a quote: its focus group's groups;
+- a recommendation or its official assessment: the recommendation's groups;
+- a leaf link: its group, once the run is published;
+- a run: the groups of its leaf links, when it is (or was) published — a queued or failed
+  run's status changes touch nothing.
+"""
 
-from analysis.models import LeafGroupLink, Run
-from consultations.models import FocusGroup, Narrative, Quote
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
+
 from consultations.signals import submissions_imported
-from recommendations.models import Assessment, Recommendation
+
+from .refresh import mark_stale
 
 
-def mark_stale_unless_pending(sender, instance, **kwargs) -> None:
-    """A new story or focus group waits for review and is not evidence yet: ignore it."""
-    if getattr(instance, "review_status", None) == "pending" and kwargs.get("created"):
+def _group_ids(obj) -> list[int]:
+    return list(obj.groups.values_list("pk", flat=True)) if obj is not None and obj.pk else []
+
+
+def _pending_new(instance, kwargs) -> bool:
+    return getattr(instance, "review_status", None) == "pending" and kwargs.get("created")
+
+
+def submission_changed(sender, instance, **kwargs) -> None:
+    """A story or a focus-group record."""
+    if _pending_new(instance, kwargs):
         return
-    mark_stale()
+    mark_stale(instance.campaign.country, _group_ids(instance))
 
 
-def mark_stale(**kwargs) -> None:
-    from django.conf import settings
-    from django.core.cache import cache
-    from django.db import transaction
-
-    from .models import GroupSummary
-
-    GroupSummary.objects.filter(stale=False).update(stale=True)
-    # With a real worker, refresh the summaries in the background soon after a change (at
-    # most one refresh queued per minute), so page visitors rarely pay for it. In-process
-    # (eager) mode leaves it to the next page view, not to the request that made the change.
-    if not settings.CELERY_TASK_ALWAYS_EAGER and cache.add("evidence-refresh-queued", 1, 60):
-        from .tasks import summaries_refresh_task
-
-        transaction.on_commit(lambda: summaries_refresh_task.apply_async(countdown=30))
+def quote_changed(sender, instance, **kwargs) -> None:
+    record = instance.focus_group
+    mark_stale(record.campaign.country, _group_ids(record))
 
 
-for model in (LeafGroupLink, Run, Quote, Recommendation, Assessment):
-    post_save.connect(mark_stale, sender=model, dispatch_uid=f"evidence-stale-save-{model}")
-for model in (Narrative, FocusGroup):
-    post_save.connect(
-        mark_stale_unless_pending, sender=model, dispatch_uid=f"evidence-stale-save-{model}"
+def recommendation_changed(sender, instance, **kwargs) -> None:
+    mark_stale(instance.country, _group_ids(instance))
+
+
+def assessment_changed(sender, instance, **kwargs) -> None:
+    if instance.recommendation_id and instance.kind == "official":
+        recommendation = instance.recommendation
+        mark_stale(recommendation.country, _group_ids(recommendation))
+
+
+def link_changed(sender, instance, **kwargs) -> None:
+    run = type(instance).run.field.related_model.objects.filter(pk=instance.run_id).first()
+    if run is not None and run.published:
+        mark_stale(run.dataset.country, [instance.group_id])
+
+
+def run_before_save(sender, instance, **kwargs) -> None:
+    instance._was_published = bool(
+        instance.pk and sender.objects.filter(pk=instance.pk, published=True).exists()
     )
-for model in (LeafGroupLink, Run, Narrative, FocusGroup, Quote, Recommendation, Assessment):
-    post_delete.connect(mark_stale, sender=model, dispatch_uid=f"evidence-stale-del-{model}")
 
 
-def mark_stale_on_m2m(sender, instance, action, **kwargs) -> None:
-    if not action.startswith("post_") or getattr(instance, "review_status", None) == "pending":
+def run_changed(sender, instance, **kwargs) -> None:
+    if instance.published or getattr(instance, "_was_published", False):
+        groups = instance.group_links.values_list("group_id", flat=True) if instance.pk else []
+        mark_stale(instance.dataset.country, list(groups))
+
+
+def tags_changed(sender, instance, action, reverse, pk_set, **kwargs) -> None:
+    """Groups, SDG targets, themes or factors of a story, focus group or recommendation."""
+    if action not in ("post_add", "post_remove", "pre_clear"):
         return
-    mark_stale()
+    if reverse:  # changed from the other side (e.g. a group's stories): touch those groups
+        if hasattr(instance, "intersections"):
+            mark_stale(None, [instance.pk])
+        return
+    if getattr(instance, "review_status", None) == "pending":
+        return
+    country = instance.country if hasattr(instance, "country") else instance.campaign.country
+    groups = set(_group_ids(instance))
+    if sender is type(instance).groups.through:
+        groups |= set(pk_set or ())
+    mark_stale(country, groups)
 
 
-for through in (
-    Narrative.groups.through,
-    Narrative.sdg_targets.through,
-    Narrative.themes.through,
-    Narrative.factors.through,
-    FocusGroup.groups.through,
-    Recommendation.groups.through,
-    Recommendation.sdg_goals.through,
-    Recommendation.sdg_targets.through,
-    Recommendation.factors.through,
-):
-    m2m_changed.connect(
-        mark_stale_on_m2m, sender=through, dispatch_uid=f"evidence-stale-m2m-{through}"
+def uploaded(sender, upload, **kwargs) -> None:
+    """A partner upload stored stories in bulk (no post_save): the groups of its stories."""
+    stories = upload.campaign.narratives.filter(source_upload=upload)
+    mark_stale(
+        upload.campaign.country,
+        set(stories.exclude(groups=None).values_list("groups", flat=True)),
     )
-submissions_imported.connect(mark_stale, dispatch_uid="evidence-stale-import")
+
+
+def _connect() -> None:
+    for label in ("consultations.Narrative", "consultations.FocusGroup"):
+        post_save.connect(submission_changed, sender=label, dispatch_uid=f"ev-save-{label}")
+        pre_delete.connect(submission_changed, sender=label, dispatch_uid=f"ev-del-{label}")
+    post_save.connect(quote_changed, sender="consultations.Quote", dispatch_uid="ev-save-quote")
+    post_delete.connect(quote_changed, sender="consultations.Quote", dispatch_uid="ev-del-quote")
+    label = "recommendations.Recommendation"
+    post_save.connect(recommendation_changed, sender=label, dispatch_uid="ev-save-rec")
+    pre_delete.connect(recommendation_changed, sender=label, dispatch_uid="ev-del-rec")
+    label = "recommendations.Assessment"
+    post_save.connect(assessment_changed, sender=label, dispatch_uid="ev-save-assessment")
+    post_delete.connect(assessment_changed, sender=label, dispatch_uid="ev-del-assessment")
+    label = "analysis.LeafGroupLink"
+    post_save.connect(link_changed, sender=label, dispatch_uid="ev-save-link")
+    post_delete.connect(link_changed, sender=label, dispatch_uid="ev-del-link")
+    pre_save.connect(run_before_save, sender="analysis.Run", dispatch_uid="ev-presave-run")
+    post_save.connect(run_changed, sender="analysis.Run", dispatch_uid="ev-save-run")
+    pre_delete.connect(run_changed, sender="analysis.Run", dispatch_uid="ev-del-run")
+    for through in (
+        "consultations.Narrative_groups",
+        "consultations.Narrative_sdg_targets",
+        "consultations.Narrative_themes",
+        "consultations.Narrative_factors",
+        "consultations.FocusGroup_groups",
+        "recommendations.Recommendation_groups",
+        "recommendations.Recommendation_sdg_goals",
+        "recommendations.Recommendation_sdg_targets",
+        "recommendations.Recommendation_factors",
+    ):
+        m2m_changed.connect(tags_changed, sender=through, dispatch_uid=f"ev-m2m-{through}")
+    submissions_imported.connect(uploaded, dispatch_uid="ev-import")
+
+
+_connect()

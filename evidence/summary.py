@@ -1,117 +1,82 @@
-"""Compute a group's evidence summary from the three streams (PRODUCT §7).
+"""A group's evidence from the three streams (PRODUCT §7), per group × country, per viewer.
 
-Run when the inputs change (signals mark summaries stale); the group page and the overview
-read the stored JSON, so their cost does not grow with the data.
+Two steps, so that every number equals what the viewer could list, yet no request reads
+the streams:
+
+1. ``compute_summary`` (off the request path) asks each stream's front door
+   (``*.selectors``) for the group's evidence items and stores them *bucketed by what decides
+   who may read them*: recommendations by ``published``; stories and focus groups by the
+   organisation that collected them. Survey leaves come from published runs, which every
+   member of the country reads, so they are stored once.
+2. ``evidence_for`` (at request time) adds up the buckets the viewer's ``Audience`` may
+   read and derives the page's numbers: convergence matrix, data gaps, factor profile,
+   headline. Small-count suppression ("fewer than 5") applies after this filter.
 
 Which evidence counts: published survey runs whose leaves an analyst linked to the group;
-approved stories and focus groups whose tellers/participants self-identified with it; every
-recommendation naming it. For an intersection (e.g. "Indigenous women"): survey leaves and
-stories linked to the intersection itself or to *all* of its components (people at the
-intersection), and recommendations naming the intersection or *any* component (mechanisms
-rarely name intersections; each listed recommendation says which group it names).
+approved stories (with consent to analysis) and focus groups whose tellers/participants
+self-identified with it; every recommendation naming it. For an intersection (e.g.
+"Indigenous women"): survey leaves and stories linked to the intersection itself or to *all*
+of its components, and recommendations naming the intersection or *any* component.
 """
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from dataclasses import asdict, dataclass
 
-from django.db.models import Q
 from django.utils import timezone
 
-from analysis.models import LeafGroupLink, Run
-from consultations.models import FocusGroup, FocusGroupTheme, Narrative, Quote, Signifier
-from consultations.plots import zone_names
-from consultations.signifiers import TRIAD_ZONES, dyad_histogram, triad_zone
-from recommendations.models import Assessment, Recommendation
+from analysis.selectors import survey_evidence_for_group
+from consultations.selectors import visible_voice_organisations, voice_items_for_group
+from recommendations.selectors import recommendation_items_for_group, sees_unpublished
 from taxonomy.models import Factor, PopulationGroup, SDGGoal
+
+from .circumstances import circumstance_factor_table, factor_for_circumstance
 
 DISADVANTAGE_POINTS = 0.05  # a linked leaf at least 5 points worse than the national mean
 MIN_CELL = 5
 SAMPLE_SIZE = 6
-
-# Survey circumstances speak to factors by their names.
-CIRCUMSTANCE_FACTORS = {
-    "wealth": "socio_economic_status",
-    "education": "socio_economic_status",
-    "residence": "geography",
-    "region": "geography",
-    "urban": "geography",
-    "sex": "discrimination",
-    "age": "discrimination",
-    "ethnic": "discrimination",
-    "religion": "discrimination",
-    "caste": "discrimination",
-    "disab": "discrimination",
-    "language": "discrimination",
-    "marital": "discrimination",
-}
+LATEST = 8
+QUOTES = 10
+FORMAT = 3  # the stored layout; an older one is recomputed
 
 
-def _factor_of(circumstance: str) -> str | None:
-    name = circumstance.lower()
-    return next((f for key, f in CIRCUMSTANCE_FACTORS.items() if key in name), None)
+@dataclass(frozen=True)
+class Audience:
+    """What a viewer reads of one country's evidence: unpublished recommendations or not;
+    every organisation's stories and focus groups (``organisations is None``) or those of
+    the listed organisations only."""
+
+    unpublished_recommendations: bool
+    organisations: frozenset[int | None] | None
+
+    @classmethod
+    def of(cls, actor, country: str) -> Audience:
+        return cls(sees_unpublished(actor, country), visible_voice_organisations(actor, country))
 
 
-def _survey(group: PopulationGroup, country: str | None) -> tuple[list[dict], dict]:
-    links = LeafGroupLink.objects.filter(run__published=True, run__status=Run.Status.SUCCEEDED)
-    if country is not None:
-        links = links.filter(run__dataset__country=country)
-    components = list(group.components.all())
-    pairs = set(links.filter(group=group).values_list("run_id", "node_id"))
-    if components:
-        by_pair = defaultdict(set)
-        for run_id, node_id, group_id in links.filter(group__in=components).values_list(
-            "run_id", "node_id", "group_id"
-        ):
-            by_pair[(run_id, node_id)].add(group_id)
-        pairs |= {p for p, gs in by_pair.items() if gs >= {c.pk for c in components}}
-    runs = {
-        r.pk: r
-        for r in Run.objects.filter(pk__in={p[0] for p in pairs}).select_related(
-            "indicator", "indicator__sdg_goal", "dataset"
-        )
-    }
+EVERYONE = Audience(True, None)
+
+
+# ---------------------------------------------------------------------------
+# 1. Compute and store (off the request path)
+# ---------------------------------------------------------------------------
+
+
+def _survey(group: PopulationGroup, country: str) -> tuple[list[dict], dict]:
     rows = []
-    for run_id, node_id in sorted(pairs):
-        run = runs[run_id]
-        result = run.result or {}
-        nodes = {n["id"]: n for n in result.get("nodes", [])}
-        node = nodes.get(node_id)
-        if node is None:
-            continue
-        path, current = [], node
-        while current and current.get("condition"):
-            path.append(current["condition"]["label"])
-            current = nodes.get(current["parent"])
-        barrier = bool(result.get("barrier"))
-        national = result["mean"]
-        worse_by = (node["mean"] - national) if barrier else (national - node["mean"])
-        ahead = result.get("furthest_ahead")
-        best = ahead["mean"] if ahead else node["mean"]
-        shapley = sorted((result.get("shapley") or {}).items(), key=lambda kv: -kv[1]["share"])
-        rows.append(
-            {
-                "run": run_id,
-                "indicator": run.indicator.name,
-                "slug": run.indicator.slug,
-                "goal": run.indicator.sdg_goal.number if run.indicator.sdg_goal else None,
-                "round": run.dataset.survey_round,
-                "region": run.region,
-                "node": node_id,
-                "path": list(reversed(path)),
-                "rate": node["mean"],
-                "national": national,
-                "gap_to_ahead": abs(best - node["mean"]),
-                "share": node["share"],
-                "barrier": barrier,
-                "d_index": result.get("d_index"),
-                "drivers": [(name, v["share"]) for name, v in shapley[:3]],
-                "furthest_behind": bool(result.get("furthest_behind"))
-                and result["furthest_behind"]["node"] == node_id,
-                "disadvantage": worse_by >= DISADVANTAGE_POINTS,
-                "circumstances": [c["name"] for c in result.get("circumstances", [])],
-            }
-        )
+    table = circumstance_factor_table(country=country)
+    for item in survey_evidence_for_group(group, country=country):
+        row = asdict(item)
+        row["path"] = list(item.path)
+        row["drivers"] = [list(d) for d in item.drivers]
+        row["circumstances"] = list(item.circumstances)
+        # Circumstances speak to factors through the explicit table (never by substring).
+        row["circumstance_factors"] = {
+            c: factor_for_circumstance(c, table) for c in item.circumstances
+        }
+        row["disadvantage"] = item.worse_by >= DISADVANTAGE_POINTS
+        rows.append(row)
     trend = defaultdict(list)
     for row in rows:
         if not row["region"]:
@@ -119,140 +84,97 @@ def _survey(group: PopulationGroup, country: str | None) -> tuple[list[dict], di
     return rows, {k: sorted(v) for k, v in trend.items() if len(v) > 1}
 
 
-def _voice(group: PopulationGroup, country: str | None) -> dict:
-    approved = Narrative.objects.filter(review_status="approved", use_analysis=True)
-    fgd_base = FocusGroup.objects.filter(review_status="approved")
-    if country is not None:
-        approved = approved.filter(campaign__country=country)
-        fgd_base = fgd_base.filter(campaign__country=country)
-    components = list(group.components.all())
-    ids = set(approved.filter(groups=group).values_list("pk", flat=True))
-    if components:
-        common = None
-        for component in components:
-            found = set(approved.filter(groups=component).values_list("pk", flat=True))
-            common = found if common is None else common & found
-        ids |= common or set()
-    mine = approved.filter(pk__in=ids)
-    others = approved.exclude(pk__in=ids)
-    count = len(ids)
-    fgd = fgd_base.filter(
-        Q(groups=group) | Q(groups__in=components) if components else Q(groups=group)
-    ).distinct()
-    quotes = Quote.objects.filter(focus_group__in=fgd, focus_group__use_quotation=True)
-    themes = Counter(mine.values_list("themes__name", flat=True))
-    themes.pop(None, None)
-    for summary in FocusGroupTheme.objects.filter(focus_group__in=fgd).values_list(
-        "summary", flat=True
-    ):
-        themes[summary] += 1
-    factors = Counter(mine.values_list("factors__code", flat=True))
-    factors.pop(None, None)
-    for code in FocusGroupTheme.objects.filter(focus_group__in=fgd).values_list(
-        "factors__code", flat=True
-    ):
-        if code:
-            factors[code] += 1
-    goals = Counter(mine.values_list("sdg_targets__goal__number", flat=True))
-    goals.pop(None, None)
-    for number in FocusGroupTheme.objects.filter(focus_group__in=fgd).values_list(
-        "sdg_targets__goal__number", flat=True
-    ):
-        if number:
-            goals[number] += 1
-    signifiers = []
-    if count >= MIN_CELL:
-        keys = Signifier.objects.filter(instrument__narratives__in=mine).distinct()
-        mine_answers = list(mine.values_list("answers", flat=True))
-        other_answers = list(others.values_list("answers", flat=True))
-        for s in keys:
-            values_mine = [a[s.key] for a in mine_answers if a and a.get(s.key) is not None]
-            values_other = [a[s.key] for a in other_answers if a and a.get(s.key) is not None]
-            if not values_mine:
-                continue
-            if s.kind == "triad":
-                names = zone_names(tuple(s.label_texts()))
-                dist = [
-                    Counter(triad_zone(tuple(v)) for v in vs) for vs in (values_mine, values_other)
-                ]
-                signifiers.append(
-                    {
-                        "key": s.key,
-                        "kind": "triad",
-                        "question": s.question_text(),
-                        "labels": s.label_texts(),
-                        "zones": [[names[z], dist[0][z], dist[1][z]] for z in TRIAD_ZONES],
-                    }
-                )
-            elif s.kind == "dyad":
-                signifiers.append(
-                    {
-                        "key": s.key,
-                        "kind": "dyad",
-                        "question": s.question_text(),
-                        "labels": s.label_texts(),
-                        "group": dyad_histogram(values_mine),
-                        "others": dyad_histogram(values_other),
-                    }
-                )
-    quotable = (
-        list(
-            mine.filter(use_quotation=True)
-            .order_by("-created_at")
-            .values_list("pk", flat=True)[:SAMPLE_SIZE]
+def _recommendation_buckets(group: PopulationGroup, country: str) -> dict:
+    buckets: dict[str, dict] = {}
+    for item in recommendation_items_for_group(group, country=country):
+        b = buckets.setdefault(
+            "published" if item.published else "unpublished",
+            {k: {} for k in ("mechanism", "position", "status", "targets", "goals", "factors")}
+            | {"total": 0, "latest": []},
         )
-        if count >= MIN_CELL
-        else []
-    )
+        b["total"] += 1
+        if len(b["latest"]) < LATEST:
+            b["latest"].append(item.pk)
+        for key, values in (
+            ("mechanism", [item.mechanism]),
+            ("position", [item.position] if item.position else []),
+            ("status", [item.status]),
+            ("targets", item.targets),
+            ("goals", [str(g) for g in item.goals]),
+            ("factors", item.factors),
+        ):
+            for value in values:
+                b[key][value] = b[key].get(value, 0) + 1
+    return buckets
+
+
+def _voice_buckets(group: PopulationGroup, country: str) -> tuple[dict, list]:
+    voice = voice_items_for_group(group, country=country)
+    buckets: dict[str, dict] = {}
+
+    def bucket(org):
+        return buckets.setdefault(
+            str(org),
+            {"count": 0, "focus_groups": 0, "quotes": [], "sample": []}
+            | {k: {} for k in ("themes", "factors", "goals")},
+        )
+
+    def add(counter: dict, values):
+        for value in values:
+            counter[str(value)] = counter.get(str(value), 0) + 1
+
+    for story in voice.stories:
+        b = bucket(story.organisation)
+        b["count"] += 1
+        add(b["themes"], story.themes)
+        add(b["factors"], story.factors)
+        add(b["goals"], story.goals)
+        if story.quotable:
+            b["sample"].append([story.created_at, story.pk])
+    for record in voice.focus_groups:
+        b = bucket(record.organisation)
+        b["focus_groups"] += 1
+        b["quotes"] += list(record.quotes)
+        add(b["themes"], record.themes)
+        add(b["factors"], record.factors)
+        add(b["goals"], record.goals)
+    for b in buckets.values():
+        b["sample"] = sorted(b["sample"], reverse=True)[:SAMPLE_SIZE]
+        b["quotes"] = sorted(b["quotes"])[:QUOTES]
+    signifiers = [asdict(s) | {"organisation": str(s.organisation)} for s in voice.signifiers]
+    return buckets, signifiers
+
+
+def compute_summary(group: PopulationGroup, country: str) -> dict:
+    """The group's evidence items in one country, bucketed by who may read them (stored as
+    ``GroupSummary.data``; read through ``evidence_for``)."""
+    survey, trend = _survey(group, country)
+    voice, signifiers = _voice_buckets(group, country)
     return {
-        "count": count if count >= MIN_CELL or count == 0 else None,
-        "focus_groups": fgd.count(),
-        "quotes": list(quotes.values_list("pk", flat=True)[:10]),
-        "themes": themes.most_common(8),
-        "factors": dict(factors),
-        "goals": {str(k): (v if v >= MIN_CELL else None) for k, v in goals.items()},
+        "format": FORMAT,
+        "survey": survey,
+        "trend": trend,
+        "recommendations": _recommendation_buckets(group, country),
+        "voice": voice,
         "signifiers": signifiers,
-        "sample": quotable,
+        "vocabulary": {
+            "goals": {str(g.number): g.short_en for g in SDGGoal.objects.all()},
+            "factors": dict(Factor.objects.values_list("code", "name")),
+        },
+        "computed_at": timezone.now().isoformat(),
     }
 
 
-def _recommendations(group: PopulationGroup, country: str | None) -> dict:
-    names = [group, *group.components.all(), *group.children.all()]
-    recs = Recommendation.objects.filter(groups__in=names).distinct()
-    if country is not None:
-        recs = recs.filter(country=country)
-    latest = {}
-    for rec_id, status in (
-        Assessment.objects.filter(recommendation__in=recs, kind=Assessment.Kind.OFFICIAL)
-        .order_by("assessed_on", "created_at", "pk")
-        .values_list("recommendation_id", "status")
-    ):
-        latest[rec_id] = status
-    rows = list(recs.values_list("pk", "mechanism__code", "upr_position"))
-    goals = Counter()
-    for _rec, goal in {
-        *recs.values_list("pk", "sdg_goals__number"),
-        *recs.values_list("pk", "sdg_targets__goal__number"),
-    }:
-        if goal:
-            goals[goal] += 1
-    targets = Counter(recs.values_list("sdg_targets__code", flat=True))
-    targets.pop(None, None)
-    factors = Counter(recs.values_list("factors__code", flat=True))
-    factors.pop(None, None)
-    labels = dict(Assessment.Status.choices)
-    return {
-        "total": len(rows),
-        "by_mechanism": Counter(r[1] for r in rows).most_common(),
-        "by_position": Counter(r[2] for r in rows if r[2]).most_common(),
-        "by_status": Counter(
-            str(labels.get(latest.get(r[0]), "Not assessed")) for r in rows
-        ).most_common(),
-        "by_target": targets.most_common(12),
-        "goals": {str(k): v for k, v in goals.items()},
-        "factors": dict(factors),
-        "latest": [r[0] for r in rows[:8]],
-    }
+# ---------------------------------------------------------------------------
+# 2. What one viewer sees (at request time, from the stored buckets)
+# ---------------------------------------------------------------------------
+
+
+def _merge(buckets: list[dict], key: str) -> Counter:
+    total: Counter = Counter()
+    for b in buckets:
+        total.update(b.get(key, {}))
+    return total
 
 
 def _state(disadvantage: bool, evidence: bool) -> str:
@@ -261,34 +183,115 @@ def _state(disadvantage: bool, evidence: bool) -> str:
     return "none" if evidence else "silent"
 
 
-def compute_summary(group: PopulationGroup, country: str | None = None) -> dict:
-    """The group's evidence in one country (``None``: every country, for benchmarks)."""
-    survey, trend = _survey(group, country)
-    voice = _voice(group, country)
-    recs = _recommendations(group, country)
-    goals = {g.number: g for g in SDGGoal.objects.all()}
+def _visible_voice(stored: dict, audience: Audience) -> list[dict]:
+    if audience.organisations is None:
+        return list(stored.get("voice", {}).values())
+    allowed = {str(org) for org in audience.organisations}
+    return [b for org, b in stored.get("voice", {}).items() if org in allowed]
+
+
+def _visible_recommendations(stored: dict, audience: Audience) -> list[dict]:
+    kinds = ("published", "unpublished") if audience.unpublished_recommendations else ("published",)
+    return [stored["recommendations"][k] for k in kinds if k in stored.get("recommendations", {})]
+
+
+def _signifiers(stored: dict, audience: Audience) -> list[dict]:
+    allowed = None if audience.organisations is None else {str(o) for o in audience.organisations}
+    merged: dict[str, dict] = {}
+    for s in stored.get("signifiers", []):
+        if allowed is not None and s["organisation"] not in allowed:
+            continue
+        m = merged.setdefault(
+            s["key"], s | {"group": [0] * len(s["group"]), "everyone": [0] * len(s["group"])}
+        )
+        m["group"] = [a + b for a, b in zip(m["group"], s["group"], strict=True)]
+        m["everyone"] = [a + b for a, b in zip(m["everyone"], s["everyone"], strict=True)]
+    out = []
+    for s in merged.values():
+        others = [e - g for e, g in zip(s["everyone"], s["group"], strict=True)]
+        base = {"key": s["key"], "kind": s["kind"], "question": s["question"]}
+        base["labels"] = list(s["labels"])
+        if s["kind"] == "triad":
+            out.append(
+                base
+                | {
+                    "zones": [
+                        [name, g, o]
+                        for name, g, o in zip(s["zone_names"], s["group"], others, strict=True)
+                    ]
+                }
+            )
+        else:
+            out.append(base | {"group": s["group"], "others": others})
+    return out
+
+
+def evidence_for(stored: dict, audience: Audience, *, full: bool = True) -> dict:
+    """The group page's evidence for one audience: only what it may read, suppressed after
+    that filter. ``full=False`` skips what only the group page shows (signifiers, lists)."""
+    survey = stored.get("survey", [])
+    recs_buckets = _visible_recommendations(stored, audience)
+    voice_buckets = _visible_voice(stored, audience)
+    rec_total = sum(b["total"] for b in recs_buckets)
+    rec_goals = _merge(recs_buckets, "goals")
+    rec_factors = _merge(recs_buckets, "factors")
+    voice_count = sum(b["count"] for b in voice_buckets)
+    focus_groups = sum(b["focus_groups"] for b in voice_buckets)
+    voice_goals = _merge(voice_buckets, "goals")
+    voice_factors = _merge(voice_buckets, "factors")
+    enough = voice_count >= MIN_CELL
+    voice = {
+        "count": voice_count if enough or voice_count == 0 else None,
+        "focus_groups": focus_groups,
+        "goals": {k: (v if v >= MIN_CELL else None) for k, v in voice_goals.items()},
+        "factors": dict(voice_factors),
+        "themes": [],
+        "quotes": [],
+        "sample": [],
+        "signifiers": [],
+    }
+    recommendations = {"total": rec_total, "goals": dict(rec_goals), "factors": dict(rec_factors)}
+    if full:
+        voice["themes"] = _merge(voice_buckets, "themes").most_common(8)
+        voice["quotes"] = sorted(q for b in voice_buckets for q in b["quotes"])[:QUOTES]
+        voice["sample"] = (
+            [
+                pk
+                for _at, pk in sorted((s for b in voice_buckets for s in b["sample"]), reverse=True)
+            ][:SAMPLE_SIZE]
+            if enough
+            else []
+        )
+        voice["signifiers"] = _signifiers(stored, audience) if enough else []
+        recommendations |= {
+            "by_mechanism": _merge(recs_buckets, "mechanism").most_common(),
+            "by_position": _merge(recs_buckets, "position").most_common(),
+            "by_status": _merge(recs_buckets, "status").most_common(),
+            "by_target": _merge(recs_buckets, "targets").most_common(12),
+            "latest": sorted(pk for b in recs_buckets for pk in b["latest"])[:LATEST],
+        }
+    vocabulary = stored.get("vocabulary", {"goals": {}, "factors": {}})
     survey_goals = defaultdict(list)
     for row in survey:
         if row["goal"]:
             survey_goals[row["goal"]].append(row)
     matrix = []
-    for number in sorted(goals):
+    for number in sorted(int(n) for n in vocabulary["goals"]):
         s_rows = survey_goals.get(number, [])
         survey_state = _state(any(r["disadvantage"] for r in s_rows), bool(s_rows))
-        voice_n = voice["goals"].get(str(number))
         voice_state = (
             "disadvantage"
-            if voice_n
+            if voice["goals"].get(str(number))
             else ("fewer_than_5" if str(number) in voice["goals"] else "silent")
         )
-        rec_state = "disadvantage" if recs["goals"].get(str(number)) else "silent"
+        rec_state = "disadvantage" if rec_goals.get(str(number)) else "silent"
         states = {survey_state, voice_state, rec_state}
         if states <= {"silent", "fewer_than_5"}:
             continue
         matrix.append(
             {
                 "goal": number,
-                "label": goals[number].short_en,
+                "label": vocabulary["goals"][str(number)],
                 "survey": survey_state,
                 "voice": voice_state,
                 "recommendations": rec_state,
@@ -305,7 +308,7 @@ def compute_summary(group: PopulationGroup, country: str | None = None) -> dict:
                 "description": "No survey disaggregation linked to this group",
             }
         )
-    if not voice["count"] and not voice["focus_groups"]:
+    if not voice["count"] and not focus_groups:
         gaps.append(
             {
                 "stream": "voice",
@@ -313,7 +316,7 @@ def compute_summary(group: PopulationGroup, country: str | None = None) -> dict:
                 "description": "No community voice from this group (or fewer than 5)",
             }
         )
-    if not recs["total"]:
+    if not rec_total:
         gaps.append(
             {
                 "stream": "recommendations",
@@ -325,7 +328,7 @@ def compute_summary(group: PopulationGroup, country: str | None = None) -> dict:
         for stream in ("survey", "voice", "recommendations"):
             if (
                 row[stream] == "silent"
-                and (survey or voice["count"] or recs["total"])
+                and (survey or voice["count"] or rec_total)
                 and any(
                     row[other] == "disadvantage"
                     for other in ("survey", "voice", "recommendations")
@@ -340,28 +343,27 @@ def compute_summary(group: PopulationGroup, country: str | None = None) -> dict:
                         f"disadvantage, {stream.replace('_', ' ')} is silent",
                     }
                 )
-    factors = {}
     survey_factors = Counter(
         f
         for r in survey
         for c in r["circumstances"]
-        if (f := _factor_of(c)) and any(c in step for step in r["path"])
+        if (f := (r.get("circumstance_factors") or {}).get(c))
+        and any(c in step for step in r["path"])
     )
-    for factor in Factor.objects.all():
-        factors[factor.code] = {
-            "name": factor.name,
-            "survey": survey_factors.get(factor.code, 0),
-            "voice": voice["factors"].get(factor.code, 0),
-            "recommendations": recs["factors"].get(factor.code, 0),
+    factors = {}
+    for code, name in vocabulary["factors"].items():
+        voice_n = voice_factors.get(code, 0)
+        factors[code] = {
+            "name": name,
+            "survey": survey_factors.get(code, 0),
+            "voice": None if 0 < voice_n < MIN_CELL else voice_n,
+            "recommendations": rec_factors.get(code, 0),
         }
-    for counts in factors.values():
-        if 0 < counts["voice"] < MIN_CELL:
-            counts["voice"] = None
     return {
         "survey": survey,
-        "trend": trend,
+        "trend": stored.get("trend", {}),
         "voice": voice,
-        "recommendations": recs,
+        "recommendations": recommendations,
         "matrix": matrix,
         "gaps": gaps,
         "factors": factors,
@@ -372,9 +374,9 @@ def compute_summary(group: PopulationGroup, country: str | None = None) -> dict:
             ),
             "furthest_behind": len({r["slug"] for r in survey if r["furthest_behind"]}),
             "indicators": len({r["slug"] for r in survey}),
-            "recommendations": recs["total"],
+            "recommendations": rec_total,
             "voices": voice["count"],
-            "focus_groups": voice["focus_groups"],
+            "focus_groups": focus_groups,
         },
-        "computed_at": timezone.now().isoformat(),
+        "computed_at": stored.get("computed_at"),
     }

@@ -18,7 +18,7 @@ from consultations.models import Narrative, Quote
 from recommendations.models import Recommendation
 from taxonomy.models import PopulationGroup
 
-from . import services
+from . import selectors, services
 from .diagram import problem_tree_svg
 from .forms import (
     CapacityGapForm,
@@ -36,7 +36,6 @@ from .models import (
     Comment,
     DataGap,
     GroupAction,
-    GroupSummary,
     Revision,
     RoleEntry,
 )
@@ -65,23 +64,19 @@ def index(request):
     """Who is furthest behind: a sortable table of groups (never one opaque score)."""
     country = _country(request)
     groups = list(policy.scope(request.user, PopulationGroup.objects.all(), Action.LIST))
-    # One query for every fresh summary, reading only the two keys the table shows (the
-    # whole JSON of 60 groups is megabytes); stale or missing ones are recomputed as before.
-    fresh = {
-        group_id: (headline, gaps)
-        for group_id, headline, gaps in GroupSummary.objects.filter(
-            group__in=groups, country=country, stale=False
-        ).values_list("group_id", "data__headline", "data__gaps")
-        if headline is not None
-    }
-    rows = []
-    for group in groups:
-        if group.pk in fresh:
-            headline, gaps = fresh[group.pk]
-        else:
-            data = services.summary_for(group, country).data
-            headline, gaps = data.get("headline", {}), data.get("gaps", [])
-        rows.append({"group": group, "h": headline, "gaps": len(gaps or [])})
+    # Stored summaries only (one query), filtered to what this viewer may list; stale or
+    # missing ones are refreshed in the background, never in this request.
+    rows = [
+        {
+            "group": row.group,
+            "h": row.headline,
+            "gaps": row.gaps,
+            "computed": row.computed,
+            "refreshing": row.refreshing,
+            "computed_at": row.computed_at,
+        }
+        for row in selectors.overview(groups=groups, country=country, user=request.user)
+    ]
     sort = request.GET.get("sort") if request.GET.get("sort") in SORTS else "gap"
     rows.sort(key=SORTS[sort])
     return render(
@@ -107,8 +102,8 @@ def group_context(request, group: PopulationGroup) -> dict:
     evidence and analyses of other countries never appear); the query count is constant."""
     user = request.user
     country = _country(request)
-    summary = services.summary_for(group, country)
-    data = summary.data
+    evidence = selectors.group_evidence(group=group, country=country, user=user)
+    summary, data = evidence.summary, evidence.data
     recs = policy.scope(
         user,
         Recommendation.objects.filter(pk__in=data["recommendations"]["latest"]).select_related(
@@ -201,6 +196,7 @@ def group_context(request, group: PopulationGroup) -> dict:
         "elements": elements,
         "group": group,
         "summary": summary,
+        "refreshing": evidence.refreshing,
         "data": data,
         "recommendations": list(recs),
         "sample": list(sample),
@@ -507,11 +503,8 @@ def priorities(request):
     gaps = {}
     for action in actions:
         if (action.group_id, action.country) not in gaps:
-            gaps[action.group_id, action.country] = (
-                services.summary_for(action.group, action.country)
-                .data.get("headline", {})
-                .get("max_gap")
-                or 0
+            gaps[action.group_id, action.country] = selectors.max_gap(
+                group=action.group, country=action.country
             )
     actions.sort(key=lambda a: (-gaps[a.group_id, a.country], a.ends_on or timezone.now().date()))
     return render(request, "evidence/priorities.html", {"actions": actions, "gaps": gaps})

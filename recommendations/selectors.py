@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.db import connection
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
@@ -133,50 +133,114 @@ def recommendation_list(*, user, params, q: str = "") -> QuerySet[Recommendation
     )
 
 
-@dataclass
+@dataclass(frozen=True)
+class RecommendationItem:
+    """One recommendation naming a group, with what decides who may read it (``published``)
+    and what the group page counts (PRODUCT §7)."""
+
+    pk: int
+    published: bool
+    mechanism: str
+    position: str
+    status: str  # the label of the latest official assessment, or "Not assessed"
+    goals: tuple[int, ...]
+    targets: tuple[str, ...]
+    factors: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class GroupRecommendations:
-    """What the group page shows about recommendations (PRODUCT §7)."""
+    """What the group page shows about recommendations, for one viewer."""
 
-    group: PopulationGroup
-    recommendations: QuerySet[Recommendation]
-    total: int = 0
-    by_mechanism: list[tuple[str, int]] = field(default_factory=list)
-    by_sdg_target: list[tuple[str, int]] = field(default_factory=list)
-    by_position: list[tuple[str, int]] = field(default_factory=list)
-    by_status: list[tuple[str, int]] = field(default_factory=list)
+    items: tuple[RecommendationItem, ...]
+    total: int
+    by_mechanism: tuple[tuple[str, int], ...]
+    by_sdg_target: tuple[tuple[str, int], ...]
+    by_position: tuple[tuple[str, int], ...]
+    by_status: tuple[tuple[str, int], ...]
+
+    @classmethod
+    def of(cls, items: tuple[RecommendationItem, ...]) -> GroupRecommendations:
+        targets = Counter(t for item in items for t in item.targets)
+        return cls(
+            items=items,
+            total=len(items),
+            by_mechanism=tuple(Counter(i.mechanism for i in items).most_common()),
+            by_sdg_target=tuple(sorted(targets.items(), key=lambda kv: (-kv[1], kv[0]))),
+            by_position=tuple(Counter(i.position for i in items if i.position).most_common()),
+            by_status=tuple(Counter(i.status for i in items).most_common()),
+        )
 
 
-def recommendations_for_group(*, group: PopulationGroup, user) -> GroupRecommendations:
-    """Recommendations the user may see that name the group, a narrower group, or (for an
-    intersection such as "Indigenous women") one of the groups it combines; with counts by
-    mechanism, SDG target, UPR position and current implementation status."""
-    ids = (
-        visible_recommendations(user=user, action=PolicyAction.VIEW)
-        .filter(groups__in=group_and_parts(group))
-        .values("pk")
+def sees_unpublished(actor, country: str) -> bool:
+    """Does this policy actor read the country's unpublished recommendations? (RCO staff and
+    UNCT members do; CSO partners read published ones only: ``rules.RecommendationRule``.)"""
+    return bool(
+        actor.is_superuser
+        or country in actor.rco_countries
+        or country in actor.countries_with_role(Role.UNCT_MEMBER)
     )
-    queryset = (
+
+
+def recommendation_items_for_group(
+    group: PopulationGroup, *, country: str, queryset: QuerySet[Recommendation] | None = None
+) -> tuple[RecommendationItem, ...]:
+    """Every recommendation of the country naming the group, a narrower group, or (for an
+    intersection such as "Indigenous women") one of the groups it combines — whoever may
+    read it: each item says whether it is published. Four queries."""
+    base = Recommendation.objects.all() if queryset is None else queryset
+    ids = base.filter(country=country, groups__in=group_and_parts(group)).values("pk")
+    rows = list(
         Recommendation.objects.filter(pk__in=ids)
-        .select_related("mechanism", "document")
         .annotate(current_status=latest_official_status())
+        .order_by("pk")
+        .values_list("pk", "published", "mechanism__code", "upr_position", "current_status")
     )
-    result = GroupRecommendations(group=group, recommendations=queryset)
-    rows = list(queryset.values_list("mechanism__code", "upr_position", "current_status"))
-    result.total = len(rows)
-    result.by_mechanism = Counter(r[0] for r in rows).most_common()
-    result.by_position = Counter(r[1] for r in rows if r[1]).most_common()
+    goals: dict[int, set[int]] = {}
+    for pk, number in [
+        *Recommendation.sdg_goals.through.objects.filter(recommendation__in=ids).values_list(
+            "recommendation_id", "sdggoal__number"
+        ),
+        *Recommendation.sdg_targets.through.objects.filter(recommendation__in=ids).values_list(
+            "recommendation_id", "sdgtarget__goal__number"
+        ),
+    ]:
+        goals.setdefault(pk, set()).add(number)
+    targets: dict[int, list[str]] = {}
+    for pk, code in Recommendation.sdg_targets.through.objects.filter(
+        recommendation__in=ids
+    ).values_list("recommendation_id", "sdgtarget__code"):
+        targets.setdefault(pk, []).append(code)
+    factors: dict[int, list[str]] = {}
+    for pk, code in Recommendation.factors.through.objects.filter(
+        recommendation__in=ids
+    ).values_list("recommendation_id", "factor__code"):
+        factors.setdefault(pk, []).append(code)
     labels = dict(Assessment.Status.choices)
-    result.by_status = [
-        (labels.get(status, "Not assessed"), n)
-        for status, n in Counter(r[2] or "" for r in rows).most_common()
-    ]
-    result.by_sdg_target = list(
-        Recommendation.sdg_targets.through.objects.filter(recommendation__in=ids)
-        .values_list("sdgtarget__code")
-        .annotate(n=Count("recommendation", distinct=True))
-        .order_by("-n", "sdgtarget__code")
+    return tuple(
+        RecommendationItem(
+            pk=pk,
+            published=published,
+            mechanism=mechanism,
+            position=position or "",
+            status=str(labels.get(status, "Not assessed")),
+            goals=tuple(sorted(goals.get(pk, ()))),
+            targets=tuple(sorted(targets.get(pk, ()))),
+            factors=tuple(sorted(factors.get(pk, ()))),
+        )
+        for pk, published, mechanism, position, status in rows
     )
-    return result
+
+
+def recommendations_for_group(
+    group: PopulationGroup, *, viewer, country: str
+) -> GroupRecommendations:
+    """The recommendations naming the group that ``viewer`` may list (the access policy
+    decides), with counts by mechanism, SDG target, UPR position and current status."""
+    visible = visible_recommendations(user=viewer, action=PolicyAction.LIST)
+    return GroupRecommendations.of(
+        recommendation_items_for_group(group, country=country, queryset=visible)
+    )
 
 
 def dashboard(*, user) -> dict:

@@ -285,7 +285,10 @@ CELERY_BEAT_SCHEDULE["jobs-reap-stuck"] = {
     "task": "common.reap_stuck_jobs",
     "schedule": JOB_REAPER_INTERVAL,
 }
-# Recompute group evidence summaries that changed since (pages also recompute on demand).
+# Where group evidence summaries are refreshed after a change (evidence/refresh.py):
+# "celery" with a worker, "thread" in-process (the default without a broker), "inline".
+EVIDENCE_REFRESH = env("EVIDENCE_REFRESH", default="")
+# Recompute group evidence summaries still stale (a safety net: changes enqueue their own).
 CELERY_BEAT_SCHEDULE["evidence-summaries-refresh"] = {
     "task": "evidence.summaries_refresh",
     "schedule": 60 * 10,

@@ -13,3 +13,6 @@ WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
 # Tests exercise the admin (and its absence, by reloading the URLconf with it off).
 ENABLE_ADMIN = True
+# A stale group summary is recomputed when a test reads it (no background thread shares the
+# test database); tests of the off-request path set "thread" or "celery" themselves.
+EVIDENCE_REFRESH = env("EVIDENCE_REFRESH", default="inline")
