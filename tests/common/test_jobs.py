@@ -266,11 +266,12 @@ def test_reprofile_a_failed_dataset(
     assert "The worker stopped before this finished" in page
     assert reverse("analysis:dataset_reprofile", args=[dataset.pk]) in page
     monkeypatch.setattr(services, "profile_survey", lambda path, **kwargs: [])
+    monkeypatch.setattr(services, "read_survey_metadata", lambda path, **kwargs: ([], {}, {}))
     with django_capture_on_commit_callbacks(execute=True):
         response = rco.post(reverse("analysis:dataset_reprofile", args=[dataset.pk]))
     assert response.status_code == 302
     dataset.refresh_from_db()
-    assert dataset.status == "ready" and dataset.attempt == 2
+    assert dataset.status == "ready" and dataset.attempt == 2, dataset.message
 
 
 def test_a_dataset_whose_file_is_gone_cannot_be_profiled_again(people, client_for):
