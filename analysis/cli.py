@@ -288,6 +288,25 @@ def engine_circumstance(
     return Circumstance(name, "ordered", order)
 
 
+def levels_used(series: pd.Series, spec: Circumstance) -> tuple[str, ...]:
+    """The levels present in the analysed rows, as the portal stores them with a run: an
+    ordered circumstance's in its order, an unordered one's sorted; none for a numeric one."""
+    if spec.kind == "numeric":
+        return ()
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        codes = np.asarray(series.cat.codes)
+        present = np.bincount(codes[codes >= 0], minlength=len(series.cat.categories)) > 0
+        values = series.cat.categories[present]
+    else:
+        values = pd.unique(series.dropna())
+    observed = {
+        value.strip() if isinstance(value, str) else code_key(value) for value in values
+    } - {""}
+    if spec.kind == "ordered" and spec.order:
+        return tuple(str(level) for level in spec.order if str(level) in observed)
+    return tuple(sorted(observed))
+
+
 def file_sha256(path: Path) -> str:
     """SHA-256 of the file's bytes, read in blocks."""
     digest = hashlib.sha256()
@@ -558,6 +577,7 @@ def _run(options: dict[str, Any], stderr: TextIO | None) -> Report:
     return Report(
         result=result,
         specs=tuple(specs),
+        levels=tuple(levels_used(frame[spec.name], spec) for spec in specs),
         positive=tuple(positive) if positive else None,
         weight=weight,
         weight_divisor=options["weight_divisor"],
@@ -632,6 +652,7 @@ class Report:
 
     result: AnalysisResult
     specs: tuple[Circumstance, ...]
+    levels: tuple[tuple[str, ...], ...]
     positive: tuple[str, ...] | None
     weight: str | None
     weight_divisor: float
@@ -656,7 +677,8 @@ class Report:
             "positive": list(self.positive) if self.positive else None,
         }
         data["circumstances"] = [
-            {"name": s.name, "kind": s.kind, "order": list(s.order or ())} for s in self.specs
+            {"name": s.name, "kind": s.kind, "order": list(levels)}
+            for s, levels in zip(self.specs, self.levels, strict=True)
         ]
         data["weight"] = {"column": self.weight, "divisor": self.weight_divisor}
         data["source"] = {
