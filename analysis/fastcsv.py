@@ -32,6 +32,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from analysis.csvprefetch import Prefetch, read_table
 from analysis.surveyio import (
     DEFAULT_LIMITS,
     SurveyFileError,
@@ -43,9 +44,6 @@ from analysis.surveyio import (
     _CsvDialect,
     read_survey,
 )
-
-# Text columns with more distinct values than this stay plain text (no dictionary).
-DICTIONARY_MAX_LEVELS = 50_000
 
 
 class _Fallback(Exception):
@@ -79,12 +77,16 @@ def _raw_header(source: Path, dialect: _CsvDialect) -> list[str]:
 
 
 def read_needed_columns(
-    path: str | Path, columns: Sequence[str], dictionary: Sequence[str] = ()
+    path: str | Path,
+    columns: Sequence[str],
+    dictionary: Sequence[str] = (),
+    prefetched: Prefetch | None = None,
 ) -> tuple[SurveyFrame, str]:
     """Read ``columns`` of a CSV file; text columns in ``dictionary`` come back as Categoricals.
 
     Returns the :class:`SurveyFrame` and the reader used: ``"pyarrow"`` or ``"pandas"`` (the
-    fallback for unusual dialects, see the module docstring).
+    fallback for unusual dialects, see the module docstring). ``prefetched`` is a read
+    started earlier (:mod:`analysis.csvprefetch`), used when its dialect is this one.
     """
     source = Path(path)
     header, dialect = csv_header(source)
@@ -92,7 +94,7 @@ def read_needed_columns(
     if dialect.encoding not in ("utf-8", "utf-8-sig"):
         return read_survey(source, columns=columns), "pandas"
     try:
-        frame = _read_arrow(source, dialect, list(columns), set(dictionary))
+        frame = _read_arrow(source, dialect, list(columns), set(dictionary), prefetched)
     except _Fallback:
         return read_survey(source, columns=columns), "pandas"
     survey = SurveyFrame(
@@ -108,36 +110,33 @@ def read_needed_columns(
 
 
 def _read_arrow(
-    source: Path, dialect: _CsvDialect, columns: list[str], dictionary: set[str]
+    source: Path,
+    dialect: _CsvDialect,
+    columns: list[str],
+    dictionary: set[str],
+    prefetched: Prefetch | None = None,
 ) -> pd.DataFrame:
     import pyarrow as pa
-    from pyarrow import csv as pacsv
 
     raw = _raw_header(source, dialect)
     by_name = {name.strip(): name for name in raw}
     wanted = [by_name[name] for name in columns]
-    read_options = pacsv.ReadOptions(block_size=4 << 20)
-    parse_options = pacsv.ParseOptions(delimiter=dialect.delimiter)
-    convert_options = pacsv.ConvertOptions(
-        include_columns=wanted,
-        null_values=[""],
-        strings_can_be_null=True,
-        quoted_strings_can_be_null=True,
-        true_values=["True", "TRUE", "true"],
-        false_values=["False", "FALSE", "false"],
-        decimal_point=dialect.decimal,
-        auto_dict_encode=True,
-        auto_dict_max_cardinality=DICTIONARY_MAX_LEVELS,
-    )
-    try:
-        table = pacsv.read_csv(
-            source,
-            read_options=read_options,
-            parse_options=parse_options,
-            convert_options=convert_options,
-        )
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError, OSError) as exc:
-        raise _Fallback from exc
+    table = None
+    if (
+        prefetched is not None
+        and (prefetched.encoding, prefetched.delimiter, prefetched.decimal)
+        == (dialect.encoding, dialect.delimiter, dialect.decimal)
+        and prefetched.raw_header == tuple(raw)
+    ):
+        if isinstance(prefetched.table, BaseException):
+            raise _Fallback from prefetched.table
+        if all(name in prefetched.table.column_names for name in wanted):
+            table = prefetched.table
+    if table is None:
+        try:
+            table = read_table(source, dialect.delimiter, dialect.decimal, wanted)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError, OSError) as exc:
+            raise _Fallback from exc
     if table.num_rows == 0:
         raise _Fallback
     data: dict[str, object] = {}

@@ -16,7 +16,8 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 
-from analysis import bridge, cli
+from analysis import bridge, cli, cli_core
+from analysis.engine import uncertainty
 from tests.analysis.engine.conftest import DATA, expand_cells
 
 ARGS = [
@@ -122,11 +123,13 @@ def test_manage_py_wrapper_prints_the_same_json(worked_csv, capsys):
 
 
 def test_cli_json_equals_the_portals_stored_result(worked_csv):
-    printed = json.loads(cli.render(cli.run(vars(cli.build_parser().parse_args(
+    printed = json.loads(cli_core.render(cli_core.run(vars(cli.build_parser().parse_args(
         [str(worked_csv), *ARGS, "--format", "json"]
     ))), "json"))  # fmt: skip
     stored = json.loads(
-        json.dumps(cli._jsonable(bridge.compute_run(path=str(worked_csv), definition=DEFINITION)))
+        json.dumps(
+            cli_core._jsonable(bridge.compute_run(path=str(worked_csv), definition=DEFINITION))
+        )
     )
     assert set(printed) - CLI_ONLY == set(stored) - PORTAL_ONLY
     shared = sorted(set(printed) - CLI_ONLY)
@@ -152,3 +155,26 @@ def _rounded(value):
     if isinstance(value, float):
         return float(f"{value:.12g}")
     return value
+
+
+def test_the_light_entry_point_has_the_engines_defaults():
+    assert (cli.DEFAULT_REPLICATES, cli.DEFAULT_SEED) == (
+        uncertainty.DEFAULT_REPLICATES,
+        uncertainty.DEFAULT_SEED,
+    )
+
+
+def test_a_prefetched_read_is_used_and_equals_a_fresh_one(worked_csv, capsys):
+    from analysis import csvprefetch
+
+    names = ["y", "PoorerHousehold", "Residence", "HighestEducation", "w"]
+    pool, future = csvprefetch.start(str(worked_csv), names, set())
+    with pool:
+        fetched = future.result()
+    assert fetched is not None and fetched.table.num_rows == 3750
+    options = vars(cli.build_parser().parse_args([str(worked_csv), *ARGS, "--format", "json"]))
+    again = cli_core.render(cli_core.run(options), "json")
+    done = type(future)()
+    done.set_result(fetched)
+    reused = cli_core.render(cli_core.run(options, prefetched=done), "json")
+    assert json.loads(reused) == json.loads(again)

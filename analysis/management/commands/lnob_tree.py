@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
-from analysis import cli
+from analysis import cli, cli_core
 
 
 class Command(BaseCommand):
@@ -20,7 +20,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         try:
-            report = cli.run(options, stderr=self.stderr)
+            report = cli_core.run(options, stderr=self.stderr)
         except cli.CliError as exc:
             raise CommandError(str(exc)) from exc
-        self.stdout.write(cli.render(report, options["format"]))
+        self.stdout.write(cli_core.render(report, options["format"]))
