@@ -380,7 +380,7 @@ def _run(
     design_sample = frame[design_columns].dropna() if design_columns and where else None
     if where:
         frame = _apply_where(frame, where, header)
-    frame = frame.copy()
+    frame = frame.copy(deep=False)  # copy-on-write: the recoding below copies columns
 
     positive = options["positive"]
     if positive:

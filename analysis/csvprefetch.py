@@ -92,7 +92,6 @@ def read_table(source: Path, delimiter: str, decimal: str, raw_columns: Sequence
 
     return pacsv.read_csv(
         source,
-        read_options=pacsv.ReadOptions(block_size=4 << 20),
         parse_options=pacsv.ParseOptions(delimiter=delimiter),
         convert_options=pacsv.ConvertOptions(
             include_columns=list(raw_columns),
