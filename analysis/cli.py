@@ -224,13 +224,18 @@ def _start_prefetch(options: dict[str, Any]) -> tuple[ThreadPoolExecutor, Future
     from analysis import csvprefetch
 
     names = [options["outcome"]]
+    types = {}
     for spec in options["circumstance"]:
-        name, colon, _ = spec.rpartition(":")
-        names.append((name if colon else spec).strip())
+        name, colon, kind = spec.rpartition(":")
+        name = (name if colon else spec).strip()
+        names.append(name)
+        types[name] = "number" if colon and kind.strip().lower() == "numeric" else "text"
     names += [options[key] for key in ("weight", "cluster", "strata") if options.get(key)]
+    if options.get("weight"):
+        types[options["weight"]] = "number"
     where = options.get("where")
     where_names = where_identifiers(where) if where else set()
-    return csvprefetch.start(options["datafile"], list(dict.fromkeys(names)), where_names)
+    return csvprefetch.start(options["datafile"], list(dict.fromkeys(names)), where_names, types)
 
 
 def __getattr__(name: str) -> Any:

@@ -364,6 +364,10 @@ def _run(
                 source,
                 needed,
                 dictionary=[*coded, outcome],
+                types={
+                    **{o.name: "number" if o.kind == "numeric" else "text" for o in circumstances},
+                    **({weight: "number"} if weight else {}),
+                },
                 prefetched=prefetched.result() if prefetched is not None else None,
             )
         else:

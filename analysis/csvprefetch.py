@@ -15,7 +15,7 @@ from __future__ import annotations
 import codecs
 import csv
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -86,9 +86,28 @@ def _delimiter(lines: list[str]) -> str:
     return best
 
 
-def read_table(source: Path, delimiter: str, decimal: str, raw_columns: Sequence[str]) -> Any:
-    """The columns as a pyarrow Table: only an empty cell is null, text dictionary-encoded."""
+def read_table(
+    source: Path,
+    delimiter: str,
+    decimal: str,
+    raw_columns: Sequence[str],
+    types: Mapping[str, str] | None = None,
+) -> Any:
+    """The columns as a pyarrow Table: only an empty cell is null, text dictionary-encoded.
+
+    ``types`` (raw column name -> ``"text"`` or ``"number"``) skips type inference for the
+    columns whose role is known: circumstances that are not numeric are read as dictionary
+    text (the caller turns all-number levels back into numbers), weights and numeric
+    circumstances as float64 (a column that is not numbers then fails, and the caller falls
+    back to the pandas reader, which reports it as before)."""
+    import pyarrow as pa
     from pyarrow import csv as pacsv
+
+    column_types = {
+        name: pa.dictionary(pa.int32(), pa.string()) if kind == "text" else pa.float64()
+        for name, kind in (types or {}).items()
+        if name in raw_columns
+    }
 
     return pacsv.read_csv(
         source,
@@ -103,11 +122,14 @@ def read_table(source: Path, delimiter: str, decimal: str, raw_columns: Sequence
             decimal_point=decimal,
             auto_dict_encode=True,
             auto_dict_max_cardinality=DICTIONARY_MAX_LEVELS,
+            column_types=column_types,
         ),
     )
 
 
-def _prefetch(source: Path, names: Sequence[str], where_names: set[str]) -> Prefetch | None:
+def _prefetch(
+    source: Path, names: Sequence[str], where_names: set[str], types: Mapping[str, str]
+) -> Prefetch | None:
     sniffed = sniff(source)
     if sniffed is None:
         return None
@@ -117,19 +139,24 @@ def _prefetch(source: Path, names: Sequence[str], where_names: set[str]) -> Pref
         return None  # duplicate or unknown columns: the main path says what is wrong
     wanted = list(dict.fromkeys([*names, *(n for n in by_name if n in where_names)]))
     try:
-        table: Any = read_table(source, delimiter, decimal, [by_name[n] for n in wanted])
+        raw_types = {by_name[n]: kind for n, kind in types.items() if n in by_name}
+        table: Any = read_table(source, delimiter, decimal, [by_name[n] for n in wanted], raw_types)
     except Exception as exc:  # any failure: the main path reads the file again
         table = exc
     return Prefetch(encoding, delimiter, decimal, tuple(raw), table)
 
 
 def start(
-    path: str, names: Sequence[str], where_names: set[str]
+    path: str,
+    names: Sequence[str],
+    where_names: set[str],
+    types: Mapping[str, str] | None = None,
 ) -> tuple[ThreadPoolExecutor, Future] | None:
     """Start reading ``names`` (and the columns ``where_names`` may refer to) of a CSV file
-    in a thread; None when the file is not a CSV that exists."""
+    in a thread, with the known ``types`` (see :func:`read_table`); None when the file is not
+    a CSV that exists."""
     source = Path(path)
     if source.suffix.lower() not in (".csv", ".txt", ".tsv") or not source.is_file():
         return None
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lnob-csv")
-    return pool, pool.submit(_prefetch, source, list(names), set(where_names))
+    return pool, pool.submit(_prefetch, source, list(names), set(where_names), dict(types or {}))

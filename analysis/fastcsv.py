@@ -26,7 +26,7 @@ parse error at all. ``read_needed_columns`` reports which reader it used.
 from __future__ import annotations
 
 import csv
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -81,12 +81,14 @@ def read_needed_columns(
     columns: Sequence[str],
     dictionary: Sequence[str] = (),
     prefetched: Prefetch | None = None,
+    types: Mapping[str, str] | None = None,
 ) -> tuple[SurveyFrame, str]:
     """Read ``columns`` of a CSV file; text columns in ``dictionary`` come back as Categoricals.
 
     Returns the :class:`SurveyFrame` and the reader used: ``"pyarrow"`` or ``"pandas"`` (the
     fallback for unusual dialects, see the module docstring). ``prefetched`` is a read
-    started earlier (:mod:`analysis.csvprefetch`), used when its dialect is this one.
+    started earlier (:mod:`analysis.csvprefetch`), used when its dialect is this one;
+    ``types`` are the known column types (:func:`analysis.csvprefetch.read_table`).
     """
     source = Path(path)
     header, dialect = csv_header(source)
@@ -94,7 +96,9 @@ def read_needed_columns(
     if dialect.encoding not in ("utf-8", "utf-8-sig"):
         return read_survey(source, columns=columns), "pandas"
     try:
-        frame = _read_arrow(source, dialect, list(columns), set(dictionary), prefetched)
+        frame = _read_arrow(
+            source, dialect, list(columns), set(dictionary), prefetched, dict(types or {})
+        )
     except _Fallback:
         return read_survey(source, columns=columns), "pandas"
     survey = SurveyFrame(
@@ -115,6 +119,7 @@ def _read_arrow(
     columns: list[str],
     dictionary: set[str],
     prefetched: Prefetch | None = None,
+    types: dict[str, str] | None = None,
 ) -> pd.DataFrame:
     import pyarrow as pa
 
@@ -134,7 +139,8 @@ def _read_arrow(
             table = prefetched.table
     if table is None:
         try:
-            table = read_table(source, dialect.delimiter, dialect.decimal, wanted)
+            raw_types = {by_name[n]: kind for n, kind in (types or {}).items() if n in by_name}
+            table = read_table(source, dialect.delimiter, dialect.decimal, wanted, raw_types)
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError, OSError) as exc:
             raise _Fallback from exc
     if table.num_rows == 0:
@@ -171,8 +177,10 @@ def _categorical(column, keep: bool) -> pd.Series:
     stripped = [level.lstrip() for level in levels]
     numbers = pd.to_numeric(pd.Series(stripped, dtype=object), errors="coerce")
     if len(stripped) and numbers.notna().all():
-        # Numbers after a leading space (" 3"): pandas reads the column as numbers.
-        raise _Fallback
+        # Only numbers (codes such as 0/1, read as text because the column is a
+        # circumstance): numbers, as pandas reads them.
+        values = np.append(numbers.to_numpy(dtype=np.float64), np.nan)
+        return pd.Series(values[codes])
     ordered = sorted(set(stripped))
     position = {level: i for i, level in enumerate(ordered)}
     lookup = np.array([position[level] for level in stripped] + [-1], dtype=np.int64)
