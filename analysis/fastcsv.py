@@ -18,9 +18,12 @@ The result is the one :func:`analysis.surveyio.read_survey` gives for the same c
   numbers.
 
 Unusual dialects fall back to :func:`read_survey` (pandas), which reads them as the portal
-does: a file that is not UTF-8 in its first 64 KB (cp1252, Latin-1, UTF-16), numbers written
-with a leading space, rows with too few or too many fields, unbalanced quotes, dates, or any
-parse error at all. ``read_needed_columns`` reports which reader it used.
+does: a file that is not UTF-8 in its first 64 KB (cp1252, Latin-1, UTF-16), invalid UTF-8
+later in a needed text column, rows with too few or too many fields, unbalanced quotes, a
+weight or numeric circumstance that is not all numbers, dates, or any parse error at all.
+``read_needed_columns`` reports which reader it used. (Invalid UTF-8 past the first 64 KB in
+a column that is not read raises nothing here, where the upload reader would have read the
+whole file as cp1252 and said so.)
 """
 
 from __future__ import annotations
