@@ -2,7 +2,7 @@
 #   make run     serve the portal with demo data at http://127.0.0.1:8000 (SQLite, tasks in-process)
 #   make test    the same set-up, then the whole test suite
 #   make lint    ruff (lint + format check), import contracts (lint-imports), migration check
-#   make bench   benchmarks: statistics engine, group pages (needs PostgreSQL), uploads, UHRI import
+#   make bench   benchmarks: statistics engine, lnob-tree vs R rpart, batch reads, group pages (needs PostgreSQL), uploads, UHRI import
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -38,6 +38,7 @@ lint: install
 bench: install
 	$(PY) -m analysis.engine.bench
 	$(PY) -m analysis.bench_batch --households 200000
+	$(PY) -m analysis.bench_cli
 	$(PY) manage.py bench_group_pages $(BENCH_ARGS)
 	rm -f /tmp/lnob-bench-upload.sqlite3
 	DATABASE_URL=sqlite:////tmp/lnob-bench-upload.sqlite3 $(PY) manage.py bench_upload --rows 100000

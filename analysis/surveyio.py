@@ -30,10 +30,22 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-import pyreadstat
 
 from common.archives import ArchiveLimits, UnsafeArchive, check_archive
 from common.spreadsheets import SpreadsheetTooLarge, check_sheet_rows
+
+
+class _LazyPyreadstat:
+    """pyreadstat, imported on first use: it takes ~0.1 s (with narwhals) and only Stata
+    and SPSS files need it, so ``lnob-tree`` on a CSV starts without it."""
+
+    def __getattr__(self, name: str) -> Any:
+        import pyreadstat as module
+
+        return getattr(module, name)
+
+
+pyreadstat = _LazyPyreadstat()
 
 SurveyFormat = Literal["csv", "xlsx", "dta", "sav"]
 

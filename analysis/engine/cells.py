@@ -204,7 +204,12 @@ def _encode_categorical(series: pd.Series, spec: Circumstance) -> tuple[np.ndarr
                 f"(e.g. Circumstance({spec.name!r}, 'ordered', ('Lower', 'Secondary', 'Higher')))."
             )
     if order is not None:
-        codes = pd.Index(list(order)).get_indexer(series.astype(object)).astype(np.int64)
+        if isinstance(series.dtype, pd.CategoricalDtype):  # map the levels, not the rows
+            by_level = pd.Index(list(order)).get_indexer(series.cat.categories.astype(object))
+            level_codes = np.asarray(series.cat.codes, dtype=np.int64)
+            codes = np.append(by_level, -1).astype(np.int64)[level_codes]
+        else:
+            codes = pd.Index(list(order)).get_indexer(series.astype(object)).astype(np.int64)
         unknown = (codes < 0) & series.notna().to_numpy()
         if unknown.any():
             examples = pd.unique(series[unknown].astype(str))[:5]

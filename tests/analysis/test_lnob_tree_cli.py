@@ -15,8 +15,8 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from analysis import cli_core
 from analysis.engine import analyse
-from analysis.management.commands import lnob_tree
 from tests.analysis.engine.conftest import DATA, ESCAP_CIRCUMSTANCES, expand_cells
 
 APPROX = {"abs": 5e-7}
@@ -219,13 +219,13 @@ def test_where_restricts_the_reference_population(files, rows):
 
 def test_where_on_a_column_outside_the_model_is_read_for_the_query(files, monkeypatch):
     seen = []
-    original = lnob_tree.read_survey
+    original = cli_core.read_survey
 
     def recording(path, **kwargs):
         seen.append(kwargs.get("columns"))
         return original(path, **kwargs)
 
-    monkeypatch.setattr(lnob_tree, "read_survey", recording)
+    monkeypatch.setattr(cli_core, "read_survey", recording)
     data = run_json(files["dta"], *DTA_ARGS, "--where", "hhid <= 1000 and Residence != 'x'")
     assert data["n"] == 1000
     assert sorted(seen[0]) == sorted(
