@@ -108,6 +108,19 @@ class NarrativeSerializer(IdentityWithheldMixin, serializers.ModelSerializer):
             "use_publication",
             "created_at",
         ]
+        # Withheld identities are null for viewers who may not see them: say so in the schema.
+        extra_kwargs = {
+            name: {"allow_null": True}
+            for name in (
+                "location",
+                "age_band",
+                "sex",
+                "groups_none",
+                "groups_prefer_not",
+                "groups_other",
+                "has_disability",
+            )
+        }
 
 
 class FocusGroupSerializer(IdentityWithheldMixin, serializers.ModelSerializer):
@@ -131,6 +144,7 @@ class FocusGroupSerializer(IdentityWithheldMixin, serializers.ModelSerializer):
             "questions",
             "review_status",
         ]
+        extra_kwargs = {"participants": {"allow_null": True}}
 
 
 @extend_schema(tags=["consultations"])

@@ -16,7 +16,6 @@ from django.core.management import call_command
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections, connections, transaction
 from hypothesis import HealthCheck, Phase, settings
-from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
 from schemathesis.config import SchemathesisConfig
 from schemathesis.specs.openapi.checks import (
@@ -47,7 +46,9 @@ ROLES = {
 
 def api_token_for(user: User) -> str:
     """The key an API client sends as ``Authorization: Token <key>``."""
-    return Token.objects.get_or_create(user=user)[0].key
+    from accounts.services import api_token_create
+
+    return api_token_create(user=user, name="schemathesis")[1]
 
 
 @pytest.fixture(scope="module")
