@@ -14,12 +14,15 @@ pytestmark = pytest.mark.django_db
 
 
 def test_survey_rows_say_whom_they_are_compared_with(people, client_for, vocabularies):
+    """The link records the run's reference population; the summary carries it to the page."""
+    from analysis.models import LeafGroupLink
+
     rural = PopulationGroup.objects.get(name="Persons living in rural areas")
     published_run(goal=7, leaf_mean=0.3, national=0.6, group=rural)
+    LeafGroupLink.objects.filter(group=rural).update(reference_population="all women 15-49")
     data = compute_summary(rural, "Demoland")
     assert data["survey"], "the run is linked to the group"
-    for row in data["survey"]:
-        row.setdefault("reference_population", "all women 15-49")
+    assert {row["reference_population"] for row in data["survey"]} == {"all women 15-49"}
     GroupSummary.objects.update_or_create(
         group=rural,
         country="Demoland",
