@@ -57,6 +57,8 @@ __all__ = [
     "ExportFile",
     "FieldSpec",
     "NormalisedRow",
+    "RepeatAnswers",
+    "RepeatLinks",
     "RowProblem",
     "detect_format",
     "normalise_row",
@@ -374,6 +376,55 @@ def detect_format(path: str | Path) -> str:
     return f"{flavour}_csv"
 
 
+def _strip_uuid(value: str) -> str:
+    value = value.strip()
+    return value[5:] if value.casefold().startswith("uuid:") else value
+
+
+@dataclass(frozen=True)
+class RepeatAnswers:
+    """The answers of one repeat-group column for one submission, each labelled with the
+    repeat instance it comes from ("household 2 › member 1"). Never a single value: it feeds
+    a multiple-choice or group field, and is refused for a one-value field."""
+
+    column: str
+    items: tuple[tuple[str, str], ...]
+
+    @property
+    def values(self) -> tuple[str, ...]:
+        return tuple(value for _label, value in self.items)
+
+    def __str__(self) -> str:
+        return "; ".join(f"{label}: {value}" for label, value in self.items)
+
+    def __bool__(self) -> bool:
+        return bool(self.items)
+
+
+@dataclass(frozen=True)
+class RepeatLink:
+    """One repeat row placed under its submission (main sheet ``_index``)."""
+
+    sheet: str
+    row_number: int
+    submission_index: str
+    label: str
+    parent_sheet: str
+    parent_index: str
+    row: dict[str, str]
+
+
+@dataclass
+class RepeatLinks:
+    """What :meth:`ExportFile.link_repeats` found: rows by submission ``_index``, reasons a
+    submission cannot be stored (one of its repeat rows could not be placed), and repeat rows
+    that belong to no submission of the file (sheet, row number, reason)."""
+
+    by_submission: dict[str, list[RepeatLink]] = field(default_factory=dict)
+    reasons: dict[str, list[str]] = field(default_factory=dict)
+    orphans: list[tuple[str, int, str]] = field(default_factory=list)
+
+
 @dataclass(frozen=True)
 class ExportFile:
     """An opened export: its header and how to stream its rows (nothing else is kept in memory).
@@ -394,6 +445,7 @@ class ExportFile:
     delimiter: str | None = None
     data_start_row: int = 2
     repeat_sheets: tuple[str, ...] = ()
+    main_sheet: str = ""
 
     # ---- rows
 
@@ -488,11 +540,165 @@ class ExportFile:
         }
 
     def repeats_by_parent(self, sheet: str) -> dict[str, list[dict[str, str]]]:
-        """A repeat sheet's rows grouped by ``_parent_index`` (the main sheet's ``_index``)."""
+        """A repeat sheet's rows grouped by ``_parent_index`` (an ``_index`` of the sheet
+        named in ``_parent_table_name``: the main sheet, or for a nested repeat another
+        repeat sheet). Use :meth:`link_repeats` to attach rows to their submission."""
         grouped: dict[str, list[dict[str, str]]] = {}
         for row in self.repeats.get(sheet, []):
             grouped.setdefault(row.get("_parent_index", ""), []).append(row)
         return grouped
+
+    @cached_property
+    def _numbered_repeats(self) -> dict[str, list[tuple[int, dict[str, str]]]]:
+        return {sheet: list(self.iter_repeat_rows(sheet)) for sheet in self.repeat_sheets}
+
+    def _sheet_for_table(self, table: str) -> str | None:
+        """The sheet holding a ``_parent_table_name`` (Excel cuts sheet names at 31
+        characters and replaces []:*?/\\ in them)."""
+        if not table or table == self.main_sheet:
+            return self.main_sheet
+        if table in self.repeat_sheets:
+            return table
+        cut = re.sub(r"[\[\]:*?/\\]", "_", table)[:31]
+        for sheet in (self.main_sheet, *self.repeat_sheets):
+            if sheet == cut or re.sub(r"[\[\]:*?/\\]", "_", sheet)[:31] == cut:
+                return sheet
+        return None
+
+    def link_repeats(self, sheets: Sequence[str] | None = None) -> RepeatLinks:
+        """Every row of the repeat sheets (``sheets``, default all) attached to its submission.
+
+        Kobo writes on each repeat row ``_parent_table_name`` and ``_parent_index``: the
+        ``_index`` of the parent row *in that table*, which for a nested repeat is another
+        repeat sheet. The chain is followed up to the main sheet, and the result checked
+        against the row's ``_submission__uuid`` (or ``_submission__id``). A row that cannot be
+        placed is never attached to a submission: it is reported with the reason.
+        """
+        wanted = tuple(self.repeat_sheets if sheets is None else sheets)
+        numbered = self._numbered_repeats
+        by_index = {
+            sheet: {row.get("_index", "").strip(): (n, row) for n, row in rows}
+            for sheet, rows in numbered.items()
+        }
+        main_ids: dict[str, tuple[str, str]] = {}
+        for _number, row in self.iter_rows():
+            index = (row.get("_index") or "").strip()
+            if index:
+                main_ids[index] = (
+                    _strip_uuid(row.get("_uuid") or ""),
+                    (row.get("_id") or "").strip(),
+                )
+        links = RepeatLinks()
+        # Each repeat row's place among its siblings (1-based, in sheet order), for labels.
+        positions: dict[tuple[str, int], int] = {}
+        for sheet, rows in numbered.items():
+            counts: dict[tuple[str, str], int] = {}
+            for _n, row in rows:
+                parent = (
+                    (row.get("_parent_table_name") or "").strip(),
+                    (row.get("_parent_index") or "").strip(),
+                )
+                counts[parent] = counts.get(parent, 0) + 1
+                positions[(sheet, id(row))] = counts[parent]
+        for sheet in wanted:
+            for number, row in numbered.get(sheet, []):
+                where = f"sheet '{sheet}' row {number}"
+                chain: list[tuple[str, dict[str, str]]] = [(sheet, row)]
+                problem = None
+                current_sheet, current = sheet, row
+                for _depth in range(len(self.repeat_sheets) + 1):
+                    table = (current.get("_parent_table_name") or "").strip()
+                    parent_index = (current.get("_parent_index") or "").strip()
+                    parent_sheet = self._sheet_for_table(table)
+                    if not parent_index:
+                        problem = f"{where} has no _parent_index"
+                        break
+                    if parent_sheet is None:
+                        problem = (
+                            f"{where} names the parent table '{table}', which is not a sheet "
+                            "of this workbook"
+                        )
+                        break
+                    if parent_sheet == self.main_sheet:
+                        break
+                    found = by_index.get(parent_sheet, {}).get(parent_index)
+                    if found is None:
+                        problem = (
+                            f"{where} points to row _index {parent_index} of sheet "
+                            f"'{parent_sheet}', which does not exist"
+                        )
+                        break
+                    current_sheet, current = parent_sheet, found[1]
+                    chain.append((current_sheet, current))
+                else:
+                    problem = f"{where}: its parent rows form a loop"
+                submission_uuid = _strip_uuid(row.get("_submission__uuid") or "")
+                submission_id = (row.get("_submission__id") or "").strip()
+                root = parent_index if problem is None else ""
+                if problem is None and root not in main_ids:
+                    problem = (
+                        f"{where} points to row _index {root} of the main sheet, which does "
+                        "not exist"
+                    )
+                if problem is None:
+                    main_uuid, main_id = main_ids[root]
+                    if (submission_uuid and main_uuid and submission_uuid != main_uuid) or (
+                        submission_id and main_id and submission_id != main_id
+                    ):
+                        problem = (
+                            f"{where} is linked through _parent_index to submission "
+                            f"{main_uuid or main_id} but belongs to submission "
+                            f"{submission_uuid or submission_id} (_submission__uuid)"
+                        )
+                if problem is not None:
+                    owner = next(
+                        (
+                            index
+                            for index, (uuid_, id_) in main_ids.items()
+                            if (submission_uuid and uuid_ == submission_uuid)
+                            or (not submission_uuid and submission_id and id_ == submission_id)
+                        ),
+                        None,
+                    )
+                    reason = problem + "; it was not attached to any submission"
+                    if owner is not None:
+                        links.reasons.setdefault(owner, []).append(reason)
+                    else:
+                        links.orphans.append((sheet, number, reason))
+                    continue
+                labels = [
+                    f"{level_sheet} {positions.get((level_sheet, id(level_row)), '?')}"
+                    for level_sheet, level_row in reversed(chain)
+                ]
+                link = RepeatLink(
+                    sheet=sheet,
+                    row_number=number,
+                    submission_index=root,
+                    label=" › ".join(labels),
+                    parent_sheet=chain[1][0] if len(chain) > 1 else self.main_sheet,
+                    parent_index=(row.get("_parent_index") or "").strip(),
+                    row=row,
+                )
+                links.by_submission.setdefault(root, []).append(link)
+        return links
+
+    def repeat_answers(self, links: RepeatLinks) -> dict[str, dict[str, RepeatAnswers]]:
+        """``{main _index: {"<sheet>/<column>": RepeatAnswers}}`` from :meth:`link_repeats`."""
+        out: dict[str, dict[str, RepeatAnswers]] = {}
+        for index, rows in links.by_submission.items():
+            collected: dict[str, list[tuple[str, str]]] = {}
+            for link in rows:
+                for column, value in link.row.items():
+                    if column.startswith("_") or not str(value).strip():
+                        continue
+                    collected.setdefault(f"{link.sheet}/{column}", []).append(
+                        (link.label, str(value).strip())
+                    )
+            out[index] = {
+                column: RepeatAnswers(column=column, items=tuple(items))
+                for column, items in collected.items()
+            }
+        return out
 
 
 def open_export(path: str | Path, *, fmt: str | None = None) -> ExportFile:
@@ -517,6 +723,7 @@ def open_export(path: str | Path, *, fmt: str | None = None) -> ExportFile:
             header = [_xlsx_cell_text(value) for value in next(rows, ())]
             second = [_xlsx_cell_text(value) for value in next(rows, ())]
             repeat_sheets = tuple(sheet.title for sheet in sheets[1:])
+            main_sheet = sheets[0].title
         encoding = delimiter = None
     else:
         sample = _sniff_bytes(path)
@@ -532,6 +739,7 @@ def open_export(path: str | Path, *, fmt: str | None = None) -> ExportFile:
         except csv.Error:
             second = []
         repeat_sheets = ()
+        main_sheet = ""
     if len(header) > MAX_COLUMNS:
         raise ExportError(
             f"{path.name!r} has {len(header):,} columns; at most {MAX_COLUMNS:,} are accepted. "
@@ -570,6 +778,7 @@ def open_export(path: str | Path, *, fmt: str | None = None) -> ExportFile:
         delimiter=delimiter,
         data_start_row=data_start_row,
         repeat_sheets=repeat_sheets,
+        main_sheet=main_sheet,
     )
 
 
@@ -863,6 +1072,22 @@ def _options_text(options: Sequence[str]) -> str:
     return shown + (", …" if len(options) > 12 else "")
 
 
+def _cell(row: Mapping[str, Any], column: str, spec: FieldSpec, reasons: list[str]) -> str:
+    """The text of one cell for a one-value field; a repeat group's list is refused."""
+    value = row.get(column)
+    if isinstance(value, RepeatAnswers):
+        if value:
+            shown = str(value)
+            reasons.append(
+                f"'{column}' holds {len(value.items)} answer{'s' if len(value.items) != 1 else ''} "
+                f"of a repeat group ({shown[:200]}"
+                f"{'…' if len(shown) > 200 else ''}); a list cannot feed the one-value field "
+                f"'{spec.key}'. Map it to a multiple-choice field or leave it unmapped"
+            )
+        return ""
+    return (value or "").strip()
+
+
 def _match_option(value: str, spec: FieldSpec, reasons: list[str]) -> str | None:
     """The canonical spelling of a choice, or ``None`` with a reason when it is not allowed."""
     if not spec.options:
@@ -886,11 +1111,16 @@ def _choice_name(column: str, spec: FieldSpec) -> str:
 
 
 def _multiple(row: Mapping[str, str], spec: FieldSpec, mapped: Sequence[str], reasons: list[str]):
-    if len(mapped) > 1:
+    if len(mapped) == 1 and isinstance(row.get(mapped[0]), RepeatAnswers):
+        answers = row[mapped[0]]
+        if not answers:
+            return None
+        raw = [part for value in answers.values for part in value.split()]
+    elif len(mapped) > 1:
         chosen: list[str] = []
         answered = False
         for column in mapped:
-            cell = (row.get(column) or "").strip()
+            cell = _cell(row, column, spec, reasons)
             if not cell:
                 continue
             answered = True
@@ -902,7 +1132,7 @@ def _multiple(row: Mapping[str, str], spec: FieldSpec, mapped: Sequence[str], re
             return None
         raw = chosen
     else:
-        text = (row.get(mapped[0]) or "").strip()
+        text = _cell(row, mapped[0], spec, reasons)
         if not text:
             return None
         raw = text.split()
@@ -920,7 +1150,7 @@ def _triad(row: Mapping[str, str], spec: FieldSpec, mapped: Sequence[str], reaso
             f"triad '{spec.key}' needs three columns (one per corner), got {len(mapped)}; "
             "check the mapping with validate_mapping()."
         )
-    cells = [(row.get(column) or "").strip() for column in mapped]
+    cells = [_cell(row, column, spec, reasons) for column in mapped]
     if not any(cells):
         return None  # not applicable / not answered
     weights: list[float] = []
@@ -961,6 +1191,7 @@ def normalise_row(
     row_number: int,
     key_column: str | None = None,
     submitted_at_column: str | None = None,
+    extra_reasons: Sequence[str] = (),
 ) -> NormalisedRow | RowProblem:
     """One export row as stored values, or every reason it cannot be stored.
 
@@ -973,7 +1204,7 @@ def normalise_row(
     problem. A malformed mapping (a triad without three columns) raises :class:`ValueError`,
     since it would fail every row alike; check it first with :func:`validate_mapping`.
     """
-    reasons: list[str] = []
+    reasons: list[str] = list(extra_reasons)
     key = _row_key(row, key_column)
     if not key:
         reasons.append(
@@ -997,7 +1228,7 @@ def normalise_row(
         values[spec.key] = _field_value(row, spec, mapped, reasons)
         other_columns = mapping.get(f"{spec.key}_other", ())
         if other_columns:
-            other = " ".join((row.get(column) or "").strip() for column in other_columns).strip()
+            other = " ".join(_cell(row, column, spec, reasons) for column in other_columns).strip()
             values[f"{spec.key}_other"] = other or None
 
     if reasons:
@@ -1010,7 +1241,10 @@ def _field_value(
 ) -> Any:
     kind = spec.kind
     if kind == "consent":
-        cell = (row.get(mapped[0]) or "").strip() if mapped else ""
+        before = len(reasons)
+        cell = _cell(row, mapped[0], spec, reasons) if mapped else ""
+        if len(reasons) > before:
+            return None
         if not cell:
             reasons.append("consent is missing — a story without consent cannot be stored")
             return None
@@ -1039,7 +1273,7 @@ def _field_value(
     elif kind in ("multiple", "groups", "consent_uses"):
         value = _multiple(row, spec, mapped, reasons)
     else:
-        cell = (row.get(mapped[0]) or "").strip()
+        cell = _cell(row, mapped[0], spec, reasons)
         value = _single_value(cell, spec, reasons) if cell else None
     if value is None and spec.is_required and len(reasons) == before:
         reasons.append(f"required field '{spec.key}' is empty")

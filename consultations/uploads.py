@@ -18,9 +18,12 @@ When the import ends (either way) the raw file and the preview are deleted, unle
 then holds only the mapped columns. Submissions that were deleted earlier (withdrawn, purged,
 deleted by staff) left a tombstone and are skipped.
 
-Kobo XLSX repeat-group sheets are joined to their parent row: each repeat column becomes a
-column ``<sheet>/<column>`` holding the repeat rows' values separated by spaces, so a
-partner can map them (e.g. the members' self-identified groups) like any other column.
+Kobo XLSX repeat-group sheets are joined to their submission: each repeat row is placed by
+``_parent_table_name`` + ``_parent_index`` (the ``_index`` of its parent row, in the main sheet
+or, for a nested repeat, in another repeat sheet), checked against ``_submission__uuid``. Each
+repeat column becomes a column ``<sheet>/<column>`` holding a labelled list of the repeat rows'
+answers (``ingest.RepeatAnswers``), which can feed a multiple-choice or group field (e.g. the
+members' self-identified groups) and is refused, with the reason, for a one-value field.
 """
 
 from __future__ import annotations
@@ -413,23 +416,33 @@ def _mapping(upload: Upload) -> dict[str, list[str]]:
     ).mapping
 
 
-def _rows(upload: Upload):
-    """Main-sheet rows with repeat-group values joined in (see module docstring)."""
+def _mapped_sheets(export, mapping) -> list[str]:
+    sheets = getattr(export, "repeat_sheets", ())
+    mapped = {column for columns in (mapping or {}).values() for column in columns}
+    return [sheet for sheet in sheets if any(c.startswith(f"{sheet}/") for c in mapped)]
+
+
+def _rows(upload: Upload, mapping=None, problems: list | None = None):
+    """Main-sheet rows with the answers of the mapped repeat-group sheets joined in as
+    labelled lists (see module docstring), and the reasons a submission cannot be stored
+    because one of its repeat rows could not be placed. A repeat row that belongs to no
+    submission of the file is added to ``problems``."""
     export = _export(upload)
-    repeats = {
-        sheet: export.repeats_by_parent(sheet) for sheet in getattr(export, "repeat_sheets", ())
-    }
+    sheets = _mapped_sheets(export, mapping if mapping is not None else _mapping(upload))
+    answers, links = {}, None
+    if sheets:
+        links = export.link_repeats(sheets)
+        answers = export.repeat_answers(links)
+        if problems is not None:
+            for sheet, number, reason in links.orphans:
+                problems.append({"row": number, "sheet": sheet, "key": "", "reasons": [reason]})
     for number, row in export.iter_rows():
-        if repeats:
-            row = dict(row)
-            for sheet, by_parent in repeats.items():
-                children = by_parent.get(row.get("_index", ""), [])
-                for child in children:
-                    for column, value in child.items():
-                        if value and not column.startswith("_"):
-                            key = f"{sheet}/{column}"
-                            row[key] = f"{row[key]} {value}".strip() if key in row else value
-        yield export, number, row
+        reasons: list[str] = []
+        if links is not None:
+            index = (row.get("_index") or "").strip()
+            row = dict(row) | answers.get(index, {})
+            reasons = links.reasons.get(index, [])
+        yield export, number, row, reasons
 
 
 @dataclass
@@ -458,7 +471,7 @@ def _checked_rows(upload: Upload, check: _Check):
     )
     known: dict = {}
     seen: set[str] = set()
-    for export, number, row in _rows(upload):
+    for export, number, row, repeat_reasons in _rows(upload, mapping, check.problems):
         check.total += 1
         result = normalise_export_row(
             row,
@@ -467,6 +480,7 @@ def _checked_rows(upload: Upload, check: _Check):
             row_number=number,
             key_column=export.key_column,
             submitted_at_column=export.submitted_at_column,
+            extra_reasons=repeat_reasons,
         )
         if not isinstance(result, NormalisedRow):
             check.problems.append(
@@ -721,13 +735,13 @@ def _reduce_to_mapped_columns(upload: Upload) -> None:
         with new_path.open("w", newline="", encoding="utf-8") as out:
             writer = csv.writer(out)
             header_written = False
-            for export, _number, row in _rows(upload):
+            for export, _number, row, _reasons in _rows(upload, mapping):
                 if not header_written:
                     extra = [c for c in (export.key_column, export.submitted_at_column) if c]
                     keep = [*extra, *(c for c in keep if c not in extra)]
                     writer.writerow(keep)
                     header_written = True
-                writer.writerow([row.get(c, "") for c in keep])
+                writer.writerow([str(row.get(c, "")) for c in keep])
     except BaseException:
         new_path.unlink(missing_ok=True)
         raise

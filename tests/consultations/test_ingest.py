@@ -509,3 +509,108 @@ def test_100000_rows_stream_in_bounded_memory(tmp_path):
     assert (accepted, problems) == (100_000, 0)
     assert last_row == 100_002
     assert peak < 30 * 1024 * 1024, f"peak {peak / 1e6:.1f} MB"
+
+
+# --- a repeat nested in a repeat (Kobo XLSX) ------------------------------------------------
+
+from consultations.ingest import RepeatAnswers  # noqa: E402
+
+from .kobo_nested import MEMBERS, SUBMISSIONS  # noqa: E402
+from .kobo_nested import build as build_nested  # noqa: E402
+
+
+def test_nested_repeat_rows_go_to_their_own_submission_row_by_row(tmp_path):
+    export = open_export(build_nested(tmp_path / "nested.xlsx"))
+    assert export.main_sheet == "Household voices"
+    assert export.repeat_sheets == ("household", "member")
+    links = export.link_repeats()
+    assert not links.orphans and not links.reasons
+    placed = {
+        (link.sheet, link.row_number): (
+            link.submission_index,
+            link.parent_sheet,
+            link.parent_index,
+            link.label,
+        )
+        for rows in links.by_submission.values()
+        for link in rows
+    }
+    assert placed == {
+        ("household", 2): ("1", "Household voices", "1", "household 1"),
+        ("household", 3): ("1", "Household voices", "1", "household 2"),
+        ("household", 4): ("2", "Household voices", "2", "household 1"),
+        ("household", 5): ("3", "Household voices", "3", "household 1"),
+        ("member", 2): ("1", "household", "1", "household 1 › member 1"),
+        ("member", 3): ("1", "household", "2", "household 2 › member 1"),
+        ("member", 4): ("2", "household", "3", "household 1 › member 1"),
+        ("member", 5): ("3", "household", "4", "household 1 › member 1"),
+        ("member", 6): ("2", "household", "3", "household 1 › member 2"),
+    }
+    # every member row lands on the submission named by its own _submission__uuid
+    assert len(placed) == len(MEMBERS) + 4
+    by_uuid = {
+        link.row["_submission__uuid"]: SUBMISSIONS[link.submission_index][1]
+        for rows in links.by_submission.values()
+        for link in rows
+    }
+    assert all(k == v for k, v in by_uuid.items())
+
+
+def test_nested_repeat_answers_are_labelled_lists_never_joined_with_spaces(tmp_path):
+    export = open_export(build_nested(tmp_path / "nested.xlsx"))
+    answers = export.repeat_answers(export.link_repeats(["member"]))
+    ages = answers["2"]["member/household/member/age"]
+    assert isinstance(ages, RepeatAnswers)
+    assert ages.items == (("household 1 › member 1", "60"), ("household 1 › member 2", "40"))
+    assert "3" not in answers or "member/household/member/age" in answers["3"]
+    fields = [
+        FieldSpec("consent", "consent"),
+        FieldSpec("story", "story"),
+        FieldSpec("age_band", "age_band"),
+        FieldSpec("groups", "groups", options=GROUPS),
+    ]
+    rows = {number: row | answers.get(row["_index"], {}) for number, row in export.iter_rows()}
+    # a list into a one-value field: the row is refused with the reason
+    result = normalise_row(
+        rows[3],
+        {"consent": ["consent"], "story": ["story"], "age_band": ["member/household/member/age"]},
+        fields,
+        row_number=3,
+        key_column=export.key_column,
+    )
+    assert isinstance(result, RowProblem)
+    assert "holds 2 answers of a repeat group" in result.reasons[0]
+    assert "one-value field 'age_band'" in result.reasons[0]
+    # a list into a multiple-choice field: the union of the members' answers
+    result = normalise_row(
+        rows[3],
+        {"consent": ["consent"], "story": ["story"], "groups": ["member/household/member/groups"]},
+        fields,
+        row_number=3,
+        key_column=export.key_column,
+    )
+    assert isinstance(result, NormalisedRow)
+    assert result.values["groups"] == ("women", "migrants", "persons_with_disabilities")
+
+
+def test_a_nested_row_whose_chain_disagrees_with_its_submission_uuid_is_not_attached(tmp_path):
+    wrong = SUBMISSIONS["3"][1]
+    export = open_export(build_nested(tmp_path / "nested.xlsx", member_uuid_override={"2": wrong}))
+    links = export.link_repeats(["member"])
+    attached = {
+        (link.sheet, link.row_number) for rows in links.by_submission.values() for link in rows
+    }
+    assert ("member", 3) not in attached
+    # the submission the row says it belongs to is refused with the reason
+    [reason] = links.reasons["3"]
+    assert "sheet 'member' row 3" in reason and "_submission__uuid" in reason
+
+
+def test_a_nested_row_pointing_nowhere_is_reported(tmp_path):
+    members = [*MEMBERS, ("6", "99", 50, "", "1")]
+    export = open_export(build_nested(tmp_path / "nested.xlsx", members=members))
+    links = export.link_repeats(["member"])
+    assert links.reasons["1"] == [
+        "sheet 'member' row 7 points to row _index 99 of sheet 'household', which does not "
+        "exist; it was not attached to any submission"
+    ]

@@ -153,3 +153,42 @@ def test_browser_flow_saves_and_reuses_the_mapping(
     assert ColumnMapping.objects.get().mapping["story"] == ["story_group/story"]
     other = client_for("partner_other")
     assert other.get(upload.get_absolute_url()).status_code == 404
+
+
+def test_kobo_xlsx_nested_repeat_feeds_groups_per_submission_and_never_a_single_field(
+    instrument, people, tmp_path
+):
+    from .kobo_nested import build
+
+    build(tmp_path / "nested.xlsx")
+    content = (tmp_path / "nested.xlsx").read_bytes()
+
+    def stored_nested():
+        upload = upload_store(
+            uploaded=SimpleUploadedFile("household voices.xlsx", content),
+            instrument=instrument,
+            organisation=people.partner_org,
+            user=people.partner_own,
+            consent_how="verbal",
+        )
+        return upload_inspect(upload=upload)
+
+    base = {"story": ["story"], "consent": ["consent"], "language": ["language"]}
+    refused = run(stored_nested(), base | {"age_band": ["member/household/member/age"]})
+    # a list, even of one answer, never feeds a one-value field: every row is refused
+    assert refused.status == "preview" and refused.rows_ok == 0
+    by_row = {p["row"]: p["reasons"] for p in refused.problems}
+    assert set(by_row) == {2, 3, 4}
+    assert "holds 1 answer of a repeat group (household 1 › member 1: 8)" in by_row[4][0]
+    assert "holds 2 answers of a repeat group" in by_row[2][0]
+    assert "60" in by_row[3][0] and "40" in by_row[3][0] and "12" not in by_row[3][0]
+    upload = run(stored_nested(), base | {"groups": ["member/household/member/groups"]})
+    assert upload.status == "imported", upload.problems
+    second = Narrative.objects.get(external_key="22222222-0000-4000-8000-000000000002")
+    assert {g.name for g in second.groups.all()} == {
+        "Women & girls",
+        "Migrants",
+        "Persons with disabilities",
+    }
+    first = Narrative.objects.get(external_key="11111111-0000-4000-8000-000000000001")
+    assert {g.name for g in first.groups.all()} == {"Women & girls", "Migrants"}
