@@ -22,9 +22,10 @@ the instrument, and :func:`normalise_row` turns one row into Python values
 Row numbers are spreadsheet row numbers: the header is row 1 (and an HXL row is row 2), so
 "row 7" is the row a partner sees as 7 when opening the file in Excel or LibreOffice.
 
-Submission keys: Kobo's ``meta/rootUuid`` (stable across edits) is used when present, otherwise
-``_uuid``; ODK's ``meta-instanceID``, otherwise ``KEY``. The ``uuid:`` prefix that some exports
-carry is removed, so the same submission has the same key in every export.
+Submission keys: Kobo's ``meta/rootUuid`` (stable across edits) is used when present,
+otherwise ``_uuid``, otherwise ``_id`` (a cell left empty falls through to the next); ODK's
+``meta-instanceID``, otherwise ``KEY``. The ``uuid:`` prefix that some exports carry is
+removed, so the same submission has the same key in every export.
 
 Every failure caused by the file raises :class:`ExportError` (a :class:`ValueError`) with a
 message that says what is wrong and what to do. Pure Python (csv, openpyxl); no Django.
@@ -94,7 +95,9 @@ CONSENT_NO: frozenset[str] = frozenset({"no", "0", "false", "non"})
 
 _KOBO_MARKERS = ("meta/rootUuid", "_uuid", "_submission_time")
 _ODK_MARKERS = ("SubmissionDate", "meta-instanceID", "KEY")
-_KOBO_KEYS = ("meta/rootUuid", "_uuid")
+#: Kobo: the stable id across edits, then the instance uuid, then Kobo's own number (the
+#: main sheet's ``_uuid`` is empty in some real exports; ``_id`` is always there).
+_KOBO_KEYS = ("meta/rootUuid", "_uuid", "_id")
 _ODK_KEYS = ("meta-instanceID", "KEY")
 _SUBMITTED_AT = {"kobo": "_submission_time", "odk": "SubmissionDate"}
 _KEY_FALLBACKS = _KOBO_KEYS + _ODK_KEYS
@@ -1208,8 +1211,8 @@ def normalise_row(
     key = _row_key(row, key_column)
     if not key:
         reasons.append(
-            "the row has no submission id (meta/rootUuid or _uuid for Kobo, meta-instanceID "
-            "or KEY for ODK), so it could not be recognised if uploaded again"
+            "the row has no submission id (meta/rootUuid, _uuid or _id for Kobo, "
+            "meta-instanceID or KEY for ODK), so it could not be recognised if uploaded again"
         )
 
     submitted_at = None

@@ -614,3 +614,79 @@ def test_a_nested_row_pointing_nowhere_is_reported(tmp_path):
         "sheet 'member' row 7 points to row _index 99 of sheet 'household', which does not "
         "exist; it was not attached to any submission"
     ]
+
+
+# --- submission keys ------------------------------------------------------------------------
+
+
+def _kobo_csv(path, header, rows):
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle, delimiter=";", quoting=csv.QUOTE_ALL)
+        writer.writerow(header)
+        writer.writerows(rows)
+    return path
+
+
+KEY_FIELDS = [FieldSpec("consent", "consent"), FieldSpec("story", "story")]
+KEY_MAPPING = {"consent": ["consent"], "story": ["story"]}
+
+
+@pytest.mark.parametrize(
+    ("header", "row", "key"),
+    [
+        # the real export: _uuid empty, _id present
+        (
+            ["consent", "story", "_id", "_uuid", "_submission_time", "_index"],
+            ["yes", "A story", "3001", "", "2024-05-02T07:30:12", "1"],
+            "3001",
+        ),
+        # no _uuid column at all
+        (
+            ["consent", "story", "_id", "_submission_time", "_index"],
+            ["yes", "A story", "3002", "2024-05-02T07:30:12", "1"],
+            "3002",
+        ),
+        # meta/rootUuid first, whatever _uuid and _id say
+        (
+            ["consent", "story", "_id", "_uuid", "_submission_time", "meta/rootUuid"],
+            ["yes", "A story", "3003", "abc", "2024-05-02T07:30:12", "uuid:root-1"],
+            "root-1",
+        ),
+        # then _uuid
+        (
+            ["consent", "story", "_id", "_uuid", "_submission_time", "meta/rootUuid"],
+            ["yes", "A story", "3004", "uuid:inst-4", "2024-05-02T07:30:12", ""],
+            "inst-4",
+        ),
+    ],
+)
+def test_kobo_key_is_root_uuid_then_uuid_then_id(tmp_path, header, row, key):
+    export = open_export(_kobo_csv(tmp_path / "kobo.csv", header, [row]))
+    [result] = normalise_all(export, KEY_MAPPING, KEY_FIELDS)
+    assert isinstance(result, NormalisedRow), result
+    assert result.key == key
+
+
+def test_kobo_xlsx_with_empty_uuid_is_keyed_on_id(tmp_path):
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["consent", "story", "_id", "_uuid", "_submission_time", "_index"])
+    sheet.append(["yes", "A story", 3001, None, "2024-05-02T07:30:12", 1])
+    sheet.append(["yes", "Another", 3002, None, "2024-05-02T07:31:12", 2])
+    workbook.save(tmp_path / "kobo.xlsx")
+    export = open_export(tmp_path / "kobo.xlsx")
+    results = normalise_all(export, KEY_MAPPING, KEY_FIELDS)
+    assert [r.key for r in results] == ["3001", "3002"]
+
+
+def test_odk_key_is_instance_id_then_key(tmp_path):
+    path = tmp_path / "odk.csv"
+    path.write_text(
+        "SubmissionDate,consent,story,meta-instanceID,KEY\n"
+        "2024-05-02T07:30:12.000Z,yes,A story,uuid:odk-1,uuid:key-1\n"
+        "2024-05-02T07:30:12.000Z,yes,A story,,uuid:key-2\n"
+    )
+    export = open_export(path)
+    assert [r.key for r in normalise_all(export, KEY_MAPPING, KEY_FIELDS)] == ["odk-1", "key-2"]
