@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import dataclasses
 import datetime as dt
 import difflib
 import math
@@ -158,6 +159,10 @@ _KIND_SYNONYMS: dict[str, tuple[str, ...]] = {
     "location": ("location", "province", "region", "district", "lieu", "lugar"),
 }
 _WHITESPACE = re.compile(r"\s+")
+#: A Kobo/ODK geopoint: "lat lon [altitude accuracy]".
+_GEOPOINT = re.compile(
+    r"^\s*-?\d{1,2}(?:\.\d+)?[ ,;]+-?\d{1,3}(?:\.\d+)?([ ,;]+-?\d+(?:\.\d+)?){0,2}\s*$"
+)
 
 
 class ExportError(ValueError):
@@ -796,8 +801,10 @@ class FieldSpec:
     ``options`` are the allowed values of a choice (for ``groups``: the group labels, with
     "none" and "prefer_not_to_say"; for ``consent_uses``: e.g. analysis, quotation,
     publication); empty means any value is accepted. ``columns`` is 3 for a triad (one column
-    per corner, in corner order a, b, c). ``scale`` is the top of a dyad's slider in the file
-    (100 for a 0–100 slider, 1 when the file holds proportions). The kinds ``story`` and
+    per corner, in corner order a, b, c). ``minimum`` and ``scale`` are the bottom and top of
+    a dyad's slider in the file (0 and 100 for a 0–100 slider, 0 and 1 when the file holds
+    proportions, 1 and 10 for a 1–10 scale); a mapping states them as ``"<key>:scale"``
+    (see :func:`parse_scale`), which overrides the spec. The kinds ``story`` and
     ``consent`` are always required, whatever ``required`` says.
     """
 
@@ -807,6 +814,11 @@ class FieldSpec:
     options: tuple[str, ...] = ()
     columns: int = 1
     scale: float = 100
+    #: The bottom of a dyad's slider in the file (1 for a 1–10 slider).
+    minimum: float = 0
+    #: ``(label, option)`` pairs: each choice's label in every campaign language, so a Kobo
+    #: export "with labels" ("No / Inseguro") is matched to the choice it stands for.
+    labels: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self) -> None:
         if self.kind not in FIELD_KINDS:
@@ -954,6 +966,31 @@ def _suggest_triad(spec: FieldSpec, columns: Sequence[str]) -> list[str]:
     return starting[:3] if len(starting) > 3 else []
 
 
+#: The dyad scales offered in the mapping form; any "min-max" is accepted too.
+DYAD_SCALES: tuple[str, ...] = ("0-1", "0-100", "1-10")
+SCALE_SUFFIX = ":scale"
+_SCALE_RE = re.compile(r"^\s*(-?\d+(?:[.,]\d+)?)\s*(?:-|–|to|\.\.|/)\s*(-?\d+(?:[.,]\d+)?)\s*$")
+
+
+def parse_scale(text: str) -> tuple[float, float]:
+    """``"1-10"`` → ``(1.0, 10.0)``; ``"0–100"``, ``"0..1"``, ``"2 to 7"`` too. Raises
+    :class:`ValueError` for anything else or when the bottom is not below the top."""
+    match = _SCALE_RE.match(text or "")
+    if not match:
+        raise ValueError(f"'{text}' is not a scale such as 0-1, 0-100, 1-10 or min-max")
+    low, high = (float(part.replace(",", ".")) for part in match.groups())
+    if not low < high:
+        raise ValueError(f"the scale '{text}' must go from a lower to a higher number")
+    return low, high
+
+
+def _scale_of(mapping: Mapping[str, Sequence[str]], spec: FieldSpec) -> tuple[float, float]:
+    stated = [text for text in mapping.get(spec.key + SCALE_SUFFIX, ()) if text]
+    if stated:
+        return parse_scale(stated[0])
+    return spec.minimum, spec.scale
+
+
 def validate_mapping(
     mapping: Mapping[str, Sequence[str]],
     fields: Sequence[FieldSpec],
@@ -978,6 +1015,18 @@ def validate_mapping(
             )
         elif spec.kind not in ("triad", "multiple", "groups", "consent_uses") and len(mapped) > 1:
             problems.append(f"field '{spec.key}' takes one column, got {len(mapped)}")
+        if spec.kind == "dyad":
+            stated = [text for text in mapping.get(spec.key + SCALE_SUFFIX, ()) if text]
+            if not stated:
+                problems.append(
+                    f"state the scale of the dyad '{spec.key}' in the file (0-1, 0-100, 1-10 "
+                    "or min-max): its values are not divided by a guess"
+                )
+            else:
+                try:
+                    parse_scale(stated[0])
+                except ValueError as error:
+                    problems.append(f"dyad '{spec.key}': {error}")
         if present is not None:
             for column in mapped:
                 if column not in present:
@@ -1091,14 +1140,53 @@ def _cell(row: Mapping[str, Any], column: str, spec: FieldSpec, reasons: list[st
     return (value or "").strip()
 
 
+def _fold(text: str) -> str:
+    return _WHITESPACE.sub(" ", text.strip()).casefold()
+
+
+def _lookup_option(value: str, spec: FieldSpec) -> str | None:
+    """The option a name or a label (any campaign language) stands for, or None."""
+    folded = _fold(value)
+    for option in spec.options:
+        if _fold(option) == folded:
+            return option
+    for label, option in spec.labels:
+        if _fold(label) == folded:
+            return option
+    return None
+
+
+def _split_choices(text: str, spec: FieldSpec, reasons: list[str]) -> list[str] | None:
+    """A select-multiple cell as its choices: the whole cell when it is one label ("No /
+    Inseguro"), else the longest known names or labels from left to right, else the
+    space-separated names as Kobo writes them."""
+    whole = _lookup_option(text, spec) if spec.options else None
+    if whole is not None:
+        return [whole]
+    tokens = text.split()
+    if not spec.options or not spec.labels:
+        return tokens
+    out: list[str] = []
+    start = 0
+    while start < len(tokens):
+        for end in range(len(tokens), start, -1):
+            found = _lookup_option(" ".join(tokens[start:end]), spec)
+            if found is not None:
+                out.append(found)
+                start = end
+                break
+        else:
+            return tokens  # unknown words: reported choice by choice below
+    return out
+
+
 def _match_option(value: str, spec: FieldSpec, reasons: list[str]) -> str | None:
     """The canonical spelling of a choice, or ``None`` with a reason when it is not allowed."""
     if not spec.options:
         return value
-    folded = value.casefold()
-    for option in spec.options:
-        if option.casefold() == folded:
-            return option
+    found = _lookup_option(value, spec)
+    if found is not None:
+        return found
     reasons.append(
         f"unknown choice '{value}' for '{spec.key}' (allowed: {_options_text(spec.options)})"
     )
@@ -1118,7 +1206,7 @@ def _multiple(row: Mapping[str, str], spec: FieldSpec, mapped: Sequence[str], re
         answers = row[mapped[0]]
         if not answers:
             return None
-        raw = [part for value in answers.values for part in value.split()]
+        raw = [part for value in answers.values for part in _split_choices(value, spec, reasons)]
     elif len(mapped) > 1:
         chosen: list[str] = []
         answered = False
@@ -1138,7 +1226,7 @@ def _multiple(row: Mapping[str, str], spec: FieldSpec, mapped: Sequence[str], re
         text = _cell(row, mapped[0], spec, reasons)
         if not text:
             return None
-        raw = text.split()
+        raw = _split_choices(text, spec, reasons)
     result: list[str] = []
     for value in raw:
         option = _match_option(value, spec, reasons)
@@ -1228,6 +1316,9 @@ def normalise_row(
     values: dict[str, Any] = {}
     for spec in fields:
         mapped = [column for column in mapping.get(spec.key, ()) if column]
+        if spec.kind == "dyad":
+            low, high = _scale_of(mapping, spec)
+            spec = dataclasses.replace(spec, minimum=low, scale=high)
         values[spec.key] = _field_value(row, spec, mapped, reasons)
         other_columns = mapping.get(f"{spec.key}_other", ())
         if other_columns:
@@ -1285,7 +1376,16 @@ def _field_value(
 
 def _single_value(cell: str, spec: FieldSpec, reasons: list[str]) -> Any:
     kind = spec.kind
-    if kind in ("text", "title", "story", "location"):
+    if kind == "location":
+        if _GEOPOINT.match(cell):
+            reasons.append(
+                f"'{cell}' is a GPS point, not a place the campaign allows"
+                + (f" ({_options_text(spec.options)})" if spec.options else "")
+                + "; map the column that holds the place's name"
+            )
+            return None
+        return _match_option(_WHITESPACE.sub(" ", cell), spec, reasons)
+    if kind in ("text", "title", "story"):
         return _WHITESPACE.sub(" ", cell) if kind != "story" else cell
     if kind in ("single", "language", "age_band", "sex", "wg"):
         return _match_option(cell, spec, reasons)
@@ -1301,10 +1401,16 @@ def _single_value(cell: str, spec: FieldSpec, reasons: list[str]) -> Any:
         except ValueError:
             reasons.append(f"dyad '{spec.key}' value '{cell}' is not a number")
             return None
+        low, high = spec.minimum, spec.scale
+        if number < low or number > high:
+            reasons.append(
+                f"dyad '{spec.key}' value '{cell}' is outside its scale {low:g}–{high:g}"
+            )
+            return None
         try:
-            return normalise_dyad(number, scale=spec.scale)
+            return normalise_dyad(number - low, scale=high - low)
         except ValueError:
-            reasons.append(f"dyad '{spec.key}' value '{cell}' is outside 0–{spec.scale:g}")
+            reasons.append(f"dyad '{spec.key}' value '{cell}' is outside {low:g}–{high:g}")
             return None
     if kind == "number":
         try:

@@ -117,8 +117,36 @@ def instrument_fields(instrument: Instrument) -> list[FieldSpec]:
         elif s.kind == Signifier.Kind.DYAD:
             fields.append(FieldSpec(s.key, "dyad"))
         else:
-            fields.append(FieldSpec(s.key, s.kind, options=tuple(s.option_values())))
+            fields.append(
+                FieldSpec(
+                    s.key,
+                    s.kind,
+                    options=tuple(s.option_values()),
+                    labels=_choice_labels(s, campaign.languages or []),
+                )
+            )
     return fields
+
+
+def _choice_labels(signifier: Signifier, languages) -> tuple[tuple[str, str], ...]:
+    """``(label, value)`` for each choice in each campaign language (and any other language
+    the choice is labelled in), so an export "with labels" matches its choices."""
+    pairs: list[tuple[str, str]] = []
+    for option in signifier.labels or ():
+        if not isinstance(option, dict):
+            continue
+        value = str(option.get("value"))
+        label = option.get("label")
+        texts = label.items() if isinstance(label, dict) else [("", label)]
+        ordered = sorted(texts, key=lambda item: (item[0] not in languages, item[0] or ""))
+        pairs.extend((str(text), value) for _lang, text in ordered if text)
+    return tuple(dict.fromkeys(pairs))
+
+
+def _default_language(campaign) -> str:
+    """A story without a language column is in the campaign's first language."""
+    languages = [code for code in (campaign.languages or []) if code]
+    return languages[0] if languages else "en"
 
 
 def _resolve_groups(labels, known: dict | None = None) -> tuple[list, bool, bool, list[str]]:
@@ -621,6 +649,7 @@ def upload_import(*, upload: Upload, user=None) -> Upload:
 def _import_rows(upload: Upload, user) -> int:
     signifier_keys = {s.key for s in upload.instrument.signifiers.all()}
     consent_text = upload.campaign.current_consent
+    default_language = _default_language(upload.campaign)
     check = _Check()
     imported, batch = 0, []
     with transaction.atomic():
@@ -652,7 +681,7 @@ def _import_rows(upload: Upload, user) -> int:
                 values={
                     "story": values.get("story") or "",
                     "title": values.get("title"),
-                    "language": values.get("language") or "en",
+                    "language": values.get("language") or default_language,
                     "location": values.get("location") or "",
                     "age_band": values.get("age_band") or "",
                     "sex": {"prefer_not_to_say": "prefer_not"}.get(

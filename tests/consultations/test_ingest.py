@@ -147,6 +147,10 @@ def test_suggest_mapping_for_kobo():
     export = open_export(DATA / "kobo_export.csv")
     mapping = suggest_mapping(export.columns, FIELDS)
     assert mapping == {**KOBO_MAPPING, "groups_other": ["identity/groups_other"]}
+    # the dyad's scale is never guessed: the person states it
+    [problem] = validate_mapping(mapping, FIELDS, export.columns)
+    assert "state the scale of the dyad 'dyad_1'" in problem
+    mapping["dyad_1:scale"] = ["0-100"]
     assert validate_mapping(mapping, FIELDS, export.columns) == []
     rows = normalise_all(export, mapping)
     assert rows[0].values["groups_other"] == "widows"
@@ -243,7 +247,7 @@ def test_bad_rows_give_the_exact_reasons():
     assert refused.reasons == (
         "unparseable submission time 'yesterday'",
         "consent was not given ('no') — a story without consent cannot be stored",
-        "dyad 'dyad_1' value '150' is outside 0–100",
+        "dyad 'dyad_1' value '150' is outside its scale 0–100",
         "unknown choice 'aliens' for 'groups' (allowed: women, persons_with_disabilities, "
         "migrants, none, prefer_not_to_say)",
     )
@@ -690,3 +694,124 @@ def test_odk_key_is_instance_id_then_key(tmp_path):
     )
     export = open_export(path)
     assert [r.key for r in normalise_all(export, KEY_MAPPING, KEY_FIELDS)] == ["odk-1", "key-2"]
+
+
+# --- values: dyad scales, places, choice labels -----------------------------------------------
+
+
+def _one(row, mapping, fields, number=7):
+    base = {"consent": "yes", "story": "A story", "_uuid": "k-1"}
+    return normalise_row(
+        base | row,
+        {"consent": ["consent"], "story": ["story"]} | mapping,
+        [FieldSpec("consent", "consent"), FieldSpec("story", "story"), *fields],
+        row_number=number,
+    )
+
+
+@pytest.mark.parametrize(
+    ("scale", "cell", "expected"),
+    [
+        ("1-10", "3.5", (3.5 - 1) / 9),
+        ("1-10", "1", 0.0),
+        ("1-10", "10", 1.0),
+        ("0-1", "0.35", 0.35),
+        ("0-100", "35", 0.35),
+        ("2-7", "4.5", 0.5),
+    ],
+)
+def test_dyad_uses_the_scale_stated_in_the_mapping(scale, cell, expected):
+    result = _one({"d": cell}, {"d1": ["d"], "d1:scale": [scale]}, [FieldSpec("d1", "dyad")])
+    assert isinstance(result, NormalisedRow), result
+    assert result.values["d1"] == pytest.approx(expected)
+
+
+@pytest.mark.parametrize(("scale", "cell"), [("1-10", "34"), ("1-10", "0.5"), ("0-1", "35")])
+def test_dyad_outside_the_stated_scale_is_refused_with_the_row(scale, cell):
+    result = _one({"d": cell}, {"d1": ["d"], "d1:scale": [scale]}, [FieldSpec("d1", "dyad")], 12)
+    assert isinstance(result, RowProblem) and result.row_number == 12
+    low, high = scale.split("-")
+    assert result.reasons == (f"dyad 'd1' value '{cell}' is outside its scale {low}–{high}",)
+
+
+def test_a_mapping_without_a_valid_dyad_scale_is_refused():
+    fields = [FieldSpec("story", "story"), FieldSpec("consent", "consent"), FieldSpec("d1", "dyad")]
+    base = {"story": ["s"], "consent": ["c"], "d1": ["d"]}
+    assert validate_mapping(base | {"d1:scale": ["1-10"]}, fields) == []
+    assert "state the scale" in validate_mapping(base, fields)[0]
+    assert "lower to a higher" in validate_mapping(base | {"d1:scale": ["10-1"]}, fields)[0]
+    assert "is not a scale" in validate_mapping(base | {"d1:scale": ["ten"]}, fields)[0]
+
+
+PLACES = FieldSpec("location", "location", options=("Puno", "Cusco", "Madre de Dios"))
+
+
+@pytest.mark.parametrize("cell", ["-12.0464 -77.0428 150 5", "-13.53,-71.97", "-13.5 -71.9"])
+def test_a_geopoint_is_not_a_place_of_the_campaign(cell):
+    result = _one({"loc": cell}, {"location": ["loc"]}, [PLACES])
+    assert isinstance(result, RowProblem)
+    assert "is a GPS point, not a place the campaign allows" in result.reasons[0]
+    assert "Puno" in result.reasons[0]
+
+
+def test_places_are_checked_against_the_campaign_list():
+    ok = _one({"loc": "madre  de dios"}, {"location": ["loc"]}, [PLACES])
+    assert isinstance(ok, NormalisedRow) and ok.values["location"] == "Madre de Dios"
+    bad = _one({"loc": "Lima"}, {"location": ["loc"]}, [PLACES])
+    assert isinstance(bad, RowProblem) and "unknown choice 'Lima'" in bad.reasons[0]
+
+
+SAFE = FieldSpec(
+    "feels_safe",
+    "single",
+    options=("yes", "no_unsure"),
+    labels=(
+        ("Yes", "yes"),
+        ("Sí", "yes"),
+        ("No / Unsure", "no_unsure"),
+        ("No / Inseguro", "no_unsure"),
+    ),
+)
+BARRIERS = FieldSpec(
+    "barriers",
+    "multiple",
+    options=("cost", "distance", "no_documents"),
+    labels=(
+        ("Cost", "cost"),
+        ("Costo", "cost"),
+        ("Distance", "distance"),
+        ("Distancia", "distance"),
+        ("No documents", "no_documents"),
+        ("Sin documentos", "no_documents"),
+    ),
+)
+
+
+@pytest.mark.parametrize(
+    ("cell", "expected"),
+    [("No / Inseguro", "no_unsure"), ("no / unsure", "no_unsure"), ("Sí", "yes"), ("yes", "yes")],
+)
+def test_single_choice_matches_names_and_labels_in_every_language(cell, expected):
+    result = _one({"q": cell}, {"feels_safe": ["q"]}, [SAFE])
+    assert isinstance(result, NormalisedRow), result
+    assert result.values["feels_safe"] == expected
+
+
+@pytest.mark.parametrize(
+    ("cell", "expected"),
+    [
+        ("Sin documentos", ("no_documents",)),  # the whole label first
+        ("Costo Sin documentos", ("cost", "no_documents")),
+        ("Distance No documents Cost", ("distance", "no_documents", "cost")),
+        ("cost no_documents", ("cost", "no_documents")),  # names, as Kobo writes them
+    ],
+)
+def test_multiple_choice_labels_with_spaces_are_matched_whole(cell, expected):
+    result = _one({"q": cell}, {"barriers": ["q"]}, [BARRIERS])
+    assert isinstance(result, NormalisedRow), result
+    assert result.values["barriers"] == expected
+
+
+def test_multiple_choice_unknown_label_is_refused():
+    result = _one({"q": "Costo Lluvia"}, {"barriers": ["q"]}, [BARRIERS])
+    assert isinstance(result, RowProblem) and "unknown choice" in result.reasons[0]

@@ -26,6 +26,7 @@ KOBO = {
     "date": ["story_group/story_date"],
     "triad_1": ["triad_1/money", "triad_1/family", "triad_1/luck"],
     "dyad_1": ["dyad_1"],
+    "dyad_1:scale": ["0-100"],
     "groups": ["identity/groups"],
     "sex": ["identity/sex"],
     "age_band": ["identity/age_band"],
@@ -141,7 +142,10 @@ def test_browser_flow_saves_and_reuses_the_mapping(
     page = client.get(upload.get_absolute_url()).content.decode()
     assert "story_group/story" in page  # the columns are offered
     assert "hx-trigger" not in page
-    data = {"action": "map"} | {f"map_{k}": v for k, v in KOBO.items()}
+    assert 'name="scale_dyad_1"' in page  # the dyad's scale is asked, never guessed
+    data = {"action": "map", "scale_dyad_1": "0-100"} | {
+        f"map_{k}": v for k, v in KOBO.items() if ":" not in k
+    }
     with django_capture_on_commit_callbacks(execute=True):
         client.post(upload.get_absolute_url(), data)
     upload.refresh_from_db()
@@ -192,3 +196,16 @@ def test_kobo_xlsx_nested_repeat_feeds_groups_per_submission_and_never_a_single_
     }
     first = Narrative.objects.get(external_key="11111111-0000-4000-8000-000000000001")
     assert {g.name for g in first.groups.all()} == {"Women & girls", "Migrants"}
+
+
+def test_stories_without_a_language_column_take_the_campaign_first_language(instrument, people):
+    campaign = instrument.campaign
+    campaign.languages = ["es", "en"]
+    campaign.save(update_fields=["languages"])
+    mapping = {k: v for k, v in KOBO.items() if k != "language"}
+    upload = run(stored("kobo_export.csv", instrument, people), mapping)
+    assert upload.status == "imported", upload.problems
+    languages = set(
+        Narrative.objects.filter(instrument=instrument).values_list("language", flat=True)
+    )
+    assert languages == {"es"}
