@@ -38,6 +38,7 @@ import csv
 import dataclasses
 import datetime as dt
 import difflib
+import io
 import math
 import re
 import zipfile
@@ -70,7 +71,7 @@ __all__ = [
     "validate_mapping",
 ]
 
-EXPORT_FORMATS: tuple[str, ...] = ("kobo_csv", "kobo_xlsx", "odk_csv")
+EXPORT_FORMATS: tuple[str, ...] = ("kobo_csv", "kobo_xlsx", "odk_csv", "odk_zip")
 FIELD_KINDS: tuple[str, ...] = (
     "text",
     "title",
@@ -259,7 +260,20 @@ def _flavour(columns: Sequence[str]) -> str | None:
     return None
 
 
-def _not_recognised(name: str) -> ExportError:
+_GOOGLE_FORMS_FIRST = frozenset(
+    {"timestamp", "marca temporal", "horodateur", "carimbo de data/hora", "zeitstempel"}
+)
+
+
+def _not_recognised(name: str, header: Sequence[str] = ()) -> ExportError:
+    first = (header[0] if header else "").strip().casefold()
+    if first in _GOOGLE_FORMS_FIRST:
+        return ExportError(
+            f"{name!r} looks like a Google Forms export (its first column is "
+            f"{header[0].strip()!r}), not a KoboToolbox or ODK Central export. The portal reads "
+            "Kobo and ODK exports only: enter these stories in the portal's story form, or "
+            "collect with KoboToolbox or ODK and upload that export."
+        )
     return ExportError(
         f"{name!r} does not look like a KoboToolbox or ODK Central export: its header has none "
         "of the columns _uuid, _submission_time or meta/rootUuid (KoboToolbox) or "
@@ -338,6 +352,72 @@ def _workbook(path: Path) -> Iterator[Any]:
             workbook.close()
 
 
+def _refuse_repeat_table(header: Sequence[str], name: str) -> None:
+    if "PARENT_KEY" in header:
+        raise ExportError(
+            f"{name!r} is a repeat table of an ODK Central export (it has a PARENT_KEY "
+            "column): its rows are the answers of a repeat group, not submissions. Upload the "
+            "main table (the CSV named after the form), or the whole ZIP that ODK Central "
+            "downloads, which holds the main table and its repeat tables together."
+        )
+
+
+def _csv_header(data: bytes) -> list[str]:
+    text = data.decode("utf-8-sig", errors="replace")
+    header, _delimiter = _split_first_line(text)
+    return header
+
+
+def _odk_zip_tables(path: Path) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """The main table and the repeat tables ``(name, member)`` of an ODK Central CSV ZIP.
+
+    The main table is the one CSV with ODK's columns and no ``PARENT_KEY``; every other CSV
+    with ``PARENT_KEY`` is a repeat table, named after its repeat group (``<form>-<repeat>.csv``
+    → ``<repeat>``). Attachments (``media/``) are ignored. Anything else is refused, saying
+    what the archive holds."""
+    with zipfile.ZipFile(path) as archive:
+        infos = [i for i in archive.infolist() if not i.is_dir()]
+        csvs = [
+            i.filename
+            for i in infos
+            if i.filename.lower().endswith(".csv")
+            and not i.filename.startswith(("media/", "__MACOSX/"))
+            and "/media/" not in i.filename
+        ]
+        headers = {}
+        for name in csvs:
+            with archive.open(name) as handle:
+                headers[name] = _csv_header(handle.read(_SNIFF_BYTES))
+    mains = [n for n, h in headers.items() if "PARENT_KEY" not in h and _flavour(h) == "odk"]
+    repeats = [n for n, h in headers.items() if "PARENT_KEY" in h and "KEY" in h]
+    if len(mains) != 1:
+        if not csvs:
+            shown = ", ".join(i.filename for i in infos[:5]) or "nothing"
+            raise ExportError(
+                f"{path.name!r} is a zip archive but not an ODK Central export: it holds no "
+                f"CSV table ({shown}). Upload the ZIP that ODK Central downloads (Submissions "
+                "> Download), a KoboToolbox CSV or XLSX export, or the CSV itself."
+            )
+        if not mains:
+            raise ExportError(
+                f"{path.name!r} is a zip archive of CSV files, but none is the main table of "
+                "an ODK Central export (with SubmissionDate, meta-instanceID and KEY and no "
+                "PARENT_KEY). Upload the ZIP exactly as ODK Central downloads it."
+            )
+        raise ExportError(
+            f"{path.name!r} holds several ODK main tables ({', '.join(mains)}); upload one "
+            "form's export at a time."
+        )
+    main = mains[0]
+    stem = Path(main).stem
+    tables = []
+    for name in repeats:
+        table = Path(name).stem
+        table = table[len(stem) + 1 :] if table.startswith(stem + "-") else table
+        tables.append((table, name))
+    return main, tuple(tables)
+
+
 def detect_format(path: str | Path) -> str:
     """``"kobo_csv"``, ``"kobo_xlsx"`` or ``"odk_csv"``, from the file's content and header.
 
@@ -358,11 +438,17 @@ def detect_format(path: str | Path) -> str:
         with zipfile.ZipFile(path) as archive:
             names = archive.namelist()
         if "xl/workbook.xml" not in names:
-            raise ExportError(
-                f"{path.name!r} is a zip archive. If it is an ODK Central download, unzip it "
-                "and upload the main CSV file (the one named after the form)."
-            )
+            _odk_zip_tables(path)  # raises with what the archive is when it is not ODK's
+            return "odk_zip"
         with _workbook(path) as workbook:
+            titles = {sheet.title.strip().casefold() for sheet in workbook.worksheets}
+            if "survey" in titles and titles & {"choices", "settings"}:
+                raise ExportError(
+                    f"{path.name!r} is an XLSForm: the definition of a form (sheets survey, "
+                    "choices, settings), not the answers collected with it. Download the data "
+                    "from KoboToolbox (Data > Downloads, XLSX or CSV) or ODK Central "
+                    "(Submissions > Download) and upload that file."
+                )
             sheet = workbook.worksheets[0]
             header = next(sheet.iter_rows(max_row=1, values_only=True), ())
         columns = [_xlsx_cell_text(value) for value in header]
@@ -374,13 +460,14 @@ def detect_format(path: str | Path) -> str:
                 f"{path.name!r} is a spreadsheet of an ODK Central export; upload the CSV file "
                 "that ODK Central downloads instead."
             )
-        raise _not_recognised(path.name)
+        raise _not_recognised(path.name, columns)
     encoding, _note = _choose_encoding(sample, path.name)
     text = _header_text(path, sample, encoding)
     header, _delimiter = _split_first_line(text)
+    _refuse_repeat_table(header, path.name)
     flavour = _flavour(header)
     if flavour is None:
-        raise _not_recognised(path.name)
+        raise _not_recognised(path.name, header)
     return f"{flavour}_csv"
 
 
@@ -454,6 +541,9 @@ class ExportFile:
     data_start_row: int = 2
     repeat_sheets: tuple[str, ...] = ()
     main_sheet: str = ""
+    #: ODK Central ZIP: the main table's name in the archive, and each repeat table's.
+    member: str = ""
+    repeat_members: tuple[tuple[str, str], ...] = ()
 
     # ---- rows
 
@@ -469,14 +559,32 @@ class ExportFile:
         else:
             yield from self._iter_csv()
 
-    def _iter_csv(self) -> Iterator[tuple[int, dict[str, str]]]:
-        width = len(self.columns)
+    @contextmanager
+    def _open_text(self, member: str = ""):
+        if not member:
+            with self.path.open(encoding=self.encoding, newline="") as handle:
+                yield handle
+            return
+        with zipfile.ZipFile(self.path) as archive, archive.open(member) as raw:
+            yield io.TextIOWrapper(raw, encoding=self.encoding or "utf-8-sig", newline="")
+
+    def _iter_csv(
+        self, member: str | None = None, columns: list[str] | None = None
+    ) -> Iterator[tuple[int, dict[str, str]]]:
+        member = self.member if member is None else member
+        header_from_file = columns is None and member != self.member
+        columns = self.columns if columns is None and not header_from_file else columns
+        width = len(columns) if columns is not None else 0
         row_number = 0
         try:
-            with self.path.open(encoding=self.encoding, newline="") as handle:
+            with self._open_text(member) as handle:
                 reader = csv.reader(handle, delimiter=self.delimiter or ",")
                 for row_number, cells in enumerate(reader, start=1):
-                    if row_number < self.data_start_row:
+                    if header_from_file and columns is None:
+                        columns, _notes = _dedupe(cells)
+                        width = len(columns)
+                        continue
+                    if not header_from_file and row_number < self.data_start_row:
                         continue
                     if not any(cell.strip() for cell in cells):
                         continue
@@ -492,7 +600,7 @@ class ExportFile:
                         cells = cells[:width]
                     elif len(cells) < width:
                         cells = cells + [""] * (width - len(cells))
-                    yield row_number, dict(zip(self.columns, cells, strict=True))
+                    yield row_number, dict(zip(columns, cells, strict=True))
         except UnicodeDecodeError:
             raise ExportError(
                 f"The characters after row {row_number} could not be read as {self.encoding}; "
@@ -533,6 +641,9 @@ class ExportFile:
                 f"This export has no repeat-group sheet {sheet!r}"
                 + (f" (it has {', '.join(self.repeat_sheets)})." if self.repeat_sheets else ".")
             )
+        if self.format == "odk_zip":
+            yield from self._iter_csv(dict(self.repeat_members)[sheet])
+            return
         yield from self._iter_sheet(sheet)
 
     @cached_property
@@ -583,6 +694,8 @@ class ExportFile:
         placed is never attached to a submission: it is reported with the reason.
         """
         wanted = tuple(self.repeat_sheets if sheets is None else sheets)
+        if self.format == "odk_zip":
+            return self._link_odk_repeats(wanted)
         numbered = self._numbered_repeats
         by_index = {
             sheet: {row.get("_index", "").strip(): (n, row) for n, row in rows}
@@ -690,6 +803,83 @@ class ExportFile:
                 links.by_submission.setdefault(root, []).append(link)
         return links
 
+    def _link_odk_repeats(self, wanted: Sequence[str]) -> RepeatLinks:
+        """ODK Central: each repeat row's ``PARENT_KEY`` is the ``KEY`` of its parent row (the
+        main table's, or for a nested repeat another repeat table's); the submission is the
+        ``KEY`` before its first "/"."""
+        numbered = self._numbered_repeats
+        by_key = {
+            (row.get("KEY") or "").strip(): (sheet, row)
+            for sheet, rows in numbered.items()
+            for _n, row in rows
+        }
+        main_keys = {
+            (row.get("KEY") or "").strip(): (row.get("KEY") or "").strip()
+            for _n, row in self.iter_rows()
+        }
+        positions: dict[int, int] = {}
+        for rows in numbered.values():
+            counts: dict[str, int] = {}
+            for _n, row in rows:
+                parent = (row.get("PARENT_KEY") or "").strip()
+                counts[parent] = counts.get(parent, 0) + 1
+                positions[id(row)] = counts[parent]
+        links = RepeatLinks()
+        for sheet in wanted:
+            for number, row in numbered.get(sheet, []):
+                where = f"table '{sheet}' row {number}"
+                chain = [(sheet, row)]
+                current, problem = row, None
+                for _depth in range(len(self.repeat_sheets) + 1):
+                    parent_key = (current.get("PARENT_KEY") or "").strip()
+                    if not parent_key:
+                        problem = f"{where} has no PARENT_KEY"
+                        break
+                    if parent_key in main_keys:
+                        break
+                    if parent_key not in by_key:
+                        problem = f"{where} points to PARENT_KEY {parent_key}, found in no table"
+                        break
+                    current = by_key[parent_key][1]
+                    chain.append(by_key[parent_key])
+                else:
+                    problem = f"{where}: its parent rows form a loop"
+                own_key = (row.get("KEY") or "").strip()
+                submission = own_key.split("/", 1)[0]
+                root = (current.get("PARENT_KEY") or "").strip() if problem is None else ""
+                if problem is None and submission and submission != root:
+                    problem = (
+                        f"{where} is linked through PARENT_KEY to submission {root} but its "
+                        f"KEY {own_key} belongs to submission {submission}"
+                    )
+                if problem is not None:
+                    reason = problem + "; it was not attached to any submission"
+                    if submission in main_keys:
+                        links.reasons.setdefault(submission, []).append(reason)
+                    else:
+                        links.orphans.append((sheet, number, reason))
+                    continue
+                links.by_submission.setdefault(root, []).append(
+                    RepeatLink(
+                        sheet=sheet,
+                        row_number=number,
+                        submission_index=root,
+                        label=" › ".join(
+                            f"{level} {positions.get(id(level_row), '?')}"
+                            for level, level_row in reversed(chain)
+                        ),
+                        parent_sheet=chain[1][0] if len(chain) > 1 else self.main_sheet,
+                        parent_index=(row.get("PARENT_KEY") or "").strip(),
+                        row=row,
+                    )
+                )
+        return links
+
+    def submission_link_key(self, row: Mapping[str, str]) -> str:
+        """The value a main-table row is found by in :class:`RepeatLinks`."""
+        column = "KEY" if self.format == "odk_zip" else "_index"
+        return (row.get(column) or "").strip()
+
     def repeat_answers(self, links: RepeatLinks) -> dict[str, dict[str, RepeatAnswers]]:
         """``{main _index: {"<sheet>/<column>": RepeatAnswers}}`` from :meth:`link_repeats`."""
         out: dict[str, dict[str, RepeatAnswers]] = {}
@@ -697,7 +887,11 @@ class ExportFile:
             collected: dict[str, list[tuple[str, str]]] = {}
             for link in rows:
                 for column, value in link.row.items():
-                    if column.startswith("_") or not str(value).strip():
+                    if (
+                        column.startswith("_")
+                        or column in _METADATA_COLUMNS
+                        or not str(value).strip()
+                    ):
                         continue
                     collected.setdefault(f"{link.sheet}/{column}", []).append(
                         (link.label, str(value).strip())
@@ -722,7 +916,25 @@ def open_export(path: str | Path, *, fmt: str | None = None) -> ExportFile:
     flavour = "kobo" if fmt.startswith("kobo") else "odk"
     notes: list[str] = []
     hxl: dict[str, str] = {}
-    if fmt == "kobo_xlsx":
+    member, repeat_members = "", ()
+    if fmt == "odk_zip":
+        member, repeat_members = _odk_zip_tables(path)
+        with zipfile.ZipFile(path) as archive, archive.open(member) as handle:
+            sample = handle.read(_SNIFF_BYTES)
+        encoding, note = _choose_encoding(sample, f"{member} in {path.name}")
+        if note:
+            notes.append(note)
+        text = sample.decode(encoding, errors="replace")
+        header, delimiter = _split_first_line(text)
+        try:
+            reader = csv.reader(text.splitlines(), delimiter=delimiter)
+            next(reader, None)
+            second = next(reader, [])
+        except csv.Error:
+            second = []
+        repeat_sheets = tuple(name for name, _m in repeat_members)
+        main_sheet = Path(member).stem
+    elif fmt == "kobo_xlsx":
         with _workbook(path) as workbook:
             sheets = workbook.worksheets
             if not sheets:
@@ -740,6 +952,7 @@ def open_export(path: str | Path, *, fmt: str | None = None) -> ExportFile:
             notes.append(note)
         text = _header_text(path, sample, encoding)
         header, delimiter = _split_first_line(text)
+        _refuse_repeat_table(header, path.name)
         try:
             reader = csv.reader(text.splitlines(), delimiter=delimiter)
             next(reader, None)
@@ -787,6 +1000,8 @@ def open_export(path: str | Path, *, fmt: str | None = None) -> ExportFile:
         data_start_row=data_start_row,
         repeat_sheets=repeat_sheets,
         main_sheet=main_sheet,
+        member=member,
+        repeat_members=repeat_members,
     )
 
 

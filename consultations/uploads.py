@@ -52,6 +52,7 @@ from common.limits import archive_limits
 from taxonomy.selectors import group_for_label
 
 from . import services
+from .ingest import _METADATA_COLUMNS as METADATA_COLUMNS
 from .ingest import (
     ExportError,
     FieldSpec,
@@ -74,7 +75,7 @@ from .signals import submissions_imported
 
 logger = logging.getLogger(__name__)
 
-UPLOAD_EXTENSIONS = (".csv", ".xlsx")
+UPLOAD_EXTENSIONS = (".csv", ".xlsx", ".zip")
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024
 PREVIEW_ROWS = 5
 BATCH_SIZE = 1000
@@ -237,8 +238,22 @@ def upload_store(
     A refused file leaves nothing behind."""
     display_name = Path(uploaded.name).name
     extension = Path(display_name).suffix.lower()
+    if display_name.startswith("~$"):
+        raise ValidationError(
+            _(
+                "“%(name)s” is an Excel lock file: Excel writes it while a workbook is open and "
+                "it holds no data. Close Excel and upload “%(real)s” itself."
+            )
+            % {"name": display_name, "real": display_name[2:]}
+        )
     if extension not in UPLOAD_EXTENSIONS:
-        raise ValidationError(_("Upload a KoboToolbox or ODK Central export as CSV or XLSX."))
+        raise ValidationError(
+            _(
+                "“%(name)s” cannot be read: upload a KoboToolbox export (CSV or XLSX) or an "
+                "ODK Central export (the ZIP it downloads, or its main CSV)."
+            )
+            % {"name": display_name}
+        )
     if uploaded.size > MAX_UPLOAD_BYTES:
         raise ValidationError(
             _("%(name)s is larger than 200 MB; split the export.") % {"name": display_name}
@@ -393,7 +408,11 @@ def _columns(export) -> list[str]:
         seen: list[str] = []
         for rows in export.repeats_by_parent(sheet).values():
             for row in rows:
-                seen.extend(c for c in row if c not in seen and not c.startswith("_"))
+                seen.extend(
+                    c
+                    for c in row
+                    if c not in seen and not c.startswith("_") and c not in METADATA_COLUMNS
+                )
         columns.extend(f"{sheet}/{c}" for c in seen)
     return columns
 
@@ -467,7 +486,7 @@ def _rows(upload: Upload, mapping=None, problems: list | None = None):
     for number, row in export.iter_rows():
         reasons: list[str] = []
         if links is not None:
-            index = (row.get("_index") or "").strip()
+            index = export.submission_link_key(row)
             row = dict(row) | answers.get(index, {})
             reasons = links.reasons.get(index, [])
         yield export, number, row, reasons

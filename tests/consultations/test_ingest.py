@@ -437,12 +437,15 @@ def test_unreadable_files_raise_export_error(tmp_path, content, message):
     assert issubclass(ExportError, ValueError)
 
 
-def test_zip_that_is_not_a_workbook(tmp_path):
+def test_zip_of_an_odk_main_table_without_repeats_is_read(tmp_path):
     path = tmp_path / "odk.zip"
     with zipfile.ZipFile(path, "w") as archive:
         archive.writestr("stories.csv", (DATA / "odk_export.csv").read_text())
-    with pytest.raises(ExportError, match="unzip it"):
-        detect_format(path)
+    assert detect_format(path) == "odk_zip"
+    export = open_export(path)
+    plain = open_export(DATA / "odk_export.csv")
+    assert export.repeat_sheets == () and export.columns == plain.columns
+    assert list(export.iter_rows()) == list(plain.iter_rows())
 
 
 def test_workbook_renamed_csv_is_recognised(tmp_path):
@@ -815,3 +818,98 @@ def test_multiple_choice_labels_with_spaces_are_matched_whole(cell, expected):
 def test_multiple_choice_unknown_label_is_refused():
     result = _one({"q": "Costo Lluvia"}, {"barriers": ["q"]}, [BARRIERS])
     assert isinstance(result, RowProblem) and "unknown choice" in result.reasons[0]
+
+
+# --- ODK Central: the CSV ZIP, and a repeat table alone ---------------------------------------
+
+from . import odk_zip  # noqa: E402
+
+
+def test_odk_zip_links_nested_repeats_by_parent_key(tmp_path):
+    path = odk_zip.build(tmp_path / "voices.zip")
+    assert detect_format(path) == "odk_zip"
+    export = open_export(path)
+    assert export.key_column == "meta-instanceID"
+    assert export.repeat_sheets == ("household", "member")
+    assert [row["story"] for _n, row in export.iter_rows()] == ["Story one", "Story two"]
+    links = export.link_repeats()
+    assert not links.orphans and not links.reasons
+    placed = {
+        (link.sheet, link.row_number): (link.submission_index, link.label)
+        for rows in links.by_submission.values()
+        for link in rows
+    }
+    assert placed == {
+        ("household", 2): ("uuid:odk-1", "household 1"),
+        ("household", 3): ("uuid:odk-2", "household 1"),
+        ("household", 4): ("uuid:odk-2", "household 2"),
+        ("member", 2): ("uuid:odk-1", "household 1 › member 1"),
+        ("member", 3): ("uuid:odk-2", "household 2 › member 1"),
+        ("member", 4): ("uuid:odk-2", "household 1 › member 1"),
+    }
+    answers = export.repeat_answers(links)
+    assert answers["uuid:odk-2"]["member/groups"].values == (
+        "migrants",
+        "persons_with_disabilities",
+    )
+
+
+def test_odk_repeat_row_pointing_nowhere_is_reported(tmp_path):
+    member = [
+        *odk_zip.MEMBER,
+        ["women", "uuid:odk-9/household[1]", "uuid:odk-9/household[1]/member[1]"],
+    ]
+    export = open_export(odk_zip.build(tmp_path / "voices.zip", member=member))
+    links = export.link_repeats(["member"])
+    assert links.orphans == [
+        (
+            "member",
+            5,
+            "table 'member' row 5 points to PARENT_KEY uuid:odk-9/household[1], found in no "
+            "table; it was not attached to any submission",
+        )
+    ]
+
+
+def test_a_lone_odk_repeat_table_is_refused(tmp_path):
+    path = odk_zip.repeat_table(tmp_path / "voices-household.csv")
+    with pytest.raises(ExportError, match="is a repeat table of an ODK Central export") as caught:
+        detect_format(path)
+    assert "'voices-household.csv'" in str(caught.value)
+    assert "main table" in str(caught.value) and "ZIP" in str(caught.value)
+    with pytest.raises(ExportError, match="repeat table"):
+        open_export(path, fmt="odk_csv")
+
+
+def test_a_zip_of_repeat_tables_without_the_main_table_is_refused(tmp_path):
+    path = odk_zip.build(tmp_path / "voices.zip", with_main=False)
+    with pytest.raises(ExportError, match="none is the main table"):
+        detect_format(path)
+
+
+def test_a_zip_that_is_not_an_odk_export_says_so(tmp_path):
+    path = tmp_path / "photos.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("report.docx", b"x")
+    with pytest.raises(ExportError, match="'photos.zip' is a zip archive but not an ODK"):
+        detect_format(path)
+
+
+def test_an_xlsform_is_recognised_as_a_form_definition(tmp_path):
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    workbook.active.title = "survey"
+    workbook.active.append(["type", "name", "label"])
+    workbook.create_sheet("choices").append(["list_name", "name", "label"])
+    workbook.create_sheet("settings").append(["form_title"])
+    workbook.save(tmp_path / "form.xlsx")
+    with pytest.raises(ExportError, match="'form.xlsx' is an XLSForm"):
+        detect_format(tmp_path / "form.xlsx")
+
+
+def test_a_google_forms_export_is_recognised(tmp_path):
+    path = tmp_path / "responses.csv"
+    path.write_text("Timestamp,Tell us a story,Consent\n2024/06/01 10:00:00,Once,Yes\n")
+    with pytest.raises(ExportError, match="'responses.csv' looks like a Google Forms export"):
+        detect_format(path)

@@ -209,3 +209,53 @@ def test_stories_without_a_language_column_take_the_campaign_first_language(inst
         Narrative.objects.filter(instrument=instrument).values_list("language", flat=True)
     )
     assert languages == {"es"}
+
+
+def _store_bytes(name, content, instrument, people):
+    upload = upload_store(
+        uploaded=SimpleUploadedFile(name, content),
+        instrument=instrument,
+        organisation=people.partner_org,
+        user=people.partner_own,
+        consent_how="verbal",
+    )
+    return upload_inspect(upload=upload)
+
+
+def test_odk_central_zip_imports_with_its_nested_repeats(instrument, people, tmp_path):
+    from .odk_zip import build
+
+    content = build(tmp_path / "voices.zip").read_bytes()
+    upload = _store_bytes("voices.zip", content, instrument, people)
+    assert upload.status == "mapping" and upload.export_format == "odk_zip", upload.message
+    assert "member/groups" in upload.columns and "member/PARENT_KEY" not in upload.columns
+    mapping = {"story": ["story"], "consent": ["consent"], "groups": ["member/groups"]}
+    upload = run(upload, mapping)
+    assert upload.status == "imported", upload.problems
+    second = Narrative.objects.get(external_key="odk-2")
+    assert {g.name for g in second.groups.all()} == {"Migrants", "Persons with disabilities"}
+    first = Narrative.objects.get(external_key="odk-1")
+    assert {g.name for g in first.groups.all()} == {"Women & girls"}
+
+
+def test_a_lone_odk_repeat_table_is_refused_naming_the_uploaded_file(instrument, people, tmp_path):
+    from .odk_zip import repeat_table
+
+    content = repeat_table(tmp_path / "x.csv").read_bytes()
+    upload = _store_bytes("voices-household.csv", content, instrument, people)
+    assert upload.status == "failed"
+    assert "'voices-household.csv' is a repeat table" in upload.message
+    assert "main table" in upload.message and "ZIP" in upload.message
+
+
+def test_an_excel_lock_file_is_refused_saying_what_it_is(instrument, people):
+    with pytest.raises(ValidationError, match="Excel lock file") as caught:
+        upload_store(
+            uploaded=SimpleUploadedFile("~$stories.xlsx", b"\x0bUser Name  " + b"\x00" * 150),
+            instrument=instrument,
+            organisation=people.partner_org,
+            user=people.partner_own,
+            consent_how="verbal",
+        )
+    assert "“stories.xlsx”" in " ".join(caught.value.messages)
+    assert not Upload.objects.exists()
