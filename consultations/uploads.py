@@ -54,6 +54,7 @@ from taxonomy.selectors import group_for_label
 from . import services
 from .ingest import _METADATA_COLUMNS as METADATA_COLUMNS
 from .ingest import (
+    SCALE_SUFFIX,
     ExportError,
     FieldSpec,
     NormalisedRow,
@@ -775,7 +776,9 @@ def _reduce_to_mapped_columns(upload: Upload) -> None:
     mapping = _mapping(upload)
     old = Path(upload.file.path)
     keep: list[str] = []
-    for columns in mapping.values():
+    for key, columns in mapping.items():
+        if key.endswith(SCALE_SUFFIX):  # a dyad's stated scale, not a column
+            continue
         keep.extend(c for c in columns if c not in keep)
     new_name = f"uploads/{uuid.uuid4().hex}-mapped.csv"
     new_path = Path(settings.MEDIA_ROOT) / new_name
