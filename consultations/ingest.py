@@ -22,9 +22,10 @@ the instrument, and :func:`normalise_row` turns one row into Python values
 Row numbers are spreadsheet row numbers: the header is row 1 (and an HXL row is row 2), so
 "row 7" is the row a partner sees as 7 when opening the file in Excel or LibreOffice.
 
-Submission keys: Kobo's ``meta/rootUuid`` (stable across edits) is used when present, otherwise
-``_uuid``; ODK's ``meta-instanceID``, otherwise ``KEY``. The ``uuid:`` prefix that some exports
-carry is removed, so the same submission has the same key in every export.
+Submission keys: Kobo's ``meta/rootUuid`` (stable across edits) is used when present,
+otherwise ``_uuid``, otherwise ``_id`` (a cell left empty falls through to the next); ODK's
+``meta-instanceID``, otherwise ``KEY``. The ``uuid:`` prefix that some exports carry is
+removed, so the same submission has the same key in every export.
 
 Every failure caused by the file raises :class:`ExportError` (a :class:`ValueError`) with a
 message that says what is wrong and what to do. Pure Python (csv, openpyxl); no Django.
@@ -34,8 +35,10 @@ from __future__ import annotations
 
 import codecs
 import csv
+import dataclasses
 import datetime as dt
 import difflib
+import io
 import math
 import re
 import zipfile
@@ -57,6 +60,8 @@ __all__ = [
     "ExportFile",
     "FieldSpec",
     "NormalisedRow",
+    "RepeatAnswers",
+    "RepeatLinks",
     "RowProblem",
     "detect_format",
     "normalise_row",
@@ -66,7 +71,7 @@ __all__ = [
     "validate_mapping",
 ]
 
-EXPORT_FORMATS: tuple[str, ...] = ("kobo_csv", "kobo_xlsx", "odk_csv")
+EXPORT_FORMATS: tuple[str, ...] = ("kobo_csv", "kobo_xlsx", "odk_csv", "odk_zip")
 FIELD_KINDS: tuple[str, ...] = (
     "text",
     "title",
@@ -92,7 +97,9 @@ CONSENT_NO: frozenset[str] = frozenset({"no", "0", "false", "non"})
 
 _KOBO_MARKERS = ("meta/rootUuid", "_uuid", "_submission_time")
 _ODK_MARKERS = ("SubmissionDate", "meta-instanceID", "KEY")
-_KOBO_KEYS = ("meta/rootUuid", "_uuid")
+#: Kobo: the stable id across edits, then the instance uuid, then Kobo's own number (the
+#: main sheet's ``_uuid`` is empty in some real exports; ``_id`` is always there).
+_KOBO_KEYS = ("meta/rootUuid", "_uuid", "_id")
 _ODK_KEYS = ("meta-instanceID", "KEY")
 _SUBMITTED_AT = {"kobo": "_submission_time", "odk": "SubmissionDate"}
 _KEY_FALLBACKS = _KOBO_KEYS + _ODK_KEYS
@@ -153,6 +160,10 @@ _KIND_SYNONYMS: dict[str, tuple[str, ...]] = {
     "location": ("location", "province", "region", "district", "lieu", "lugar"),
 }
 _WHITESPACE = re.compile(r"\s+")
+#: A Kobo/ODK geopoint: "lat lon [altitude accuracy]".
+_GEOPOINT = re.compile(
+    r"^\s*-?\d{1,2}(?:\.\d+)?[ ,;]+-?\d{1,3}(?:\.\d+)?([ ,;]+-?\d+(?:\.\d+)?){0,2}\s*$"
+)
 
 
 class ExportError(ValueError):
@@ -249,7 +260,20 @@ def _flavour(columns: Sequence[str]) -> str | None:
     return None
 
 
-def _not_recognised(name: str) -> ExportError:
+_GOOGLE_FORMS_FIRST = frozenset(
+    {"timestamp", "marca temporal", "horodateur", "carimbo de data/hora", "zeitstempel"}
+)
+
+
+def _not_recognised(name: str, header: Sequence[str] = ()) -> ExportError:
+    first = (header[0] if header else "").strip().casefold()
+    if first in _GOOGLE_FORMS_FIRST:
+        return ExportError(
+            f"{name!r} looks like a Google Forms export (its first column is "
+            f"{header[0].strip()!r}), not a KoboToolbox or ODK Central export. The portal reads "
+            "Kobo and ODK exports only: enter these stories in the portal's story form, or "
+            "collect with KoboToolbox or ODK and upload that export."
+        )
     return ExportError(
         f"{name!r} does not look like a KoboToolbox or ODK Central export: its header has none "
         "of the columns _uuid, _submission_time or meta/rootUuid (KoboToolbox) or "
@@ -328,6 +352,72 @@ def _workbook(path: Path) -> Iterator[Any]:
             workbook.close()
 
 
+def _refuse_repeat_table(header: Sequence[str], name: str) -> None:
+    if "PARENT_KEY" in header:
+        raise ExportError(
+            f"{name!r} is a repeat table of an ODK Central export (it has a PARENT_KEY "
+            "column): its rows are the answers of a repeat group, not submissions. Upload the "
+            "main table (the CSV named after the form), or the whole ZIP that ODK Central "
+            "downloads, which holds the main table and its repeat tables together."
+        )
+
+
+def _csv_header(data: bytes) -> list[str]:
+    text = data.decode("utf-8-sig", errors="replace")
+    header, _delimiter = _split_first_line(text)
+    return header
+
+
+def _odk_zip_tables(path: Path) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """The main table and the repeat tables ``(name, member)`` of an ODK Central CSV ZIP.
+
+    The main table is the one CSV with ODK's columns and no ``PARENT_KEY``; every other CSV
+    with ``PARENT_KEY`` is a repeat table, named after its repeat group (``<form>-<repeat>.csv``
+    → ``<repeat>``). Attachments (``media/``) are ignored. Anything else is refused, saying
+    what the archive holds."""
+    with zipfile.ZipFile(path) as archive:
+        infos = [i for i in archive.infolist() if not i.is_dir()]
+        csvs = [
+            i.filename
+            for i in infos
+            if i.filename.lower().endswith(".csv")
+            and not i.filename.startswith(("media/", "__MACOSX/"))
+            and "/media/" not in i.filename
+        ]
+        headers = {}
+        for name in csvs:
+            with archive.open(name) as handle:
+                headers[name] = _csv_header(handle.read(_SNIFF_BYTES))
+    mains = [n for n, h in headers.items() if "PARENT_KEY" not in h and _flavour(h) == "odk"]
+    repeats = [n for n, h in headers.items() if "PARENT_KEY" in h and "KEY" in h]
+    if len(mains) != 1:
+        if not csvs:
+            shown = ", ".join(i.filename for i in infos[:5]) or "nothing"
+            raise ExportError(
+                f"{path.name!r} is a zip archive but not an ODK Central export: it holds no "
+                f"CSV table ({shown}). Upload the ZIP that ODK Central downloads (Submissions "
+                "> Download), a KoboToolbox CSV or XLSX export, or the CSV itself."
+            )
+        if not mains:
+            raise ExportError(
+                f"{path.name!r} is a zip archive of CSV files, but none is the main table of "
+                "an ODK Central export (with SubmissionDate, meta-instanceID and KEY and no "
+                "PARENT_KEY). Upload the ZIP exactly as ODK Central downloads it."
+            )
+        raise ExportError(
+            f"{path.name!r} holds several ODK main tables ({', '.join(mains)}); upload one "
+            "form's export at a time."
+        )
+    main = mains[0]
+    stem = Path(main).stem
+    tables = []
+    for name in repeats:
+        table = Path(name).stem
+        table = table[len(stem) + 1 :] if table.startswith(stem + "-") else table
+        tables.append((table, name))
+    return main, tuple(tables)
+
+
 def detect_format(path: str | Path) -> str:
     """``"kobo_csv"``, ``"kobo_xlsx"`` or ``"odk_csv"``, from the file's content and header.
 
@@ -348,11 +438,17 @@ def detect_format(path: str | Path) -> str:
         with zipfile.ZipFile(path) as archive:
             names = archive.namelist()
         if "xl/workbook.xml" not in names:
-            raise ExportError(
-                f"{path.name!r} is a zip archive. If it is an ODK Central download, unzip it "
-                "and upload the main CSV file (the one named after the form)."
-            )
+            _odk_zip_tables(path)  # raises with what the archive is when it is not ODK's
+            return "odk_zip"
         with _workbook(path) as workbook:
+            titles = {sheet.title.strip().casefold() for sheet in workbook.worksheets}
+            if "survey" in titles and titles & {"choices", "settings"}:
+                raise ExportError(
+                    f"{path.name!r} is an XLSForm: the definition of a form (sheets survey, "
+                    "choices, settings), not the answers collected with it. Download the data "
+                    "from KoboToolbox (Data > Downloads, XLSX or CSV) or ODK Central "
+                    "(Submissions > Download) and upload that file."
+                )
             sheet = workbook.worksheets[0]
             header = next(sheet.iter_rows(max_row=1, values_only=True), ())
         columns = [_xlsx_cell_text(value) for value in header]
@@ -364,14 +460,64 @@ def detect_format(path: str | Path) -> str:
                 f"{path.name!r} is a spreadsheet of an ODK Central export; upload the CSV file "
                 "that ODK Central downloads instead."
             )
-        raise _not_recognised(path.name)
+        raise _not_recognised(path.name, columns)
     encoding, _note = _choose_encoding(sample, path.name)
     text = _header_text(path, sample, encoding)
     header, _delimiter = _split_first_line(text)
+    _refuse_repeat_table(header, path.name)
     flavour = _flavour(header)
     if flavour is None:
-        raise _not_recognised(path.name)
+        raise _not_recognised(path.name, header)
     return f"{flavour}_csv"
+
+
+def _strip_uuid(value: str) -> str:
+    value = value.strip()
+    return value[5:] if value.casefold().startswith("uuid:") else value
+
+
+@dataclass(frozen=True)
+class RepeatAnswers:
+    """The answers of one repeat-group column for one submission, each labelled with the
+    repeat instance it comes from ("household 2 › member 1"). Never a single value: it feeds
+    a multiple-choice or group field, and is refused for a one-value field."""
+
+    column: str
+    items: tuple[tuple[str, str], ...]
+
+    @property
+    def values(self) -> tuple[str, ...]:
+        return tuple(value for _label, value in self.items)
+
+    def __str__(self) -> str:
+        return "; ".join(f"{label}: {value}" for label, value in self.items)
+
+    def __bool__(self) -> bool:
+        return bool(self.items)
+
+
+@dataclass(frozen=True)
+class RepeatLink:
+    """One repeat row placed under its submission (main sheet ``_index``)."""
+
+    sheet: str
+    row_number: int
+    submission_index: str
+    label: str
+    parent_sheet: str
+    parent_index: str
+    row: dict[str, str]
+
+
+@dataclass
+class RepeatLinks:
+    """What :meth:`ExportFile.link_repeats` found: rows by submission ``_index``, reasons a
+    submission cannot be stored (one of its repeat rows could not be placed), and repeat rows
+    that belong to no submission of the file (sheet, row number, reason)."""
+
+    by_submission: dict[str, list[RepeatLink]] = field(default_factory=dict)
+    reasons: dict[str, list[str]] = field(default_factory=dict)
+    orphans: list[tuple[str, int, str]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -394,6 +540,10 @@ class ExportFile:
     delimiter: str | None = None
     data_start_row: int = 2
     repeat_sheets: tuple[str, ...] = ()
+    main_sheet: str = ""
+    #: ODK Central ZIP: the main table's name in the archive, and each repeat table's.
+    member: str = ""
+    repeat_members: tuple[tuple[str, str], ...] = ()
 
     # ---- rows
 
@@ -409,14 +559,32 @@ class ExportFile:
         else:
             yield from self._iter_csv()
 
-    def _iter_csv(self) -> Iterator[tuple[int, dict[str, str]]]:
-        width = len(self.columns)
+    @contextmanager
+    def _open_text(self, member: str = ""):
+        if not member:
+            with self.path.open(encoding=self.encoding, newline="") as handle:
+                yield handle
+            return
+        with zipfile.ZipFile(self.path) as archive, archive.open(member) as raw:
+            yield io.TextIOWrapper(raw, encoding=self.encoding or "utf-8-sig", newline="")
+
+    def _iter_csv(
+        self, member: str | None = None, columns: list[str] | None = None
+    ) -> Iterator[tuple[int, dict[str, str]]]:
+        member = self.member if member is None else member
+        header_from_file = columns is None and member != self.member
+        columns = self.columns if columns is None and not header_from_file else columns
+        width = len(columns) if columns is not None else 0
         row_number = 0
         try:
-            with self.path.open(encoding=self.encoding, newline="") as handle:
+            with self._open_text(member) as handle:
                 reader = csv.reader(handle, delimiter=self.delimiter or ",")
                 for row_number, cells in enumerate(reader, start=1):
-                    if row_number < self.data_start_row:
+                    if header_from_file and columns is None:
+                        columns, _notes = _dedupe(cells)
+                        width = len(columns)
+                        continue
+                    if not header_from_file and row_number < self.data_start_row:
                         continue
                     if not any(cell.strip() for cell in cells):
                         continue
@@ -432,7 +600,7 @@ class ExportFile:
                         cells = cells[:width]
                     elif len(cells) < width:
                         cells = cells + [""] * (width - len(cells))
-                    yield row_number, dict(zip(self.columns, cells, strict=True))
+                    yield row_number, dict(zip(columns, cells, strict=True))
         except UnicodeDecodeError:
             raise ExportError(
                 f"The characters after row {row_number} could not be read as {self.encoding}; "
@@ -473,6 +641,9 @@ class ExportFile:
                 f"This export has no repeat-group sheet {sheet!r}"
                 + (f" (it has {', '.join(self.repeat_sheets)})." if self.repeat_sheets else ".")
             )
+        if self.format == "odk_zip":
+            yield from self._iter_csv(dict(self.repeat_members)[sheet])
+            return
         yield from self._iter_sheet(sheet)
 
     @cached_property
@@ -488,11 +659,248 @@ class ExportFile:
         }
 
     def repeats_by_parent(self, sheet: str) -> dict[str, list[dict[str, str]]]:
-        """A repeat sheet's rows grouped by ``_parent_index`` (the main sheet's ``_index``)."""
+        """A repeat sheet's rows grouped by ``_parent_index`` (an ``_index`` of the sheet
+        named in ``_parent_table_name``: the main sheet, or for a nested repeat another
+        repeat sheet). Use :meth:`link_repeats` to attach rows to their submission."""
         grouped: dict[str, list[dict[str, str]]] = {}
         for row in self.repeats.get(sheet, []):
             grouped.setdefault(row.get("_parent_index", ""), []).append(row)
         return grouped
+
+    @cached_property
+    def _numbered_repeats(self) -> dict[str, list[tuple[int, dict[str, str]]]]:
+        return {sheet: list(self.iter_repeat_rows(sheet)) for sheet in self.repeat_sheets}
+
+    def _sheet_for_table(self, table: str) -> str | None:
+        """The sheet holding a ``_parent_table_name`` (Excel cuts sheet names at 31
+        characters and replaces []:*?/\\ in them)."""
+        if not table or table == self.main_sheet:
+            return self.main_sheet
+        if table in self.repeat_sheets:
+            return table
+        cut = re.sub(r"[\[\]:*?/\\]", "_", table)[:31]
+        for sheet in (self.main_sheet, *self.repeat_sheets):
+            if sheet == cut or re.sub(r"[\[\]:*?/\\]", "_", sheet)[:31] == cut:
+                return sheet
+        return None
+
+    def link_repeats(self, sheets: Sequence[str] | None = None) -> RepeatLinks:
+        """Every row of the repeat sheets (``sheets``, default all) attached to its submission.
+
+        Kobo writes on each repeat row ``_parent_table_name`` and ``_parent_index``: the
+        ``_index`` of the parent row *in that table*, which for a nested repeat is another
+        repeat sheet. The chain is followed up to the main sheet, and the result checked
+        against the row's ``_submission__uuid`` (or ``_submission__id``). A row that cannot be
+        placed is never attached to a submission: it is reported with the reason.
+        """
+        wanted = tuple(self.repeat_sheets if sheets is None else sheets)
+        if self.format == "odk_zip":
+            return self._link_odk_repeats(wanted)
+        numbered = self._numbered_repeats
+        by_index = {
+            sheet: {row.get("_index", "").strip(): (n, row) for n, row in rows}
+            for sheet, rows in numbered.items()
+        }
+        main_ids: dict[str, tuple[str, str]] = {}
+        for _number, row in self.iter_rows():
+            index = (row.get("_index") or "").strip()
+            if index:
+                main_ids[index] = (
+                    _strip_uuid(row.get("_uuid") or ""),
+                    (row.get("_id") or "").strip(),
+                )
+        links = RepeatLinks()
+        # Each repeat row's place among its siblings (1-based, in sheet order), for labels.
+        positions: dict[tuple[str, int], int] = {}
+        for sheet, rows in numbered.items():
+            counts: dict[tuple[str, str], int] = {}
+            for _n, row in rows:
+                parent = (
+                    (row.get("_parent_table_name") or "").strip(),
+                    (row.get("_parent_index") or "").strip(),
+                )
+                counts[parent] = counts.get(parent, 0) + 1
+                positions[(sheet, id(row))] = counts[parent]
+        for sheet in wanted:
+            for number, row in numbered.get(sheet, []):
+                where = f"sheet '{sheet}' row {number}"
+                chain: list[tuple[str, dict[str, str]]] = [(sheet, row)]
+                problem = None
+                current_sheet, current = sheet, row
+                for _depth in range(len(self.repeat_sheets) + 1):
+                    table = (current.get("_parent_table_name") or "").strip()
+                    parent_index = (current.get("_parent_index") or "").strip()
+                    parent_sheet = self._sheet_for_table(table)
+                    if not parent_index:
+                        problem = f"{where} has no _parent_index"
+                        break
+                    if parent_sheet is None:
+                        problem = (
+                            f"{where} names the parent table '{table}', which is not a sheet "
+                            "of this workbook"
+                        )
+                        break
+                    if parent_sheet == self.main_sheet:
+                        break
+                    found = by_index.get(parent_sheet, {}).get(parent_index)
+                    if found is None:
+                        problem = (
+                            f"{where} points to row _index {parent_index} of sheet "
+                            f"'{parent_sheet}', which does not exist"
+                        )
+                        break
+                    current_sheet, current = parent_sheet, found[1]
+                    chain.append((current_sheet, current))
+                else:
+                    problem = f"{where}: its parent rows form a loop"
+                submission_uuid = _strip_uuid(row.get("_submission__uuid") or "")
+                submission_id = (row.get("_submission__id") or "").strip()
+                root = parent_index if problem is None else ""
+                if problem is None and root not in main_ids:
+                    problem = (
+                        f"{where} points to row _index {root} of the main sheet, which does "
+                        "not exist"
+                    )
+                if problem is None:
+                    main_uuid, main_id = main_ids[root]
+                    if (submission_uuid and main_uuid and submission_uuid != main_uuid) or (
+                        submission_id and main_id and submission_id != main_id
+                    ):
+                        problem = (
+                            f"{where} is linked through _parent_index to submission "
+                            f"{main_uuid or main_id} but belongs to submission "
+                            f"{submission_uuid or submission_id} (_submission__uuid)"
+                        )
+                if problem is not None:
+                    owner = next(
+                        (
+                            index
+                            for index, (uuid_, id_) in main_ids.items()
+                            if (submission_uuid and uuid_ == submission_uuid)
+                            or (not submission_uuid and submission_id and id_ == submission_id)
+                        ),
+                        None,
+                    )
+                    reason = problem + "; it was not attached to any submission"
+                    if owner is not None:
+                        links.reasons.setdefault(owner, []).append(reason)
+                    else:
+                        links.orphans.append((sheet, number, reason))
+                    continue
+                labels = [
+                    f"{level_sheet} {positions.get((level_sheet, id(level_row)), '?')}"
+                    for level_sheet, level_row in reversed(chain)
+                ]
+                link = RepeatLink(
+                    sheet=sheet,
+                    row_number=number,
+                    submission_index=root,
+                    label=" › ".join(labels),
+                    parent_sheet=chain[1][0] if len(chain) > 1 else self.main_sheet,
+                    parent_index=(row.get("_parent_index") or "").strip(),
+                    row=row,
+                )
+                links.by_submission.setdefault(root, []).append(link)
+        return links
+
+    def _link_odk_repeats(self, wanted: Sequence[str]) -> RepeatLinks:
+        """ODK Central: each repeat row's ``PARENT_KEY`` is the ``KEY`` of its parent row (the
+        main table's, or for a nested repeat another repeat table's); the submission is the
+        ``KEY`` before its first "/"."""
+        numbered = self._numbered_repeats
+        by_key = {
+            (row.get("KEY") or "").strip(): (sheet, row)
+            for sheet, rows in numbered.items()
+            for _n, row in rows
+        }
+        main_keys = {
+            (row.get("KEY") or "").strip(): (row.get("KEY") or "").strip()
+            for _n, row in self.iter_rows()
+        }
+        positions: dict[int, int] = {}
+        for rows in numbered.values():
+            counts: dict[str, int] = {}
+            for _n, row in rows:
+                parent = (row.get("PARENT_KEY") or "").strip()
+                counts[parent] = counts.get(parent, 0) + 1
+                positions[id(row)] = counts[parent]
+        links = RepeatLinks()
+        for sheet in wanted:
+            for number, row in numbered.get(sheet, []):
+                where = f"table '{sheet}' row {number}"
+                chain = [(sheet, row)]
+                current, problem = row, None
+                for _depth in range(len(self.repeat_sheets) + 1):
+                    parent_key = (current.get("PARENT_KEY") or "").strip()
+                    if not parent_key:
+                        problem = f"{where} has no PARENT_KEY"
+                        break
+                    if parent_key in main_keys:
+                        break
+                    if parent_key not in by_key:
+                        problem = f"{where} points to PARENT_KEY {parent_key}, found in no table"
+                        break
+                    current = by_key[parent_key][1]
+                    chain.append(by_key[parent_key])
+                else:
+                    problem = f"{where}: its parent rows form a loop"
+                own_key = (row.get("KEY") or "").strip()
+                submission = own_key.split("/", 1)[0]
+                root = (current.get("PARENT_KEY") or "").strip() if problem is None else ""
+                if problem is None and submission and submission != root:
+                    problem = (
+                        f"{where} is linked through PARENT_KEY to submission {root} but its "
+                        f"KEY {own_key} belongs to submission {submission}"
+                    )
+                if problem is not None:
+                    reason = problem + "; it was not attached to any submission"
+                    if submission in main_keys:
+                        links.reasons.setdefault(submission, []).append(reason)
+                    else:
+                        links.orphans.append((sheet, number, reason))
+                    continue
+                links.by_submission.setdefault(root, []).append(
+                    RepeatLink(
+                        sheet=sheet,
+                        row_number=number,
+                        submission_index=root,
+                        label=" › ".join(
+                            f"{level} {positions.get(id(level_row), '?')}"
+                            for level, level_row in reversed(chain)
+                        ),
+                        parent_sheet=chain[1][0] if len(chain) > 1 else self.main_sheet,
+                        parent_index=(row.get("PARENT_KEY") or "").strip(),
+                        row=row,
+                    )
+                )
+        return links
+
+    def submission_link_key(self, row: Mapping[str, str]) -> str:
+        """The value a main-table row is found by in :class:`RepeatLinks`."""
+        column = "KEY" if self.format == "odk_zip" else "_index"
+        return (row.get(column) or "").strip()
+
+    def repeat_answers(self, links: RepeatLinks) -> dict[str, dict[str, RepeatAnswers]]:
+        """``{main _index: {"<sheet>/<column>": RepeatAnswers}}`` from :meth:`link_repeats`."""
+        out: dict[str, dict[str, RepeatAnswers]] = {}
+        for index, rows in links.by_submission.items():
+            collected: dict[str, list[tuple[str, str]]] = {}
+            for link in rows:
+                for column, value in link.row.items():
+                    if (
+                        column.startswith("_")
+                        or column in _METADATA_COLUMNS
+                        or not str(value).strip()
+                    ):
+                        continue
+                    collected.setdefault(f"{link.sheet}/{column}", []).append(
+                        (link.label, str(value).strip())
+                    )
+            out[index] = {
+                column: RepeatAnswers(column=column, items=tuple(items))
+                for column, items in collected.items()
+            }
+        return out
 
 
 def open_export(path: str | Path, *, fmt: str | None = None) -> ExportFile:
@@ -508,7 +916,25 @@ def open_export(path: str | Path, *, fmt: str | None = None) -> ExportFile:
     flavour = "kobo" if fmt.startswith("kobo") else "odk"
     notes: list[str] = []
     hxl: dict[str, str] = {}
-    if fmt == "kobo_xlsx":
+    member, repeat_members = "", ()
+    if fmt == "odk_zip":
+        member, repeat_members = _odk_zip_tables(path)
+        with zipfile.ZipFile(path) as archive, archive.open(member) as handle:
+            sample = handle.read(_SNIFF_BYTES)
+        encoding, note = _choose_encoding(sample, f"{member} in {path.name}")
+        if note:
+            notes.append(note)
+        text = sample.decode(encoding, errors="replace")
+        header, delimiter = _split_first_line(text)
+        try:
+            reader = csv.reader(text.splitlines(), delimiter=delimiter)
+            next(reader, None)
+            second = next(reader, [])
+        except csv.Error:
+            second = []
+        repeat_sheets = tuple(name for name, _m in repeat_members)
+        main_sheet = Path(member).stem
+    elif fmt == "kobo_xlsx":
         with _workbook(path) as workbook:
             sheets = workbook.worksheets
             if not sheets:
@@ -517,6 +943,7 @@ def open_export(path: str | Path, *, fmt: str | None = None) -> ExportFile:
             header = [_xlsx_cell_text(value) for value in next(rows, ())]
             second = [_xlsx_cell_text(value) for value in next(rows, ())]
             repeat_sheets = tuple(sheet.title for sheet in sheets[1:])
+            main_sheet = sheets[0].title
         encoding = delimiter = None
     else:
         sample = _sniff_bytes(path)
@@ -525,6 +952,7 @@ def open_export(path: str | Path, *, fmt: str | None = None) -> ExportFile:
             notes.append(note)
         text = _header_text(path, sample, encoding)
         header, delimiter = _split_first_line(text)
+        _refuse_repeat_table(header, path.name)
         try:
             reader = csv.reader(text.splitlines(), delimiter=delimiter)
             next(reader, None)
@@ -532,6 +960,7 @@ def open_export(path: str | Path, *, fmt: str | None = None) -> ExportFile:
         except csv.Error:
             second = []
         repeat_sheets = ()
+        main_sheet = ""
     if len(header) > MAX_COLUMNS:
         raise ExportError(
             f"{path.name!r} has {len(header):,} columns; at most {MAX_COLUMNS:,} are accepted. "
@@ -570,6 +999,9 @@ def open_export(path: str | Path, *, fmt: str | None = None) -> ExportFile:
         delimiter=delimiter,
         data_start_row=data_start_row,
         repeat_sheets=repeat_sheets,
+        main_sheet=main_sheet,
+        member=member,
+        repeat_members=repeat_members,
     )
 
 
@@ -584,8 +1016,10 @@ class FieldSpec:
     ``options`` are the allowed values of a choice (for ``groups``: the group labels, with
     "none" and "prefer_not_to_say"; for ``consent_uses``: e.g. analysis, quotation,
     publication); empty means any value is accepted. ``columns`` is 3 for a triad (one column
-    per corner, in corner order a, b, c). ``scale`` is the top of a dyad's slider in the file
-    (100 for a 0–100 slider, 1 when the file holds proportions). The kinds ``story`` and
+    per corner, in corner order a, b, c). ``minimum`` and ``scale`` are the bottom and top of
+    a dyad's slider in the file (0 and 100 for a 0–100 slider, 0 and 1 when the file holds
+    proportions, 1 and 10 for a 1–10 scale); a mapping states them as ``"<key>:scale"``
+    (see :func:`parse_scale`), which overrides the spec. The kinds ``story`` and
     ``consent`` are always required, whatever ``required`` says.
     """
 
@@ -595,6 +1029,11 @@ class FieldSpec:
     options: tuple[str, ...] = ()
     columns: int = 1
     scale: float = 100
+    #: The bottom of a dyad's slider in the file (1 for a 1–10 slider).
+    minimum: float = 0
+    #: ``(label, option)`` pairs: each choice's label in every campaign language, so a Kobo
+    #: export "with labels" ("No / Inseguro") is matched to the choice it stands for.
+    labels: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self) -> None:
         if self.kind not in FIELD_KINDS:
@@ -742,6 +1181,31 @@ def _suggest_triad(spec: FieldSpec, columns: Sequence[str]) -> list[str]:
     return starting[:3] if len(starting) > 3 else []
 
 
+#: The dyad scales offered in the mapping form; any "min-max" is accepted too.
+DYAD_SCALES: tuple[str, ...] = ("0-1", "0-100", "1-10")
+SCALE_SUFFIX = ":scale"
+_SCALE_RE = re.compile(r"^\s*(-?\d+(?:[.,]\d+)?)\s*(?:-|–|to|\.\.|/)\s*(-?\d+(?:[.,]\d+)?)\s*$")
+
+
+def parse_scale(text: str) -> tuple[float, float]:
+    """``"1-10"`` → ``(1.0, 10.0)``; ``"0–100"``, ``"0..1"``, ``"2 to 7"`` too. Raises
+    :class:`ValueError` for anything else or when the bottom is not below the top."""
+    match = _SCALE_RE.match(text or "")
+    if not match:
+        raise ValueError(f"'{text}' is not a scale such as 0-1, 0-100, 1-10 or min-max")
+    low, high = (float(part.replace(",", ".")) for part in match.groups())
+    if not low < high:
+        raise ValueError(f"the scale '{text}' must go from a lower to a higher number")
+    return low, high
+
+
+def _scale_of(mapping: Mapping[str, Sequence[str]], spec: FieldSpec) -> tuple[float, float]:
+    stated = [text for text in mapping.get(spec.key + SCALE_SUFFIX, ()) if text]
+    if stated:
+        return parse_scale(stated[0])
+    return spec.minimum, spec.scale
+
+
 def validate_mapping(
     mapping: Mapping[str, Sequence[str]],
     fields: Sequence[FieldSpec],
@@ -766,6 +1230,18 @@ def validate_mapping(
             )
         elif spec.kind not in ("triad", "multiple", "groups", "consent_uses") and len(mapped) > 1:
             problems.append(f"field '{spec.key}' takes one column, got {len(mapped)}")
+        if spec.kind == "dyad":
+            stated = [text for text in mapping.get(spec.key + SCALE_SUFFIX, ()) if text]
+            if not stated:
+                problems.append(
+                    f"state the scale of the dyad '{spec.key}' in the file (0-1, 0-100, 1-10 "
+                    "or min-max): its values are not divided by a guess"
+                )
+            else:
+                try:
+                    parse_scale(stated[0])
+                except ValueError as error:
+                    problems.append(f"dyad '{spec.key}': {error}")
         if present is not None:
             for column in mapped:
                 if column not in present:
@@ -863,14 +1339,69 @@ def _options_text(options: Sequence[str]) -> str:
     return shown + (", …" if len(options) > 12 else "")
 
 
+def _cell(row: Mapping[str, Any], column: str, spec: FieldSpec, reasons: list[str]) -> str:
+    """The text of one cell for a one-value field; a repeat group's list is refused."""
+    value = row.get(column)
+    if isinstance(value, RepeatAnswers):
+        if value:
+            shown = str(value)
+            reasons.append(
+                f"'{column}' holds {len(value.items)} answer{'s' if len(value.items) != 1 else ''} "
+                f"of a repeat group ({shown[:200]}"
+                f"{'…' if len(shown) > 200 else ''}); a list cannot feed the one-value field "
+                f"'{spec.key}'. Map it to a multiple-choice field or leave it unmapped"
+            )
+        return ""
+    return (value or "").strip()
+
+
+def _fold(text: str) -> str:
+    return _WHITESPACE.sub(" ", text.strip()).casefold()
+
+
+def _lookup_option(value: str, spec: FieldSpec) -> str | None:
+    """The option a name or a label (any campaign language) stands for, or None."""
+    folded = _fold(value)
+    for option in spec.options:
+        if _fold(option) == folded:
+            return option
+    for label, option in spec.labels:
+        if _fold(label) == folded:
+            return option
+    return None
+
+
+def _split_choices(text: str, spec: FieldSpec, reasons: list[str]) -> list[str] | None:
+    """A select-multiple cell as its choices: the whole cell when it is one label ("No /
+    Inseguro"), else the longest known names or labels from left to right, else the
+    space-separated names as Kobo writes them."""
+    whole = _lookup_option(text, spec) if spec.options else None
+    if whole is not None:
+        return [whole]
+    tokens = text.split()
+    if not spec.options or not spec.labels:
+        return tokens
+    out: list[str] = []
+    start = 0
+    while start < len(tokens):
+        for end in range(len(tokens), start, -1):
+            found = _lookup_option(" ".join(tokens[start:end]), spec)
+            if found is not None:
+                out.append(found)
+                start = end
+                break
+        else:
+            return tokens  # unknown words: reported choice by choice below
+    return out
+
+
 def _match_option(value: str, spec: FieldSpec, reasons: list[str]) -> str | None:
     """The canonical spelling of a choice, or ``None`` with a reason when it is not allowed."""
     if not spec.options:
         return value
-    folded = value.casefold()
-    for option in spec.options:
-        if option.casefold() == folded:
-            return option
+    found = _lookup_option(value, spec)
+    if found is not None:
+        return found
     reasons.append(
         f"unknown choice '{value}' for '{spec.key}' (allowed: {_options_text(spec.options)})"
     )
@@ -886,11 +1417,16 @@ def _choice_name(column: str, spec: FieldSpec) -> str:
 
 
 def _multiple(row: Mapping[str, str], spec: FieldSpec, mapped: Sequence[str], reasons: list[str]):
-    if len(mapped) > 1:
+    if len(mapped) == 1 and isinstance(row.get(mapped[0]), RepeatAnswers):
+        answers = row[mapped[0]]
+        if not answers:
+            return None
+        raw = [part for value in answers.values for part in _split_choices(value, spec, reasons)]
+    elif len(mapped) > 1:
         chosen: list[str] = []
         answered = False
         for column in mapped:
-            cell = (row.get(column) or "").strip()
+            cell = _cell(row, column, spec, reasons)
             if not cell:
                 continue
             answered = True
@@ -902,10 +1438,10 @@ def _multiple(row: Mapping[str, str], spec: FieldSpec, mapped: Sequence[str], re
             return None
         raw = chosen
     else:
-        text = (row.get(mapped[0]) or "").strip()
+        text = _cell(row, mapped[0], spec, reasons)
         if not text:
             return None
-        raw = text.split()
+        raw = _split_choices(text, spec, reasons)
     result: list[str] = []
     for value in raw:
         option = _match_option(value, spec, reasons)
@@ -920,7 +1456,7 @@ def _triad(row: Mapping[str, str], spec: FieldSpec, mapped: Sequence[str], reaso
             f"triad '{spec.key}' needs three columns (one per corner), got {len(mapped)}; "
             "check the mapping with validate_mapping()."
         )
-    cells = [(row.get(column) or "").strip() for column in mapped]
+    cells = [_cell(row, column, spec, reasons) for column in mapped]
     if not any(cells):
         return None  # not applicable / not answered
     weights: list[float] = []
@@ -961,6 +1497,7 @@ def normalise_row(
     row_number: int,
     key_column: str | None = None,
     submitted_at_column: str | None = None,
+    extra_reasons: Sequence[str] = (),
 ) -> NormalisedRow | RowProblem:
     """One export row as stored values, or every reason it cannot be stored.
 
@@ -973,12 +1510,12 @@ def normalise_row(
     problem. A malformed mapping (a triad without three columns) raises :class:`ValueError`,
     since it would fail every row alike; check it first with :func:`validate_mapping`.
     """
-    reasons: list[str] = []
+    reasons: list[str] = list(extra_reasons)
     key = _row_key(row, key_column)
     if not key:
         reasons.append(
-            "the row has no submission id (meta/rootUuid or _uuid for Kobo, meta-instanceID "
-            "or KEY for ODK), so it could not be recognised if uploaded again"
+            "the row has no submission id (meta/rootUuid, _uuid or _id for Kobo, "
+            "meta-instanceID or KEY for ODK), so it could not be recognised if uploaded again"
         )
 
     submitted_at = None
@@ -994,10 +1531,13 @@ def normalise_row(
     values: dict[str, Any] = {}
     for spec in fields:
         mapped = [column for column in mapping.get(spec.key, ()) if column]
+        if spec.kind == "dyad":
+            low, high = _scale_of(mapping, spec)
+            spec = dataclasses.replace(spec, minimum=low, scale=high)
         values[spec.key] = _field_value(row, spec, mapped, reasons)
         other_columns = mapping.get(f"{spec.key}_other", ())
         if other_columns:
-            other = " ".join((row.get(column) or "").strip() for column in other_columns).strip()
+            other = " ".join(_cell(row, column, spec, reasons) for column in other_columns).strip()
             values[f"{spec.key}_other"] = other or None
 
     if reasons:
@@ -1010,7 +1550,10 @@ def _field_value(
 ) -> Any:
     kind = spec.kind
     if kind == "consent":
-        cell = (row.get(mapped[0]) or "").strip() if mapped else ""
+        before = len(reasons)
+        cell = _cell(row, mapped[0], spec, reasons) if mapped else ""
+        if len(reasons) > before:
+            return None
         if not cell:
             reasons.append("consent is missing — a story without consent cannot be stored")
             return None
@@ -1039,7 +1582,7 @@ def _field_value(
     elif kind in ("multiple", "groups", "consent_uses"):
         value = _multiple(row, spec, mapped, reasons)
     else:
-        cell = (row.get(mapped[0]) or "").strip()
+        cell = _cell(row, mapped[0], spec, reasons)
         value = _single_value(cell, spec, reasons) if cell else None
     if value is None and spec.is_required and len(reasons) == before:
         reasons.append(f"required field '{spec.key}' is empty")
@@ -1048,7 +1591,16 @@ def _field_value(
 
 def _single_value(cell: str, spec: FieldSpec, reasons: list[str]) -> Any:
     kind = spec.kind
-    if kind in ("text", "title", "story", "location"):
+    if kind == "location":
+        if _GEOPOINT.match(cell):
+            reasons.append(
+                f"'{cell}' is a GPS point, not a place the campaign allows"
+                + (f" ({_options_text(spec.options)})" if spec.options else "")
+                + "; map the column that holds the place's name"
+            )
+            return None
+        return _match_option(_WHITESPACE.sub(" ", cell), spec, reasons)
+    if kind in ("text", "title", "story"):
         return _WHITESPACE.sub(" ", cell) if kind != "story" else cell
     if kind in ("single", "language", "age_band", "sex", "wg"):
         return _match_option(cell, spec, reasons)
@@ -1064,10 +1616,16 @@ def _single_value(cell: str, spec: FieldSpec, reasons: list[str]) -> Any:
         except ValueError:
             reasons.append(f"dyad '{spec.key}' value '{cell}' is not a number")
             return None
+        low, high = spec.minimum, spec.scale
+        if number < low or number > high:
+            reasons.append(
+                f"dyad '{spec.key}' value '{cell}' is outside its scale {low:g}–{high:g}"
+            )
+            return None
         try:
-            return normalise_dyad(number, scale=spec.scale)
+            return normalise_dyad(number - low, scale=high - low)
         except ValueError:
-            reasons.append(f"dyad '{spec.key}' value '{cell}' is outside 0–{spec.scale:g}")
+            reasons.append(f"dyad '{spec.key}' value '{cell}' is outside {low:g}–{high:g}")
             return None
     if kind == "number":
         try:

@@ -18,9 +18,12 @@ When the import ends (either way) the raw file and the preview are deleted, unle
 then holds only the mapped columns. Submissions that were deleted earlier (withdrawn, purged,
 deleted by staff) left a tombstone and are skipped.
 
-Kobo XLSX repeat-group sheets are joined to their parent row: each repeat column becomes a
-column ``<sheet>/<column>`` holding the repeat rows' values separated by spaces, so a
-partner can map them (e.g. the members' self-identified groups) like any other column.
+Kobo XLSX repeat-group sheets are joined to their submission: each repeat row is placed by
+``_parent_table_name`` + ``_parent_index`` (the ``_index`` of its parent row, in the main sheet
+or, for a nested repeat, in another repeat sheet), checked against ``_submission__uuid``. Each
+repeat column becomes a column ``<sheet>/<column>`` holding a labelled list of the repeat rows'
+answers (``ingest.RepeatAnswers``), which can feed a multiple-choice or group field (e.g. the
+members' self-identified groups) and is refused, with the reason, for a one-value field.
 """
 
 from __future__ import annotations
@@ -49,7 +52,9 @@ from common.limits import archive_limits
 from taxonomy.selectors import group_for_label
 
 from . import services
+from .ingest import _METADATA_COLUMNS as METADATA_COLUMNS
 from .ingest import (
+    SCALE_SUFFIX,
     ExportError,
     FieldSpec,
     NormalisedRow,
@@ -71,7 +76,7 @@ from .signals import submissions_imported
 
 logger = logging.getLogger(__name__)
 
-UPLOAD_EXTENSIONS = (".csv", ".xlsx")
+UPLOAD_EXTENSIONS = (".csv", ".xlsx", ".zip")
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024
 PREVIEW_ROWS = 5
 BATCH_SIZE = 1000
@@ -114,8 +119,36 @@ def instrument_fields(instrument: Instrument) -> list[FieldSpec]:
         elif s.kind == Signifier.Kind.DYAD:
             fields.append(FieldSpec(s.key, "dyad"))
         else:
-            fields.append(FieldSpec(s.key, s.kind, options=tuple(s.option_values())))
+            fields.append(
+                FieldSpec(
+                    s.key,
+                    s.kind,
+                    options=tuple(s.option_values()),
+                    labels=_choice_labels(s, campaign.languages or []),
+                )
+            )
     return fields
+
+
+def _choice_labels(signifier: Signifier, languages) -> tuple[tuple[str, str], ...]:
+    """``(label, value)`` for each choice in each campaign language (and any other language
+    the choice is labelled in), so an export "with labels" matches its choices."""
+    pairs: list[tuple[str, str]] = []
+    for option in signifier.labels or ():
+        if not isinstance(option, dict):
+            continue
+        value = str(option.get("value"))
+        label = option.get("label")
+        texts = label.items() if isinstance(label, dict) else [("", label)]
+        ordered = sorted(texts, key=lambda item: (item[0] not in languages, item[0] or ""))
+        pairs.extend((str(text), value) for _lang, text in ordered if text)
+    return tuple(dict.fromkeys(pairs))
+
+
+def _default_language(campaign) -> str:
+    """A story without a language column is in the campaign's first language."""
+    languages = [code for code in (campaign.languages or []) if code]
+    return languages[0] if languages else "en"
 
 
 def _resolve_groups(labels, known: dict | None = None) -> tuple[list, bool, bool, list[str]]:
@@ -206,8 +239,22 @@ def upload_store(
     A refused file leaves nothing behind."""
     display_name = Path(uploaded.name).name
     extension = Path(display_name).suffix.lower()
+    if display_name.startswith("~$"):
+        raise ValidationError(
+            _(
+                "“%(name)s” is an Excel lock file: Excel writes it while a workbook is open and "
+                "it holds no data. Close Excel and upload “%(real)s” itself."
+            )
+            % {"name": display_name, "real": display_name[2:]}
+        )
     if extension not in UPLOAD_EXTENSIONS:
-        raise ValidationError(_("Upload a KoboToolbox or ODK Central export as CSV or XLSX."))
+        raise ValidationError(
+            _(
+                "“%(name)s” cannot be read: upload a KoboToolbox export (CSV or XLSX) or an "
+                "ODK Central export (the ZIP it downloads, or its main CSV)."
+            )
+            % {"name": display_name}
+        )
     if uploaded.size > MAX_UPLOAD_BYTES:
         raise ValidationError(
             _("%(name)s is larger than 200 MB; split the export.") % {"name": display_name}
@@ -362,7 +409,11 @@ def _columns(export) -> list[str]:
         seen: list[str] = []
         for rows in export.repeats_by_parent(sheet).values():
             for row in rows:
-                seen.extend(c for c in row if c not in seen and not c.startswith("_"))
+                seen.extend(
+                    c
+                    for c in row
+                    if c not in seen and not c.startswith("_") and c not in METADATA_COLUMNS
+                )
         columns.extend(f"{sheet}/{c}" for c in seen)
     return columns
 
@@ -413,23 +464,33 @@ def _mapping(upload: Upload) -> dict[str, list[str]]:
     ).mapping
 
 
-def _rows(upload: Upload):
-    """Main-sheet rows with repeat-group values joined in (see module docstring)."""
+def _mapped_sheets(export, mapping) -> list[str]:
+    sheets = getattr(export, "repeat_sheets", ())
+    mapped = {column for columns in (mapping or {}).values() for column in columns}
+    return [sheet for sheet in sheets if any(c.startswith(f"{sheet}/") for c in mapped)]
+
+
+def _rows(upload: Upload, mapping=None, problems: list | None = None):
+    """Main-sheet rows with the answers of the mapped repeat-group sheets joined in as
+    labelled lists (see module docstring), and the reasons a submission cannot be stored
+    because one of its repeat rows could not be placed. A repeat row that belongs to no
+    submission of the file is added to ``problems``."""
     export = _export(upload)
-    repeats = {
-        sheet: export.repeats_by_parent(sheet) for sheet in getattr(export, "repeat_sheets", ())
-    }
+    sheets = _mapped_sheets(export, mapping if mapping is not None else _mapping(upload))
+    answers, links = {}, None
+    if sheets:
+        links = export.link_repeats(sheets)
+        answers = export.repeat_answers(links)
+        if problems is not None:
+            for sheet, number, reason in links.orphans:
+                problems.append({"row": number, "sheet": sheet, "key": "", "reasons": [reason]})
     for number, row in export.iter_rows():
-        if repeats:
-            row = dict(row)
-            for sheet, by_parent in repeats.items():
-                children = by_parent.get(row.get("_index", ""), [])
-                for child in children:
-                    for column, value in child.items():
-                        if value and not column.startswith("_"):
-                            key = f"{sheet}/{column}"
-                            row[key] = f"{row[key]} {value}".strip() if key in row else value
-        yield export, number, row
+        reasons: list[str] = []
+        if links is not None:
+            index = export.submission_link_key(row)
+            row = dict(row) | answers.get(index, {})
+            reasons = links.reasons.get(index, [])
+        yield export, number, row, reasons
 
 
 @dataclass
@@ -458,7 +519,7 @@ def _checked_rows(upload: Upload, check: _Check):
     )
     known: dict = {}
     seen: set[str] = set()
-    for export, number, row in _rows(upload):
+    for export, number, row, repeat_reasons in _rows(upload, mapping, check.problems):
         check.total += 1
         result = normalise_export_row(
             row,
@@ -467,6 +528,7 @@ def _checked_rows(upload: Upload, check: _Check):
             row_number=number,
             key_column=export.key_column,
             submitted_at_column=export.submitted_at_column,
+            extra_reasons=repeat_reasons,
         )
         if not isinstance(result, NormalisedRow):
             check.problems.append(
@@ -607,6 +669,7 @@ def upload_import(*, upload: Upload, user=None) -> Upload:
 def _import_rows(upload: Upload, user) -> int:
     signifier_keys = {s.key for s in upload.instrument.signifiers.all()}
     consent_text = upload.campaign.current_consent
+    default_language = _default_language(upload.campaign)
     check = _Check()
     imported, batch = 0, []
     with transaction.atomic():
@@ -638,7 +701,7 @@ def _import_rows(upload: Upload, user) -> int:
                 values={
                     "story": values.get("story") or "",
                     "title": values.get("title"),
-                    "language": values.get("language") or "en",
+                    "language": values.get("language") or default_language,
                     "location": values.get("location") or "",
                     "age_band": values.get("age_band") or "",
                     "sex": {"prefer_not_to_say": "prefer_not"}.get(
@@ -713,7 +776,9 @@ def _reduce_to_mapped_columns(upload: Upload) -> None:
     mapping = _mapping(upload)
     old = Path(upload.file.path)
     keep: list[str] = []
-    for columns in mapping.values():
+    for key, columns in mapping.items():
+        if key.endswith(SCALE_SUFFIX):  # a dyad's stated scale, not a column
+            continue
         keep.extend(c for c in columns if c not in keep)
     new_name = f"uploads/{uuid.uuid4().hex}-mapped.csv"
     new_path = Path(settings.MEDIA_ROOT) / new_name
@@ -721,13 +786,13 @@ def _reduce_to_mapped_columns(upload: Upload) -> None:
         with new_path.open("w", newline="", encoding="utf-8") as out:
             writer = csv.writer(out)
             header_written = False
-            for export, _number, row in _rows(upload):
+            for export, _number, row, _reasons in _rows(upload, mapping):
                 if not header_written:
                     extra = [c for c in (export.key_column, export.submitted_at_column) if c]
                     keep = [*extra, *(c for c in keep if c not in extra)]
                     writer.writerow(keep)
                     header_written = True
-                writer.writerow([row.get(c, "") for c in keep])
+                writer.writerow([str(row.get(c, "")) for c in keep])
     except BaseException:
         new_path.unlink(missing_ok=True)
         raise

@@ -34,6 +34,7 @@ from .forms import (
     TagForm,
     WithdrawForm,
 )
+from .ingest import DYAD_SCALES
 from .models import (
     Campaign,
     FocusGroup,
@@ -893,6 +894,12 @@ def upload_detail(request, pk: int):
             mapping = {
                 f.key: [c for c in request.POST.getlist(f"map_{f.key}") if c] for f in fields
             }
+            for f in fields:
+                if f.kind == "dyad" and mapping.get(f.key):
+                    scale = (request.POST.get(f"scale_{f.key}") or "").strip()
+                    if scale == "other":
+                        scale = (request.POST.get(f"scale_other_{f.key}") or "").strip()
+                    mapping[f"{f.key}:scale"] = [scale] if scale else []
             mapping = {k: v for k, v in mapping.items() if v}
             problems = upload_set_mapping(upload=upload, mapping=mapping)
             if not problems:
@@ -916,6 +923,7 @@ def upload_detail(request, pk: int):
             "field": f,
             "selected": initial.get(f.key, []),
             "multiple": f.kind in ("triad", "multiple", "groups", "consent_uses"),
+            "scale": (initial.get(f"{f.key}:scale") or [""])[0] if f.kind == "dyad" else None,
         }
         for f in fields
     ]
@@ -927,6 +935,7 @@ def upload_detail(request, pk: int):
             "columns": columns,
             "rows": rows,
             "problems": problems,
+            "dyad_scales": DYAD_SCALES,
             "progress": cache.get(progress_key(upload)) or 0,
         },
         status=400 if problems else 200,

@@ -54,6 +54,7 @@ RECORD_FIELDS = (
     "symbol",
     "publication_date",
     "publication_date_on_uhri",
+    "regions",
     "sdg_goals",
     "sdg_targets",
     "text_html",
@@ -79,10 +80,13 @@ SCALAR_FIELDS = (
     "source_of_position",
     "recommending_states",
     "recommending_regions",
+    "regions",
     "publication_date",
     "publication_date_on_uhri",
     "source_hash",
 )
+#: How many ids of records missing from a newer file the report lists (the count is exact).
+MAX_REPORTED_MISSING = 500
 POSITIONS = {choice.value for choice in Recommendation.Position}
 
 
@@ -99,6 +103,9 @@ class ImportReport:
     new_groups: list[str] = field(default_factory=list)
     preview: list[dict] = field(default_factory=list)
     error_count: int = 0
+    #: Records of the country already stored but absent from this file (never deleted).
+    missing_from_file: int = 0
+    missing: list[dict] = field(default_factory=list)
 
     @property
     def total(self) -> int:
@@ -113,6 +120,7 @@ class ImportReport:
             "errors": self.error_count,
             "new_themes": len(self.new_themes),
             "new_groups": len(self.new_groups),
+            "missing_from_file": self.missing_from_file,
         }
 
 
@@ -133,8 +141,15 @@ def _jsonable(value: Any) -> Any:
 
 
 def record_hash(record) -> str:
-    """A fingerprint of everything an import takes from a record (unchanged = same hash)."""
-    payload = {name: _jsonable(getattr(record, name, None)) for name in RECORD_FIELDS}
+    """A fingerprint of everything an import takes from a record (unchanged = same hash).
+
+    ``publication_date_on_uhri`` is left out: a record is unchanged when its content is, and
+    a new text under the same UHRI date is still an update."""
+    payload = {
+        name: _jsonable(getattr(record, name, None))
+        for name in RECORD_FIELDS
+        if name != "publication_date_on_uhri"
+    }
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
 
@@ -397,16 +412,20 @@ def recommendations_import(
     actor=None,
     source: str = "",
     dry_run: bool = False,
-    skip_by_uhri_date: bool = True,
+    report_missing: bool = False,
     default_mechanism_kind: str = "",
 ) -> ImportReport:
     """Import records for ``country`` all or nothing; ``dry_run`` reports and rolls back.
 
-    A record whose ``external_id`` exists for the country is *unchanged* when its
-    ``PublicationDateOnUhri`` is not newer than the stored one (``skip_by_uhri_date``) or its
-    fingerprint is the same; otherwise it is *updated*. Unknown theme and affected-person
-    labels become new entries flagged for review. Any row error rejects the whole import
-    (``ImportRejected`` carrying the report with every error).
+    A record whose ``external_id`` exists for the country is *unchanged* when its content
+    fingerprint is the same, whatever its ``PublicationDateOnUhri`` says; otherwise it is
+    *updated* (UHRI corrects texts without always moving the date). Unknown theme and
+    affected-person labels become new entries flagged for review. Any row error rejects the
+    whole import (``ImportRejected`` carrying the report with every error).
+
+    With ``report_missing`` (a full export of the country, such as UHRI's), the stored
+    records of the country that the file no longer holds are counted in
+    ``missing_from_file`` and listed in ``missing``; they are never deleted.
     """
     report = ImportReport()
     with transaction.atomic():
@@ -443,10 +462,7 @@ def recommendations_import(
             digest = record_hash(record)
             current = existing.get(external_id)
             uhri_date = getattr(record, "publication_date_on_uhri", None)
-            if current is not None and (
-                current[1] == digest
-                or (skip_by_uhri_date and uhri_date and current[2] and uhri_date <= current[2])
-            ):
+            if current is not None and current[1] == digest:
                 report.unchanged += 1
                 if len(report.preview) < PREVIEW_ROWS:
                     report.preview.append(_preview_row(record, "unchanged", mechanism))
@@ -474,6 +490,7 @@ def recommendations_import(
                 "source_of_position": (getattr(record, "source_of_position", "") or "")[:300],
                 "recommending_states": list(getattr(record, "recommending_states", ()) or ()),
                 "recommending_regions": list(getattr(record, "recommending_regions", ()) or ()),
+                "regions": list(getattr(record, "regions", ()) or ()),
                 "publication_date": getattr(record, "publication_date", None),
                 "publication_date_on_uhri": uhri_date,
                 "source_hash": digest,
@@ -511,6 +528,8 @@ def recommendations_import(
             if len(batch) >= BATCH_SIZE:
                 _flush(batch, country=country, actor=actor, source=source)
                 batch = []
+        if report_missing:
+            _report_missing(report, country=country, existing=existing, seen=seen)
         if report.error_count:
             transaction.set_rollback(True)
             raise ImportRejected(report)
@@ -518,6 +537,41 @@ def recommendations_import(
         if dry_run:
             transaction.set_rollback(True)
     return report
+
+
+def _report_missing(report: ImportReport, *, country: str, existing: dict, seen: set) -> None:
+    # Only records that came from UHRI (they carry its date): a matrix or template row of the
+    # same country is not expected in a UHRI export.
+    gone = sorted(
+        external_id
+        for external_id, (_pk, _digest, uhri_date) in existing.items()
+        if uhri_date is not None and external_id not in seen
+    )
+    report.missing_from_file = len(gone)
+    if not gone:
+        return
+    shown = gone[:MAX_REPORTED_MISSING]
+    rows = (
+        Recommendation.objects.filter(country=country, external_id__in=shown)
+        .select_related("mechanism", "document")
+        .order_by("external_id")
+    )
+    report.missing = [
+        {
+            "status": "missing from file",
+            "external_id": rec.external_id,
+            "mechanism": rec.mechanism.code if rec.mechanism_id else "",
+            "symbol": rec.document.symbol if rec.document_id else "",
+            "paragraph": rec.paragraph,
+            "text": rec.text[:200],
+        }
+        for rec in rows
+    ]
+    report.warnings.append(
+        f"{len(gone)} recommendation(s) of {country} already in the portal are not in this "
+        "file; they are kept (nothing is deleted by an import). Check whether UHRI withdrew "
+        "or renumbered them."
+    )
 
 
 def record_as_dict(record) -> dict:

@@ -148,6 +148,12 @@ class Recommendation(models.Model):
     source_of_position = models.CharField(_("source of position"), max_length=300, blank=True)
     recommending_states = models.JSONField(_("recommending states"), default=list, blank=True)
     recommending_regions = models.JSONField(_("recommending regions"), default=list, blank=True)
+    regions = models.JSONField(
+        _("regions"),
+        default=list,
+        blank=True,
+        help_text=_("The regions of the country as UHRI lists them (field Regions)."),
+    )
     themes = models.ManyToManyField(Theme, blank=True, related_name="recommendations")
     groups = models.ManyToManyField(
         "taxonomy.PopulationGroup",

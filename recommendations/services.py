@@ -265,6 +265,46 @@ def _job_records(job: ImportJob) -> tuple[Iterable, list[str]]:
     return records, warnings
 
 
+def _refuse_unknown_country(job: ImportJob) -> None:
+    """No record of the export is addressed to the chosen country: say which names the file
+    uses that come closest ("Iran" → "Iran (Islamic Republic of)"), never "0 to import"."""
+    import difflib
+
+    from . import parsers
+
+    names = list(
+        parsers.iter_uhri_countries(
+            job.file.path,
+            max_depth=upload_max_json_depth(),
+            archive_limits=archive_limits(),
+        )
+    )
+    wanted = job.country.strip().casefold()
+    by_key = {name.casefold(): name for name in names}
+    close = [
+        name
+        for name in names
+        if wanted and (name.casefold().startswith(wanted) or wanted in name.casefold().split(" "))
+    ]
+    close += [
+        by_key[key]
+        for key in difflib.get_close_matches(wanted, list(by_key), n=5, cutoff=0.6)
+        if by_key[key] not in close
+    ]
+    if close:
+        hint = _("The closest country names in the file: %(names)s. Choose one of them.") % {
+            "names": "; ".join(f"“{name}”" for name in close[:5])
+        }
+    elif names:
+        hint = _("The file names %(count)s countries, none like it.") % {"count": len(names)}
+    else:
+        hint = _("The file names no country at all.")
+    raise parsers.ParseError(
+        _("“%(name)s” holds no record for “%(country)s”; nothing was imported. %(hint)s")
+        % {"name": job.original_name, "country": job.country, "hint": hint}
+    )
+
+
 def _for_country(record, country: str):
     """A UPR matrix is about one state: its records belong to the chosen country."""
     import dataclasses
@@ -287,13 +327,17 @@ def _run(job: ImportJob, *, dry_run: bool) -> ImportReport | None:
     """Parse and import (or preview); on failure the job says why. Returns the report."""
     try:
         records, warnings = _job_records(job)
+        is_uhri = job.kind in (ImportJob.Kind.UHRI_JSON, ImportJob.Kind.UHRI_XLSX)
         report = recommendations_import(
             country=job.country,
             records=records,
             actor=job.created_by,
             source=f"{job.get_kind_display()}: {job.original_name}",
             dry_run=dry_run,
+            report_missing=is_uhri,
         )
+        if is_uhri and not report.total and not report.error_count:
+            _refuse_unknown_country(job)
     except ImportRejected as exc:
         _fail(
             job,
@@ -396,6 +440,7 @@ def import_preview(*, job: ImportJob, attempt: int | None = None) -> ImportJob:
         job.counts["new_theme_labels"] = report.new_themes[:50]
         job.counts["new_group_labels"] = report.new_groups[:50]
         job.warnings = report.warnings[:500]
+        job.counts["missing"] = report.missing
         job.preview = report.preview
         job.errors, job.message = [], ""
         job.save(update_fields=["status", "counts", "warnings", "preview", "errors", "message"])

@@ -201,6 +201,12 @@ def _as_date(value: Any, where: str, field: str):
 
 
 def _as_int(value: Any, where: str, field: str) -> int | None:
+    # Non-UPR records carry the UPR fields as ``[]`` or ``null``; a one-item list is its item.
+    if isinstance(value, list):
+        if not value:
+            return None
+        if len(value) == 1:
+            return _as_int(value[0], where, field)
     if value is None or (isinstance(value, str) and not strip_dash(value)):
         return None
     number = parse_int(value if not isinstance(value, str) else strip_dash(value))

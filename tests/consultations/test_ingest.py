@@ -147,6 +147,10 @@ def test_suggest_mapping_for_kobo():
     export = open_export(DATA / "kobo_export.csv")
     mapping = suggest_mapping(export.columns, FIELDS)
     assert mapping == {**KOBO_MAPPING, "groups_other": ["identity/groups_other"]}
+    # the dyad's scale is never guessed: the person states it
+    [problem] = validate_mapping(mapping, FIELDS, export.columns)
+    assert "state the scale of the dyad 'dyad_1'" in problem
+    mapping["dyad_1:scale"] = ["0-100"]
     assert validate_mapping(mapping, FIELDS, export.columns) == []
     rows = normalise_all(export, mapping)
     assert rows[0].values["groups_other"] == "widows"
@@ -243,7 +247,7 @@ def test_bad_rows_give_the_exact_reasons():
     assert refused.reasons == (
         "unparseable submission time 'yesterday'",
         "consent was not given ('no') — a story without consent cannot be stored",
-        "dyad 'dyad_1' value '150' is outside 0–100",
+        "dyad 'dyad_1' value '150' is outside its scale 0–100",
         "unknown choice 'aliens' for 'groups' (allowed: women, persons_with_disabilities, "
         "migrants, none, prefer_not_to_say)",
     )
@@ -433,12 +437,15 @@ def test_unreadable_files_raise_export_error(tmp_path, content, message):
     assert issubclass(ExportError, ValueError)
 
 
-def test_zip_that_is_not_a_workbook(tmp_path):
+def test_zip_of_an_odk_main_table_without_repeats_is_read(tmp_path):
     path = tmp_path / "odk.zip"
     with zipfile.ZipFile(path, "w") as archive:
         archive.writestr("stories.csv", (DATA / "odk_export.csv").read_text())
-    with pytest.raises(ExportError, match="unzip it"):
-        detect_format(path)
+    assert detect_format(path) == "odk_zip"
+    export = open_export(path)
+    plain = open_export(DATA / "odk_export.csv")
+    assert export.repeat_sheets == () and export.columns == plain.columns
+    assert list(export.iter_rows()) == list(plain.iter_rows())
 
 
 def test_workbook_renamed_csv_is_recognised(tmp_path):
@@ -509,3 +516,400 @@ def test_100000_rows_stream_in_bounded_memory(tmp_path):
     assert (accepted, problems) == (100_000, 0)
     assert last_row == 100_002
     assert peak < 30 * 1024 * 1024, f"peak {peak / 1e6:.1f} MB"
+
+
+# --- a repeat nested in a repeat (Kobo XLSX) ------------------------------------------------
+
+from consultations.ingest import RepeatAnswers  # noqa: E402
+
+from .kobo_nested import MEMBERS, SUBMISSIONS  # noqa: E402
+from .kobo_nested import build as build_nested  # noqa: E402
+
+
+def test_nested_repeat_rows_go_to_their_own_submission_row_by_row(tmp_path):
+    export = open_export(build_nested(tmp_path / "nested.xlsx"))
+    assert export.main_sheet == "Household voices"
+    assert export.repeat_sheets == ("household", "member")
+    links = export.link_repeats()
+    assert not links.orphans and not links.reasons
+    placed = {
+        (link.sheet, link.row_number): (
+            link.submission_index,
+            link.parent_sheet,
+            link.parent_index,
+            link.label,
+        )
+        for rows in links.by_submission.values()
+        for link in rows
+    }
+    assert placed == {
+        ("household", 2): ("1", "Household voices", "1", "household 1"),
+        ("household", 3): ("1", "Household voices", "1", "household 2"),
+        ("household", 4): ("2", "Household voices", "2", "household 1"),
+        ("household", 5): ("3", "Household voices", "3", "household 1"),
+        ("member", 2): ("1", "household", "1", "household 1 › member 1"),
+        ("member", 3): ("1", "household", "2", "household 2 › member 1"),
+        ("member", 4): ("2", "household", "3", "household 1 › member 1"),
+        ("member", 5): ("3", "household", "4", "household 1 › member 1"),
+        ("member", 6): ("2", "household", "3", "household 1 › member 2"),
+    }
+    # every member row lands on the submission named by its own _submission__uuid
+    assert len(placed) == len(MEMBERS) + 4
+    by_uuid = {
+        link.row["_submission__uuid"]: SUBMISSIONS[link.submission_index][1]
+        for rows in links.by_submission.values()
+        for link in rows
+    }
+    assert all(k == v for k, v in by_uuid.items())
+
+
+def test_nested_repeat_answers_are_labelled_lists_never_joined_with_spaces(tmp_path):
+    export = open_export(build_nested(tmp_path / "nested.xlsx"))
+    answers = export.repeat_answers(export.link_repeats(["member"]))
+    ages = answers["2"]["member/household/member/age"]
+    assert isinstance(ages, RepeatAnswers)
+    assert ages.items == (("household 1 › member 1", "60"), ("household 1 › member 2", "40"))
+    assert "3" not in answers or "member/household/member/age" in answers["3"]
+    fields = [
+        FieldSpec("consent", "consent"),
+        FieldSpec("story", "story"),
+        FieldSpec("age_band", "age_band"),
+        FieldSpec("groups", "groups", options=GROUPS),
+    ]
+    rows = {number: row | answers.get(row["_index"], {}) for number, row in export.iter_rows()}
+    # a list into a one-value field: the row is refused with the reason
+    result = normalise_row(
+        rows[3],
+        {"consent": ["consent"], "story": ["story"], "age_band": ["member/household/member/age"]},
+        fields,
+        row_number=3,
+        key_column=export.key_column,
+    )
+    assert isinstance(result, RowProblem)
+    assert "holds 2 answers of a repeat group" in result.reasons[0]
+    assert "one-value field 'age_band'" in result.reasons[0]
+    # a list into a multiple-choice field: the union of the members' answers
+    result = normalise_row(
+        rows[3],
+        {"consent": ["consent"], "story": ["story"], "groups": ["member/household/member/groups"]},
+        fields,
+        row_number=3,
+        key_column=export.key_column,
+    )
+    assert isinstance(result, NormalisedRow)
+    assert result.values["groups"] == ("women", "migrants", "persons_with_disabilities")
+
+
+def test_a_nested_row_whose_chain_disagrees_with_its_submission_uuid_is_not_attached(tmp_path):
+    wrong = SUBMISSIONS["3"][1]
+    export = open_export(build_nested(tmp_path / "nested.xlsx", member_uuid_override={"2": wrong}))
+    links = export.link_repeats(["member"])
+    attached = {
+        (link.sheet, link.row_number) for rows in links.by_submission.values() for link in rows
+    }
+    assert ("member", 3) not in attached
+    # the submission the row says it belongs to is refused with the reason
+    [reason] = links.reasons["3"]
+    assert "sheet 'member' row 3" in reason and "_submission__uuid" in reason
+
+
+def test_a_nested_row_pointing_nowhere_is_reported(tmp_path):
+    members = [*MEMBERS, ("6", "99", 50, "", "1")]
+    export = open_export(build_nested(tmp_path / "nested.xlsx", members=members))
+    links = export.link_repeats(["member"])
+    assert links.reasons["1"] == [
+        "sheet 'member' row 7 points to row _index 99 of sheet 'household', which does not "
+        "exist; it was not attached to any submission"
+    ]
+
+
+# --- submission keys ------------------------------------------------------------------------
+
+
+def _kobo_csv(path, header, rows):
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle, delimiter=";", quoting=csv.QUOTE_ALL)
+        writer.writerow(header)
+        writer.writerows(rows)
+    return path
+
+
+KEY_FIELDS = [FieldSpec("consent", "consent"), FieldSpec("story", "story")]
+KEY_MAPPING = {"consent": ["consent"], "story": ["story"]}
+
+
+@pytest.mark.parametrize(
+    ("header", "row", "key"),
+    [
+        # the real export: _uuid empty, _id present
+        (
+            ["consent", "story", "_id", "_uuid", "_submission_time", "_index"],
+            ["yes", "A story", "3001", "", "2024-05-02T07:30:12", "1"],
+            "3001",
+        ),
+        # no _uuid column at all
+        (
+            ["consent", "story", "_id", "_submission_time", "_index"],
+            ["yes", "A story", "3002", "2024-05-02T07:30:12", "1"],
+            "3002",
+        ),
+        # meta/rootUuid first, whatever _uuid and _id say
+        (
+            ["consent", "story", "_id", "_uuid", "_submission_time", "meta/rootUuid"],
+            ["yes", "A story", "3003", "abc", "2024-05-02T07:30:12", "uuid:root-1"],
+            "root-1",
+        ),
+        # then _uuid
+        (
+            ["consent", "story", "_id", "_uuid", "_submission_time", "meta/rootUuid"],
+            ["yes", "A story", "3004", "uuid:inst-4", "2024-05-02T07:30:12", ""],
+            "inst-4",
+        ),
+    ],
+)
+def test_kobo_key_is_root_uuid_then_uuid_then_id(tmp_path, header, row, key):
+    export = open_export(_kobo_csv(tmp_path / "kobo.csv", header, [row]))
+    [result] = normalise_all(export, KEY_MAPPING, KEY_FIELDS)
+    assert isinstance(result, NormalisedRow), result
+    assert result.key == key
+
+
+def test_kobo_xlsx_with_empty_uuid_is_keyed_on_id(tmp_path):
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["consent", "story", "_id", "_uuid", "_submission_time", "_index"])
+    sheet.append(["yes", "A story", 3001, None, "2024-05-02T07:30:12", 1])
+    sheet.append(["yes", "Another", 3002, None, "2024-05-02T07:31:12", 2])
+    workbook.save(tmp_path / "kobo.xlsx")
+    export = open_export(tmp_path / "kobo.xlsx")
+    results = normalise_all(export, KEY_MAPPING, KEY_FIELDS)
+    assert [r.key for r in results] == ["3001", "3002"]
+
+
+def test_odk_key_is_instance_id_then_key(tmp_path):
+    path = tmp_path / "odk.csv"
+    path.write_text(
+        "SubmissionDate,consent,story,meta-instanceID,KEY\n"
+        "2024-05-02T07:30:12.000Z,yes,A story,uuid:odk-1,uuid:key-1\n"
+        "2024-05-02T07:30:12.000Z,yes,A story,,uuid:key-2\n"
+    )
+    export = open_export(path)
+    assert [r.key for r in normalise_all(export, KEY_MAPPING, KEY_FIELDS)] == ["odk-1", "key-2"]
+
+
+# --- values: dyad scales, places, choice labels -----------------------------------------------
+
+
+def _one(row, mapping, fields, number=7):
+    base = {"consent": "yes", "story": "A story", "_uuid": "k-1"}
+    return normalise_row(
+        base | row,
+        {"consent": ["consent"], "story": ["story"]} | mapping,
+        [FieldSpec("consent", "consent"), FieldSpec("story", "story"), *fields],
+        row_number=number,
+    )
+
+
+@pytest.mark.parametrize(
+    ("scale", "cell", "expected"),
+    [
+        ("1-10", "3.5", (3.5 - 1) / 9),
+        ("1-10", "1", 0.0),
+        ("1-10", "10", 1.0),
+        ("0-1", "0.35", 0.35),
+        ("0-100", "35", 0.35),
+        ("2-7", "4.5", 0.5),
+    ],
+)
+def test_dyad_uses_the_scale_stated_in_the_mapping(scale, cell, expected):
+    result = _one({"d": cell}, {"d1": ["d"], "d1:scale": [scale]}, [FieldSpec("d1", "dyad")])
+    assert isinstance(result, NormalisedRow), result
+    assert result.values["d1"] == pytest.approx(expected)
+
+
+@pytest.mark.parametrize(("scale", "cell"), [("1-10", "34"), ("1-10", "0.5"), ("0-1", "35")])
+def test_dyad_outside_the_stated_scale_is_refused_with_the_row(scale, cell):
+    result = _one({"d": cell}, {"d1": ["d"], "d1:scale": [scale]}, [FieldSpec("d1", "dyad")], 12)
+    assert isinstance(result, RowProblem) and result.row_number == 12
+    low, high = scale.split("-")
+    assert result.reasons == (f"dyad 'd1' value '{cell}' is outside its scale {low}–{high}",)
+
+
+def test_a_mapping_without_a_valid_dyad_scale_is_refused():
+    fields = [FieldSpec("story", "story"), FieldSpec("consent", "consent"), FieldSpec("d1", "dyad")]
+    base = {"story": ["s"], "consent": ["c"], "d1": ["d"]}
+    assert validate_mapping(base | {"d1:scale": ["1-10"]}, fields) == []
+    assert "state the scale" in validate_mapping(base, fields)[0]
+    assert "lower to a higher" in validate_mapping(base | {"d1:scale": ["10-1"]}, fields)[0]
+    assert "is not a scale" in validate_mapping(base | {"d1:scale": ["ten"]}, fields)[0]
+
+
+PLACES = FieldSpec("location", "location", options=("Puno", "Cusco", "Madre de Dios"))
+
+
+@pytest.mark.parametrize("cell", ["-12.0464 -77.0428 150 5", "-13.53,-71.97", "-13.5 -71.9"])
+def test_a_geopoint_is_not_a_place_of_the_campaign(cell):
+    result = _one({"loc": cell}, {"location": ["loc"]}, [PLACES])
+    assert isinstance(result, RowProblem)
+    assert "is a GPS point, not a place the campaign allows" in result.reasons[0]
+    assert "Puno" in result.reasons[0]
+
+
+def test_places_are_checked_against_the_campaign_list():
+    ok = _one({"loc": "madre  de dios"}, {"location": ["loc"]}, [PLACES])
+    assert isinstance(ok, NormalisedRow) and ok.values["location"] == "Madre de Dios"
+    bad = _one({"loc": "Lima"}, {"location": ["loc"]}, [PLACES])
+    assert isinstance(bad, RowProblem) and "unknown choice 'Lima'" in bad.reasons[0]
+
+
+SAFE = FieldSpec(
+    "feels_safe",
+    "single",
+    options=("yes", "no_unsure"),
+    labels=(
+        ("Yes", "yes"),
+        ("Sí", "yes"),
+        ("No / Unsure", "no_unsure"),
+        ("No / Inseguro", "no_unsure"),
+    ),
+)
+BARRIERS = FieldSpec(
+    "barriers",
+    "multiple",
+    options=("cost", "distance", "no_documents"),
+    labels=(
+        ("Cost", "cost"),
+        ("Costo", "cost"),
+        ("Distance", "distance"),
+        ("Distancia", "distance"),
+        ("No documents", "no_documents"),
+        ("Sin documentos", "no_documents"),
+    ),
+)
+
+
+@pytest.mark.parametrize(
+    ("cell", "expected"),
+    [("No / Inseguro", "no_unsure"), ("no / unsure", "no_unsure"), ("Sí", "yes"), ("yes", "yes")],
+)
+def test_single_choice_matches_names_and_labels_in_every_language(cell, expected):
+    result = _one({"q": cell}, {"feels_safe": ["q"]}, [SAFE])
+    assert isinstance(result, NormalisedRow), result
+    assert result.values["feels_safe"] == expected
+
+
+@pytest.mark.parametrize(
+    ("cell", "expected"),
+    [
+        ("Sin documentos", ("no_documents",)),  # the whole label first
+        ("Costo Sin documentos", ("cost", "no_documents")),
+        ("Distance No documents Cost", ("distance", "no_documents", "cost")),
+        ("cost no_documents", ("cost", "no_documents")),  # names, as Kobo writes them
+    ],
+)
+def test_multiple_choice_labels_with_spaces_are_matched_whole(cell, expected):
+    result = _one({"q": cell}, {"barriers": ["q"]}, [BARRIERS])
+    assert isinstance(result, NormalisedRow), result
+    assert result.values["barriers"] == expected
+
+
+def test_multiple_choice_unknown_label_is_refused():
+    result = _one({"q": "Costo Lluvia"}, {"barriers": ["q"]}, [BARRIERS])
+    assert isinstance(result, RowProblem) and "unknown choice" in result.reasons[0]
+
+
+# --- ODK Central: the CSV ZIP, and a repeat table alone ---------------------------------------
+
+from . import odk_zip  # noqa: E402
+
+
+def test_odk_zip_links_nested_repeats_by_parent_key(tmp_path):
+    path = odk_zip.build(tmp_path / "voices.zip")
+    assert detect_format(path) == "odk_zip"
+    export = open_export(path)
+    assert export.key_column == "meta-instanceID"
+    assert export.repeat_sheets == ("household", "member")
+    assert [row["story"] for _n, row in export.iter_rows()] == ["Story one", "Story two"]
+    links = export.link_repeats()
+    assert not links.orphans and not links.reasons
+    placed = {
+        (link.sheet, link.row_number): (link.submission_index, link.label)
+        for rows in links.by_submission.values()
+        for link in rows
+    }
+    assert placed == {
+        ("household", 2): ("uuid:odk-1", "household 1"),
+        ("household", 3): ("uuid:odk-2", "household 1"),
+        ("household", 4): ("uuid:odk-2", "household 2"),
+        ("member", 2): ("uuid:odk-1", "household 1 › member 1"),
+        ("member", 3): ("uuid:odk-2", "household 2 › member 1"),
+        ("member", 4): ("uuid:odk-2", "household 1 › member 1"),
+    }
+    answers = export.repeat_answers(links)
+    assert answers["uuid:odk-2"]["member/groups"].values == (
+        "migrants",
+        "persons_with_disabilities",
+    )
+
+
+def test_odk_repeat_row_pointing_nowhere_is_reported(tmp_path):
+    member = [
+        *odk_zip.MEMBER,
+        ["women", "uuid:odk-9/household[1]", "uuid:odk-9/household[1]/member[1]"],
+    ]
+    export = open_export(odk_zip.build(tmp_path / "voices.zip", member=member))
+    links = export.link_repeats(["member"])
+    assert links.orphans == [
+        (
+            "member",
+            5,
+            "table 'member' row 5 points to PARENT_KEY uuid:odk-9/household[1], found in no "
+            "table; it was not attached to any submission",
+        )
+    ]
+
+
+def test_a_lone_odk_repeat_table_is_refused(tmp_path):
+    path = odk_zip.repeat_table(tmp_path / "voices-household.csv")
+    with pytest.raises(ExportError, match="is a repeat table of an ODK Central export") as caught:
+        detect_format(path)
+    assert "'voices-household.csv'" in str(caught.value)
+    assert "main table" in str(caught.value) and "ZIP" in str(caught.value)
+    with pytest.raises(ExportError, match="repeat table"):
+        open_export(path, fmt="odk_csv")
+
+
+def test_a_zip_of_repeat_tables_without_the_main_table_is_refused(tmp_path):
+    path = odk_zip.build(tmp_path / "voices.zip", with_main=False)
+    with pytest.raises(ExportError, match="none is the main table"):
+        detect_format(path)
+
+
+def test_a_zip_that_is_not_an_odk_export_says_so(tmp_path):
+    path = tmp_path / "photos.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("report.docx", b"x")
+    with pytest.raises(ExportError, match="'photos.zip' is a zip archive but not an ODK"):
+        detect_format(path)
+
+
+def test_an_xlsform_is_recognised_as_a_form_definition(tmp_path):
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    workbook.active.title = "survey"
+    workbook.active.append(["type", "name", "label"])
+    workbook.create_sheet("choices").append(["list_name", "name", "label"])
+    workbook.create_sheet("settings").append(["form_title"])
+    workbook.save(tmp_path / "form.xlsx")
+    with pytest.raises(ExportError, match="'form.xlsx' is an XLSForm"):
+        detect_format(tmp_path / "form.xlsx")
+
+
+def test_a_google_forms_export_is_recognised(tmp_path):
+    path = tmp_path / "responses.csv"
+    path.write_text("Timestamp,Tell us a story,Consent\n2024/06/01 10:00:00,Once,Yes\n")
+    with pytest.raises(ExportError, match="'responses.csv' looks like a Google Forms export"):
+        detect_format(path)

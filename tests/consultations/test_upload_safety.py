@@ -338,6 +338,7 @@ def test_with_a_retention_period_only_mapped_columns_are_kept_then_purged(
     text = kept.read_text()
     assert "widows" not in text and "partner_a" not in text  # unmapped columns are gone
     assert "_submitted_by" not in text and "meta/rootUuid" in text
+    assert "0-100" not in text.splitlines()[0]  # a dyad's stated scale is not a column
     assert uploads_raw_purge(now=upload.raw_delete_after + datetime.timedelta(seconds=1)) == 1
     upload.refresh_from_db()
     assert not upload.file and not upload.preview and not kept.exists()

@@ -26,6 +26,7 @@ KOBO = {
     "date": ["story_group/story_date"],
     "triad_1": ["triad_1/money", "triad_1/family", "triad_1/luck"],
     "dyad_1": ["dyad_1"],
+    "dyad_1:scale": ["0-100"],
     "groups": ["identity/groups"],
     "sex": ["identity/sex"],
     "age_band": ["identity/age_band"],
@@ -141,7 +142,10 @@ def test_browser_flow_saves_and_reuses_the_mapping(
     page = client.get(upload.get_absolute_url()).content.decode()
     assert "story_group/story" in page  # the columns are offered
     assert "hx-trigger" not in page
-    data = {"action": "map"} | {f"map_{k}": v for k, v in KOBO.items()}
+    assert 'name="scale_dyad_1"' in page  # the dyad's scale is asked, never guessed
+    data = {"action": "map", "scale_dyad_1": "0-100"} | {
+        f"map_{k}": v for k, v in KOBO.items() if ":" not in k
+    }
     with django_capture_on_commit_callbacks(execute=True):
         client.post(upload.get_absolute_url(), data)
     upload.refresh_from_db()
@@ -153,3 +157,105 @@ def test_browser_flow_saves_and_reuses_the_mapping(
     assert ColumnMapping.objects.get().mapping["story"] == ["story_group/story"]
     other = client_for("partner_other")
     assert other.get(upload.get_absolute_url()).status_code == 404
+
+
+def test_kobo_xlsx_nested_repeat_feeds_groups_per_submission_and_never_a_single_field(
+    instrument, people, tmp_path
+):
+    from .kobo_nested import build
+
+    build(tmp_path / "nested.xlsx")
+    content = (tmp_path / "nested.xlsx").read_bytes()
+
+    def stored_nested():
+        upload = upload_store(
+            uploaded=SimpleUploadedFile("household voices.xlsx", content),
+            instrument=instrument,
+            organisation=people.partner_org,
+            user=people.partner_own,
+            consent_how="verbal",
+        )
+        return upload_inspect(upload=upload)
+
+    base = {"story": ["story"], "consent": ["consent"], "language": ["language"]}
+    refused = run(stored_nested(), base | {"age_band": ["member/household/member/age"]})
+    # a list, even of one answer, never feeds a one-value field: every row is refused
+    assert refused.status == "preview" and refused.rows_ok == 0
+    by_row = {p["row"]: p["reasons"] for p in refused.problems}
+    assert set(by_row) == {2, 3, 4}
+    assert "holds 1 answer of a repeat group (household 1 › member 1: 8)" in by_row[4][0]
+    assert "holds 2 answers of a repeat group" in by_row[2][0]
+    assert "60" in by_row[3][0] and "40" in by_row[3][0] and "12" not in by_row[3][0]
+    upload = run(stored_nested(), base | {"groups": ["member/household/member/groups"]})
+    assert upload.status == "imported", upload.problems
+    second = Narrative.objects.get(external_key="22222222-0000-4000-8000-000000000002")
+    assert {g.name for g in second.groups.all()} == {
+        "Women & girls",
+        "Migrants",
+        "Persons with disabilities",
+    }
+    first = Narrative.objects.get(external_key="11111111-0000-4000-8000-000000000001")
+    assert {g.name for g in first.groups.all()} == {"Women & girls", "Migrants"}
+
+
+def test_stories_without_a_language_column_take_the_campaign_first_language(instrument, people):
+    campaign = instrument.campaign
+    campaign.languages = ["es", "en"]
+    campaign.save(update_fields=["languages"])
+    mapping = {k: v for k, v in KOBO.items() if k != "language"}
+    upload = run(stored("kobo_export.csv", instrument, people), mapping)
+    assert upload.status == "imported", upload.problems
+    languages = set(
+        Narrative.objects.filter(instrument=instrument).values_list("language", flat=True)
+    )
+    assert languages == {"es"}
+
+
+def _store_bytes(name, content, instrument, people):
+    upload = upload_store(
+        uploaded=SimpleUploadedFile(name, content),
+        instrument=instrument,
+        organisation=people.partner_org,
+        user=people.partner_own,
+        consent_how="verbal",
+    )
+    return upload_inspect(upload=upload)
+
+
+def test_odk_central_zip_imports_with_its_nested_repeats(instrument, people, tmp_path):
+    from .odk_zip import build
+
+    content = build(tmp_path / "voices.zip").read_bytes()
+    upload = _store_bytes("voices.zip", content, instrument, people)
+    assert upload.status == "mapping" and upload.export_format == "odk_zip", upload.message
+    assert "member/groups" in upload.columns and "member/PARENT_KEY" not in upload.columns
+    mapping = {"story": ["story"], "consent": ["consent"], "groups": ["member/groups"]}
+    upload = run(upload, mapping)
+    assert upload.status == "imported", upload.problems
+    second = Narrative.objects.get(external_key="odk-2")
+    assert {g.name for g in second.groups.all()} == {"Migrants", "Persons with disabilities"}
+    first = Narrative.objects.get(external_key="odk-1")
+    assert {g.name for g in first.groups.all()} == {"Women & girls"}
+
+
+def test_a_lone_odk_repeat_table_is_refused_naming_the_uploaded_file(instrument, people, tmp_path):
+    from .odk_zip import repeat_table
+
+    content = repeat_table(tmp_path / "x.csv").read_bytes()
+    upload = _store_bytes("voices-household.csv", content, instrument, people)
+    assert upload.status == "failed"
+    assert "'voices-household.csv' is a repeat table" in upload.message
+    assert "main table" in upload.message and "ZIP" in upload.message
+
+
+def test_an_excel_lock_file_is_refused_saying_what_it_is(instrument, people):
+    with pytest.raises(ValidationError, match="Excel lock file") as caught:
+        upload_store(
+            uploaded=SimpleUploadedFile("~$stories.xlsx", b"\x0bUser Name  " + b"\x00" * 150),
+            instrument=instrument,
+            organisation=people.partner_org,
+            user=people.partner_own,
+            consent_how="verbal",
+        )
+    assert "“stories.xlsx”" in " ".join(caught.value.messages)
+    assert not Upload.objects.exists()

@@ -67,14 +67,33 @@ def test_reimport_updates_changed_adds_new_and_never_duplicates(vocabularies):
     assert change.fields["upr_position"] == ["Supported", "Noted"]
 
 
-def test_a_newer_uhri_date_is_needed_to_update(vocabularies):
-    """PublicationDateOnUhri lets a re-import skip what it already has."""
+def test_a_changed_text_under_the_same_uhri_date_is_updated(vocabularies):
+    """UHRI corrects texts without moving PublicationDateOnUhri: the content decides."""
     recommendations_import(country="Demoland", records=records(1))
-    same_date = records(1, text="silently different text")
+    same_date = records(1, text="1.1 A corrected text")
     report = recommendations_import(country="Demoland", records=same_date)
-    assert report.unchanged == 1
-    report = recommendations_import(country="Demoland", records=same_date, skip_by_uhri_date=False)
-    assert report.updated == 1
+    assert (report.updated, report.unchanged) == (1, 0)
+    assert Recommendation.objects.get(external_id="id-1").text == "1.1 A corrected text"
+    report = recommendations_import(country="Demoland", records=same_date)
+    assert (report.updated, report.unchanged) == (0, 1)
+    # a newer date alone, same content: unchanged
+    newer_date = records(
+        1, text="1.1 A corrected text", publication_date_on_uhri=datetime.date(2030, 1, 1)
+    )
+    report = recommendations_import(country="Demoland", records=newer_date)
+    assert (report.updated, report.unchanged) == (0, 1)
+
+
+def test_records_missing_from_a_newer_export_are_reported_never_deleted(vocabularies):
+    dated = datetime.date(2024, 5, 1)
+    recommendations_import(country="Demoland", records=records(3, publication_date_on_uhri=dated))
+    newer = records(3, publication_date_on_uhri=dated)[1:]
+    report = recommendations_import(country="Demoland", records=newer, report_missing=True)
+    assert report.missing_from_file == 1 and report.counts()["missing_from_file"] == 1
+    assert [m["external_id"] for m in report.missing] == ["id-1"]
+    assert report.missing[0]["status"] == "missing from file"
+    assert Recommendation.objects.filter(country="Demoland").count() == 3
+    assert any("not in this file" in w for w in report.warnings)
 
 
 def test_same_external_id_in_two_countries_is_two_recommendations(vocabularies):
@@ -182,8 +201,8 @@ UHRI = [
         "Themes": ["Children's rights"],
         "AffectedPersons": ["Children"],
         "UprCycle": None,
-        "UprSession": None,
-        "UprPositions": None,
+        "UprSession": [],
+        "UprPositions": [],
         "UprRecommendingCountry": [],
         "UprRecommendingRegions": [],
     },
@@ -202,8 +221,8 @@ UHRI = [
         "Themes": ["Women's rights"],
         "AffectedPersons": ["Women & girls"],
         "UprCycle": None,
-        "UprSession": None,
-        "UprPositions": None,
+        "UprSession": [],
+        "UprPositions": [],
         "UprRecommendingCountry": [],
         "UprRecommendingRegions": [],
     },
@@ -293,6 +312,68 @@ def test_uhri_export_imports_one_country_and_reimports_without_duplicates(
     assert Recommendation.objects.count() == 2
     upr.refresh_from_db()
     assert upr.upr_position == "Noted"
+
+
+@pytest.mark.parametrize(
+    ("kind", "name", "encode"),
+    [
+        ("uhri_json", "export-full-en.json", lambda rows: json.dumps(rows).encode()),
+        ("uhri_xlsx", "export-full-en.xlsx", lambda rows: _xlsx(rows)),
+    ],
+)
+def test_uhri_reimport_treaty_body_records_text_change_missing_and_regions(
+    kind, name, encode, bissau_rco, vocabularies, django_capture_on_commit_callbacks
+):
+    """Non-UPR records carry "UprSession": [], "UprCycle": null, "UprPositions": []; a text
+    corrected under the same UHRI date is updated; a record gone from the newer export is
+    reported, not deleted; Regions is stored."""
+    capture = django_capture_on_commit_callbacks
+    assert UHRI[1]["UprSession"] == [] and UHRI[1]["UprPositions"] == []
+    job = confirm(
+        upload(bissau_rco, name, encode(UHRI), kind, "Guinea-Bissau", capture), None, capture
+    )
+    assert job.status == ImportJob.Status.SUCCEEDED, job.message
+    concern = Recommendation.objects.get(external_id__endswith="0002")
+    assert concern.upr_position == "" and concern.document.upr_session is None
+    assert concern.regions == ["African States"]
+    newer = json.loads(json.dumps(UHRI))
+    newer[1]["Text"] = "<p>31. The Committee is concerned about child labour in cashew farms "
+    newer[1]["Text"] += "and mines.</p>"  # same PublicationDateOnUhri
+    del newer[0]
+    job = upload(bissau_rco, name, encode(newer), kind, "Guinea-Bissau", capture)
+    assert job.status == ImportJob.Status.PREVIEWED, job.message
+    assert (job.counts["added"], job.counts["updated"], job.counts["unchanged"]) == (0, 1, 0)
+    assert job.counts["missing_from_file"] == 1
+    assert [m["external_id"] for m in job.counts["missing"]] == [UHRI[0]["AnnotationId"]]
+    job = confirm(job, None, capture)
+    assert job.status == ImportJob.Status.SUCCEEDED
+    assert Recommendation.objects.count() == 2
+    assert "mines" in Recommendation.objects.get(external_id__endswith="0002").text
+
+
+@pytest.mark.parametrize("chosen", ["Iran", "iran islamic republic"])
+def test_a_country_the_file_does_not_name_is_refused_with_the_closest_names(
+    chosen, people, vocabularies, django_capture_on_commit_callbacks
+):
+    rows = json.loads(json.dumps(UHRI))
+    rows[0]["Countries"] = ["Iran (Islamic Republic of)"]
+    rows[1]["Countries"] = ["Iraq"]
+    organisation = Organisation.objects.create(
+        name="RCO Iran", country=chosen, kind=Organisation.Kind.RCO
+    )
+    user = MembershipFactory(organisation=organisation, role=Role.RCO_STAFF).user
+    job = upload(
+        user,
+        "export-full-en.json",
+        json.dumps(rows).encode(),
+        "uhri_json",
+        chosen,
+        django_capture_on_commit_callbacks,
+    )
+    assert job.status == ImportJob.Status.FAILED
+    assert "export-full-en.json" in job.message and f"no record for “{chosen}”" in job.message
+    assert "“Iran (Islamic Republic of)”" in job.message
+    assert "Ready" not in job.message
 
 
 def test_china_matrix_imports_every_recommendation(
