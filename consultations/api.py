@@ -67,20 +67,23 @@ class IdentityWithheldMixin:
         return data
 
 
+# A story's self-identification besides its groups (a list, withheld as []): withheld as null.
+_STORY_IDENTITY_VALUES = (
+    "location",
+    "age_band",
+    "sex",
+    "groups_none",
+    "groups_prefer_not",
+    "groups_other",
+    "has_disability",
+)
+
+
 class NarrativeSerializer(IdentityWithheldMixin, serializers.ModelSerializer):
     """Stories. Identity attributes are null (lists empty) unless the viewer is RCO staff
     of the story's country or its partner organisation."""
 
-    IDENTITY_FIELDS = (
-        "location",
-        "age_band",
-        "sex",
-        "groups",
-        "groups_none",
-        "groups_prefer_not",
-        "groups_other",
-        "has_disability",
-    )
+    IDENTITY_FIELDS = ("groups", *_STORY_IDENTITY_VALUES)
     groups = serializers.SlugRelatedField(many=True, read_only=True, slug_field="slug")
 
     class Meta:
@@ -109,18 +112,7 @@ class NarrativeSerializer(IdentityWithheldMixin, serializers.ModelSerializer):
             "created_at",
         ]
         # Withheld identities are null for viewers who may not see them: say so in the schema.
-        extra_kwargs = {
-            name: {"allow_null": True}
-            for name in (
-                "location",
-                "age_band",
-                "sex",
-                "groups_none",
-                "groups_prefer_not",
-                "groups_other",
-                "has_disability",
-            )
-        }
+        extra_kwargs = {name: {"allow_null": True} for name in _STORY_IDENTITY_VALUES}
 
 
 class FocusGroupSerializer(IdentityWithheldMixin, serializers.ModelSerializer):
