@@ -114,3 +114,23 @@ def test_rco_staff_edit_their_countrys_rows_only(people, vocabularies, client_fo
     assert CircumstanceFactor.objects.filter(pk=row.pk).exists()
     assert client_for("rco").post(delete).status_code == 302
     assert not CircumstanceFactor.objects.filter(pk=row.pk).exists()
+
+
+def test_the_group_summary_maps_circumstances_through_the_table(people, vocabularies):
+    """A survey leaf split on "village_type" says nothing about discrimination (the old
+    substring rule read "age" in it); one split on "Residence" speaks to geography."""
+    from evidence.summary import compute_summary
+    from taxonomy.models import PopulationGroup
+    from tests.evidence.test_group_pages import published_run
+
+    rural = PopulationGroup.objects.get(name="Persons living in rural areas")
+    run = published_run(goal=6, leaf_mean=0.3, national=0.6, group=rural)
+    run.result["circumstances"] = [
+        {"name": "village_type", "kind": "unordered", "order": []},
+        {"name": "Residence", "kind": "unordered", "order": []},
+    ]
+    run.result["nodes"][1]["condition"]["label"] = "village_type = remote; Residence = Rural"
+    run.save(update_fields=["result"])
+    data = compute_summary(rural, "Demoland")
+    (row,) = data["survey"]
+    assert row["circumstance_factors"] == {"village_type": None, "Residence": "geography"}
