@@ -73,7 +73,10 @@ def test_an_unanswered_question_is_edited_in_place(objs, client_for):
         key="where",
         kind="single",
         question={"en": "Where?"},
-        labels=[{"value": "home", "label": {"en": "Home"}}, {"value": "work", "label": {"en": "Work"}}],
+        labels=[
+            {"value": "home", "label": {"en": "Home"}},
+            {"value": "work", "label": {"en": "Work"}},
+        ],
     )
     client_for("rco").post(
         reverse("consultations:signifier_edit", args=[new.pk]),
