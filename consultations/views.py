@@ -733,31 +733,38 @@ def campaign_analysis(request, pk: int):
         return "?" + urlencode(params) + "#stories"
 
     plots = []
-    for s in Signifier.objects.filter(instrument__campaign=campaign).select_related("instrument"):
+    for s in (
+        Signifier.objects.filter(instrument__campaign=campaign)
+        .select_related("instrument")
+        .prefetch_related("versions")
+    ):
         labels = s.label_texts()
+        pooled = s.combinable_versions()
         if s.kind == "triad":
             svg = ternary_svg(
-                [tuple(v) for v in signifier_values(others if group else base, s.key)],
+                [tuple(v) for v in signifier_values(others if group else base, s.key, pooled)],
                 labels=tuple(labels),
                 title=s.question_text() or s.key,
                 zone_links={z: link(sig=s.key, zone=z) for z in TRIAD_ZONES},
-                highlight=[tuple(v) for v in signifier_values(in_group, s.key)] if group else (),
+                highlight=[tuple(v) for v in signifier_values(in_group, s.key, pooled)]
+                if group
+                else (),
             )
         elif s.kind == "dyad":
-            main = dyad_histogram(signifier_values(in_group, s.key))
+            main = dyad_histogram(signifier_values(in_group, s.key, pooled))
             svg = histogram_svg(
                 main,
                 left_label=labels[0],
                 right_label=labels[1],
                 title=s.question_text() or s.key,
                 bin_links=[link(sig=s.key, bin=str(i)) for i in range(len(main))],
-                compare=dyad_histogram(signifier_values(others, s.key)) if group else None,
+                compare=dyad_histogram(signifier_values(others, s.key, pooled)) if group else None,
                 compare_label=_("Everyone else"),
                 main_label=group.name if group else "",
             )
         else:
             continue
-        plots.append({"signifier": s, "svg": svg})
+        plots.append({"signifier": s, "svg": svg, "versions": pooled if s.version > 1 else []})
 
     count = selected.count()
     actor = actor_for(request.user)

@@ -186,3 +186,36 @@ def test_preview_shows_the_form_in_each_language_and_stores_nothing(objs, client
     assert posted.status_code == 200
     assert Narrative.objects.count() == before
     assert client_for("partner_own").get(url).status_code == 403
+
+
+def test_analysis_pools_versions_that_share_choices_and_leaves_out_the_others(
+    objs, people, client_for
+):
+    from consultations.selectors import narratives_filter, signifier_values
+
+    rco = client_for("rco")
+    outcome = objs.instrument.signifiers.get(key="outcome")
+    url = reverse("consultations:signifier_edit", args=[outcome.pk])
+    # v2: the ends reworded, same meaning → pooled with v1.
+    rco.post(
+        url,
+        {"question_en": "Outcome", "labels_text": "Worse off\nBetter off", "same_meaning": "on"},
+    )
+    _story(objs, people, {"outcome": 0.9})
+    outcome.refresh_from_db()
+    stories = Narrative.objects.all()
+    assert sorted(signifier_values(stories, "outcome", outcome.combinable_versions())) == [0.3, 0.9]
+    # v3: the ends now mean something else → a new series; v1 and v2 answers are left out.
+    rco.post(url, {"question_en": "Outcome", "labels_text": "Slower\nFaster"})
+    _story(objs, people, {"outcome": 0.05})
+    outcome.refresh_from_db()
+    assert outcome.combinable_versions() == [3]
+    assert signifier_values(stories, "outcome", outcome.combinable_versions()) == [0.05]
+    lowest = narratives_filter(stories, signifier=outcome, bin_index=0)
+    assert [n.answers["outcome"] for n in lowest] == [0.05]
+    # The v2 story (0.9) is not behind the top bar of the v3 series.
+    assert not narratives_filter(stories, signifier=outcome, bin_index=9).exists()
+    rco.post(url, {"question_en": "Outcome", "labels_text": "Slow\nFast", "same_meaning": "on"})
+    Narrative.objects.update(review_status="approved")
+    page = rco.get(reverse("consultations:campaign_analysis", args=[objs.campaign.pk]))
+    assert "Answers to versions 3, 4 of this question" in page.content.decode()
