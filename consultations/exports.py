@@ -80,12 +80,14 @@ class SignifierColumns:
         return (*self.values, self.version)
 
 
-def signifier_columns(signifier: Signifier, language: str) -> SignifierColumns:
+def signifier_columns(
+    signifier: Signifier, language: str, name: str | None = None
+) -> SignifierColumns:
     """``triad_<key>_<corner>`` ×3, ``dyad_<key>``, ``choice_<key>`` (and for a multiple
     choice ``choice_<key>_<value>`` 0/1 per option; ``choice_<key>_other``), then
     ``version_<key>``. Corner names come from the current version in the campaign's first
-    language."""
-    key = signifier.key
+    language. ``name`` replaces the key when two instruments of a campaign share one."""
+    key = name or signifier.key
     if signifier.kind == Signifier.Kind.TRIAD:
         names: list[str] = []
         for index, label in enumerate(signifier.labels, start=1):
@@ -154,7 +156,13 @@ def build_export(
         raise ValueError(f"Unknown export purpose {purpose!r}")
     working = purpose == WORKING
     languages = list(campaign.languages or ["en"])
-    columns = [signifier_columns(s, languages[0]) for s in signifiers]
+    shared = {k for k, n in Counter(s.key for s in signifiers).items() if n > 1}
+    columns = [
+        signifier_columns(
+            s, languages[0], f"{s.key}_i{s.instrument_id}" if s.key in shared else None
+        )
+        for s in signifiers
+    ]
     header = [name for name, _ in BASE_COLUMNS] + [c for cols in columns for c in cols.all]
     rows = []
     group_lists = []
@@ -261,7 +269,7 @@ def _codebook(columns: list[SignifierColumns], languages: list[str], *, working:
                     )
                 if allow_other and kind in (Signifier.Kind.SINGLE, Signifier.Kind.MULTIPLE):
                     rows.append(
-                        [f"choice_{s.key}_other", s.key, version, kind, language, text]
+                        [f"{cols.values[0]}_other", s.key, version, kind, language, text]
                         + ["", "", combined, "Own words for 'other'."]
                     )
         rows.append(

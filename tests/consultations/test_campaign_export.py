@@ -201,3 +201,60 @@ def test_working_export_can_include_stories_waiting_for_review(campaign_stories,
     )
     assert {row["review_status"] for row in rows} == {"approved", "pending"}
     assert len(rows) == 7
+
+
+def test_multiple_choice_gets_a_column_per_choice_and_the_other_words(campaign_stories):
+    from consultations.exports import WORKING, build_export
+    from consultations.models import Instrument, Narrative
+
+    objs, stories = campaign_stories
+    help_from = services.signifier_add(
+        instrument=objs.instrument,
+        key="help",
+        kind="multiple",
+        question={"en": "Who did you ask?", "fr": "À qui avez-vous demandé ?"},
+        labels=[
+            {"value": "nurse", "label": {"en": "A nurse", "fr": "Une infirmière"}},
+            {"value": "chief", "label": {"en": "The chief", "fr": "Le chef"}},
+        ],
+        allow_other=True,
+    )
+    story = stories[2]
+    story.answers = {**story.answers, "help": ["chief"], "help_other": "my aunt"}
+    story.save()
+    # A second instrument asking "who" too: its columns are told apart by instrument.
+    other = Instrument.objects.create(campaign=objs.campaign, name="Second round")
+    services.signifier_add(
+        instrument=other,
+        key="who",
+        kind="dyad",
+        question={"en": "Alone or together?"},
+        labels=[{"en": "Alone"}, {"en": "Together"}],
+    )
+    export = build_export(
+        campaign=objs.campaign,
+        narratives=Narrative.objects.filter(pk__in=[s.pk for s in stories]).order_by("pk"),
+        signifiers=list(objs.campaign.instruments.all()[0].signifiers.all())
+        + list(other.signifiers.all()),
+        purpose=WORKING,
+    )
+    header = export.header
+    for column in ("choice_help", "choice_help_nurse", "choice_help_chief", "choice_help_other"):
+        assert column in header
+    assert f"dyad_who_i{other.pk}" in header
+    assert f"triad_who_i{objs.instrument.pk}_family" in header
+    row = dict(zip(header, export.rows[2], strict=True))
+    assert (row["choice_help"], row["choice_help_nurse"], row["choice_help_chief"]) == (
+        "chief",
+        0,
+        1,
+    )
+    assert row["choice_help_other"] == "my aunt" and row["version_help"] == 1
+    unanswered = dict(zip(header, export.rows[0], strict=True))
+    assert unanswered["choice_help_nurse"] == "" and unanswered["version_help"] == ""
+    labels = {
+        (r[0], r[4]): r[7] for r in export.codebook if r[1] == "help" and r[0] != "version_help"
+    }
+    assert labels[("choice_help_chief", "fr")] == "Le chef"
+    assert ("choice_help_other", "en") in labels
+    assert help_from.pk
