@@ -360,6 +360,25 @@ def narrative_redact(*, narrative: Narrative, spans, user) -> Narrative:
 # Instruments: questions that people can maintain
 
 
+@transaction.atomic
+def instrument_save(
+    *, instrument: Instrument, campaign: Campaign, prompt: dict, group_choices, user=None
+) -> Instrument:
+    """Save an instrument's name, prompt (per language) and identity questions."""
+    instrument.campaign = campaign
+    instrument.prompt = prompt
+    instrument.full_clean()
+    instrument.save()
+    instrument.group_choices.set(group_choices)
+    audit_record(
+        action=AuditEvent.Action.CHANGE,
+        actor=user,
+        target=campaign,
+        summary=f"instrument {instrument.pk} saved",
+    )
+    return instrument
+
+
 def _question_changed(signifier: Signifier, *, question, labels, allow_other, kind) -> bool:
     return (
         signifier.question != question

@@ -132,11 +132,13 @@ def campaign_detail(request, pk: int):
 def _instrument_form(request, campaign: Campaign, instrument: Instrument | None):
     form = InstrumentForm(request.POST or None, instance=instrument, languages=campaign.languages)
     if request.method == "POST" and form.is_valid():
-        obj = form.save(commit=False)
-        obj.campaign = campaign
-        obj.prompt = form.prompts()
-        obj.save()
-        form.save_m2m()
+        obj = services.instrument_save(
+            instrument=form.save(commit=False),
+            campaign=campaign,
+            prompt=form.prompts(),
+            group_choices=form.cleaned_data["group_choices"],
+            user=request.user,
+        )
         messages.success(request, _("The instrument was saved."))
         return redirect("consultations:instrument_detail", pk=obj.pk)
     return render(

@@ -135,3 +135,28 @@ def test_a_rejected_story_frees_its_token(objs, monkeypatch):
         channel="public",
     )
     assert story.pk and story.consent_how == "self"
+
+
+def test_an_instrument_is_saved_by_the_service(objs, client_for, monkeypatch):
+    from consultations.models import Instrument
+    from taxonomy.models import PopulationGroup
+
+    calls = _spy(monkeypatch, "instrument_save")
+    objs.campaign.languages = ["en", "es"]
+    objs.campaign.save()
+    group = PopulationGroup.objects.order_by("name").first()
+    response = client_for("rco").post(
+        reverse("consultations:instrument_create", args=[objs.campaign.pk]),
+        {
+            "name": "Water points",
+            "prompt_en": "Tell us about fetching water.",
+            "prompt_es": "Cuéntenos cómo consigue el agua.",
+            "ask_groups": "on",
+            "group_choices": [group.pk],
+        },
+    )
+    assert response.status_code == 302 and len(calls) == 1
+    instrument = Instrument.objects.get(name="Water points")
+    assert instrument.prompt_text("es") == "Cuéntenos cómo consigue el agua."
+    assert list(instrument.group_choices.all()) == [group]
+    assert instrument.ask_groups and not instrument.ask_age
