@@ -186,7 +186,7 @@ def _language_names(codes) -> list[tuple[str, str]]:
 
     known = dict(settings.LANGUAGES)
     return [
-        (code, get_language_info(code)["name_local"] if code in known else code)
+        (code, get_language_info(code)["name_local"].capitalize() if code in known else code)
         for code in codes or ["en"]
     ]
 
@@ -209,8 +209,16 @@ def instrument_preview(request, pk: int):
         request.user, Instrument.objects.select_related("campaign"), pk=pk
     )
     policy.get_object_or_404(request.user, Campaign, Action.CHANGE, pk=instrument.campaign_id)
-    messages.info(request, _("Preview: this is the form respondents see. Nothing is stored."))
-    return _tell(request, instrument, collector=False, public=True, preview=True)
+    from django.conf import settings
+    from django.utils import translation
+
+    language = (request.GET.get("lang") or get_language() or "en")[:2]
+    if language not in dict(settings.LANGUAGES):
+        language = get_language() or "en"
+    # The whole page in the respondent's language, as a respondent choosing it would see it.
+    with translation.override(language):
+        messages.info(request, _("Preview: this is the form respondents see. Nothing is stored."))
+        return _tell(request, instrument, collector=False, public=True, preview=True)
 
 
 @login_required
