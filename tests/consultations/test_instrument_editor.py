@@ -60,6 +60,10 @@ def test_editing_an_answered_question_creates_a_version_and_old_answers_keep_the
     assert old_story.answer_versions["who"] == 1
     fresh = _story(objs, people, {"who": [0.2, 0.2, 0.6]})
     assert fresh.answer_versions["who"] == 2
+    # API readers get the version each story answered and the question's current one.
+    assert rco.get(f"/api/stories/{old_story.pk}/").json()["answer_versions"]["who"] == 1
+    questions = rco.get(f"/api/instruments/{objs.instrument.pk}/").json()["signifiers"]
+    assert {q["key"]: q["version"] for q in questions}["who"] == 2
     # The edit said the corners mean the same: analysis pools versions 1 and 2.
     assert who.combinable_versions() == [1, 2]
     page = rco.get(reverse("consultations:signifier_edit", args=[who.pk])).content.decode()
