@@ -39,7 +39,11 @@ HIDDEN = f"(fewer than {MIN_CELL})"
 #: The fixed columns, with what they mean (the codebook's first rows).
 BASE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("story_id", "The portal's id of the story."),
-    ("source_id", "Kobo meta/rootUuid or ODK meta-instanceID of an uploaded story (working)."),
+    (
+        "source_id",
+        "Kobo meta/rootUuid or ODK meta-instanceID of an uploaded story; empty in "
+        "publication exports.",
+    ),
     ("channel", "form: portal form; public: public link; upload: partner upload."),
     ("instrument", "The instrument answered."),
     ("partner", "The partner organisation that collected the story."),
@@ -206,9 +210,7 @@ def build_export(
     group_index = header.index("groups")
     for row in rows:
         row[group_index] = "; ".join(row[group_index])
-    return CampaignExport(
-        header, rows, CODEBOOK_HEADER, _codebook(columns, languages, working=working)
-    )
+    return CampaignExport(header, rows, CODEBOOK_HEADER, _codebook(columns, languages))
 
 
 def _suppress(rows: list[list], header: list[str]) -> None:
@@ -247,11 +249,9 @@ def _version_items(kind: str, labels: list, cols: SignifierColumns, language: st
             yield variable, value, localised(option.get("label"), language)
 
 
-def _codebook(columns: list[SignifierColumns], languages: list[str], *, working: bool):
+def _codebook(columns: list[SignifierColumns], languages: list[str]):
     rows = [
-        [name, "", "", "", "", "", "", "", "", description]
-        for name, description in BASE_COLUMNS
-        if working or name != "source_id"
+        [name, "", "", "", "", "", "", "", "", description] for name, description in BASE_COLUMNS
     ]
     for cols in columns:
         s = cols.signifier
