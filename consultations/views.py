@@ -279,6 +279,7 @@ def signifier_edit(request, pk: int):
     form = SignifierEditForm(request.POST or None, instance=signifier, languages=campaign.languages)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        before = Signifier.objects.values_list("version", flat=True).get(pk=signifier.pk)
         try:
             updated = services.signifier_update(
                 signifier=signifier,
@@ -291,7 +292,7 @@ def signifier_edit(request, pk: int):
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            if updated.version > 1 and updated.versions.filter(version=updated.version - 1):
+            if updated.version > before:
                 messages.success(
                     request,
                     _(
