@@ -107,6 +107,14 @@ class CellTable:
     # Rows with a positive weight per cell; None means every row has one (n⁺ = n).
     n_positive: np.ndarray | None = None
     missing_policy: str = "level"
+    # Surrogate policy with weights: rows missing every circumstance that are kept (na.rpart
+    # keeps them because the weight is a column of the model frame); they follow the
+    # majority direction at every split.
+    n_kept_missing_every_circumstance: int = 0
+    # The cell of every analysed row, in input order (None when not recorded), and which
+    # input rows were analysed (None: all of them).
+    row_cell: np.ndarray | None = None
+    row_kept: np.ndarray | None = None
     names: tuple[str, ...] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -118,6 +126,16 @@ class CellTable:
     def n_zero_weight_rows(self) -> int:
         """Rows kept in the counts but ignored by the split search (weight 0)."""
         return int(self.n.sum() - self.n_positive.sum())
+
+    def input_row_cells(self) -> np.ndarray | None:
+        """The cell of every *input* row (−1 for a dropped row), or None if not recorded."""
+        if self.row_cell is None:
+            return None
+        if self.row_kept is None:
+            return self.row_cell
+        out = np.full(self.row_kept.shape[0], -1, dtype=np.int64)
+        out[self.row_kept] = self.row_cell
+        return out
 
     @property
     def complete(self) -> np.ndarray:
@@ -374,8 +392,11 @@ def build_cells(
                         levels = [*levels, MISSING_LEVEL]
                     codes = np.where(absent, code, codes)
         encoded.append((codes, levels))
+    n_kept_missing_every = 0
     if all_missing is not None and w is None:
         missing_rows = all_missing  # na.rpart: no weight column, every predictor missing
+    elif all_missing is not None:
+        n_kept_missing_every = int((all_missing & keep).sum())
     if missing_rows.any():
         n_missing_circ = int((missing_rows & keep).sum())
         keep &= ~missing_rows
@@ -386,7 +407,9 @@ def build_cells(
             f"{n_missing_weight} the weight and {n_missing_circ} a circumstance value. "
             "Check the population filter and the outcome rule."
         )
+    row_kept = None
     if not keep.all():
+        row_kept = keep
         y = y[keep]
         if w is not None:
             w = w[keep]
@@ -457,6 +480,9 @@ def build_cells(
         outcome_max=y_max,
         n_positive=n_positive,
         missing_policy=missing_circumstance,
+        n_kept_missing_every_circumstance=n_kept_missing_every,
+        row_cell=inverse,
+        row_kept=row_kept,
     )
 
 
@@ -483,6 +509,9 @@ def complement_cells(cells: CellTable) -> CellTable:
         outcome_max=1.0 - cells.outcome_min,
         n_positive=cells.n_positive,
         missing_policy=cells.missing_policy,
+        n_kept_missing_every_circumstance=cells.n_kept_missing_every_circumstance,
+        row_cell=cells.row_cell,
+        row_kept=cells.row_kept,
     )
 
 
@@ -515,6 +544,7 @@ def complete_cells(cells: CellTable) -> CellTable | None:
         outcome_max=cells.outcome_max,
         n_positive=cells.n_positive[keep],
         missing_policy=cells.missing_policy,
+        n_kept_missing_every_circumstance=cells.n_kept_missing_every_circumstance,
     )
 
 
