@@ -42,7 +42,7 @@ from analysis.engine.uncertainty import (
     attach_uncertainty,
 )
 
-ENGINE_VERSION = "1.1.0"
+ENGINE_VERSION = "1.2.0"  # 1.2.0: exact row → node intervals, kept rows reported
 
 
 @dataclass(frozen=True)
