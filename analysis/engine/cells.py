@@ -224,11 +224,17 @@ def _encode_categorical(series: pd.Series, spec: Circumstance) -> tuple[np.ndarr
     if order is not None:
         if isinstance(series.dtype, pd.CategoricalDtype):  # map the levels, not the rows
             by_level = pd.Index(list(order)).get_indexer(series.cat.categories.astype(object))
-            level_codes = np.asarray(series.cat.codes, dtype=np.int64)
+            level_codes = np.asarray(series.cat.codes)
             codes = np.append(by_level, -1).astype(np.int64)[level_codes]
+            # A category outside the order: only then look for its rows.
+            unknown = (
+                (codes < 0) & (level_codes >= 0)
+                if (by_level < 0).any()
+                else np.zeros(0, dtype=bool)
+            )
         else:
             codes = pd.Index(list(order)).get_indexer(series.astype(object)).astype(np.int64)
-        unknown = (codes < 0) & series.notna().to_numpy()
+            unknown = (codes < 0) & series.notna().to_numpy()
         if unknown.any():
             examples = pd.unique(series[unknown].astype(str))[:5]
             raise EngineError(
@@ -239,7 +245,8 @@ def _encode_categorical(series: pd.Series, spec: Circumstance) -> tuple[np.ndarr
     if isinstance(series.dtype, pd.CategoricalDtype):
         codes = np.asarray(series.cat.codes, dtype=np.int64)
         categories = list(series.dtype.categories)
-        observed = np.bincount(codes[codes >= 0], minlength=len(categories)) > 0
+        # Shifted by one so that missing (−1) counts in bin 0: one pass, no boolean mask.
+        observed = np.bincount(codes + 1, minlength=len(categories) + 1)[1:] > 0
         if not observed.all():
             remap = np.cumsum(observed) - 1
             codes = np.where(codes >= 0, remap[np.maximum(codes, 0)], -1)
@@ -367,6 +374,7 @@ def build_cells(
     missing_rows = np.zeros(n_input, dtype=bool)
     surrogate = missing_circumstance == "surrogate"
     all_missing = np.ones(n_input, dtype=bool) if surrogate and specs else None
+    any_absent = False  # some circumstance value is missing (surrogate policy)
     for spec in specs:
         series = frame[spec.name]
         if surrogate:
@@ -374,7 +382,12 @@ def build_cells(
                 codes, levels = _encode_numeric(series, spec)
             else:
                 codes, levels = _encode_categorical(series, spec)
-            all_missing &= codes < 0
+            absent = codes < 0
+            if absent.any():
+                any_absent = True
+                all_missing &= absent
+            else:
+                all_missing[:] = False
         elif spec.kind == "numeric":
             codes, levels = _encode_numeric(series, spec)
             missing_rows |= codes < 0
@@ -419,11 +432,7 @@ def build_cells(
     if w is not None and not (w.sum() > 0):
         raise EngineError(f"All weights in {weight!r} are zero for the analysed rows.")
 
-    if (
-        surrogate
-        and all_missing is not None
-        and not all((codes >= 0).all() for codes, _ in encoded)
-    ):
+    if surrogate and any_absent and not all((codes >= 0).all() for codes, _ in encoded):
         # Missing (−1) becomes code 0 of one more level for the key, and −1 again after (in
         # place: the code arrays are this function's own and are not used afterwards).
         for codes, _ in encoded:
