@@ -374,3 +374,12 @@ def group_rounds(group, *, slug: str, country: str, viewer=None) -> tuple[GroupR
             )
         )
     return tuple(rows)
+
+
+def published_indicators(*, country: str, viewer) -> list[tuple[str, str]]:
+    """(slug, name) of the indicators with a published, finished national run in the
+    country that the viewer may list, by name (choices for a monitoring indicator)."""
+    runs = visible_runs(user=viewer).filter(
+        published=True, status=Run.Status.SUCCEEDED, dataset__country=country, region=""
+    )
+    return sorted(set(runs.values_list("indicator__slug", "indicator__name")), key=lambda p: p[1])

@@ -263,6 +263,7 @@ FOREIGN: dict[str, dict[str, int]] = {
     # write into their own country's analyses.
     "evidence:group_page": VOCABULARY_READ,
     "evidence:dossier": VOCABULARY_READ,
+    "evidence:monitoring": VOCABULARY_READ,
     "evidence:dossier_docx": VOCABULARY_READ,
     "api:evidence-detail": VOCABULARY_READ,
     **{
@@ -275,6 +276,7 @@ FOREIGN: dict[str, dict[str, int]] = {
             "comment_add",
             "data_gap_assign",
             "summary_validate",
+            "monitoring_indicator_add",
         )
     },
     # Lists and templates named by their format: the visitor's own country's rows.

@@ -1,7 +1,7 @@
 """Monitoring indicators: is the gap closing fast enough? (issue 14, items 1–2)."""
 
 import pytest
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 
 from evidence.models import MonitoringIndicator, MonitoringValue, Revision
 from evidence.monitoring import progress
@@ -141,3 +141,69 @@ def test_writes_are_for_rco_and_unct_of_the_country_with_revisions(people, group
     )
     assert indicators_for_group(group, "Demoland", people.foreign_rco) == ()
     assert len(indicators_for_group(group, "Demoland", people.unct)) == 2
+
+
+def test_an_rco_analyst_adds_an_indicator_and_rounds_in_the_browser_form(people, group, client_for):
+    client = client_for("rco")
+    url = "/groups/persons-living-in-rural-areas/monitoring/?country=Demoland"
+    response = client.post(
+        "/groups/persons-living-in-rural-areas/monitoring/add/?country=Demoland",
+        {
+            "name": "Improved sanitation",
+            "source": "manual",
+            "source_note": "DHS tables",
+            "unit": "%",
+            "target_year": "2030",
+            "target_group": "77",
+            "target_others": "85",
+            "milestones_text": "2020: 52, 75\n2025: 65, 80",
+            "floor": "60",
+            "floor_label": "every district",
+        },
+    )
+    assert response.status_code == 302
+    indicator = MonitoringIndicator.objects.get(name="Improved sanitation")
+    assert indicator.milestones == [
+        {"year": 2020, "group": 52.0, "others": 75.0},
+        {"year": 2025, "group": 65.0, "others": 80.0},
+    ]
+    for year, mine, theirs in (("2015", "40", "70"), ("2020", "46", "73")):
+        response = client.post(
+            f"/groups/persons-living-in-rural-areas/monitoring/{indicator.pk}/values/"
+            "?country=Demoland",
+            {
+                f"v{indicator.pk}-year": year,
+                f"v{indicator.pk}-group_value": mine,
+                f"v{indicator.pk}-others_value": theirs,
+                f"v{indicator.pk}-group_ci_low": "",
+                f"v{indicator.pk}-source": "DHS",
+            },
+        )
+        assert response.status_code == 302
+    page = client_for("partner_own").get(url).content.decode()
+    assert "too slowly to reach the 2030 target: the group needs 3.1 points a year" in page
+    assert "<svg" in page and 'data-series="group"' in page and "Floor 60%" in page
+    assert "Add a monitoring indicator" not in page  # partners read only
+    # A milestone two years after another is refused, with the reason beside the field.
+    bad = client_for("rco").post(
+        "/groups/persons-living-in-rural-areas/monitoring/add/?country=Demoland",
+        {
+            "name": "x",
+            "source": "manual",
+            "source_note": "y",
+            "unit": "%",
+            "target_year": "2030",
+            "milestones_text": "2025: 1, 2\n2027: 3, 4",
+        },
+    )
+    assert bad.status_code == 400
+    assert "three to five years apart" in bad.content.decode()
+
+
+def test_a_percentage_above_100_is_refused(people, group):
+    indicator = _sanitation(group, people)
+    with pytest.raises(ValidationError):
+        monitoring_value_save(
+            value=MonitoringValue(indicator=indicator, year=2022, group_value=140, others_value=1),
+            user=people.rco,
+        )
