@@ -244,20 +244,11 @@ def run_detail(request, pk: int):
             heat=selectors.run_heat(run=run, dimension=dimension) if dimension else None,
             trend=trend,
             trend_svg=charts.trend_svg(
-                [
-                    {
-                        "name": _("National mean"),
-                        "points": [(r.dataset.survey_round, r.result["mean"]) for r in trend],
-                    },
-                    {
-                        "name": _("Furthest behind"),
-                        "points": [
-                            (r.dataset.survey_round, r.result["furthest_behind"]["mean"])
-                            for r in trend
-                            if r.result.get("furthest_behind")
-                        ],
-                    },
-                ],
+                charts.trend_series(
+                    [(r.dataset.survey_round, r.result) for r in trend],
+                    national=_("National mean"),
+                    behind=_("Furthest behind"),
+                ),
                 title=_("%(name)s across survey rounds") % {"name": run.indicator.name},
                 y_label=_("Rate"),
             )

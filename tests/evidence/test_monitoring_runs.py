@@ -1,0 +1,94 @@
+"""Monitoring values from published runs across two survey rounds (issue 14, item 1)."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from analysis import services
+from analysis.indicators import ESCAP_PRESETS
+from analysis.models import LeafGroupLink
+from analysis.selectors import _from_data, _node_conditions, group_rounds
+from analysis.synthetic import generate_dhs_like
+from evidence.models import MonitoringIndicator
+from evidence.monitoring.selectors import indicators_for_group
+from taxonomy.models import PopulationGroup
+
+
+@pytest.fixture(scope="module")
+def surveys(tmp_path_factory) -> dict[str, bytes]:
+    folder = tmp_path_factory.mktemp("rounds")
+    files = {}
+    for year, seed in (("2015", 7), ("2020", 11)):
+        path = folder / f"DEMOHR{year}.dta"
+        generate_dhs_like(seed=seed, n_households=1500)["HR"].write_dta(path)
+        files[year] = path.read_bytes()
+    return files
+
+
+@pytest.fixture
+def runs(people, surveys, django_capture_on_commit_callbacks):
+    found = {}
+    for year, content in surveys.items():
+        with django_capture_on_commit_callbacks(execute=True):
+            dataset = services.dataset_upload(
+                uploaded=SimpleUploadedFile(f"DEMOHR{year}.dta", content),
+                title=f"Demo HR {year}",
+                country="Demoland",
+                survey_kind="DHS",
+                survey_round=year,
+                user=people.rco,
+            )
+        dataset.refresh_from_db()
+        with django_capture_on_commit_callbacks(execute=True):
+            (run,) = services.runs_start(
+                dataset=dataset,
+                definition=ESCAP_PRESETS["dhs-electricity"].to_dict(),
+                user=people.rco,
+            )
+        run.refresh_from_db()
+        assert run.status == run.Status.SUCCEEDED, run.message
+        run.published = True
+        run.save()
+        found[year] = run
+    return found
+
+
+def test_the_group_is_followed_with_the_baselines_conditions(people, runs):
+    group = PopulationGroup.objects.get(slug="persons-living-in-rural-areas")
+    first, second = runs["2015"], runs["2020"]
+    leaf = first.result["furthest_behind"]["node"]
+    LeafGroupLink.objects.create(run=first, node_id=leaf, group=group)
+    nodes = {n["id"]: n for n in first.result["nodes"]}
+    baseline = [_node_conditions(nodes, leaf)]
+
+    # The data path agrees with the engine's own leaf on the baseline round.
+    mean, others, share = _from_data(first, baseline)
+    assert mean == pytest.approx(nodes[leaf]["mean"], abs=1e-9)
+    assert share == pytest.approx(nodes[leaf]["share"], abs=1e-9)
+    national = first.result["mean"]
+    assert others == pytest.approx((national - share * mean) / (1 - share), abs=1e-9)
+
+    rounds = group_rounds(group, slug="dhs-electricity", country="Demoland", viewer=people.unct)
+    assert [r.round for r in rounds] == ["2015", "2020"]
+    assert rounds[0].how == "linked"
+    assert rounds[0].group == pytest.approx(nodes[leaf]["mean"])
+    # 2020 has no link: its value is the 2020 rows meeting the 2015 conditions, whether
+    # its tree has that node or not.
+    assert rounds[1].how in {"same_node", "from_data"}
+    assert rounds[1].group == pytest.approx(_from_data(second, baseline)[0], abs=1e-9)
+
+    MonitoringIndicator.objects.create(
+        group=group,
+        country="Demoland",
+        name="Electricity",
+        source="run",
+        analysis_indicator="dhs-electricity",
+        target_group=95.0,
+    )
+    (item,) = indicators_for_group(group, "Demoland", people.partner_own)
+    assert [r.year for r in item.rounds] == [2015, 2020]
+    assert item.baseline_group == pytest.approx(100 * nodes[leaf]["mean"])
+    assert item.rounds[0].group_ci is not None  # carried from the run's leaf interval
+    if rounds[1].how == "from_data":
+        assert "defines the group differently" in " ".join(item.notes)
+    # Someone of another country sees nothing of Demoland's monitoring.
+    assert indicators_for_group(group, "Demoland", people.foreign_unct) == ()
