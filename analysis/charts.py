@@ -1074,7 +1074,10 @@ def trend_series(
         leaf = result.get("furthest_behind")
         if not leaf or leaf.get("node") is None:
             continue
-        definition = _definition_of(result, int(leaf["node"]))
+        # Without the node's conditions (an older stored result), the path's labels.
+        definition = _definition_of(result, int(leaf["node"])) or (
+            ("path", tuple(sorted(leaf.get("path") or ()))),
+        )
         entry = by_definition.get(definition)
         if entry is None:
             path = " · ".join(leaf.get("path") or ()) or "—"

@@ -241,7 +241,7 @@ def _from_data(run: Run, alternatives: list[dict]) -> tuple[float, float, float]
 
     from django.core.cache import cache
 
-    from analysis.bridge import read_for_indicator
+    from analysis.bridge import read_for_indicator, wealth_columns
     from analysis.indicators import IndicatorDefinition, apply_indicator
 
     described = sorted(sorted((k, sorted(map(str, v))) for k, v in a.items()) for a in alternatives)
@@ -250,7 +250,12 @@ def _from_data(run: Run, alternatives: list[dict]) -> tuple[float, float, float]
     if cached is not None:
         return tuple(cached) or None
     try:
-        survey = read_for_indicator(run.dataset.file.path, run.definition, run.dataset_sha256)
+        survey = read_for_indicator(
+            run.dataset.file.path,
+            run.definition,
+            run.dataset_sha256,
+            wealth=wealth_columns(run.dataset.profile),
+        )
         prepared = apply_indicator(
             survey.frame,
             IndicatorDefinition.from_dict(run.definition),

@@ -152,7 +152,12 @@ def _preflight(dataset: Dataset, definition: dict) -> None:
         return
     indicator = IndicatorDefinition.from_dict(definition)
     # Through the batch cache: the run that follows reads these columns from it.
-    survey = bridge.read_for_indicator(dataset.file.path, definition, sha256=dataset.sha256)
+    survey = bridge.read_for_indicator(
+        dataset.file.path,
+        definition,
+        sha256=dataset.sha256,
+        wealth=bridge.wealth_columns(dataset.profile),
+    )
     # As the run does by default (bridge.compute_run): rows missing a circumstance are kept.
     apply_indicator(
         survey.frame, indicator, value_labels=survey.value_labels, keep_missing_circumstances=True

@@ -128,6 +128,10 @@ MATRIX: dict[str, Entry] = {
     "consultations:index": Entry(MEMBERS),
     "recommendations:index": Entry(MEMBERS),
     "analysis:index": Entry(MEMBERS),
+    # Comparisons of published runs: every member, their own countries only.
+    "analysis:compare_country": Entry(MEMBERS),
+    "analysis:compare_countries": Entry(MEMBERS),
+    "analysis:region_map_upload": Entry(READ_ONLY_POST, method="post"),
     "evidence:index": Entry(MEMBERS),
     # survey analysis: raw files are RCO-only; published runs are read by every member
     "analysis:dataset_upload": Entry(RCO_ONLY),

@@ -92,3 +92,17 @@ def test_the_group_is_followed_with_the_baselines_conditions(people, runs):
         assert "defines the group differently" in " ".join(item.notes)
     # Someone of another country sees nothing of Demoland's monitoring.
     assert indicators_for_group(group, "Demoland", people.foreign_unct) == ()
+
+
+def test_the_run_page_shows_the_palma_ratio_from_the_wealth_score(runs, client_for):
+    run = runs["2015"]
+    distribution = run.result["distribution"]
+    assert distribution["basis"] == "score" and distribution["column"] == "hv271"
+    # Electricity rises with wealth in the synthetic survey: the richest have more.
+    assert distribution["top10"] > distribution["bottom40"] > 0
+    assert distribution["palma"] == pytest.approx(
+        distribution["top10"] * 0.1 / (distribution["bottom40"] * 0.4), rel=1e-6
+    )
+    page = client_for("unct").get(f"/analysis/runs/{run.pk}/").content.decode()
+    assert "Palma ratio" in page
+    assert f"{distribution['palma']:.3f}" in page
