@@ -101,8 +101,8 @@ class MonitoringValueForm(forms.ModelForm):
             "source",
         ]
         labels = {
-            "group_ci_low": _("95% interval of the group: from"),
-            "group_ci_high": _("to"),
-            "others_ci_low": _("95% interval of everyone else: from"),
-            "others_ci_high": _("to"),
+            "group_ci_low": _("Lower end of the group's interval (95%)"),
+            "group_ci_high": _("Upper end of the group's interval (95%)"),
+            "others_ci_low": _("Lower end of everyone else's interval (95%)"),
+            "others_ci_high": _("Upper end of everyone else's interval (95%)"),
         }
