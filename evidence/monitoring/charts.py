@@ -22,8 +22,8 @@ FONT = (
 )
 TEXT, MUTED, GRID = "#1a1a1a", "#4a4a4a", "#d9d9d9"
 GROUP, OTHERS, FLOOR = "#b5441b", "#1c5a94", "#6a3d9a"
-WIDTH, HEIGHT = 720.0, 420.0
-LEFT, RIGHT, TOP, BOTTOM = 64.0, 700.0, 96.0, 360.0
+WIDTH, HEIGHT = 720.0, 440.0
+LEFT, RIGHT, TOP, BOTTOM = 64.0, 650.0, 118.0, 380.0
 
 
 def _n(value: float) -> str:
@@ -119,7 +119,8 @@ def monitoring_svg(item: MonitoredIndicator) -> str:
         (GROUP, "6 4", None, _("The group's trend")),
         (OTHERS, "", "square", _("Everyone else (observed)")),
         (OTHERS, "6 4", None, _("Everyone else's trend")),
-        (GROUP, "2 3", "target", _("Target and milestones for the group")),
+        (GROUP, "2 3", "target", _("The group's target and milestones")),
+        (OTHERS, "2 3", "target", _("Everyone else's target and milestones")),
     ]
     if item.floor is not None:
         legend.append((FLOOR, "", None, _("Floor")))
@@ -137,6 +138,9 @@ def monitoring_svg(item: MonitoredIndicator) -> str:
             out.append(_marker(marker, x + 15, y - 4, colour))
         out.append(_text(x + 36, y, label, anchor="start"))
         x += width
+    obstacles: list[tuple[float, float, float, float]] = []
+    # (text, colour, bold, candidate positions (x, y, anchor)), placed last, clear of marks.
+    labels: list[tuple[str, str, bool, list[tuple[float, float, str]]]] = []
     # Grid and axes.
     out.append(f'<g stroke="{GRID}" aria-hidden="true">')
     for tick in ticks:
@@ -165,7 +169,21 @@ def monitoring_svg(item: MonitoredIndicator) -> str:
         label = _("Floor %(value)s") % {"value": _fmt(item.floor, percent)}
         if item.floor_label:
             label += f" ({item.floor_label})"
-        out.append(_text(RIGHT - 4, fy - 6, label, anchor="end", fill=FLOOR))
+        obstacles.append((LEFT, fy - 1.5, RIGHT, fy + 1.5))
+        labels.append(
+            (
+                label,
+                FLOOR,
+                False,
+                [
+                    (RIGHT - 4, fy - 6, "end"),
+                    (LEFT + 4, fy - 6, "start"),
+                    (RIGHT - 4, fy + 16, "end"),
+                    (LEFT + 4, fy + 16, "start"),
+                    ((LEFT + RIGHT) / 2, fy - 6, "middle"),
+                ],
+            )
+        )
     # Needed path: from the baseline to each milestone and the target (group, then others).
     base = item.rounds[0]
     for colour, start, key, target in (
@@ -186,14 +204,14 @@ def monitoring_svg(item: MonitoredIndicator) -> str:
         )
         for px, py in points[1:]:
             out.append(_marker("target", x_of(px), y_of(py), colour))
-        out.append(
-            _text(
-                x_of(item.target_year) + 10,
-                y_of(target) + 4,
-                _fmt(target, percent),
-                anchor="start",
-                fill=colour,
-                bold=True,
+            obstacles.append(_box(x_of(px), y_of(py)))
+        tx, ty = x_of(item.target_year) + 10, y_of(target) + 4
+        labels.append(
+            (
+                _("target %(value)s") % {"value": _fmt(target, percent)},
+                colour,
+                True,
+                [(tx, ty, "start"), (tx, ty - 13, "start"), (tx, ty + 13, "start")],
             )
         )
     # Observed values, intervals and projections.
@@ -210,6 +228,15 @@ def monitoring_svg(item: MonitoredIndicator) -> str:
             )
         if projected is not None and observed[-1][0] < item.target_year:
             last_year_seen, last_value, _ci = observed[-1]
+            tx, ty = x_of(item.target_year) + 10, y_of(projected) + 4
+            labels.append(
+                (
+                    _("trend %(value)s") % {"value": _fmt(projected, percent)},
+                    colour,
+                    False,
+                    [(tx, ty, "start"), (tx, ty - 13, "start"), (tx, ty + 13, "start")],
+                )
+            )
             out.append(
                 f'<line x1="{_n(x_of(last_year_seen))}" y1="{_n(y_of(last_value))}" '
                 f'x2="{_n(x_of(item.target_year))}" y2="{_n(y_of(projected))}" stroke="{colour}" '
@@ -222,19 +249,61 @@ def monitoring_svg(item: MonitoredIndicator) -> str:
                     f'y2="{_n(y_of(ci[1]))}" stroke="{colour}" stroke-width="1.5" class="ci"/>'
                 )
             out.append(_marker(marker, x_of(px), y_of(py), colour))
+            obstacles.append(_box(x_of(px), y_of(py)))
+            x, y = x_of(px), y_of(py)
             above = key == "others" if not item.barrier else key == "group"
-            out.append(
-                _text(
-                    x_of(px),
-                    y_of(py) + (-10 if above else 20),
+            first, second = (y - 10, y + 20) if above else (y + 20, y - 10)
+            labels.append(
+                (
                     _fmt(py, percent),
-                    fill=colour,
-                    bold=True,
+                    colour,
+                    True,
+                    [
+                        (x, first, "middle"),
+                        (x, second, "middle"),
+                        (x + 10, y + 4, "start"),
+                        (x - 10, y + 4, "end"),
+                    ],
                 )
             )
         out.append("</g>")
+    out += _place(labels, obstacles)
     out.append("</svg>")
     return "\n".join(out)
+
+
+def _box(x: float, y: float, r: float = 7.0) -> tuple[float, float, float, float]:
+    return (x - r, y - r, x + r, y + r)
+
+
+def _text_box(x: float, y: float, text: str, anchor: str) -> tuple[float, float, float, float]:
+    width = len(text) * 7.2
+    left = {"start": x, "end": x - width}.get(anchor, x - width / 2)
+    return (left, y - 11, left + width, y + 3)
+
+
+def _overlaps(a, b) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def _place(labels, obstacles) -> list[str]:
+    """Each label at its first candidate position that stays in the plot and clear of the
+    markers, lines and labels already placed (else its first candidate)."""
+    placed: list[tuple[float, float, float, float]] = []
+    out = []
+    for text, colour, bold, candidates in labels:
+        chosen = candidates[0]
+        for x, y, anchor in candidates:
+            box = _text_box(x, y, text, anchor)
+            inside = box[0] >= LEFT and box[2] <= WIDTH - 4 and box[1] >= TOP - 8
+            inside = inside and box[3] <= BOTTOM - 2
+            if inside and not any(_overlaps(box, other) for other in obstacles + placed):
+                chosen = (x, y, anchor)
+                break
+        x, y, anchor = chosen
+        placed.append(_text_box(x, y, text, anchor))
+        out.append(_text(x, y, text, anchor=anchor, fill=colour, bold=bold))
+    return out
 
 
 def _marker(shape: str, x: float, y: float, colour: str) -> str:

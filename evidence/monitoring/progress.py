@@ -42,6 +42,7 @@ class Gap:
 
 
 class Verdict(Enum):
+    NO_DATA = "no_data"
     BASELINE_ONLY = "baseline_only"
     CLOSING_ON_TRACK = "closing_on_track"
     CLOSING_TOO_SLOWLY = "closing_too_slowly"
@@ -116,7 +117,7 @@ def assess(
         for o in rounds
     )
     if not rounds:
-        return Progress((), None, None, None, None, None, target_year, Verdict.BASELINE_ONLY)
+        return Progress((), None, None, None, None, None, target_year, Verdict.NO_DATA)
     latest = rounds[-1]
     group_slope = slope([(o.year, o.group) for o in rounds])
     others_slope = slope([(o.year, o.others) for o in rounds])

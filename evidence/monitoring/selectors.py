@@ -90,6 +90,7 @@ def verdict_text(result: progress.Progress, *, unit: str, target_year: int) -> s
         "year": target_year,
     }
     texts = {
+        progress.Verdict.NO_DATA: _("No round has a value yet."),
         progress.Verdict.BASELINE_ONLY: _(
             "Only one round is known: whether the gap is closing cannot be judged yet."
         ),
