@@ -157,6 +157,23 @@ def choropleth_svg(
             f'class="region" data-region="{_esc(name)}"><title>{_esc(name)}: {_esc(label)}</title>'
             "</path>"
         )
+    # Names and values on the largest ring of each region (its vertex centroid), with a
+    # white halo so they read on any fill.
+    for name in sorted(shapes):
+        ring = max(shapes[name], key=len)
+        cx = sum(p[0] for p in ring) / len(ring)
+        cy = sum(p[1] for p in ring) / len(ring)
+        x, y = (float(v) for v in xy((cx, cy)).split(","))
+        value = values.get(name)
+        for offset, text, weight in (
+            (-2, name, "400"),
+            (12, fmt(value) if value is not None else no_data, "700"),
+        ):
+            out.append(
+                f'<text x="{_n(x)}" y="{_n(y + offset)}" font-size="11" text-anchor="middle" '
+                f'font-weight="{weight}" stroke="#ffffff" stroke-width="3" paint-order="stroke" '
+                f'aria-hidden="true">{_esc(text)}</text>'
+            )
     y = top + map_height + 24
     out.append(f'<text x="{_n(pad)}" y="{_n(y - 6)}" font-size="12">{_esc(legend_label)}</text>')
     x = pad
@@ -196,7 +213,8 @@ def bars_svg(
         return ""
     bar, gap, top, pad = 22.0, 10.0, 44.0, 16.0
     label_width = min(240.0, max(80.0, max(len(label) for label, _ in rows) * 7.0))
-    left, right = pad + label_width + 8, width - pad - 64
+    widest = max((len(fmt(v)) for _, v in rows if v is not None), default=len(no_data))
+    left, right = pad + label_width + 8, width - pad - max(widest, len(no_data)) * 7.5 - 8
     known = [v for _, v in rows if v is not None]
     high = max([0.0, *known]) or 1.0
     height = top + len(rows) * (bar + gap) + pad
