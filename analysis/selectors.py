@@ -388,3 +388,22 @@ def published_indicators(*, country: str, viewer) -> list[tuple[str, str]]:
         published=True, status=Run.Status.SUCCEEDED, dataset__country=country, region=""
     )
     return sorted(set(runs.values_list("indicator__slug", "indicator__name")), key=lambda p: p[1])
+
+
+def regional_means(*, slug: str, country: str, survey_round: str, viewer=None) -> dict[str, float]:
+    """{region: mean} of the indicator's published subnational runs of one round (the
+    latest run per region), for a monitoring indicator's geographic floor."""
+    runs = Run.objects.filter(
+        published=True,
+        status=Run.Status.SUCCEEDED,
+        dataset__country=country,
+        dataset__survey_round=survey_round,
+        indicator__slug=slug,
+    ).exclude(region="")
+    if viewer is not None:
+        runs = policy.scope(viewer, runs, Action.LIST)
+    found: dict[str, float] = {}
+    for region, result in runs.order_by("created_at", "pk").values_list("region", "result"):
+        if result and result.get("mean") is not None:
+            found[region] = float(result["mean"])
+    return dict(sorted(found.items()))

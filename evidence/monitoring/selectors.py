@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from django.utils.translation import gettext as _
 
 from accounts.policy import actor_for
-from analysis.selectors import group_rounds
+from analysis.selectors import group_rounds, regional_means
 from taxonomy.models import PopulationGroup
 
 from . import progress
@@ -70,6 +70,13 @@ class MonitoredIndicator:
     verdict: str  # progress.Verdict value
     verdict_text: str
     notes: tuple[str, ...]
+    # The floor in the latest round with subnational runs: (region, value, meets the floor).
+    floor_round: str = ""
+    floor_regions: tuple[tuple[str, float, bool], ...] = ()
+
+    @property
+    def regions_below_floor(self) -> tuple[tuple[str, float, bool], ...]:
+        return tuple(r for r in self.floor_regions if not r[2])
 
 
 def _fmt(value: float | None, digits: int = 1) -> str:
@@ -224,6 +231,33 @@ def monitored(indicator: MonitoringIndicator, *, viewer) -> MonitoredIndicator:
         )
         milestones = tuple(Milestone(year, value, others.get(year)) for year, value in groups)
     gaps = {g.year: g for g in result.gaps}
+    floor_round, floor_regions = "", ()
+    if (
+        indicator.floor is not None
+        and indicator.source == MonitoringIndicator.Source.RUN
+        and observations
+    ):
+        scale = 100.0 if indicator.percent else 1.0
+        for observation in reversed(observations):
+            means = regional_means(
+                slug=indicator.analysis_indicator,
+                country=indicator.country,
+                survey_round=observation.label,
+                viewer=viewer,
+            )
+            if means:
+                floor_round = observation.label
+                floor_regions = tuple(
+                    (
+                        region,
+                        value * scale,
+                        value * scale <= indicator.floor
+                        if indicator.barrier
+                        else value * scale >= indicator.floor,
+                    )
+                    for region, value in means.items()
+                )
+                break
     return MonitoredIndicator(
         pk=indicator.pk,
         name=indicator.name,
@@ -268,6 +302,8 @@ def monitored(indicator: MonitoringIndicator, *, viewer) -> MonitoredIndicator:
             result, unit=rate_unit(indicator), target_year=indicator.target_year
         ),
         notes=tuple(notes),
+        floor_round=floor_round,
+        floor_regions=floor_regions,
     )
 
 

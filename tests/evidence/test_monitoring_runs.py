@@ -5,7 +5,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from analysis import services
 from analysis.indicators import ESCAP_PRESETS
-from analysis.models import LeafGroupLink
+from analysis.models import LeafGroupLink, Run
 from analysis.selectors import _from_data, _node_conditions, group_rounds
 from analysis.synthetic import generate_dhs_like
 from evidence.models import MonitoringIndicator
@@ -83,11 +83,31 @@ def test_the_group_is_followed_with_the_baselines_conditions(people, runs):
         source="run",
         analysis_indicator="dhs-electricity",
         target_group=95.0,
+        floor=60.0,
+        floor_label="every region",
     )
+    # Two regional runs of the latest round (as a subnational batch stores them).
+    for region, mean in (("North", 0.55), ("South", 0.81)):
+        Run.objects.create(
+            dataset=second.dataset,
+            indicator=second.indicator,
+            batch=second.batch,
+            region=region,
+            definition=second.definition,
+            status=Run.Status.SUCCEEDED,
+            result={**second.result, "mean": mean},
+            dataset_sha256=second.dataset_sha256,
+            published=True,
+        )
     (item,) = indicators_for_group(group, "Demoland", people.partner_own)
     assert [r.year for r in item.rounds] == [2015, 2020]
     assert item.baseline_group == pytest.approx(100 * nodes[leaf]["mean"])
     assert item.rounds[0].group_ci is not None  # carried from the run's leaf interval
+    assert item.floor_round == "2020"
+    assert [(r, round(v, 6), meets) for r, v, meets in item.floor_regions] == [
+        ("North", 55.0, False),
+        ("South", 81.0, True),
+    ]
     if rounds[1].how == "from_data":
         assert "defines the group differently" in " ".join(item.notes)
     # Someone of another country sees nothing of Demoland's monitoring.
