@@ -207,3 +207,24 @@ def test_a_percentage_above_100_is_refused(people, group):
             value=MonitoringValue(indicator=indicator, year=2022, group_value=140, others_value=1),
             user=people.rco,
         )
+
+
+@pytest.mark.parametrize(
+    "language, verdict",
+    [
+        ("fr", "L’écart se réduit, mais trop lentement pour atteindre la cible de 2030"),
+        ("es", "La brecha se cierra, pero demasiado despacio para alcanzar la meta de 2030"),
+    ],
+)
+def test_the_monitoring_page_speaks_french_and_spanish(
+    people, group, client_for, language, verdict
+):
+    from django.conf import settings
+
+    _sanitation(group, people)
+    client = client_for("unct")
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    page = client.get(
+        "/groups/persons-living-in-rural-areas/monitoring/?country=Demoland"
+    ).content.decode()
+    assert verdict in page
