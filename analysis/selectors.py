@@ -242,7 +242,8 @@ def _from_data(run: Run, alternatives: list[dict]) -> tuple[float, float, float]
     from django.core.cache import cache
 
     from analysis.bridge import read_for_indicator, wealth_columns
-    from analysis.indicators import IndicatorDefinition, apply_indicator
+    from analysis.indicators import IndicatorDefinition, IndicatorError, apply_indicator
+    from analysis.surveyio import SurveyFileError
 
     described = sorted(sorted((k, sorted(map(str, v))) for k, v in a.items()) for a in alternatives)
     key = f"group-round:{run.pk}:{hashlib.sha256(repr(described).encode()).hexdigest()[:32]}"
@@ -261,7 +262,9 @@ def _from_data(run: Run, alternatives: list[dict]) -> tuple[float, float, float]
             IndicatorDefinition.from_dict(run.definition),
             value_labels=survey.value_labels,
         )
-    except Exception:  # noqa: BLE001 - a missing or unreadable file: no value, said so
+    except (OSError, ValueError, KeyError, SurveyFileError, IndicatorError):
+        # A missing or unreadable file, or a definition the file no longer satisfies: no
+        # value for this round (the page shows the rounds it has).
         cache.set(key, (), 300)
         return None
     frame = prepared.frame
