@@ -126,3 +126,32 @@ def test_the_run_page_shows_the_palma_ratio_from_the_wealth_score(runs, client_f
     page = client_for("unct").get(f"/analysis/runs/{run.pk}/").content.decode()
     assert "Palma ratio" in page
     assert f"{distribution['palma']:.3f}" in page
+
+
+def test_a_round_whose_tree_splits_otherwise_is_computed_from_its_rows(people, runs):
+    group = PopulationGroup.objects.get(slug="persons-living-in-rural-areas")
+    first, second = runs["2015"], runs["2020"]
+    leaf = first.result["furthest_behind"]["node"]
+    LeafGroupLink.objects.create(run=first, node_id=leaf, group=group)
+    baseline = [_node_conditions({n["id"]: n for n in first.result["nodes"]}, leaf)]
+    # The 2020 tree found no split at all: no node has the 2015 conditions.
+    root = next(n for n in second.result["nodes"] if n["parent"] is None)
+    second.result = {**second.result, "nodes": [{**root, "is_leaf": True}]}
+    second.save()
+
+    rounds = group_rounds(group, slug="dhs-electricity", country="Demoland", viewer=people.rco)
+    assert [r.how for r in rounds] == ["linked", "from_data"]
+    mean, others, share = _from_data(second, baseline)
+    assert (rounds[1].group, rounds[1].others, rounds[1].share) == (mean, others, share)
+    assert 0 < share < 1 and mean != others
+
+    MonitoringIndicator.objects.create(
+        group=group,
+        country="Demoland",
+        name="Electricity",
+        source="run",
+        analysis_indicator="dhs-electricity",
+    )
+    (item,) = indicators_for_group(group, "Demoland", people.unct)
+    assert "The 2020 tree defines the group differently" in item.notes[0]
+    assert item.rounds[1].group == pytest.approx(100 * mean)
