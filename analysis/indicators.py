@@ -644,8 +644,12 @@ def apply_indicator(
     value_labels: Mapping[str, Mapping[Any, str]] | None = None,
     keep_missing_circumstances: bool = False,
     declared_missing_rows: Mapping[str, np.ndarray] | None = None,
+    carry: Mapping[str, str] | None = None,
 ) -> PreparedData:
     """Evaluate ``definition`` on ``frame`` and return the analysed sample.
+
+    ``carry`` ({name: column of ``frame``}) copies further columns, such as the wealth
+    index for the distribution measures, into the sample for the rows kept.
 
     Steps: resolve columns (exact name, else a unique case-insensitive match); keep the rows
     of the reference population; compute the outcome (rows with a missing outcome are left
@@ -766,6 +770,9 @@ def apply_indicator(
         result["psu"] = psu
     if stratum is not None:
         result["stratum"] = stratum
+    for name, source in (carry or {}).items():
+        if source in frame.columns:
+            result[name] = frame[source][kept]
     result = result.reset_index(drop=True)
     if result.empty:
         raise IndicatorError(
