@@ -14,7 +14,6 @@ from consultations.plots import MAIN, THIS_GROUP, histogram_svg, ternary_svg
 
 from .factories import consultation_objects
 
-
 # --- deletion -------------------------------------------------------------------------------
 
 
