@@ -455,7 +455,9 @@ class FocusGroupForm(forms.ModelForm):
     age_18_34 = forms.IntegerField(label="18–34", min_value=0, initial=0)
     age_35_64 = forms.IntegerField(label="35–64", min_value=0, initial=0)
     age_65_plus = forms.IntegerField(label=_("65 or older"), min_value=0, initial=0)
-    age_not_said = forms.IntegerField(label=_("Age not said"), min_value=0, initial=0)
+    age_not_said = forms.IntegerField(
+        label=_("Age not said"), min_value=0, initial=0, required=False
+    )
     with_disability = forms.IntegerField(
         label=_("Persons with disabilities"), min_value=0, initial=0
     )
