@@ -256,3 +256,20 @@ def test_this_group_has_one_colour_in_ternary_plots_and_histograms():
     assert THIS_GROUP in legend
     alone = histogram_svg([0, 6, 0], left_label="l", right_label="r", title="h")
     assert THIS_GROUP not in _fills(alone)
+
+
+def test_campaign_analysis_names_languages(client_for, people):
+    objs = consultation_objects(people)
+    for i in range(5):
+        story, _code = services.narrative_submit(
+            instrument=objs.instrument,
+            values={"story": f"Story number {i}", "language": "fr"},
+            consent={"given": True, "how": "verbal"},
+            channel="form",
+            organisation=people.partner_org,
+            user=people.partner_own,
+        )
+        services.submission_review(obj=story, status="approved", note="", user=people.rco)
+    url = reverse("consultations:campaign_analysis", args=[objs.campaign.pk])
+    html = client_for("rco").get(url).content.decode()
+    assert '<th scope="row">French</th>' in html and '<th scope="row">fr</th>' not in html
