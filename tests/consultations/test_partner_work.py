@@ -251,3 +251,33 @@ def test_the_import_task_sends_the_upload_finished_e_mail(people):
     assert upload_import_task(upload.pk) == "imported"
     assert [m.to for m in mail.outbox] == [[people.partner_own.email]]
     assert Narrative.objects.filter(story="One story.").exists()
+
+
+def test_our_submissions_query_count_does_not_grow_with_the_list(
+    client_for, people, django_assert_max_num_queries
+):
+    consultation_objects(people)
+    client = client_for("partner_own")
+    url = reverse("consultations:our_submissions")
+    with django_assert_max_num_queries(30) as few:
+        client.get(url)
+    for i in range(15):
+        own_story(people, f"Story {i} about the road", ReviewStatus.APPROVED)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = client.get(url)
+    assert len(response.context["page"]) == 16
+
+
+def test_the_digest_runs_daily_from_celery_beat(settings, people):
+    from consultations.tasks import review_digest_task
+
+    entry = settings.CELERY_BEAT_SCHEDULE["consultations-review-digest"]
+    assert entry["task"] == review_digest_task.name and entry["schedule"] == 60 * 60 * 24
+    objs = consultation_objects(people)
+    services.submission_review(obj=objs.narrative, status="approved", note="", user=people.rco)
+    Narrative.objects.filter(pk=objs.narrative.pk).update(
+        reviewed_at=timezone.now() - datetime.timedelta(days=1)
+    )
+    mail.outbox.clear()
+    assert review_digest_task() == 1  # yesterday's outcomes
+    assert mail.outbox[0].to == [people.partner_own.email]
