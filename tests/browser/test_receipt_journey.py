@@ -78,3 +78,15 @@ def test_partner_prints_cards_imports_codes_and_a_teller_withdraws(
     assert teller.get_by_text("have been deleted").is_visible()
     assert not Narrative.objects.filter(story="No bus since May.").exists()
     assert Narrative.objects.filter(story="The road to the clinic flooded.").exists()
+
+
+def test_sign_in_page_is_styled_and_offers_no_closed_sign_up(browser, live_server, screenshot):
+    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    page.goto(f"{live_server.url}/accounts/login/")
+    assert page.get_by_role("link", name=re.compile("sign up", re.I)).count() == 0
+    button = page.get_by_role("button", name="Sign in")
+    # The portal's button style, not the browser's default grey button.
+    assert button.evaluate("b => getComputedStyle(b).backgroundColor") == "rgb(11, 79, 138)"
+    screenshot(page, "sign-in")
+    assert page.get_by_label("Password").is_visible()
+    assert page.get_by_role("textbox", name=re.compile("mail", re.I)).is_visible()
