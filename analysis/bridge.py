@@ -71,6 +71,7 @@ def compute_run(
         indicator,
         value_labels=survey.value_labels,
         keep_missing_circumstances=policy != "drop",
+        declared_missing_rows=survey.declared_missing_rows,
     )
     frame = prepared.frame
     if region:
@@ -141,6 +142,21 @@ def compute_run(
         # treated as missing, per column read: [{"code", "label", "count"}].
         "declared_missing": survey.declared_missing,
     }
+    # Cells the outcome rule recoded other than by their own value (a blank counted as "no",
+    # a declared missing code kept missing or counted as "no"), with the reason; counts are
+    # of the reference population, of the region for a regional run.
+    data["outcome_recoding"] = [
+        {
+            key: value
+            for key, value in {
+                **entry,
+                "count": entry.get("by_region", {}).get(region, 0) if region else entry["count"],
+            }.items()
+            if key != "by_region"
+        }
+        for entry in prepared.outcome_recoding
+    ]
+    data["outcome_recoding"] = [e for e in data["outcome_recoding"] if e["count"]]
     return data
 
 

@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0003_auditevent_country_vocabulary_steward'),
-        ('consultations', '0004_delete_kept_raw_uploads'),
+        ('consultations', '0005_question_versions'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
