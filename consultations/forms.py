@@ -492,6 +492,7 @@ class FocusGroupForm(forms.ModelForm):
     participants_total = forms.IntegerField(
         label=_("Number of participants"),
         min_value=1,
+        required=False,
         help_text=_("The counts by sex and the counts by age must each add up to this number."),
     )
     women = forms.IntegerField(label=_("Women / girls"), min_value=0, initial=0)
@@ -586,13 +587,15 @@ class FocusGroupForm(forms.ModelForm):
         from .services import participants_check
 
         data = super().clean()
-        participants = {"total": data.get("participants_total") or 0}
+        participants: dict = {}
         for name, (section, key) in self.COUNT_FIELDS.items():
             participants.setdefault(section, {})[key] = data.get(name) or 0
+        # Without a number of participants, the counts by sex give it (and the counts by
+        # age must still agree with them).
+        participants["total"] = data.get("participants_total") or sum(participants["sex"].values())
         data["participants"] = participants
-        if data.get("participants_total") is not None:
-            for problem in participants_check(participants):
-                self.add_error(None, problem)
+        for problem in participants_check(participants):
+            self.add_error(None, problem)
         quotes = []
         for line in (data.get("quotes_text") or "").splitlines():
             if not line.strip():

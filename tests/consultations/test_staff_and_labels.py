@@ -273,3 +273,11 @@ def test_campaign_analysis_names_languages(client_for, people):
     url = reverse("consultations:campaign_analysis", args=[objs.campaign.pk])
     html = client_for("rco").get(url).content.decode()
     assert '<th scope="row">French</th>' in html and '<th scope="row">fr</th>' not in html
+
+
+def test_without_a_number_of_participants_age_must_agree_with_sex(client_for, people):
+    objs = consultation_objects(people)
+    url = reverse("consultations:focus_group_new", args=[objs.campaign.pk])
+    response = client_for("partner_own").post(url, fg_post(participants_total=""))
+    assert response.status_code == 200  # 12 by sex, 9 by age
+    assert "The counts by age add up to 9, but 12 people took part" in response.content.decode()
