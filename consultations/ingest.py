@@ -1079,7 +1079,10 @@ def _similarity(key: str, column: str) -> float:
         if candidate == target:
             return 1.0
         score = difflib.SequenceMatcher(None, target, candidate).ratio()
-        if candidate == bare and len(target) >= 4 and (target in candidate or candidate in target):
+        # One name inside the other counts only when the shorter one is a word of its own
+        # length (Kobo's "end" column is not "gender").
+        shorter = min(len(target), len(candidate))
+        if candidate == bare and shorter >= 4 and (target in candidate or candidate in target):
             score = max(score, 0.85)
         best = max(best, score)
     return best
