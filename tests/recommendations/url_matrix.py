@@ -62,6 +62,7 @@ MATRIX = {
         kwargs=lambda p: {"pk": tracker(p).job.pk},
         method="post",
     ),
+    "recommendations:import_undo": Entry(RCO_OBJECT, kwargs=lambda p: {"pk": tracker(p).job.pk}),
     "recommendations:theme_list": Entry(MEMBERS),
     "recommendations:theme_edit": Entry(
         STEWARD_ONLY, kwargs=lambda p: {"pk": _theme(p)}, method="post"
