@@ -351,9 +351,7 @@ def snapshot(obj: Recommendation) -> dict:
     return values
 
 
-def _flush(
-    batch: list[_Pending], *, country: str, actor, source: str, job=None
-) -> None:
+def _flush(batch: list[_Pending], *, country: str, actor, source: str, job=None) -> None:
     if not batch:
         return
     new = [p.obj for p in batch if p.is_new]

@@ -16,8 +16,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Model
 from django.utils import timezone
 from django.utils.text import get_valid_filename
@@ -574,9 +573,10 @@ def import_undo_blockers(job: ImportJob) -> list[str]:
     attached (deleting it would delete them). The person is told which records, so they can
     decide what to do by hand."""
     if job.status != ImportJob.Status.SUCCEEDED:
-        return [_("Only a finished import can be undone; this one is “%(status)s”.") % {
-            "status": job.get_status_display()
-        }]
+        return [
+            _("Only a finished import can be undone; this one is “%(status)s”.")
+            % {"status": job.get_status_display()}
+        ]
     finished = job.finished_at or job.created_at
     if timezone.now() - finished > datetime.timedelta(days=import_undo_days()):
         return [

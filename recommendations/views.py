@@ -521,9 +521,7 @@ def import_detail(request, pk: int):
     can_change = policy.can(request.user, Do.CHANGE, job)
     can_retry = job.status == ImportJob.Status.FAILED and bool(job.file) and can_change
     can_undo = job.status == ImportJob.Status.SUCCEEDED and can_change
-    return render(
-        request, template, {"job": job, "can_retry": can_retry, "can_undo": can_undo}
-    )
+    return render(request, template, {"job": job, "can_retry": can_retry, "can_undo": can_undo})
 
 
 @login_required
