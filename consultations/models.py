@@ -470,11 +470,12 @@ class Upload(models.Model):
         IMPORTING = "importing", _("Importing")
         IMPORTED = "imported", _("Imported")
         FAILED = "failed", _("Not imported")
+        UNDONE = "undone", _("Undone")
 
     #: A worker is (or should be) busy with the upload; a reaper may fail those whose
     #: ``status_changed_at`` is too old ("the worker stopped; upload the file again").
     RUNNING_STATUSES = (Status.STORED, Status.CHECKING, Status.IMPORTING)
-    FINAL_STATUSES = (Status.IMPORTED, Status.FAILED)
+    FINAL_STATUSES = (Status.IMPORTED, Status.FAILED, Status.UNDONE)
 
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="uploads")
     instrument = models.ForeignKey(Instrument, on_delete=models.CASCADE, related_name="+")
@@ -505,6 +506,14 @@ class Upload(models.Model):
     message = models.TextField(blank=True)
     raw_delete_after = models.DateTimeField(null=True, blank=True, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    undone_at = models.DateTimeField(null=True, blank=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     class Meta:
         ordering = ["-created_at"]

@@ -67,6 +67,7 @@ from .models import (
     ColumnMapping,
     Instrument,
     Narrative,
+    ReviewStatus,
     Signifier,
     SubmissionTombstone,
     Upload,
@@ -828,4 +829,126 @@ def uploads_raw_purge(*, now: datetime.datetime | None = None) -> int:
             % {"days": PENDING_DAYS},
         )
         count += 1
+    return count
+
+
+# ---------------------------------------------------------------------------
+# Undo of an import (a batch)
+# ---------------------------------------------------------------------------
+
+
+def upload_undo_days() -> int:
+    """How long after an import it can still be undone (``IMPORT_UNDO_DAYS``, default 90)."""
+    return int(getattr(settings, "IMPORT_UNDO_DAYS", 90))
+
+
+#: How many stories an undo refusal names (the count is exact).
+UNDO_NAMED = 10
+#: Stories are deleted with what belongs to them alone; anything else that a deletion would
+#: take with it (a citation on a group page, a quote…) is work done since the import.
+_OWN_ROWS = {
+    "consultations.narrative",
+    "consultations.narrative_groups",
+}
+
+
+def upload_undo_blockers(upload: Upload) -> list[str]:
+    """Why this upload's import cannot be undone (empty when it can).
+
+    Decision: undo is all or nothing and never destroys work done since the import. It is
+    refused when any story of the upload was reviewed, tagged (themes, factors, SDG targets),
+    redacted, or is referred to from elsewhere (a citation on a group page); the person is
+    told which stories (by submission key), to sort out by hand. Otherwise every story of the
+    upload is deleted, with no tombstone: uploading the same export again brings them back."""
+    from django.db.models.deletion import Collector
+
+    if upload.status != Upload.Status.IMPORTED:
+        return [
+            _("Only an imported upload can be undone; this one is “%(status)s”.")
+            % {"status": upload.get_status_display()}
+        ]
+    imported_at = upload.status_changed_at
+    if timezone.now() - imported_at > datetime.timedelta(days=upload_undo_days()):
+        return [
+            _("Imports can be undone for %(days)s days; this one was imported on %(date)s.")
+            % {"days": upload_undo_days(), "date": f"{imported_at:%Y-%m-%d}"}
+        ]
+    stories = Narrative.objects.filter(source_upload=upload)
+    keys = dict(stories.values_list("pk", "external_key"))
+    worked: set[int] = set(
+        stories.exclude(review_status=ReviewStatus.PENDING).values_list("pk", flat=True)
+    )
+    worked |= set(stories.filter(reviewed_at__isnull=False).values_list("pk", flat=True))
+    for relation in ("themes", "factors", "sdg_targets"):
+        worked |= set(stories.filter(**{f"{relation}__isnull": False}).values_list("pk", flat=True))
+    worked |= {
+        int(pk)
+        for pk in AuditEvent.objects.filter(
+            target_type="consultations.narrative",
+            target_id__in=[str(pk) for pk in keys],
+            created_at__gte=imported_at,
+        ).values_list("target_id", flat=True)
+    }
+    collector = Collector(using="default")
+    collector.collect(list(stories.exclude(pk__in=worked)))
+    for model, objects in collector.data.items():
+        if model._meta.label_lower not in _OWN_ROWS:
+            worked |= {
+                getattr(obj, "narrative_id", None)
+                for obj in objects
+                if hasattr(obj, "narrative_id")
+            } - {None}
+    for qs in collector.fast_deletes:
+        if qs.model._meta.label_lower not in _OWN_ROWS and hasattr(qs.model, "narrative_id"):
+            worked |= set(qs.values_list("narrative_id", flat=True))
+    if not worked:
+        return []
+    named = sorted(keys.get(pk) or f"#{pk}" for pk in worked)
+    more = len(named) - UNDO_NAMED
+    listed = ", ".join(named[:UNDO_NAMED]) + (
+        _(" and %(n)s more") % {"n": more} if more > 0 else ""
+    )
+    return [
+        _(
+            "%(n)s stories of this upload were reviewed, tagged, redacted or cited since the "
+            "import: %(keys)s. Undoing would lose that work; delete stories one by one instead."
+        )
+        % {"n": len(worked), "keys": listed}
+    ]
+
+
+def upload_undo(*, upload: Upload, user, request=None) -> int:
+    """Undo a partner upload's import as a whole: delete every story it created (no tombstone,
+    so the same export can be uploaded again after a fix). Refused with the reasons of
+    ``upload_undo_blockers``. One transaction; recorded in the audit log. Returns how many
+    stories were deleted."""
+    with transaction.atomic():
+        upload = Upload.objects.select_for_update().get(pk=upload.pk)
+        reasons = upload_undo_blockers(upload)
+        if reasons:
+            raise ValidationError(reasons)
+        stories = Narrative.objects.filter(source_upload=upload)
+        # The groups of the stories are read for the evidence pages before they go.
+        submissions_imported.send(sender=Upload, upload=upload, count=0)
+        count = stories.count()
+        stories.delete()
+        upload.undone_at = timezone.now()
+        upload.undone_by = user
+        upload.message = _("The import was undone: %(n)s stories deleted.") % {"n": count}
+        upload.save(update_fields=["undone_at", "undone_by", "message"])
+        _set_status(upload, Upload.Status.UNDONE, "message")
+        audit_record(
+            action=AuditEvent.Action.DELETE,
+            actor=user,
+            target=upload,
+            request=request,
+            summary=f"import of upload {upload.reference} undone: {count} stories deleted",
+            data={
+                "undo": True,
+                "campaign": upload.campaign_id,
+                "organisation": upload.organisation_id,
+                "deleted": count,
+            },
+        )
+    services.upload_delete_raw(upload=upload)
     return count

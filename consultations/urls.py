@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import upload_views, views
 
 app_name = "consultations"
 
@@ -28,6 +28,7 @@ urlpatterns = [
     path("focus-groups/<int:pk>/review/", views.focus_group_review, name="focus_group_review"),
     path("campaigns/<int:pk>/uploads/new/", views.upload_new, name="upload_new"),
     path("uploads/<int:pk>/", views.upload_detail, name="upload_detail"),
+    path("uploads/<int:pk>/undo/", upload_views.upload_undo_view, name="upload_undo"),
     path("c/<str:token>/", views.public_tell, name="public_tell"),
     path("withdraw/", views.withdraw, name="withdraw"),
 ]

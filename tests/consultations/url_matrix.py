@@ -87,6 +87,9 @@ MATRIX = {
     "consultations:withdraw": Entry(PUBLIC),
     "consultations:upload_new": Entry(statuses(302, 200, 404, 403, 200), kwargs=campaign),
     "consultations:upload_detail": Entry(OWN_RAW, kwargs=lambda p: {"pk": upload(p).pk}),
+    "consultations:upload_undo": Entry(
+        statuses(302, 403, 404, 404, 200), kwargs=lambda p: {"pk": upload(p).pk}
+    ),
     "api:campaign-list": Entry(API_MEMBERS),
     "api:campaign-detail": Entry(API_INVITED, kwargs=campaign),
     "api:instrument-list": Entry(API_MEMBERS),
