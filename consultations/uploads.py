@@ -233,11 +233,18 @@ def upload_fail(*, upload: Upload, message: str = "", exc: BaseException | None 
 
 
 def upload_store(
-    *, uploaded: UploadedFile, instrument: Instrument, organisation, user, consent_how: str
+    *,
+    uploaded: UploadedFile,
+    instrument: Instrument,
+    organisation,
+    user,
+    consent_how: str,
+    enqueue: bool = True,
 ) -> Upload:
     """Keep the file and enqueue its inspection. Only cheap checks happen here: the
     extension, the size, and for an XLSX (or anything that is a ZIP) its central directory.
-    A refused file leaves nothing behind."""
+    A refused file leaves nothing behind. With ``enqueue=False`` (the command line) the
+    caller runs the worker's step itself."""
     display_name = Path(uploaded.name).name
     extension = Path(display_name).suffix.lower()
     if display_name.startswith("~$"):
@@ -289,13 +296,16 @@ def upload_store(
     except BaseException:
         (folder / name).unlink(missing_ok=True)
         raise
-    from .tasks import upload_inspect_task
+    if enqueue:
+        from .tasks import upload_inspect_task
 
-    transaction.on_commit(lambda: upload_inspect_task.delay(upload.pk))
+        transaction.on_commit(lambda: upload_inspect_task.delay(upload.pk))
     return upload
 
 
-def upload_set_mapping(*, upload: Upload, mapping: dict[str, list[str]]) -> list[str]:
+def upload_set_mapping(
+    *, upload: Upload, mapping: dict[str, list[str]], enqueue: bool = True
+) -> list[str]:
     """Save the mapping (checked against the stored columns) and enqueue the row check.
     Returns the problems, if any (then nothing changed)."""
     with transaction.atomic():
@@ -314,9 +324,10 @@ def upload_set_mapping(*, upload: Upload, mapping: dict[str, list[str]]) -> list
         )
         locked.preview, locked.problems = [], []
         _set_status(locked, Upload.Status.CHECKING, "preview", "problems")
-        from .tasks import upload_validate_task
+        if enqueue:
+            from .tasks import upload_validate_task
 
-        transaction.on_commit(lambda: upload_validate_task.delay(locked.pk))
+            transaction.on_commit(lambda: upload_validate_task.delay(locked.pk))
     upload.refresh_from_db()
     return []
 
@@ -332,7 +343,7 @@ def upload_remap(*, upload: Upload) -> Upload:
     return upload
 
 
-def upload_import_start(*, upload: Upload, user=None) -> Upload:
+def upload_import_start(*, upload: Upload, user=None, enqueue: bool = True) -> Upload:
     """Move a checked upload to "importing" and enqueue the import, exactly once: the row
     is locked and its status checked in one transaction, so a double click or a second tab
     is refused (``ValidationError`` with a message for the person) and starts no task."""
@@ -353,10 +364,11 @@ def upload_import_start(*, upload: Upload, user=None) -> Upload:
             )
         cache.set(progress_key(locked), 0, 60 * 60)
         _set_status(locked, Upload.Status.IMPORTING)
-        from .tasks import upload_import_task
+        if enqueue:
+            from .tasks import upload_import_task
 
-        user_id = user.pk if user is not None and user.is_authenticated else None
-        transaction.on_commit(lambda: upload_import_task.delay(locked.pk, user_id))
+            user_id = user.pk if user is not None and user.is_authenticated else None
+            transaction.on_commit(lambda: upload_import_task.delay(locked.pk, user_id))
     upload.refresh_from_db()
     return upload
 
@@ -504,6 +516,9 @@ class _Check:
     deleted_earlier: int = 0
     problems: list = field(default_factory=list)
     preview: list = field(default_factory=list)
+    #: When a list: the rows skipped as deleted earlier or already stored, with the reason
+    #: (the command line reports every source row).
+    skipped: list | None = None
 
 
 def _checked_rows(upload: Upload, check: _Check):
@@ -539,9 +554,16 @@ def _checked_rows(upload: Upload, check: _Check):
         key = result.key[:100]
         if tombstones and tombstone_hash(upload.campaign_id, key) in tombstones:
             check.deleted_earlier += 1
+            if check.skipped is not None:
+                check.skipped.append(
+                    {"row": number, "key": key, "reasons": ["deleted earlier (not imported)"]}
+                )
             continue
         if key in existing or key in seen:
             check.duplicates += 1
+            if check.skipped is not None:
+                reason = "already in the portal" if key in existing else "twice in the file"
+                check.skipped.append({"row": number, "key": key, "reasons": [reason]})
             continue
         seen.add(key)
         groups, none, prefer_not, unknown = _resolve_groups(result.values.get("groups"), known)
@@ -952,3 +974,37 @@ def upload_undo(*, upload: Upload, user, request=None) -> int:
         )
     services.upload_delete_raw(upload=upload)
     return count
+
+
+def upload_rows_report(*, upload: Upload) -> dict:
+    """Every source row of a checked upload (status "preview", file still there), as the
+    command line reports it: ``rows_in``, ``accepted`` (each story's ``key``, its source
+    ``submission`` and the ``values`` it will hold), ``rejected`` (``sheet``, ``row``,
+    ``reasons``) and ``skipped`` (already stored, or deleted earlier). Reads the file once
+    more; stores nothing."""
+    check = _Check(skipped=[])
+    accepted = [
+        {
+            "key": result.key,
+            # The unit of a story is the main sheet: the story is the submission.
+            "submission": result.key,
+            "values": {
+                k: _jsonable(v) for k, v in result.values.items() if v not in (None, "", ())
+            },
+        }
+        for result, _groups, _none, _prefer_not in _checked_rows(upload, check)
+    ]
+    return {
+        "rows_in": check.total,
+        "accepted": accepted,
+        "rejected": [
+            {
+                "sheet": p.get("sheet", ""),
+                "row": p.get("row"),
+                "key": p.get("key", ""),
+                "reasons": p.get("reasons", []),
+            }
+            for p in check.problems
+        ],
+        "skipped": check.skipped,
+    }

@@ -467,8 +467,9 @@ class ImportJob(BackgroundJob):
     warnings = models.JSONField(default=list, blank=True)
     preview = models.JSONField(default=list, blank=True)
     message = models.TextField(blank=True)
+    # Blank for an import run from the command line without --user.
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)  # when a worker began this step

@@ -144,7 +144,9 @@ def _store_upload(uploaded: UploadedFile) -> tuple[str, int]:
     return f"recommendations/imports/{name}", size
 
 
-def import_upload(*, uploaded: UploadedFile, kind: str, country: str, user) -> ImportJob:
+def import_upload(
+    *, uploaded: UploadedFile, kind: str, country: str, user, enqueue: bool = True
+) -> ImportJob:
     """Store an upload and read it in the background into a preview (nothing is imported
     until someone confirms)."""
     extension = Path(uploaded.name).suffix.lower()
@@ -178,9 +180,10 @@ def import_upload(*, uploaded: UploadedFile, kind: str, country: str, user) -> I
             job.file.name = relative
             job.full_clean()
             job.save()
-            from .tasks import import_preview_task
+            if enqueue:
+                from .tasks import import_preview_task
 
-            transaction.on_commit(lambda: import_preview_task.delay(job.pk, job.attempt))
+                transaction.on_commit(lambda: import_preview_task.delay(job.pk, job.attempt))
     except Exception:
         (Path(settings.MEDIA_ROOT) / relative).unlink(missing_ok=True)
         raise
@@ -471,7 +474,7 @@ def import_preview(*, job: ImportJob, attempt: int | None = None) -> ImportJob:
     return job
 
 
-def import_confirm(*, job: ImportJob, user, request=None) -> ImportJob:
+def import_confirm(*, job: ImportJob, user, request=None, enqueue: bool = True) -> ImportJob:
     """Commit a previewed import (in the background for big files)."""
     if job.status != ImportJob.Status.PREVIEWED:
         raise ValidationError(_("Only a previewed import without errors can be confirmed."))
@@ -482,9 +485,10 @@ def import_confirm(*, job: ImportJob, user, request=None) -> ImportJob:
     from .tasks import import_commit_task
 
     attempt = job.attempt
-    transaction.on_commit(
-        lambda: import_commit_task.delay(job.pk, user.pk if user else None, attempt)
-    )
+    if enqueue:
+        transaction.on_commit(
+            lambda: import_commit_task.delay(job.pk, user.pk if user else None, attempt)
+        )
     return job
 
 
