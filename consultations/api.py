@@ -173,3 +173,6 @@ def register(router) -> None:
     router.register("instruments", InstrumentViewSet, basename="instrument")
     router.register("stories", NarrativeViewSet, basename="story")
     router.register("focus-groups", FocusGroupViewSet, basename="focus-group")
+    from .upload_api import UploadViewSet
+
+    router.register("uploads", UploadViewSet, basename="upload")

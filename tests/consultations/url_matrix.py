@@ -90,6 +90,18 @@ MATRIX = {
     "consultations:upload_undo": Entry(
         statuses(302, 403, 404, 404, 200), kwargs=lambda p: {"pk": upload(p).pk}
     ),
+    "api:upload-list": Entry(API_MEMBERS),
+    "api:upload-detail": Entry(API_OWN_RAW, kwargs=lambda p: {"pk": upload(p).pk}),
+    # the matrix's upload waits for its check: no mapping yet (409), nothing to import (400)
+    "api:upload-mapping": Entry(
+        statuses(401, 409, 404, 404, 409), kwargs=lambda p: {"pk": upload(p).pk}
+    ),
+    "api:upload-start-import": Entry(
+        statuses(401, 400, 404, 404, 400), kwargs=lambda p: {"pk": upload(p).pk}, method="post"
+    ),
+    "api:upload-undo": Entry(
+        statuses(401, 403, 404, 404, 400), kwargs=lambda p: {"pk": upload(p).pk}, method="post"
+    ),
     "api:campaign-list": Entry(API_MEMBERS),
     "api:campaign-detail": Entry(API_INVITED, kwargs=campaign),
     "api:instrument-list": Entry(API_MEMBERS),

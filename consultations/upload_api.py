@@ -1,0 +1,238 @@
+"""Upload API: the partner upload page's steps for a script — create an upload (a Kobo/ODK
+export), read the suggested mapping, set it, read the preview, start the import, read the
+result; RCO staff of the country may undo it. Same services, same checks, same access as
+the pages: a partner's token sees only its organisation's uploads, and uploads only to the
+campaigns its organisation is invited to."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import mixins, parsers, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.response import Response
+
+from accounts import policy
+from accounts.api import PolicyScopedMixin
+from accounts.models import Role
+from accounts.policy import Action, actor_for
+
+from .models import Campaign, Instrument, Upload
+from .uploads import (
+    instrument_fields,
+    upload_import_start,
+    upload_mapping_initial,
+    upload_set_mapping,
+    upload_store,
+    upload_undo,
+)
+
+
+class UploadSerializer(serializers.ModelSerializer):
+    """An upload's state as the page shows it (never the file)."""
+
+    class Meta:
+        model = Upload
+        fields = [
+            "id",
+            "campaign",
+            "instrument",
+            "organisation",
+            "original_name",
+            "export_format",
+            "status",
+            "status_changed_at",
+            "consent_how",
+            "rows_total",
+            "rows_ok",
+            "rows_duplicate",
+            "rows_deleted_earlier",
+            "rows_imported",
+            "problems",
+            "preview",
+            "message",
+            "created_at",
+            "undone_at",
+        ]
+        read_only_fields = fields
+
+
+class UploadCreateSerializer(serializers.Serializer):
+    instrument = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
+    organisation = serializers.IntegerField(
+        min_value=1,
+        max_value=2**31 - 1,
+        help_text="The partner organisation that collected the data (invited to the campaign).",
+    )
+    consent_how = serializers.ChoiceField(choices=["verbal", "written", "self"])
+    file = serializers.FileField(
+        help_text="A KoboToolbox export (CSV or XLSX) or an ODK Central export (its ZIP or "
+        "main CSV)."
+    )
+
+    def validate(self, attrs):
+        user = self.context["request"].user
+        campaigns = policy.scope(user, Campaign.objects.all(), Action.VIEW)
+        instrument = (
+            Instrument.objects.select_related("campaign")
+            .filter(pk=attrs["instrument"], campaign__in=campaigns)
+            .first()
+        )
+        if instrument is None:
+            raise serializers.ValidationError({"instrument": "No such instrument."})
+        campaign = instrument.campaign
+        actor = actor_for(user)
+        allowed = campaign.partners.all()
+        if campaign.country not in actor.rco_countries:
+            # A partner uploads only for its own organisations invited to the campaign.
+            allowed = allowed.filter(pk__in=actor.organisations_with_role(Role.CSO_PARTNER))
+        organisation = allowed.filter(pk=attrs["organisation"]).first()
+        if organisation is None:
+            raise serializers.ValidationError(
+                {"organisation": "Not a partner organisation of this campaign that you belong to."}
+            )
+        attrs["instrument"], attrs["organisation"] = instrument, organisation
+        return attrs
+
+
+class MappingSerializer(serializers.Serializer):
+    mapping = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        help_text="Field key → column(s) of the file; a dyad also needs “<key>:scale” "
+        "(0-1, 0-100, 1-10 or min-max).",
+    )
+
+
+class MappingOutSerializer(MappingSerializer):
+    columns = serializers.ListField(child=serializers.CharField())
+    fields = serializers.ListField(
+        child=inline_serializer(
+            "UploadField",
+            fields={
+                "key": serializers.CharField(),
+                "kind": serializers.CharField(),
+                "required": serializers.BooleanField(),
+                "columns": serializers.IntegerField(),
+            },
+        )
+    )
+
+
+class ProblemsSerializer(serializers.Serializer):
+    problems = serializers.ListField(child=serializers.CharField())
+
+
+class UndoneSerializer(serializers.Serializer):
+    deleted = serializers.IntegerField()
+
+
+def _messages(exc: ValidationError) -> dict:
+    return {"problems": exc.messages}
+
+
+@extend_schema(tags=["uploads"])
+class UploadViewSet(
+    PolicyScopedMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Partner uploads. RCO staff see their country's; partners their organisation's."""
+
+    queryset = Upload.objects.select_related("campaign")
+    serializer_class = UploadSerializer
+    parser_classes = [parsers.MultiPartParser, parsers.FormParser, parsers.JSONParser]
+    filterset_fields = ["campaign", "status", "organisation"]
+
+    def get_serializer_class(self):
+        if self.action == "create":
+            return UploadCreateSerializer
+        if self.action == "mapping":
+            return MappingSerializer
+        return UploadSerializer
+
+    @extend_schema(
+        request={"multipart/form-data": UploadCreateSerializer},
+        responses={201: UploadSerializer, 400: ProblemsSerializer},
+    )
+    def create(self, request, *args, **kwargs):
+        """Store an export and check it in the background (then map its columns)."""
+        serializer = UploadCreateSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        try:
+            upload = upload_store(
+                uploaded=data["file"],
+                instrument=data["instrument"],
+                organisation=data["organisation"],
+                user=request.user,
+                consent_how=data["consent_how"],
+            )
+        except ValidationError as exc:
+            return Response(_messages(exc), status=status.HTTP_400_BAD_REQUEST)
+        return Response(UploadSerializer(upload).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        methods=["GET"],
+        responses={200: MappingOutSerializer, 409: ProblemsSerializer},
+        description="The saved mapping of this partner, else one suggested from the columns.",
+    )
+    @extend_schema(
+        methods=["PUT"],
+        request=MappingSerializer,
+        responses={202: UploadSerializer, 400: ProblemsSerializer},
+        description="Set the mapping; every row is then checked in the background (preview).",
+    )
+    @action(detail=True, methods=["get", "put"])
+    def mapping(self, request, pk=None):
+        upload = self.get_object()
+        if request.method == "GET":
+            if upload.status not in (Upload.Status.MAPPING, Upload.Status.PREVIEW):
+                return Response(
+                    {"problems": [f"The upload is “{upload.get_status_display()}”."]},
+                    status=status.HTTP_409_CONFLICT,
+                )
+            fields = [
+                {"key": f.key, "kind": f.kind, "required": f.required, "columns": f.columns}
+                for f in instrument_fields(upload.instrument)
+            ]
+            return Response(
+                {
+                    "mapping": upload_mapping_initial(upload),
+                    "columns": list(upload.columns),
+                    "fields": fields,
+                }
+            )
+        serializer = MappingSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        problems = upload_set_mapping(upload=upload, mapping=serializer.validated_data["mapping"])
+        if problems:
+            return Response({"problems": problems}, status=status.HTTP_400_BAD_REQUEST)
+        upload.refresh_from_db()
+        return Response(UploadSerializer(upload).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(request=None, responses={202: UploadSerializer, 400: ProblemsSerializer})
+    @action(detail=True, methods=["post"], url_path="import")
+    def start_import(self, request, pk=None):
+        """Import every checked row, all or nothing, in the background."""
+        upload = self.get_object()
+        try:
+            upload = upload_import_start(upload=upload, user=request.user)
+        except ValidationError as exc:
+            return Response(_messages(exc), status=status.HTTP_400_BAD_REQUEST)
+        return Response(UploadSerializer(upload).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(request=None, responses={200: UndoneSerializer, 400: ProblemsSerializer})
+    @action(detail=True, methods=["post"])
+    def undo(self, request, pk=None):
+        """Undo the whole import (RCO staff of the campaign's country)."""
+        upload = self.get_object()
+        if upload.campaign.country not in actor_for(request.user).rco_countries:
+            raise PermissionDenied
+        try:
+            deleted = upload_undo(upload=upload, user=request.user, request=request)
+        except ValidationError as exc:
+            return Response(_messages(exc), status=status.HTTP_400_BAD_REQUEST)
+        return Response({"deleted": deleted})
