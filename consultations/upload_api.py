@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import mixins, parsers, serializers, status, viewsets
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
@@ -143,7 +143,6 @@ class UploadViewSet(
 
     queryset = Upload.objects.select_related("campaign")
     serializer_class = UploadSerializer
-    parser_classes = [parsers.MultiPartParser, parsers.FormParser, parsers.JSONParser]
     filterset_fields = ["campaign", "status", "organisation"]
 
     def get_serializer_class(self):
@@ -154,8 +153,8 @@ class UploadViewSet(
         return UploadSerializer
 
     @extend_schema(
-        request={"multipart/form-data": UploadCreateSerializer},
-        responses={201: UploadSerializer, 400: ProblemsSerializer},
+        request=UploadCreateSerializer,
+        responses={201: UploadSerializer},
     )
     def create(self, request, *args, **kwargs):
         """Store an export and check it in the background (then map its columns)."""
@@ -182,7 +181,7 @@ class UploadViewSet(
     @extend_schema(
         methods=["PUT"],
         request=MappingSerializer,
-        responses={202: UploadSerializer, 400: ProblemsSerializer},
+        responses={202: UploadSerializer},
         description="Set the mapping; every row is then checked in the background (preview).",
     )
     @action(detail=True, methods=["get", "put"])
@@ -213,7 +212,7 @@ class UploadViewSet(
         upload.refresh_from_db()
         return Response(UploadSerializer(upload).data, status=status.HTTP_202_ACCEPTED)
 
-    @extend_schema(request=None, responses={202: UploadSerializer, 400: ProblemsSerializer})
+    @extend_schema(request=None, responses={202: UploadSerializer})
     @action(detail=True, methods=["post"], url_path="import")
     def start_import(self, request, pk=None):
         """Import every checked row, all or nothing, in the background."""
@@ -224,7 +223,7 @@ class UploadViewSet(
             return Response(_messages(exc), status=status.HTTP_400_BAD_REQUEST)
         return Response(UploadSerializer(upload).data, status=status.HTTP_202_ACCEPTED)
 
-    @extend_schema(request=None, responses={200: UndoneSerializer, 400: ProblemsSerializer})
+    @extend_schema(request=None, responses={200: UndoneSerializer})
     @action(detail=True, methods=["post"])
     def undo(self, request, pk=None):
         """Undo the whole import (RCO staff of the campaign's country)."""

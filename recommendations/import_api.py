@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, parsers, serializers, status, viewsets
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -65,10 +65,6 @@ class ImportCreateSerializer(serializers.Serializer):
         return value
 
 
-class ImportProblemsSerializer(serializers.Serializer):
-    problems = serializers.ListField(child=serializers.CharField())
-
-
 class ImportUndoneSerializer(serializers.Serializer):
     deleted = serializers.IntegerField()
     restored = serializers.IntegerField()
@@ -90,15 +86,14 @@ class ImportJobViewSet(
 
     queryset = ImportJob.objects.select_related("created_by")
     serializer_class = ImportJobSerializer
-    parser_classes = [parsers.MultiPartParser, parsers.FormParser]
     filterset_fields = ["country", "status", "kind"]
 
     def get_serializer_class(self):
         return ImportCreateSerializer if self.action == "create" else ImportJobSerializer
 
     @extend_schema(
-        request={"multipart/form-data": ImportCreateSerializer},
-        responses={201: ImportJobSerializer, 400: ImportProblemsSerializer},
+        request=ImportCreateSerializer,
+        responses={201: ImportJobSerializer},
     )
     def create(self, request, *args, **kwargs):
         """Store the file and read it in the background into a preview (nothing imported)."""
@@ -113,9 +108,7 @@ class ImportJobViewSet(
             return _problems(exc)
         return Response(ImportJobSerializer(job).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(
-        request=None, responses={202: ImportJobSerializer, 400: ImportProblemsSerializer}
-    )
+    @extend_schema(request=None, responses={202: ImportJobSerializer})
     @action(detail=True, methods=["post"])
     def confirm(self, request, pk=None):
         """Import a previewed file, all or nothing, in the background."""
@@ -127,9 +120,7 @@ class ImportJobViewSet(
         job.refresh_from_db()
         return Response(ImportJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
 
-    @extend_schema(
-        request=None, responses={200: ImportUndoneSerializer, 400: ImportProblemsSerializer}
-    )
+    @extend_schema(request=None, responses={200: ImportUndoneSerializer})
     @action(detail=True, methods=["post"])
     def undo(self, request, pk=None):
         """Undo the whole import (refused with the reasons when records changed since)."""
