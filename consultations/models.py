@@ -572,3 +572,41 @@ class Withdrawal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.reason} {self.at:%Y-%m-%d}"
+
+
+class PartnerSync(models.Model):
+    """A partner's KoboToolbox project or ODK Central form connected to an instrument: its
+    submissions are pulled on a schedule into uploads (``consultations.sync``). The token is
+    stored encrypted (``token_encrypted``) and never shown again."""
+
+    class Kind(models.TextChoices):
+        KOBO = "kobo", _("KoboToolbox")
+        ODK = "odk", _("ODK Central")
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="syncs")
+    instrument = models.ForeignKey(Instrument, on_delete=models.CASCADE, related_name="+")
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.CASCADE, related_name="syncs"
+    )
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    server = models.URLField(max_length=300)
+    asset_uid = models.CharField(max_length=100, blank=True)
+    project_id = models.PositiveIntegerField(null=True, blank=True)
+    form_id = models.CharField(max_length=200, blank=True)
+    token_encrypted = models.TextField(editable=False)
+    active = models.BooleanField(default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_pulled_at = models.DateTimeField(null=True, blank=True)
+    last_upload = models.ForeignKey(
+        Upload, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    last_message = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.asset_uid or self.form_id} → {self.instrument}"

@@ -227,3 +227,112 @@ def sync_pull(*, source, instrument, organisation, user=None):
         if saved is not None:
             upload_set_mapping(upload=upload, mapping=saved.mapping)
     return upload
+
+
+# ---------------------------------------------------------------------------------------------
+# Stored syncs: a token kept encrypted, pulled on a schedule
+# ---------------------------------------------------------------------------------------------
+
+
+def _fernet():
+    import base64
+    import hashlib
+
+    from cryptography.fernet import Fernet
+    from django.conf import settings
+
+    secret = getattr(settings, "PARTNER_SYNC_KEY", "") or settings.SECRET_KEY
+    key = hashlib.sha256(f"partner-sync:{secret}".encode()).digest()
+    return Fernet(base64.urlsafe_b64encode(key))
+
+
+def token_encrypt(token: str) -> str:
+    return _fernet().encrypt(token.encode()).decode()
+
+
+def token_decrypt(stored: str) -> str:
+    from cryptography.fernet import InvalidToken
+
+    try:
+        return _fernet().decrypt(stored.encode()).decode()
+    except InvalidToken:
+        raise SyncError(
+            "The stored token can no longer be read (the server's key changed); save the "
+            "sync again with a new token."
+        ) from None
+
+
+def source_for(sync) -> KoboSource | OdkCentralSource:
+    token = token_decrypt(sync.token_encrypted)
+    if sync.kind == "kobo":
+        return KoboSource(server=sync.server, asset_uid=sync.asset_uid, token=token)
+    return OdkCentralSource(
+        server=sync.server, project_id=sync.project_id or 0, form_id=sync.form_id, token=token
+    )
+
+
+def partner_sync_save(*, instrument, organisation, kind, server, token, user=None, **ids):
+    """Connect a Kobo project / ODK form to ``instrument`` for ``organisation`` (a partner
+    invited to the campaign). The token is encrypted before it is stored."""
+    from django.core.exceptions import PermissionDenied, ValidationError
+
+    from .models import PartnerSync
+
+    if not instrument.campaign.partners.filter(pk=organisation.pk).exists():
+        raise PermissionDenied
+    sync = PartnerSync(
+        campaign=instrument.campaign,
+        instrument=instrument,
+        organisation=organisation,
+        kind=kind,
+        server=server,
+        asset_uid=ids.get("asset_uid") or "",
+        project_id=ids.get("project_id"),
+        form_id=ids.get("form_id") or "",
+        token_encrypted=token_encrypt(token),
+        created_by=user,
+    )
+    if kind == "kobo" and not sync.asset_uid:
+        raise ValidationError({"asset_uid": "A KoboToolbox sync needs the project's asset uid."})
+    if kind == "odk" and not (sync.project_id and sync.form_id):
+        raise ValidationError(
+            {"form_id": "An ODK Central sync needs the project id and the form's xmlFormId."}
+        )
+    sync.full_clean()
+    sync.save()
+    return sync
+
+
+def partner_sync_run(*, sync) -> None:
+    """Pull one sync now; the outcome (a new upload, nothing new, or why it failed) is stored
+    on the sync for the partner to see."""
+    from django.core.exceptions import PermissionDenied
+    from django.utils import timezone
+
+    try:
+        upload = sync_pull(
+            source=source_for(sync), instrument=sync.instrument, organisation=sync.organisation
+        )
+    except SyncError as error:
+        sync.last_message = str(error)
+    except PermissionDenied:
+        sync.last_message = "The organisation is no longer a partner of this campaign."
+        sync.active = False
+    else:
+        sync.last_upload = upload or sync.last_upload
+        sync.last_message = "" if upload else "The server has no submissions."
+    sync.last_pulled_at = timezone.now()
+    sync.save(update_fields=["last_upload", "last_message", "last_pulled_at", "active"])
+
+
+def partner_syncs_run_all() -> int:
+    """Pull every active sync (the beat task); returns how many were pulled."""
+    from .models import PartnerSync
+
+    count = 0
+    for sync in PartnerSync.objects.filter(active=True).select_related(
+        "instrument__campaign", "organisation"
+    ):
+        partner_sync_run(sync=sync)
+        count += 1
+    return count

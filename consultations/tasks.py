@@ -74,3 +74,14 @@ def upload_import_task(upload_id: int, user_id: int | None = None) -> str:
 
     user = User.objects.filter(pk=user_id).first() if user_id else None
     return _run(upload_import, upload_id, user=user)
+
+
+@shared_task(
+    name="consultations.partner_syncs_run",
+    soft_time_limit=UPLOAD_SOFT_LIMIT,
+    time_limit=UPLOAD_HARD_LIMIT,
+)
+def partner_syncs_run_task() -> int:
+    from .sync import partner_syncs_run_all
+
+    return partner_syncs_run_all()

@@ -18,7 +18,7 @@ from accounts.api import PolicyScopedMixin
 from accounts.models import Role
 from accounts.policy import Action, actor_for
 
-from .models import Campaign, Instrument, Upload
+from .models import Campaign, Instrument, PartnerSync, Upload
 from .uploads import (
     instrument_fields,
     upload_import_start,
@@ -235,3 +235,112 @@ class UploadViewSet(
         except ValidationError as exc:
             return Response(_messages(exc), status=status.HTTP_400_BAD_REQUEST)
         return Response({"deleted": deleted})
+
+
+class PartnerSyncSerializer(serializers.ModelSerializer):
+    """A connected KoboToolbox project / ODK Central form. The token is write-only: it is
+    stored encrypted and never returned."""
+
+    token = serializers.CharField(write_only=True, max_length=500, trim_whitespace=True)
+    instrument = serializers.IntegerField(min_value=1, max_value=2**31 - 1, write_only=True)
+    organisation = serializers.IntegerField(min_value=1, max_value=2**31 - 1, write_only=True)
+    instrument_id = serializers.IntegerField(read_only=True)
+    organisation_id = serializers.IntegerField(read_only=True)
+    kind = serializers.CharField(help_text="kobo (KoboToolbox) or odk (ODK Central)")
+
+    class Meta:
+        model = PartnerSync
+        fields = [
+            "id",
+            "campaign",
+            "instrument",
+            "organisation",
+            "instrument_id",
+            "organisation_id",
+            "kind",
+            "server",
+            "asset_uid",
+            "project_id",
+            "form_id",
+            "token",
+            "active",
+            "created_at",
+            "last_pulled_at",
+            "last_upload",
+            "last_message",
+        ]
+        read_only_fields = [
+            "id",
+            "campaign",
+            "active",
+            "created_at",
+            "last_pulled_at",
+            "last_upload",
+            "last_message",
+        ]
+
+    def validate_kind(self, value):
+        if value not in ("kobo", "odk"):
+            raise serializers.ValidationError("Choose kobo or odk.")
+        return value
+
+    def validate(self, attrs):
+        # The same rule as an upload: an invited partner organisation of yours, or any
+        # partner of the campaign for RCO staff of its country.
+        upload_rules = UploadCreateSerializer(context=self.context)
+        checked = upload_rules.validate(
+            {"instrument": attrs["instrument"], "organisation": attrs["organisation"]}
+        )
+        attrs["instrument"], attrs["organisation"] = checked["instrument"], checked["organisation"]
+        return attrs
+
+
+class SyncPulledSerializer(serializers.Serializer):
+    last_pulled_at = serializers.DateTimeField(allow_null=True)
+    last_upload = serializers.IntegerField(allow_null=True)
+    last_message = serializers.CharField(allow_blank=True)
+
+
+@extend_schema(tags=["uploads"])
+class PartnerSyncViewSet(
+    PolicyScopedMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Connected KoboToolbox projects and ODK Central forms, pulled every hour into uploads
+    (then checked with the partner's saved mapping; the partner imports the preview)."""
+
+    queryset = PartnerSync.objects.select_related("campaign")
+    serializer_class = PartnerSyncSerializer
+    filterset_fields = ["campaign", "organisation", "active"]
+
+    def create(self, request, *args, **kwargs):
+        from .sync import partner_sync_save
+
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        try:
+            sync = partner_sync_save(user=request.user, **data)
+        except ValidationError as exc:
+            raise serializers.ValidationError(exc.message_dict) from exc
+        return Response(self.get_serializer(sync).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={200: SyncPulledSerializer})
+    @action(detail=True, methods=["post"])
+    def pull(self, request, pk=None):
+        """Pull now instead of waiting for the hourly run."""
+        from .sync import partner_sync_run
+
+        sync = self.get_object()
+        partner_sync_run(sync=sync)
+        return Response(
+            {
+                "last_pulled_at": sync.last_pulled_at,
+                "last_upload": sync.last_upload_id,
+                "last_message": sync.last_message,
+            }
+        )

@@ -243,3 +243,76 @@ def test_the_command_reads_the_token_from_the_environment_and_never_prints_it(
     upload = Upload.objects.get()
     assert f"Upload {upload.pk}" in out and TOKEN not in out
     assert upload.export_format == "kobo_csv" and upload.status == Upload.Status.MAPPING
+
+
+# --- stored syncs: the token encrypted, never shown; pulled on a schedule -------------------
+
+
+def _connect(client, stub, instrument, organisation, token=TOKEN):
+    return client.post(
+        "/api/partner-syncs/",
+        {
+            "instrument": instrument.pk,
+            "organisation": organisation.pk,
+            "kind": "kobo",
+            "server": stub,
+            "asset_uid": ASSET,
+            "token": token,
+        },
+        "application/json",
+    )
+
+
+@pytest.mark.parametrize(
+    ("role", "expected"),
+    [("partner_own", 201), ("partner_other", 400), ("unct", 403), ("rco", 201)],
+)
+def test_who_may_connect_a_form(role, expected, stub, instrument, people, client):
+    from consultations.models import PartnerSync
+
+    client.force_login(people.user(role))
+    response = _connect(client, stub, instrument, people.partner_org)
+    assert response.status_code == expected, response.content
+    assert PartnerSync.objects.count() == (1 if expected == 201 else 0)
+
+
+def test_the_token_is_stored_encrypted_and_never_shown(
+    stub, instrument, people, client, django_capture_on_commit_callbacks
+):
+    from consultations.models import PartnerSync
+    from consultations.tasks import partner_syncs_run_task
+
+    client.force_login(people.partner_own)
+    created = _connect(client, stub, instrument, people.partner_org)
+    assert created.status_code == 201
+    sync = PartnerSync.objects.get()
+    assert TOKEN not in sync.token_encrypted and sync.token_encrypted
+    for response in (
+        created,
+        client.get("/api/partner-syncs/"),
+        client.get(f"/api/partner-syncs/{sync.pk}/"),
+    ):
+        assert TOKEN not in response.content.decode() and "token" not in response.content.decode()
+    client.force_login(people.partner_other)
+    assert client.get(f"/api/partner-syncs/{sync.pk}/").status_code == 404
+
+    # the hourly task pulls it (with the stored token) into an upload
+    with django_capture_on_commit_callbacks(execute=True):
+        assert partner_syncs_run_task() == 1
+    sync.refresh_from_db()
+    assert sync.last_upload is not None and sync.last_message == ""
+    assert sync.last_upload.organisation == people.partner_org
+    assert ("/api/v2/assets/" + ASSET + "/data/?format=json", f"Token {TOKEN}") in _Stub.seen
+
+
+def test_a_refused_token_is_reported_on_the_sync(stub, instrument, people, client):
+    from consultations.models import PartnerSync
+
+    client.force_login(people.partner_own)
+    _connect(client, stub, instrument, people.partner_org, token="expired-token")
+    sync = PartnerSync.objects.get()
+    pulled = client.post(f"/api/partner-syncs/{sync.pk}/pull/")
+    assert pulled.status_code == 200
+    assert "refused the token" in pulled.json()["last_message"]
+    assert "expired-token" not in pulled.content.decode()
+    assert not Upload.objects.exists()

@@ -43,6 +43,20 @@ def upload(p):
     )
 
 
+def partner_sync(p):
+    from consultations.sync import partner_sync_save
+
+    sync = partner_sync_save(
+        instrument=consultation_objects(p).instrument,
+        organisation=p.partner_org,
+        kind="kobo",
+        server="http://127.0.0.1:9",  # nothing listens: a pull fails at once, with a message
+        token="matrix-token",
+        asset_uid="aMatrix",
+    )
+    return {"pk": sync.pk}
+
+
 # The campaign invites the "own" partner only; its story and focus group wait for review.
 INVITED = statuses(302, 200, 404, 200, 200)
 RCO_CHANGE = statuses(302, 403, 404, 403, 200)
@@ -101,6 +115,11 @@ MATRIX = {
     ),
     "api:upload-undo": Entry(
         statuses(401, 403, 404, 404, 400), kwargs=lambda p: {"pk": upload(p).pk}, method="post"
+    ),
+    "api:partner-sync-list": Entry(API_MEMBERS),
+    "api:partner-sync-detail": Entry(API_OWN_RAW, kwargs=partner_sync),
+    "api:partner-sync-pull": Entry(
+        statuses(401, 200, 404, 404, 200), kwargs=partner_sync, method="post"
     ),
     "api:campaign-list": Entry(API_MEMBERS),
     "api:campaign-detail": Entry(API_INVITED, kwargs=campaign),
