@@ -300,6 +300,17 @@ def partner_sync_save(*, instrument, organisation, kind, server, token, user=Non
         )
     sync.full_clean()
     sync.save()
+    from accounts.models import AuditEvent
+    from accounts.services import audit_record
+
+    audit_record(
+        action=AuditEvent.Action.CHANGE,
+        actor=user,
+        target=sync,
+        summary=f"{sync.get_kind_display()} form connected for {organisation}",
+        # where it pulls from, never the token
+        data={"kind": kind, "server": urllib.parse.urlsplit(server).netloc},
+    )
     return sync
 
 

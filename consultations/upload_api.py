@@ -329,6 +329,19 @@ class PartnerSyncViewSet(
             raise serializers.ValidationError(exc.message_dict) from exc
         return Response(self.get_serializer(sync).data, status=status.HTTP_201_CREATED)
 
+    def perform_destroy(self, instance):
+        from accounts.models import AuditEvent
+        from accounts.services import audit_record
+
+        audit_record(
+            action=AuditEvent.Action.DELETE,
+            actor=self.request.user,
+            target=instance,
+            request=self.request,
+            summary=f"{instance.get_kind_display()} sync {instance.pk} disconnected",
+        )
+        instance.delete()
+
     @extend_schema(request=None, responses={200: SyncPulledSerializer})
     @action(detail=True, methods=["post"])
     def pull(self, request, pk=None):

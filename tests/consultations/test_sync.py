@@ -10,6 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from django.core.exceptions import PermissionDenied
 
+from accounts.models import AuditEvent
 from consultations.models import Narrative, Upload
 from consultations.sync import KoboSource, OdkCentralSource, SyncError, sync_pull
 from consultations.uploads import upload_import, upload_import_start, upload_set_mapping
@@ -293,8 +294,11 @@ def test_the_token_is_stored_encrypted_and_never_shown(
         client.get(f"/api/partner-syncs/{sync.pk}/"),
     ):
         assert TOKEN not in response.content.decode() and "token" not in response.content.decode()
+    event = AuditEvent.objects.get(target_type="consultations.partnersync")
+    assert event.actor == people.partner_own and TOKEN not in json.dumps(event.data)
     client.force_login(people.partner_other)
     assert client.get(f"/api/partner-syncs/{sync.pk}/").status_code == 404
+    assert client.delete(f"/api/partner-syncs/{sync.pk}/").status_code == 404
 
     # the hourly task pulls it (with the stored token) into an upload
     with django_capture_on_commit_callbacks(execute=True):
@@ -303,6 +307,9 @@ def test_the_token_is_stored_encrypted_and_never_shown(
     assert sync.last_upload is not None and sync.last_message == ""
     assert sync.last_upload.organisation == people.partner_org
     assert ("/api/v2/assets/" + ASSET + "/data/?format=json", f"Token {TOKEN}") in _Stub.seen
+    client.force_login(people.partner_own)
+    assert client.delete(f"/api/partner-syncs/{sync.pk}/").status_code == 204
+    assert not PartnerSync.objects.exists()
 
 
 def test_a_refused_token_is_reported_on_the_sync(stub, instrument, people, client):
