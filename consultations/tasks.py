@@ -90,9 +90,6 @@ def review_digest_task() -> int:
     return review_digest_send()
 
 
-    return _run(upload_import, upload_id, user=user)
-
-
 @shared_task(
     name="consultations.partner_syncs_run",
     soft_time_limit=UPLOAD_SOFT_LIMIT,
