@@ -171,11 +171,8 @@ def test_each_language_shows_only_publishable_quotes_and_suppressed_counts(
     table = html[html.index("<caption>") :]
     # Six stories: 5 say "Transport" (shown), 1 says "Papers" (hidden); the "older persons"
     # cell has one story and the total of six is shown.
-    rows = {
-        "Transport": "<td>5</td>",
-        "Papers": "<td>%s</td>"
-        % {"en": "fewer than 5", "fr": "moins de 5", "es": "menos de 5"}[lang],
-    }
+    fewer = {"en": "fewer than 5", "fr": "moins de 5", "es": "menos de 5"}[lang]
+    rows = {"Transport": "<td>5</td>", "Papers": f"<td>{fewer}</td>"}
     for theme, cell in rows.items():
         assert f'<th scope="row">{theme}</th>{cell}' in table
     assert "Older persons</th><td>" in table
