@@ -55,7 +55,7 @@ class FeedbackAction:
     group: str
     owner: str
     status: str
-    status_label: str
+    status_label: object  # lazy: shown in the page's language
     ends_on: date | None
 
 
@@ -96,7 +96,7 @@ def campaign_actions(*, campaign, heard: CampaignHeard) -> tuple[FeedbackAction,
             group=a.group.name,
             owner=a.owner,
             status=a.status,
-            status_label=str(a.get_status_display()),
+            status_label=GroupAction.Status(a.status).label,
             ends_on=a.ends_on,
         )
         for a in actions

@@ -178,6 +178,8 @@ def test_each_language_shows_only_publishable_quotes_and_suppressed_counts(
     assert "Older persons</th><td>" in table
     assert "Older persons</th><td>1<" not in table and "<td>6</td>" in table
     assert "Restore the clinic bus line" in html and "Unrelated census work" not in html
+    status = {"en": "In progress", "fr": "En cours", "es": "En curso"}[lang]
+    assert f"<strong>{status}</strong>" in html
 
 
 def test_easy_read_and_large_print_carry_the_same_facts(client, heard):
