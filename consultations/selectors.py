@@ -546,3 +546,8 @@ def feedback_campaign(pk: int) -> Campaign | None:
     """A campaign that may have a public feedback page: any campaign that has been opened to
     people (a draft has heard nobody and stays unknown to the public)."""
     return Campaign.objects.exclude(status=Campaign.Status.DRAFT).filter(pk=pk).first()
+
+
+def visible_campaigns(*, viewer, country: str) -> QuerySet[Campaign]:
+    """The country's campaigns ``viewer`` may list, newest first."""
+    return policy.scope(viewer, Campaign.objects.filter(country=country), Action.LIST)

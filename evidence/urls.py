@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import report_views, views
 
 app_name = "evidence"
 
@@ -13,6 +13,7 @@ urlpatterns = [
         views.circumstance_factor_delete,
         name="circumstance_factor_delete",
     ),
+    path("participation/", report_views.participation, name="participation"),
     path("<slug:slug>/", views.group_page, name="group_page"),
     path("<slug:slug>/causes/", views.cause_add, name="cause_add"),
     path("<slug:slug>/causes/<int:pk>/delete/", views.cause_delete, name="cause_delete"),

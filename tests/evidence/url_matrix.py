@@ -16,6 +16,7 @@ MATRIX = {
         kwargs=lambda p: {"pk": _circumstance_row().pk},
         method="post",
     ),
+    "evidence:participation": Entry(MEMBERS),
     "evidence:group_page": Entry(MEMBERS, kwargs=lambda p: GROUP),
     "evidence:cause_add": Entry(WRITE_POST, kwargs=lambda p: GROUP, method="post"),
     # The UNCT member deletes the cause; RCO staff, asking next, find it gone.
