@@ -184,4 +184,20 @@ def run_tree_png(*, run_id: int, country: str) -> tuple[str, bytes] | None:
     caption = f"{run.indicator.name}, {run.dataset.survey_round}"
     if run.region:
         caption += f", {run.region}"
-    return caption, charts.tree_png(run.result, title=caption, indicator_label=run.indicator.name)
+    return caption, charts.tree_png(
+        run.result, title=caption, indicator_label=run.indicator.name, scale=1.5
+    )
+
+
+def run_labels(*, run_ids, country: str) -> dict[int, str]:
+    """How a document cites each published run of the country: indicator, survey, region."""
+    runs = Run.objects.filter(
+        pk__in=list(run_ids), published=True, dataset__country=country
+    ).select_related("indicator", "dataset")
+    return {
+        run.pk: (
+            f"{run.indicator.name}: {run.dataset.title} ({run.dataset.survey_kind} "
+            f"{run.dataset.survey_round}), {run.region or 'national'}; analysis run {run.pk}"
+        )
+        for run in runs
+    }

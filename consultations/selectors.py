@@ -551,3 +551,17 @@ def feedback_campaign(pk: int) -> Campaign | None:
 def visible_campaigns(*, viewer, country: str) -> QuerySet[Campaign]:
     """The country's campaigns ``viewer`` may list, newest first."""
     return policy.scope(viewer, Campaign.objects.filter(country=country), Action.LIST)
+
+
+def campaign_titles(*, story_ids, quote_ids) -> tuple[str, ...]:
+    """The campaigns that the given stories and focus-group quotes came from (for a
+    document's list of sources)."""
+    titles = set(
+        Narrative.objects.filter(pk__in=list(story_ids)).values_list("campaign__title", flat=True)
+    )
+    titles |= set(
+        Quote.objects.filter(pk__in=list(quote_ids)).values_list(
+            "focus_group__campaign__title", flat=True
+        )
+    )
+    return tuple(sorted(titles))

@@ -471,11 +471,15 @@ def dossier_docx(request, slug: str):
     from accounts.models import AuditEvent
     from accounts.services import audit_record
 
+    from .chapter import author_organisation, build_chapter
     from .dossier import dossier_document
 
     group = _group(request, slug, Action.EXPORT)
     context = group_context(request, group)
-    content = dossier_document(context)
+    chapter = build_chapter(context, viewer=request.user, recommendations_model=Recommendation)
+    content = dossier_document(
+        chapter, author=author_organisation(request.user, context["country"])
+    )
     audit_record(
         country=context["country"],
         action=AuditEvent.Action.EXPORT,
