@@ -47,3 +47,97 @@ def participation(request):
             "accommodation_labels": ACCOMMODATION_LABELS,
         },
     )
+
+
+def _report(request):
+    """The groups the viewer chose (``?groups=slug``, in the order of the list) and their
+    chapters, with the country's participation indicators."""
+    from accounts.policy import Action
+    from recommendations.models import Recommendation
+    from taxonomy.models import PopulationGroup
+
+    from .chapter import build_chapter
+    from .views import group_context
+
+    country = _country(request)
+    choices = list(
+        policy.scope(request.user, PopulationGroup.objects.order_by("name"), Action.EXPORT)
+    )
+    wanted = set(request.GET.getlist("groups"))
+    chosen = [g for g in choices if g.slug in wanted]
+    chapters = [
+        build_chapter(
+            group_context(request, group),
+            viewer=request.user,
+            recommendations_model=Recommendation,
+        )
+        for group in chosen
+    ]
+    indicators = participation_indicators(viewer=request.user, country=country)
+    return country, choices, chosen, chapters, indicators
+
+
+@login_required
+def country_report(request):
+    """The country report as a printable page: pick the groups, read, print."""
+    import base64
+
+    from django.utils import timezone
+
+    from .chapter import author_organisation
+
+    country, choices, chosen, chapters, indicators = _report(request)
+    figures = {
+        id(figure): base64.b64encode(figure.png).decode()
+        for chapter in chapters
+        for figure in chapter.figures
+    }
+    return render(
+        request,
+        "evidence/country_report.html",
+        {
+            "country": country,
+            "countries": policy.viewer_countries(request.user),
+            "choices": choices,
+            "chosen": {g.slug for g in chosen},
+            "chapters": [(c, [(f, figures[id(f)]) for f in c.figures]) for c in chapters],
+            "ind": indicators,
+            "p": indicators.participation,
+            "accommodation_labels": ACCOMMODATION_LABELS,
+            "today": timezone.localdate(),
+            "author": author_organisation(request.user, country),
+            "query": request.GET.urlencode(),
+        },
+    )
+
+
+@login_required
+def country_report_docx(request):
+    """The same report as one DOCX for the CCA drafters (audited as an export)."""
+    from django.http import HttpResponse
+
+    from accounts.models import AuditEvent
+    from accounts.services import audit_record
+
+    from .chapter import author_organisation
+    from .dossier import country_report_document
+
+    country, _choices, chosen, chapters, indicators = _report(request)
+    content = country_report_document(
+        chapters, indicators, country=country, author=author_organisation(request.user, country)
+    )
+    audit_record(
+        country=country,
+        action=AuditEvent.Action.EXPORT,
+        actor=request.user,
+        target=None,
+        request=request,
+        summary=f"country report (DOCX): {', '.join(g.name for g in chosen) or 'participation'}",
+    )
+    response = HttpResponse(
+        content,
+        content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    )
+    name = "".join(ch if ch.isalnum() else "-" for ch in country.lower()) or "country"
+    response["Content-Disposition"] = f'attachment; filename="lnob-report-{name}.docx"'
+    return response

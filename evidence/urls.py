@@ -14,6 +14,8 @@ urlpatterns = [
         name="circumstance_factor_delete",
     ),
     path("participation/", report_views.participation, name="participation"),
+    path("report/", report_views.country_report, name="country_report"),
+    path("report.docx", report_views.country_report_docx, name="country_report_docx"),
     path("<slug:slug>/", views.group_page, name="group_page"),
     path("<slug:slug>/causes/", views.cause_add, name="cause_add"),
     path("<slug:slug>/causes/<int:pk>/delete/", views.cause_delete, name="cause_delete"),

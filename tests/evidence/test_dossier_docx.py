@@ -170,3 +170,35 @@ def test_a_group_without_evidence_has_no_empty_section(client, people, vocabular
         if kind == "heading":
             following = blocks[index + 1] if index + 1 < len(blocks) else None
             assert following and (following[0] != "heading" or following[1] > level), text
+
+
+def test_the_country_report_collects_the_chosen_groups_and_participation(
+    client, people, migrants_evidence
+):
+    client.force_login(people.unct)
+    query = {"groups": ["migrants", "stateless-persons"]}
+    response = client.get(reverse("evidence:country_report_docx"), query)
+    document = Document(io.BytesIO(response.content))
+    blocks = _blocks(document)
+    headings = [(level, text) for kind, level, text in blocks if kind == "heading"]
+    assert headings[0] == (0, "Leave no one behind: country report, Demoland")
+    assert (1, "Participation: who was heard, and who was not") in headings
+    assert (1, "Migrants") in headings and (1, "Stateless persons") in headings
+    assert (1, "Older persons") not in headings
+    for index, (kind, level, text) in enumerate(blocks):
+        if kind == "heading":
+            following = blocks[index + 1] if index + 1 < len(blocks) else None
+            assert following and (following[0] != "heading" or following[1] > level), text
+    assert len(document.inline_shapes) >= 2
+    assert document.core_properties.author == "UNFPA Demoland"
+    assert "NUMPAGES" in document.sections[0].footer._element.xml
+    # The participation table names Migrants among the groups heard.
+    heard = next(t for t in document.tables if t.rows[0].cells[0].text == "Group")
+    assert "Migrants" in [row.cells[0].text for row in heard.rows]
+
+    page = client.get(reverse("evidence:country_report"), query)
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "Annex: all 12 recommendations naming Migrants" in html
+    assert html.count('src="data:image/png;base64,') >= 2
+    assert 'id="unheard-heading"' in html and html.count(TWICE) == 1

@@ -17,6 +17,8 @@ MATRIX = {
         method="post",
     ),
     "evidence:participation": Entry(MEMBERS),
+    "evidence:country_report": Entry(MEMBERS),
+    "evidence:country_report_docx": Entry(MEMBERS),
     "evidence:group_page": Entry(MEMBERS, kwargs=lambda p: GROUP),
     "evidence:cause_add": Entry(WRITE_POST, kwargs=lambda p: GROUP, method="post"),
     # The UNCT member deletes the cause; RCO staff, asking next, find it gone.
