@@ -5,17 +5,18 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import render
+from django.utils.translation import gettext_noop
 
 from accounts import policy
 
 from .participation import campaign_choices, participation_indicators
 
 ACCOMMODATION_LABELS = {
-    "sign_language": "Sign language",
-    "captioning": "Captioning",
-    "easy_read": "Easy-read materials",
-    "accessible_venue": "Accessible venue",
-    "transport": "Transport or allowance",
+    "sign_language": gettext_noop("Sign language"),
+    "captioning": gettext_noop("Captioning"),
+    "easy_read": gettext_noop("Easy-read materials"),
+    "accessible_venue": gettext_noop("Accessible venue"),
+    "transport": gettext_noop("Transport or allowance"),
 }
 
 
