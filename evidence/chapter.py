@@ -93,11 +93,15 @@ def _monitoring(group, country: str, viewer) -> tuple[tuple[str, ...], ...] | No
     rows = []
     for item in indicators_for_group(group, country, viewer):
         percent = getattr(item, "percent", True)
+        unit = getattr(item, "unit", "") or ""
 
-        def value(v, percent=percent):
+        def value(v, percent=percent, unit=unit):
+            # Monitoring values are on the indicator's own scale (a percentage is 0–100).
             if v is None:
                 return "—"
-            return f"{v:.0%}" if percent and abs(v) <= 1 else f"{v:.3g}"
+            if percent:
+                return f"{v:.1f}".removesuffix(".0") + "%"
+            return f"{v:.3g}{' ' + unit if unit else ''}"
 
         def pair(year, mine, others):
             if mine is None and others is None:
