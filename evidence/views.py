@@ -462,8 +462,20 @@ def summary_validate(request, slug: str):
 
 @login_required
 def dossier(request, slug: str):
+    import base64
+
+    from .chapter import author_organisation, build_chapter
+
     group = _group(request, slug, Action.EXPORT)
-    return render(request, "evidence/dossier.html", group_context(request, group))
+    context = group_context(request, group)
+    chapter = build_chapter(context, viewer=request.user, recommendations_model=Recommendation)
+    context.update(
+        chapter=chapter,
+        figures=[(f, base64.b64encode(f.png).decode()) for f in chapter.figures],
+        author=author_organisation(request.user, context["country"]),
+        today=timezone.localdate(),
+    )
+    return render(request, "evidence/dossier.html", context)
 
 
 @login_required

@@ -202,3 +202,12 @@ def test_the_country_report_collects_the_chosen_groups_and_participation(
     assert "Annex: all 12 recommendations naming Migrants" in html
     assert html.count('src="data:image/png;base64,') >= 2
     assert 'id="unheard-heading"' in html and html.count(TWICE) == 1
+
+
+def test_the_printable_dossier_says_what_the_docx_says(client, people, migrants_evidence):
+    client.force_login(people.rco)
+    html = client.get(reverse("evidence:dossier", args=["migrants"])).content.decode()
+    assert "<h2>Annex: all 12 recommendations naming Migrants</h2>" in html
+    assert "The 10 most recent of 12; the full list is in the annex." in html
+    assert html.count('src="data:image/png;base64,') >= 2 and html.count(TWICE) == 1
+    assert "Demoland" in html and "RCO Demoland" in html
