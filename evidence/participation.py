@@ -65,4 +65,4 @@ def participation_indicators(*, viewer, country: str, campaign=None) -> Particip
 
 
 def campaign_choices(*, viewer, country: str):
-    return list(visible_campaigns(viewer=viewer, country=country).only("pk", "title"))
+    return list(visible_campaigns(viewer=viewer, country=country).only("pk", "title", "country"))

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_noop
 
 from accounts import policy
 
+from .feedback import may_edit_feedback
 from .participation import campaign_choices, participation_indicators
 
 ACCOMMODATION_LABELS = {
@@ -46,6 +47,8 @@ def participation(request):
             "ind": indicators,
             "p": indicators.participation,
             "accommodation_labels": ACCOMMODATION_LABELS,
+            "can_write_feedback": bool(campaigns)
+            and may_edit_feedback(user=request.user, campaign=campaigns[0]),
         },
     )
 

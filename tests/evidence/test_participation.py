@@ -121,3 +121,7 @@ def test_the_page_shows_the_unheard_group_for_a_campaign(country, people, client
     assert "Persons with disabilities</a></th><td>2</td>" in unheard
     assert "Older persons</a></th><td>0</td><td>Electricity</td>" in unheard
     assert client.get(reverse("evidence:participation"), {"campaign": 99999}).status_code == 404
+    edit = reverse("feedback:edit", args=[country.campaign.pk])
+    assert reverse("feedback:full", args=[country.campaign.pk]) in html and edit not in html
+    client.force_login(people.rco)
+    assert edit in client.get(reverse("evidence:participation")).content.decode()
