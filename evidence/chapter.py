@@ -229,9 +229,7 @@ def build_chapter(context: dict, *, viewer, recommendations_model=None) -> Chapt
             )
             + "."
         )
-    candidates = [
-        (n.story, "a story shared in a consultation") for n in context["sample"] if n.use_quotation
-    ]
+    candidates = [(n.story, "") for n in context["sample"] if n.use_quotation]
     candidates += [(q.text, q.speaker_group) for q in context["quotes"]]
     quotes = _unique_quotes(candidates)
 

@@ -21,6 +21,20 @@ ACCOMMODATION_LABELS = {
 }
 
 
+def _language_rows(participation) -> list[tuple[str, int | None]]:
+    """Story languages by their own name ("français"), or the code when it is not one the
+    portal knows."""
+    from django.utils.translation import get_language_info
+
+    rows = []
+    for code, n in participation.story_languages:
+        try:
+            rows.append((get_language_info(code)["name_local"], n))
+        except KeyError:
+            rows.append((code, n))
+    return rows
+
+
 def _country(request) -> str:
     return policy.chosen_country(request) or ""
 
@@ -46,6 +60,7 @@ def participation(request):
             "campaign": campaign,
             "ind": indicators,
             "p": indicators.participation,
+            "story_languages": _language_rows(indicators.participation),
             "accommodation_labels": ACCOMMODATION_LABELS,
             "can_write_feedback": bool(campaigns)
             and may_edit_feedback(user=request.user, campaign=campaigns[0]),
@@ -107,6 +122,7 @@ def country_report(request):
             "chapters": [(c, [(f, figures[id(f)]) for f in c.figures]) for c in chapters],
             "ind": indicators,
             "p": indicators.participation,
+            "story_languages": _language_rows(indicators.participation),
             "accommodation_labels": ACCOMMODATION_LABELS,
             "today": timezone.localdate(),
             "author": author_organisation(request.user, country),
