@@ -14,6 +14,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 from analysis.selectors import run_labels, run_tree_png
 from common.png_charts import Series, line_chart_png
 from consultations.selectors import campaign_titles
@@ -25,10 +28,10 @@ RECOMMENDATIONS_IN_TEXT = 10
 TREE_FIGURES = 4
 
 STATE_TEXT = {
-    "disadvantage": "disadvantage",
-    "none": "no disadvantage",
-    "silent": "silent",
-    "fewer_than_5": "fewer than 5",
+    "disadvantage": gettext_lazy("disadvantage"),
+    "none": gettext_lazy("no disadvantage"),
+    "silent": gettext_lazy("silent"),
+    "fewer_than_5": gettext_lazy("fewer than 5"),
 }
 
 
@@ -70,13 +73,19 @@ class Chapter:
     def recommendations_note(self) -> str:
         if not self.annex:
             return ""
-        return (
-            f"The {len(self.recommendations)} most recent of {self.recommendations_total}; "
-            "the full list is in the annex."
-        )
+        return _("The %(n)s most recent of %(total)s; the full list is in the annex.") % {
+            "n": len(self.recommendations),
+            "total": self.recommendations_total,
+        }
 
 
-MONITORING_COLUMNS = ("Indicator", "Baseline", "Target", "Latest", "Verdict")
+MONITORING_COLUMNS = (
+    gettext_lazy("Indicator"),
+    gettext_lazy("Baseline"),
+    gettext_lazy("Target"),
+    gettext_lazy("Latest"),
+    gettext_lazy("Verdict"),
+)
 
 
 def _pct(value) -> str:
@@ -107,7 +116,9 @@ def _monitoring(group, country: str, viewer) -> tuple[tuple[str, ...], ...] | No
             if mine is None and others is None:
                 return "—"
             when = f"{year}: " if year else ""
-            return f"{when}{value(mine)} (everyone else {value(others)})"
+            return f"{when}{value(mine)} " + _("(everyone else %(value)s)") % {
+                "value": value(others)
+            }
 
         rows.append(
             (
@@ -158,15 +169,20 @@ def _trend_figures(group_name: str, trend: dict) -> list[Figure]:
             continue
         labels = [str(r[0]) for r in rows]
         png = line_chart_png(
-            title=f"{name}: {group_name} and national, by survey round",
+            title=_("%(name)s: %(group)s and national, by survey round")
+            % {"name": name, "group": group_name},
             labels=labels,
             series=[
                 Series(group_name, tuple(r[2] for r in rows)),
-                Series("National", tuple(r[1] for r in rows), dashed=True),
+                Series(_("National"), tuple(r[1] for r in rows), dashed=True),
             ],
         )
-        alt = "; ".join(f"{r[0]}: {group_name} {_pct(r[2])}, national {_pct(r[1])}" for r in rows)
-        figures.append(Figure(caption=f"Trend: {name}", png=png, alt=alt))
+        alt = "; ".join(
+            _("%(round)s: %(group)s %(rate)s, national %(national)s")
+            % {"round": r[0], "group": group_name, "rate": _pct(r[2]), "national": _pct(r[1])}
+            for r in rows
+        )
+        figures.append(Figure(caption=_("Trend: %(name)s") % {"name": name}, png=png, alt=alt))
     return figures
 
 
@@ -180,24 +196,43 @@ def build_chapter(context: dict, *, viewer, recommendations_model=None) -> Chapt
     if survey_rows:
         worst = max(survey_rows, key=lambda r: r["gap_to_ahead"])
         summary.append(
-            f"In {len({r['indicator'] for r in survey_rows})} survey indicator(s) the group is "
-            f"linked to a group found by the tree; its largest gap to the furthest-ahead group "
-            f"is {worst['gap_to_ahead'] * 100:.0f} points ({worst['indicator']}, {worst['round']})."
+            _(
+                "In %(n)s survey indicator(s) the group is linked to a group found by the tree; "
+                "its largest gap to the furthest-ahead group is %(gap).0f points "
+                "(%(indicator)s, %(round)s)."
+            )
+            % {
+                "n": len({r["indicator"] for r in survey_rows}),
+                "gap": worst["gap_to_ahead"] * 100,
+                "indicator": worst["indicator"],
+                "round": worst["round"],
+            }
         )
     if voice["count"] is None:
-        summary.append("Fewer than 5 approved stories come from people of this group.")
+        summary.append(_("Fewer than 5 approved stories come from people of this group."))
     elif voice["count"]:
-        summary.append(f"{voice['count']} approved stories come from people of this group.")
+        summary.append(
+            _("%(n)s approved stories come from people of this group.") % {"n": voice["count"]}
+        )
     rec_total = data["recommendations"]["total"]
-    summary.append(f"{rec_total} recommendations name this group.")
+    summary.append(_("%(n)s recommendations name this group.") % {"n": rec_total})
     if data["gaps"]:
-        summary.append(f"{len(data['gaps'])} data gap(s) remain open (see Data gaps).")
+        summary.append(_("%(n)s data gap(s) remain open.") % {"n": len(data["gaps"])})
 
     survey = tuple(
-        f"{r['indicator']} ({r['round']}{', ' + r['region'] if r['region'] else ''}): "
-        f"{', '.join(r['path'])} — {r['rate']:.0%} against {r['national']:.0%} nationally; "
-        f"gap to the furthest ahead {r['gap_to_ahead'] * 100:.0f} points; "
-        f"{r['share']:.0%} of the population."
+        _(
+            "%(indicator)s (%(round)s): %(path)s — %(rate)s against %(national)s nationally; "
+            "gap to the furthest ahead %(gap).0f points; %(share)s of the population."
+        )
+        % {
+            "indicator": r["indicator"],
+            "round": r["round"] + (", " + r["region"] if r["region"] else ""),
+            "path": ", ".join(r["path"]),
+            "rate": _pct(r["rate"]),
+            "national": _pct(r["national"]),
+            "gap": r["gap_to_ahead"] * 100,
+            "share": _pct(r["share"]),
+        }
         for r in survey_rows
     )
     figures: list[Figure] = []
@@ -210,22 +245,35 @@ def build_chapter(context: dict, *, viewer, recommendations_model=None) -> Chapt
         if found:
             caption, png = found
             drawn.add(row["indicator"])
-            alt = (
-                f"Tree for {caption}: the group's leaf is {', '.join(row['path'])} at "
-                f"{row['rate']:.0%} against {row['national']:.0%} nationally."
+            alt = _(
+                "Tree for %(caption)s: the group's leaf is %(path)s at %(rate)s against "
+                "%(national)s nationally."
+            ) % {
+                "caption": caption,
+                "path": ", ".join(row["path"]),
+                "rate": _pct(row["rate"]),
+                "national": _pct(row["national"]),
+            }
+            figures.append(
+                Figure(
+                    caption=_("Who is furthest behind: %(caption)s") % {"caption": caption},
+                    png=png,
+                    alt=alt,
+                )
             )
-            figures.append(Figure(caption=f"Who is furthest behind: {caption}", png=png, alt=alt))
     figures += _trend_figures(group.name, data.get("trend") or {})
 
-    stories = "fewer than 5" if voice["count"] is None else voice["count"]
+    stories = _("fewer than 5") if voice["count"] is None else voice["count"]
     voice_lines = [
-        f"Approved stories: {stories}; focus-group discussions: {voice['focus_groups']}."
+        _("Approved stories: %(stories)s; focus-group discussions: %(n)s.")
+        % {"stories": stories, "n": voice["focus_groups"]}
     ]
     if voice.get("themes"):
         voice_lines.append(
-            "Themes most often raised: "
+            _("Themes most often raised:")
+            + " "
             + "; ".join(
-                f"{name} ({n if n >= 5 else 'fewer than 5'})" for name, n in voice["themes"]
+                f"{name} ({n if n >= 5 else _('fewer than 5')})" for name, n in voice["themes"]
             )
             + "."
         )
@@ -251,15 +299,17 @@ def build_chapter(context: dict, *, viewer, recommendations_model=None) -> Chapt
     convergence = tuple(
         (
             f"{row['goal']}. {row['label']}",
-            STATE_TEXT.get(row["survey"], row["survey"]),
-            STATE_TEXT.get(row["voice"], row["voice"]),
-            STATE_TEXT.get(row["recommendations"], row["recommendations"]),
+            str(STATE_TEXT.get(row["survey"], row["survey"])),
+            str(STATE_TEXT.get(row["voice"], row["voice"])),
+            str(STATE_TEXT.get(row["recommendations"], row["recommendations"])),
         )
         for row in data["matrix"]
     )
     gaps = [g["description"] for g in data["gaps"]]
     gaps += [
-        f"{gap.description} (assigned to {gap.assigned_to})" if gap.assigned_to else gap.description
+        _("%(gap)s (assigned to %(person)s)") % {"gap": gap.description, "person": gap.assigned_to}
+        if gap.assigned_to
+        else gap.description
         for gap in context.get("data_gaps", [])
         if gap.is_open and gap.description not in gaps
     ]
@@ -267,7 +317,7 @@ def build_chapter(context: dict, *, viewer, recommendations_model=None) -> Chapt
         (
             depth,
             f"{cause.get_level_display()}: {cause.text}"
-            + (f" (rights: {cause.rights})" if cause.rights else ""),
+            + (" " + _("(rights: %(rights)s)") % {"rights": cause.rights} if cause.rights else ""),
         )
         for cause, depth in context["outline"]
     )
@@ -283,7 +333,7 @@ def build_chapter(context: dict, *, viewer, recommendations_model=None) -> Chapt
     )
     actions = tuple(
         f"{a.title} — {a.owner}, {a.get_status_display()}"
-        + (f", by {a.ends_on:%Y-%m-%d}" if a.ends_on else "")
+        + (", " + _("by %(date)s") % {"date": f"{a.ends_on:%Y-%m-%d}"} if a.ends_on else "")
         for a in context["actions"]
     )
 
@@ -308,9 +358,9 @@ def build_chapter(context: dict, *, viewer, recommendations_model=None) -> Chapt
         }
     )
     sources = {
-        "Survey analyses": tuple(labels[pk] for pk in sorted(labels)),
-        "Consultation campaigns": campaign_titles(story_ids=story_ids, quote_ids=quote_ids),
-        "Human-rights documents": tuple(symbols),
+        _("Survey analyses"): tuple(labels[pk] for pk in sorted(labels)),
+        _("Consultation campaigns"): campaign_titles(story_ids=story_ids, quote_ids=quote_ids),
+        _("Human-rights documents"): tuple(symbols),
     }
     summary_at = context["summary"].computed_at
     return Chapter(
@@ -345,4 +395,6 @@ def author_organisation(user, country: str) -> str:
     best = sorted(memberships, key=lambda m: (m.role != Role.RCO_STAFF, m.organisation.name))
     if best:
         return best[0].organisation.name
-    return f"United Nations Country Team, {country}" if country else "United Nations Country Team"
+    if country:
+        return _("United Nations Country Team, %(country)s") % {"country": country}
+    return _("United Nations Country Team")

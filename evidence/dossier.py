@@ -12,6 +12,8 @@ import io
 from collections.abc import Sequence
 from datetime import datetime
 
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
@@ -46,9 +48,9 @@ def _page_numbers(document, label: str) -> None:
         paragraph = section.footer.paragraphs[0]
         paragraph.text = ""
         paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        paragraph.add_run(f"{label} — page ")
+        paragraph.add_run(f"{label} — " + _("page") + " ")
         _field(paragraph, "PAGE")
-        paragraph.add_run(" of ")
+        paragraph.add_run(" " + _("of") + " ")
         _field(paragraph, "NUMPAGES")
 
 
@@ -80,8 +82,9 @@ def _new_document(*, title: str, subject: str, author: str, when: datetime):
     properties.created = when
     properties.modified = when
     properties.keywords = "LNOB; Common Country Analysis; leave no one behind"
-    properties.comments = (
-        "Counts below 5 are not shown; stories are quoted only where the teller agreed."
+    properties.comments = _(
+        "Counts below 5 are written as “fewer than 5”; stories are quoted only where the "
+        "teller agreed to quotation."
     )
     return document
 
@@ -89,10 +92,12 @@ def _new_document(*, title: str, subject: str, author: str, when: datetime):
 def _title(document, title: str, country: str, when: datetime, author: str) -> None:
     document.add_heading(title, level=0)
     paragraph = document.add_paragraph()
-    paragraph.add_run(f"{country} · {when:%d %B %Y} · {author}").bold = True
+    paragraph.add_run(f"{country} · {date_format(when, 'DATE_FORMAT')} · {author}").bold = True
     document.add_paragraph(
-        "Counts below 5 are written as “fewer than 5”; stories are quoted only where the "
-        "teller agreed to quotation."
+        _(
+            "Counts below 5 are written as “fewer than 5”; stories are quoted only where the "
+            "teller agreed to quotation."
+        )
     )
 
 
@@ -104,64 +109,68 @@ def add_chapter(document, chapter: Chapter, *, level: int = 1) -> None:
         document.add_heading(text, level=sub)
 
     if chapter.summary:
-        heading("Summary")
+        heading(_("Summary"))
         for line in chapter.summary:
             document.add_paragraph(line)
     if chapter.survey or chapter.figures:
-        heading("Survey evidence")
+        heading(_("Survey evidence"))
         _bullets(document, chapter.survey)
         for figure in chapter.figures:
             document.add_picture(io.BytesIO(figure.png), width=Inches(6))
             caption = document.add_paragraph(f"{figure.caption}. {figure.alt}")
             caption.style = "Caption"
     if chapter.voice or chapter.quotes:
-        heading("Community voice")
+        heading(_("Community voice"))
         for line in chapter.voice:
             document.add_paragraph(line)
         for quote in chapter.quotes:
             said_by = f" — {quote.said_by}" if quote.said_by else ""
             document.add_paragraph(f"“{quote.text}”{said_by}", style="Intense Quote")
     if chapter.recommendations:
-        heading("Recommendations")
+        heading(_("Recommendations"))
         document.add_paragraph(
             chapter.recommendations_note
-            or f"All {chapter.recommendations_total} recommendations naming the group."
+            or _("All %(total)s recommendations naming the group.")
+            % {"total": chapter.recommendations_total}
         )
         _bullets(document, chapter.recommendations)
     if chapter.convergence or chapter.data_gaps:
-        heading("Convergence and data gaps")
+        heading(_("Convergence and data gaps"))
         if chapter.convergence:
             _table(
                 document,
-                ("SDG", "Survey", "Community voice", "Recommendations"),
+                (_("SDG"), _("Survey"), _("Community voice"), _("Recommendations")),
                 chapter.convergence,
             )
         if chapter.data_gaps:
-            document.add_paragraph("Data gaps:")
+            document.add_paragraph(_("Data gaps") + ":")
             _bullets(document, chapter.data_gaps)
     if chapter.causes:
-        heading("Problem tree")
+        heading(_("Problem tree"))
         for depth, text in chapter.causes:
             paragraph = document.add_paragraph(text, style="List Bullet")
             paragraph.paragraph_format.left_indent = Pt(18 + 14 * depth)
     if chapter.roles:
-        heading("Roles and capacity gaps")
+        heading(_("Roles and capacity gaps"))
         for role, gaps in chapter.roles:
             document.add_paragraph(role, style="List Bullet")
             _bullets(document, gaps, "List Bullet 2")
     if chapter.actions:
-        heading("Actions")
+        heading(_("Actions"))
         _bullets(document, chapter.actions)
     if chapter.monitoring:
-        heading("Monitoring")
-        _table(document, MONITORING_COLUMNS, chapter.monitoring)
+        heading(_("Monitoring"))
+        _table(document, [str(c) for c in MONITORING_COLUMNS], chapter.monitoring)
     if chapter.sources:
-        heading("Sources")
+        heading(_("Sources"))
         for kind, items in chapter.sources.items():
             document.add_paragraph(kind, style="Heading 4" if sub < 4 else None)
             _bullets(document, items)
     if chapter.annex:
-        heading(f"Annex: all {len(chapter.annex)} recommendations naming {chapter.group}")
+        heading(
+            _("Annex: all %(n)s recommendations naming %(g)s")
+            % {"n": len(chapter.annex), "g": chapter.group}
+        )
         _bullets(document, chapter.annex, "List Number")
 
 
@@ -174,10 +183,10 @@ def _bytes(document) -> bytes:
 def dossier_document(chapter: Chapter, *, author: str, when: datetime | None = None) -> bytes:
     """One group's dossier: title with country and date, then the chapter."""
     when = when or datetime.now()
-    title = f"Group dossier: {chapter.group}"
+    title = _("Group dossier: %(g)s") % {"g": chapter.group}
     document = _new_document(
         title=f"{title} ({chapter.country})",
-        subject=f"Leave no one behind: {chapter.group}, {chapter.country}",
+        subject=f"LNOB: {chapter.group}, {chapter.country}",
         author=author,
         when=when,
     )
@@ -192,45 +201,58 @@ def participation_section(document, indicators, *, level: int = 1) -> None:
     p = indicators.participation
 
     def count(value) -> str:
-        return "fewer than 5" if value is None else str(value)
+        return _("fewer than 5") if value is None else str(value)
 
-    document.add_heading("Participation: who was heard, and who was not", level=level)
-    lines = [f"Approved stories: {count(p.stories)}."]
+    document.add_heading(_("Participation: who was heard, and who was not"), level=level)
+    lines = [f"{_('Approved stories')}: {count(p.stories)}."]
     if p.focus_groups:
         lines.append(
-            f"Focus-group discussions: {p.focus_groups}, {count(p.participants)} participants; "
-            f"{p.accessible_focus_groups} of {p.focus_groups} with accessibility accommodations."
+            f"{_('Focus-group discussions')}: {p.focus_groups} "
+            f"({count(p.participants)} {_('participants')}); "
+            f"{_('Focus groups with accessibility accommodations')}: "
+            f"{p.accessible_focus_groups} / {p.focus_groups}."
         )
     for line in lines:
         document.add_paragraph(line)
     if p.heard:
-        document.add_paragraph("Population groups people self-identified with:")
+        document.add_paragraph(_("Population groups people self-identified with") + ":")
         _table(
             document,
-            ("Group", "Stories", "Focus-group participants"),
+            (_("Group"), _("Stories"), _("Focus-group participants")),
             [(g.name, count(g.stories), count(g.participants)) for g in p.heard],
         )
     if indicators.not_heard:
         document.add_paragraph(
-            "Not heard: groups that recommendations name, that survey trees found furthest "
-            "behind, or that a campaign set out to hear, with no story or focus group:"
+            _("Who was not heard")
+            + ": "
+            + _(
+                "Groups that human-rights recommendations name, that survey trees found "
+                "furthest behind, or that a campaign set out to hear, from whom no story or "
+                "focus group has come. Each is a data gap on the group's page."
+            )
         )
         _table(
             document,
-            ("Group", "Recommendations naming it", "Furthest behind in", "Wanted by a campaign"),
+            (
+                _("Group"),
+                _("Recommendations naming it"),
+                _("Furthest behind in"),
+                _("A campaign wanted to hear it"),
+            ),
             [
                 (
                     g.name,
                     str(g.recommendations),
                     ", ".join(g.furthest_behind) or "—",
-                    "yes" if g.wanted else "—",
+                    _("yes") if g.wanted else "—",
                 )
                 for g in indicators.not_heard
             ],
         )
     if p.story_languages:
         document.add_paragraph(
-            "Languages of the stories: "
+            _("Languages used")
+            + ": "
             + ", ".join(f"{code} ({count(n)})" for code, n in p.story_languages)
             + "."
         )
@@ -241,19 +263,19 @@ def country_report_document(
 ) -> bytes:
     """The country report: participation indicators, then one chapter per selected group."""
     when = when or datetime.now()
-    title = f"Leave no one behind: country report, {country}"
+    title = _("Leave no one behind: country report, %(c)s") % {"c": country}
     document = _new_document(
         title=title,
-        subject="Groups left behind, for the Common Country Analysis",
+        subject="LNOB: Common Country Analysis",
         author=author,
         when=when,
     )
     _title(document, title, country, when, author)
     if chapters:
-        document.add_paragraph("Groups in this report: " + "; ".join(c.group for c in chapters))
+        document.add_paragraph(_("Groups to include") + ": " + "; ".join(c.group for c in chapters))
     participation_section(document, indicators, level=1)
     for chapter in chapters:
         document.add_heading(chapter.group, level=1)
         add_chapter(document, chapter, level=1)
-    _page_numbers(document, f"Country report, {country}")
+    _page_numbers(document, _("Country report: %(c)s") % {"c": country})
     return _bytes(document)

@@ -211,3 +211,22 @@ def test_the_printable_dossier_says_what_the_docx_says(client, people, migrants_
     assert "The 10 most recent of 12; the full list is in the annex." in html
     assert html.count('src="data:image/png;base64,') >= 2 and html.count(TWICE) == 1
     assert "Demoland" in html and "RCO Demoland" in html
+
+
+@pytest.mark.parametrize(
+    ("language", "title", "summary"),
+    [
+        ("fr", "Dossier du groupe : Migrants", "Résumé"),
+        ("es", "Expediente del grupo: Migrants", "Resumen"),
+    ],
+)
+def test_the_dossier_is_written_in_the_readers_language(
+    client, people, migrants_evidence, settings, language, title, summary
+):
+    client.force_login(people.rco)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    response = client.get(reverse("evidence:dossier_docx", args=["migrants"]))
+    document = Document(io.BytesIO(response.content))
+    headings = [text for kind, _level, text in _blocks(document) if kind == "heading"]
+    assert headings[0] == title and summary in headings
+    assert "NUMPAGES" in document.sections[0].footer._element.xml
