@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy
 from analysis.selectors import run_labels, run_tree_png
 from common.png_charts import Series, line_chart_png
 from consultations.selectors import campaign_titles
-from recommendations.selectors import recommendations_for_group
+from recommendations.selectors import recommendation_citations, recommendations_for_group
 
 #: Recommendations listed in the chapter itself; the rest go to the annex.
 RECOMMENDATIONS_IN_TEXT = 10
@@ -155,10 +155,9 @@ def _unique_quotes(candidates: list[tuple[str, str]]) -> tuple[Quote, ...]:
 
 
 def _recommendation_line(rec) -> str:
-    symbol = rec.document.symbol if getattr(rec, "document", None) else ""
-    where = f"{rec.mechanism.code}{' ' + symbol if symbol else ''}"
+    where = f"{rec.mechanism}{' ' + rec.symbol if rec.symbol else ''}"
     paragraph = f", para. {rec.paragraph}" if rec.paragraph else ""
-    return f"{where}{paragraph}: {' '.join(rec.text.split())}"
+    return f"{where}{paragraph}: {rec.text}"
 
 
 def _trend_figures(group_name: str, trend: dict) -> list[Figure]:
@@ -186,7 +185,7 @@ def _trend_figures(group_name: str, trend: dict) -> list[Figure]:
     return figures
 
 
-def build_chapter(context: dict, *, viewer, recommendations_model=None) -> Chapter:
+def build_chapter(context: dict, *, viewer) -> Chapter:
     """The chapter of one group from the group page's context (``evidence.views``)."""
     group, data, country = context["group"], context["data"], context["country"]
     survey_rows = data["survey"]
@@ -283,13 +282,7 @@ def build_chapter(context: dict, *, viewer, recommendations_model=None) -> Chapt
 
     # Every recommendation naming the group that the viewer may list, most recent first.
     items = recommendations_for_group(group, viewer=viewer, country=country).items
-    all_recs = []
-    if items and recommendations_model is not None:
-        all_recs = list(
-            recommendations_model.objects.filter(pk__in=[i.pk for i in items])
-            .select_related("mechanism", "document")
-            .order_by("-document__publication_date", "-pk")
-        )
+    all_recs = recommendation_citations([i.pk for i in items]) if items else ()
     lines = tuple(_recommendation_line(r) for r in all_recs)
     if len(lines) > RECOMMENDATIONS_IN_TEXT:
         in_text, annex = lines[:RECOMMENDATIONS_IN_TEXT], lines
@@ -349,14 +342,7 @@ def build_chapter(context: dict, *, viewer, recommendations_model=None) -> Chapt
             if citation.quote_id:
                 quote_ids.add(citation.quote_id)
     labels = run_labels(run_ids=cited_runs, country=country)
-    symbols = sorted(
-        {r.document.symbol for r in all_recs if r.document_id and r.document.symbol}
-        | {
-            r.document.symbol
-            for r in context["recommendations"]
-            if getattr(r, "document_id", None) and r.document.symbol
-        }
-    )
+    symbols = sorted({r.symbol for r in all_recs if r.symbol})
     sources = {
         _("Survey analyses"): tuple(labels[pk] for pk in sorted(labels)),
         _("Consultation campaigns"): campaign_titles(story_ids=story_ids, quote_ids=quote_ids),

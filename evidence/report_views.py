@@ -72,7 +72,6 @@ def _report(request):
     """The groups the viewer chose (``?groups=slug``, in the order of the list) and their
     chapters, with the country's participation indicators."""
     from accounts.policy import Action
-    from recommendations.models import Recommendation
     from taxonomy.models import PopulationGroup
 
     from .chapter import build_chapter
@@ -85,12 +84,7 @@ def _report(request):
     wanted = set(request.GET.getlist("groups"))
     chosen = [g for g in choices if g.slug in wanted]
     chapters = [
-        build_chapter(
-            group_context(request, group),
-            viewer=request.user,
-            recommendations_model=Recommendation,
-        )
-        for group in chosen
+        build_chapter(group_context(request, group), viewer=request.user) for group in chosen
     ]
     indicators = participation_indicators(viewer=request.user, country=country)
     return country, choices, chosen, chapters, indicators

@@ -468,7 +468,7 @@ def dossier(request, slug: str):
 
     group = _group(request, slug, Action.EXPORT)
     context = group_context(request, group)
-    chapter = build_chapter(context, viewer=request.user, recommendations_model=Recommendation)
+    chapter = build_chapter(context, viewer=request.user)
     context.update(
         chapter=chapter,
         figures=[(f, base64.b64encode(f.png).decode()) for f in chapter.figures],
@@ -488,7 +488,7 @@ def dossier_docx(request, slug: str):
 
     group = _group(request, slug, Action.EXPORT)
     context = group_context(request, group)
-    chapter = build_chapter(context, viewer=request.user, recommendations_model=Recommendation)
+    chapter = build_chapter(context, viewer=request.user)
     content = dossier_document(
         chapter, author=author_organisation(request.user, context["country"])
     )
