@@ -231,7 +231,7 @@ def test_the_receipt_links_to_the_page(client, people):
     response = client.post(url, data)
     assert "receipt code" in response.content.decode()
     html = response.content.decode()
-    assert reverse("feedback:full", args=[campaign.pk]) in html
+    assert reverse("feedback:full", args=[campaign.pk]) + "?lang=en" in html
 
 
 def test_draft_campaigns_have_no_public_page(client, heard):
