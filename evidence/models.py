@@ -396,3 +396,7 @@ class CampaignFeedback(models.Model):
 
     def __str__(self) -> str:
         return f"{self.campaign} ({self.language})"
+
+
+# Monitoring indicators (LNOB guide step 4) live in their own module of this app.
+from .monitoring.models import MonitoringIndicator, MonitoringValue  # noqa: E402, F401

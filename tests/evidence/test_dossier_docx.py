@@ -223,9 +223,15 @@ def test_the_printable_dossier_says_what_the_docx_says(client, people, migrants_
 def test_the_dossier_is_written_in_the_readers_language(
     client, people, migrants_evidence, settings, language, title, summary
 ):
+    from django.utils import translation
+
     client.force_login(people.rco)
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
-    response = client.get(reverse("evidence:dossier_docx", args=["migrants"]))
+    try:
+        response = client.get(reverse("evidence:dossier_docx", args=["migrants"]))
+    finally:
+        # The locale middleware leaves the request's language active in this thread.
+        translation.activate(settings.LANGUAGE_CODE)
     document = Document(io.BytesIO(response.content))
     headings = [text for kind, _level, text in _blocks(document) if kind == "heading"]
     assert headings[0] == title and summary in headings

@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('consultations', '0004_delete_kept_raw_uploads'),
-        ('evidence', '0004_datagap_closable_without_author'),
+        ('evidence', '0005_monitoring_indicators'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
