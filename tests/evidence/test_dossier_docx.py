@@ -236,3 +236,24 @@ def test_the_dossier_is_written_in_the_readers_language(
     headings = [text for kind, _level, text in _blocks(document) if kind == "heading"]
     assert headings[0] == title and summary in headings
     assert "NUMPAGES" in document.sections[0].footer._element.xml
+
+
+def test_the_monitoring_table_comes_from_the_monitoring_indicators(client, people, vocabularies):
+    from tests.evidence.test_monitoring import _sanitation
+
+    group = PopulationGroup.objects.get(slug="persons-living-in-rural-areas")
+    _sanitation(group, people)
+    client.force_login(people.unct)
+    response = client.get(reverse("evidence:dossier_docx", args=[group.slug]))
+    document = Document(io.BytesIO(response.content))
+    headings = [text for kind, _level, text in _blocks(document) if kind == "heading"]
+    assert "Monitoring" in headings
+    table = next(t for t in document.tables if t.rows[0].cells[0].text == "Indicator")
+    row = [c.text for c in table.rows[1].cells]
+    assert row[:4] == [
+        "Improved sanitation",
+        "2015: 40% (everyone else 70%)",
+        "2030: 77% (everyone else 85%)",
+        "2020: 46% (everyone else 73%)",
+    ]
+    assert row[4].startswith("The gap is closing, but too slowly")
