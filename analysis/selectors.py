@@ -147,6 +147,63 @@ def survey_evidence_for_group(group, *, country: str, viewer=None) -> tuple[Surv
     return tuple(rows)
 
 
+def furthest_behind_groups(*, country: str, viewer=None) -> dict[int, tuple[str, ...]]:
+    """{population group pk: indicator names} of the groups an analyst linked to the
+    *furthest-behind* leaf of a published, finished run of the country."""
+    runs = Run.objects.filter(published=True, status=Run.Status.SUCCEEDED, dataset__country=country)
+    if viewer is not None:
+        runs = policy.scope(viewer, runs, Action.LIST)
+    links = LeafGroupLink.objects.filter(run__in=runs.values("pk")).select_related("run__indicator")
+    found: dict[int, set[str]] = defaultdict(set)
+    behind: dict[int, int | None] = {}
+    for link in links:
+        if link.run_id not in behind:
+            result = RunResult.from_json(link.run.result)
+            behind[link.run_id] = (
+                result.furthest_behind.node if result and result.furthest_behind else None
+            )
+        if behind[link.run_id] == link.node_id:
+            found[link.group_id].add(link.run.indicator.name)
+    return {pk: tuple(sorted(names)) for pk, names in found.items()}
+
+
+def run_tree_png(*, run_id: int, country: str) -> tuple[str, bytes] | None:
+    """A published run's tree as a PNG (the picture the run page offers for download), with
+    its caption; ``None`` when the run is not a published, finished run of the country or
+    has no tree."""
+    from . import charts
+
+    run = (
+        Run.objects.filter(
+            pk=run_id, published=True, status=Run.Status.SUCCEEDED, dataset__country=country
+        )
+        .select_related("indicator", "dataset")
+        .first()
+    )
+    if run is None or not run.result or not run.result.get("nodes"):
+        return None
+    caption = f"{run.indicator.name}, {run.dataset.survey_round}"
+    if run.region:
+        caption += f", {run.region}"
+    return caption, charts.tree_png(
+        run.result, title=caption, indicator_label=run.indicator.name, scale=1.5
+    )
+
+
+def run_labels(*, run_ids, country: str) -> dict[int, str]:
+    """How a document cites each published run of the country: indicator, survey, region."""
+    runs = Run.objects.filter(
+        pk__in=list(run_ids), published=True, dataset__country=country
+    ).select_related("indicator", "dataset")
+    return {
+        run.pk: (
+            f"{run.indicator.name}: {run.dataset.title} ({run.dataset.survey_kind} "
+            f"{run.dataset.survey_round}), {run.region or 'national'}; analysis run {run.pk}"
+        )
+        for run in runs
+    }
+
+
 # ---------------------------------------------------------------------------------------
 # A group's value in each survey round (monitoring indicators of the group pages)
 

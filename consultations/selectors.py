@@ -334,3 +334,244 @@ def voices_for_group(group, *, viewer, country: str) -> GroupVoice:
         records=policy.scope(viewer, FocusGroup.objects.all(), Action.LIST),
         signifiers=False,
     )
+
+
+# ---------------------------------------------------------------------------
+# Closing the loop and participation (the feedback page and the participation indicators)
+# ---------------------------------------------------------------------------
+
+#: How many quotes a public feedback page shows at most.
+FEEDBACK_QUOTES = 4
+#: The accessibility accommodations a focus-group record can name (``FocusGroupForm``).
+ACCOMMODATIONS = ("sign_language", "captioning", "easy_read", "accessible_venue", "transport")
+
+
+@dataclass(frozen=True)
+class HeardQuote:
+    """A quote fit for a public page: the teller (or the focus group) agreed to quotation
+    *and* publication; attributed to a self-described group, never a person."""
+
+    text: str
+    said_by: str
+    language: str
+
+
+@dataclass(frozen=True)
+class CampaignHeard:
+    """What a campaign heard, as aggregates fit for a public page (``None``: fewer than 5)."""
+
+    campaign: int
+    stories: int | None
+    focus_groups: int
+    participants: int | None
+    themes: tuple[tuple[str, int | None], ...]
+    groups: tuple[tuple[int, str, int | None], ...]  # (group pk, name, stories)
+    quotes: tuple[HeardQuote, ...]
+    story_ids: frozenset[int]
+    quote_ids: frozenset[int]
+
+
+def _participant_total(participants: dict | None) -> int:
+    """A focus group's head count: the sum of its counts by sex (the form's first table)."""
+    by_sex = (participants or {}).get("sex") or {}
+    return sum(v for v in by_sex.values() if isinstance(v, int) and v > 0)
+
+
+def _suppressed(value: int) -> int | None:
+    return value if value == 0 or value >= 5 else None
+
+
+def campaign_heard(campaign: Campaign, *, limit: int = FEEDBACK_QUOTES) -> CampaignHeard:
+    """The approved evidence of one campaign for its public "what we heard" page: counts by
+    theme and self-identified group with primary suppression (< 5), and at most ``limit``
+    quotes whose tellers agreed to quotation and publication (identifiers redacted)."""
+    from .privacy import redact, suppress_counts
+
+    stories = Narrative.objects.filter(EVIDENCE, campaign=campaign)
+    total = stories.count()
+    records = FocusGroup.objects.filter(
+        campaign=campaign, review_status=ReviewStatus.APPROVED, use_analysis=True
+    )
+    fg_rows = list(records.values_list("pk", "participants"))
+    participants = sum(_participant_total(p) for _pk, p in fg_rows)
+    themes = count_table(stories.filter(themes__isnull=False), "themes__name")
+    group_rows = (
+        stories.filter(groups__isnull=False)
+        .values("groups__pk", "groups__name")
+        .annotate(n=Count("pk", distinct=True))
+        .order_by("-n", "groups__name")
+    )
+    shown_themes = suppress_counts(themes)
+    quotes: list[HeardQuote] = []
+    quotable = stories.filter(use_quotation=True, use_publication=True).order_by("-created_at")
+    for text, language in quotable.values_list("story", "language")[:limit]:
+        text = redact(text.strip())
+        if len(text) > 400:
+            text = text[:400].rsplit(" ", 1)[0] + " …"
+        quotes.append(HeardQuote(text=text, said_by="", language=language))
+    fg_quotes = Quote.objects.filter(
+        focus_group__in=records.filter(use_quotation=True, use_publication=True)
+    ).order_by("-pk")
+    for text, said_by in fg_quotes.values_list("text", "speaker_group")[
+        : max(0, limit - len(quotes))
+    ]:
+        quotes.append(HeardQuote(text=redact(text.strip()), said_by=said_by, language=""))
+    return CampaignHeard(
+        campaign=campaign.pk,
+        stories=_suppressed(total),
+        focus_groups=len(fg_rows),
+        participants=_suppressed(participants),
+        themes=tuple(sorted(shown_themes.items(), key=lambda kv: (-(themes[kv[0]]), kv[0]))),
+        groups=tuple(
+            (row["groups__pk"], row["groups__name"], _suppressed(row["n"])) for row in group_rows
+        ),
+        quotes=tuple(quotes),
+        story_ids=frozenset(stories.values_list("pk", flat=True)),
+        quote_ids=frozenset(
+            Quote.objects.filter(focus_group__in=records).values_list("pk", flat=True)
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class HeardGroup:
+    """A population group people self-identified with, in stories or focus groups."""
+
+    pk: int
+    slug: str
+    name: str
+    stories: int | None  # suppressed: None is 1–4
+    participants: int | None  # in focus groups where the group was represented; suppressed
+
+
+@dataclass(frozen=True)
+class Participation:
+    """Who took part, as one viewer may list it (``None`` counts: fewer than 5)."""
+
+    country: str
+    campaign: int | None
+    stories: int | None
+    focus_groups: int
+    participants: int | None
+    heard: tuple[HeardGroup, ...]
+    target_groups: tuple[tuple[int, str, str], ...]  # (pk, slug, name) the campaigns wanted
+    accessible_focus_groups: int
+    accommodations: tuple[tuple[str, int], ...]
+    story_languages: tuple[tuple[str, int | None], ...]
+    focus_group_languages: tuple[tuple[str, int], ...]
+
+    @property
+    def accessible_share(self) -> float | None:
+        return self.accessible_focus_groups / self.focus_groups if self.focus_groups else None
+
+    @property
+    def heard_ids(self) -> frozenset[int]:
+        return frozenset(g.pk for g in self.heard)
+
+
+def participation(*, viewer, country: str, campaign: Campaign | None = None) -> Participation:
+    """Participation indicators of a country (or one of its campaigns) for ``viewer``: the
+    groups heard (approved stories with consent to analysis whose tellers self-identified, and
+    approved focus groups representing the group), the share of focus groups with at least one
+    accessibility accommodation, and the languages used. Only what the viewer may list counts
+    (the access policy); counts of 1–4 are ``None``."""
+    from taxonomy.models import PopulationGroup
+
+    stories = policy.scope(viewer, Narrative.objects.all(), Action.LIST).filter(
+        EVIDENCE, campaign__country=country
+    )
+    records = policy.scope(viewer, FocusGroup.objects.all(), Action.LIST).filter(
+        review_status=ReviewStatus.APPROVED, use_analysis=True, campaign__country=country
+    )
+    campaigns = Campaign.objects.filter(country=country)
+    if campaign is not None:
+        stories = stories.filter(campaign=campaign)
+        records = records.filter(campaign=campaign)
+        campaigns = campaigns.filter(pk=campaign.pk)
+    story_counts = dict(
+        stories.filter(groups__isnull=False)
+        .values("groups")
+        .annotate(n=Count("pk", distinct=True))
+        .values_list("groups", "n")
+    )
+    fg_rows = list(records.values_list("pk", "participants", "accommodations", "languages"))
+    heads = {pk: _participant_total(p) for pk, p, _a, _l in fg_rows}
+    fg_groups: dict[int, int] = {}
+    for fg_pk, group_pk in FocusGroup.groups.through.objects.filter(
+        focusgroup__in=[r[0] for r in fg_rows]
+    ).values_list("focusgroup_id", "populationgroup_id"):
+        fg_groups[group_pk] = fg_groups.get(group_pk, 0) + heads.get(fg_pk, 0)
+    heard_ids = set(story_counts) | set(fg_groups)
+    groups = {g.pk: g for g in PopulationGroup.objects.filter(pk__in=heard_ids)}
+    heard = sorted(
+        (
+            HeardGroup(
+                pk=pk,
+                slug=groups[pk].slug,
+                name=groups[pk].name,
+                stories=_suppressed(story_counts.get(pk, 0)),
+                participants=_suppressed(fg_groups.get(pk, 0)),
+            )
+            for pk in heard_ids
+            if pk in groups
+        ),
+        key=lambda g: g.name.lower(),
+    )
+    accommodations: dict[str, int] = {}
+    fg_languages: dict[str, int] = {}
+    for _pk, _p, used, languages in fg_rows:
+        for code in used or []:
+            accommodations[code] = accommodations.get(code, 0) + 1
+        for language in (languages or "").split(","):
+            if language.strip():
+                fg_languages[language.strip()] = fg_languages.get(language.strip(), 0) + 1
+    from .privacy import suppress_counts
+
+    total = stories.count()
+    story_languages = suppress_counts(count_table(stories, "language"), total=total)
+    targets = (
+        PopulationGroup.objects.filter(campaigns__in=campaigns)
+        .distinct()
+        .order_by("name")
+        .values_list("pk", "slug", "name")
+    )
+    return Participation(
+        country=country,
+        campaign=campaign.pk if campaign is not None else None,
+        stories=_suppressed(total),
+        focus_groups=len(fg_rows),
+        participants=_suppressed(sum(heads.values())),
+        heard=tuple(heard),
+        target_groups=tuple(targets),
+        accessible_focus_groups=sum(1 for r in fg_rows if r[2]),
+        accommodations=tuple(
+            (code, accommodations[code]) for code in ACCOMMODATIONS if code in accommodations
+        ),
+        story_languages=tuple(story_languages.items()),
+        focus_group_languages=tuple(sorted(fg_languages.items())),
+    )
+
+
+def feedback_campaign(pk: int) -> Campaign | None:
+    """A campaign that may have a public feedback page: any campaign that has been opened to
+    people (a draft has heard nobody and stays unknown to the public)."""
+    return Campaign.objects.exclude(status=Campaign.Status.DRAFT).filter(pk=pk).first()
+
+
+def visible_campaigns(*, viewer, country: str) -> QuerySet[Campaign]:
+    """The country's campaigns ``viewer`` may list, newest first."""
+    return policy.scope(viewer, Campaign.objects.filter(country=country), Action.LIST)
+
+
+def campaign_titles(*, story_ids, quote_ids) -> tuple[str, ...]:
+    """The campaigns that the given stories and focus-group quotes came from (for a
+    document's list of sources)."""
+    titles = set(
+        Narrative.objects.filter(pk__in=list(story_ids)).values_list("campaign__title", flat=True)
+    )
+    titles |= set(
+        Quote.objects.filter(pk__in=list(quote_ids)).values_list(
+            "focus_group__campaign__title", flat=True
+        )
+    )
+    return tuple(sorted(titles))

@@ -349,5 +349,54 @@ class CircumstanceFactor(models.Model):
         super().save(*args, **kwargs)
 
 
+class CampaignFeedback(models.Model):
+    """Closing the loop: a campaign's public "what we heard and what is happening" page in
+    one of its languages, written and published by RCO staff of the campaign's country.
+
+    The counts, quotes and actions on the page are derived when it is shown (suppressed,
+    publication-consented quotes only); this holds the words people wrote for it."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = "published", _("Published")
+
+    campaign = models.ForeignKey(
+        "consultations.Campaign", on_delete=models.CASCADE, related_name="feedback_pages"
+    )
+    language = models.CharField(_("language"), max_length=10)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
+    )
+    heard = models.TextField(
+        _("what we heard"), help_text=_("In plain words: what people told us, in summary.")
+    )
+    happening = models.TextField(
+        _("what is happening"),
+        help_text=_("What has been done or decided with what people said, and what has not."),
+    )
+    easy_read = models.TextField(
+        _("easy-read version"),
+        blank=True,
+        help_text=_("Short sentences, one idea per line. Each line is shown as its own point."),
+    )
+    next_update = models.DateField(_("date of the next update"), null=True, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["campaign", "language"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "language"], name="one_feedback_page_per_language"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign} ({self.language})"
+
+
 # Monitoring indicators (LNOB guide step 4) live in their own module of this app.
 from .monitoring.models import MonitoringIndicator, MonitoringValue  # noqa: E402, F401

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import report_views, views
 from .monitoring import views as monitoring
 
 app_name = "evidence"
@@ -14,6 +14,9 @@ urlpatterns = [
         views.circumstance_factor_delete,
         name="circumstance_factor_delete",
     ),
+    path("participation/", report_views.participation, name="participation"),
+    path("report/", report_views.country_report, name="country_report"),
+    path("report.docx", report_views.country_report_docx, name="country_report_docx"),
     path("<slug:slug>/", views.group_page, name="group_page"),
     path("<slug:slug>/causes/", views.cause_add, name="cause_add"),
     path("<slug:slug>/causes/<int:pk>/delete/", views.cause_delete, name="cause_delete"),

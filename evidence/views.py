@@ -462,8 +462,20 @@ def summary_validate(request, slug: str):
 
 @login_required
 def dossier(request, slug: str):
+    import base64
+
+    from .chapter import author_organisation, build_chapter
+
     group = _group(request, slug, Action.EXPORT)
-    return render(request, "evidence/dossier.html", group_context(request, group))
+    context = group_context(request, group)
+    chapter = build_chapter(context, viewer=request.user)
+    context.update(
+        chapter=chapter,
+        figures=[(f, base64.b64encode(f.png).decode()) for f in chapter.figures],
+        author=author_organisation(request.user, context["country"]),
+        today=timezone.localdate(),
+    )
+    return render(request, "evidence/dossier.html", context)
 
 
 @login_required
@@ -471,11 +483,15 @@ def dossier_docx(request, slug: str):
     from accounts.models import AuditEvent
     from accounts.services import audit_record
 
+    from .chapter import author_organisation, build_chapter
     from .dossier import dossier_document
 
     group = _group(request, slug, Action.EXPORT)
     context = group_context(request, group)
-    content = dossier_document(context)
+    chapter = build_chapter(context, viewer=request.user)
+    content = dossier_document(
+        chapter, author=author_organisation(request.user, context["country"])
+    )
     audit_record(
         country=context["country"],
         action=AuditEvent.Action.EXPORT,

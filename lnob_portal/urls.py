@@ -51,6 +51,7 @@ urlpatterns = [
     path("recommendations/", include("recommendations.urls")),
     path("analysis/", include("analysis.urls")),
     path("groups/", include("evidence.urls")),
+    path("what-we-heard/", include("evidence.feedback_urls")),
     path("api/", include((api_urlpatterns, "api"))),
     # Uploaded files are never served as static files, not even with DEBUG: each download
     # goes through the access policy of the record that owns it (lnob_portal/media.py).

@@ -347,3 +347,39 @@ def partner_organisation(*, user, country: str) -> Organisation | None:
         .order_by("name")
         .first()
     )
+
+
+def groups_named(*, viewer, country: str) -> dict[int, int]:
+    """{population group pk: recommendations naming it} among the country's recommendations
+    that ``viewer`` may list (for the participation indicators: named, but heard?)."""
+    visible = visible_recommendations(user=viewer).filter(country=country)
+    return dict(
+        Recommendation.groups.through.objects.filter(recommendation__in=visible.values("pk"))
+        .values("populationgroup_id")
+        .annotate(n=Count("recommendation_id", distinct=True))
+        .values_list("populationgroup_id", "n")
+    )
+
+
+@dataclass(frozen=True)
+class RecommendationCitation:
+    """How a document cites one recommendation."""
+
+    pk: int
+    mechanism: str
+    symbol: str
+    paragraph: str
+    text: str
+
+
+def recommendation_citations(pks) -> tuple[RecommendationCitation, ...]:
+    """The given recommendations, most recent document first (for a dossier's list)."""
+    rows = (
+        Recommendation.objects.filter(pk__in=list(pks))
+        .order_by("-document__publication_date", "-pk")
+        .values_list("pk", "mechanism__code", "document__symbol", "paragraph", "text")
+    )
+    return tuple(
+        RecommendationCitation(pk, mechanism, symbol or "", paragraph or "", " ".join(text.split()))
+        for pk, mechanism, symbol, paragraph, text in rows
+    )

@@ -267,6 +267,8 @@ LIST_PAGES = [
     ("evidence:priorities", {}),
     ("evidence:group_page", {"slug": "migrants"}),
     ("evidence:dossier", {"slug": "migrants"}),
+    ("evidence:participation", {}),
+    ("evidence:country_report", {}),
     ("accounts:audit_log", {}),
 ]
 LIST_APIS = [

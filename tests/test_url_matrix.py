@@ -293,6 +293,10 @@ FOREIGN: dict[str, dict[str, int]] = {
     # Published for the public (no sign-in needed).
     "recommendations:public_detail": VOCABULARY_READ,
     "recommendations:public_cluster": VOCABULARY_READ,
+    # A campaign's "what we heard" pages are public; only its own country's RCO edits them.
+    "feedback:full": VOCABULARY_READ,
+    "feedback:easy": VOCABULARY_READ,
+    "feedback:print": VOCABULARY_READ,
 }
 
 

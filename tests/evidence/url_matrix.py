@@ -1,6 +1,6 @@
 """Role × URL entries for the group evidence pages."""
 
-from tests.url_matrix_base import API_MEMBERS, MEMBERS, Entry, statuses
+from tests.url_matrix_base import API_MEMBERS, MEMBERS, PUBLIC, Entry, statuses
 
 GROUP = {"slug": "migrants"}
 # UNCT members and RCO staff write analyses, one URL per action. An empty form is a form
@@ -16,6 +16,9 @@ MATRIX = {
         kwargs=lambda p: {"pk": _circumstance_row().pk},
         method="post",
     ),
+    "evidence:participation": Entry(MEMBERS),
+    "evidence:country_report": Entry(MEMBERS),
+    "evidence:country_report_docx": Entry(MEMBERS),
     "evidence:group_page": Entry(MEMBERS, kwargs=lambda p: GROUP),
     "evidence:cause_add": Entry(WRITE_POST, kwargs=lambda p: GROUP, method="post"),
     # The UNCT member deletes the cause; RCO staff, asking next, find it gone.
@@ -50,6 +53,12 @@ MATRIX = {
         method="post",
     ),
     "evidence:dossier_docx": Entry(MEMBERS, kwargs=lambda p: GROUP),
+    # Public feedback pages of a campaign (before anything is published: "come back later").
+    "feedback:full": Entry(PUBLIC, kwargs=lambda p: _campaign(p)),
+    "feedback:easy": Entry(PUBLIC, kwargs=lambda p: _campaign(p)),
+    "feedback:print": Entry(PUBLIC, kwargs=lambda p: _campaign(p)),
+    # RCO staff of the campaign's country write them; nobody else learns the editor exists.
+    "feedback:edit": Entry(statuses(302, 404, 404, 404, 200), kwargs=lambda p: _campaign(p)),
     "api:evidence-list": Entry(API_MEMBERS),
     "api:evidence-detail": Entry(API_MEMBERS, kwargs=lambda p: GROUP),
     "api:cause-list": Entry(API_MEMBERS),
@@ -119,3 +128,9 @@ def _circumstance_row():
     return CircumstanceFactor.objects.create(
         circumstance="Village type", country="Demoland", factor="geography"
     )
+
+
+def _campaign(p):
+    from tests.consultations.factories import consultation_objects
+
+    return {"pk": consultation_objects(p).campaign.pk}
