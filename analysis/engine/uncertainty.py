@@ -60,14 +60,19 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
-import pandas as pd
 
 from analysis.engine.cells import MISSING_LEVEL, Circumstance, as_circumstance
 from analysis.engine.errors import EngineError
+from analysis.engine.lazy import LazyModule
 from analysis.engine.tree import RegressionTree, SplitCondition
+
+if TYPE_CHECKING:
+    import pandas as pd
+else:
+    pd = LazyModule("pandas")  # imported by the first interval computed
 
 LonelyPsu = Literal["adjust", "certainty"]
 
