@@ -199,11 +199,6 @@ def analyse(
         n_used_for_d = 0
     intervals = None
     if uncertainty or (uncertainty is None and (cluster or strata)):
-        # The intervals work on a DataFrame: a Columns table is converted here (pandas).
-        if isinstance(frame, Columns):
-            frame = frame.to_pandas()
-        if isinstance(design_sample, Columns):
-            design_sample = design_sample.to_pandas()
         intervals = analyse_uncertainty(
             frame,
             tree,

@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 from django.conf import settings
 
+from analysis import cli
 from analysis.engine import Circumstance, analyse
 from analysis.surveyio import read_survey
 
@@ -68,6 +69,8 @@ def survey_csv(tmp_path_factory):
             "births": births,
             "access": access,
             "w": w,
+            "psu": np.arange(n) // 25,
+            "stratum": np.where(np.arange(n) % 1000 < 500, "urban", "rural"),
         }
     ).astype({"wealth": object, "region": object, "education": object})
     for column, share in (("access", 0.02), ("wealth", 0.05), ("education", 0.04)):
@@ -140,13 +143,42 @@ def test_running_the_command_on_a_csv_loads_no_pandas_and_grows_the_pandas_paths
     assert region["order"] == ["NA", "North", "South", "null"]  # levels, not missing
 
 
-def test_where_and_intervals_still_work_with_pandas_imported_on_demand(survey_csv):
+def test_intervals_with_a_design_load_no_pandas_and_equal_the_pandas_paths(survey_csv):
     args = [a for a in ARGS if a != "--no-intervals"]
-    completed = _run(_PROBE, str(survey_csv), *args, "--where", "hhid < 2000")
+    design = ["--cluster", "psu", "--strata", "stratum", "--replicates", "40"]
+    completed = _run(_PROBE, str(survey_csv), *args, *design)
+    assert completed.returncode == 0, completed.stderr
+    probe = json.loads(completed.stdout)
+    assert probe["heavy"] == []
+    data = json.loads(probe["output"])
+
+    frame = read_survey(survey_csv).frame
+    frame["access"] = frame["access"].map({"Yes": 1.0, "No": 0.0})
+    expected = analyse(
+        frame,
+        outcome="access",
+        circumstances=[
+            "wealth",
+            "region",
+            Circumstance("education", "ordered", ("None", "Primary", "Secondary", "Higher")),
+            Circumstance("births", "numeric"),
+        ],
+        weight="w",
+        weight_divisor=1_000_000,
+        cluster="psu",
+        strata="stratum",
+        replicates=40,
+        seed=cli.DEFAULT_SEED,
+    )
+    assert data["uncertainty"]["design"]["n_psu"] == 120
+    assert data["d_index_ci"] == pytest.approx(list(expected.uncertainty.d_index), rel=1e-12)
+    assert data["gap_ci"] == pytest.approx(expected.uncertainty.gap.as_list(), rel=1e-12)
+
+
+def test_where_imports_pandas_for_its_query_language_only(survey_csv):
+    completed = _run(_PROBE, str(survey_csv), *ARGS, "--where", "hhid < 2000")
     assert completed.returncode == 0, completed.stderr
     probe = json.loads(completed.stdout)
     data = json.loads(probe["output"])
     assert data["source"]["rows_selected"] == 2000
-    low, high = data["d_index_ci"]
-    assert 0 < low < high < 1
-    assert "pandas" in probe["heavy"]  # pandas' query language and the intervals need it
+    assert probe["heavy"] == ["pandas"]
