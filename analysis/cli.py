@@ -188,7 +188,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     A CSV file's needed columns are read by pyarrow in a thread, and the file hashed in
     another, while the engine is imported (:mod:`analysis.csvprefetch`); on a CSV pandas is
-    never imported (except for ``--where`` and the intervals)."""
+    never imported (except for ``--where``)."""
     options = vars(build_parser().parse_args(argv))
     pools: list[ThreadPoolExecutor] = []
     prefetched = digest = None

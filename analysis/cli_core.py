@@ -3,8 +3,8 @@ needed columns, prepare the outcome and circumstances, run the engine, print the
 
 The columns are numpy arrays and level codes (:class:`analysis.engine.Columns`): a CSV is read
 by pyarrow without pandas; other formats (and unusual CSV dialects) are read by the upload
-reader (pandas) and converted at that edge. pandas is imported only for those files, for
-``--where`` (pandas' query language) and for the intervals."""
+reader (pandas) and converted at that edge. pandas is imported only for those files and for
+``--where`` (pandas' query language)."""
 
 from __future__ import annotations
 

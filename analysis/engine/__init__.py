@@ -1,7 +1,7 @@
 """Pure statistics for the LNOB Evidence Portal: ESCAP's LNOB method and HEAT measures.
 
-Takes pandas DataFrames, or :class:`Columns` tables of numpy arrays (then the tree, D and HOI
-need no pandas: it is imported only for intervals), returns frozen dataclasses; imports
+Takes pandas DataFrames, or :class:`Columns` tables of numpy arrays (then nothing imports
+pandas: tree, D, HOI and intervals), returns frozen dataclasses; imports
 nothing from Django or the rest of the project. Entry point: :func:`analyse`.
 """
 

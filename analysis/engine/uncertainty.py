@@ -73,7 +73,7 @@ from analysis.engine.tree import RegressionTree, SplitCondition
 if TYPE_CHECKING:
     import pandas as pd
 else:
-    pd = LazyModule("pandas")  # imported by the first interval computed
+    pd = LazyModule("pandas")  # a DataFrame's intervals; a Columns table needs no pandas
 
 LonelyPsu = Literal["adjust", "certainty"]
 
