@@ -187,7 +187,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     with a one-line ``Error: ...`` on stderr for a mistake a person can fix.
 
     A CSV file's needed columns are read by pyarrow in a thread, and the file hashed in
-    another, while pandas and the engine are imported (:mod:`analysis.csvprefetch`)."""
+    another, while the engine is imported (:mod:`analysis.csvprefetch`); on a CSV pandas is
+    never imported (except for ``--where``)."""
     options = vars(build_parser().parse_args(argv))
     pools: list[ThreadPoolExecutor] = []
     prefetched = digest = None

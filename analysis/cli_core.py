@@ -1,5 +1,10 @@
 """The work of ``lnob-tree`` (see :mod:`analysis.cli`, its light entry point): read the
-needed columns, prepare the outcome and circumstances, run the engine, print the report."""
+needed columns, prepare the outcome and circumstances, run the engine, print the report.
+
+The columns are numpy arrays and level codes (:class:`analysis.engine.Columns`): a CSV is read
+by pyarrow without pandas; other formats (and unusual CSV dialects) are read by the upload
+reader (pandas) and converted at that edge. pandas is imported only for those files and for
+``--where`` (pandas' query language)."""
 
 from __future__ import annotations
 
@@ -15,23 +20,24 @@ from pathlib import Path
 from typing import Any, TextIO
 
 import numpy as np
-import pandas as pd
 
 from analysis.cli import CliError, file_sha256, where_identifiers
 from analysis.engine import (
     AnalysisResult,
     Circumstance,
+    Coded,
+    Columns,
     EngineError,
     LeafProfile,
     analyse,
     result_to_dict,
     tree_to_text,
 )
+from analysis.engine.columns import Column, encode_values, parse_number
 from analysis.engine.uncertainty import DEFAULT_REPLICATES, DEFAULT_SEED, IID_NOTE, OVERLAP_NOTE
-from analysis.fastcsv import csv_header, read_needed_columns
+from analysis.fastcsv import ColumnsRead, csv_header, read_columns
 from analysis.surveyio import (
     SurveyFileError,
-    SurveyFrame,
     _resolve_format,
     read_survey,
     read_survey_metadata,
@@ -148,20 +154,24 @@ def missing_column_message(name: str, role: str, available: Sequence[str], file_
 
 
 # --------------------------------------------------------------------------------------------
-# Preparing the frame
+# Preparing the columns
 # --------------------------------------------------------------------------------------------
 
 
-def _keys(series: pd.Series) -> pd.Series:
-    """Canonical case-folded text of each value (1, 1.0 and "1" alike); NaN where missing."""
-    if isinstance(series.dtype, pd.CategoricalDtype):  # one key per level, not per row
-        level_keys = [code_key(level).casefold() or np.nan for level in series.cat.categories]
-        table = np.array([*level_keys, np.nan], dtype=object)
-        return pd.Series(table[np.asarray(series.cat.codes)], index=series.index)
-    unique = pd.unique(series.dropna())
-    mapping = {value: code_key(value).casefold() for value in unique}
-    keys = series.astype(object).map(mapping)
-    return keys.where(keys.notna() & (keys != ""), np.nan)
+def _level_keys(column: Coded) -> list[Any]:
+    """Canonical case-folded text of each level; None for an empty one."""
+    return [code_key(level).casefold() or None for level in column.levels]
+
+
+def _as_coded(column: Column) -> Coded:
+    """A column as level codes (numbers: their sorted distinct values)."""
+    return column if isinstance(column, Coded) else encode_values(column)
+
+
+def _present_text(column: Coded) -> list[str]:
+    """The levels that occur, as text, sorted."""
+    present = column.present()
+    return sorted({str(level) for level, seen in zip(column.levels, present, strict=True) if seen})
 
 
 def _positive_keys(values: Iterable[str], labels: Mapping[Any, str]) -> set[str]:
@@ -175,59 +185,69 @@ def _positive_keys(values: Iterable[str], labels: Mapping[Any, str]) -> set[str]
 
 
 def binary_outcome(
-    series: pd.Series, positive: Sequence[str], labels: Mapping[Any, str]
-) -> pd.Series:
+    column: Column, positive: Sequence[str], labels: Mapping[Any, str], name: str
+) -> np.ndarray:
     """1.0 where the value is one of ``positive`` (as text, or as the same number), else 0.0.
 
-    Missing values stay missing. A code matches its value label and the other way round, so
-    ``--positive 1`` and ``--positive Yes`` agree on a labelled column.
+    Missing values stay missing (NaN). A code matches its value label and the other way
+    round, so ``--positive 1`` and ``--positive Yes`` agree on a labelled column. One key per
+    level, not per row.
     """
-    keys = _keys(series)
-    hit = keys.isin(_positive_keys(positive, labels))
-    if not hit.any():
-        present = sorted(pd.unique(series.dropna().astype(str)))
+    coded = _as_coded(column)
+    wanted = _positive_keys(positive, labels)
+    keys = _level_keys(coded)
+    table = np.array(
+        [np.nan if key is None else 1.0 if key in wanted else 0.0 for key in keys] + [np.nan]
+    )
+    hit_levels = [key is not None and key in wanted for key in keys]
+    if not any(h and seen for h, seen in zip(hit_levels, coded.present(), strict=True)):
+        present = _present_text(coded)
         shown = ", ".join(repr(v) for v in present[:12]) + (", ..." if len(present) > 12 else "")
         raise CliError(
             f"None of the --positive values ({', '.join(map(repr, positive))}) occur in the "
-            f"outcome column {series.name!r}; its values are: {shown or 'none (all missing)'}."
+            f"outcome column {name!r}; its values are: {shown or 'none (all missing)'}."
         )
-    return pd.Series(np.where(hit, 1.0, 0.0), index=series.index).where(keys.notna())
+    return table[coded.codes]
 
 
-def numeric_outcome(series: pd.Series) -> pd.Series:
+def numeric_outcome(column: Column, name: str) -> np.ndarray:
     """The outcome as numbers, or a CliError suggesting ``--positive`` for text values."""
-    if pd.api.types.is_bool_dtype(series.dtype):
-        return series.astype(float)
-    if pd.api.types.is_numeric_dtype(series.dtype):
-        return series
-    numbers = pd.to_numeric(series, errors="coerce")
-    text = series.notna() & numbers.isna()
-    if text.any():
-        examples = ", ".join(repr(v) for v in sorted(pd.unique(series[text].astype(str)))[:5])
+    if not isinstance(column, Coded):
+        return column.astype(np.float64, copy=False)
+    numbers: list[float] = []
+    text: list[str] = []
+    for level, seen in zip(column.levels, column.present(), strict=True):
+        number = parse_number(level)
+        numbers.append(np.nan if number is None else number)
+        if number is None and seen:
+            text.append(str(level))
+    if text:
+        examples = sorted(text)
         raise CliError(
-            f"The outcome column {series.name!r} holds text values such as {examples}; "
-            "name the values that count as 1 with --positive (e.g. --positive "
-            f"{sorted(pd.unique(series[text].astype(str)))[0]!r})."
+            f"The outcome column {name!r} holds text values such as "
+            f"{', '.join(repr(v) for v in examples[:5])}; name the values that count as 1 with "
+            f"--positive (e.g. --positive {examples[0]!r})."
         )
-    return numbers
+    return np.append(np.asarray(numbers, dtype=np.float64), np.nan)[column.codes]
 
 
 def engine_circumstance(
-    option: CircumstanceOption, survey: SurveyFrame, frame: pd.DataFrame
+    option: CircumstanceOption, survey: ColumnsRead, table: Columns
 ) -> Circumstance:
-    """Turn a circumstance option into the engine's form, recoding ``frame`` in place.
+    """Turn a circumstance option into the engine's form, recoding ``table`` in place.
 
     Ordered circumstances are compared as text keys against their order (``--order``, else
     the file's value-label order); labelled numeric circumstances get their codes back.
     """
     name = option.name
+    column = table[name]
     if option.kind == "numeric":
         labels = survey.value_labels.get(name)
-        if name in survey.value_label_order and labels:
+        if name in survey.value_label_order and labels and isinstance(column, Coded):
             back = {str(label): code for code, label in labels.items()}
-            frame[name] = pd.to_numeric(
-                frame[name].astype(object).map(lambda v: back.get(v, v)), errors="coerce"
-            )
+            numbers = [parse_number(back.get(level, level)) for level in column.levels]
+            numbers = [np.nan if number is None else number for number in numbers]
+            table[name] = np.append(np.asarray(numbers, dtype=np.float64), np.nan)[column.codes]
         return Circumstance(name, "numeric")
     if option.kind == "unordered":
         return Circumstance(name, "unordered")
@@ -239,28 +259,18 @@ def engine_circumstance(
             f"The ordered circumstance {name!r} needs its level order: give --order "
             f"{name}=LOWEST,...,HIGHEST (the file has no value labels for it)."
         )
-    series = frame[name]
-    if isinstance(series.dtype, pd.CategoricalDtype):
-        keys = [code_key(level) for level in series.cat.categories]
-        if len(set(keys)) == len(keys):  # rename the levels, keep the codes
-            frame[name] = series.cat.rename_categories(keys)
-            return Circumstance(name, "ordered", order)
-    unique = pd.unique(series.dropna())
-    frame[name] = series.astype(object).map({value: code_key(value) for value in unique})
+    coded = _as_coded(column)  # rename the levels to their keys, keep the codes
+    table[name] = coded.relabel([code_key(level) for level in coded.levels])
     return Circumstance(name, "ordered", order)
 
 
-def levels_used(series: pd.Series, spec: Circumstance) -> tuple[str, ...]:
+def levels_used(column: Column, spec: Circumstance) -> tuple[str, ...]:
     """The levels present in the analysed rows, as the portal stores them with a run: an
     ordered circumstance's in its order, an unordered one's sorted; none for a numeric one."""
     if spec.kind == "numeric":
         return ()
-    if isinstance(series.dtype, pd.CategoricalDtype):
-        codes = np.asarray(series.cat.codes)
-        present = np.bincount(codes[codes >= 0], minlength=len(series.cat.categories)) > 0
-        values = series.cat.categories[present]
-    else:
-        values = pd.unique(series.dropna())
+    coded = _as_coded(column)
+    values = [level for level, seen in zip(coded.levels, coded.present(), strict=True) if seen]
     observed = {
         value.strip() if isinstance(value, str) else code_key(value) for value in values
     } - {""}
@@ -359,11 +369,9 @@ def _run(
         if digest is None:
             digest = pool.submit(file_sha256, source)
         if is_csv:
-            coded = [option.name for option in circumstances if option.kind != "numeric"]
-            survey, _reader = read_needed_columns(
+            survey = read_columns(
                 source,
                 needed,
-                dictionary=[*coded, outcome],
                 types={
                     **{o.name: "number" if o.kind == "numeric" else "text" for o in circumstances},
                     **({weight: "number"} if weight else {}),
@@ -371,31 +379,31 @@ def _run(
                 prefetched=prefetched.result() if prefetched is not None else None,
             )
         else:
-            survey = read_survey(source, columns=needed)
+            survey = ColumnsRead.from_survey(read_survey(source, columns=needed))
         sha256 = digest.result()
     for message in survey.messages:
         if stderr is not None:
             stderr.write(f"Note: {message}\n")
-    frame = survey.frame
-    rows_read = len(frame)
+    table = survey.table
+    rows_read = len(table)
     design_columns = [c for c in (cluster, strata) if c]
     # The design of every row read: --where selects a domain of the sample, and PSUs
     # without selected rows still count in the variance (as R survey's subset does).
-    design_sample = frame[design_columns].dropna() if design_columns and where else None
+    design_sample = table.select(design_columns).dropna() if design_columns and where else None
     if where:
-        frame = _apply_where(frame, where, header)
-    frame = frame.copy(deep=False)  # copy-on-write: the recoding below copies columns
+        table = _apply_where(table, where, header)
+    table = table.copy()  # the recoding below replaces columns, not the arrays read
 
     positive = options["positive"]
     if positive:
         labels = survey.value_labels.get(outcome, {})
-        frame[outcome] = binary_outcome(frame[outcome], positive, labels)
+        table[outcome] = binary_outcome(table[outcome], positive, labels, outcome)
     else:
-        frame[outcome] = numeric_outcome(frame[outcome])
-    specs = [engine_circumstance(option, survey, frame) for option in circumstances]
+        table[outcome] = numeric_outcome(table[outcome], outcome)
+    specs = [engine_circumstance(option, survey, table) for option in circumstances]
 
     result = analyse(
-        frame,
+        table,
         outcome=outcome,
         circumstances=specs,
         weight=weight,
@@ -418,7 +426,7 @@ def _run(
     return Report(
         result=result,
         specs=tuple(specs),
-        levels=tuple(levels_used(frame[spec.name], spec) for spec in specs),
+        levels=tuple(levels_used(table[spec.name], spec) for spec in specs),
         positive=tuple(positive) if positive else None,
         weight=weight,
         weight_divisor=options["weight_divisor"],
@@ -427,7 +435,7 @@ def _run(
         source_format=survey.source_format,
         rows_read=rows_read,
         where=where,
-        rows_selected=len(frame),
+        rows_selected=len(table),
         messages=survey.messages,
     )
 
@@ -450,18 +458,21 @@ def _check_numbers(options: dict[str, Any]) -> None:
         raise CliError(f"--cp must be a number of at least 0, not {cp:g}.")
 
 
-def _apply_where(frame: pd.DataFrame, where: str, header: Sequence[str]) -> pd.DataFrame:
-    """The rows of the reference population; a bad expression is a CliError."""
+def _apply_where(table: Columns, where: str, header: Sequence[str]) -> Columns:
+    """The rows of the reference population; a bad expression is a CliError.
+
+    The expression is pandas' query language, so pandas evaluates it (imported here only),
+    on the columns it names; text columns are compared as text, as pandas reads them."""
+    import pandas as pd
+
     try:
-        # DataFrame.query's evaluation, with the result checked to be a row condition first.
-        # Categorical columns (the fast CSV reader's) are compared as text, as pandas reads them.
         named = where_identifiers(where)
-        coded = [
-            c
-            for c in frame.columns
-            if c in named and isinstance(frame[c].dtype, pd.CategoricalDtype)
-        ]
-        mask = (frame.astype({c: object for c in coded}) if coded else frame).eval(where)
+        names = [c for c in table.columns if c in named] or table.columns
+        frame = pd.DataFrame(
+            {c: table[c].to_objects() if isinstance(table[c], Coded) else table[c] for c in names},
+            index=pd.RangeIndex(len(table)),
+        )
+        mask = frame.eval(where)
     except Exception as exc:  # pandas raises many unrelated types for a bad expression
         reason = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
         unknown = sorted(
@@ -481,10 +492,10 @@ def _apply_where(frame: pd.DataFrame, where: str, header: Sequence[str]) -> pd.D
             f"--where {where!r} must be a true/false condition on the rows, "
             'e.g. "hv025 == \'Urban\'" or "v012 >= 20".'
         )
-    selected = frame[mask.fillna(False).astype(bool)]
-    if selected.empty:
-        raise CliError(f"--where {where!r} leaves no rows of the {len(frame)} read.")
-    return selected
+    selected = mask.fillna(False).to_numpy(dtype=bool)
+    if not selected.any():
+        raise CliError(f"--where {where!r} leaves no rows of the {len(table)} read.")
+    return table.take(selected)
 
 
 @dataclass(frozen=True)

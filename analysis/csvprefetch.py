@@ -1,8 +1,9 @@
-"""Start reading a CSV with pyarrow before pandas is even imported (for ``lnob-tree``).
+"""Start reading a CSV with pyarrow before the engine is even imported (for ``lnob-tree``).
 
 pyarrow parses in C++ threads without holding the GIL, so ``lnob-tree`` starts the read of
-the needed columns here, in a thread, and imports pandas and the engine (~0.5 s of CPU) in
-the meantime. This module imports only the standard library (and pyarrow, in the thread).
+the needed columns here, in a thread, and imports numpy and the engine in the meantime
+(pandas is not imported at all on a CSV: :mod:`analysis.fastcsv`). This module imports only
+the standard library (and pyarrow, in the thread).
 
 The dialect sniffed here is a light copy of :func:`analysis.surveyio._csv_dialect` for the
 common case (UTF-8 with or without BOM); anything else gives ``None``. The caller compares it

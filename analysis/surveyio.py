@@ -26,10 +26,9 @@ import zipfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
-import pandas as pd
 
 from common.archives import ArchiveLimits, UnsafeArchive, check_archive
 from common.spreadsheets import SpreadsheetTooLarge, check_sheet_rows
@@ -46,6 +45,22 @@ class _LazyPyreadstat:
 
 
 pyreadstat = _LazyPyreadstat()
+
+
+class _LazyPandas:
+    """pandas, imported on first use: ~0.45 s of CPU, and ``lnob-tree`` on a CSV reads with
+    pyarrow into numpy arrays (analysis.fastcsv) and uses only this module's sniffing."""
+
+    def __getattr__(self, name: str) -> Any:
+        import pandas as module
+
+        return getattr(module, name)
+
+
+if TYPE_CHECKING:
+    import pandas as pd
+else:
+    pd = _LazyPandas()
 
 SurveyFormat = Literal["csv", "xlsx", "dta", "sav"]
 

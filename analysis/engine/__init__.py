@@ -1,10 +1,12 @@
 """Pure statistics for the LNOB Evidence Portal: ESCAP's LNOB method and HEAT measures.
 
-Takes pandas DataFrames and numpy arrays, returns frozen dataclasses; imports nothing from
-Django or the rest of the project. Entry point: :func:`analyse`.
+Takes pandas DataFrames, or :class:`Columns` tables of numpy arrays (then nothing imports
+pandas: tree, D, HOI and intervals), returns frozen dataclasses; imports
+nothing from Django or the rest of the project. Entry point: :func:`analyse`.
 """
 
 from analysis.engine.cells import CellTable, Circumstance, build_cells
+from analysis.engine.columns import Coded, Columns
 from analysis.engine.dindex import (
     DIndexResult,
     ShapleyShare,
@@ -46,6 +48,8 @@ __all__ = [
     "AnalysisResult",
     "CellTable",
     "Circumstance",
+    "Coded",
+    "Columns",
     "DIndexResult",
     "DistributionMeasures",
     "DroppedRows",

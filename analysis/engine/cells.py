@@ -21,12 +21,15 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
-import pandas as pd
 
+from analysis.engine.columns import Coded, Columns, encode_values, parse_number
 from analysis.engine.errors import EngineError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 CircumstanceKind = Literal["unordered", "ordered", "numeric"]
 MissingPolicy = Literal["surrogate", "level", "drop"]
@@ -180,7 +183,7 @@ def _format_level(value: Any) -> str:
     return str(value)
 
 
-def _require_columns(frame: pd.DataFrame, columns: Sequence[str]) -> None:
+def _require_columns(frame: pd.DataFrame | Columns, columns: Sequence[str]) -> None:
     missing = [c for c in columns if c not in frame.columns]
     if missing:
         available = ", ".join(map(str, list(frame.columns)[:20]))
@@ -190,28 +193,100 @@ def _require_columns(frame: pd.DataFrame, columns: Sequence[str]) -> None:
         )
 
 
-def _as_float(series: pd.Series, role: str) -> np.ndarray:
-    """Numeric values of ``series`` as float64 with NaN for missing; EngineError otherwise."""
-    if pd.api.types.is_bool_dtype(series) or pd.api.types.is_numeric_dtype(series):
-        values = series.to_numpy(dtype="float64", na_value=np.nan)
-    else:
-        try:
-            values = pd.to_numeric(series, errors="raise").to_numpy(
-                dtype="float64", na_value=np.nan
-            )
-        except (TypeError, ValueError):
-            examples = series.dropna().astype(str).unique()[:3]
+def _as_float(series: Any, role: str, name: str | None = None) -> np.ndarray:
+    """Numeric values of a column as float64 with NaN for missing; EngineError otherwise.
+
+    ``series`` is a numpy array or :class:`Coded` (a :class:`Columns` table: no pandas) or a
+    pandas Series."""
+    name = series.name if name is None else name
+    if isinstance(series, Coded):
+        numbers = [parse_number(level) for level in series.levels]
+        present = series.present()
+        bad = [
+            str(level)
+            for level, number, seen in zip(series.levels, numbers, present, strict=True)
+            if number is None and seen
+        ]
+        if bad:
             raise EngineError(
-                f"The {role} column {series.name!r} must be numeric; it holds values such as "
-                f"{', '.join(map(repr, examples))}. Recode it (e.g. to 0/1) before the analysis."
-            ) from None
+                f"The {role} column {name!r} must be numeric; it holds values such as "
+                f"{', '.join(map(repr, bad[:3]))}. Recode it (e.g. to 0/1) before the analysis."
+            )
+        numbers = [np.nan if number is None else number for number in numbers]
+        values = np.append(np.asarray(numbers, dtype=np.float64), np.nan)[series.codes]
+    elif isinstance(series, np.ndarray) and series.dtype.kind in "biuf":
+        values = series.astype(np.float64, copy=False)
+    else:
+        import pandas as pd
+
+        if isinstance(series, np.ndarray):
+            series = pd.Series(series, name=name)
+        if pd.api.types.is_bool_dtype(series) or pd.api.types.is_numeric_dtype(series):
+            values = series.to_numpy(dtype="float64", na_value=np.nan)
+        else:
+            try:
+                values = pd.to_numeric(series, errors="raise").to_numpy(
+                    dtype="float64", na_value=np.nan
+                )
+            except (TypeError, ValueError):
+                examples = series.dropna().astype(str).unique()[:3]
+                raise EngineError(
+                    f"The {role} column {name!r} must be numeric; it holds values such as "
+                    f"{', '.join(map(repr, examples))}. Recode it (e.g. to 0/1) before the "
+                    "analysis."
+                ) from None
     if np.isinf(values).any():
-        raise EngineError(f"The {role} column {series.name!r} contains infinite values.")
+        raise EngineError(f"The {role} column {name!r} contains infinite values.")
     return values
 
 
-def _encode_categorical(series: pd.Series, spec: Circumstance) -> tuple[np.ndarray, list[Any]]:
+def _encode_coded(column: Coded, spec: Circumstance) -> tuple[np.ndarray, list[Any]]:
+    """Level codes (−1 for missing) and level values of a :class:`Coded` circumstance: the
+    levels are mapped, not the rows."""
+    order = spec.order
+    if order is None and spec.kind == "ordered":
+        if not column.ordered:
+            raise EngineError(
+                f"Ordered circumstance {spec.name!r} needs its level order, lowest first "
+                f"(e.g. Circumstance({spec.name!r}, 'ordered', ('Lower', 'Secondary', 'Higher')))."
+            )
+        order = tuple(column.levels)
+    level_codes = column.codes.astype(np.int64, copy=False)
+    if order is not None:
+        position = {level: i for i, level in enumerate(order)}
+        by_level = np.array([position.get(level, -1) for level in column.levels] + [-1])
+        codes = by_level.astype(np.int64)[level_codes]
+        outside = by_level[:-1] < 0
+        if outside.any() and (outside & column.present()).any():
+            examples = [
+                str(level)
+                for level, out, seen in zip(column.levels, outside, column.present(), strict=True)
+                if out and seen
+            ][:5]
+            raise EngineError(
+                f"Circumstance {spec.name!r} has values outside its declared levels "
+                f"{list(order)!r}: {', '.join(map(repr, examples))}."
+            )
+        return codes, list(order)
+    categories = list(column.levels)
+    observed = np.bincount(level_codes + 1, minlength=len(categories) + 1)[1:] > 0
+    if not observed.all():
+        remap = np.cumsum(observed) - 1
+        level_codes = np.where(level_codes >= 0, remap[np.maximum(level_codes, 0)], -1)
+        categories = [c for c, keep in zip(categories, observed, strict=True) if keep]
+    return level_codes, categories
+
+
+def _encode_categorical(series: Any, spec: Circumstance) -> tuple[np.ndarray, list[Any]]:
     """Level codes (−1 for missing) and level values of an unordered/ordered circumstance."""
+    if isinstance(series, Coded):
+        return _encode_coded(series, spec)
+    if isinstance(series, np.ndarray) and series.dtype.kind in "biuf":
+        return _encode_coded(encode_values(series), spec)
+    import pandas as pd
+
+    if isinstance(series, np.ndarray):
+        series = pd.Series(series, name=spec.name)
     order = spec.order
     if order is None and spec.kind == "ordered":
         if isinstance(series.dtype, pd.CategoricalDtype) and series.dtype.ordered:
@@ -259,10 +334,10 @@ def _encode_categorical(series: pd.Series, spec: Circumstance) -> tuple[np.ndarr
     return np.asarray(codes, dtype=np.int64), list(np.asarray(uniques, dtype=object).tolist())
 
 
-def _encode_numeric(series: pd.Series, spec: Circumstance) -> tuple[np.ndarray, list[Any]]:
-    values = _as_float(series, f"numeric circumstance {spec.name!r}:")
-    codes, uniques = pd.factorize(values, sort=True)
-    return np.asarray(codes, dtype=np.int64), [float(u) for u in uniques]
+def _encode_numeric(series: Any, spec: Circumstance) -> tuple[np.ndarray, list[Any]]:
+    values = _as_float(series, f"numeric circumstance {spec.name!r}:", spec.name)
+    coded = encode_values(values)
+    return coded.codes, [float(u) for u in coded.levels]
 
 
 def _combine_codes(codes: list[np.ndarray], radices: list[int]) -> tuple[np.ndarray, np.ndarray]:
@@ -305,7 +380,7 @@ def _combine_codes(codes: list[np.ndarray], radices: list[int]) -> tuple[np.ndar
 
 
 def build_cells(
-    frame: pd.DataFrame,
+    frame: pd.DataFrame | Columns,
     *,
     outcome: str,
     circumstances: Sequence[Circumstance | str],
@@ -335,8 +410,11 @@ def build_cells(
     weights changes no result. Raises :class:`EngineError` for missing columns, a non-numeric
     outcome or weight, negative weights, or an empty population.
     """
-    if not isinstance(frame, pd.DataFrame):
-        raise EngineError("The data must be a pandas DataFrame.")
+    if not isinstance(frame, Columns):
+        import pandas as pd
+
+        if not isinstance(frame, pd.DataFrame):
+            raise EngineError("The data must be a pandas DataFrame or a Columns table.")
     specs = tuple(as_circumstance(c) for c in circumstances)
     names = [c.name for c in specs]
     if len(set(names)) != len(names):
@@ -352,11 +430,11 @@ def build_cells(
         raise EngineError(f"weight_divisor must be a positive number, not {weight_divisor!r}.")
 
     n_input = len(frame)
-    y = _as_float(frame[outcome], "outcome")
+    y = _as_float(frame[outcome], "outcome", outcome)
     keep = ~np.isnan(y)
     n_missing_outcome = int(n_input - keep.sum())
     if weight is not None:
-        w = _as_float(frame[weight], "weight")
+        w = _as_float(frame[weight], "weight", weight)
         if (w < 0).any():
             raise EngineError(
                 f"The weight column {weight!r} has {(w < 0).sum()} negative value(s); "

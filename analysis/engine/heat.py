@@ -29,12 +29,17 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
-import pandas as pd
 
 from analysis.engine.errors import EngineError
+from analysis.engine.lazy import LazyModule
+
+if TYPE_CHECKING:
+    import pandas as pd
+else:
+    pd = LazyModule("pandas")  # imported by the first measure computed on a DataFrame
 
 SIMPLE_MEASURES = ("difference", "ratio", "par", "paf")
 ORDERED_MEASURES = ("sii", "rii", "aci", "rci")

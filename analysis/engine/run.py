@@ -10,10 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from analysis.engine.cells import (
     CellTable,
@@ -22,6 +21,7 @@ from analysis.engine.cells import (
     build_cells,
     complete_cells,
 )
+from analysis.engine.columns import Columns
 from analysis.engine.dindex import ShapleyShare, d_index_analysis
 from analysis.engine.tree import (
     ESCAP_MIN_BUCKET_DIVISOR,
@@ -41,6 +41,9 @@ from analysis.engine.uncertainty import (
     analyse_uncertainty,
     attach_uncertainty,
 )
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 ENGINE_VERSION = "1.2.0"  # 1.2.0: exact row → node intervals, kept rows reported
 
@@ -114,7 +117,7 @@ class AnalysisResult:
 
 
 def analyse(
-    frame: pd.DataFrame,
+    frame: pd.DataFrame | Columns,
     *,
     outcome: str,
     circumstances: Sequence[Circumstance | str],
@@ -134,7 +137,7 @@ def analyse(
     replicates: int = DEFAULT_REPLICATES,
     seed: int = DEFAULT_SEED,
     lonely_psu: LonelyPsu = "adjust",
-    design_sample: pd.DataFrame | None = None,
+    design_sample: pd.DataFrame | Columns | None = None,
 ) -> AnalysisResult:
     """Run the ESCAP LNOB analysis of ``outcome`` by ``circumstances`` on survey rows.
 

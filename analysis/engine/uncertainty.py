@@ -60,14 +60,20 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
-import pandas as pd
 
 from analysis.engine.cells import MISSING_LEVEL, Circumstance, as_circumstance
+from analysis.engine.columns import Coded, Columns, column_is_missing, parse_number
 from analysis.engine.errors import EngineError
+from analysis.engine.lazy import LazyModule
 from analysis.engine.tree import RegressionTree, SplitCondition
+
+if TYPE_CHECKING:
+    import pandas as pd
+else:
+    pd = LazyModule("pandas")  # a DataFrame's intervals; a Columns table needs no pandas
 
 LonelyPsu = Literal["adjust", "certainty"]
 
@@ -137,7 +143,21 @@ class SurveyDesign:
         }
 
 
-def _codes(values: Any, n: int | None, role: str, column: str | None) -> pd.Series:
+def _codes(values: Any, n: int | None, role: str, column: str | None) -> Any:
+    if isinstance(values, Coded | np.ndarray) and (
+        isinstance(values, Coded) or values.dtype.kind in "biuf"
+    ):
+        # A Columns table's column: numbers, or level codes (no pandas).
+        found = values.codes if isinstance(values, Coded) else values
+        missing = column_is_missing(values)
+        if n is not None and len(found) != n:
+            raise EngineError(f"The {role} values do not match the rows ({len(found)} ≠ {n}).")
+        if missing.any():
+            raise EngineError(
+                f"The {role} column {column or ''!r} has {int(missing.sum())} missing "
+                "value(s) among the analysed rows; every row needs its sampling design."
+            )
+        return values
     series = pd.Series(values.to_numpy() if isinstance(values, pd.Series) else values)
     if n is not None and len(series) != n:
         raise EngineError(f"The {role} values do not match the rows ({len(series)} ≠ {n}).")
@@ -149,7 +169,37 @@ def _codes(values: Any, n: int | None, role: str, column: str | None) -> pd.Seri
     return series
 
 
-def _factorize(series: pd.Series) -> np.ndarray:
+def _first_codes(values: np.ndarray) -> np.ndarray:
+    """``pd.factorize(values)[0]`` for a number array: codes in order of first appearance
+    (NaN, if any, one code of its own)."""
+    if values.shape[0] == 0:
+        return np.zeros(0, dtype=np.int64)
+    _, first, inverse = np.unique(values, return_index=True, return_inverse=True)
+    rank = np.empty(first.shape[0], dtype=np.int64)
+    rank[np.argsort(first, kind="stable")] = np.arange(first.shape[0])
+    return rank[inverse.reshape(-1)]
+
+
+def _concat(rows: Any, sample: Any) -> Any:
+    """The rows' design values followed by the sample's."""
+    if isinstance(rows, np.ndarray) and isinstance(sample, np.ndarray):
+        return np.concatenate([rows, sample])
+    if isinstance(rows, Coded) and isinstance(sample, Coded) and rows.levels == sample.levels:
+        return Coded(np.concatenate([rows.codes, sample.codes]), rows.levels)
+
+    def series(values: Any) -> pd.Series:
+        if isinstance(values, Coded):
+            return pd.Series(values.to_objects())
+        return values if isinstance(values, pd.Series) else pd.Series(values)
+
+    return pd.concat([series(rows), series(sample)], ignore_index=True)
+
+
+def _factorize(series: Any) -> np.ndarray:
+    if isinstance(series, Coded):
+        return _first_codes(series.codes)
+    if isinstance(series, np.ndarray):
+        return _first_codes(series)
     try:
         found, _ = pd.factorize(series)
     except TypeError:  # unhashable or odd values: compare their text
@@ -193,18 +243,12 @@ def make_design(
         all_strata = (
             None
             if rows_strata is None
-            else pd.concat(
-                [rows_strata, _codes(sample_strata, sample_n, "strata", strata_column)],
-                ignore_index=True,
-            )
+            else _concat(rows_strata, _codes(sample_strata, sample_n, "strata", strata_column))
         )
         all_psu = (
             None
             if rows_psu is None
-            else pd.concat(
-                [rows_psu, _codes(sample_psu, sample_n, "cluster", cluster_column)],
-                ignore_index=True,
-            )
+            else _concat(rows_psu, _codes(sample_psu, sample_n, "cluster", cluster_column))
         )
     else:
         sample_n = 0
@@ -219,8 +263,8 @@ def make_design(
     pairs = stratum_all * (int(raw_psu.max()) + 1 if total else 1) + raw_psu
     n_strata = int(stratum_all.max()) + 1 if total else 0
     # PSUs of the analysed rows (nested in strata: one code per (stratum, PSU) pair)
-    psu_codes, unique_pairs = pd.factorize(pairs[:n_rows], sort=True)
-    psu_codes = np.asarray(psu_codes, dtype=np.int64)
+    unique_pairs, psu_codes = np.unique(pairs[:n_rows], return_inverse=True)
+    psu_codes = np.asarray(psu_codes, dtype=np.int64).reshape(-1)
     stratum = stratum_all[:n_rows]
     psu_stratum = np.zeros(unique_pairs.shape[0], dtype=np.int64)
     psu_stratum[psu_codes] = stratum
@@ -590,10 +634,25 @@ def row_leaves(frame: pd.DataFrame, tree: RegressionTree) -> np.ndarray:
     return leaf
 
 
-def _groups(rows: pd.DataFrame, names: Sequence[str]) -> np.ndarray:
+def _groups(rows: pd.DataFrame | Columns, names: Sequence[str]) -> np.ndarray:
     """Integer code of each row's cell (its combination of circumstance values)."""
     if not names:
         return np.zeros(len(rows), dtype=np.int64)
+    if isinstance(rows, Columns):  # as below, without pandas: missing is a value of its own
+        codes = [
+            _first_codes(rows[name].codes if isinstance(rows[name], Coded) else rows[name])
+            for name in names
+        ]
+        key = np.zeros(len(rows), dtype=np.int64)
+        product = 1
+        for code in codes:
+            radix = int(code.max(initial=0)) + 1
+            if product * radix >= 1 << 62:
+                key = _first_codes(key)
+                product = int(key.max(initial=0)) + 1
+            key = key * radix + code
+            product *= radix
+        return _first_codes(key)
     codes = [
         np.asarray(pd.factorize(rows[name].astype(object), use_na_sentinel=False)[0])
         for name in names
@@ -661,6 +720,17 @@ class Uncertainty:
         return data
 
 
+def _numbers(column: Any) -> np.ndarray:
+    """A column as float64, NaN where missing or not a number (``pd.to_numeric`` coerced)."""
+    if isinstance(column, np.ndarray) and column.dtype.kind in "biuf":
+        return column.astype(np.float64)
+    if isinstance(column, Coded):
+        numbers = [parse_number(level) for level in column.levels]
+        table = [np.nan if number is None else number for number in numbers]
+        return np.asarray([*table, np.nan], dtype=np.float64)[column.codes]
+    return pd.to_numeric(column, errors="coerce").to_numpy(dtype=np.float64)
+
+
 def _rows(
     frame: pd.DataFrame,
     *,
@@ -688,7 +758,7 @@ def _rows(
 
 
 def analyse_uncertainty(
-    frame: pd.DataFrame,
+    frame: pd.DataFrame | Columns,
     tree: RegressionTree,
     *,
     outcome: str,
@@ -705,7 +775,7 @@ def analyse_uncertainty(
     seed: int = DEFAULT_SEED,
     lonely_psu: LonelyPsu = "adjust",
     bootstrap: bool = True,
-    design_sample: pd.DataFrame | None = None,
+    design_sample: pd.DataFrame | Columns | None = None,
     row_leaf: np.ndarray | None = None,
 ) -> Uncertainty:
     """SEs and 95% intervals of every node rate, the gap (ahead − behind, as a positive
@@ -724,6 +794,10 @@ def analyse_uncertainty(
     a surrogate one (the engine computes D on those rows), on all analysed rows otherwise.
     """
     specs = [as_circumstance(c) for c in circumstances]
+    if isinstance(frame, Columns) and row_leaf is None:  # routing rows needs pandas
+        frame = frame.to_pandas()
+    if isinstance(design_sample, Columns) and not isinstance(frame, Columns):
+        design_sample = design_sample.to_pandas()
     for column in (cluster, strata):
         if column is not None and column not in frame.columns:
             raise EngineError(f"Design column {column!r} not found in the data.")
@@ -738,13 +812,9 @@ def analyse_uncertainty(
             missing_circumstance=missing_circumstance,
         )
     )
-    rows = frame.loc[keep]
-    y = pd.to_numeric(rows[outcome], errors="coerce").to_numpy(dtype=np.float64)
-    w = (
-        np.ones(len(rows))
-        if weight is None
-        else pd.to_numeric(rows[weight], errors="coerce").to_numpy(dtype=np.float64)
-    )
+    rows = frame.take(keep) if isinstance(frame, Columns) else frame.loc[keep]
+    y = _numbers(rows[outcome])
+    w = np.ones(len(rows)) if weight is None else _numbers(rows[weight])
     design = make_design(
         len(rows),
         psu=rows[cluster] if cluster else None,
@@ -826,11 +896,17 @@ def analyse_uncertainty(
         if missing_circumstance in ("level", "drop") or not names:
             complete = np.ones(len(rows), dtype=bool)
         else:
-            complete = rows[names].notna().all(axis=1).to_numpy()
+            complete = (
+                np.logical_and.reduce([~column_is_missing(rows[n]) for n in names])
+                if isinstance(rows, Columns)
+                else rows[names].notna().all(axis=1).to_numpy()
+            )
         if complete.any():
             # rows left out of D keep their PSU, with weight 0 (a domain of the design)
             group = np.zeros(len(rows), dtype=np.int64)
-            group[complete] = _groups(rows.loc[complete], names)
+            group[complete] = _groups(
+                rows.take(complete) if isinstance(rows, Columns) else rows.loc[complete], names
+            )
             boot = bootstrap_d_hoi(
                 y,
                 np.where(complete, w, 0.0),
