@@ -77,6 +77,20 @@ def audit_record(
 
 
 @transaction.atomic
+def organisation_create(*, form, actor: User, request: HttpRequest | None = None) -> Organisation:
+    """Save a validated organisation form (RCO staff, their country) and audit it."""
+    organisation = form.save()
+    audit_record(
+        action=AuditEvent.Action.CHANGE,
+        actor=actor,
+        target=organisation,
+        request=request,
+        summary=f"Organisation added: {organisation.name} ({organisation.kind})",
+    )
+    return organisation
+
+
+@transaction.atomic
 def membership_set_role(
     *,
     by: User | None,

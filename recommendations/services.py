@@ -694,6 +694,38 @@ def cluster_suggestions(
 
 
 @transaction.atomic
+@transaction.atomic
+def theme_review(*, theme, actor, label: str = "", reviewed: bool = False, request=None) -> str:
+    """Add a synonym to a recommendation theme and/or mark it reviewed, audited.
+
+    Returns an error message for the person (a label already naming a theme) or "".
+    """
+    from accounts.models import AuditEvent
+    from accounts.services import audit_record
+    from taxonomy.models import normalise_label
+
+    from .models import ThemeSynonym
+
+    label = label.strip()
+    error = ""
+    if label:
+        if ThemeSynonym.objects.filter(normalised=normalise_label(label)).exists():
+            error = _("“%(l)s” already names a theme.") % {"l": label}
+        else:
+            ThemeSynonym.objects.create(theme=theme, label=label)
+    if reviewed and theme.needs_review:
+        theme.needs_review = False
+        theme.save(update_fields=["needs_review"])
+    audit_record(
+        action=AuditEvent.Action.CHANGE,
+        actor=actor,
+        target=theme,
+        request=request,
+        summary=f"Theme {theme.name}: synonym “{label}”, reviewed={reviewed}",
+    )
+    return error
+
+
 def institution_save(
     *,
     actor,
