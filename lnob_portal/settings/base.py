@@ -287,6 +287,11 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
 }
 
+# Small counts (common/suppression.py): counts of people below this are shown as "fewer
+# than N"; partner-only views (a partner's own submissions) may use the smaller minimum.
+SMALL_COUNT_MIN = env.int("SMALL_COUNT_MIN", default=5)
+SMALL_COUNT_MIN_PARTNER = env.int("SMALL_COUNT_MIN_PARTNER", default=3)
+
 # Demo accounts are created by `manage.py seed_demo`; their password comes from here.
 DEMO_PASSWORD = env("DEMO_PASSWORD", default="lnob-demo-2026")
 
