@@ -79,7 +79,7 @@ def store_upload(
         uploaded.seek(0)
     reader = _HashingReader(uploaded)
     target = name or stored_name(folder, uploaded.name or "upload")
-    saved = storage.save(target, File(reader, name=target))
+    saved = storage.save(target, File(reader, name=target))  # type: ignore[arg-type]  # read() is all save() uses
     return StoredFile(name=saved, sha256=reader.digest.hexdigest(), size=reader.size)
 
 
