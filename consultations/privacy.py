@@ -212,5 +212,3 @@ def highlight_html(text: str, spans: Sequence[IdentifierSpan] | None = None) -> 
         position = span.end
     pieces.append(html.escape(text[position:]))
     return "".join(pieces)
-
-

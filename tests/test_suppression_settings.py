@@ -24,6 +24,7 @@ def test_a_deployment_can_raise_the_minimum_everywhere(settings):
 def test_partner_only_views_use_their_own_minimum(settings):
     settings.SMALL_COUNT_MIN_PARTNER = 3
     rendered = Template(
-        "{% load suppression %}{{ a|small_count:True }} {{ b|small_count:True }} {{ n|small_count }}"
+        "{% load suppression %}"
+        "{{ a|small_count:True }} {{ b|small_count:True }} {{ n|small_count }}"
     ).render(Context({"a": 2, "b": 4, "n": None}))
     assert rendered == "fewer than 3 4 fewer than 5"
