@@ -9,7 +9,7 @@ COPY . .
 # collectstatic needs settings to import; these build-time values are never used at run time.
 RUN SECRET_KEY=build-only-$(python -c 'import secrets;print(secrets.token_hex(32))') \
     DATABASE_URL=sqlite:////tmp/build.sqlite3 ALLOWED_HOSTS=localhost \
-    CELERY_BROKER_URL=redis://build-only:6379/0 \
+    CELERY_BROKER_URL=redis://build-only:6379/0 CACHE_URL=redis://build-only:6379/2 \
     python manage.py collectstatic --noinput \
  && useradd --create-home --uid 1000 lnob && mkdir -p /app/media && chown lnob /app/media
 USER lnob

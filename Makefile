@@ -1,7 +1,7 @@
 # LNOB Evidence Portal — the commands the README lists.
 #   make run     serve the portal with demo data at http://127.0.0.1:8000 (SQLite, tasks in-process)
 #   make test    the same set-up, then the whole test suite
-#   make lint    ruff (lint + format check), import contracts (lint-imports), migration check
+#   make lint    ruff (lint + format check), import contracts (lint-imports), mypy, migration check
 #   make bench   benchmarks: statistics engine, lnob-tree vs R rpart, batch reads, group pages (needs PostgreSQL), uploads, UHRI import
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
@@ -33,6 +33,7 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
 	$(PY) manage.py makemigrations --check --dry-run
 
 bench: install

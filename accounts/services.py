@@ -77,6 +77,20 @@ def audit_record(
 
 
 @transaction.atomic
+def organisation_create(*, form, actor: User, request: HttpRequest | None = None) -> Organisation:
+    """Save a validated organisation form (RCO staff, their country) and audit it."""
+    organisation = form.save()
+    audit_record(
+        action=AuditEvent.Action.CHANGE,
+        actor=actor,
+        target=organisation,
+        request=request,
+        summary=f"Organisation added: {organisation.name} ({organisation.kind})",
+    )
+    return organisation
+
+
+@transaction.atomic
 def membership_set_role(
     *,
     by: User | None,
@@ -158,13 +172,14 @@ def api_token_create(
         )
     key = ApiToken.new_key()
     now = timezone.now()
+    expires_at = now + datetime.timedelta(days=days)
     token = ApiToken(
         user=user,
         name=name.strip() or _("API token"),
         key_hash=ApiToken.hash_key(key),
         hint=key[: len(ApiToken.KEY_PREFIX) + 4],
         created_at=now,
-        expires_at=now + datetime.timedelta(days=days),
+        expires_at=expires_at,
     )
     token.full_clean()
     token.save()
@@ -173,8 +188,8 @@ def api_token_create(
         actor=user,
         target=token,
         request=request,
-        summary=f"{user.email}: {token.name} (expires {token.expires_at:%Y-%m-%d})",
-        data={"user": user.pk, "token": token.pk, "expires_at": token.expires_at.isoformat()},
+        summary=f"{user.email}: {token.name} (expires {expires_at:%Y-%m-%d})",
+        data={"user": user.pk, "token": token.pk, "expires_at": expires_at.isoformat()},
     )
     return token, key
 

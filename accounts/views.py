@@ -11,7 +11,15 @@ from . import policy
 from .forms import ApiTokenForm, AuditFilterForm, MembershipForm, OrganisationForm, RoleChangeForm
 from .models import ApiToken, AuditEvent, Membership, Organisation, User
 from .policy import Action
-from .services import api_token_create, api_token_revoke, membership_revoke, membership_set_role
+from .services import (
+    api_token_create,
+    api_token_revoke,
+    membership_revoke,
+    membership_set_role,
+)
+from .services import (
+    organisation_create as organisation_save,
+)
 
 
 @login_required
@@ -77,7 +85,7 @@ def organisation_create(request):
     countries = policy.actor_for(request.user).rco_countries
     form = OrganisationForm(request.POST or None, countries=countries)
     if request.method == "POST" and form.is_valid():
-        organisation = form.save()
+        organisation = organisation_save(form=form, actor=request.user, request=request)
         messages.success(request, _("The organisation was added; now add its people."))
         return redirect("accounts:organisation_detail", pk=organisation.pk)
     return render(request, "accounts/organisation_form.html", {"form": form})

@@ -14,14 +14,29 @@ tree as an indented outline for a page's text alternative.
 
 from __future__ import annotations
 
-import hashlib
-import html
 import io
 import math
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+from common.svg import (
+    EDGE,
+    FONT_STACK,
+    GRID,
+    MUTED,
+    OTHERS,
+    SERIES_COLOURS,
+    SERIES_DASHES,
+    TEXT,
+    THIS_GROUP,
+)
+from common.svg import esc as _esc
+from common.svg import nice_ticks as _nice_ticks
+from common.svg import num as _n
+from common.svg import plot_id as _id_prefix
+from common.svg import text_width as _text_width
+from common.svg import wrap as _wrap
 
 __all__ = [
     "Edge",
@@ -36,25 +51,14 @@ __all__ = [
     "trend_svg",
 ]
 
-FONT_STACK = (
-    'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, "Noto Sans", '
-    '"Liberation Sans", sans-serif'
-)
-
 # Colours: dark text on light fills and white text on dark fills, all above 4.5:1 contrast.
 # Orange for behind and blue for ahead stay distinct for the common colour-vision deficiencies.
-TEXT = "#1a1a1a"
-MUTED = "#4a4a4a"
-EDGE = "#6b6b6b"
-GRID = "#d9d9d9"
 BOX_FILL = "#ffffff"
 BOX_STROKE = "#6b6b6b"
 BEHIND_FILL = "#fbe3d6"
-BEHIND_STROKE = "#b5441b"
+BEHIND_STROKE = THIS_GROUP
 AHEAD_FILL = "#dbe9f6"
-AHEAD_STROKE = "#1c5a94"
-SERIES_COLOURS = ("#1c5a94", "#b5441b", "#2e7d32", "#6a3d9a", "#7a5c00", "#4a4a4a")
-SERIES_DASHES = ("", "7 4", "2 3", "10 3 2 3", "4 4", "1 2")
+AHEAD_STROKE = OTHERS
 SERIES_MARKERS = ("circle", "square", "triangle", "diamond")
 
 # Tree geometry, in viewBox units (CSS pixels at 100%).
@@ -81,7 +85,6 @@ MARKER_TEXT = {
 }
 
 # Characters XML 1.0 does not allow, even escaped; a stray one in a label would break parsing.
-_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 # --------------------------------------------------------------------------------------------
@@ -162,34 +165,6 @@ def _condition_label(condition: Mapping[str, Any] | None) -> str:
         levels = [str(level) for level in levels]
         return f"{name} = {levels[0]}" if len(levels) == 1 else f"{name} in {{{', '.join(levels)}}}"
     return f"{name} {condition.get('operator', '')} {condition.get('threshold', '')}".strip()
-
-
-def _text_width(text: str, size: float, *, bold: bool = False) -> float:
-    """A generous estimate of rendered width; SVG cannot measure text, so we over-allow."""
-    return len(text) * size * (0.62 if bold else 0.58)
-
-
-def _wrap(text: str, max_chars: int, max_lines: int | None = None) -> tuple[str, ...]:
-    """Greedy word wrap; words longer than a line are cut; overflow ends in an ellipsis."""
-    max_chars = max(max_chars, 4)
-    words: list[str] = []
-    for word in text.split():
-        while len(word) > max_chars:
-            words.append(word[:max_chars])
-            word = word[max_chars:]
-        words.append(word)
-    lines: list[str] = []
-    for word in words:
-        if lines and len(lines[-1]) + 1 + len(word) <= max_chars:
-            lines[-1] += " " + word
-        else:
-            lines.append(word)
-    if not lines:
-        lines = [""]
-    if max_lines is not None and len(lines) > max_lines:
-        lines = lines[:max_lines]
-        lines[-1] = lines[-1][: max_chars - 1].rstrip() + "…"
-    return tuple(lines)
 
 
 def _children_map(result_dict: Mapping[str, Any]) -> tuple[Mapping[str, Any], dict[int, list]]:
@@ -376,22 +351,6 @@ def _join_plain(parts: Sequence[str]) -> str:
 
 def _path_text(path: Sequence[str]) -> str:
     return _join_plain([str(step) for step in path]) if path else "everyone (no split)"
-
-
-def _esc(text: object) -> str:
-    """Text safe for XML content and attribute values."""
-    return html.escape(_XML_INVALID.sub("", str(text)), quote=True)
-
-
-def _n(value: float) -> str:
-    """A coordinate: at most two decimals, no trailing zeros."""
-    text = f"{value:.2f}".rstrip("0").rstrip(".")
-    return "0" if text == "-0" else text
-
-
-def _id_prefix(kind: str, *parts: object) -> str:
-    digest = hashlib.sha1("\x1f".join(str(part) for part in parts).encode()).hexdigest()[:8]
-    return f"{kind}-{digest}"
 
 
 def _svg_open(width: float, height: float, prefix: str, title: str, desc: str) -> list[str]:
@@ -867,24 +826,6 @@ def tree_png(
 
 # --------------------------------------------------------------------------------------------
 # Axes shared by the bar and line charts
-
-
-def _nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
-    """Round tick values covering [low, high] (1, 2, 2.5 or 5 × 10^k steps)."""
-    if high <= low:
-        high = low + 1.0
-    raw = (high - low) / count
-    magnitude = 10 ** math.floor(math.log10(raw))
-    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
-    start = math.floor(low / step + 1e-9) * step
-    ticks = []
-    value = start
-    while value < high + step * 0.999:
-        ticks.append(round(value, 12))
-        if value >= high - 1e-12:
-            break
-        value += step
-    return ticks
 
 
 def _header(title: str, width: float) -> tuple[list[_Text], float]:

@@ -468,10 +468,11 @@ def _apply_where(table: Columns, where: str, header: Sequence[str]) -> Columns:
     try:
         named = where_identifiers(where)
         names = [c for c in table.columns if c in named] or table.columns
-        frame = pd.DataFrame(
-            {c: table[c].to_objects() if isinstance(table[c], Coded) else table[c] for c in names},
-            index=pd.RangeIndex(len(table)),
-        )
+        data = {}
+        for c in names:
+            column = table[c]
+            data[c] = column.to_objects() if isinstance(column, Coded) else column
+        frame = pd.DataFrame(data, index=pd.RangeIndex(len(table)))
         mask = frame.eval(where)
     except Exception as exc:  # pandas raises many unrelated types for a bad expression
         reason = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__

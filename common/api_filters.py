@@ -13,6 +13,7 @@ import copy
 import django_filters
 from django import forms
 from django.db import models
+from django.utils.translation import gettext as _
 from django_filters import rest_framework as drf_filters
 from rest_framework.exceptions import ValidationError
 
@@ -33,7 +34,7 @@ class StrictBooleanField(forms.NullBooleanField):
             return True
         if text in FALSE:
             return False
-        raise forms.ValidationError("Not a boolean.", code="invalid")
+        raise forms.ValidationError(_("Not a boolean."), code="invalid")
 
     def validate(self, value):
         pass

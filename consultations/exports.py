@@ -8,10 +8,10 @@ Two purposes, chosen on the export form and recorded in the audit log:
   suppression: exact dates, every identity value, the source id and the story text (the
   teller consented to analysis).
 - ``publication``: meant to be shared or published, and what everyone else receives. Identity
-  and place values shared by fewer than ``privacy.MIN_CELL`` exported stories are replaced
-  by "(fewer than 5)" with :func:`privacy.suppress_counts` (complementary suppression for
-  single-valued columns); months instead of dates; no source id; text only where the teller
-  agreed to quotation or publication.
+  and place values shared by fewer than ``common.suppression.min_count()`` exported stories
+  are replaced by "(fewer than 5)" with :func:`privacy.suppress_counts` (complementary
+  suppression for single-valued columns); months instead of dates; no source id; text only
+  where the teller agreed to quotation or publication.
 """
 
 from __future__ import annotations
@@ -25,16 +25,16 @@ from dataclasses import dataclass
 
 from django.utils.text import slugify
 
+from common.suppression import min_count
 from lnob_portal.exports import safe_cell
 
 from .models import Narrative, Signifier, localised
-from .privacy import MIN_CELL, suppress_counts
+from .privacy import suppress_counts
 
 WORKING = "working"
 PUBLICATION = "publication"
 PURPOSES = (WORKING, PUBLICATION)
 
-HIDDEN = f"(fewer than {MIN_CELL})"
 
 #: The fixed columns, with what they mean (the codebook's first rows).
 BASE_COLUMNS: tuple[tuple[str, str], ...] = (
@@ -215,18 +215,19 @@ def build_export(
 
 def _suppress(rows: list[list], header: list[str]) -> None:
     """Replace rare identity values in place ("(fewer than 5)"), with the shared rule."""
+    hidden = f"(fewer than {min_count()})"
     total = len(rows)
     for name in SUPPRESSED:
         index = header.index(name)
         shown = suppress_counts(Counter(str(row[index]) for row in rows), total=total)
         for row in rows:
             if shown[str(row[index])] is None:
-                row[index] = HIDDEN
+                row[index] = hidden
     # Several groups per story: no derivable total, so primary suppression only.
     index = header.index("groups")
     shown = suppress_counts(Counter(g for row in rows for g in row[index]))
     for row in rows:
-        row[index] = [g if shown[g] is not None else HIDDEN for g in row[index]]
+        row[index] = [g if shown[g] is not None else hidden for g in row[index]]
         row[index] = list(dict.fromkeys(row[index]))
 
 

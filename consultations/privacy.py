@@ -10,11 +10,8 @@ decimals and amounts written with thousands separators ("1 500 000 FCFA") are no
 A number written like an amount is still flagged when a phone word ("tel", "téléphone",
 "teléfono", "WhatsApp", "call me"…) comes just before it.
 
-**Small counts.** :func:`suppress_counts` applies the portal's rule (PRODUCT.md §3): a count of
-1 to 4 is never shown; it becomes ``None``, shown by :func:`format_count` as "fewer than 5".
-Zero is shown as 0: it describes nobody, and hiding it would make "fewer than 5" ambiguous
-(a hidden cell is never 0). When the table total is known, complementary suppression hides
-further cells so the hidden ones cannot be worked out by subtraction from it.
+**Small counts.** :func:`suppress_counts` and :func:`format_count` are re-exported from
+:mod:`common.suppression`, where the portal's one rule and its thresholds live.
 
 Pure Python; no Django. Formula-injection neutralising for exports is
 ``lnob_portal.exports.safe_cell``.
@@ -24,12 +21,14 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
+
+# Small counts: the one rule lives in common/suppression.py (thresholds in settings).
+from common.suppression import format_count, suppress_counts
 
 __all__ = [
     "IDENTIFIER_KINDS",
-    "MIN_CELL",
     "REDACTION_LABELS",
     "IdentifierSpan",
     "find_identifiers",
@@ -40,10 +39,6 @@ __all__ = [
 ]
 
 IDENTIFIER_KINDS: tuple[str, ...] = ("phone", "email", "national_id", "url")
-
-#: The minimum cell size (PRODUCT.md §3): a count below it is shown as "fewer than 5". The
-#: one place community voice reads it from (counts, plots' captions, exports).
-MIN_CELL = 5
 
 #: What replaces each kind of identifier in redacted text.
 REDACTION_LABELS: dict[str, str] = {
@@ -217,66 +212,3 @@ def highlight_html(text: str, spans: Sequence[IdentifierSpan] | None = None) -> 
         position = span.end
     pieces.append(html.escape(text[position:]))
     return "".join(pieces)
-
-
-# --------------------------------------------------------------------------------------------
-# Small counts
-
-
-def suppress_counts(
-    counts: Mapping[str, int], *, threshold: int = MIN_CELL, total: int | None = None
-) -> dict[str, int | None]:
-    """Counts safe to show: ``None`` for a hidden cell (shown as "fewer than 5").
-
-    1. *Primary*: a count with ``0 < count < threshold`` is hidden. Zero stays 0: it describes
-       nobody, and showing it keeps "fewer than 5" unambiguous (a hidden cell means 1 or more).
-    2. *Complementary*, when the table total is known — pass ``total`` whenever the cells
-       partition a number that is shown or known (stories by partner, by language…): while
-       exactly one cell is hidden, or the hidden cells add up to less than ``threshold`` (two
-       hidden cells summing to 2 must both be 1), the smallest visible non-zero cell is
-       hidden too (ties: the first in ``counts`` order). Zero cells are never used for this.
-
-    Without ``total`` only primary suppression applies: use that for tables whose cells do not
-    add up to a known number, such as self-identified groups where one story can be in
-    several cells. A ``total`` below the threshold hides every non-zero cell (the total itself
-    is then shown as "fewer than 5" by :func:`format_count`). When one non-zero cell is all
-    there is, it stays hidden and so must the total, which is then below the threshold too.
-    Cells may add up to more than ``total`` (multiple choice); ``total`` may not be below the
-    largest cell.
-    """
-    if threshold < 1:
-        raise ValueError(f"The suppression threshold must be at least 1, got {threshold}.")
-    for key, value in counts.items():
-        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-            raise ValueError(f"Count for {key!r} must be a whole number ≥ 0, got {value!r}.")
-    if total is not None:
-        if total < 0:
-            raise ValueError(f"The total cannot be negative, got {total}.")
-        if counts and total < max(counts.values()):
-            raise ValueError(f"The total {total} is smaller than a cell of the table.")
-
-    hidden = {
-        key
-        for key, value in counts.items()
-        if 0 < value < threshold or (total is not None and total < threshold and value > 0)
-    }
-
-    def needs_more() -> bool:
-        if not hidden or total is None:
-            return False
-        return len(hidden) == 1 or sum(counts[key] for key in hidden) < threshold
-
-    order = {key: index for index, key in enumerate(counts)}
-    while needs_more():
-        visible = [key for key, value in counts.items() if value > 0 and key not in hidden]
-        if not visible:
-            break
-        hidden.add(min(visible, key=lambda key: (counts[key], order[key])))
-    return {key: (None if key in hidden else value) for key, value in counts.items()}
-
-
-def format_count(value: int | None, threshold: int = MIN_CELL) -> str:
-    """A count for display: "fewer than 5" for a hidden (``None``) or small count."""
-    if value is None or 0 < value < threshold:
-        return f"fewer than {threshold}"
-    return str(value)

@@ -830,9 +830,9 @@ def campaign_export(request, pk: int, fmt: str):
 
     from accounts.models import AuditEvent
     from accounts.services import audit_record
+    from common.suppression import min_count
 
     from .exports import WORKING, build_export, export_bytes
-    from .privacy import MIN_CELL
     from .selectors import narratives_filter, narratives_search
 
     campaign = policy.get_object_or_404(request.user, Campaign, Action.EXPORT, pk=pk)
@@ -855,7 +855,7 @@ def campaign_export(request, pk: int, fmt: str):
             request.GET.get("q", ""),
         )
     audit_data = {"filter": _audit_filter(request.GET), "format": fmt, "purpose": purpose}
-    if selected.count() < MIN_CELL and campaign.country not in actor.countries_with_role(
+    if selected.count() < min_count() and campaign.country not in actor.countries_with_role(
         Role.RCO_STAFF
     ):
         # The analysis page does not list fewer than 5 matching stories to anyone but RCO

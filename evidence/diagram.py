@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from html import escape
+from common.svg import FONT_STACK, wrap
+from common.svg import esc as escape
 
 LEVEL_COLOURS = {
     "manifestation": "#0b4f8a",
@@ -14,18 +15,7 @@ BOX_W, BOX_H, GAP_X, GAP_Y = 220, 70, 20, 50
 
 
 def _wrap(text: str, width: int = 32, lines: int = 3) -> list[str]:
-    words, out, line = text.split(), [], ""
-    for word in words:
-        if len(line) + len(word) + 1 > width:
-            out.append(line)
-            line = word
-        else:
-            line = f"{line} {word}".strip()
-    out.append(line)
-    if len(out) > lines:
-        out = out[:lines]
-        out[-1] = out[-1][: width - 1] + "…"
-    return out
+    return list(wrap(text, width, lines))
 
 
 def problem_tree_svg(causes: list[dict], *, title: str) -> str:
@@ -57,7 +47,7 @@ def problem_tree_svg(causes: list[dict], *, title: str) -> str:
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width:.0f} {height:.0f}" '
         f'width="{width:.0f}" height="{height:.0f}" '
-        f'role="img" aria-labelledby="pt-title pt-desc" font-family="system-ui, sans-serif">',
+        f'role="img" aria-labelledby="pt-title pt-desc" font-family="{escape(FONT_STACK)}">',
         f'<title id="pt-title">{escape(title)}</title>',
         f'<desc id="pt-desc">{escape(f"{len(causes)} statements; see the outline below.")}</desc>',
     ]

@@ -8,10 +8,10 @@ from datetime import date
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.forms.models import model_to_dict
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from common.history import snapshot
 from taxonomy.models import PopulationGroup
 
 from .models import (
@@ -50,14 +50,6 @@ def summaries_refresh() -> int:
     return count
 
 
-def _snapshot(obj) -> dict:
-    data = model_to_dict(obj)
-    return {
-        k: (v if isinstance(v, (str, int, float, bool, type(None))) else str(v))
-        for k, v in data.items()
-    }
-
-
 @transaction.atomic
 def analysis_save(
     *, obj, group: PopulationGroup, user, country: str | None = None, m2m: dict | None = None
@@ -70,7 +62,7 @@ def analysis_save(
         obj.country = obj.role.country
     before = None
     if obj.pk:
-        before = _snapshot(type(obj).objects.get(pk=obj.pk))
+        before = snapshot(type(obj).objects.get(pk=obj.pk))
     obj.full_clean()
     obj.save()
     for field, values in (m2m or {}).items():
@@ -82,7 +74,7 @@ def analysis_save(
         element=f"{obj._meta.model_name}:{obj.pk}",
         change="changed" if before else "created",
         before=before,
-        after=_snapshot(obj),
+        after=snapshot(obj),
     )
     return obj
 
@@ -95,7 +87,7 @@ def analysis_delete(*, obj, group: PopulationGroup, user) -> None:
         author=user,
         element=f"{obj._meta.model_name}:{obj.pk}",
         change="deleted",
-        before=_snapshot(obj),
+        before=snapshot(obj),
     )
     obj.delete()
 

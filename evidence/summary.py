@@ -27,6 +27,7 @@ from dataclasses import asdict, dataclass
 from django.utils import timezone
 
 from analysis.selectors import survey_evidence_for_group
+from common.suppression import min_count
 from consultations.selectors import visible_voice_organisations, voice_items_for_group
 from recommendations.selectors import recommendation_items_for_group, sees_unpublished
 from taxonomy.models import Factor, PopulationGroup, SDGGoal
@@ -34,7 +35,6 @@ from taxonomy.models import Factor, PopulationGroup, SDGGoal
 from .circumstances import circumstance_factor_table, factor_for_circumstance
 
 DISADVANTAGE_POINTS = 0.05  # a linked leaf at least 5 points worse than the national mean
-MIN_CELL = 5
 SAMPLE_SIZE = 6
 LATEST = 8
 QUOTES = 10
@@ -242,11 +242,11 @@ def evidence_for(stored: dict, audience: Audience, *, full: bool = True) -> dict
     focus_groups = sum(b["focus_groups"] for b in voice_buckets)
     voice_goals = _merge(voice_buckets, "goals")
     voice_factors = _merge(voice_buckets, "factors")
-    enough = voice_count >= MIN_CELL
+    enough = voice_count >= min_count()
     voice = {
         "count": voice_count if enough or voice_count == 0 else None,
         "focus_groups": focus_groups,
-        "goals": {k: (v if v >= MIN_CELL else None) for k, v in voice_goals.items()},
+        "goals": {k: (v if v >= min_count() else None) for k, v in voice_goals.items()},
         "factors": dict(voice_factors),
         "themes": [],
         "quotes": [],
@@ -359,7 +359,7 @@ def evidence_for(stored: dict, audience: Audience, *, full: bool = True) -> dict
         factors[code] = {
             "name": name,
             "survey": survey_factors.get(code, 0),
-            "voice": None if 0 < voice_n < MIN_CELL else voice_n,
+            "voice": None if 0 < voice_n < min_count() else voice_n,
             "recommendations": rec_factors.get(code, 0),
         }
     return {

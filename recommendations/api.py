@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import django_filters
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import mixins, serializers, viewsets
 
@@ -194,9 +195,9 @@ class ActionSerializer(ScopedRelationsMixin, serializers.ModelSerializer):
         if self.instance is None:
             subject = attrs.get("recommendation") or attrs.get("cluster")
             if subject is None:
-                raise serializers.ValidationError("Give a recommendation or a cluster.")
+                raise serializers.ValidationError(_("Give a recommendation or a cluster."))
             if not policy.can(user, Do.VIEW, subject):
-                raise serializers.ValidationError("No such recommendation or cluster.")
+                raise serializers.ValidationError(_("No such recommendation or cluster."))
             country = subject.country
         else:
             country = self.instance.country
@@ -284,10 +285,10 @@ class AssessmentViewSet(PolicyScopedMixin, mixins.CreateModelMixin, viewsets.Rea
         data = dict(serializer.validated_data)
         subject = {k: data.pop(k) for k in ("recommendation", "cluster") if data.get(k)}
         if not subject:
-            raise serializers.ValidationError("Give a recommendation or a cluster.")
+            raise serializers.ValidationError(_("Give a recommendation or a cluster."))
         target = next(iter(subject.values()))
         if not policy.can(user, Do.VIEW, target):
-            raise serializers.ValidationError("No such recommendation or cluster.")
+            raise serializers.ValidationError(_("No such recommendation or cluster."))
         institutions = selectors.trackable_institutions(user=user, country=target.country)
         actor = policy.actor_for(user)
         kind, organisation = Assessment.Kind.OFFICIAL, None

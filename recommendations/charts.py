@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from html import escape
 
 from django.utils.safestring import SafeString, mark_safe
 
-BAR = "#1f5f8b"
+from common.svg import FONT_STACK, OTHERS
+from common.svg import esc as escape
+
+BAR = OTHERS
 STATUS_COLOURS = ("#9e9e9e", "#e3a21a", "#2e7d32", "#6a4c93")
 LABEL_WIDTH = 260
 CHART_WIDTH = 640
@@ -29,7 +31,7 @@ def bar_chart(rows: Sequence[tuple[str, int]], *, title: str) -> SafeString:
     height = 30 + ROW * len(rows)
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {CHART_WIDTH} {height}" '
-        f'width="100%" role="img" aria-label="{escape(title)}">',
+        f'width="100%" role="img" aria-label="{escape(title)}" font-family="{escape(FONT_STACK)}">',
         f"<title>{escape(title)}</title>",
         f'<text x="0" y="16" font-size="14" font-weight="bold">{escape(title)}</text>',
     ]
@@ -59,7 +61,7 @@ def stacked_bar_chart(
     height = legend_y + 24
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {CHART_WIDTH} {height}" '
-        f'width="100%" role="img" aria-label="{escape(title)}">',
+        f'width="100%" role="img" aria-label="{escape(title)}" font-family="{escape(FONT_STACK)}">',
         f"<title>{escape(title)}</title>",
         f'<text x="0" y="16" font-size="14" font-weight="bold">{escape(title)}</text>',
     ]

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
-from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import models, transaction
 from django.db.models import Model
@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from accounts.models import AuditEvent, Organisation
 from accounts.services import audit_record
 from common.archives import UnsafeArchive, check_archive
+from common.history import apply_changes, plain, set_m2m
 from common.jobs import WORKER_STOPPED, job_fail
 from common.limits import (
     archive_limits,
@@ -63,18 +64,6 @@ logger = logging.getLogger(__name__)
 # ---------------------------------------------------------------------------
 
 
-def _plain(value):
-    if isinstance(value, Model):
-        return str(value)
-    if isinstance(value, (datetime.date, datetime.datetime)):
-        return value.isoformat()
-    if isinstance(value, (list, tuple, set)):
-        return sorted(str(v) for v in value)
-    if hasattr(value, "name") and hasattr(value, "url"):  # a file
-        return value.name or ""
-    return value
-
-
 def history_record(
     *,
     actor,
@@ -99,32 +88,8 @@ def history_record(
         cluster=cluster or (obj if isinstance(obj, Cluster) else getattr(obj, "cluster", None)),
         verb=verb,
         summary=summary[:500],
-        fields={k: [_plain(a), _plain(b)] for k, (a, b) in (fields or {}).items()},
+        fields={k: [plain(a), plain(b)] for k, (a, b) in (fields or {}).items()},
     )
-
-
-def _apply(obj: Model, data: dict) -> dict:
-    """Set attributes and return what changed as {field: [old, new]}."""
-    changed = {}
-    for name, value in data.items():
-        try:
-            old = getattr(obj, name)
-        except ObjectDoesNotExist:  # a foreign key not set yet on a new object
-            old = None
-        if old != value:
-            changed[name] = [old, value]
-            setattr(obj, name, value)
-    return changed
-
-
-def _set_m2m(obj: Model, name: str, values: Iterable[Model]) -> dict:
-    manager = getattr(obj, name)
-    old = set(manager.all())
-    new = set(values)
-    if old == new:
-        return {}
-    manager.set(new)
-    return {name: [sorted(map(str, old)), sorted(map(str, new))]}
 
 
 # ---------------------------------------------------------------------------
@@ -719,14 +684,14 @@ def recommendation_update(
 ) -> Recommendation:
     """Edit a recommendation's classification (groups, SDGs, themes, factors, institutions),
     its position or its publication; the change is kept in the history."""
-    changed = _apply(recommendation, data or {})
+    changed = apply_changes(recommendation, data or {})
     if changed:
         recommendation.full_clean()
         recommendation.save()
     for name, values in (m2m or {}).items():
         if name not in RECOMMENDATION_M2M:
             raise ValueError(name)
-        changed.update(_set_m2m(recommendation, name, values))
+        changed.update(set_m2m(recommendation, name, values))
     if changed:
         history_record(
             actor=actor,
@@ -765,12 +730,12 @@ def cluster_save(
     data = {"title": title, "description": description}
     if published is not None:
         data["published"] = published
-    changed = _apply(cluster, data)
+    changed = apply_changes(cluster, data)
     cluster.full_clean()
     cluster.save()
-    changed.update(_set_m2m(cluster, "recommendations", recommendations))
+    changed.update(set_m2m(cluster, "recommendations", recommendations))
     if institutions is not None:
-        changed.update(_set_m2m(cluster, "institutions", institutions))
+        changed.update(set_m2m(cluster, "institutions", institutions))
     history_record(
         actor=actor,
         obj=cluster,
@@ -872,6 +837,38 @@ def cluster_suggestions(
 
 
 @transaction.atomic
+@transaction.atomic
+def theme_review(*, theme, actor, label: str = "", reviewed: bool = False, request=None) -> str:
+    """Add a synonym to a recommendation theme and/or mark it reviewed, audited.
+
+    Returns an error message for the person (a label already naming a theme) or "".
+    """
+    from accounts.models import AuditEvent
+    from accounts.services import audit_record
+    from taxonomy.models import normalise_label
+
+    from .models import ThemeSynonym
+
+    label = label.strip()
+    error = ""
+    if label:
+        if ThemeSynonym.objects.filter(normalised=normalise_label(label)).exists():
+            error = _("“%(l)s” already names a theme.") % {"l": label}
+        else:
+            ThemeSynonym.objects.create(theme=theme, label=label)
+    if reviewed and theme.needs_review:
+        theme.needs_review = False
+        theme.save(update_fields=["needs_review"])
+    audit_record(
+        action=AuditEvent.Action.CHANGE,
+        actor=actor,
+        target=theme,
+        request=request,
+        summary=f"Theme {theme.name}: synonym “{label}”, reviewed={reviewed}",
+    )
+    return error
+
+
 def institution_save(
     *,
     actor,
@@ -882,10 +879,10 @@ def institution_save(
 ) -> Institution:
     creating = institution is None
     institution = institution or Institution(country=country)
-    changed = _apply(institution, data)
+    changed = apply_changes(institution, data)
     institution.full_clean()
     institution.save()
-    changed.update(_set_m2m(institution, "organisations", organisations))
+    changed.update(set_m2m(institution, "organisations", organisations))
     history_record(
         actor=actor,
         obj=institution,
@@ -903,7 +900,7 @@ def action_save(*, actor, data: dict, action: Action | None = None, **subject) -
     if creating:
         target = subject.get("recommendation") or subject.get("cluster")
         action = Action(country=target.country, **subject)
-    changed = _apply(action, data)
+    changed = apply_changes(action, data)
     action.updated_by = actor
     action.full_clean()
     if action.institution.country != action.country:
@@ -960,7 +957,7 @@ def assessment_submit(
 
 @transaction.atomic
 def assessment_update(*, actor, assessment: Assessment, data: dict) -> Assessment:
-    changed = _apply(assessment, data)
+    changed = apply_changes(assessment, data)
     assessment.full_clean()
     assessment.save()
     history_record(
@@ -989,7 +986,7 @@ def indicator_save(
 ) -> TrackingIndicator:
     creating = indicator is None
     indicator = indicator or TrackingIndicator(country=country)
-    changed = _apply(indicator, data)
+    changed = apply_changes(indicator, data)
     indicator.full_clean()
     indicator.save()
     history_record(

@@ -42,7 +42,6 @@ from .models import (
     Institution,
     Recommendation,
     Theme,
-    ThemeSynonym,
     TrackingIndicator,
 )
 from .template import COLUMNS, EXAMPLE_ROW, HEADERS, RecommendationTemplateResource
@@ -625,25 +624,15 @@ def theme_edit(request, pk: int):
     theme = policy.get_object_or_404(request.user, Theme, Do.CHANGE, pk=pk)
     form = ThemeSynonymForm(request.POST)
     if form.is_valid():
-        label = form.cleaned_data["label"].strip()
-        if label:
-            from taxonomy.models import normalise_label
-
-            if ThemeSynonym.objects.filter(normalised=normalise_label(label)).exists():
-                messages.error(request, _("“%(l)s” already names a theme.") % {"l": label})
-            else:
-                ThemeSynonym.objects.create(theme=theme, label=label)
-        if form.cleaned_data["reviewed"] and theme.needs_review:
-            theme.needs_review = False
-            theme.save(update_fields=["needs_review"])
-        audit_record(
-            action=AuditEvent.Action.CHANGE,
+        error = services.theme_review(
+            theme=theme,
             actor=request.user,
-            target=theme,
+            label=form.cleaned_data["label"],
+            reviewed=form.cleaned_data["reviewed"],
             request=request,
-            summary=f"Theme {theme.name}: synonym “{label}”, "
-            f"reviewed={form.cleaned_data['reviewed']}",
         )
+        if error:
+            messages.error(request, error)
     return redirect(reverse("recommendations:theme_list") + f"#theme-{theme.pk}")
 
 

@@ -219,7 +219,7 @@ def _relations():
     """Every relation that points at a population group: (model, field name, is_m2m)."""
     for rel in PopulationGroup._meta.related_objects:
         if rel.many_to_many:
-            through = rel.through
+            through = rel.through  # type: ignore[attr-defined]  # ManyToManyRel
             fields = [
                 f
                 for f in through._meta.fields

@@ -51,7 +51,16 @@ def _run_production(args, **env):
     full_env = {
         k: v
         for k, v in os.environ.items()
-        if k not in ("SECRET_KEY", "DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE", "CELERY_BROKER_URL")
+        if k
+        not in (
+            "SECRET_KEY",
+            "DATABASE_URL",
+            "DJANGO_ALLOW_ASYNC_UNSAFE",
+            "CELERY_BROKER_URL",
+            "CACHE_URL",
+            "SENTRY_DSN",
+            "ADMINS",
+        )
     }
     full_env.update(DJANGO_SETTINGS_MODULE="lnob_portal.settings.production", **env)
     return subprocess.run(
@@ -77,6 +86,15 @@ def _run_production(args, **env):
             "CELERY_BROKER_URL",
         ),
         (
+            {
+                "SECRET_KEY": "k" * 10 + "abcdefghij" * 5,
+                "DATABASE_URL": "postgres://u@h/x",
+                "ALLOWED_HOSTS": "x",
+                "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
+            },
+            "CACHE_URL",
+        ),
+        (
             {"SECRET_KEY": "short", "DATABASE_URL": "postgres://u@h/x", "ALLOWED_HOSTS": "x"},
             "SECRET_KEY",
         ),
@@ -94,6 +112,51 @@ def test_production_passes_deploy_checks():
         SECRET_KEY="x7Gq-very-long-random-production-secret-key-0123456789-abcdefghijkl",
         DATABASE_URL="postgres://lnob@127.0.0.1:5432/lnob",
         CELERY_BROKER_URL="redis://127.0.0.1:6379/0",
+        CACHE_URL="redis://127.0.0.1:6379/2",
         ALLOWED_HOSTS="portal.example.org",
     )
     assert result.returncode == 0, result.stderr
+
+
+PRODUCTION_ENV = {
+    "SECRET_KEY": "x7Gq-very-long-random-production-secret-key-0123456789-abcdefghijkl",
+    "DATABASE_URL": "postgres://lnob@127.0.0.1:5432/lnob",
+    "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
+    "CACHE_URL": "redis://127.0.0.1:6379/2",
+    "ALLOWED_HOSTS": "portal.example.org",
+}
+
+
+def test_production_mails_errors_to_admins_without_request_details():
+    probe = (
+        "from django.conf import settings as s; import logging; "
+        "h = [x for x in logging.getLogger('django.request').handlers "
+        "if type(x).__name__ == 'AdminEmailHandler']; "
+        "print(s.ADMINS, s.CACHES['default']['BACKEND'], len(h), h[0].include_html)"
+    )
+    result = _run_production(
+        ["shell", "-c", probe],
+        **PRODUCTION_ENV,
+        ADMINS="Ops Desk <ops@rco.example.org>, Ana Pérez <ana@rco.example.org>",
+    )
+    assert result.returncode == 0, result.stderr
+    assert (
+        "[('Ops Desk', 'ops@rco.example.org'), ('Ana Pérez', 'ana@rco.example.org')] "
+        "django.core.cache.backends.redis.RedisCache 1 False"
+    ) in result.stdout
+
+
+def test_production_reports_to_sentry_only_when_configured_and_without_personal_data():
+    probe = (
+        "import sentry_sdk; c = sentry_sdk.get_client(); "
+        "print(c.is_active(), c.options.get('send_default_pii'), "
+        "c.options.get('max_request_body_size'))"
+    )
+    without = _run_production(["shell", "-c", probe], **PRODUCTION_ENV)
+    assert without.returncode == 0, without.stderr
+    assert without.stdout.split()[-3] == "False"
+    with_dsn = _run_production(
+        ["shell", "-c", probe], **PRODUCTION_ENV, SENTRY_DSN="https://public@127.0.0.1:9/1"
+    )
+    assert with_dsn.returncode == 0, with_dsn.stderr
+    assert with_dsn.stdout.split()[-3:] == ["True", "False", "never"]

@@ -179,6 +179,25 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Uploaded files in S3-compatible object storage (django-storages) instead of MEDIA_ROOT when
+# a bucket is named. Files stay private: no public ACL, downloads go through the portal's own
+# access checks (lnob_portal/media.py), never through a bucket URL.
+S3_BUCKET = env("S3_BUCKET", default="")
+if S3_BUCKET:
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": S3_BUCKET,
+            "endpoint_url": env("S3_ENDPOINT_URL", default="") or None,
+            "region_name": env("S3_REGION", default="") or None,
+            "access_key": env("S3_ACCESS_KEY_ID", default="") or None,
+            "secret_key": env("S3_SECRET_ACCESS_KEY", default="") or None,
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+            "location": env("S3_PREFIX", default=""),
+        },
+    }
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
@@ -267,6 +286,11 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
 }
+
+# Small counts (common/suppression.py): counts of people below this are shown as "fewer
+# than N"; partner-only views (a partner's own submissions) may use the smaller minimum.
+SMALL_COUNT_MIN = env.int("SMALL_COUNT_MIN", default=5)
+SMALL_COUNT_MIN_PARTNER = env.int("SMALL_COUNT_MIN_PARTNER", default=3)
 
 # Demo accounts are created by `manage.py seed_demo`; their password comes from here.
 DEMO_PASSWORD = env("DEMO_PASSWORD", default="lnob-demo-2026")

@@ -27,6 +27,14 @@ if not env("CELERY_BROKER_URL", default=""):
         "analyses and imports run on workers, never inside a web request."
     )
 CELERY_TASK_ALWAYS_EAGER = False
+# Idempotent story submission, the public rate limits, upload progress and the refresh
+# debouncing all need one cache that every gunicorn and worker process sees.
+if not CACHE_URL.startswith(("redis://", "rediss://")):  # noqa: F405
+    raise ImproperlyConfigured(
+        "Set CACHE_URL to a shared Redis cache, e.g. redis://redis:6379/2. A per-process "
+        "cache would let each gunicorn worker count rate limits and duplicate submissions "
+        "on its own."
+    )
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)  # noqa: F405
 
@@ -47,3 +55,42 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
 # The container health check calls /healthz over plain HTTP from inside the container.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+
+# Errors: e-mailed to ADMINS ("Name <address>, Other <address>") when set, and sent to Sentry
+# when SENTRY_DSN is set. Neither receives request bodies, cookies or user details: the
+# portal holds stories of people in vulnerable situations (send_default_pii=False and the
+# mail handler's include_html=False, so no local variables reach an inbox).
+ADMINS = [
+    (name.strip(), address.strip())
+    for name, address in (
+        (entry.rsplit("<", 1)[0], entry.rsplit("<", 1)[1].rstrip(">"))
+        for entry in env.list("ADMINS", default=[])
+        if "<" in entry
+    )
+]
+SERVER_EMAIL = env("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)  # noqa: F405
+LOGGING["handlers"]["mail_admins"] = {  # noqa: F405
+    "class": "django.utils.log.AdminEmailHandler",
+    "level": "ERROR",
+    "include_html": False,
+}
+LOGGING["loggers"] = {  # noqa: F405
+    "django.request": {"handlers": ["console", "mail_admins"], "level": "ERROR"},
+    "celery": {"handlers": ["console", "mail_admins"], "level": "WARNING"},
+}
+
+SENTRY_DSN = env("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    import sentry_sdk
+    from sentry_sdk.integrations.celery import CeleryIntegration
+    from sentry_sdk.integrations.django import DjangoIntegration
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        integrations=[DjangoIntegration(), CeleryIntegration()],
+        environment=env("SENTRY_ENVIRONMENT", default="production"),
+        send_default_pii=False,
+        max_request_body_size="never",
+        include_local_variables=False,
+        traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+    )
