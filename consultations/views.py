@@ -3,6 +3,7 @@ review, focus groups. Every object goes through the access policy."""
 
 import datetime
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
@@ -11,7 +12,7 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.crypto import get_random_string
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -33,6 +34,7 @@ from .forms import (
     SignifierForm,
     TagForm,
     WithdrawForm,
+    text_in,
 )
 from .ingest import DYAD_SCALES
 from .models import (
@@ -72,7 +74,7 @@ def _campaign_form(request, campaign: Campaign | None):
         try:
             services.campaign_save(
                 campaign=obj,
-                consent_text=form.cleaned_data["consent_text"],
+                consent_texts=form.consent_texts(),
                 user=request.user,
                 target_groups=form.cleaned_data["target_groups"],
                 partners=form.cleaned_data["partners"],
@@ -238,22 +240,70 @@ def signifier_delete(request, pk: int):
     return redirect("consultations:instrument_detail", pk=signifier.instrument_id)
 
 
+def respondent_language(request, campaign: Campaign) -> str:
+    """The language a respondent reads a campaign in: the one they chose (``?lang=``), else
+    the browser's or portal's language, when the campaign has it; else its first language."""
+    languages = campaign.languages or ["en"]
+    for candidate in (request.GET.get("lang"), get_language()):
+        code = (candidate or "")[:2]
+        if code in languages:
+            return code
+    return languages[0]
+
+
+def _other_languages(campaign: Campaign, language: str) -> list[tuple[str, str]]:
+    from django.utils.translation import get_language_info
+
+    return [
+        (code, get_language_info(code)["name_local"])
+        for code in campaign.languages or []
+        if code != language and code in dict(settings.LANGUAGES)
+    ]
+
+
 def _tell(request, instrument: Instrument, *, organisation=None, collector: bool, public: bool):
-    """Show and accept the respondent form; on success show the receipt code once."""
-    language = (request.GET.get("lang") or get_language() or "en")[:2]
+    """Show and accept the respondent form, entirely in the respondent's language; on success
+    show the receipt code once."""
+    campaign = instrument.campaign
+    language = respondent_language(request, campaign)
+    with translation.override(language):
+        return _tell_in(
+            request,
+            instrument,
+            campaign=campaign,
+            language=language,
+            organisation=organisation,
+            collector=collector,
+            public=public,
+        )
+
+
+def _tell_in(request, instrument, *, campaign, language, organisation, collector, public):
+    consent_shown = campaign.consent_for(language) or campaign.current_consent
     form = NarrativeForm(
         request.POST or None,
         instrument=instrument,
         collector=collector,
         language=language,
-        initial={"submission_token": get_random_string(32)},
+        initial={
+            "submission_token": get_random_string(32),
+            "consent_version": consent_shown.version if consent_shown else None,
+        },
     )
     if request.method == "POST" and form.is_valid():
         token = form.cleaned_data["submission_token"]
         if not cache.add(f"story-submitted:{token}", True, 60 * 60 * 6):
             messages.info(request, _("We already received this story; it was not saved twice."))
-            return redirect(request.path)
+            return redirect(request.get_full_path())
         data = form.cleaned_data
+        agreed_to = consent_shown
+        if data.get("consent_version") and consent_shown:
+            agreed_to = (
+                campaign.consent_texts.filter(
+                    language=consent_shown.language, version=data["consent_version"]
+                ).first()
+                or consent_shown
+            )
         consent = {
             "given": data["consent"],
             "how": data.get("consent_how") or "self",
@@ -261,6 +311,7 @@ def _tell(request, instrument: Instrument, *, organisation=None, collector: bool
             "analysis": True,
             "quotation": data.get("use_quotation"),
             "publication": data.get("use_publication"),
+            "text": agreed_to,
         }
         try:
             narrative, code = services.narrative_submit(
@@ -279,20 +330,25 @@ def _tell(request, instrument: Instrument, *, organisation=None, collector: bool
             return render(
                 request,
                 "consultations/receipt.html",
-                {"code": code, "campaign": instrument.campaign, "public": public},
+                {"code": code, "campaign": campaign, "public": public, "language": language},
             )
     return render(
         request,
         "consultations/tell.html",
         {
             "form": form,
+            "error_summary": form.error_summary() if form.is_bound else [],
             "instrument": instrument,
-            "campaign": instrument.campaign,
-            "consent": instrument.campaign.current_consent,
+            "campaign": campaign,
+            "purpose": text_in(campaign.purpose_translations or campaign.purpose, language),
+            "consent": consent_shown,
+            "consent_lang": consent_shown.language if consent_shown else language,
             "public": public,
             "language": language,
+            "other_languages": _other_languages(campaign, language),
             "organisation": organisation,
         },
+        status=400 if form.is_bound and form.errors else 200,
     )
 
 
@@ -312,15 +368,18 @@ def narrative_new(request, pk: int, org: int):
 
 
 def public_tell(request, token: str):
-    """Community members without an account, through the campaign's unguessable link."""
-    campaign = Campaign.objects.filter(
-        public_token=token, public_link_enabled=True, status=Campaign.Status.OPEN
-    ).first()
+    """Community members without an account, through the campaign's unguessable link. A
+    campaign that is not open (yet, or any more) answers with a page in its own languages
+    saying what it was, when it opens or closed, and how to withdraw a story."""
+    campaign = Campaign.objects.filter(public_token=token, public_link_enabled=True).first()
     if campaign is None or len(token) < 20:
         return render(request, "404.html", status=404)
+    today = timezone.localdate()
+    if not campaign.accepts_stories_on(today):
+        return _campaign_not_open(request, campaign, today)
     instrument = campaign.instruments.first()
     if instrument is None:
-        return render(request, "404.html", status=404)
+        return _campaign_not_open(request, campaign, today)
     if request.method == "POST":
         key = f"public-rate:{client_ip(request) or ''}"
         cache.add(key, 0, 60 * 60)
@@ -329,19 +388,51 @@ def public_tell(request, token: str):
     return _tell(request, instrument, collector=False, public=True)
 
 
+def _campaign_not_open(request, campaign: Campaign, today: datetime.date):
+    language = respondent_language(request, campaign)
+    closed = campaign.status in (Campaign.Status.CLOSED, Campaign.Status.ARCHIVED) or (
+        today > campaign.ends_on
+    )
+    with translation.override(language):
+        return render(
+            request,
+            "consultations/campaign_not_open.html",
+            {
+                "campaign": campaign,
+                "closed": closed,
+                # A campaign closed early (by its status) has no date to tell.
+                "closed_on": campaign.ends_on if closed and campaign.ends_on < today else None,
+                "opens_on": campaign.starts_on
+                if not closed and campaign.starts_on > today
+                else None,
+                "purpose": text_in(campaign.purpose_translations or campaign.purpose, language),
+                "language": language,
+                "other_languages": _other_languages(campaign, language),
+            },
+            status=410 if closed else 200,
+        )
+
+
 def withdraw(request):
-    """Public: a teller enters their receipt code and their story is deleted."""
-    form = WithdrawForm(request.POST or None)
-    done = False
-    if request.method == "POST" and form.is_valid():
-        key = f"withdraw-rate:{client_ip(request) or ''}"
-        cache.add(key, 0, 60 * 60)
-        if cache.incr(key) > 30:
-            return render(request, "consultations/rate_limited.html", status=429)
-        done = services.narrative_withdraw(code=form.cleaned_data["code"])
-        if not done:
-            form.add_error("code", _("We found no story with this code. Check it and try again."))
-    return render(request, "consultations/withdraw.html", {"form": form, "done": done})
+    """Public: a teller enters their receipt code and their story is deleted. ``?lang=`` keeps
+    the language the story was told in (the receipt page links here with it)."""
+    language = (request.GET.get("lang") or "")[:2]
+    if language not in dict(settings.LANGUAGES):
+        language = get_language()
+    with translation.override(language):
+        form = WithdrawForm(request.POST or None)
+        done = False
+        if request.method == "POST" and form.is_valid():
+            key = f"withdraw-rate:{client_ip(request) or ''}"
+            cache.add(key, 0, 60 * 60)
+            if cache.incr(key) > 30:
+                return render(request, "consultations/rate_limited.html", status=429)
+            done = services.narrative_withdraw(code=form.cleaned_data["code"])
+            if not done:
+                form.add_error(
+                    "code", _("We found no story with this code. Check it and try again.")
+                )
+        return render(request, "consultations/withdraw.html", {"form": form, "done": done})
 
 
 @login_required
