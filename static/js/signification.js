@@ -59,13 +59,14 @@
     return out;
   }
 
-  function buttons(form, onClear, numberFields, startWithNumbers) {
+  function buttons(form, onClear, numberFields, startWithNumbers, numbersHelp) {
     var row = el("p", { "class": "signification-actions" });
     var clear = el("button", { type: "button", "class": "link-button" }, form.dataset.i18nClear);
     clear.addEventListener("click", onClear);
     var toggle = el("button", { type: "button", "class": "link-button", "aria-expanded": "false" });
     function show(numbers) {
       numberFields.forEach(function (f) { f.hidden = !numbers; });
+      if (numbersHelp) numbersHelp.hidden = !numbers;
       toggle.textContent = numbers ? form.dataset.i18nUsePicture : form.dataset.i18nTypeNumbers;
       toggle.setAttribute("aria-expanded", numbers ? "true" : "false");
     }
@@ -120,13 +121,15 @@
     var live = liveRegion();
     widget.appendChild(live);
 
+    // "31 %" in French, "31%" in English: the page's language decides.
+    var percent = new Intl.NumberFormat(document.documentElement.lang || undefined, { style: "percent" });
     var current = null; // shares, or null while not answered
     var announceTimer = null;
 
     function describe(w) {
       if (!w) return form.dataset.i18nNotAnswered;
       var p = percentages(w);
-      return names.map(function (n, i) { return n + " " + p[i] + "%"; }).join(", ");
+      return names.map(function (n, i) { return n + " " + percent.format(p[i] / 100); }).join(", ");
     }
 
     function render(announce) {
@@ -220,7 +223,10 @@
       input.addEventListener("input", function () { current = fromFields(); render(false); });
     });
 
-    widget.appendChild(buttons(form, function () { set(null, true); pad.focus(); }, fields, hasErrors));
+    widget.appendChild(buttons(
+      form, function () { set(null, true); pad.focus(); }, fields, hasErrors,
+      fieldset.querySelector(".numbers-help")
+    ));
     fields[0].parentNode.insertBefore(widget, fields[0]);
     current = fromFields();
     render(false);
