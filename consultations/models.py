@@ -125,6 +125,13 @@ class Campaign(models.Model):
         """The latest consent text in ``language`` (None when there is none)."""
         return self.consent_texts.filter(language=language).order_by("-version").first()
 
+    def latest_consents(self) -> list:
+        """The latest consent text in each of the campaign's languages (where there is one)."""
+        latest = {}
+        for text in self.consent_texts.order_by("language", "-version"):
+            latest.setdefault(text.language, text)
+        return [latest[code] for code in self.languages or [] if code in latest]
+
     def purpose_text(self, language: str | None = None) -> str:
         return self.purpose_translations.get(language or "") or self.purpose
 

@@ -120,6 +120,9 @@ def campaign_detail(request, pk: int):
         {
             "campaign": campaign,
             "can_change": policy.can(request.user, Action.CHANGE, campaign),
+            "missing_translations": services.campaign_missing_translations(campaign)
+            if policy.can(request.user, Action.CHANGE, campaign)
+            else [],
             "partner_orgs": _partner_organisations(request.user, campaign),
             "is_rco": actor.is_rco_staff,
             "narrative_count": narratives.count(),

@@ -304,3 +304,53 @@ def test_a_campaign_not_open_yet_says_when_it_opens(trilingual, client):
     assert str(campaign.starts_on.year) in html and 'name="story"' not in html
     response = client.post(public_url(campaign, lang="fr"), {"story": "x", "consent": "on"})
     assert not Narrative.objects.filter(story="x").exists()
+
+
+# --- the staff form -----------------------------------------------------------------------
+
+
+def test_rco_writes_each_language_and_cannot_open_with_one_missing(
+    people, vocabularies, client_for
+):
+    client = client_for("rco")
+    data = {
+        "title": "Voix 2027",
+        "country": "Demoland",
+        "location_level": "region",
+        "locations": "",
+        "starts_on": TODAY.isoformat(),
+        "ends_on": (TODAY + datetime.timedelta(days=60)).isoformat(),
+        "languages": ["en", "fr"],
+        "retention_days": "1000",
+        "status": "open",
+        "public_link_enabled": "on",
+        "purpose_en": "Tell us what stops you.",
+        "consent_en": "We keep your story for three years.",
+    }
+    response = client.post(reverse("consultations:campaign_create"), data)
+    html = response.content.decode()
+    assert "French: purpose" in html and "French: consent text" in html
+    assert not Campaign.objects.filter(title="Voix 2027").exists()
+
+    data |= {
+        "purpose_fr": "Dites-nous ce qui vous en empêche.",
+        "consent_fr": "Nous gardons votre histoire trois ans.",
+    }
+    response = client.post(reverse("consultations:campaign_create"), data)
+    assert response.status_code == 302
+    campaign = Campaign.objects.get(title="Voix 2027")
+    assert campaign.status == "open"
+    assert campaign.purpose_translations["fr"] == "Dites-nous ce qui vous en empêche."
+    assert [(c.language, c.version) for c in campaign.latest_consents()] == [
+        ("en", 1),
+        ("fr", 1),
+    ]
+    # Changing only the French consent makes a new French version; English stays v1.
+    edit = reverse("consultations:campaign_edit", args=[campaign.pk])
+    client.post(edit, data | {"consent_fr": "Nous gardons votre histoire deux ans."})
+    assert [(c.language, c.version) for c in campaign.latest_consents()] == [
+        ("en", 1),
+        ("fr", 2),
+    ]
+    page = client.get(campaign.get_absolute_url()).content.decode()
+    assert '<p lang="fr">' in page and "deux ans" in page
