@@ -118,8 +118,12 @@ class Campaign(models.Model):
 
     @property
     def current_consent(self):
-        """The latest consent text in the campaign's first language."""
-        return self.consent_for(self.first_language)
+        """The latest consent text in the campaign's first language (else in any language, for
+        a campaign whose languages changed after its texts were written)."""
+        return (
+            self.consent_for(self.first_language)
+            or self.consent_texts.order_by("-created_at", "-pk").first()
+        )
 
     def consent_for(self, language: str):
         """The latest consent text in ``language`` (None when there is none)."""

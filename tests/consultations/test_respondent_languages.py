@@ -19,6 +19,16 @@ from .factories import consultation_objects
 TODAY = datetime.date.today()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    """The public form allows 20 stories an hour per address; each test starts afresh."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def trilingual(people, vocabularies):
     groups = list(
