@@ -56,6 +56,9 @@ def test_a_french_respondent_tells_drags_the_triangle_and_withdraws(
         viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, locale="fr-FR"
     )
     page = context.new_page()
+    problems = []  # script errors and CSP violations (console errors)
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
     page.goto(f"{live_server.url}/consultations/c/{campaign.public_token}/")
 
     # French from the top: the page, the consent, the question.
@@ -130,6 +133,8 @@ def test_a_french_respondent_tells_drags_the_triangle_and_withdraws(
     assert (story.consent_text.language, story.consent_text.version) == ("fr", 1)
     assert story.answers["who_helped"] == pytest.approx([s / 100 for s in after_keys], abs=0.011)
     assert story.answers["outcome"] == 0.7
+
+    assert problems == []
 
     # Withdrawal, in French.
     page.get_by_role("link", name="Page de retrait").click()
