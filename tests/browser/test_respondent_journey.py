@@ -58,7 +58,15 @@ def test_a_french_respondent_tells_drags_the_triangle_and_withdraws(
     page = context.new_page()
     problems = []  # script errors and CSP violations (console errors)
     page.on("pageerror", lambda error: problems.append(str(error)))
-    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    # (a form sent back with errors answers 400, which Chromium also logs: not a problem)
+    page.on(
+        "console",
+        lambda m: (
+            problems.append(m.text)
+            if m.type == "error" and "Failed to load resource" not in m.text
+            else None
+        ),
+    )
     page.goto(f"{live_server.url}/consultations/c/{campaign.public_token}/")
 
     # French from the top: the page, the consent, the question.
@@ -120,6 +128,22 @@ def test_a_french_respondent_tells_drags_the_triangle_and_withdraws(
         "Le centre de santé a fermé ; nous marchons deux heures jusqu'en ville."
     )
     page.get_by_role("checkbox", name="Personnes handicapées").check()
+    # Sent without agreeing: the summary at the top says why, and nothing typed is lost.
+    page.get_by_role("button", name="Envoyer mon histoire").click()
+    summary = page.locator("#error-summary")
+    assert summary.is_visible()
+    assert page.evaluate("document.activeElement.id") == "error-summary"
+    assert "Sans votre accord" in summary.inner_text()
+    assert (
+        "deux heures"
+        in page.get_by_role("textbox", name="Votre histoire (obligatoire)").input_value()
+    )
+    assert _shares(page) == after_keys
+    assert page.locator('input[name="sig_outcome"]').input_value() == "70"
+    assert page.get_by_role("checkbox", name="Personnes handicapées").is_checked()
+    screenshot(page, "respondent-fr-4-errors")
+    summary.get_by_role("link").first.click()
+    assert page.evaluate("location.hash") == "#id_consent"
     page.get_by_label("J'accepte de partager mon histoire").check()
     page.get_by_role("button", name="Envoyer mon histoire").click()
 
@@ -127,7 +151,7 @@ def test_a_french_respondent_tells_drags_the_triangle_and_withdraws(
     assert page.locator("html").get_attribute("lang") == "fr"
     code = page.locator(".receipt-code strong").inner_text()
     assert len(code) == 14
-    screenshot(page, "respondent-fr-4-receipt")
+    screenshot(page, "respondent-fr-5-receipt")
     story = Narrative.objects.get(story__startswith="Le centre de santé")
     assert story.language == "fr"
     assert (story.consent_text.language, story.consent_text.version) == ("fr", 1)
@@ -142,6 +166,14 @@ def test_a_french_respondent_tells_drags_the_triangle_and_withdraws(
     page.get_by_label("Votre code de reçu").fill(code)
     page.get_by_role("button", name="Supprimer mon histoire").click()
     assert page.get_by_role("status").first.is_visible()
-    screenshot(page, "respondent-fr-5-withdrawn")
+    screenshot(page, "respondent-fr-6-withdrawn")
     assert not Narrative.objects.filter(pk=story.pk).exists()
+
+    # Once the campaign has closed, its link says so, in French.
+    campaign.status = campaign.Status.CLOSED
+    campaign.save(update_fields=["status"])
+    page.goto(f"{live_server.url}/consultations/c/{campaign.public_token}/")
+    assert page.get_by_role("heading", name="Cette consultation est close").is_visible()
+    assert page.get_by_role("link", name="Retirer mon histoire").is_visible()
+    screenshot(page, "respondent-fr-7-closed")
     context.close()
