@@ -364,3 +364,24 @@ def test_rco_writes_each_language_and_cannot_open_with_one_missing(
     ]
     page = client.get(campaign.get_absolute_url()).content.decode()
     assert '<p lang="fr">' in page and "deux ans" in page
+
+
+def test_a_steward_names_a_group_in_french_and_spanish(vocabularies, steward):
+    from taxonomy.forms import PopulationGroupForm
+    from taxonomy.services import group_save
+
+    group = PopulationGroup.objects.get(name="Migrants")
+    form = PopulationGroupForm(
+        {"name": "Migrants", "name_fr": "Personnes migrantes", "name_es": ""}, instance=group
+    )
+    assert form.is_valid(), form.errors
+    group_save(form=form, user=steward)
+    group.refresh_from_db()
+    assert group.name_in("fr") == "Personnes migrantes"
+    assert group.name_in("es") == ""  # emptied: a campaign offering it cannot open in Spanish
+    # A write that does not send the names (the API) keeps them.
+    form = PopulationGroupForm({"name": "Migrants", "description": "x"}, instance=group)
+    assert form.is_valid(), form.errors
+    group_save(form=form, user=steward)
+    group.refresh_from_db()
+    assert group.name_in("fr") == "Personnes migrantes"
