@@ -111,6 +111,10 @@
     var dot = svgEl("circle", { r: "12", "class": "triad-point", cx: "150", cy: "171" });
     svg.appendChild(dot);
     pad.appendChild(svg);
+    // A finger-sized handle over the point: dragging it moves the point in any direction,
+    // while a vertical swipe elsewhere on the triangle still scrolls the page.
+    var handle = el("span", { "class": "triad-handle", "aria-hidden": "true" });
+    pad.appendChild(handle);
     widget.appendChild(pad);
     var bottom = el("div", { "class": "triad-bottom", "aria-hidden": "true" });
     bottom.appendChild(el("span", {}, names[1]));
@@ -140,6 +144,8 @@
         var pt = pointOf(current);
         dot.setAttribute("cx", pt.x.toFixed(1));
         dot.setAttribute("cy", pt.y.toFixed(1));
+        handle.style.left = (pt.x / 300) * 100 + "%";
+        handle.style.top = (pt.y / 264) * 100 + "%";
         pad.setAttribute("aria-valuenow", String(percentages(current)[0]));
         widget.classList.remove("is-unanswered");
       } else {
@@ -174,27 +180,65 @@
       return pt.matrixTransform(svg.getScreenCTM().inverse());
     }
 
+    // Mouse: press anywhere and drag. Touch and pen: drag the handle; a tap (or a sideways
+    // drag) on the triangle places the point; a vertical swipe scrolls the page (the browser
+    // then cancels the pointer and nothing changes).
     var dragging = false;
-    pad.addEventListener("pointerdown", function (evt) {
+    var touchStart = null;
+    function moveTo(evt) {
+      var p = toSvg(evt);
+      set(shares(p.x, p.y), false);
+    }
+    function startDrag(evt, target) {
       dragging = true;
-      pad.setPointerCapture(evt.pointerId);
-      var p = toSvg(evt);
-      set(shares(p.x, p.y), false);
+      touchStart = null;
+      target.setPointerCapture(evt.pointerId);
+      moveTo(evt);
       pad.focus();
+    }
+    handle.addEventListener("pointerdown", function (evt) {
+      evt.stopPropagation();
       evt.preventDefault();
+      startDrag(evt, handle);
     });
-    pad.addEventListener("pointermove", function (evt) {
-      if (!dragging) return;
-      var p = toSvg(evt);
-      set(shares(p.x, p.y), false);
+    pad.addEventListener("pointerdown", function (evt) {
+      if (evt.pointerType === "mouse") {
+        evt.preventDefault();
+        startDrag(evt, pad);
+      } else {
+        touchStart = { x: evt.clientX, y: evt.clientY };
+      }
     });
-    function stop() {
+    function onMove(evt) {
+      if (dragging) {
+        moveTo(evt);
+      } else if (touchStart) {
+        var dx = Math.abs(evt.clientX - touchStart.x), dy = Math.abs(evt.clientY - touchStart.y);
+        if (dx + dy < 10) return;
+        if (dx > dy) {
+          startDrag(evt, pad); // a sideways drag moves the point
+        } else {
+          touchStart = null; // a vertical swipe is the page's: scrolling, not an answer
+        }
+      }
+    }
+    pad.addEventListener("pointermove", onMove);
+    handle.addEventListener("pointermove", onMove);
+    function stop(evt) {
+      if (touchStart && evt.type === "pointerup") {
+        moveTo(evt); // a tap
+        pad.focus();
+        render(true);
+      }
+      touchStart = null;
       if (!dragging) return;
       dragging = false;
       render(true);
     }
     pad.addEventListener("pointerup", stop);
-    pad.addEventListener("pointercancel", stop);
+    handle.addEventListener("pointerup", stop);
+    pad.addEventListener("pointercancel", function () { touchStart = null; dragging = false; });
+    handle.addEventListener("pointercancel", function () { dragging = false; });
 
     pad.addEventListener("keydown", function (evt) {
       var step = evt.shiftKey ? 24 : 6;

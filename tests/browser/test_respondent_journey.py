@@ -83,10 +83,24 @@ def test_a_french_respondent_tells_drags_the_triangle_and_withdraws(
     assert pad.get_attribute("aria-valuetext") == "Pas encore de réponse"
     pad.scroll_into_view_if_needed()
     box = pad.bounding_box()
-    # Drag a finger from the middle to the bottom-left corner ("Services publics").
+    # A vertical swipe over the triangle scrolls the page and answers nothing.
+    scrolled = page.evaluate("window.scrollY")
     _touch_drag(
         page,
-        {"x": box["x"] + box["width"] / 2, "y": box["y"] + box["height"] * 0.6},
+        {"x": box["x"] + box["width"] * 0.5, "y": box["y"] + box["height"] * 0.8},
+        {"x": box["x"] + box["width"] * 0.5, "y": box["y"] + box["height"] * 0.2},
+    )
+    assert _shares(page) == [-1, -1, -1]
+    assert page.evaluate("window.scrollY") > scrolled
+    pad.scroll_into_view_if_needed()
+    box = pad.bounding_box()
+    # A tap places the point; then a finger drags it to the bottom-left corner.
+    middle = {"x": box["x"] + box["width"] / 2, "y": box["y"] + box["height"] * 0.6}
+    _touch_drag(page, middle, middle, steps=0)
+    assert sum(_shares(page)) == 100
+    _touch_drag(
+        page,
+        middle,
         {"x": box["x"] + box["width"] * 0.1, "y": box["y"] + box["height"] * 0.92},
     )
     after_touch = _shares(page)
