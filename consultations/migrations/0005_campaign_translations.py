@@ -15,33 +15,36 @@ def first_language_texts(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('consultations', '0004_delete_kept_raw_uploads'),
+        ("consultations", "0004_delete_kept_raw_uploads"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='consenttext',
-            options={'ordering': ['campaign', 'language', '-version']},
+            name="consenttext",
+            options={"ordering": ["campaign", "language", "-version"]},
         ),
         migrations.RemoveConstraint(
-            model_name='consenttext',
-            name='unique_consent_version',
+            model_name="consenttext",
+            name="unique_consent_version",
         ),
         migrations.AddField(
-            model_name='campaign',
-            name='purpose_translations',
-            field=models.JSONField(blank=True, default=dict, verbose_name='purpose in each language'),
+            model_name="campaign",
+            name="purpose_translations",
+            field=models.JSONField(
+                blank=True, default=dict, verbose_name="purpose in each language"
+            ),
         ),
         migrations.AddField(
-            model_name='consenttext',
-            name='language',
-            field=models.CharField(default='en', max_length=10),
+            model_name="consenttext",
+            name="language",
+            field=models.CharField(default="en", max_length=10),
         ),
         migrations.RunPython(first_language_texts, migrations.RunPython.noop),
         migrations.AddConstraint(
-            model_name='consenttext',
-            constraint=models.UniqueConstraint(fields=('campaign', 'language', 'version'), name='unique_consent_language_version'),
+            model_name="consenttext",
+            constraint=models.UniqueConstraint(
+                fields=("campaign", "language", "version"), name="unique_consent_language_version"
+            ),
         ),
     ]

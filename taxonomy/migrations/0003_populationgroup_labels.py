@@ -14,16 +14,17 @@ def seed_labels(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('taxonomy', '0002_populationgroup_rights_holder'),
+        ("taxonomy", "0002_populationgroup_rights_holder"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='populationgroup',
-            name='labels',
-            field=models.JSONField(blank=True, default=dict, verbose_name='name in other languages'),
+            model_name="populationgroup",
+            name="labels",
+            field=models.JSONField(
+                blank=True, default=dict, verbose_name="name in other languages"
+            ),
         ),
         migrations.RunPython(seed_labels, migrations.RunPython.noop),
     ]
