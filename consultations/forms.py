@@ -276,6 +276,19 @@ class GroupChoiceField(forms.ModelMultipleChoiceField):
         return name or format_html('<span lang="en">{}</span>', obj.name)
 
 
+class PlaceSelect(forms.Select):
+    """The campaign's places are one list, written in its first language: each option says
+    so with ``lang`` when the form is in another language."""
+
+    place_language = ""
+
+    def create_option(self, *args, **kwargs):
+        option = super().create_option(*args, **kwargs)
+        if self.place_language and option["value"]:
+            option["attrs"]["lang"] = self.place_language
+        return option
+
+
 TRIAD_ALL_ZERO = _(
     "You gave 0 to every corner, so we cannot place your answer. Place the point where your "
     "story belongs, or tick “Does not apply to my story”."
@@ -412,10 +425,14 @@ class NarrativeForm(forms.Form):
         if campaign.location_level != campaign.LocationLevel.NONE:
             places = campaign.location_choices()
             if places:
+                widget = PlaceSelect()
+                if campaign.first_language != language:
+                    widget.place_language = campaign.first_language
                 self.fields["location"] = forms.ChoiceField(
                     label=_("Where do you live? (optional)"),
                     required=False,
                     choices=[("", "—"), *[(p, p) for p in places]],
+                    widget=widget,
                 )
             else:
                 self.fields["location"] = forms.CharField(

@@ -147,6 +147,8 @@ def test_the_public_form_is_french_from_top_to_bottom(trilingual, client):
     # The other languages are offered, each marked with its own language.
     assert 'lang="es" hreflang="es">español<' in html
     assert 'lang="en" hreflang="en">English<' in html
+    # The places are one list in the campaign's first language, and say so.
+    assert '<option value="Central Plains" lang="en">Central Plains</option>' in html
     spanish = client.get(public_url(campaign, lang="es")).content.decode()
     assert '<html lang="es">' in spanish and "Recogemos historias" in spanish
 
