@@ -147,6 +147,11 @@ def test_the_public_form_is_french_from_top_to_bottom(trilingual, client):
     # The other languages are offered, each marked with its own language.
     assert 'lang="es" hreflang="es">español<' in html
     assert 'lang="en" hreflang="en">English<' in html
+    # The portal's language menu then decides: it returns to the link without ?lang=.
+    spanish_link = client.get(public_url(campaign, lang="es")).content.decode()
+    assert f'name="next" type="hidden" value="{public_url(campaign)}"' in spanish_link
+    client.post(reverse("set_language"), {"language": "en", "next": public_url(campaign)})
+    assert '<html lang="en">' in client.get(public_url(campaign)).content.decode()
     # The places are one list in the campaign's first language, and say so.
     assert '<option value="Central Plains" lang="en">Central Plains</option>' in html
     spanish = client.get(public_url(campaign, lang="es")).content.decode()
