@@ -16,7 +16,7 @@ def first_language_texts(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("consultations", "0004_delete_kept_raw_uploads"),
+        ("consultations", "0005_question_versions"),
     ]
 
     operations = [
