@@ -20,6 +20,7 @@ class ConsultationsConfig(AppConfig):
             Instrument,
             Narrative,
             Quote,
+            ReceiptBatch,
             Signifier,
             Theme,
             Upload,
@@ -31,6 +32,7 @@ class ConsultationsConfig(AppConfig):
         policy.register(FocusGroup, rules.SubmissionRule())
         policy.register(Upload, rules.PartnerOwnedRule())
         policy.register(ColumnMapping, rules.PartnerOwnedRule())
+        policy.register(ReceiptBatch, rules.PartnerOwnedRule())
         policy.register(Signifier, rules.CampaignPartRule(Campaign))
         policy.register(Theme, policy.VocabularyRule())
         policy.register(Quote, rules.QuoteRule())

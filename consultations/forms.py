@@ -638,6 +638,12 @@ class FocusGroupForm(forms.ModelForm):
             ("transport", _("Transport or allowance")),
         ],
     )
+    participants_total = forms.IntegerField(
+        label=_("Number of participants"),
+        min_value=1,
+        required=False,
+        help_text=_("The counts by sex and the counts by age must each add up to this number."),
+    )
     women = forms.IntegerField(label=_("Women / girls"), min_value=0, initial=0)
     men = forms.IntegerField(label=_("Men / boys"), min_value=0, initial=0)
     other_sex = forms.IntegerField(label=_("Other / not said"), min_value=0, initial=0)
@@ -645,6 +651,9 @@ class FocusGroupForm(forms.ModelForm):
     age_18_34 = forms.IntegerField(label="18–34", min_value=0, initial=0)
     age_35_64 = forms.IntegerField(label="35–64", min_value=0, initial=0)
     age_65_plus = forms.IntegerField(label=_("65 or older"), min_value=0, initial=0)
+    age_not_said = forms.IntegerField(
+        label=_("Age not said"), min_value=0, initial=0, required=False
+    )
     with_disability = forms.IntegerField(
         label=_("Persons with disabilities"), min_value=0, initial=0
     )
@@ -693,11 +702,49 @@ class FocusGroupForm(forms.ModelForm):
             "feedback": forms.Textarea(attrs={"rows": 2}),
         }
 
+    #: form field → (participants section, key)
+    COUNT_FIELDS = {
+        "women": ("sex", "female"),
+        "men": ("sex", "male"),
+        "other_sex": ("sex", "other"),
+        "age_under_18": ("age", "under_18"),
+        "age_18_34": ("age", "18_34"),
+        "age_35_64": ("age", "35_64"),
+        "age_65_plus": ("age", "65_plus"),
+        "age_not_said": ("age", "not_said"),
+        "with_disability": ("disability", "with"),
+    }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        record = self.instance
+        if record.pk:  # editing: the counts, accommodations and consent as recorded
+            counts = record.participants or {}
+            for name, (section, key) in self.COUNT_FIELDS.items():
+                self.initial[name] = (counts.get(section) or {}).get(key, 0)
+            self.initial["participants_total"] = counts.get("total") or sum(
+                int(v or 0) for v in (counts.get("sex") or {}).values()
+            )
+            self.initial["accommodations"] = record.accommodations
+            self.initial["consent_how"] = record.consent_how
+            self.initial["use_quotation"] = record.use_quotation
+            self.initial["use_publication"] = record.use_publication
+            # Themes and quotes are kept as recorded; they are not edited here.
+            del self.fields["themes_text"], self.fields["quotes_text"]
+
     def clean(self):
+        from .services import participants_check
+
         data = super().clean()
-        total_sex = sum(data.get(k) or 0 for k in ("women", "men", "other_sex"))
-        if total_sex == 0:
-            raise forms.ValidationError(_("Give the number of participants."))
+        participants: dict = {}
+        for name, (section, key) in self.COUNT_FIELDS.items():
+            participants.setdefault(section, {})[key] = data.get(name) or 0
+        # Without a number of participants, the counts by sex give it (and the counts by
+        # age must still agree with them).
+        participants["total"] = data.get("participants_total") or sum(participants["sex"].values())
+        data["participants"] = participants
+        for problem in participants_check(participants):
+            self.add_error(None, problem)
         quotes = []
         for line in (data.get("quotes_text") or "").splitlines():
             if not line.strip():
@@ -709,18 +756,4 @@ class FocusGroupForm(forms.ModelForm):
                 )
             quotes.append((text.strip(), speaker.strip()))
         data["quotes"] = quotes
-        data["participants"] = {
-            "sex": {
-                "female": data.get("women") or 0,
-                "male": data.get("men") or 0,
-                "other": data.get("other_sex") or 0,
-            },
-            "age": {
-                "under_18": data.get("age_under_18") or 0,
-                "18_34": data.get("age_18_34") or 0,
-                "35_64": data.get("age_35_64") or 0,
-                "65_plus": data.get("age_65_plus") or 0,
-            },
-            "disability": {"with": data.get("with_disability") or 0},
-        }
         return data

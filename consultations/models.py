@@ -650,3 +650,37 @@ class Withdrawal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.reason} {self.at:%Y-%m-%d}"
+
+
+class ReceiptBatch(models.Model):
+    """A sheet of receipt cards printed by a partner before offline field work. The codes
+    are shown once, on the printable sheet; only their hashes are kept (``ReceiptCard``)."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="receipt_batches")
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.CASCADE, related_name="receipt_batches"
+    )
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    count = models.PositiveIntegerField()
+    issued_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-issued_at"]
+
+    def __str__(self) -> str:
+        return f"{self.count} receipt cards, {self.issued_at:%Y-%m-%d}"
+
+
+class ReceiptCard(models.Model):
+    """One pre-issued receipt code (hashed like a story's), for one organisation and campaign.
+    An import links it to the story whose row carries the code; the teller then withdraws
+    the story with the card exactly as an online teller does with their receipt."""
+
+    batch = models.ForeignKey(ReceiptBatch, on_delete=models.CASCADE, related_name="cards")
+    code_hash = models.CharField(max_length=64, unique=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"card {self.pk}"

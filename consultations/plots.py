@@ -41,6 +41,9 @@ OUTLINE = "#6b6b6b"
 ZONE_LINE = "#b8b8b8"
 MAIN = "#1c5a94"
 HIGHLIGHT = "#b5441b"
+#: "This group" has one colour on every chart of a page: the ternary plot's highlighted
+#: squares and the histogram's group bars; everyone else (and all stories) is MAIN.
+THIS_GROUP = HIGHLIGHT
 LINK_FOCUS = "#1c5a94"
 
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -283,7 +286,7 @@ def ternary_svg(
             for x, y in map(_xy, extra)
         )
         parts.append(
-            f'<g fill="{HIGHLIGHT}" fill-opacity="0.6" pointer-events="none" '
+            f'<g fill="{THIS_GROUP}" fill-opacity="0.6" pointer-events="none" '
             f'aria-hidden="true">{squares}</g>'
         )
     if not draw_main and not (has_highlight and draw_extra):
@@ -304,7 +307,7 @@ def ternary_svg(
     if has_highlight:
         legend.append((extra_name, extra, draw_extra, "square"))
     for name, series, drawn, marker in legend:
-        colour = MAIN if marker == "circle" else HIGHLIGHT
+        colour = MAIN if marker == "circle" else THIS_GROUP
         if marker == "circle":
             parts.append(f'<circle cx="36" cy="{y - 5:.1f}" r="5" fill="{colour}"/>')
         else:
@@ -385,11 +388,14 @@ def histogram_svg(
     compare_name = compare_label or "Everyone else"
     plot_id = _plot_id("histogram", title, left_label, right_label, tuple(counts), compare)
 
+    # Next to "everyone else", the main series is the selected group: it takes the group's
+    # colour, as in the ternary plots on the same page.
+    main_colour = THIS_GROUP if has_compare else MAIN
     series: list[tuple[str, Sequence[int], int, str]] = []
     if draw_main:
-        series.append((main_name, counts, total, MAIN))
+        series.append((main_name, counts, total, main_colour))
     if draw_compare and compare is not None:
-        series.append((compare_name, compare, compare_total, HIGHLIGHT))
+        series.append((compare_name, compare, compare_total, MAIN))
 
     def height_of(value: int, of_total: int) -> float:
         return value / of_total if shares else float(value)
@@ -505,9 +511,9 @@ def histogram_svg(
 
     # Legend.
     y = legend_top
-    entries = [(main_name, total, draw_main, MAIN)]
+    entries = [(main_name, total, draw_main, main_colour)]
     if has_compare:
-        entries.append((compare_name, compare_total, draw_compare, HIGHLIGHT))
+        entries.append((compare_name, compare_total, draw_compare, MAIN))
     for name, of_total, drawn, colour in entries:
         parts.append(f'<rect x="31" y="{y - 10:.1f}" width="10" height="10" fill="{colour}"/>')
         note = _stories(of_total, min_count) + ("" if drawn else ", not drawn")

@@ -68,6 +68,7 @@ def campaign_save(
         raise ValidationError(_("The campaign cannot end before it starts."))
     if not campaign.pk:
         campaign.created_by = user
+    was_visible, invited_before = _partner_visibility(campaign)
     texts = dict(consent_texts or {})
     if consent_text.strip() and not texts.get(campaign.first_language):
         texts[campaign.first_language] = consent_text
@@ -82,6 +83,7 @@ def campaign_save(
         campaign.target_groups.set(target_groups)
     if partners is not None:
         campaign.partners.set(partners)
+    _invite_new_partners(campaign, invited_before if was_visible else set())
     for language, text in texts.items():
         text = (text or "").strip()
         if not text:
@@ -145,6 +147,30 @@ def campaign_missing_translations(campaign: Campaign) -> list[str]:
                     if not group.name_in(language):
                         lack(_("group “%(name)s”") % {"name": group.name})
     return missing
+
+
+def _partner_visibility(campaign: Campaign) -> tuple[bool, set[int]]:
+    """Could partners see the campaign before this save (not a draft), and which were invited."""
+    if not campaign.pk:
+        return False, set()
+    before = Campaign.objects.filter(pk=campaign.pk).values_list("status", flat=True).first()
+    return before not in (None, Campaign.Status.DRAFT), set(
+        campaign.partners.values_list("pk", flat=True)
+    )
+
+
+def _invite_new_partners(campaign: Campaign, already_told: set[int]) -> None:
+    """E-mail the partners who can now see the campaign for the first time (invited, or
+    the campaign left its draft), once the save commits."""
+    if campaign.status == Campaign.Status.DRAFT:
+        return
+    new = set(campaign.partners.values_list("pk", flat=True)) - already_told
+    if new:
+        from .notifications import notify_campaign_invitation
+
+        transaction.on_commit(
+            lambda: notify_campaign_invitation(campaign=campaign, organisation_ids=new)
+        )
 
 
 def washington_group_disability(answers: dict) -> bool | None:
@@ -441,6 +467,85 @@ def narrative_redact(*, narrative: Narrative, spans, user) -> Narrative:
         summary=f"identifiers redacted in story {narrative.pk}",
     )
     return narrative
+
+
+@transaction.atomic
+def focus_group_delete(*, record: FocusGroup, user, reason: str) -> None:
+    """RCO staff delete a focus-group record with its themes and quotes; the audit log
+    records who, when and the reason code — never the content."""
+    if reason not in DELETE_REASONS:
+        raise ValidationError(_("Choose why the record is deleted."))
+    pk, campaign_id = record.pk, record.campaign_id
+    Withdrawal.objects.create(
+        campaign_id=campaign_id, kind="focus_group", reason=Withdrawal.Reason.DELETED
+    )
+    record.delete()  # cascades to themes, quotes and group links
+    audit_record(
+        action=AuditEvent.Action.DELETE,
+        actor=user,
+        summary=f"focus group {pk} deleted by RCO staff",
+        data={"campaign": campaign_id, "reason": reason},
+    )
+
+
+def participants_check(participants: dict) -> list[str]:
+    """Why a focus group's participant counts do not add up (empty when they do): the
+    counts by sex and by age are two views of the same people, so each must sum to the
+    number of participants, and no more can have a disability than took part."""
+    total = int(participants.get("total") or 0)
+    by_sex = sum(int(v or 0) for v in (participants.get("sex") or {}).values())
+    by_age = sum(int(v or 0) for v in (participants.get("age") or {}).values())
+    disability = int((participants.get("disability") or {}).get("with") or 0)
+    problems = []
+    if total <= 0:
+        problems.append(_("Give the number of participants."))
+        return problems
+    if by_sex != total:
+        problems.append(
+            _(
+                "The counts by sex add up to %(sex)s, but %(total)s people took part: "
+                "correct one of them (use “Other / not said” for people who did not say)."
+            )
+            % {"sex": by_sex, "total": total}
+        )
+    if by_age != total:
+        problems.append(
+            _(
+                "The counts by age add up to %(age)s, but %(total)s people took part: "
+                "correct one of them (use “Age not said” for people who did not say)."
+            )
+            % {"age": by_age, "total": total}
+        )
+    if disability > total:
+        problems.append(
+            _("%(n)s persons with disabilities is more than the %(total)s who took part.")
+            % {"n": disability, "total": total}
+        )
+    return problems
+
+
+@transaction.atomic
+def focus_group_update(*, record: FocusGroup, user, changed: list[str]) -> FocusGroup:
+    """Save an edited focus-group record (counts checked); a record changed by its partner
+    after review goes back to review; the audit log names the changed fields, not values."""
+    problems = participants_check(record.participants)
+    if problems:
+        raise ValidationError(problems)
+    from accounts.policy import actor_for
+
+    reviewer = record.campaign.country in actor_for(user).rco_countries
+    if record.review_status != ReviewStatus.PENDING and not reviewer:
+        record.review_status = ReviewStatus.PENDING
+    record.full_clean()
+    record.save()
+    audit_record(
+        action=AuditEvent.Action.CHANGE,
+        actor=user,
+        target=record,
+        summary=f"focus group {record.pk} edited",
+        data={"fields": sorted(changed)},
+    )
+    return record
 
 
 # --------------------------------------------------------------------------------------------

@@ -70,7 +70,21 @@ def upload_validate_task(upload_id: int) -> str:
 def upload_import_task(upload_id: int, user_id: int | None = None) -> str:
     from accounts.models import User
 
+    from .models import Upload
+    from .notifications import notify_upload_finished
     from .uploads import upload_import
 
     user = User.objects.filter(pk=user_id).first() if user_id else None
-    return _run(upload_import, upload_id, user=user)
+    status = _run(upload_import, upload_id, user=user)
+    upload = Upload.objects.filter(pk=upload_id).first()
+    if upload is not None:
+        notify_upload_finished(upload=upload)
+    return status
+
+
+@shared_task(name="consultations.review_digest", time_limit=60 * 10)
+def review_digest_task() -> int:
+    """Run daily by Celery beat: yesterday's review outcomes to each partner organisation."""
+    from .notifications import review_digest_send
+
+    return review_digest_send()

@@ -72,6 +72,7 @@ from .models import (
     Upload,
     tombstone_hash,
 )
+from .receipts import RECEIPT_FIELD, ReceiptCheck, receipt_cards_mark_used, receipt_link
 from .signals import submissions_imported
 
 logger = logging.getLogger(__name__)
@@ -113,6 +114,8 @@ def instrument_fields(instrument: Instrument) -> list[FieldSpec]:
     if instrument.ask_sex:
         options = (*Narrative.Sex.values, "prefer_not_to_say")
         fields.append(FieldSpec("sex", "sex", options=options))
+    # The code of the receipt card handed to the teller (see consultations/receipts.py).
+    fields.append(FieldSpec(RECEIPT_FIELD, "text"))
     for s in instrument.signifiers.all():
         if s.kind == Signifier.Kind.TRIAD:
             fields.append(FieldSpec(s.key, "triad", columns=3))
@@ -519,6 +522,7 @@ def _checked_rows(upload: Upload, check: _Check):
     )
     known: dict = {}
     seen: set[str] = set()
+    receipts = ReceiptCheck.for_upload(upload)
     for export, number, row, repeat_reasons in _rows(upload, mapping, check.problems):
         check.total += 1
         result = normalise_export_row(
@@ -556,10 +560,19 @@ def _checked_rows(upload: Upload, check: _Check):
                 }
             )
             continue
+        receipt_problem = receipts.problem(result.values.get(RECEIPT_FIELD))
+        if receipt_problem:
+            check.problems.append({"row": number, "key": result.key, "reasons": [receipt_problem]})
+            continue
         check.ok += 1
         if len(check.preview) < PREVIEW_ROWS:
+            # The receipt code withdraws the story: the preview says only that there is one.
             check.preview.append(
-                {k: _jsonable(v) for k, v in result.values.items() if v not in (None, "", ())}
+                {
+                    k: _jsonable(v) if k != RECEIPT_FIELD else True
+                    for k, v in result.values.items()
+                    if v not in (None, "", ())
+                }
                 | {"_key": result.key}
             )
         yield result, groups, none, prefer_not
@@ -671,7 +684,7 @@ def _import_rows(upload: Upload, user) -> int:
     consent_text = upload.campaign.current_consent
     default_language = _default_language(upload.campaign)
     check = _Check()
-    imported, batch = 0, []
+    imported, batch, used_cards = 0, [], []
     with transaction.atomic():
         # A redelivered task waits here for the first run, then finds it imported.
         locked = Upload.objects.select_for_update().get(pk=upload.pk)
@@ -722,8 +735,9 @@ def _import_rows(upload: Upload, user) -> int:
                 },
             )
             narrative.source_upload = upload
-            # Offline respondents cannot receive a receipt code; the partner asks RCO staff
-            # to delete a story on their behalf (narrative_delete), as the consent text says.
+            # A teller given a receipt card withdraws with its code; without one, the partner
+            # asks RCO staff to delete the story (narrative_delete), as the consent text says.
+            used_cards.append(receipt_link(narrative, values.get(RECEIPT_FIELD)))
             batch.append((narrative, groups))
             if len(batch) == BATCH_SIZE:
                 imported += services.narratives_bulk_store(batch)
@@ -732,6 +746,7 @@ def _import_rows(upload: Upload, user) -> int:
         if check.problems:
             raise _RowsRefused(check)
         imported += services.narratives_bulk_store(batch)
+        receipt_cards_mark_used(used_cards)
         _store_check(upload, check)
         submissions_imported.send(sender=Upload, upload=upload, count=imported)
         # The status changes with the stories, so "importing" never outlives a commit.
@@ -745,6 +760,11 @@ def _import_rows(upload: Upload, user) -> int:
                 "%(n)s rows were deleted earlier (withdrawn, deleted or past their retention) "
                 "and were not imported."
             ) % {"n": upload.rows_deleted_earlier}
+        with_cards = sum(1 for h in used_cards if h)
+        if with_cards:
+            upload.message += " " + _(
+                "%(n)s stories carry a receipt card code: their tellers can withdraw them."
+            ) % {"n": with_cards}
         _set_status(upload, Upload.Status.IMPORTED, "rows_imported", "message")
     return imported
 

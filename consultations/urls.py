@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import partner_views, staff_views, views
 
 app_name = "consultations"
 
@@ -26,9 +26,16 @@ urlpatterns = [
     path("stories/<int:pk>/review/", views.narrative_review, name="narrative_review"),
     path("stories/<int:pk>/redact/", views.narrative_redact, name="narrative_redact"),
     path("stories/<int:pk>/tags/", views.narrative_tag, name="narrative_tag"),
-    path("stories/<int:pk>/delete/", views.narrative_delete, name="narrative_delete"),
+    path("stories/<int:pk>/delete/", staff_views.narrative_delete, name="narrative_delete"),
     path("focus-groups/<int:pk>/", views.focus_group_detail, name="focus_group_detail"),
     path("focus-groups/<int:pk>/review/", views.focus_group_review, name="focus_group_review"),
+    path("focus-groups/<int:pk>/edit/", staff_views.focus_group_edit, name="focus_group_edit"),
+    path(
+        "focus-groups/<int:pk>/delete/", staff_views.focus_group_delete, name="focus_group_delete"
+    ),
+    path("ours/", partner_views.our_submissions, name="our_submissions"),
+    path("ours/uploads/", partner_views.our_uploads, name="our_uploads"),
+    path("campaigns/<int:pk>/receipts/", partner_views.receipt_cards, name="receipt_cards"),
     path("campaigns/<int:pk>/uploads/new/", views.upload_new, name="upload_new"),
     path("uploads/<int:pk>/", views.upload_detail, name="upload_detail"),
     path("c/<str:token>/", views.public_tell, name="public_tell"),

@@ -46,6 +46,7 @@ from .models import (
 )
 from .privacy import find_identifiers, highlight_html
 from .rules import sees_identities
+from .staff_views import may_edit_focus_group
 
 PUBLIC_RATE_LIMIT = 20  # stories per hour per address through a public link
 
@@ -677,23 +678,6 @@ def narrative_redact(request, pk: int):
 
 @login_required
 @require_POST
-def narrative_delete(request, pk: int):
-    """RCO staff delete a story (an uploaded story's teller has no receipt code): the story,
-    its tags and any raw copy go; a tombstone stops re-imports; the log keeps no content."""
-    narrative = policy.get_object_or_404(request.user, Narrative, Action.DELETE, pk=pk)
-    campaign = narrative.campaign
-    reason = request.POST.get("reason", "")
-    try:
-        services.narrative_delete(narrative=narrative, user=request.user, reason=reason)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-        return redirect(narrative)
-    messages.success(request, _("The story and everything derived from it were deleted."))
-    return redirect(campaign)
-
-
-@login_required
-@require_POST
 def narrative_tag(request, pk: int):
     narrative = policy.get_object_or_404(request.user, Narrative, Action.REVIEW, pk=pk)
     form = TagForm(request.POST)
@@ -760,6 +744,8 @@ def focus_group_detail(request, pk: int):
         {
             "record": record,
             "can_review": policy.can(request.user, Action.REVIEW, record),
+            "can_edit": may_edit_focus_group(request.user, record),
+            "can_delete": policy.can(request.user, Action.DELETE, record),
             "review_form": ReviewForm(initial={"status": record.review_status}),
             "show_quotes": record.use_quotation or policy.can(request.user, Action.REVIEW, record),
         },
@@ -1152,6 +1138,17 @@ def upload_detail(request, pk: int):
             "problems": problems,
             "dyad_scales": DYAD_SCALES,
             "progress": cache.get(progress_key(upload)) or 0,
+            "preview_rows": _preview_rows(upload),
         },
         status=400 if problems else 200,
     )
+
+
+def _preview_rows(upload) -> list:
+    """The preview's rows with labels, not codes ("Consent: yes; Groups: Rural women")."""
+    from .labels import preview_rows
+
+    if not upload.preview:
+        return []
+    questions = {s.key: s.question_text() or s.key for s in upload.instrument.signifiers.all()}
+    return preview_rows(upload.preview, questions)

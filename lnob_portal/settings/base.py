@@ -311,6 +311,13 @@ CELERY_BEAT_SCHEDULE["consultations-uploads-raw-purge"] = {
     "task": "consultations.uploads_raw_purge",
     "schedule": 60 * 60,
 }
+# Partners' e-mail: the address links point to, and the daily digest of review outcomes
+# (consultations/notifications.py; also `manage.py send_review_digest`).
+PORTAL_BASE_URL = env("PORTAL_BASE_URL", default="http://localhost:8000")
+CELERY_BEAT_SCHEDULE["consultations-review-digest"] = {
+    "task": "consultations.review_digest",
+    "schedule": 60 * 60 * 24,
+}
 
 # Tables and JSON from staff uploads, checked before pandas/ijson build anything from them.
 # 10,000 columns admits the widest real survey files (DHS women's IR recodes carry about

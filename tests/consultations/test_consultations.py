@@ -207,6 +207,7 @@ def test_focus_group_quotes_need_a_self_described_group(objs, people, client_for
         "held_on": "2026-06-01",
         "place": "North",
         "languages": "en",
+        "participants_total": 8,
         "women": 5,
         "men": 3,
         "other_sex": 0,

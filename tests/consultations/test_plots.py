@@ -182,11 +182,12 @@ def test_histogram_compare_uses_shares():
             compare_label="Everyone else",
         )
     )
+    # The group's bars take "this group"'s colour, as its squares in the ternary plots do.
     main_bars = [
-        r for r in root.iter(f"{SVG}rect") if r.get("fill") == "#1c5a94" and r.get("x") != "31"
+        r for r in root.iter(f"{SVG}rect") if r.get("fill") == "#b5441b" and r.get("x") != "31"
     ]
     other_bars = [
-        r for r in root.iter(f"{SVG}rect") if r.get("fill") == "#b5441b" and r.get("x") != "31"
+        r for r in root.iter(f"{SVG}rect") if r.get("fill") == "#1c5a94" and r.get("x") != "31"
     ]
     assert len(main_bars) == 2 and len(other_bars) == 4
     # Half of the group's stories vs a quarter of everyone else's: bar heights 2:1.
@@ -219,7 +220,7 @@ def test_histogram_small_comparison_is_not_drawn():
         histogram_svg([10, 10], left_label="L", right_label="R", title="T", compare=[1, 2])
     )
     other_bars = [
-        r for r in root.iter(f"{SVG}rect") if r.get("fill") == "#b5441b" and r.get("x") != "31"
+        r for r in root.iter(f"{SVG}rect") if r.get("fill") == "#1c5a94" and r.get("x") != "31"
     ]
     assert other_bars == []
     assert "Everyone else (fewer than 5 stories, not drawn)" in "".join(root.itertext())

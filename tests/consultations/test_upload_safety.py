@@ -427,7 +427,9 @@ def test_narrative_delete_needs_a_reason_and_rco_staff(instrument, people, clien
     assert "Delete the story" in rco.get(story.get_absolute_url()).content.decode()
     rco.post(url, {"reason": ""})
     assert Narrative.objects.filter(pk=story.pk).exists()
-    response = rco.post(url, {"reason": "teller_asked"})
+    assert rco.post(url, {"reason": "teller_asked"}).status_code == 400  # not confirmed
+    assert Narrative.objects.filter(pk=story.pk).exists()
+    response = rco.post(url, {"reason": "teller_asked", "confirm": "yes"})
     assert response.status_code == 302
     assert not Narrative.objects.filter(pk=story.pk).exists()
 

@@ -49,6 +49,7 @@ RCO_CHANGE = statuses(302, 403, 404, 403, 200)
 RCO_CHANGE_POST = statuses(302, 403, 404, 403, 302)
 OWN_RAW = statuses(302, 200, 404, 404, 200)
 REVIEW_POST = statuses(302, 403, 404, 404, 302)
+RCO_DELETE_PAGE = statuses(302, 403, 404, 404, 200)
 API_INVITED = statuses(401, 200, 404, 200, 200)
 API_OWN_RAW = statuses(401, 200, 404, 404, 200)
 
@@ -84,7 +85,13 @@ MATRIX = {
     "consultations:narrative_review": Entry(REVIEW_POST, kwargs=story, method="post"),
     "consultations:narrative_redact": Entry(REVIEW_POST, kwargs=story, method="post"),
     "consultations:narrative_tag": Entry(REVIEW_POST, kwargs=story, method="post"),
-    "consultations:narrative_delete": Entry(REVIEW_POST, kwargs=story, method="post"),
+    # The deletion pages: a confirmation page (GET) for RCO staff; the POST needs a reason.
+    "consultations:narrative_delete": Entry(RCO_DELETE_PAGE, kwargs=story),
+    "consultations:focus_group_delete": Entry(RCO_DELETE_PAGE, kwargs=focus_group),
+    "consultations:focus_group_edit": Entry(OWN_RAW, kwargs=focus_group),
+    "consultations:our_submissions": Entry(MEMBERS),
+    "consultations:our_uploads": Entry(MEMBERS),
+    "consultations:receipt_cards": Entry(statuses(302, 200, 404, 403, 200), kwargs=campaign),
     "consultations:focus_group_detail": Entry(OWN_RAW, kwargs=focus_group),
     "consultations:focus_group_review": Entry(REVIEW_POST, kwargs=focus_group, method="post"),
     "consultations:public_tell": Entry(

@@ -16,7 +16,7 @@ def first_language_texts(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("consultations", "0005_question_versions"),
+        ("consultations", "0006_receipt_cards"),
     ]
 
     operations = [
