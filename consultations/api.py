@@ -174,3 +174,7 @@ def register(router) -> None:
     router.register("instruments", InstrumentViewSet, basename="instrument")
     router.register("stories", NarrativeViewSet, basename="story")
     router.register("focus-groups", FocusGroupViewSet, basename="focus-group")
+    from .upload_api import PartnerSyncViewSet, UploadViewSet
+
+    router.register("uploads", UploadViewSet, basename="upload")
+    router.register("partner-syncs", PartnerSyncViewSet, basename="partner-sync")

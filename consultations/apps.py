@@ -19,6 +19,7 @@ class ConsultationsConfig(AppConfig):
             FocusGroup,
             Instrument,
             Narrative,
+            PartnerSync,
             Quote,
             ReceiptBatch,
             Signifier,
@@ -33,6 +34,7 @@ class ConsultationsConfig(AppConfig):
         policy.register(Upload, rules.PartnerOwnedRule())
         policy.register(ColumnMapping, rules.PartnerOwnedRule())
         policy.register(ReceiptBatch, rules.PartnerOwnedRule())
+        policy.register(PartnerSync, rules.PartnerOwnedRule())
         policy.register(Signifier, rules.CampaignPartRule(Campaign))
         policy.register(Theme, policy.VocabularyRule())
         policy.register(Quote, rules.QuoteRule())

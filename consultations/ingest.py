@@ -33,7 +33,6 @@ message that says what is wrong and what to do. Pure Python (csv, openpyxl); no 
 
 from __future__ import annotations
 
-import codecs
 import csv
 import dataclasses
 import datetime as dt
@@ -48,6 +47,14 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
+
+from common.spreadsheets import (
+    UnreadableText,
+    cell_text,
+    detect_encoding,
+    open_workbook,
+    split_header,
+)
 
 from .signifiers import normalise_dyad, normalise_triad
 
@@ -185,31 +192,15 @@ def _sniff_bytes(path: Path) -> bytes:
 
 
 def _choose_encoding(sample: bytes, name: str) -> tuple[str, str | None]:
-    """The text encoding of a CSV, and a note for the partner when it is not UTF-8."""
-    if b"\x00" in sample:
-        raise ExportError(
-            f"{name!r} is not a text CSV file (it contains binary data). Export the data "
-            "again from KoboToolbox or ODK Central as CSV or XLSX and upload that file."
-        )
-    if sample.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig", None
-    decoder = codecs.getincrementaldecoder("utf-8")()
+    """The text encoding of a CSV, and a note for the partner when it is not UTF-8 (the
+    portal's one policy: ``common.spreadsheets.detect_encoding``)."""
     try:
-        decoder.decode(sample, final=len(sample) < _SNIFF_BYTES)
-        return "utf-8", None
-    except UnicodeDecodeError:
-        pass
-    try:
-        sample.decode("cp1252")
-    except UnicodeDecodeError:
-        raise ExportError(
-            f"The characters in {name!r} could not be read: it is neither UTF-8 nor "
-            "Windows-1252 text. Export it again as CSV (UTF-8) and upload that file."
+        found = detect_encoding(
+            sample, display_name=repr(name), complete=len(sample) < _SNIFF_BYTES
         )
-    return "cp1252", (
-        "The file is not in UTF-8; it was read as Windows-1252 (Western European). Check that "
-        "accented letters look right in the preview; if not, export it again as UTF-8."
-    )
+    except UnreadableText as error:
+        raise ExportError(str(error)) from None
+    return found.encoding, found.note
 
 
 def _header_text(path: Path, sample: bytes, encoding: str) -> str:
@@ -239,17 +230,7 @@ def _field_too_long(row_number: int) -> ExportError:
 
 def _split_first_line(text: str) -> tuple[list[str], str]:
     """The header cells and the delimiter, trying ';' (Kobo's default) then ',' then tab."""
-    best: tuple[list[str], str] = ([], ",")
-    for delimiter in (";", ",", "\t"):
-        try:
-            header = next(csv.reader(text.splitlines()[:1] or [""], delimiter=delimiter), [])
-        except csv.Error:
-            continue
-        if any(marker in header for marker in _KOBO_MARKERS + _ODK_MARKERS):
-            return header, delimiter
-        if len(header) > len(best[0]):
-            best = (header, delimiter)
-    return best
+    return split_header(text, markers=_KOBO_MARKERS + _ODK_MARKERS)
 
 
 def _flavour(columns: Sequence[str]) -> str | None:
@@ -283,21 +264,8 @@ def _not_recognised(name: str, header: Sequence[str] = ()) -> ExportError:
     )
 
 
-def _xlsx_cell_text(value: Any) -> str:
-    """A worksheet cell as the text a CSV export would hold."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "1" if value else "0"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, dt.datetime):
-        return value.isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, dt.time):
-        return value.isoformat()
-    return str(value)
+#: A worksheet cell as the text a CSV export would hold (the kernel's rule).
+_xlsx_cell_text = cell_text
 
 
 def _is_hxl_row(cells: Sequence[str]) -> bool:
@@ -335,21 +303,16 @@ def _workbook(path: Path) -> Iterator[Any]:
 
     The file is passed as an open handle so a workbook with a wrong extension still opens.
     """
-    from openpyxl import load_workbook
-
-    with path.open("rb") as handle:
-        try:
-            workbook = load_workbook(handle, read_only=True, data_only=True)
-        except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as error:
-            raise ExportError(
-                f"{path.name!r} could not be opened as an Excel workbook "
-                f"({type(error).__name__}). Export it again from KoboToolbox as XLSX and upload "
-                "that file."
-            )
-        try:
+    try:
+        with open_workbook(path, display_name=repr(path.name)) as workbook:
             yield workbook
-        finally:
-            workbook.close()
+    except UnreadableText as error:
+        raise ExportError(
+            str(error).replace(
+                "Open it in Excel, save it again as .xlsx",
+                "Export it again from KoboToolbox as XLSX",
+            )
+        ) from None
 
 
 def _refuse_repeat_table(header: Sequence[str], name: str) -> None:
@@ -1079,7 +1042,10 @@ def _similarity(key: str, column: str) -> float:
         if candidate == target:
             return 1.0
         score = difflib.SequenceMatcher(None, target, candidate).ratio()
-        if candidate == bare and len(target) >= 4 and (target in candidate or candidate in target):
+        # One name inside the other counts only when the shorter one is a word of its own
+        # length (Kobo's "end" column is not "gender").
+        shorter = min(len(target), len(candidate))
+        if candidate == bare and shorter >= 4 and (target in candidate or candidate in target):
             score = max(score, 0.85)
         best = max(best, score)
     return best

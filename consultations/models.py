@@ -557,11 +557,12 @@ class Upload(models.Model):
         IMPORTING = "importing", _("Importing")
         IMPORTED = "imported", _("Imported")
         FAILED = "failed", _("Not imported")
+        UNDONE = "undone", _("Undone")
 
     #: A worker is (or should be) busy with the upload; a reaper may fail those whose
     #: ``status_changed_at`` is too old ("the worker stopped; upload the file again").
     RUNNING_STATUSES = (Status.STORED, Status.CHECKING, Status.IMPORTING)
-    FINAL_STATUSES = (Status.IMPORTED, Status.FAILED)
+    FINAL_STATUSES = (Status.IMPORTED, Status.FAILED, Status.UNDONE)
 
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="uploads")
     instrument = models.ForeignKey(Instrument, on_delete=models.CASCADE, related_name="+")
@@ -592,6 +593,14 @@ class Upload(models.Model):
     message = models.TextField(blank=True)
     raw_delete_after = models.DateTimeField(null=True, blank=True, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    undone_at = models.DateTimeField(null=True, blank=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -684,3 +693,41 @@ class ReceiptCard(models.Model):
 
     def __str__(self) -> str:
         return f"card {self.pk}"
+
+
+class PartnerSync(models.Model):
+    """A partner's KoboToolbox project or ODK Central form connected to an instrument: its
+    submissions are pulled on a schedule into uploads (``consultations.sync``). The token is
+    stored encrypted (``token_encrypted``) and never shown again."""
+
+    class Kind(models.TextChoices):
+        KOBO = "kobo", _("KoboToolbox")
+        ODK = "odk", _("ODK Central")
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="syncs")
+    instrument = models.ForeignKey(Instrument, on_delete=models.CASCADE, related_name="+")
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.CASCADE, related_name="syncs"
+    )
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    server = models.URLField(max_length=300)
+    asset_uid = models.CharField(max_length=100, blank=True)
+    project_id = models.PositiveIntegerField(null=True, blank=True)
+    form_id = models.CharField(max_length=200, blank=True)
+    token_encrypted = models.TextField(editable=False)
+    active = models.BooleanField(default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_pulled_at = models.DateTimeField(null=True, blank=True)
+    last_upload = models.ForeignKey(
+        Upload, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    last_message = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.asset_uid or self.form_id} → {self.instrument}"

@@ -88,3 +88,14 @@ def review_digest_task() -> int:
     from .notifications import review_digest_send
 
     return review_digest_send()
+
+
+@shared_task(
+    name="consultations.partner_syncs_run",
+    soft_time_limit=UPLOAD_SOFT_LIMIT,
+    time_limit=UPLOAD_HARD_LIMIT,
+)
+def partner_syncs_run_task() -> int:
+    from .sync import partner_syncs_run_all
+
+    return partner_syncs_run_all()

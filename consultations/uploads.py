@@ -67,6 +67,7 @@ from .models import (
     ColumnMapping,
     Instrument,
     Narrative,
+    ReviewStatus,
     Signifier,
     SubmissionTombstone,
     Upload,
@@ -235,11 +236,18 @@ def upload_fail(*, upload: Upload, message: str = "", exc: BaseException | None 
 
 
 def upload_store(
-    *, uploaded: UploadedFile, instrument: Instrument, organisation, user, consent_how: str
+    *,
+    uploaded: UploadedFile,
+    instrument: Instrument,
+    organisation,
+    user,
+    consent_how: str,
+    enqueue: bool = True,
 ) -> Upload:
     """Keep the file and enqueue its inspection. Only cheap checks happen here: the
     extension, the size, and for an XLSX (or anything that is a ZIP) its central directory.
-    A refused file leaves nothing behind."""
+    A refused file leaves nothing behind. With ``enqueue=False`` (the command line) the
+    caller runs the worker's step itself."""
     display_name = Path(uploaded.name).name
     extension = Path(display_name).suffix.lower()
     if display_name.startswith("~$"):
@@ -291,13 +299,16 @@ def upload_store(
     except BaseException:
         (folder / name).unlink(missing_ok=True)
         raise
-    from .tasks import upload_inspect_task
+    if enqueue:
+        from .tasks import upload_inspect_task
 
-    transaction.on_commit(lambda: upload_inspect_task.delay(upload.pk))
+        transaction.on_commit(lambda: upload_inspect_task.delay(upload.pk))
     return upload
 
 
-def upload_set_mapping(*, upload: Upload, mapping: dict[str, list[str]]) -> list[str]:
+def upload_set_mapping(
+    *, upload: Upload, mapping: dict[str, list[str]], enqueue: bool = True
+) -> list[str]:
     """Save the mapping (checked against the stored columns) and enqueue the row check.
     Returns the problems, if any (then nothing changed)."""
     with transaction.atomic():
@@ -316,9 +327,10 @@ def upload_set_mapping(*, upload: Upload, mapping: dict[str, list[str]]) -> list
         )
         locked.preview, locked.problems = [], []
         _set_status(locked, Upload.Status.CHECKING, "preview", "problems")
-        from .tasks import upload_validate_task
+        if enqueue:
+            from .tasks import upload_validate_task
 
-        transaction.on_commit(lambda: upload_validate_task.delay(locked.pk))
+            transaction.on_commit(lambda: upload_validate_task.delay(locked.pk))
     upload.refresh_from_db()
     return []
 
@@ -334,7 +346,7 @@ def upload_remap(*, upload: Upload) -> Upload:
     return upload
 
 
-def upload_import_start(*, upload: Upload, user=None) -> Upload:
+def upload_import_start(*, upload: Upload, user=None, enqueue: bool = True) -> Upload:
     """Move a checked upload to "importing" and enqueue the import, exactly once: the row
     is locked and its status checked in one transaction, so a double click or a second tab
     is refused (``ValidationError`` with a message for the person) and starts no task."""
@@ -355,10 +367,11 @@ def upload_import_start(*, upload: Upload, user=None) -> Upload:
             )
         cache.set(progress_key(locked), 0, 60 * 60)
         _set_status(locked, Upload.Status.IMPORTING)
-        from .tasks import upload_import_task
+        if enqueue:
+            from .tasks import upload_import_task
 
-        user_id = user.pk if user is not None and user.is_authenticated else None
-        transaction.on_commit(lambda: upload_import_task.delay(locked.pk, user_id))
+            user_id = user.pk if user is not None and user.is_authenticated else None
+            transaction.on_commit(lambda: upload_import_task.delay(locked.pk, user_id))
     upload.refresh_from_db()
     return upload
 
@@ -506,6 +519,9 @@ class _Check:
     deleted_earlier: int = 0
     problems: list = field(default_factory=list)
     preview: list = field(default_factory=list)
+    #: When a list: the rows skipped as deleted earlier or already stored, with the reason
+    #: (the command line reports every source row).
+    skipped: list | None = None
 
 
 def _checked_rows(upload: Upload, check: _Check):
@@ -542,9 +558,16 @@ def _checked_rows(upload: Upload, check: _Check):
         key = result.key[:100]
         if tombstones and tombstone_hash(upload.campaign_id, key) in tombstones:
             check.deleted_earlier += 1
+            if check.skipped is not None:
+                check.skipped.append(
+                    {"row": number, "key": key, "reasons": ["deleted earlier (not imported)"]}
+                )
             continue
         if key in existing or key in seen:
             check.duplicates += 1
+            if check.skipped is not None:
+                reason = "already in the portal" if key in existing else "twice in the file"
+                check.skipped.append({"row": number, "key": key, "reasons": [reason]})
             continue
         seen.add(key)
         groups, none, prefer_not, unknown = _resolve_groups(result.values.get("groups"), known)
@@ -849,3 +872,159 @@ def uploads_raw_purge(*, now: datetime.datetime | None = None) -> int:
         )
         count += 1
     return count
+
+
+# ---------------------------------------------------------------------------
+# Undo of an import (a batch)
+# ---------------------------------------------------------------------------
+
+
+def upload_undo_days() -> int:
+    """How long after an import it can still be undone (``IMPORT_UNDO_DAYS``, default 90)."""
+    return int(getattr(settings, "IMPORT_UNDO_DAYS", 90))
+
+
+#: How many stories an undo refusal names (the count is exact).
+UNDO_NAMED = 10
+#: Stories are deleted with what belongs to them alone; anything else that a deletion would
+#: take with it (a citation on a group page, a quote…) is work done since the import.
+_OWN_ROWS = {
+    "consultations.narrative",
+    "consultations.narrative_groups",
+}
+
+
+def upload_undo_blockers(upload: Upload) -> list[str]:
+    """Why this upload's import cannot be undone (empty when it can).
+
+    Decision: undo is all or nothing and never destroys work done since the import. It is
+    refused when any story of the upload was reviewed, tagged (themes, factors, SDG targets),
+    redacted, or is referred to from elsewhere (a citation on a group page); the person is
+    told which stories (by submission key), to sort out by hand. Otherwise every story of the
+    upload is deleted, with no tombstone: uploading the same export again brings them back."""
+    from django.db.models.deletion import Collector
+
+    if upload.status != Upload.Status.IMPORTED:
+        return [
+            _("Only an imported upload can be undone; this one is “%(status)s”.")
+            % {"status": upload.get_status_display()}
+        ]
+    imported_at = upload.status_changed_at
+    if timezone.now() - imported_at > datetime.timedelta(days=upload_undo_days()):
+        return [
+            _("Imports can be undone for %(days)s days; this one was imported on %(date)s.")
+            % {"days": upload_undo_days(), "date": f"{imported_at:%Y-%m-%d}"}
+        ]
+    stories = Narrative.objects.filter(source_upload=upload)
+    keys = dict(stories.values_list("pk", "external_key"))
+    worked: set[int] = set(
+        stories.exclude(review_status=ReviewStatus.PENDING).values_list("pk", flat=True)
+    )
+    worked |= set(stories.filter(reviewed_at__isnull=False).values_list("pk", flat=True))
+    for relation in ("themes", "factors", "sdg_targets"):
+        worked |= set(stories.filter(**{f"{relation}__isnull": False}).values_list("pk", flat=True))
+    worked |= {
+        int(pk)
+        for pk in AuditEvent.objects.filter(
+            target_type="consultations.narrative",
+            target_id__in=[str(pk) for pk in keys],
+            created_at__gte=imported_at,
+        ).values_list("target_id", flat=True)
+    }
+    collector = Collector(using="default")
+    collector.collect(list(stories.exclude(pk__in=worked)))
+    for model, objects in collector.data.items():
+        if model._meta.label_lower not in _OWN_ROWS:
+            worked |= {
+                getattr(obj, "narrative_id", None)
+                for obj in objects
+                if hasattr(obj, "narrative_id")
+            } - {None}
+    for qs in collector.fast_deletes:
+        if qs.model._meta.label_lower not in _OWN_ROWS and hasattr(qs.model, "narrative_id"):
+            worked |= set(qs.values_list("narrative_id", flat=True))
+    if not worked:
+        return []
+    named = sorted(keys.get(pk) or f"#{pk}" for pk in worked)
+    more = len(named) - UNDO_NAMED
+    listed = ", ".join(named[:UNDO_NAMED]) + (
+        _(" and %(n)s more") % {"n": more} if more > 0 else ""
+    )
+    return [
+        _(
+            "%(n)s stories of this upload were reviewed, tagged, redacted or cited since the "
+            "import: %(keys)s. Undoing would lose that work; delete stories one by one instead."
+        )
+        % {"n": len(worked), "keys": listed}
+    ]
+
+
+def upload_undo(*, upload: Upload, user, request=None) -> int:
+    """Undo a partner upload's import as a whole: delete every story it created (no tombstone,
+    so the same export can be uploaded again after a fix). Refused with the reasons of
+    ``upload_undo_blockers``. One transaction; recorded in the audit log. Returns how many
+    stories were deleted."""
+    with transaction.atomic():
+        upload = Upload.objects.select_for_update().get(pk=upload.pk)
+        reasons = upload_undo_blockers(upload)
+        if reasons:
+            raise ValidationError(reasons)
+        stories = Narrative.objects.filter(source_upload=upload)
+        # The groups of the stories are read for the evidence pages before they go.
+        submissions_imported.send(sender=Upload, upload=upload, count=0)
+        count = stories.count()
+        stories.delete()
+        upload.undone_at = timezone.now()
+        upload.undone_by = user
+        upload.message = _("The import was undone: %(n)s stories deleted.") % {"n": count}
+        upload.save(update_fields=["undone_at", "undone_by", "message"])
+        _set_status(upload, Upload.Status.UNDONE, "message")
+        audit_record(
+            action=AuditEvent.Action.DELETE,
+            actor=user,
+            target=upload,
+            request=request,
+            summary=f"import of upload {upload.reference} undone: {count} stories deleted",
+            data={
+                "undo": True,
+                "campaign": upload.campaign_id,
+                "organisation": upload.organisation_id,
+                "deleted": count,
+            },
+        )
+    services.upload_delete_raw(upload=upload)
+    return count
+
+
+def upload_rows_report(*, upload: Upload) -> dict:
+    """Every source row of a checked upload (status "preview", file still there), as the
+    command line reports it: ``rows_in``, ``accepted`` (each story's ``key``, its source
+    ``submission`` and the ``values`` it will hold), ``rejected`` (``sheet``, ``row``,
+    ``reasons``) and ``skipped`` (already stored, or deleted earlier). Reads the file once
+    more; stores nothing."""
+    check = _Check(skipped=[])
+    accepted = [
+        {
+            "key": result.key,
+            # The unit of a story is the main sheet: the story is the submission.
+            "submission": result.key,
+            "values": {
+                k: _jsonable(v) for k, v in result.values.items() if v not in (None, "", ())
+            },
+        }
+        for result, _groups, _none, _prefer_not in _checked_rows(upload, check)
+    ]
+    return {
+        "rows_in": check.total,
+        "accepted": accepted,
+        "rejected": [
+            {
+                "sheet": p.get("sheet", ""),
+                "row": p.get("row"),
+                "key": p.get("key", ""),
+                "reasons": p.get("reasons", []),
+            }
+            for p in check.problems
+        ],
+        "skipped": check.skipped,
+    }

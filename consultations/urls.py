@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import partner_views, staff_views, views
+from . import partner_views, staff_views, upload_views, views
 
 app_name = "consultations"
 
@@ -38,6 +38,7 @@ urlpatterns = [
     path("campaigns/<int:pk>/receipts/", partner_views.receipt_cards, name="receipt_cards"),
     path("campaigns/<int:pk>/uploads/new/", views.upload_new, name="upload_new"),
     path("uploads/<int:pk>/", views.upload_detail, name="upload_detail"),
+    path("uploads/<int:pk>/undo/", upload_views.upload_undo_view, name="upload_undo"),
     path("c/<str:token>/", views.public_tell, name="public_tell"),
     path("withdraw/", views.withdraw, name="withdraw"),
 ]

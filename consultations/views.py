@@ -1053,7 +1053,9 @@ def upload_new(request, pk: int):
                 errors.extend(exc.messages)
             else:
                 return redirect(upload)
-    uploads = policy.scope(request.user, campaign.uploads.all(), Action.LIST)[:20]
+    uploads = policy.scope(
+        request.user, campaign.uploads.select_related("uploaded_by", "organisation"), Action.LIST
+    )[:20]
     return render(
         request,
         "consultations/upload_new.html",
@@ -1139,6 +1141,8 @@ def upload_detail(request, pk: int):
             "dyad_scales": DYAD_SCALES,
             "progress": cache.get(progress_key(upload)) or 0,
             "preview_rows": _preview_rows(upload),
+            "can_undo": upload.status == Upload.Status.IMPORTED
+            and upload.campaign.country in actor_for(request.user).rco_countries,
         },
         status=400 if problems else 200,
     )

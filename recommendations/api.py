@@ -317,3 +317,6 @@ def register(router) -> None:
     router.register(
         "recommendation-assessments", AssessmentViewSet, basename="recommendation-assessment"
     )
+    from .import_api import ImportJobViewSet
+
+    router.register("recommendation-imports", ImportJobViewSet, basename="recommendation-import")

@@ -27,6 +27,7 @@ from taxonomy.services import group_add_synonym
 
 from .models import (
     Change,
+    ImportedRecord,
     Mechanism,
     Recommendation,
     SourceDocument,
@@ -329,9 +330,28 @@ class _Pending:
     goals: list[int]
     targets: list[int]
     changed_fields: dict
+    previous: dict = field(default_factory=dict)
 
 
-def _flush(batch: list[_Pending], *, country: str, actor, source: str) -> None:
+#: The relations an import sets, as (attribute of ``Recommendation``, key in a snapshot).
+IMPORTED_RELATIONS = ("themes", "groups", "sdg_goals", "sdg_targets")
+
+
+def snapshot(obj: Recommendation) -> dict:
+    """The values an import may overwrite, as JSON (so an undo can put them back)."""
+    values = {}
+    for name in SCALAR_FIELDS:
+        model_field = Recommendation._meta.get_field(name)
+        values[name] = _jsonable(getattr(obj, model_field.attname))
+    for name in IMPORTED_RELATIONS:
+        values[name] = sorted(getattr(obj, name).values_list("pk", flat=True))
+    # Put back on undo, so undoing the latest import leaves the record as the import before
+    # it left it (and that one can be undone in turn).
+    values["updated_at"] = obj.updated_at.isoformat()
+    return values
+
+
+def _flush(batch: list[_Pending], *, country: str, actor, source: str, job=None) -> None:
     if not batch:
         return
     new = [p.obj for p in batch if p.is_new]
@@ -384,6 +404,23 @@ def _flush(batch: list[_Pending], *, country: str, actor, source: str) -> None:
         ],
         batch_size=1000,
     )
+    if job is not None:
+        # bulk_create and the loop above set ``updated_at`` on the objects: the moment after
+        # which any save means "edited since the import".
+        ImportedRecord.objects.bulk_create(
+            [
+                ImportedRecord(
+                    job=job,
+                    recommendation_id=p.obj.pk,
+                    external_id=p.obj.external_id,
+                    created=p.is_new,
+                    previous=p.previous,
+                    written_at=p.obj.updated_at,
+                )
+                for p in batch
+            ],
+            batch_size=1000,
+        )
 
 
 def _preview_row(record, status: str, mechanism: Mechanism) -> dict:
@@ -414,6 +451,7 @@ def recommendations_import(
     dry_run: bool = False,
     report_missing: bool = False,
     default_mechanism_kind: str = "",
+    job=None,
 ) -> ImportReport:
     """Import records for ``country`` all or nothing; ``dry_run`` reports and rolls back.
 
@@ -426,6 +464,9 @@ def recommendations_import(
     With ``report_missing`` (a full export of the country, such as UHRI's), the stored
     records of the country that the file no longer holds are counted in
     ``missing_from_file`` and listed in ``missing``; they are never deleted.
+
+    With ``job`` (an ``ImportJob``), each added or updated record is remembered with its
+    values before the import, so ``import_undo`` can undo the whole batch.
     """
     report = ImportReport()
     with transaction.atomic():
@@ -498,10 +539,12 @@ def recommendations_import(
             if current is None:
                 obj = Recommendation(country=country, external_id=external_id, **values)
                 changed: dict = {}
+                previous = {}
                 report.added += 1
                 status = "added"
             else:
                 obj = Recommendation.objects.get(pk=current[0])
+                previous = snapshot(obj) if job is not None and not dry_run else {}
                 changed = {
                     name: [_short(getattr(obj, name)), _short(value)]
                     for name, value in values.items()
@@ -523,17 +566,18 @@ def recommendations_import(
                     goals=goals,
                     targets=targets,
                     changed_fields=changed,
+                    previous=previous,
                 )
             )
             if len(batch) >= BATCH_SIZE:
-                _flush(batch, country=country, actor=actor, source=source)
+                _flush(batch, country=country, actor=actor, source=source, job=job)
                 batch = []
         if report_missing:
             _report_missing(report, country=country, existing=existing, seen=seen)
         if report.error_count:
             transaction.set_rollback(True)
             raise ImportRejected(report)
-        _flush(batch, country=country, actor=actor, source=source)
+        _flush(batch, country=country, actor=actor, source=source, job=job)
         if dry_run:
             transaction.set_rollback(True)
     return report

@@ -454,6 +454,7 @@ class ImportJob(BackgroundJob):
         IMPORTING = "importing", _("Importing")
         SUCCEEDED = "succeeded", _("Imported")
         FAILED = "failed", _("Failed")
+        UNDONE = "undone", _("Undone")
 
     country = models.CharField(_("country"), max_length=100)
     kind = models.CharField(_("format"), max_length=20, choices=Kind.choices)
@@ -466,12 +467,21 @@ class ImportJob(BackgroundJob):
     warnings = models.JSONField(default=list, blank=True)
     preview = models.JSONField(default=list, blank=True)
     message = models.TextField(blank=True)
+    # Blank for an import run from the command line without --user.
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)  # when a worker began this step
     finished_at = models.DateTimeField(null=True, blank=True)
+    undone_at = models.DateTimeField(null=True, blank=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("recommendation import")
@@ -487,6 +497,28 @@ class ImportJob(BackgroundJob):
     @property
     def is_busy(self) -> bool:
         return self.status in (self.Status.PREVIEWING, self.Status.IMPORTING)
+
+
+class ImportedRecord(models.Model):
+    """What one import did to one recommendation, so the import can be undone as a batch:
+    a record it created (undo deletes it) or updated (undo puts ``previous`` back).
+    ``written_at`` is the recommendation's ``updated_at`` right after the import: any later
+    save moves it, which is how undo knows the record was edited since."""
+
+    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="records")
+    recommendation = models.ForeignKey(
+        Recommendation, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    external_id = models.CharField(max_length=200)
+    created = models.BooleanField()
+    previous = models.JSONField(default=dict, blank=True)
+    written_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"{self.job_id}: {self.external_id}"
 
 
 class Change(models.Model):

@@ -16,7 +16,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Model
 from django.utils import timezone
 from django.utils.text import get_valid_filename
@@ -144,7 +144,9 @@ def _store_upload(uploaded: UploadedFile) -> tuple[str, int]:
     return f"recommendations/imports/{name}", size
 
 
-def import_upload(*, uploaded: UploadedFile, kind: str, country: str, user) -> ImportJob:
+def import_upload(
+    *, uploaded: UploadedFile, kind: str, country: str, user, enqueue: bool = True
+) -> ImportJob:
     """Store an upload and read it in the background into a preview (nothing is imported
     until someone confirms)."""
     extension = Path(uploaded.name).suffix.lower()
@@ -178,9 +180,10 @@ def import_upload(*, uploaded: UploadedFile, kind: str, country: str, user) -> I
             job.file.name = relative
             job.full_clean()
             job.save()
-            from .tasks import import_preview_task
+            if enqueue:
+                from .tasks import import_preview_task
 
-            transaction.on_commit(lambda: import_preview_task.delay(job.pk, job.attempt))
+                transaction.on_commit(lambda: import_preview_task.delay(job.pk, job.attempt))
     except Exception:
         (Path(settings.MEDIA_ROOT) / relative).unlink(missing_ok=True)
         raise
@@ -255,14 +258,37 @@ def _job_records(job: ImportJob) -> tuple[Iterable, list[str]]:
     result = parsers.parse_upr_matrix(path, archive_limits=archive_limits())
     warnings = [str(w) for w in result.warnings]
     state = getattr(result, "state", "") or ""
-    if state and state.casefold() != job.country.casefold():
-        warnings.insert(
-            0,
-            _("The matrix is about %(state)s; it is imported for %(country)s.")
-            % {"state": state, "country": job.country},
+    if state and not same_state(state, job.country):
+        # One click would file hundreds of recommendations under the wrong country.
+        raise parsers.ParseError(
+            _(
+                "“%(name)s” is the UPR matrix of %(state)s, not of %(country)s; nothing was "
+                "imported. Upload the matrix of %(country)s, or have RCO staff of %(state)s "
+                "import this one."
+            )
+            % {"name": job.original_name, "state": state, "country": job.country}
         )
     records = [_for_country(record, job.country) for record in result.records]
     return records, warnings
+
+
+def same_state(first: str, second: str) -> bool:
+    """Whether two names are the same state, whatever the spelling: accents, case, "the",
+    the inverted form ("Bolivia (Plurinational State of)" = "Plurinational State of
+    Bolivia") and a left-out qualifier ("Iran" = "Iran (Islamic Republic of)")."""
+    import re
+
+    from .parsers.states import state_key
+
+    def keys(name: str) -> set[str]:
+        key = state_key(name)
+        found = {key}
+        match = re.match(r"^(?P<name>.+?)\s*\((?P<qualifier>[^()]+)\)$", key)
+        if match:
+            found |= {match["name"], f"{match['qualifier']} {match['name']}"}
+        return found
+
+    return bool(keys(first) & keys(second))
 
 
 def _refuse_unknown_country(job: ImportJob) -> None:
@@ -335,6 +361,7 @@ def _run(job: ImportJob, *, dry_run: bool) -> ImportReport | None:
             source=f"{job.get_kind_display()}: {job.original_name}",
             dry_run=dry_run,
             report_missing=is_uhri,
+            job=None if dry_run else job,
         )
         if is_uhri and not report.total and not report.error_count:
             _refuse_unknown_country(job)
@@ -447,7 +474,7 @@ def import_preview(*, job: ImportJob, attempt: int | None = None) -> ImportJob:
     return job
 
 
-def import_confirm(*, job: ImportJob, user, request=None) -> ImportJob:
+def import_confirm(*, job: ImportJob, user, request=None, enqueue: bool = True) -> ImportJob:
     """Commit a previewed import (in the background for big files)."""
     if job.status != ImportJob.Status.PREVIEWED:
         raise ValidationError(_("Only a previewed import without errors can be confirmed."))
@@ -458,9 +485,10 @@ def import_confirm(*, job: ImportJob, user, request=None) -> ImportJob:
     from .tasks import import_commit_task
 
     attempt = job.attempt
-    transaction.on_commit(
-        lambda: import_commit_task.delay(job.pk, user.pk if user else None, attempt)
-    )
+    if enqueue:
+        transaction.on_commit(
+            lambda: import_commit_task.delay(job.pk, user.pk if user else None, attempt)
+        )
     return job
 
 
@@ -526,6 +554,156 @@ def import_retry(*, job: ImportJob, user, request=None) -> ImportJob:
         attempt = job.attempt
         transaction.on_commit(lambda: import_preview_task.delay(job.pk, attempt))
     return job
+
+
+def import_undo_days() -> int:
+    """How long after an import it can still be undone (``IMPORT_UNDO_DAYS``, default 90)."""
+    return int(getattr(settings, "IMPORT_UNDO_DAYS", 90))
+
+
+#: History entries written by imports and their undo (not hand edits).
+IMPORT_VERBS = ("imported", "updated by import", "import undone")
+#: How many records an undo refusal names (the count is exact).
+UNDO_NAMED = 10
+
+
+def import_undo_blockers(job: ImportJob) -> list[str]:
+    """Why this import cannot be undone (empty when it can).
+
+    Decision: undo is all or nothing and never overwrites work done after the import. It is
+    refused when any record the import added or updated was saved since (a hand edit,
+    publishing, a later import: its ``updated_at`` moved, or a later change is in its
+    history), or when a record the import added has actions, assessments or indicators
+    attached (deleting it would delete them). The person is told which records, so they can
+    decide what to do by hand."""
+    if job.status != ImportJob.Status.SUCCEEDED:
+        return [
+            _("Only a finished import can be undone; this one is “%(status)s”.")
+            % {"status": job.get_status_display()}
+        ]
+    finished = job.finished_at or job.created_at
+    if timezone.now() - finished > datetime.timedelta(days=import_undo_days()):
+        return [
+            _("Imports can be undone for %(days)s days; this one finished on %(date)s.")
+            % {"days": import_undo_days(), "date": f"{finished:%Y-%m-%d}"}
+        ]
+    records = list(job.records.select_related("recommendation"))
+    gone = [r.external_id for r in records if r.recommendation is None]
+    edited = sorted(
+        r.external_id
+        for r in records
+        if r.recommendation is not None and r.recommendation.updated_at != r.written_at
+    )
+    # Hand edits of the relations alone leave ``updated_at`` as it was but write a history
+    # entry; imports and undos are judged by ``updated_at`` (an undo puts it back).
+    later = set(
+        Change.objects.filter(
+            recommendation_id__in=[r.recommendation_id for r in records if r.recommendation_id],
+            created_at__gt=finished,
+        )
+        .exclude(verb__in=IMPORT_VERBS)
+        .values_list("recommendation__external_id", flat=True)
+    )
+    edited = sorted(set(edited) | later)
+    created_ids = [r.recommendation_id for r in records if r.created and r.recommendation_id]
+    attached = sorted(
+        set(
+            Recommendation.objects.filter(pk__in=created_ids)
+            .filter(
+                models.Q(actions__isnull=False)
+                | models.Q(assessments__isnull=False)
+                | models.Q(indicators__isnull=False)
+            )
+            .values_list("external_id", flat=True)
+        )
+    )
+    reasons = []
+
+    def named(ids: list[str]) -> str:
+        more = len(ids) - UNDO_NAMED
+        text = ", ".join(ids[:UNDO_NAMED])
+        return text + (_(" and %(n)s more") % {"n": more} if more > 0 else "")
+
+    if edited:
+        reasons.append(
+            _(
+                "%(n)s recommendation(s) from this import were changed after it (by hand, by "
+                "publishing or by a later import): %(ids)s. Undoing would lose those changes."
+            )
+            % {"n": len(edited), "ids": named(edited)}
+        )
+    if gone:
+        reasons.append(
+            _("%(n)s recommendation(s) from this import were deleted since: %(ids)s.")
+            % {"n": len(gone), "ids": named(sorted(gone))}
+        )
+    if attached:
+        reasons.append(
+            _(
+                "%(n)s recommendation(s) added by this import now have actions, assessments "
+                "or indicators: %(ids)s. Undoing would delete them."
+            )
+            % {"n": len(attached), "ids": named(attached)}
+        )
+    return reasons
+
+
+def import_undo(*, job: ImportJob, user, request=None) -> dict[str, int]:
+    """Undo a whole import: delete the recommendations it added and put back the previous
+    values (fields, themes, groups, SDG goals and targets) of those it updated. Refused with
+    the reasons of ``import_undo_blockers``; otherwise one transaction, recorded in each
+    recommendation's history and in the audit log. Themes, groups, mechanisms and documents
+    the import created stay (they are vocabulary others may use by now)."""
+    from .importer import IMPORTED_RELATIONS, SCALAR_FIELDS
+
+    with transaction.atomic():
+        job = ImportJob.objects.select_for_update().get(pk=job.pk)
+        reasons = import_undo_blockers(job)
+        if reasons:
+            raise ValidationError(reasons)
+        records = list(job.records.select_related("recommendation"))
+        removed = [r.recommendation for r in records if r.created]
+        restored = [r for r in records if not r.created]
+        source = f"undo of {job.get_kind_display()}: {job.original_name}"[:500]
+        for record in restored:
+            obj = record.recommendation
+            for name in SCALAR_FIELDS:
+                model_field = Recommendation._meta.get_field(name)
+                setattr(obj, model_field.attname, model_field.to_python(record.previous[name]))
+            obj.save()
+            for name in IMPORTED_RELATIONS:
+                getattr(obj, name).set(record.previous.get(name, []))
+            if record.previous.get("updated_at"):
+                Recommendation.objects.filter(pk=obj.pk).update(
+                    updated_at=datetime.datetime.fromisoformat(record.previous["updated_at"])
+                )
+            Change.objects.create(
+                actor=user,
+                country=job.country,
+                target_type="recommendations.recommendation",
+                target_id=str(obj.pk),
+                recommendation=obj,
+                verb="import undone",
+                summary=source,
+            )
+        Recommendation.objects.filter(pk__in=[obj.pk for obj in removed]).delete()
+        job.status = ImportJob.Status.UNDONE
+        job.undone_at = timezone.now()
+        job.undone_by = user
+        job.save(update_fields=["status", "undone_at", "undone_by"])
+        result = {"deleted": len(removed), "restored": len(restored)}
+        audit_record(
+            action=AuditEvent.Action.CHANGE,
+            actor=user,
+            target=job,
+            request=request,
+            summary=(
+                f"import of {job.original_name} for {job.country} undone: "
+                f"{result['deleted']} deleted, {result['restored']} restored"
+            ),
+            data={"undo": True, "kind": job.kind, "country": job.country, **result},
+        )
+    return result
 
 
 # ---------------------------------------------------------------------------

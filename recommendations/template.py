@@ -2,14 +2,14 @@
 supervisory bodies, regional mechanisms, national human-rights institution reports).
 
 Writing uses django-import-export (a ``Resource`` whose fields are the template's columns),
-and the importer reads the same ``COLUMNS``: XLSX through tablib, CSV with the csv module,
+and the importer reads the same ``COLUMNS`` through the portal's reading kernel
+(``common.spreadsheets``: XLSX streamed read-only, CSV with the csv module),
 streaming, so that the encoding, the row width and the length of every value are checked
 with a message instead of a stuck job.
 """
 
 from __future__ import annotations
 
-import codecs
 import csv
 import datetime
 import hashlib
@@ -20,10 +20,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from import_export import fields, resources
-from import_export.formats.base_formats import XLSX
 
 from common.archives import ArchiveLimits, UnsafeArchive, check_archive
-from common.spreadsheets import SpreadsheetTooLarge, check_sheet_rows
+from common.spreadsheets import (
+    ZIP_MAGIC,
+    SpreadsheetTooLarge,
+    UnreadableText,
+    check_sheet_rows,
+    detect_encoding,
+    iter_sheet_text,
+    open_workbook,
+    split_header,
+)
 
 from .models import Mechanism, Recommendation
 
@@ -175,44 +183,19 @@ def _row_record(row: dict, number: int) -> TemplateRecord:
     )
 
 
-#: What a template CSV may be encoded in; anything else is refused with a message.
-SUPPORTED_ENCODINGS = "UTF-8 (with or without BOM), UTF-16 with a BOM, or Windows-1252"
-_DECODE_BLOCK = 1024 * 1024
-
-
 def _csv_encoding(path: Path, name: str) -> str:
-    """UTF-8 with BOM, UTF-16 with BOM, else UTF-8 if the whole file decodes, else cp1252 if it
-    does; otherwise TemplateError. Decoding streams, so a big file is never held in memory."""
+    """The portal's one encoding policy (``common.spreadsheets.detect_encoding``), checked on
+    the whole file, read in blocks so a big file is never held in memory."""
     with path.open("rb") as handle:
         head = handle.read(4096)
-    if head.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig"
-    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return "utf-16"
-    if head.startswith(b"PK\x03\x04"):
-        raise TemplateError(
-            f"{name} is an Excel workbook, not a CSV file: upload it with the .xlsx extension."
-        )
-    if b"\x00" in head:
-        raise TemplateError(
-            f"{name} is not a text file in an encoding the portal reads ({SUPPORTED_ENCODINGS}); "
-            "it may be UTF-16 without a byte-order mark. In Excel choose File › Save As › "
-            "“CSV UTF-8 (comma delimited)” and upload the new file."
-        )
-    for encoding in ("utf-8", "cp1252"):
-        decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+        if head.startswith(ZIP_MAGIC):
+            raise TemplateError(
+                f"{name} is an Excel workbook, not a CSV file: upload it with the .xlsx extension."
+            )
         try:
-            with path.open("rb") as handle:
-                while block := handle.read(_DECODE_BLOCK):
-                    decoder.decode(block)
-            decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            continue
-        return encoding
-    raise TemplateError(
-        f"{name} could not be decoded: the portal reads {SUPPORTED_ENCODINGS}. In Excel choose "
-        "File › Save As › “CSV UTF-8 (comma delimited)” and upload the new file."
-    )
+            return detect_encoding(head, display_name=name, stream=handle).encoding
+        except UnreadableText as exc:
+            raise TemplateError(str(exc)) from exc
 
 
 def _bounded_lines(handle: io.TextIOBase, max_line_chars: int, name: str) -> Iterator[str]:
@@ -235,7 +218,13 @@ def _csv_rows(
     encoding = _csv_encoding(path, name)
     max_line_chars = max_field_chars * (len(COLUMNS) + 4)
     with path.open("r", encoding=encoding, newline="") as handle:
-        reader = csv.reader(_bounded_lines(handle, max_line_chars, name))
+        # ',' as written by the portal, ';' by Excel in many European locales, tab by Excel's
+        # "Unicode text": decided from the header, which names the template's columns.
+        _header, delimiter = split_header(
+            handle.readline(max_line_chars + 1), markers=("external_id", "mechanism", "text")
+        )
+        handle.seek(0)
+        reader = csv.reader(_bounded_lines(handle, max_line_chars, name), delimiter=delimiter)
         row_number = 0  # the spreadsheet row (a quoted value may span several lines)
         while True:
             try:
@@ -262,16 +251,15 @@ def _xlsx_rows(
         )
     except (UnsafeArchive, SpreadsheetTooLarge) as exc:
         raise TemplateError(str(exc)) from exc
+    # Streamed from the file in read-only mode (the whole workbook is never built in memory);
+    # cells as the text a CSV of it would hold, like every other reader of the portal.
     try:
-        dataset = XLSX().create_dataset(path.read_bytes())
-    except Exception as exc:  # openpyxl raises many unrelated types for a damaged file
-        raise TemplateError(
-            f"{name} is not a readable Excel workbook ({exc.__class__.__name__}). Open it in "
-            "Excel, save it again as .xlsx and upload the new copy."
-        ) from exc
-    yield 1, list(dataset.headers or [])
-    for number, values in enumerate(dataset, start=2):
-        yield number, list(values)
+        with open_workbook(path, display_name=name) as workbook:
+            if not workbook.worksheets:
+                return
+            yield from iter_sheet_text(workbook.worksheets[0])
+    except UnreadableText as exc:
+        raise TemplateError(str(exc)) from exc
 
 
 def _checked(

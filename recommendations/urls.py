@@ -23,6 +23,7 @@ urlpatterns = [
     path("imports/<int:pk>/", views.import_detail, name="import_detail"),
     path("imports/<int:pk>/confirm/", views.import_confirm, name="import_confirm"),
     path("imports/<int:pk>/retry/", views.import_retry, name="import_retry"),
+    path("imports/<int:pk>/undo/", views.import_undo, name="import_undo"),
     path("themes/", views.theme_list, name="theme_list"),
     path("themes/<int:pk>/", views.theme_edit, name="theme_edit"),
     path("clusters/", views.cluster_list, name="cluster_list"),

@@ -499,7 +499,9 @@ def import_list(request):
             form.add_error("file", exc)
         else:
             return redirect(job)
-    jobs = policy.scope(request.user, ImportJob.objects.all(), Do.LIST)[:30]
+    jobs = policy.scope(
+        request.user, ImportJob.objects.select_related("created_by", "undone_by"), Do.LIST
+    )[:30]
     return render(
         request,
         "recommendations/imports.html",
@@ -516,12 +518,10 @@ def import_detail(request, pk: int):
         if request.headers.get("HX-Request")
         else "recommendations/import_detail.html"
     )
-    can_retry = (
-        job.status == ImportJob.Status.FAILED
-        and bool(job.file)
-        and policy.can(request.user, Do.CHANGE, job)
-    )
-    return render(request, template, {"job": job, "can_retry": can_retry})
+    can_change = policy.can(request.user, Do.CHANGE, job)
+    can_retry = job.status == ImportJob.Status.FAILED and bool(job.file) and can_change
+    can_undo = job.status == ImportJob.Status.SUCCEEDED and can_change
+    return render(request, template, {"job": job, "can_retry": can_retry, "can_undo": can_undo})
 
 
 @login_required
@@ -548,6 +548,38 @@ def import_retry(request, pk: int):
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     return redirect(job)
+
+
+@login_required
+def import_undo(request, pk: int):
+    """Undo a whole import: a confirmation page (what will be deleted and restored, or why it
+    cannot be undone), then POST does it."""
+    job = policy.get_object_or_404(request.user, ImportJob, Do.CHANGE, pk=pk)
+    if request.method == "POST":
+        try:
+            result = services.import_undo(job=job, user=request.user, request=request)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return redirect("recommendations:import_undo", pk=job.pk)
+        messages.success(
+            request,
+            _(
+                "The import was undone: %(deleted)s recommendations deleted, %(restored)s put "
+                "back as they were before it."
+            )
+            % result,
+        )
+        return redirect(job)
+    reasons = services.import_undo_blockers(job)
+    counts = {
+        "deleted": job.records.filter(created=True).count(),
+        "restored": job.records.filter(created=False).count(),
+    }
+    return render(
+        request,
+        "recommendations/import_undo.html",
+        {"job": job, "reasons": reasons, "counts": counts, "days": services.import_undo_days()},
+    )
 
 
 @login_required

@@ -280,6 +280,11 @@ CELERY_BEAT_SCHEDULE["consultations-retention-purge"] = {
     "task": "consultations.retention_purge",
     "schedule": 60 * 60 * 24,
 }
+# Pull partners' connected KoboToolbox / ODK Central forms into uploads (consultations/sync.py).
+CELERY_BEAT_SCHEDULE["consultations-partner-syncs"] = {
+    "task": "consultations.partner_syncs_run",
+    "schedule": 60 * 60,
+}
 # Mark background jobs left running by a dead worker as failed (common/jobs.py).
 CELERY_BEAT_SCHEDULE["jobs-reap-stuck"] = {
     "task": "common.reap_stuck_jobs",

@@ -913,3 +913,11 @@ def test_a_google_forms_export_is_recognised(tmp_path):
     path.write_text("Timestamp,Tell us a story,Consent\n2024/06/01 10:00:00,Once,Yes\n")
     with pytest.raises(ExportError, match="'responses.csv' looks like a Google Forms export"):
         detect_format(path)
+
+
+def test_suggest_mapping_does_not_take_kobos_end_column_for_gender():
+    # Kobo exports start/end/today metadata; "end" is inside "gender" but is not it.
+    columns = ["start", "end", "today", "story", "_uuid"]
+    fields = [FieldSpec("sex", "sex"), FieldSpec("story", "story")]
+    assert suggest_mapping(columns, fields) == {"story": ["story"]}
+    assert suggest_mapping([*columns, "gender"], fields)["sex"] == ["gender"]

@@ -43,6 +43,20 @@ def upload(p):
     )
 
 
+def partner_sync(p):
+    from consultations.sync import partner_sync_save
+
+    sync = partner_sync_save(
+        instrument=consultation_objects(p).instrument,
+        organisation=p.partner_org,
+        kind="kobo",
+        server="http://127.0.0.1:9",  # nothing listens: a pull fails at once, with a message
+        token="matrix-token",
+        asset_uid="aMatrix",
+    )
+    return {"pk": sync.pk}
+
+
 # The campaign invites the "own" partner only; its story and focus group wait for review.
 INVITED = statuses(302, 200, 404, 200, 200)
 RCO_CHANGE = statuses(302, 403, 404, 403, 200)
@@ -100,6 +114,26 @@ MATRIX = {
     "consultations:withdraw": Entry(PUBLIC),
     "consultations:upload_new": Entry(statuses(302, 200, 404, 403, 200), kwargs=campaign),
     "consultations:upload_detail": Entry(OWN_RAW, kwargs=lambda p: {"pk": upload(p).pk}),
+    "consultations:upload_undo": Entry(
+        statuses(302, 403, 404, 404, 200), kwargs=lambda p: {"pk": upload(p).pk}
+    ),
+    "api:upload-list": Entry(API_MEMBERS),
+    "api:upload-detail": Entry(API_OWN_RAW, kwargs=lambda p: {"pk": upload(p).pk}),
+    # the matrix's upload waits for its check: no mapping yet (409), nothing to import (400)
+    "api:upload-mapping": Entry(
+        statuses(401, 409, 404, 404, 409), kwargs=lambda p: {"pk": upload(p).pk}
+    ),
+    "api:upload-start-import": Entry(
+        statuses(401, 400, 404, 404, 400), kwargs=lambda p: {"pk": upload(p).pk}, method="post"
+    ),
+    "api:upload-undo": Entry(
+        statuses(401, 403, 404, 404, 400), kwargs=lambda p: {"pk": upload(p).pk}, method="post"
+    ),
+    "api:partner-sync-list": Entry(API_MEMBERS),
+    "api:partner-sync-detail": Entry(API_OWN_RAW, kwargs=partner_sync),
+    "api:partner-sync-pull": Entry(
+        statuses(401, 200, 404, 404, 200), kwargs=partner_sync, method="post"
+    ),
     "api:campaign-list": Entry(API_MEMBERS),
     "api:campaign-detail": Entry(API_INVITED, kwargs=campaign),
     "api:instrument-list": Entry(API_MEMBERS),

@@ -2,6 +2,7 @@
 
 from tests.url_matrix_base import (
     API_MEMBERS,
+    API_RCO_OBJECT,
     MEMBERS,
     PUBLIC,
     RCO_OBJECT,
@@ -62,6 +63,7 @@ MATRIX = {
         kwargs=lambda p: {"pk": tracker(p).job.pk},
         method="post",
     ),
+    "recommendations:import_undo": Entry(RCO_OBJECT, kwargs=lambda p: {"pk": tracker(p).job.pk}),
     "recommendations:theme_list": Entry(MEMBERS),
     "recommendations:theme_edit": Entry(
         STEWARD_ONLY, kwargs=lambda p: {"pk": _theme(p)}, method="post"
@@ -85,6 +87,16 @@ MATRIX = {
     "recommendations:public_detail": Entry(PUBLIC, kwargs=published),
     "recommendations:public_cluster": Entry(PUBLIC, kwargs=lambda p: {"pk": tracker(p).cluster.pk}),
     # API
+    "api:recommendation-import-list": Entry(API_MEMBERS),
+    "api:recommendation-import-detail": Entry(
+        API_RCO_OBJECT, kwargs=lambda p: {"pk": tracker(p).job.pk}
+    ),
+    "api:recommendation-import-confirm": Entry(
+        statuses(401, 404, 404, 404, 400), kwargs=lambda p: {"pk": tracker(p).job.pk}, method="post"
+    ),
+    "api:recommendation-import-undo": Entry(
+        statuses(401, 404, 404, 404, 400), kwargs=lambda p: {"pk": tracker(p).job.pk}, method="post"
+    ),
     "api:recommendation-list": Entry(API_MEMBERS),
     "api:recommendation-detail": Entry(API_MEMBERS, kwargs=published),
     "api:recommendation-cluster-list": Entry(API_MEMBERS),

@@ -1,0 +1,349 @@
+"""Pull submissions from a partner's KoboToolbox project or ODK Central form, instead of an
+upload: the rows arrive as the export the partner would have downloaded (a Kobo CSV, an ODK
+Central CSV) and go through the very same upload pipeline (inspect → the partner's saved
+mapping → every row checked → preview), so nothing reaches the portal without the checks
+and the partner's confirmation of an upload.
+
+* KoboToolbox (kpi v2): ``GET {server}/api/v2/assets/{uid}/data/?format=json`` with
+  ``Authorization: Token <API token>``; pages are ``{"count", "next", "previous",
+  "results"}`` and are followed by ``next`` until it is null. Each result is flat, keyed by
+  the question's full group path (``story_group/story``), with ``_uuid``,
+  ``meta/rootUuid``, ``_submission_time``…
+* ODK Central (OData): ``GET {server}/v1/projects/{id}/forms/{xmlFormId}.svc/Submissions``
+  with ``Authorization: Bearer <token>``; a page is ``{"value": [...],
+  "@odata.nextLink": ...}``; groups are nested objects (``{"story_group": {"story": ...}}``),
+  the instance id is ``__id`` and the submission metadata is under ``__system``.
+
+Repeat groups are not pulled (a Kobo repeat is a nested list, an ODK one a separate OData
+table): map the main questions, or upload the XLSX/ZIP export for repeats. The token is
+used for the request only: it is never stored here, logged or shown in a message.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+#: How many pages a pull follows at most (a loop in ``next`` links must end).
+MAX_PAGES = 10_000
+TIMEOUT = 60
+
+
+class SyncError(Exception):
+    """The server could not be read; the message is for a person (never holds the token)."""
+
+
+def _get_json(url: str, *, authorization: str) -> dict:
+    parsed = urllib.parse.urlsplit(url)
+    if parsed.scheme not in ("http", "https"):
+        raise SyncError(f"Only http(s) servers can be synced, not “{parsed.scheme}”.")
+    request = urllib.request.Request(
+        url, headers={"Authorization": authorization, "Accept": "application/json"}
+    )
+    where = f"{parsed.scheme}://{parsed.netloc}"
+    try:
+        with urllib.request.urlopen(request, timeout=TIMEOUT) as response:  # noqa: S310
+            return json.load(response)
+    except urllib.error.HTTPError as error:
+        if error.code in (401, 403):
+            raise SyncError(
+                f"{where} refused the token (HTTP {error.code}). Create a new API token on the "
+                "server and save it again."
+            ) from None
+        if error.code == 404:
+            raise SyncError(
+                f"{where} has no such project or form (HTTP 404). Check its id."
+            ) from None
+        raise SyncError(f"{where} answered HTTP {error.code}; try again later.") from None
+    except (urllib.error.URLError, TimeoutError, OSError) as error:
+        reason = getattr(error, "reason", error)
+        raise SyncError(f"{where} could not be reached ({reason}).") from None
+    except ValueError:
+        raise SyncError(f"{where} did not answer with JSON; is it the right server?") from None
+
+
+@dataclass(frozen=True)
+class KoboSource:
+    server: str  # e.g. https://kf.kobotoolbox.org
+    asset_uid: str
+    token: str
+
+    def pages(self) -> Iterator[list[dict]]:
+        url = (
+            f"{self.server.rstrip('/')}/api/v2/assets/"
+            f"{urllib.parse.quote(self.asset_uid)}/data/?format=json"
+        )
+        for _page in range(MAX_PAGES):
+            body = _get_json(url, authorization=f"Token {self.token}")
+            yield list(body.get("results") or [])
+            url = body.get("next")
+            if not url:
+                return
+        raise SyncError("The server kept sending more pages; the pull was stopped.")
+
+    def rows(self) -> Iterator[dict[str, str]]:
+        """Each submission as the row of Kobo's CSV export (scalar answers only)."""
+        for page in self.pages():
+            for result in page:
+                yield {k: _scalar(v) for k, v in result.items() if _is_scalar(v)}
+
+
+@dataclass(frozen=True)
+class OdkCentralSource:
+    server: str  # e.g. https://central.example.org
+    project_id: int
+    form_id: str  # the form's xmlFormId
+    token: str
+
+    def pages(self) -> Iterator[list[dict]]:
+        form = urllib.parse.quote(self.form_id)
+        url = (
+            f"{self.server.rstrip('/')}/v1/projects/{int(self.project_id)}/forms/{form}.svc/"
+            "Submissions?%24top=250"
+        )
+        for _page in range(MAX_PAGES):
+            body = _get_json(url, authorization=f"Bearer {self.token}")
+            yield list(body.get("value") or [])
+            url = body.get("@odata.nextLink")
+            if not url:
+                return
+        raise SyncError("The server kept sending more pages; the pull was stopped.")
+
+    def rows(self) -> Iterator[dict[str, str]]:
+        """Each submission as the row of ODK Central's CSV export: groups joined with '-',
+        ``KEY`` and ``meta-instanceID`` from ``__id``, the ``__system`` metadata under the
+        CSV's column names."""
+        for page in self.pages():
+            for value in page:
+                system = value.get("__system") or {}
+                row = {
+                    "SubmissionDate": _scalar(system.get("submissionDate")),
+                }
+                row.update(_flatten_odk(value))
+                row["meta-instanceID"] = row.get("meta-instanceID") or _scalar(value.get("__id"))
+                row["KEY"] = _scalar(value.get("__id"))
+                row.update(
+                    {
+                        "SubmitterID": _scalar(system.get("submitterId")),
+                        "SubmitterName": _scalar(system.get("submitterName")),
+                        "AttachmentsPresent": _scalar(system.get("attachmentsPresent")),
+                        "AttachmentsExpected": _scalar(system.get("attachmentsExpected")),
+                        "Status": _scalar(system.get("status")),
+                        "ReviewState": _scalar(system.get("reviewState")),
+                        "DeviceID": _scalar(system.get("deviceId")),
+                        "Edits": _scalar(system.get("edits")),
+                        "FormVersion": _scalar(system.get("formVersion")),
+                    }
+                )
+                yield row
+
+
+def _is_scalar(value) -> bool:
+    return value is None or isinstance(value, (str, int, float, bool))
+
+
+def _scalar(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _flatten_odk(value: dict, prefix: str = "") -> dict[str, str]:
+    row: dict[str, str] = {}
+    for key, item in value.items():
+        if key.startswith("__") or "@odata" in key:
+            continue  # system fields and repeat-table links
+        name = f"{prefix}-{key}" if prefix else key
+        if isinstance(item, dict):
+            row.update(_flatten_odk(item, name))
+        elif _is_scalar(item):
+            row[name] = _scalar(item)
+    return row
+
+
+def rows_as_csv(rows: Iterator[dict[str, str]], *, delimiter: str) -> tuple[bytes, int]:
+    """Rows as the CSV file an export would be (header: every column, in order of first
+    appearance), and how many rows. Kobo writes ';', ODK Central ','."""
+    rows = list(rows)
+    columns: dict[str, None] = {}
+    for row in rows:
+        columns.update(dict.fromkeys(row))
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(columns), delimiter=delimiter, restval="")
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue().encode("utf-8"), len(rows)
+
+
+def sync_pull(*, source, instrument, organisation, user=None):
+    """Pull every submission of ``source`` into a new upload of ``instrument`` for
+    ``organisation`` (which must be a partner of the campaign). The upload then goes
+    through the pipeline like a file: with the partner's saved mapping it is checked and
+    waits in "preview" for the partner to import; rows that cannot be accepted are listed
+    there, and submissions already in the portal are skipped. Returns the upload (or None
+    when the server has no submissions)."""
+    from django.core.exceptions import PermissionDenied
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from .models import ColumnMapping, Upload
+    from .uploads import upload_inspect, upload_set_mapping, upload_store
+
+    if not instrument.campaign.partners.filter(pk=organisation.pk).exists():
+        raise PermissionDenied
+    if isinstance(source, KoboSource):
+        data, count = rows_as_csv(source.rows(), delimiter=";")
+        name = f"kobo-{source.asset_uid}.csv"
+    else:
+        data, count = rows_as_csv(source.rows(), delimiter=",")
+        name = f"{source.form_id}.csv"
+    if not count:
+        return None
+    upload = upload_store(
+        uploaded=SimpleUploadedFile(name, data, content_type="text/csv"),
+        instrument=instrument,
+        organisation=organisation,
+        user=user,
+        consent_how="verbal",
+        enqueue=False,
+    )
+    # A pull runs in the background already: read the columns here, then use the partner's
+    # saved mapping when it still fits (the row check is enqueued as for an upload).
+    upload = upload_inspect(upload=upload)
+    if upload.status == Upload.Status.MAPPING:
+        saved = ColumnMapping.objects.filter(
+            campaign=upload.campaign,
+            organisation=organisation,
+            instrument=instrument,
+            export_format=upload.export_format,
+        ).first()
+        if saved is not None:
+            upload_set_mapping(upload=upload, mapping=saved.mapping)
+    return upload
+
+
+# ---------------------------------------------------------------------------------------------
+# Stored syncs: a token kept encrypted, pulled on a schedule
+# ---------------------------------------------------------------------------------------------
+
+
+def _fernet():
+    import base64
+    import hashlib
+
+    from cryptography.fernet import Fernet
+    from django.conf import settings
+
+    secret = getattr(settings, "PARTNER_SYNC_KEY", "") or settings.SECRET_KEY
+    key = hashlib.sha256(f"partner-sync:{secret}".encode()).digest()
+    return Fernet(base64.urlsafe_b64encode(key))
+
+
+def token_encrypt(token: str) -> str:
+    return _fernet().encrypt(token.encode()).decode()
+
+
+def token_decrypt(stored: str) -> str:
+    from cryptography.fernet import InvalidToken
+
+    try:
+        return _fernet().decrypt(stored.encode()).decode()
+    except InvalidToken:
+        raise SyncError(
+            "The stored token can no longer be read (the server's key changed); save the "
+            "sync again with a new token."
+        ) from None
+
+
+def source_for(sync) -> KoboSource | OdkCentralSource:
+    token = token_decrypt(sync.token_encrypted)
+    if sync.kind == "kobo":
+        return KoboSource(server=sync.server, asset_uid=sync.asset_uid, token=token)
+    return OdkCentralSource(
+        server=sync.server, project_id=sync.project_id or 0, form_id=sync.form_id, token=token
+    )
+
+
+def partner_sync_save(*, instrument, organisation, kind, server, token, user=None, **ids):
+    """Connect a Kobo project / ODK form to ``instrument`` for ``organisation`` (a partner
+    invited to the campaign). The token is encrypted before it is stored."""
+    from django.core.exceptions import PermissionDenied, ValidationError
+
+    from .models import PartnerSync
+
+    if not instrument.campaign.partners.filter(pk=organisation.pk).exists():
+        raise PermissionDenied
+    sync = PartnerSync(
+        campaign=instrument.campaign,
+        instrument=instrument,
+        organisation=organisation,
+        kind=kind,
+        server=server,
+        asset_uid=ids.get("asset_uid") or "",
+        project_id=ids.get("project_id"),
+        form_id=ids.get("form_id") or "",
+        token_encrypted=token_encrypt(token),
+        created_by=user,
+    )
+    if kind == "kobo" and not sync.asset_uid:
+        raise ValidationError({"asset_uid": "A KoboToolbox sync needs the project's asset uid."})
+    if kind == "odk" and not (sync.project_id and sync.form_id):
+        raise ValidationError(
+            {"form_id": "An ODK Central sync needs the project id and the form's xmlFormId."}
+        )
+    sync.full_clean()
+    sync.save()
+    from accounts.models import AuditEvent
+    from accounts.services import audit_record
+
+    audit_record(
+        action=AuditEvent.Action.CHANGE,
+        actor=user,
+        target=sync,
+        summary=f"{sync.get_kind_display()} form connected for {organisation}",
+        # where it pulls from, never the token
+        data={"kind": kind, "server": urllib.parse.urlsplit(server).netloc},
+    )
+    return sync
+
+
+def partner_sync_run(*, sync) -> None:
+    """Pull one sync now; the outcome (a new upload, nothing new, or why it failed) is stored
+    on the sync for the partner to see."""
+    from django.core.exceptions import PermissionDenied
+    from django.utils import timezone
+
+    try:
+        upload = sync_pull(
+            source=source_for(sync), instrument=sync.instrument, organisation=sync.organisation
+        )
+    except SyncError as error:
+        sync.last_message = str(error)
+    except PermissionDenied:
+        sync.last_message = "The organisation is no longer a partner of this campaign."
+        sync.active = False
+    else:
+        sync.last_upload = upload or sync.last_upload
+        sync.last_message = "" if upload else "The server has no submissions."
+    sync.last_pulled_at = timezone.now()
+    sync.save(update_fields=["last_upload", "last_message", "last_pulled_at", "active"])
+
+
+def partner_syncs_run_all() -> int:
+    """Pull every active sync (the beat task); returns how many were pulled."""
+    from .models import PartnerSync
+
+    count = 0
+    for sync in PartnerSync.objects.filter(active=True).select_related(
+        "instrument__campaign", "organisation"
+    ):
+        partner_sync_run(sync=sync)
+        count += 1
+    return count

@@ -1,0 +1,204 @@
+"""The one CSV/XLSX reading kernel (``common.spreadsheets``), with files in the shapes that
+KoboToolbox, ODK Central, OHCHR and Excel write, and the two importers that read through it
+(partner uploads and the recommendations template) agreeing on the same bytes."""
+
+import codecs
+import csv
+import datetime as dt
+import io
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from common.spreadsheets import (
+    UnreadableText,
+    cell_text,
+    detect_encoding,
+    iter_sheet_text,
+    open_workbook,
+    split_header,
+)
+from consultations.ingest import ExportError, open_export
+from recommendations.template import TemplateError, read_template
+
+DATA = Path(__file__).parent.parent / "consultations" / "data"
+KOBO_MARKERS = ("_uuid", "meta/rootUuid", "_submission_time")
+
+# KoboToolbox's CSV export: ';'-separated, every value quoted, UTF-8 (group paths with '/').
+KOBO = (DATA / "kobo_export.csv").read_bytes()
+# ODK Central's CSV export: ',', UTF-8 without a byte-order mark (central-backend#792),
+# group paths with '-', meta-instanceID and KEY.
+ODK_CENTRAL = (
+    "SubmissionDate,consent,story,language,meta-instanceID,KEY,SubmitterID,SubmitterName,"
+    "AttachmentsPresent,AttachmentsExpected,Status,ReviewState,DeviceID,Edits,FormVersion\n"
+    '2024-06-01T10:00:00.000Z,yes,"Sí, el pozo se secó",es,uuid:odk-1,uuid:odk-1,5,partner,'
+    "0,0,,,,0,v1\n"
+).encode()
+TEMPLATE = (
+    "external_id,mechanism,mechanism_kind,type,symbol,publication_date,paragraph,text\n"
+    ",CEACR,ilo,recommendation,,2024-01-01,3,Protéger les défenseurs des droits humains\n"
+)
+
+
+def _excel_unicode_text(text: str) -> bytes:
+    """Excel's "Unicode text": UTF-16 little-endian with a byte-order mark, tab-separated,
+    CRLF line ends."""
+    rows = list(csv.reader(io.StringIO(text)))
+    out = io.StringIO()
+    csv.writer(out, delimiter="\t", lineterminator="\r\n").writerows(rows)
+    return codecs.BOM_UTF16_LE + out.getvalue().encode("utf-16-le")
+
+
+def _excel_csv_semicolon(text: str, encoding: str) -> bytes:
+    """Excel's "CSV" in a French or Spanish locale: ';', CRLF, Windows-1252 (or "CSV UTF-8",
+    the same with a UTF-8 byte-order mark)."""
+    rows = list(csv.reader(io.StringIO(text)))
+    out = io.StringIO()
+    csv.writer(out, delimiter=";", lineterminator="\r\n").writerows(rows)
+    data = out.getvalue().encode(encoding)
+    return codecs.BOM_UTF8 + data if encoding == "utf-8" else data
+
+
+@pytest.mark.parametrize(
+    ("data", "encoding", "noted"),
+    [
+        (KOBO, "utf-8", False),
+        (ODK_CENTRAL, "utf-8", False),
+        (codecs.BOM_UTF8 + ODK_CENTRAL, "utf-8-sig", False),
+        (_excel_unicode_text(TEMPLATE), "utf-16", False),
+        (_excel_csv_semicolon(TEMPLATE, "cp1252"), "cp1252", True),
+        (_excel_csv_semicolon(TEMPLATE, "utf-8"), "utf-8-sig", False),
+    ],
+    ids=["kobo", "odk-central", "odk-bom", "excel-unicode", "excel-csv-1252", "excel-csv-utf8"],
+)
+def test_encodings_of_real_exports(data, encoding, noted):
+    found = detect_encoding(data[:4096], display_name="“f.csv”", complete=len(data) <= 4096)
+    assert found.encoding == encoding
+    assert bool(found.note) is noted
+    assert "é" in data.decode(encoding) or "í" in data.decode(encoding) or b"_uuid" in data
+
+
+def test_a_late_non_utf8_byte_is_found_when_the_whole_file_is_checked():
+    data = b"a,b\n" + b"x,y\n" * 2000 + "é,ü\n".encode("cp1252")
+    assert detect_encoding(data[:4096], display_name="f").encoding == "utf-8"  # head only
+    whole = detect_encoding(data[:4096], display_name="f", stream=io.BytesIO(data))
+    assert whole.encoding == "cp1252" and "Windows-1252" in whole.note
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (TEMPLATE.encode("utf-16-le"), "UTF-16 text without a byte-order mark"),
+        (b"\x00\x01\x02binary\xff\x00" * 20, "contains binary data"),
+    ],
+)
+def test_unreadable_text_is_refused_with_what_to_do(data, message):
+    with pytest.raises(UnreadableText, match=message) as refused:
+        detect_encoding(data, display_name="“upload.csv”", complete=True)
+    assert "“upload.csv”" in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    ("line", "markers", "delimiter", "width"),
+    [
+        (KOBO.decode().splitlines()[0], KOBO_MARKERS, ";", 32),
+        (ODK_CENTRAL.decode().splitlines()[0], ("meta-instanceID",), ",", 15),
+        ("external_id\tmechanism\ttext", (), "\t", 3),
+        ("external_id;mechanism;text", (), ";", 3),
+        ("a single column", (), ",", 1),
+    ],
+)
+def test_delimiter_from_the_header(line, markers, delimiter, width):
+    header, found = split_header(line, markers=markers)
+    assert found == delimiter and len(header) == width
+
+
+def test_a_marker_beats_a_wider_split():
+    # Kobo's ';' header whose labels hold commas: the marker decides, not the width
+    header, delimiter = split_header('"_uuid";"Age, in years";"Sex, as told"', markers=("_uuid",))
+    assert delimiter == ";" and header == ["_uuid", "Age, in years", "Sex, as told"]
+
+
+def test_xlsx_cells_read_as_the_text_a_csv_would_hold(tmp_path):
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "Stories"
+    sheet.append(["_id", "_submission_time", "today", "dyad_1", "consent", "note"])
+    sheet.append(
+        [1001.0, dt.datetime(2024, 3, 5, 7, 15, 32), dt.date(2024, 3, 5), 0.35, True, None]
+    )
+    path = tmp_path / "kobo.xlsx"
+    workbook.save(path)
+    with open_workbook(path, display_name="“kobo.xlsx”") as book:
+        rows = list(iter_sheet_text(book.worksheets[0]))
+    assert rows[1] == (2, ["1001", "2024-03-05T07:15:32", "2024-03-05", "0.35", "1", ""])
+    assert cell_text(3.0) == "3" and cell_text(False) == "0"
+
+
+def test_a_damaged_workbook_is_refused_naming_the_upload(tmp_path):
+    path = tmp_path / "x.xlsx"
+    path.write_bytes(b"PK\x03\x04 not really a workbook")
+    with pytest.raises(UnreadableText, match="“stories.xlsx” could not be opened"):
+        with open_workbook(path, display_name="“stories.xlsx”"):
+            pass
+
+
+# --- both importers read through the kernel ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "encode",
+    [
+        lambda text: text.encode("utf-8"),
+        lambda text: _excel_unicode_text(text),
+        lambda text: _excel_csv_semicolon(text, "cp1252"),
+        lambda text: _excel_csv_semicolon(text, "utf-8"),
+    ],
+    ids=["utf8-comma", "excel-unicode-text", "excel-csv-1252", "excel-csv-utf8"],
+)
+def test_the_template_reads_what_excel_saves(tmp_path, encode):
+    path = tmp_path / "ilo.csv"
+    path.write_bytes(encode(TEMPLATE))
+    (record,) = list(read_template(path, display_name="ilo.csv"))
+    assert record.text == "Protéger les défenseurs des droits humains"
+    assert record.body == "CEACR" and record.publication_date == dt.date(2024, 1, 1)
+
+
+def test_the_template_xlsx_streams_through_the_kernel(tmp_path):
+    workbook = openpyxl.Workbook()
+    rows = list(csv.reader(io.StringIO(TEMPLATE)))
+    workbook.active.append(rows[0])
+    values = rows[1]
+    values[5] = dt.datetime(2024, 1, 1)  # Excel turns the date into a date cell
+    values[6] = 3.0  # and the paragraph into a number
+    workbook.active.append(values)
+    path = tmp_path / "ilo.xlsx"
+    workbook.save(path)
+    (record,) = list(read_template(path, display_name="ilo.xlsx"))
+    assert record.publication_date == dt.date(2024, 1, 1) and record.paragraph == "3"
+
+
+def test_a_kobo_export_saved_by_excel_as_unicode_text_is_read(tmp_path):
+    text = KOBO.decode("utf-8")
+    rows = list(csv.reader(io.StringIO(text), delimiter=";"))
+    out = io.StringIO()
+    csv.writer(out, delimiter="\t", lineterminator="\r\n").writerows(rows)
+    path = tmp_path / "kobo.txt.csv"
+    path.write_bytes(codecs.BOM_UTF16_LE + out.getvalue().encode("utf-16-le"))
+    export = open_export(path)
+    assert export.encoding == "utf-16" and export.delimiter == "\t"
+    original = open_export(DATA / "kobo_export.csv")
+    assert [row for _n, row in export.iter_rows()] == [row for _n, row in original.iter_rows()]
+
+
+@pytest.mark.parametrize("reader", ["upload", "template"])
+def test_both_importers_refuse_utf16_without_a_mark_with_the_same_words(tmp_path, reader):
+    path = tmp_path / "f.csv"
+    path.write_bytes(KOBO.decode().encode("utf-16-le"))
+    error = ExportError if reader == "upload" else TemplateError
+    with pytest.raises(error, match="UTF-16 text without a byte-order mark"):
+        if reader == "upload":
+            open_export(path)
+        else:
+            list(read_template(path))
