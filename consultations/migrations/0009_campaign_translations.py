@@ -16,7 +16,7 @@ def first_language_texts(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("consultations", "0006_receipt_cards"),
+        ("consultations", "0008_partner_sync"),
     ]
 
     operations = [
