@@ -1,5 +1,7 @@
 from django import forms
 from django.conf import settings
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation
@@ -45,25 +47,23 @@ WG_CHOICES = [("", _("— prefer not to answer —"))] + list(
 
 
 class CampaignForm(forms.ModelForm):
-    consent_text = forms.CharField(
-        label=_("Consent text"),
-        widget=forms.Textarea(attrs={"rows": 6}),
-        help_text=_(
-            "What people agree to, in plain words. Changing it creates a new version; "
-            "stories keep the version they were given under."
-        ),
-    )
+    """A campaign with its purpose and consent text in each portal language. The texts of the
+    chosen languages are required before the campaign can open."""
+
     languages = forms.MultipleChoiceField(
         label=_("Languages"),
         choices=LANGUAGE_CHOICES,
         widget=forms.CheckboxSelectMultiple,
+        help_text=_(
+            "Respondents choose among these. Every text they read must exist in each of them "
+            "before the campaign can open."
+        ),
     )
 
     class Meta:
         model = Campaign
         fields = [
             "title",
-            "purpose",
             "country",
             "location_level",
             "locations",
@@ -79,7 +79,6 @@ class CampaignForm(forms.ModelForm):
         widgets = {
             "starts_on": forms.DateInput(attrs={"type": "date"}),
             "ends_on": forms.DateInput(attrs={"type": "date"}),
-            "purpose": forms.Textarea(attrs={"rows": 3}),
             "locations": forms.Textarea(attrs={"rows": 4}),
             "target_groups": forms.SelectMultiple(attrs={"size": 8}),
             "partners": forms.SelectMultiple(attrs={"size": 5}),
@@ -94,8 +93,57 @@ class CampaignForm(forms.ModelForm):
             country__in=countries, kind__in=["cso", "opd", "nhri", "academic"]
         )
         self.fields["target_groups"].queryset = PopulationGroup.objects.order_by("name")
-        if self.instance.pk and self.instance.current_consent:
-            self.fields["consent_text"].initial = self.instance.current_consent.text
+        campaign = self.instance
+        for code, name in LANGUAGE_CHOICES:
+            purpose = forms.CharField(
+                label=_("Purpose (%(language)s)") % {"language": name},
+                required=False,
+                widget=forms.Textarea(attrs={"rows": 3, "lang": code}),
+                help_text=_("Shown to respondents, in plain words."),
+            )
+            consent = forms.CharField(
+                label=_("Consent text (%(language)s)") % {"language": name},
+                required=False,
+                widget=forms.Textarea(attrs={"rows": 6, "lang": code}),
+                help_text=_(
+                    "What people agree to, in plain words. Changing it creates a new version; "
+                    "stories keep the version and language they were given under."
+                ),
+            )
+            if campaign.pk:
+                purpose.initial = campaign.purpose_translations.get(code, "")
+                current = campaign.consent_for(code)
+                consent.initial = current.text if current else ""
+            self.fields[f"purpose_{code}"] = purpose
+            self.fields[f"consent_{code}"] = consent
+
+    def clean(self):
+        data = super().clean()
+        languages = data.get("languages") or []
+        if languages and not (data.get(f"purpose_{languages[0]}") or "").strip():
+            self.add_error(
+                f"purpose_{languages[0]}", _("Give the purpose at least in the first language.")
+            )
+        return data
+
+    def save(self, commit=True):
+        campaign = super().save(commit=False)
+        data = self.cleaned_data
+        campaign.purpose_translations = {
+            code: data[f"purpose_{code}"].strip()
+            for code in data["languages"]
+            if data.get(f"purpose_{code}", "").strip()
+        }
+        campaign.purpose = campaign.purpose_translations.get(data["languages"][0], "")
+        if commit:
+            campaign.save()
+        return campaign
+
+    def consent_texts(self) -> dict[str, str]:
+        return {
+            code: self.cleaned_data.get(f"consent_{code}", "")
+            for code in self.cleaned_data.get("languages") or []
+        }
 
 
 class InstrumentForm(forms.ModelForm):
@@ -250,8 +298,55 @@ class SignifierEditForm(SignifierForm):
         return options
 
 
+def text_in(labels: dict | str | None, language: str) -> str:
+    """A respondent-facing text in ``language``; when that translation is missing, the text
+    in another language marked with its own ``lang`` so screen readers pronounce it right."""
+    if isinstance(labels, str):
+        return labels
+    labels = labels or {}
+    if labels.get(language):
+        return labels[language]
+    for code in ("en", *labels):
+        if labels.get(code):
+            return format_html('<span lang="{}">{}</span>', code, labels[code])
+    return ""
+
+
+class GroupChoiceField(forms.ModelMultipleChoiceField):
+    """Population groups named in the respondent's language (marked English when missing)."""
+
+    language = "en"
+
+    def label_from_instance(self, obj):
+        name = obj.name_in(self.language)
+        return name or format_html('<span lang="en">{}</span>', obj.name)
+
+
+class PlaceSelect(forms.Select):
+    """The campaign's places are one list, written in its first language: each option says
+    so with ``lang`` when the form is in another language."""
+
+    place_language = ""
+
+    def create_option(self, *args, **kwargs):
+        option = super().create_option(*args, **kwargs)
+        if self.place_language and option["value"]:
+            option["attrs"]["lang"] = self.place_language
+        return option
+
+
+TRIAD_ALL_ZERO = _(
+    "You gave 0 to every corner, so we cannot place your answer. Place the point where your "
+    "story belongs, or tick “Does not apply to my story”."
+)
+
+
 class NarrativeForm(forms.Form):
-    """The respondent form: plain HTML, works on a phone without JavaScript."""
+    """The respondent form: plain HTML, works on a phone without JavaScript.
+
+    Fields that belong together carry ``group_legend`` (opens a fieldset with that legend;
+    ``group_kind`` "triad"/"dyad" lets static/js/signification.js enhance it) and
+    ``group_end`` (closes it). Every respondent-facing text is in ``language``."""
 
     title = forms.CharField(
         label=_("A title for your story (optional)"), required=False, max_length=200
@@ -262,12 +357,16 @@ class NarrativeForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.instrument = instrument
         self.collector = collector
+        self.language = language
         campaign = instrument.campaign
-        self.fields["story"].help_text = instrument.prompt_text(language)
+        self.fields["story"].help_text = text_in(instrument.prompt, language)
         self.signifiers = list(instrument.signifiers.all())
         for s in self.signifiers:
-            question = s.question_text(language)
-            labels = s.label_texts(language)
+            question = text_in(s.question, language)
+            if s.kind in (Signifier.Kind.SINGLE, Signifier.Kind.MULTIPLE):
+                labels = [text_in(option.get("label"), language) for option in s.labels]
+            else:
+                labels = [text_in(label, language) for label in s.labels]
             if s.kind == Signifier.Kind.TRIAD:
                 # Without JavaScript a triad is three shares out of 100 (normalised on save);
                 # empty means "not answered", so nothing is recorded by default.
@@ -283,6 +382,7 @@ class NarrativeForm(forms.Form):
                     )
                     if i == 0:
                         field.group_legend = question
+                        field.group_kind = "triad"
                         field.group_help = _(
                             "Give each a share out of 100 (they need not add up: we scale them)."
                         )
@@ -292,8 +392,13 @@ class NarrativeForm(forms.Form):
                 self.fields[f"sig_{s.key}_na"] = na
             elif s.kind == Signifier.Kind.DYAD:
                 field = forms.IntegerField(
-                    label=_("From 0 (%(left)s) to 100 (%(right)s)")
-                    % {"left": labels[0], "right": labels[1]},
+                    label=mark_safe(  # noqa: S308 - the parts are escaped here
+                        conditional_escape(str(_("From 0 (%(left)s) to 100 (%(right)s)")))
+                        % {
+                            "left": conditional_escape(labels[0]),
+                            "right": conditional_escape(labels[1]),
+                        }
+                    ),
                     required=False,
                     min_value=0,
                     max_value=100,
@@ -302,6 +407,8 @@ class NarrativeForm(forms.Form):
                     ),
                 )
                 field.group_legend = question
+                field.group_kind = "dyad"
+                field.group_data = {"left": labels[0], "right": labels[1]}
                 self.fields[f"sig_{s.key}"] = field
                 na = forms.BooleanField(label=_("Does not apply to my story"), required=False)
                 na.group_end = True
@@ -312,30 +419,39 @@ class NarrativeForm(forms.Form):
                     forms.MultipleChoiceField if s.kind == "multiple" else forms.ChoiceField
                 )
                 widget = forms.CheckboxSelectMultiple if s.kind == "multiple" else forms.RadioSelect
-                self.fields[f"sig_{s.key}"] = field_class(
-                    label=question, choices=choices, required=False, widget=widget
-                )
+                field = field_class(label=question, choices=choices, required=False, widget=widget)
+                field.group_legend = question
+                self.fields[f"sig_{s.key}"] = field
                 if s.allow_other:
-                    self.fields[f"sig_{s.key}_other"] = forms.CharField(
+                    other = forms.CharField(
                         label=_("Other (in your words)"), required=False, max_length=200
                     )
+                    other.group_end = True
+                    self.fields[f"sig_{s.key}_other"] = other
+                else:
+                    field.group_end = True
         if instrument.ask_groups:
             groups = instrument.group_choices.all() or campaign.target_groups.all()
-            self.fields["groups"] = forms.ModelMultipleChoiceField(
+            field = GroupChoiceField(
                 label=_("Which groups do you identify with? (optional, choose any)"),
                 queryset=groups.order_by("name"),
                 required=False,
                 widget=forms.CheckboxSelectMultiple,
             )
+            field.language = language
+            field.group_legend = field.label
+            self.fields["groups"] = field
             self.fields["groups_none"] = forms.BooleanField(
                 label=_("None of these"), required=False
             )
             self.fields["groups_prefer_not"] = forms.BooleanField(
                 label=_("I prefer not to say"), required=False
             )
-            self.fields["groups_other"] = forms.CharField(
+            other = forms.CharField(
                 label=_("Another group, in your own words"), required=False, max_length=200
             )
+            other.group_end = True
+            self.fields["groups_other"] = other
         if instrument.ask_age:
             self.fields["age_band"] = forms.ChoiceField(
                 label=_("Your age"), required=False, choices=AGE_BAND_CHOICES
@@ -355,10 +471,14 @@ class NarrativeForm(forms.Form):
         if campaign.location_level != campaign.LocationLevel.NONE:
             places = campaign.location_choices()
             if places:
+                widget = PlaceSelect()
+                if campaign.first_language != language:
+                    widget.place_language = campaign.first_language
                 self.fields["location"] = forms.ChoiceField(
                     label=_("Where do you live? (optional)"),
                     required=False,
                     choices=[("", "—"), *[(p, p) for p in places]],
+                    widget=widget,
                 )
             else:
                 self.fields["location"] = forms.CharField(
@@ -388,6 +508,35 @@ class NarrativeForm(forms.Form):
                 ],
             )
         self.fields["submission_token"] = forms.CharField(widget=forms.HiddenInput)
+        # The consent text version shown, so the story records exactly what was agreed to.
+        self.fields["consent_version"] = forms.IntegerField(
+            widget=forms.HiddenInput, required=False
+        )
+
+    def clean(self):
+        data = super().clean()
+        for s in self.signifiers:
+            if s.kind != Signifier.Kind.TRIAD or data.get(f"sig_{s.key}_na"):
+                continue
+            parts = [data.get(f"sig_{s.key}_{i}") for i in range(3)]
+            given = [p for p in parts if p is not None]
+            if given and not any(given):
+                self.add_error(f"sig_{s.key}_0", TRIAD_ALL_ZERO)
+        return data
+
+    def error_summary(self) -> list[dict]:
+        """Every error, in the order of the form, with the id of the control to jump to."""
+        items = [{"anchor": "", "label": "", "message": e} for e in self.non_field_errors()]
+        for name, field in self.fields.items():
+            if name not in self.errors:
+                continue
+            bound = self[name]
+            choice_list = bound.widget_type in ("radioselect", "checkboxselectmultiple")
+            anchor = f"{bound.auto_id}_0" if choice_list else bound.auto_id
+            label = getattr(field, "group_legend", None) or field.label
+            for message in self.errors[name]:
+                items.append({"anchor": anchor, "label": label, "message": message})
+        return items
 
     def values(self, language: str) -> dict:
         data = self.cleaned_data

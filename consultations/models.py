@@ -52,6 +52,9 @@ class Campaign(models.Model):
 
     title = models.CharField(_("title"), max_length=200)
     purpose = models.TextField(_("purpose"), help_text=_("Shown to respondents, in plain words."))
+    # The purpose in every campaign language ({language: text}); ``purpose`` keeps the text
+    # in the campaign's first language for staff pages and older code.
+    purpose_translations = models.JSONField(_("purpose in each language"), default=dict, blank=True)
     country = models.CharField(_("country"), max_length=100)
     location_level = models.CharField(
         _("location it may record"),
@@ -110,29 +113,60 @@ class Campaign(models.Model):
         return reverse("consultations:campaign_detail", args=[self.pk])
 
     @property
+    def first_language(self) -> str:
+        return (self.languages or ["en"])[0]
+
+    @property
     def current_consent(self):
-        return self.consent_texts.order_by("-version").first()
+        """The latest consent text in the campaign's first language (else in any language, for
+        a campaign whose languages changed after its texts were written)."""
+        return (
+            self.consent_for(self.first_language)
+            or self.consent_texts.order_by("-created_at", "-pk").first()
+        )
+
+    def consent_for(self, language: str):
+        """The latest consent text in ``language`` (None when there is none)."""
+        return self.consent_texts.filter(language=language).order_by("-version").first()
+
+    def latest_consents(self) -> list:
+        """The latest consent text in each of the campaign's languages (where there is one)."""
+        latest = {}
+        for text in self.consent_texts.order_by("language", "-version"):
+            latest.setdefault(text.language, text)
+        return [latest[code] for code in self.languages or [] if code in latest]
+
+    def purpose_text(self, language: str | None = None) -> str:
+        return self.purpose_translations.get(language or "") or self.purpose
+
+    def accepts_stories_on(self, day) -> bool:
+        return self.status == self.Status.OPEN and self.starts_on <= day <= self.ends_on
 
     def location_choices(self) -> list[str]:
         return [line.strip() for line in self.locations.splitlines() if line.strip()]
 
 
 class ConsentText(models.Model):
-    """A version of a campaign's consent text. Editing the text creates a new version."""
+    """A version of a campaign's consent text in one language. Editing the text in a language
+    creates a new version for that language; a story points to the exact text (version and
+    language) its teller agreed to."""
 
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="consent_texts")
+    language = models.CharField(max_length=10, default="en")
     version = models.PositiveIntegerField()
     text = models.TextField()
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        ordering = ["campaign", "-version"]
+        ordering = ["campaign", "language", "-version"]
         constraints = [
-            models.UniqueConstraint(fields=["campaign", "version"], name="unique_consent_version")
+            models.UniqueConstraint(
+                fields=["campaign", "language", "version"], name="unique_consent_language_version"
+            )
         ]
 
     def __str__(self) -> str:
-        return f"v{self.version}"
+        return f"{self.language} v{self.version}"
 
 
 class Instrument(models.Model):

@@ -11,6 +11,7 @@ from pathlib import Path
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from accounts.models import AuditEvent, Organisation
@@ -50,15 +51,32 @@ def new_receipt_code() -> str:
 
 @transaction.atomic
 def campaign_save(
-    *, campaign: Campaign, consent_text: str, user, target_groups=None, partners=None
+    *,
+    campaign: Campaign,
+    consent_text: str = "",
+    user,
+    target_groups=None,
+    partners=None,
+    consent_texts: dict[str, str] | None = None,
 ) -> Campaign:
-    """Save a campaign; a changed consent text becomes a new version (old ones stay, because
-    stories given under them point to them)."""
+    """Save a campaign with its consent text in each language (``consent_texts``; the older
+    ``consent_text`` is the text in the campaign's first language). A changed text becomes a
+    new version of that language's text; old versions stay, because stories given under them
+    point to them. An open campaign must have every text in every one of its languages
+    (``campaign_missing_translations``); otherwise nothing is saved."""
     if campaign.ends_on < campaign.starts_on:
         raise ValidationError(_("The campaign cannot end before it starts."))
     if not campaign.pk:
         campaign.created_by = user
     was_visible, invited_before = _partner_visibility(campaign)
+    texts = dict(consent_texts or {})
+    if consent_text.strip() and not texts.get(campaign.first_language):
+        texts[campaign.first_language] = consent_text
+    if campaign.purpose and not campaign.purpose_translations.get(campaign.first_language):
+        campaign.purpose_translations = {
+            **campaign.purpose_translations,
+            campaign.first_language: campaign.purpose,
+        }
     campaign.full_clean()
     campaign.save()
     if target_groups is not None:
@@ -66,14 +84,69 @@ def campaign_save(
     if partners is not None:
         campaign.partners.set(partners)
     _invite_new_partners(campaign, invited_before if was_visible else set())
-    current = campaign.current_consent
-    if current is None or current.text.strip() != consent_text.strip():
-        ConsentText.objects.create(
-            campaign=campaign,
-            version=(current.version + 1) if current else 1,
-            text=consent_text.strip(),
-        )
+    for language, text in texts.items():
+        text = (text or "").strip()
+        if not text:
+            continue
+        current = campaign.consent_for(language)
+        if current is None or current.text.strip() != text:
+            ConsentText.objects.create(
+                campaign=campaign,
+                language=language,
+                version=(current.version + 1) if current else 1,
+                text=text,
+            )
+    if campaign.status == Campaign.Status.OPEN:
+        missing = campaign_missing_translations(campaign)
+        if missing:
+            raise ValidationError(
+                _(
+                    "The campaign cannot open until every text exists in each of its "
+                    "languages. Missing: %(missing)s."
+                )
+                % {"missing": "; ".join(missing)}
+            )
     return campaign
+
+
+def campaign_missing_translations(campaign: Campaign) -> list[str]:
+    """Every text a respondent reads that is missing in one of the campaign's languages, as
+    phrases a person can act on ("French: consent text"). Empty when the campaign may open."""
+    from django.conf import settings
+
+    names = dict(settings.LANGUAGES)
+    missing: list[str] = []
+    instruments = list(campaign.instruments.prefetch_related("signifiers", "group_choices"))
+    targets = list(campaign.target_groups.all())
+    for language in campaign.languages or ["en"]:
+        where = str(names.get(language, language))
+
+        def lack(what: str, where=where) -> None:
+            missing.append(f"{where}: {what}")
+
+        if not (campaign.purpose_translations.get(language) or "").strip():
+            lack(_("purpose"))
+        if campaign.consent_for(language) is None:
+            lack(_("consent text"))
+        for instrument in instruments:
+            if not (instrument.prompt.get(language) or "").strip():
+                lack(_("prompt of “%(name)s”") % {"name": instrument.name})
+            for signifier in instrument.signifiers.all():
+                if not (signifier.question.get(language) or "").strip():
+                    lack(_("question “%(key)s”") % {"key": signifier.key})
+                labels = (
+                    [option.get("label") or {} for option in signifier.labels]
+                    if signifier.kind in ("single", "multiple")
+                    else signifier.labels
+                )
+                if any(not (label or {}).get(language) for label in labels):
+                    lack(_("answers of “%(key)s”") % {"key": signifier.key})
+            if instrument.ask_groups:
+                groups = list(instrument.group_choices.all()) or targets
+                for group in groups:
+                    if not group.name_in(language):
+                        lack(_("group “%(name)s”") % {"name": group.name})
+    return missing
 
 
 def _partner_visibility(campaign: Campaign) -> tuple[bool, set[int]]:
@@ -127,8 +200,20 @@ def narrative_build(
     campaign = instrument.campaign
     if not consent.get("given"):
         raise ValidationError(_("Without consent the story cannot be stored."))
-    if campaign.status != Campaign.Status.OPEN and channel != Narrative.Channel.UPLOAD:
-        raise ValidationError(_("This campaign is not open for stories."))
+    if channel != Narrative.Channel.UPLOAD:
+        if campaign.status != Campaign.Status.OPEN:
+            raise ValidationError(_("This campaign is not open for stories."))
+        today = timezone.localdate()
+        if today < campaign.starts_on:
+            raise ValidationError(
+                _("This consultation opens on %(date)s; stories can be shared from then.")
+                % {"date": date_format(campaign.starts_on)}
+            )
+        if today > campaign.ends_on:
+            raise ValidationError(
+                _("This consultation closed on %(date)s and no longer accepts stories.")
+                % {"date": date_format(campaign.ends_on)}
+            )
     if not (values.get("story") or "").strip():
         raise ValidationError(_("Please tell your story: the story is the one required part."))
     consent_date = consent.get("date") or timezone.localdate()
@@ -154,7 +239,9 @@ def narrative_build(
         has_disability=washington_group_disability(wg),
         answers=values.get("answers") or {},
         answer_versions=_answered_versions(instrument, values.get("answers") or {}),
-        consent_text=consent.get("text") or campaign.current_consent,
+        consent_text=consent.get("text")
+        or campaign.consent_for(values.get("language") or "")
+        or campaign.current_consent,
         consent_how=consent["how"],
         consent_date=consent_date,
         use_analysis=bool(consent.get("analysis", True)),
@@ -737,6 +824,7 @@ def narrative_submit_once(
     organisation: Organisation | None = None,
     user=None,
     groups=(),
+    consent_text: ConsentText | None = None,
 ) -> tuple[Narrative, str]:
     """The respondent form's write: turn the form's consent answers into the consent record
     (analysis always, quotation and publication as ticked, given today, "self" unless a data
@@ -755,6 +843,9 @@ def narrative_submit_once(
         "analysis": True,
         "quotation": form_consent.get("use_quotation"),
         "publication": form_consent.get("use_publication"),
+        # The text (version and language) the respondent read; else the latest in the
+        # story's language.
+        "text": consent_text,
     }
     try:
         return narrative_submit(

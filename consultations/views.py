@@ -1,6 +1,9 @@
 """Community voice in the browser: campaigns, instruments, the respondent form, withdrawal,
 review, focus groups. Every object goes through the access policy."""
 
+import datetime
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
@@ -8,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.crypto import get_random_string
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -29,6 +33,7 @@ from .forms import (
     SignifierForm,
     TagForm,
     WithdrawForm,
+    text_in,
 )
 from .ingest import DYAD_SCALES
 from .models import (
@@ -67,7 +72,7 @@ def _campaign_form(request, campaign: Campaign | None):
         try:
             services.campaign_save(
                 campaign=obj,
-                consent_text=form.cleaned_data["consent_text"],
+                consent_texts=form.consent_texts(),
                 user=request.user,
                 target_groups=form.cleaned_data["target_groups"],
                 partners=form.cleaned_data["partners"],
@@ -113,6 +118,9 @@ def campaign_detail(request, pk: int):
         {
             "campaign": campaign,
             "can_change": policy.can(request.user, Action.CHANGE, campaign),
+            "missing_translations": services.campaign_missing_translations(campaign)
+            if policy.can(request.user, Action.CHANGE, campaign)
+            else [],
             "partner_orgs": _partner_organisations(request.user, campaign),
             "is_rco": actor.is_rco_staff,
             "narrative_count": narratives.count(),
@@ -359,6 +367,27 @@ def signifier_delete(request, pk: int):
     )
 
 
+def respondent_language(request, campaign: Campaign) -> str:
+    """The language a respondent reads a campaign in: the one they chose (``?lang=``), else
+    the browser's or portal's language, when the campaign has it; else its first language."""
+    languages = campaign.languages or ["en"]
+    for candidate in (request.GET.get("lang"), get_language()):
+        code = (candidate or "")[:2]
+        if code in languages:
+            return code
+    return languages[0]
+
+
+def _other_languages(campaign: Campaign, language: str) -> list[tuple[str, str]]:
+    from django.utils.translation import get_language_info
+
+    return [
+        (code, get_language_info(code)["name_local"])
+        for code in campaign.languages or []
+        if code != language and code in dict(settings.LANGUAGES)
+    ]
+
+
 def _tell(
     request,
     instrument: Instrument,
@@ -368,24 +397,53 @@ def _tell(
     public: bool,
     preview: bool = False,
 ):
-    """Show and accept the respondent form; on success show the receipt code once. A
-    ``preview`` checks a posted form and shows its errors but stores nothing."""
-    language = (request.GET.get("lang") or get_language() or "en")[:2]
+    """Show and accept the respondent form, entirely in the respondent's language; on success
+    show the receipt code once. A ``preview`` checks a posted form and shows its errors but
+    stores nothing."""
+    campaign = instrument.campaign
+    language = respondent_language(request, campaign)
+    with translation.override(language):
+        return _tell_in(
+            request,
+            instrument,
+            campaign=campaign,
+            language=language,
+            organisation=organisation,
+            collector=collector,
+            public=public,
+            preview=preview,
+        )
+
+
+def _tell_in(request, instrument, *, campaign, language, organisation, collector, public, preview):
+    consent_shown = campaign.consent_for(language) or campaign.current_consent
     form = NarrativeForm(
         request.POST or None,
         instrument=instrument,
         collector=collector,
         language=language,
-        initial={"submission_token": get_random_string(32)},
+        initial={
+            "submission_token": get_random_string(32),
+            "consent_version": consent_shown.version if consent_shown else None,
+        },
     )
     if request.method == "POST" and form.is_valid() and not preview:
         data = form.cleaned_data
+        agreed_to = consent_shown
+        if data.get("consent_version") and consent_shown:
+            agreed_to = (
+                campaign.consent_texts.filter(
+                    language=consent_shown.language, version=data["consent_version"]
+                ).first()
+                or consent_shown
+            )
         try:
             narrative, code = services.narrative_submit_once(
                 token=data["submission_token"],
                 instrument=instrument,
                 values=form.values(language),
                 form_consent=data,
+                consent_text=agreed_to,
                 channel="public" if public else "form",
                 organisation=organisation,
                 user=request.user if request.user.is_authenticated else None,
@@ -393,27 +451,32 @@ def _tell(
             )
         except services.AlreadySubmitted:
             messages.info(request, _("We already received this story; it was not saved twice."))
-            return redirect(request.path)
+            return redirect(request.get_full_path())
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
             return render(
                 request,
                 "consultations/receipt.html",
-                {"code": code, "campaign": instrument.campaign, "public": public},
+                {"code": code, "campaign": campaign, "public": public, "language": language},
             )
     return render(
         request,
         "consultations/tell.html",
         {
             "form": form,
+            "error_summary": form.error_summary() if form.is_bound else [],
             "instrument": instrument,
-            "campaign": instrument.campaign,
-            "consent": instrument.campaign.current_consent,
+            "campaign": campaign,
+            "purpose": text_in(campaign.purpose_translations or campaign.purpose, language),
+            "consent": consent_shown,
+            "consent_lang": consent_shown.language if consent_shown else language,
             "public": public,
             "language": language,
+            "other_languages": _other_languages(campaign, language),
             "organisation": organisation,
         },
+        status=400 if form.is_bound and form.errors else 200,
     )
 
 
@@ -433,15 +496,18 @@ def narrative_new(request, pk: int, org: int):
 
 
 def public_tell(request, token: str):
-    """Community members without an account, through the campaign's unguessable link."""
-    campaign = Campaign.objects.filter(
-        public_token=token, public_link_enabled=True, status=Campaign.Status.OPEN
-    ).first()
+    """Community members without an account, through the campaign's unguessable link. A
+    campaign that is not open (yet, or any more) answers with a page in its own languages
+    saying what it was, when it opens or closed, and how to withdraw a story."""
+    campaign = Campaign.objects.filter(public_token=token, public_link_enabled=True).first()
     if campaign is None or len(token) < 20:
         return render(request, "404.html", status=404)
+    today = timezone.localdate()
+    if not campaign.accepts_stories_on(today):
+        return _campaign_not_open(request, campaign, today)
     instrument = campaign.instruments.first()
     if instrument is None:
-        return render(request, "404.html", status=404)
+        return _campaign_not_open(request, campaign, today)
     if request.method == "POST":
         key = f"public-rate:{client_ip(request) or ''}"
         cache.add(key, 0, 60 * 60)
@@ -450,19 +516,51 @@ def public_tell(request, token: str):
     return _tell(request, instrument, collector=False, public=True)
 
 
+def _campaign_not_open(request, campaign: Campaign, today: datetime.date):
+    language = respondent_language(request, campaign)
+    closed = campaign.status in (Campaign.Status.CLOSED, Campaign.Status.ARCHIVED) or (
+        today > campaign.ends_on
+    )
+    with translation.override(language):
+        return render(
+            request,
+            "consultations/campaign_not_open.html",
+            {
+                "campaign": campaign,
+                "closed": closed,
+                # A campaign closed early (by its status) has no date to tell.
+                "closed_on": campaign.ends_on if closed and campaign.ends_on < today else None,
+                "opens_on": campaign.starts_on
+                if not closed and campaign.starts_on > today
+                else None,
+                "purpose": text_in(campaign.purpose_translations or campaign.purpose, language),
+                "language": language,
+                "other_languages": _other_languages(campaign, language),
+            },
+            status=410 if closed else 200,
+        )
+
+
 def withdraw(request):
-    """Public: a teller enters their receipt code and their story is deleted."""
-    form = WithdrawForm(request.POST or None)
-    done = False
-    if request.method == "POST" and form.is_valid():
-        key = f"withdraw-rate:{client_ip(request) or ''}"
-        cache.add(key, 0, 60 * 60)
-        if cache.incr(key) > 30:
-            return render(request, "consultations/rate_limited.html", status=429)
-        done = services.narrative_withdraw(code=form.cleaned_data["code"])
-        if not done:
-            form.add_error("code", _("We found no story with this code. Check it and try again."))
-    return render(request, "consultations/withdraw.html", {"form": form, "done": done})
+    """Public: a teller enters their receipt code and their story is deleted. ``?lang=`` keeps
+    the language the story was told in (the receipt page links here with it)."""
+    language = (request.GET.get("lang") or "")[:2]
+    if language not in dict(settings.LANGUAGES):
+        language = get_language()
+    with translation.override(language):
+        form = WithdrawForm(request.POST or None)
+        done = False
+        if request.method == "POST" and form.is_valid():
+            key = f"withdraw-rate:{client_ip(request) or ''}"
+            cache.add(key, 0, 60 * 60)
+            if cache.incr(key) > 30:
+                return render(request, "consultations/rate_limited.html", status=429)
+            done = services.narrative_withdraw(code=form.cleaned_data["code"])
+            if not done:
+                form.add_error(
+                    "code", _("We found no story with this code. Check it and try again.")
+                )
+        return render(request, "consultations/withdraw.html", {"form": form, "done": done})
 
 
 @login_required

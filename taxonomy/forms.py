@@ -1,4 +1,5 @@
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from .models import PopulationGroup
@@ -44,6 +45,17 @@ class PopulationGroupForm(forms.ModelForm):
             )
         self.fields["parent"].queryset = others
         self.fields["components"].queryset = others
+        # The name as respondents read it in each other portal language (consultation forms).
+        for code, language in settings.LANGUAGES:
+            if code == "en":
+                continue
+            self.fields[f"name_{code}"] = forms.CharField(
+                label=_("Name (%(language)s)") % {"language": language},
+                required=False,
+                max_length=200,
+                initial=self.instance.labels.get(code, "") if self.instance.pk else "",
+                widget=forms.TextInput(attrs={"lang": code}),
+            )
 
     def clean_parent(self):
         parent = self.cleaned_data.get("parent")
@@ -61,6 +73,23 @@ class PopulationGroupForm(forms.ModelForm):
                 _("An intersection combines at least two groups; choose two or more, or none.")
             )
         return components
+
+    def save(self, commit=True):
+        group = super().save(commit=False)
+        labels = dict(group.labels or {})
+        for code, _language in settings.LANGUAGES:
+            # Only what was sent: the API's form data carries no names, and keeps them.
+            if f"name_{code}" in self.data and f"name_{code}" in self.cleaned_data:
+                text = self.cleaned_data[f"name_{code}"].strip()
+                if text:
+                    labels[code] = text
+                else:
+                    labels.pop(code, None)
+        group.labels = labels
+        if commit:
+            group.save()
+            self._save_m2m()
+        return group
 
     def synonym_labels(self) -> list[str]:
         lines = self.cleaned_data.get("synonyms_text", "").splitlines()

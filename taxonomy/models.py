@@ -41,6 +41,8 @@ class PopulationGroup(models.Model):
     name = models.CharField(_("name"), max_length=200, unique=True)
     slug = models.SlugField(max_length=200, unique=True)
     description = models.TextField(_("description"), blank=True)
+    # The name in other languages ({"fr": …, "es": …}); ``name`` is the English name.
+    labels = models.JSONField(_("name in other languages"), default=dict, blank=True)
     parent = models.ForeignKey(
         "self",
         null=True,
@@ -97,6 +99,10 @@ class PopulationGroup(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("taxonomy:group_detail", kwargs={"slug": self.slug})
+
+    def name_in(self, language: str) -> str:
+        """The name in ``language`` ("" when that translation is missing; English is ``name``)."""
+        return self.name if language == "en" else self.labels.get(language, "")
 
 
 class GroupSynonym(models.Model):

@@ -261,3 +261,125 @@ FACTORS: list[tuple[str, str, str]] = [
         "Conflict, disaster, climate, pandemic, economic shocks.",
     ),
 ]
+
+# The seeded groups' names in French and Spanish, as respondents read them on consultation
+# forms. UHRI's own French and Spanish labels where it has them (e.g. « Personnes vivant dans
+# la pauvreté », « Personas que viven en la pobreza »); otherwise the UN's usual wording.
+GROUP_LABELS: dict[str, dict[str, str]] = {
+    "Children": {"fr": "Enfants", "es": "Niños y niñas"},
+    "Children in vulnerable situations": {
+        "fr": "Enfants en situation de vulnérabilité",
+        "es": "Niños y niñas en situación de vulnerabilidad",
+    },
+    "Civil society": {"fr": "Société civile", "es": "Sociedad civil"},
+    "Human rights defenders": {
+        "fr": "Défenseurs des droits humains",
+        "es": "Defensores y defensoras de los derechos humanos",
+    },
+    "Disappeared persons": {"fr": "Personnes disparues", "es": "Personas desaparecidas"},
+    "Educational staff & students": {
+        "fr": "Personnel éducatif et élèves",
+        "es": "Personal docente y estudiantes",
+    },
+    "Indigenous peoples": {"fr": "Peuples autochtones", "es": "Pueblos indígenas"},
+    "Internally displaced persons": {
+        "fr": "Personnes déplacées à l'intérieur de leur propre pays",
+        "es": "Desplazados internos",
+    },
+    "Judges, lawyers and prosecutors": {
+        "fr": "Juges, avocats et procureurs",
+        "es": "Jueces, abogados y fiscales",
+    },
+    "Law enforcement / police & prison officials": {
+        "fr": "Forces de l'ordre, police et personnel pénitentiaire",
+        "es": "Fuerzas del orden, policía y personal penitenciario",
+    },
+    "LGBTI persons": {"fr": "Personnes LGBTI", "es": "Personas LGBTI"},
+    "Media": {"fr": "Médias", "es": "Medios de comunicación"},
+    "Medical staff / health professionals": {
+        "fr": "Personnel médical et professionnels de santé",
+        "es": "Personal médico y profesionales de la salud",
+    },
+    "Migrants": {"fr": "Migrants", "es": "Migrantes"},
+    "Minorities": {"fr": "Minorités", "es": "Minorías"},
+    "Non-citizens": {"fr": "Non-ressortissants", "es": "No ciudadanos"},
+    "Older persons": {"fr": "Personnes âgées", "es": "Personas de edad"},
+    "Persons affected by armed conflict": {
+        "fr": "Personnes touchées par les conflits armés",
+        "es": "Personas afectadas por conflictos armados",
+    },
+    "Persons deprived of their liberty & detainees": {
+        "fr": "Personnes privées de liberté et détenus",
+        "es": "Personas privadas de libertad y detenidas",
+    },
+    "Persons living in poverty": {
+        "fr": "Personnes vivant dans la pauvreté",
+        "es": "Personas que viven en la pobreza",
+    },
+    "Persons living in rural areas": {
+        "fr": "Personnes vivant en milieu rural",
+        "es": "Personas que viven en zonas rurales",
+    },
+    "Persons living with HIV/AIDS": {
+        "fr": "Personnes vivant avec le VIH/sida",
+        "es": "Personas que viven con el VIH/sida",
+    },
+    "Persons with disabilities": {
+        "fr": "Personnes handicapées",
+        "es": "Personas con discapacidad",
+    },
+    "Public officials": {"fr": "Agents publics", "es": "Funcionarios públicos"},
+    "Refugees & asylum seekers": {
+        "fr": "Réfugiés et demandeurs d'asile",
+        "es": "Refugiados y solicitantes de asilo",
+    },
+    "Roma, Gypsies, Sinti & Travellers": {
+        "fr": "Roms, Tsiganes, Sintis et gens du voyage",
+        "es": "Romaníes, gitanos, sintis y nómadas",
+    },
+    "Stateless persons": {"fr": "Apatrides", "es": "Apátridas"},
+    "Vulnerable persons/groups": {
+        "fr": "Personnes et groupes vulnérables",
+        "es": "Personas y grupos vulnerables",
+    },
+    "Women & girls": {"fr": "Femmes et filles", "es": "Mujeres y niñas"},
+    "Youth & juveniles": {"fr": "Jeunes et mineurs", "es": "Jóvenes y menores"},
+    "General": {"fr": "Général", "es": "General"},
+    "Domestic workers": {"fr": "Travailleurs domestiques", "es": "Trabajadores domésticos"},
+    "Informal workers": {
+        "fr": "Travailleurs de l'économie informelle",
+        "es": "Trabajadores de la economía informal",
+    },
+    "Persons living in remote areas": {
+        "fr": "Personnes vivant dans des zones reculées",
+        "es": "Personas que viven en zonas remotas",
+    },
+    "Persons affected by disasters and climate change": {
+        "fr": "Personnes touchées par les catastrophes et les changements climatiques",
+        "es": "Personas afectadas por los desastres y el cambio climático",
+    },
+    "Victims of trafficking": {
+        "fr": "Victimes de la traite des personnes",
+        "es": "Víctimas de la trata de personas",
+    },
+    "Sex workers": {"fr": "Travailleurs du sexe", "es": "Trabajadores sexuales"},
+    "People who use drugs": {
+        "fr": "Personnes qui consomment des drogues",
+        "es": "Personas que consumen drogas",
+    },
+    "Rural women": {"fr": "Femmes rurales", "es": "Mujeres rurales"},
+    "Indigenous women": {"fr": "Femmes autochtones", "es": "Mujeres indígenas"},
+    "Women with disabilities": {
+        "fr": "Femmes handicapées",
+        "es": "Mujeres con discapacidad",
+    },
+    "Children with disabilities": {
+        "fr": "Enfants handicapés",
+        "es": "Niños y niñas con discapacidad",
+    },
+    "Older persons with disabilities": {
+        "fr": "Personnes âgées handicapées",
+        "es": "Personas de edad con discapacidad",
+    },
+    "Migrant women": {"fr": "Femmes migrantes", "es": "Mujeres migrantes"},
+}

@@ -149,6 +149,7 @@ def groups_seed() -> int:
             group.components.set([by_name[c] for c in components])
         by_name[name] = group
 
+    group_labels_seed(by_name)
     labels = [(n, [n, u, *s]) for n, u, _, s, _ in seed_data.UHRI_GROUPS]
     labels += [(n, [n, *s]) for n, _, s, _ in seed_data.LNOB_GROUPS]
     labels += [(n, [n, *s]) for n, _, s in seed_data.INTERSECTIONS]
@@ -157,6 +158,26 @@ def groups_seed() -> int:
             if label:
                 group_add_synonym(group=by_name[name], label=label)
     return len(by_name)
+
+
+def group_labels_seed(by_name: dict[str, PopulationGroup] | None = None) -> int:
+    """Give the seeded groups their French and Spanish names where they have none yet (a
+    steward's own translation is kept)."""
+    if by_name is None:
+        by_name = {
+            g.name: g for g in PopulationGroup.objects.filter(name__in=seed_data.GROUP_LABELS)
+        }
+    changed = 0
+    for name, translations in seed_data.GROUP_LABELS.items():
+        group = by_name.get(name)
+        if group is None:
+            continue
+        missing = {code: text for code, text in translations.items() if not group.labels.get(code)}
+        if missing:
+            group.labels = {**group.labels, **missing}
+            group.save(update_fields=["labels"])
+            changed += 1
+    return changed
 
 
 @transaction.atomic

@@ -22,6 +22,8 @@ def test_partner_submits_on_a_phone_and_rco_approves(
     phone.get_by_role("textbox", name="Your story (required)").fill(
         "The health post closed and we walk to town now."
     )
+    # The triangle has a plain alternative: the three shares as numbers.
+    phone.get_by_role("button", name="Type numbers instead").first.click()
     phone.get_by_label("Myself").fill("70")
     phone.get_by_label("Family").fill("30")
     phone.get_by_label("I agree to share my story").check()

@@ -25,8 +25,9 @@ def consultation_objects(people) -> ConsultationObjects:
         title="Voices",
         purpose="Tell us",
         country="Demoland",
-        starts_on=datetime.date(2026, 1, 1),
-        ends_on=datetime.date(2026, 12, 31),
+        # Open today whenever the tests run (stories are refused outside the dates).
+        starts_on=datetime.date.today() - datetime.timedelta(days=200),
+        ends_on=datetime.date.today() + datetime.timedelta(days=200),
         languages=["en"],
         status=Campaign.Status.OPEN,
         public_link_enabled=True,
