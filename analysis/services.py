@@ -107,6 +107,12 @@ def _store_upload(uploaded: UploadedFile) -> tuple[str, str, int]:
     return f"surveys/{name}", digest.hexdigest(), size
 
 
+def dataset_value_labels_store(*, dataset: Dataset, tables: dict) -> None:
+    """Keep a dataset's value labels (read once from the file) so pages never re-read it."""
+    dataset.value_labels = label_pairs(tables)
+    Dataset.objects.filter(pk=dataset.pk).update(value_labels=dataset.value_labels)
+
+
 def dataset_upload(
     *,
     uploaded: UploadedFile,

@@ -99,8 +99,7 @@ def _value_labels(dataset: Dataset) -> dict:
                 tables = read_survey_metadata(dataset.file.path)[2]
             except (SurveyFileError, OSError, ValueError):
                 return {}
-        dataset.value_labels = services.label_pairs(tables)
-        Dataset.objects.filter(pk=dataset.pk).update(value_labels=dataset.value_labels)
+        services.dataset_value_labels_store(dataset=dataset, tables=tables)
     return dataset.value_label_tables()
 
 

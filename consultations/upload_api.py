@@ -7,6 +7,7 @@ campaigns its organisation is invited to."""
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -281,7 +282,7 @@ class PartnerSyncSerializer(serializers.ModelSerializer):
 
     def validate_kind(self, value):
         if value not in ("kobo", "odk"):
-            raise serializers.ValidationError("Choose kobo or odk.")
+            raise serializers.ValidationError(_("Choose kobo or odk."))
         return value
 
     def validate(self, attrs):

@@ -5,6 +5,7 @@ result, undo. Only RCO staff of the country; the same services and checks as the
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -56,12 +57,14 @@ class ImportCreateSerializer(serializers.Serializer):
 
     def validate_kind(self, value):
         if value not in ImportJob.Kind.values:
-            raise serializers.ValidationError(f"Choose one of {', '.join(ImportJob.Kind.values)}.")
+            raise serializers.ValidationError(
+                _("Choose one of %(kinds)s.") % {"kinds": ", ".join(ImportJob.Kind.values)}
+            )
         return value
 
     def validate_country(self, value):
         if value not in actor_for(self.context["request"].user).rco_countries:
-            raise serializers.ValidationError("You are not RCO staff of this country.")
+            raise serializers.ValidationError(_("You are not RCO staff of this country."))
         return value
 
 

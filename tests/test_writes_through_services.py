@@ -76,7 +76,14 @@ def _writes(rel: Path):
             func = node.func
             if isinstance(func, ast.Attribute) and func.attr in WRITES:
                 receiver = ast.unparse(func.value)
-                if receiver not in NOT_A_MODEL:
+                # form.save(commit=False) builds an unsaved object for a service to write.
+                unsaved = func.attr == "save" and any(
+                    k.arg == "commit" and isinstance(k.value, ast.Constant) and not k.value.value
+                    for k in node.keywords
+                )
+                # A model form's own save() is the form's contract; only services call it.
+                own_save = rel.name == "forms.py" and self.stack[-1:] == ["save"]
+                if receiver not in NOT_A_MODEL and not unsaved and not own_save:
                     found.append((str(rel), ".".join(self.stack), ast.unparse(func), node.lineno))
             self.generic_visit(node)
 
@@ -104,8 +111,12 @@ def test_the_check_catches_a_write_in_a_view(tmp_path, monkeypatch):
     app = tmp_path / "accounts"
     app.mkdir()
     (app / "views.py").write_text(
-        "def rename(request, org):\n    org.name = 'x'\n    org.save()\n    cache.delete('k')\n"
+        "def rename(request, org, form):\n    org.name = 'x'\n    org.save()\n"
+        "    cache.delete('k')\n    draft = form.save(commit=False)\n    form.save()\n"
     )
     monkeypatch.setattr(sys.modules[__name__], "ROOT", tmp_path)
     found = _writes(Path("accounts/views.py"))
-    assert [(fn, call) for _, fn, call, _ in found] == [("rename", "org.save")]
+    assert [(fn, call) for _, fn, call, _ in found] == [
+        ("rename", "org.save"),
+        ("rename", "form.save"),
+    ]

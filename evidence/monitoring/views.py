@@ -85,7 +85,7 @@ def monitoring_indicator_add(request, slug: str):
     if form.is_valid():
         try:
             indicator = services.monitoring_indicator_save(
-                indicator=form.save(), group=group, country=country, user=request.user
+                indicator=form.save(commit=False), group=group, country=country, user=request.user
             )
         except ValidationError as exc:
             _apply(form, exc)
