@@ -20,66 +20,32 @@ Pure Python; no Django.
 from __future__ import annotations
 
 import hashlib
-import html
 import math
-import re
 from collections.abc import Mapping, Sequence
+
+from common.svg import FONT_STACK, MUTED, OTHERS, TEXT
+from common.svg import THIS_GROUP as HIGHLIGHT
+from common.svg import esc as _text
+from common.svg import href as _href
+from common.svg import wrap as _wrap
 
 from .privacy import format_count, suppress_counts
 from .signifiers import TRIAD_ZONES, normalise_triad, triad_zone, zone_polygon
 
 __all__ = ["histogram_svg", "ternary_svg", "zone_names"]
 
-FONT_STACK = (
-    'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, "Noto Sans", '
-    '"Liberation Sans", sans-serif'
-)
-# Blue and orange stay distinct for the common colour-vision deficiencies; text above 4.5:1.
-TEXT = "#1a1a1a"
-MUTED = "#4a4a4a"
+
 OUTLINE = "#6b6b6b"
 ZONE_LINE = "#b8b8b8"
-MAIN = "#1c5a94"
-HIGHLIGHT = "#b5441b"
-#: "This group" has one colour on every chart of a page: the ternary plot's highlighted
-#: squares and the histogram's group bars; everyone else (and all stories) is MAIN.
+MAIN = OTHERS
+#: "This group" has one colour on every chart of a page (common.svg.THIS_GROUP): the ternary
+#: plot's highlighted squares and the histogram's group bars; everyone else (and all stories)
+#: is MAIN, common.svg.OTHERS, as on the survey charts.
 THIS_GROUP = HIGHLIGHT
-LINK_FOCUS = "#1c5a94"
+LINK_FOCUS = OTHERS
 
-_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-_UNSAFE_SCHEME = re.compile(r"^\s*(?:javascript|data|vbscript)\s*:", re.IGNORECASE)
 # The focus and hover styles of linked regions live in static/css/portal.css (.lnob-plot):
 # the Content-Security-Policy allows no <style> inside the page, and the SVG is always inline.
-
-
-def _text(value: object) -> str:
-    """Text safe inside an SVG element or attribute."""
-    return html.escape(_XML_INVALID.sub("", str(value)), quote=True)
-
-
-def _href(url: str) -> str:
-    if _UNSAFE_SCHEME.match(_XML_INVALID.sub("", url)):
-        raise ValueError(f"Refusing to link a plot region to {url!r}.")
-    return _text(url)
-
-
-def _wrap(text: str, max_chars: int, max_lines: int) -> list[str]:
-    words: list[str] = []
-    for word in str(text).split():
-        while len(word) > max_chars:
-            words.append(word[:max_chars])
-            word = word[max_chars:]
-        words.append(word)
-    lines: list[str] = []
-    for word in words:
-        if lines and len(lines[-1]) + 1 + len(word) <= max_chars:
-            lines[-1] += " " + word
-        else:
-            lines.append(word)
-    if len(lines) > max_lines:
-        lines = lines[:max_lines]
-        lines[-1] = lines[-1][: max_chars - 1].rstrip() + "…"
-    return lines or [""]
 
 
 def _text_block(
