@@ -176,6 +176,23 @@ def refresh_one(group_id: int, country: str) -> bool:
     return True
 
 
+def voice_changed(country: str) -> None:
+    """A story of the country changed: the cached country-wide signifier totals are out of
+    date. Bumped at once (so this process and transaction miss the cache) and again after the
+    commit (so a refresh that read the old stories meanwhile cannot keep its totals)."""
+    import uuid
+
+    from django.core.cache import cache
+
+    from .summary import voice_generation_key
+
+    def bump() -> None:
+        cache.set(voice_generation_key(country), uuid.uuid4().hex, None)
+
+    bump()
+    transaction.on_commit(bump)
+
+
 def mark_stale(country: str | None, group_ids: Iterable[int]) -> set[Pair]:
     """Mark stale the summaries of these groups, their broader groups and the intersections
     they are part of (whose evidence includes theirs), in one country (``None``: every
