@@ -27,6 +27,7 @@ from .forms import (
 )
 from .indicators import ESCAP_PRESETS, IndicatorDefinition, apply_indicator
 from .models import Dataset, LeafGroupLink, Run
+from .results import RunResult
 from .surveyio import SurveyFileError, read_survey_metadata
 
 #: Up to this many rows, starting a run first applies the indicator to the data in the
@@ -222,6 +223,8 @@ def run_detail(request, pk: int):
             title += f" — {run.region}"
         dimension = request.GET.get("dimension") or next(iter(result.get("dimensions", {})), "")
         trend = selectors.run_trend(run=run, user=request.user)
+        # The typed contract of each stored result (rounds without one are left out).
+        parsed_trend = [(r, p) for r in trend if (p := RunResult.from_json(r.result)) is not None]
         links = {}
         for link in run.group_links.select_related("group", "created_by").order_by(
             "created_at", "pk"
@@ -247,14 +250,14 @@ def run_detail(request, pk: int):
                 [
                     {
                         "name": _("National mean"),
-                        "points": [(r.dataset.survey_round, r.result["mean"]) for r in trend],
+                        "points": [(r.dataset.survey_round, p.mean) for r, p in parsed_trend],
                     },
                     {
                         "name": _("Furthest behind"),
                         "points": [
-                            (r.dataset.survey_round, r.result["furthest_behind"]["mean"])
-                            for r in trend
-                            if r.result.get("furthest_behind")
+                            (r.dataset.survey_round, p.furthest_behind.mean)
+                            for r, p in parsed_trend
+                            if p.furthest_behind is not None
                         ],
                     },
                 ],
@@ -394,9 +397,8 @@ def _groups_to_offer(search: str) -> dict:
 def run_link_groups(request, pk: int):
     """Add links from a leaf to groups; the leaf's earlier links stay."""
     run = _run_for(request, pk, Action.CHANGE)
-    leaf_ids = sorted(
-        node["id"] for node in (run.result or {}).get("nodes", []) if node.get("is_leaf")
-    )
+    parsed = RunResult.from_json(run.result)
+    leaf_ids = sorted(node.id for node in parsed.nodes if node.is_leaf) if parsed else []
     form = LeafLinkForm(request.POST, leaf_ids=leaf_ids)
     if not form.is_valid():
         messages.error(
@@ -476,10 +478,14 @@ def run_download(request, pk: int, fmt: str):
             "ci_high",
             "overlaps_sibling",
         ]
+        parsed = RunResult.from_json(result)
         marks = {
-            result[key]["node"]: mark
-            for key, mark in (("furthest_behind", "behind"), ("furthest_ahead", "ahead"))
-            if result.get(key)
+            leaf.node: mark
+            for leaf, mark in (
+                (parsed.furthest_behind if parsed else None, "behind"),
+                (parsed.furthest_ahead if parsed else None, "ahead"),
+            )
+            if leaf is not None
         }
         rows = [
             [
