@@ -203,7 +203,7 @@ def citation_search(*, user, country: str, params) -> CitationSearch:
             .filter(matching("indicator__name", "dataset__title", "region"))
             .select_related("indicator", "dataset"),
             lambda r: (
-                f"{r.indicator.name} — {r.dataset.name}" + (f" ({r.region})" if r.region else "")
+                f"{r.indicator.name} — {r.dataset.title}" + (f" ({r.region})" if r.region else "")
             ),
         ),
         "cite_story": (

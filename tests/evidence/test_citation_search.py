@@ -108,3 +108,13 @@ def test_matches_are_paged(people, client_for, vocabularies):
         r.pk for r in recs if r not in shown
     }
     assert "Next matches" not in second
+
+
+def test_a_published_run_is_found_by_its_indicator(people, client_for, vocabularies):
+    from tests.evidence.test_group_pages import published_run
+
+    rural = PopulationGroup.objects.get(name="Persons living in rural areas")
+    run = published_run(goal=6, leaf_mean=0.4, national=0.7, group=rural)
+    found = _page(client_for("rco"), cite_q="indicator 6", cite_kind="cite_run")
+    assert found.count(_choice("cite_run", run.pk)) == 2
+    assert "Survey: Indicator 6 — S" in found
