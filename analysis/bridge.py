@@ -7,19 +7,46 @@ from typing import Any
 
 import pandas as pd
 
-from analysis.engine import Circumstance, analyse, group_estimates, result_to_dict
+from analysis.engine import (
+    Circumstance,
+    analyse,
+    distribution_measures,
+    group_estimates,
+    quintile_measures,
+    result_to_dict,
+)
 from analysis.indicators import IndicatorDefinition, apply_indicator
 from analysis.prepared import cached_survey
 from analysis.surveyio import SurveyFileError, SurveyFrame, read_survey
 
+# The wealth index of DHS (households, women) and MICS files: the factor score first
+# (deciles, so the Palma ratio), else the quintiles.
+WEALTH_SCORE_COLUMNS = ("hv271", "v191", "wscore")
+WEALTH_QUINTILE_COLUMNS = ("hv270", "v190", "windex5")
 
-def _read(path: str, indicator: IndicatorDefinition, sha256: str | None = None) -> SurveyFrame:
+
+def wealth_columns(available) -> tuple[str, ...]:
+    """The wealth columns a file has (by exact name among ``available``: column names, or
+    a Dataset's stored profile), score first; at most one score and one quintile column."""
+    names = {c.get("name") if isinstance(c, dict) else c for c in available or ()}
+    score = next((c for c in WEALTH_SCORE_COLUMNS if c in names), None)
+    quintile = next((c for c in WEALTH_QUINTILE_COLUMNS if c in names), None)
+    return tuple(c for c in (score, quintile) if c)
+
+
+def _read(
+    path: str,
+    indicator: IndicatorDefinition,
+    sha256: str | None = None,
+    extra: tuple[str, ...] = (),
+) -> SurveyFrame:
     """Read the columns the indicator needs, with its design columns when the file has them
     (a file without them is analysed with intervals for independent rows).
 
     With the file's ``sha256`` the prepared columns are cached as Parquet beside the file
     (:mod:`analysis.prepared`), so the runs of a batch read the survey file once."""
     columns = list(indicator.referenced_columns())
+    columns += [c for c in extra if c not in columns]
     design = [c for c in indicator.design_columns() if c not in columns]
 
     def load() -> SurveyFrame:
@@ -35,9 +62,12 @@ def _read(path: str, indicator: IndicatorDefinition, sha256: str | None = None) 
     return cached_survey(path, sha256=sha256, columns=columns + design, load=load)
 
 
-def read_for_indicator(path: str, definition: dict, sha256: str | None = None) -> SurveyFrame:
-    """The columns an indicator reads (see :func:`_read`), through the batch cache."""
-    return _read(path, IndicatorDefinition.from_dict(definition), sha256)
+def read_for_indicator(
+    path: str, definition: dict, sha256: str | None = None, wealth: tuple[str, ...] = ()
+) -> SurveyFrame:
+    """The columns an indicator reads (see :func:`_read`), through the batch cache; pass
+    the file's ``wealth`` columns as the run does so the cached read is shared."""
+    return _read(path, IndicatorDefinition.from_dict(definition), sha256, extra=tuple(wealth))
 
 
 def compute_run(
@@ -49,8 +79,12 @@ def compute_run(
     shapley: bool = True,
     missing_policy: str | None = None,
     sha256: str | None = None,
+    wealth: tuple[str, ...] = (),
 ) -> dict[str, Any]:
     """Read the survey, apply the indicator, run the engine; return JSON to store on the Run.
+
+    ``wealth`` names the file's wealth columns (:func:`wealth_columns`): with them the
+    result gets ``distribution`` (Palma ratio and top/bottom ratios by wealth).
 
     ``missing_policy`` (else ``params["missing_circumstance"]``, else ``"surrogate"``) is
     what happens to rows missing a circumstance: ``"surrogate"`` keeps them and lets the
@@ -65,12 +99,14 @@ def compute_run(
     policy = missing_policy or params.pop("missing_circumstance", None) or "surrogate"
     params.pop("missing_circumstance", None)
     indicator = IndicatorDefinition.from_dict(definition)
-    survey = _read(path, indicator, sha256)
+    survey = _read(path, indicator, sha256, extra=tuple(wealth))
     prepared = apply_indicator(
         survey.frame,
         indicator,
         value_labels=survey.value_labels,
         keep_missing_circumstances=policy != "drop",
+        declared_missing_rows=survey.declared_missing_rows,
+        carry={f"_wealth_{column}": column for column in wealth},
     )
     frame = prepared.frame
     if region:
@@ -129,6 +165,9 @@ def compute_run(
         for c in circumstances
         if c.kind != "numeric"
     }
+    distribution = _distribution(frame, wealth, survey.value_labels)
+    if distribution is not None:
+        data["distribution"] = distribution
     data["sample"] = {
         "n_reference": prepared.n_reference,
         "n_excluded_by_filter": prepared.n_excluded_by_filter,
@@ -141,10 +180,52 @@ def compute_run(
         # treated as missing, per column read: [{"code", "label", "count"}].
         "declared_missing": survey.declared_missing,
     }
+    # Cells the outcome rule recoded other than by their own value (a blank counted as "no",
+    # a declared missing code kept missing or counted as "no"), with the reason; counts are
+    # of the reference population, of the region for a regional run.
+    data["outcome_recoding"] = [
+        {
+            key: value
+            for key, value in {
+                **entry,
+                "count": entry.get("by_region", {}).get(region, 0) if region else entry["count"],
+            }.items()
+            if key != "by_region"
+        }
+        for entry in prepared.outcome_recoding
+    ]
+    data["outcome_recoding"] = [e for e in data["outcome_recoding"] if e["count"]]
     return data
 
 
-def regions_of(path: str, definition: dict, sha256: str | None = None) -> list[str]:
+def _distribution(frame: pd.DataFrame, wealth, value_labels) -> dict[str, Any] | None:
+    """Distribution measures of the outcome by the wealth column carried in ``frame``
+    (score first, else quintile codes 1–5); None without one or when it cannot be used."""
+    for column in wealth:
+        name = f"_wealth_{column}"
+        if name not in frame.columns:
+            continue
+        values = pd.to_numeric(frame[name], errors="coerce")
+        if values.isna().all() and column in (value_labels or {}):
+            # Read as level names: back to the codes through the file's labels.
+            codes = {label: code for code, label in value_labels[column].items()}
+            values = pd.to_numeric(frame[name].map(codes), errors="coerce")
+        try:
+            if column in WEALTH_SCORE_COLUMNS:
+                measures = distribution_measures(values, frame["outcome"], frame["weight"])
+            else:
+                if not set(values.dropna().unique()) <= {1, 2, 3, 4, 5}:
+                    continue
+                measures = quintile_measures(values, frame["outcome"], frame["weight"])
+        except ValueError:
+            continue
+        return {**asdict(measures), "column": column}
+    return None
+
+
+def regions_of(
+    path: str, definition: dict, sha256: str | None = None, wealth: tuple[str, ...] = ()
+) -> list[str]:
     """The regions present in the indicator's reference population (for subnational runs).
 
     With ``sha256`` it reads through the batch cache, so the runs that follow do not read
@@ -152,6 +233,6 @@ def regions_of(path: str, definition: dict, sha256: str | None = None) -> list[s
     indicator = IndicatorDefinition.from_dict(definition)
     if not indicator.region_column:
         return []
-    survey = _read(path, indicator, sha256)
+    survey = _read(path, indicator, sha256, extra=tuple(wealth))
     prepared = apply_indicator(survey.frame, indicator, value_labels=survey.value_labels)
     return sorted(prepared.frame["region"].dropna().astype(str).unique())

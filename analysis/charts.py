@@ -32,6 +32,7 @@ __all__ = [
     "tree_png",
     "tree_svg",
     "tree_text_alternative",
+    "trend_series",
     "trend_svg",
 ]
 
@@ -1035,6 +1036,66 @@ def _ordered_labels(all_points: Iterable[list[tuple[str, float | None]]]) -> lis
             if label not in labels:
                 labels.append(label)
     return labels
+
+
+def _definition_of(result: Mapping[str, Any], node_id: int) -> tuple:
+    """A node's group definition: its path's conditions as a set (circumstance, levels or
+    bounds), so the same group reached by splits in another order is the same definition."""
+    nodes = {n["id"]: n for n in result.get("nodes") or ()}
+    found: dict[str, frozenset] = {}
+    current = nodes.get(node_id)
+    while current is not None and current.get("condition"):
+        condition = current["condition"]
+        name = condition.get("circumstance", "")
+        if condition.get("levels") is not None:
+            levels = frozenset(str(v) for v in condition["levels"])
+            found[name] = found[name] & levels if name in found else levels
+        else:
+            bound = frozenset({(condition.get("operator"), condition.get("threshold"))})
+            found[name] = found.get(name, frozenset()) | bound
+        current = nodes.get(current.get("parent"))
+    return tuple(sorted((name, tuple(sorted(map(str, v)))) for name, v in found.items()))
+
+
+def trend_series(
+    rounds: Sequence[tuple[str, Mapping[str, Any]]], *, national: str, behind: str
+) -> list[dict[str, Any]]:
+    """Series for :func:`trend_svg` from ``(round label, stored result)`` pairs, oldest
+    first: the national mean, then one "furthest behind" line per *group definition*.
+
+    A round whose furthest-behind leaf is another group starts another series, so the chart
+    never joins different groups with a line (a definition found in one round only is a
+    single marked point)."""
+    series: list[dict[str, Any]] = [
+        {"name": national, "points": [(label, result.get("mean")) for label, result in rounds]}
+    ]
+    by_definition: dict[tuple, dict[str, Any]] = {}
+    for label, result in rounds:
+        leaf = result.get("furthest_behind")
+        if not leaf or leaf.get("node") is None:
+            continue
+        # Without the node's conditions (an older stored result), the path's labels.
+        definition = _definition_of(result, int(leaf["node"])) or (
+            ("path", tuple(sorted(leaf.get("path") or ()))),
+        )
+        entry = by_definition.get(definition)
+        if entry is None:
+            path = " · ".join(leaf.get("path") or ()) or "—"
+            entry = by_definition[definition] = {
+                "name": f"{behind}: {path}",
+                "points": {},
+            }
+        entry["points"][label] = leaf.get("mean")
+    labels = [label for label, _result in rounds]
+    for entry in by_definition.values():
+        # Rounds where this group is not the furthest behind are gaps, never joined across.
+        series.append(
+            {
+                "name": entry["name"],
+                "points": [(label, entry["points"].get(label)) for label in labels],
+            }
+        )
+    return series
 
 
 def trend_svg(

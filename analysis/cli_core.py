@@ -522,6 +522,10 @@ class Report:
             for s, levels in zip(self.specs, self.levels, strict=True)
         ]
         data["weight"] = {"column": self.weight, "divisor": self.weight_divisor}
+        # The portal's key (analysis.bridge): cells the outcome rule recoded other than by
+        # their own value. ``--positive`` keeps every blank and declared missing code
+        # missing, so the CLI recodes nothing.
+        data["outcome_recoding"] = []
         data["source"] = {
             "file": self.file_name,
             "sha256": self.sha256,
@@ -563,6 +567,11 @@ class Report:
         else:
             lines.append("  D-index, HOI       not computed")
         lines.append(f"  rows used for D    {result.n_used_for_d}")
+        if result.kept_missing_every_circumstance:
+            lines.append(
+                f"  kept, missing all  {result.kept_missing_every_circumstance} (rows missing "
+                "every circumstance, kept as weighted rpart keeps them; majority direction)"
+            )
         lines += _interval_lines(result)
         if result.shapley:
             width = max(len(share.circumstance) for share in result.shapley)

@@ -29,7 +29,40 @@ PATH_GROUPS = {"Rural": "Persons living in rural areas", "Bottom 40%": "Persons 
 UNIT_GROUPS = {"IR": "Women & girls", "KR": "Children"}
 
 
+# A made-up map of Demoland's six regions (lon/lat polygons), for the comparison page's
+# choropleth: [west, south] corners of 2° × 2° cells, nudged so borders are not a grid.
+DEMO_MAP = {
+    "Capital": [[100.0, 12.0], [102.0, 12.3], [102.0, 14.0], [100.2, 14.0]],
+    "Central Plains": [[102.0, 12.3], [104.0, 12.0], [104.0, 14.2], [102.0, 14.0]],
+    "Eastern Coast": [[104.0, 12.0], [106.0, 12.4], [105.6, 14.0], [104.0, 14.2]],
+    "Southern Delta": [[100.0, 12.0], [100.4, 10.0], [104.0, 10.2], [104.0, 12.0], [102.0, 12.3]],
+    "Northern Highlands": [
+        [100.2, 14.0],
+        [102.0, 14.0],
+        [104.0, 14.2],
+        [103.0, 16.0],
+        [100.5, 15.6],
+    ],
+    "Western Mountains": [[98.0, 11.0], [100.4, 10.0], [100.0, 12.0], [100.2, 14.0], [98.3, 13.5]],
+}
+
+
+def region_map_seed() -> None:
+    """The demo country's map of regions (idempotent)."""
+    from .models import RegionMap
+
+    RegionMap.objects.get_or_create(
+        country=DEMO_COUNTRY,
+        defaults={
+            "shapes": {name: [ring + [ring[0]]] for name, ring in DEMO_MAP.items()},
+            "name_property": "name",
+            "original_name": "demoland-regions.geojson",
+        },
+    )
+
+
 def seed() -> str:
+    region_map_seed()
     if Dataset.objects.filter(country=DEMO_COUNTRY).exists():
         return "survey demo data already loaded"
     analyst = User.objects.filter(memberships__role=Role.RCO_STAFF).order_by("pk").first()

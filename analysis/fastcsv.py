@@ -165,31 +165,48 @@ def _read_arrow(
     return pd.DataFrame(data)
 
 
-def _categorical(column, keep: bool) -> pd.Series:
-    """A dictionary column as a Categorical with sorted, left-stripped levels (or as text)."""
+def _chunk_codes(chunk) -> np.ndarray:
+    """The dictionary indices of one chunk as numpy, −1 where null (no copy when no null)."""
+    indices = chunk.indices
+    if indices.null_count == 0:
+        return indices.to_numpy(zero_copy_only=False)
     import pyarrow.compute as pc
 
+    return pc.fill_null(indices, -1).to_numpy(zero_copy_only=False)
+
+
+def _categorical(column, keep: bool) -> pd.Series:
+    """A dictionary column as a Categorical with sorted, left-stripped levels (or as text).
+
+    One pass over the rows: the chunks' indices are remapped to the sorted levels straight
+    into the Categorical's smallest code type (no ``fill_null`` call per chunk when a chunk
+    has no null, no validation pass: the codes are built in range)."""
     column = column.unify_dictionaries()
     chunks = column.chunks
     if not chunks:
         return pd.Series([], dtype=object)
     levels = chunks[0].dictionary.to_pylist()
-    codes = np.concatenate(
-        [pc.fill_null(chunk.indices, -1).to_numpy(zero_copy_only=False) for chunk in chunks]
-    ).astype(np.int64, copy=False)
     stripped = [level.lstrip() for level in levels]
     numbers = pd.to_numeric(pd.Series(stripped, dtype=object), errors="coerce")
     if len(stripped) and numbers.notna().all():
         # Only numbers (codes such as 0/1, read as text because the column is a
         # circumstance): numbers, as pandas reads them.
+        codes = np.concatenate([_chunk_codes(chunk) for chunk in chunks])
         values = np.append(numbers.to_numpy(dtype=np.float64), np.nan)
         return pd.Series(values[codes])
     ordered = sorted(set(stripped))
     position = {level: i for i, level in enumerate(ordered)}
-    lookup = np.array([position[level] for level in stripped] + [-1], dtype=np.int64)
-    recoded = lookup[codes]  # code -1 (missing) picks the appended -1
-    categorical = pd.Categorical.from_codes(recoded, categories=ordered)
-    series = pd.Series(categorical)
+    code_type = np.int8 if len(ordered) < 127 else np.int16 if len(ordered) < 32_767 else np.int32
+    lookup = np.array([position[level] for level in stripped] + [-1], dtype=code_type)
+    recoded = np.empty(len(column), dtype=code_type)
+    start = 0
+    for chunk in chunks:
+        stop = start + len(chunk)
+        np.take(lookup, _chunk_codes(chunk), out=recoded[start:stop])  # −1 picks the last
+        start = stop
+    dtype = pd.CategoricalDtype(ordered)
+    categorical = pd.Categorical.from_codes(recoded, dtype=dtype, validate=False)
+    series = pd.Series(categorical, copy=False)
     if not keep:
         return series.astype("str")
     return series

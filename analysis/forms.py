@@ -312,6 +312,19 @@ class RunForm(forms.Form):
         ],
         initial="missing",
     )
+    outcome_declared = forms.ChoiceField(
+        required=False,
+        label=_("A code the file declares missing (SPSS user-missing, Stata .a–.z)"),
+        choices=[
+            ("missing", _("is missing, even when a blank counts as 0")),
+            ("negative", _("counts as 0 (only if the survey's guide says so)")),
+        ],
+        initial="missing",
+        help_text=_(
+            "E.g. a guide that counts “don't know” as “no” when the file declares "
+            "“don't know” missing. The run page says how many answers were recoded."
+        ),
+    )
     outcome_threshold = forms.FloatField(
         label=_("Threshold (numeric outcome, optional)"),
         required=False,
@@ -652,6 +665,7 @@ class RunForm(forms.Form):
             "outcome_any_of": ", ".join(outcome.any_of_columns),
             "outcome_missing": format_values(outcome.missing_values),
             "outcome_blank": outcome.blank_as,
+            "outcome_declared": outcome.declared_missing_as,
             "outcome_threshold": outcome.threshold,
             "outcome_direction": outcome.direction or "",
             "outcome_valid_min": outcome.valid_min,
@@ -931,6 +945,7 @@ class RunForm(forms.Form):
                 missing_values=tuple(parse_values(data.get("outcome_missing"))),
                 any_of_columns=tuple(any_of),
                 blank_as=data.get("outcome_blank") or "missing",
+                declared_missing_as=data.get("outcome_declared") or "missing",
                 threshold=threshold,
                 direction=direction,
                 valid_min=data.get("outcome_valid_min"),
@@ -1080,6 +1095,8 @@ def _outcome_field_for(message: str) -> str:
         return "outcome_threshold"
     if "valid_min" in lowered or "valid_max" in lowered:
         return "outcome_valid_min"
+    if "declared_missing_as" in lowered and "blank_as 'negative'," not in lowered:
+        return "outcome_declared"
     if "blank_as" in lowered:
         return "outcome_blank"
     if "values" in lowered or "constant" in lowered:

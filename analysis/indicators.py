@@ -170,6 +170,11 @@ class OutcomeRule:
 
     Values in ``missing_values`` are missing. A blank cell is missing, or 0 when
     ``blank_as="negative"`` (ESCAP counts a woman never married as "not married before 18").
+    A code the *file* declares missing (SPSS user-missing values, Stata ``.a``-``.z``) is not
+    a blank cell: it stays missing even with ``blank_as="negative"``, unless
+    ``declared_missing_as="negative"`` says the definition counts it as 0 (e.g. a survey
+    guide that counts "don't know" as "no" when the file declares "don't know" missing).
+    :func:`apply_indicator` reports every such recoding with its reason.
     ``zero_when`` lists groups of conditions: when every condition of a group holds, y = 0
     (water more than 30 minutes away; a shared toilet).
     """
@@ -181,6 +186,7 @@ class OutcomeRule:
     missing_values: tuple[Any, ...] = ()
     any_of_columns: tuple[str, ...] = ()
     blank_as: str = "missing"
+    declared_missing_as: str = "missing"
     threshold: float | None = None
     direction: str | None = None
     valid_min: float | None = None
@@ -201,6 +207,8 @@ class OutcomeRule:
             raise IndicatorError(f"Unknown outcome kind '{self.kind}'. Use 'binary' or 'numeric'.")
         if self.blank_as not in ("missing", "negative"):
             raise IndicatorError("blank_as must be 'missing' or 'negative'.")
+        if self.declared_missing_as not in ("missing", "negative"):
+            raise IndicatorError("declared_missing_as must be 'missing' or 'negative'.")
         if self.kind == "binary":
             if bool(self.positive_values) == bool(self.negative_values):
                 raise IndicatorError(
@@ -230,9 +238,14 @@ class OutcomeRule:
                 )
             if self.threshold is not None and not _is_number(self.threshold):
                 raise IndicatorError("The outcome threshold must be a number.")
-            if self.threshold is None and (self.blank_as == "negative" or self.zero_when):
+            if self.threshold is None and (
+                self.blank_as == "negative"
+                or self.declared_missing_as == "negative"
+                or self.zero_when
+            ):
                 raise IndicatorError(
-                    "blank_as 'negative' and zero_when need a 0/1 outcome: give a threshold."
+                    "blank_as 'negative', declared_missing_as 'negative' and zero_when need a "
+                    "0/1 outcome: give a threshold."
                 )
         for bound in (self.valid_min, self.valid_max):
             if bound is not None and not _is_number(bound):
@@ -258,6 +271,12 @@ class OutcomeRule:
             "missing_values": list(self.missing_values),
             "any_of_columns": list(self.any_of_columns),
             "blank_as": self.blank_as,
+            # Only when set, so stored definitions (and their indicator records) are unchanged.
+            **(
+                {"declared_missing_as": self.declared_missing_as}
+                if self.declared_missing_as != "missing"
+                else {}
+            ),
             "threshold": self.threshold,
             "direction": self.direction,
             "valid_min": self.valid_min,
@@ -568,7 +587,10 @@ class PreparedData:
     ``n_excluded_by_filter`` the rows outside the reference population; the ``n_missing_*``
     counts are rows of the reference population left out for missing values;
     ``n_incomplete_circumstances`` the rows kept although a circumstance is missing
-    (``keep_missing_circumstances``).
+    (``keep_missing_circumstances``). ``outcome_recoding`` says how many cells of the
+    reference population the outcome rule turned into "no" or into missing other than by
+    their own value, and why: ``{"column", "kind" ("blank" | "declared_missing"), "as"
+    ("no" | "missing"), "count", "reason"}``.
     """
 
     frame: pd.DataFrame
@@ -584,6 +606,7 @@ class PreparedData:
     cluster: str | None = None
     strata: str | None = None
     n_incomplete_circumstances: int = 0
+    outcome_recoding: tuple[dict[str, Any], ...] = ()
 
 
 def _design_column(
@@ -620,8 +643,13 @@ def apply_indicator(
     *,
     value_labels: Mapping[str, Mapping[Any, str]] | None = None,
     keep_missing_circumstances: bool = False,
+    declared_missing_rows: Mapping[str, np.ndarray] | None = None,
+    carry: Mapping[str, str] | None = None,
 ) -> PreparedData:
     """Evaluate ``definition`` on ``frame`` and return the analysed sample.
+
+    ``carry`` ({name: column of ``frame``}) copies further columns, such as the wealth
+    index for the distribution measures, into the sample for the rows kept.
 
     Steps: resolve columns (exact name, else a unique case-insensitive match); keep the rows
     of the reference population; compute the outcome (rows with a missing outcome are left
@@ -631,7 +659,10 @@ def apply_indicator(
     value missing, for the engine's surrogate splits, and are counted in
     ``n_incomplete_circumstances``). ``value_labels`` (from
     :class:`analysis.surveyio.SurveyFrame`) lets rules written with codes match a frame
-    holding level names, and the reverse.
+    holding level names, and the reverse. ``declared_missing_rows`` (also from the
+    SurveyFrame) marks the cells that held a code the file declares missing: they are missing
+    for the outcome even when the rule counts a blank as "no" (see :class:`OutcomeRule`);
+    ``outcome_recoding`` lists each such recoding with its count and reason.
 
     Raises :class:`IndicatorError` for a missing column (naming close matches), a filter that
     leaves no rows, non-numeric values where numbers are needed, a recode that leaves values
@@ -652,7 +683,18 @@ def apply_indicator(
     n_reference_population = int(keep.sum())
     n_excluded = n_total - n_reference_population
 
-    outcome = _compute_outcome(definition.outcome, column, labels_of, keep)
+    declared_rows = dict(declared_missing_rows or {})
+
+    def declared_of(name: str) -> pd.Series:
+        mask = declared_rows.get(resolved[name])
+        if mask is None or len(mask) != len(frame):
+            return pd.Series(False, index=frame.index)
+        return pd.Series(np.asarray(mask, dtype=bool), index=frame.index)
+
+    recoding: list[dict[str, Any]] = []
+    outcome = _compute_outcome(
+        definition.outcome, column, labels_of, keep, declared_of, recoding, resolved
+    )
     has_outcome = keep & outcome.notna()
     n_missing_outcome = int((keep & outcome.isna()).sum())
     if n_missing_outcome:
@@ -711,6 +753,12 @@ def apply_indicator(
     if definition.region_column:
         region = column(definition.region_column)[kept]
         result["region"] = region.map(_display_value)
+    for entry in recoding:
+        # Counted on the reference population, and per region for subnational runs.
+        rows = entry.pop("_rows")
+        if definition.region_column:
+            regions = column(definition.region_column)[rows].map(_display_value).astype(str)
+            entry["by_region"] = {str(k): int(v) for k, v in regions.value_counts().items()}
     # The design columns of the rows kept (incomplete ones too under surrogate routing).
     cluster, psu = _design_column(frame, definition.cluster_column, "cluster (PSU)", kept, messages)
     strata, stratum = _design_column(frame, definition.strata_column, "strata", kept, messages)
@@ -722,6 +770,9 @@ def apply_indicator(
         result["psu"] = psu
     if stratum is not None:
         result["stratum"] = stratum
+    for name, source in (carry or {}).items():
+        if source in frame.columns:
+            result[name] = frame[source][kept]
     result = result.reset_index(drop=True)
     if result.empty:
         raise IndicatorError(
@@ -749,6 +800,7 @@ def apply_indicator(
         messages=tuple(messages),
         cluster=cluster,
         strata=strata,
+        outcome_recoding=tuple(recoding),
     )
 
 
@@ -899,28 +951,114 @@ def _query_mask(frame: pd.DataFrame, query: str) -> pd.Series:
     return result.fillna(False).astype(bool)
 
 
+BLANK_AS_NO_REASON = (
+    "blank cell counted as 'no': the indicator definition counts a blank as 'no' "
+    "(blank_as = negative), as ESCAP does"
+)
+DECLARED_AS_MISSING_REASON = (
+    "code the file declares missing (SPSS user-missing value, Stata .a-.z) kept missing, "
+    "not counted as 'no' like a blank cell"
+)
+DECLARED_AS_NO_REASON = (
+    "code the file declares missing (SPSS user-missing value, Stata .a-.z) counted as 'no': "
+    "the indicator definition says so (declared_missing_as = negative)"
+)
+
+
 def _binary_status(
-    rule: OutcomeRule, series: pd.Series, labels: Mapping[Any, str]
-) -> tuple[pd.Series, pd.Series]:
-    """(positive, missing) masks for one column of a binary outcome."""
+    rule: OutcomeRule, series: pd.Series, labels: Mapping[Any, str], file_declared: pd.Series
+) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """(positive, missing, blank counted as no) masks for one column of a binary outcome.
+
+    ``file_declared`` marks cells that held a code the file declares missing (read as
+    blanks): they are missing unless ``declared_missing_as="negative"``; a plain blank is
+    missing or "no" by ``blank_as``."""
     keys = _keys(series)
     blank = keys.isna()
-    declared_missing = keys.isin(_expanded_keys(rule.missing_values, labels)) & ~blank
+    rule_missing = keys.isin(_expanded_keys(rule.missing_values, labels)) & ~blank
     if rule.positive_values:
         positive = keys.isin(_expanded_keys(rule.positive_values, labels))
     else:
         positive = ~keys.isin(_expanded_keys(rule.negative_values, labels)) & ~blank
-    positive &= ~declared_missing
-    missing = declared_missing | (blank if rule.blank_as == "missing" else False)
-    return positive, missing
+    positive &= ~rule_missing
+    file_declared = file_declared & blank
+    plain_blank = blank & ~file_declared
+    missing = rule_missing.copy()
+    if rule.blank_as == "missing":
+        missing |= plain_blank
+    if rule.declared_missing_as == "missing":
+        missing |= file_declared
+    blank_as_no = plain_blank if rule.blank_as == "negative" else plain_blank & False
+    return positive, missing, blank_as_no
 
 
-def _compute_outcome(rule: OutcomeRule, column: Any, labels_of: Any, keep: pd.Series) -> pd.Series:
+def _note_recoding(
+    recoding: list[dict[str, Any]],
+    column: str,
+    rows: pd.Series,
+    file_declared: pd.Series,
+    blank_as_no: pd.Series,
+    rule: OutcomeRule,
+) -> None:
+    """Add the recodings of one outcome column (counted on the reference population)."""
+    declared = rows & file_declared
+    if declared.any():
+        as_no = rule.declared_missing_as == "negative"
+        recoding.append(
+            {
+                "column": column,
+                "kind": "declared_missing",
+                "as": "no" if as_no else "missing",
+                "count": int(declared.sum()),
+                "reason": DECLARED_AS_NO_REASON if as_no else DECLARED_AS_MISSING_REASON,
+                "_rows": declared,
+            }
+        )
+    blanks = rows & blank_as_no
+    if blanks.any():
+        recoding.append(
+            {
+                "column": column,
+                "kind": "blank",
+                "as": "no",
+                "count": int(blanks.sum()),
+                "reason": BLANK_AS_NO_REASON,
+                "_rows": blanks,
+            }
+        )
+
+
+def _compute_outcome(
+    rule: OutcomeRule,
+    column: Any,
+    labels_of: Any,
+    keep: pd.Series,
+    declared_of: Any = None,
+    recoding: list[dict[str, Any]] | None = None,
+    resolved: Mapping[str, str] | None = None,
+) -> pd.Series:
+    if declared_of is None:
+
+        def declared_of(_name: str) -> pd.Series:
+            return pd.Series(False, index=keep.index)
+
+    notes: list[dict[str, Any]] = [] if recoding is None else recoding
     if rule.kind == "binary":
         any_positive = pd.Series(False, index=keep.index)
         all_missing = pd.Series(True, index=keep.index)
         for name in rule.columns:
-            positive, missing = _binary_status(rule, column(name), labels_of(name))
+            file_declared = declared_of(name)
+            positive, missing, blank_as_no = _binary_status(
+                rule, column(name), labels_of(name), file_declared
+            )
+            _note_recoding(
+                notes,
+                (resolved or {}).get(name, name),
+                keep,
+                file_declared & column(name).isna(),
+                blank_as_no,
+                rule,
+            )
             any_positive |= positive
             all_missing &= missing
         outcome = pd.Series(np.where(any_positive, 1.0, 0.0), index=keep.index)
@@ -944,8 +1082,13 @@ def _compute_outcome(rule: OutcomeRule, column: Any, labels_of: Any, keep: pd.Se
             out_of_range |= numbers < rule.valid_min
         if rule.valid_max is not None:
             out_of_range |= numbers > rule.valid_max
+        file_declared = declared_of(rule.column) & keys.isna()
         if rule.threshold is None:
             outcome = numbers.where(~out_of_range)
+            _note_recoding(
+                notes, (resolved or {}).get(rule.column, rule.column), keep, file_declared,
+                file_declared & False, rule,
+            )  # fmt: skip
         else:
             test = {
                 "below": numbers.lt,
@@ -954,11 +1097,18 @@ def _compute_outcome(rule: OutcomeRule, column: Any, labels_of: Any, keep: pd.Se
                 "at_or_above": numbers.ge,
             }[rule.direction or "below"](rule.threshold)
             outcome = pd.Series(np.where(test, 1.0, 0.0), index=keep.index)
-            blank = numbers.isna() & ~declared_missing
+            blank = numbers.isna() & ~declared_missing & ~file_declared
             missing = declared_missing | out_of_range
             if rule.blank_as == "missing":
                 missing |= blank
+            if rule.declared_missing_as == "missing":
+                missing |= file_declared
             outcome[missing] = np.nan
+            blank_as_no = blank & ~out_of_range if rule.blank_as == "negative" else blank & False
+            _note_recoding(
+                notes, (resolved or {}).get(rule.column, rule.column), keep, file_declared,
+                blank_as_no, rule,
+            )  # fmt: skip
     for group in rule.zero_when:
         applies = pd.Series(True, index=keep.index)
         for condition in group:

@@ -194,3 +194,29 @@ class LeafGroupLink(models.Model):
 
     def __str__(self) -> str:
         return f"{self.run_id}#{self.node_id} → {self.group}"
+
+
+class RegionMap(models.Model):
+    """The regions of a country as GeoJSON, uploaded by RCO staff, drawn server-side as an
+    SVG choropleth of the regional runs (no tiles, no external service)."""
+
+    country = models.CharField(_("country"), max_length=100, unique=True)
+    # The parsed shapes {region name: [[[x, y], …] rings]}, simplified at upload.
+    shapes = models.JSONField(default=dict)
+    name_property = models.CharField(
+        _("property holding the region's name"),
+        max_length=100,
+        help_text=_("The feature property whose values match the survey's region names."),
+    )
+    original_name = models.CharField(max_length=255)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("map of regions")
+        verbose_name_plural = _("maps of regions")
+
+    def __str__(self) -> str:
+        return f"{self.country}: {self.original_name}"

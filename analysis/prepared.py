@@ -40,7 +40,9 @@ logger = logging.getLogger(__name__)
 CACHE_FOLDER = ".prepared"
 _META_KEY = b"lnob_survey_frame"
 #: Bump when what is stored changes, so older cache files are not read.
-CACHE_VERSION = 1
+CACHE_VERSION = 2
+#: Boolean columns holding ``SurveyFrame.declared_missing_rows`` (popped on reading).
+_DECLARED_PREFIX = "__lnob_declared_missing__"
 
 
 def cache_path(source: str | Path, *, sha256: str, columns: Sequence[str]) -> Path:
@@ -128,7 +130,15 @@ def _write(survey: SurveyFrame, target: Path) -> None:
     import pyarrow.parquet as pq
 
     target.parent.mkdir(parents=True, exist_ok=True)
-    table = pa.Table.from_pandas(survey.frame, preserve_index=False)
+    frame = survey.frame
+    if survey.declared_missing_rows:
+        frame = frame.assign(
+            **{
+                f"{_DECLARED_PREFIX}{name}": mask
+                for name, mask in survey.declared_missing_rows.items()
+            }
+        )
+    table = pa.Table.from_pandas(frame, preserve_index=False)
     metadata = dict(table.schema.metadata or {})
     metadata[_META_KEY] = json.dumps(_meta(survey), ensure_ascii=False).encode()
     table = table.replace_schema_metadata(metadata)
@@ -153,6 +163,11 @@ def _read(target: Path) -> SurveyFrame:
         raise ValueError(f"cache version {meta.get('version')} is not {CACHE_VERSION}")
     frame = table.to_pandas()
     frame.columns = [str(name) for name in frame.columns]
+    masks = {
+        name[len(_DECLARED_PREFIX) :]: frame.pop(name).to_numpy(dtype=bool)
+        for name in list(frame.columns)
+        if name.startswith(_DECLARED_PREFIX)
+    }
     for name in meta["object_columns"]:
         frame[name] = frame[name].astype(object)
     return SurveyFrame(
@@ -168,4 +183,5 @@ def _read(target: Path) -> SurveyFrame:
         delimiter=meta["delimiter"],
         messages=tuple(meta["messages"]),
         declared_missing=meta["declared_missing"],
+        declared_missing_rows=masks,
     )

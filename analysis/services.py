@@ -340,7 +340,12 @@ def runs_start(
     try:
         indicator = indicator_for(definition=definition, user=user, preset=preset)
         regions = (
-            bridge.regions_of(dataset.file.path, indicator.definition, sha256=dataset.sha256)
+            bridge.regions_of(
+                dataset.file.path,
+                indicator.definition,
+                sha256=dataset.sha256,
+                wealth=bridge.wealth_columns(dataset.profile),
+            )
             if subnational
             else []
         )
@@ -397,6 +402,7 @@ def run_execute(*, run: Run, attempt: int | None = None) -> Run:
             params=run.params,
             shapley=run.shapley,
             sha256=run.dataset_sha256,
+            wealth=bridge.wealth_columns(run.dataset.profile),
         )
     except USER_ERRORS as exc:
         run.status = Run.Status.FAILED
@@ -535,3 +541,47 @@ def leaf_group_unlink(*, link: LeafGroupLink, user, request=None) -> None:
             data={"node": link.node_id, "group": link.group_id, "link": link.pk},
         )
         link.delete()
+
+
+REGION_MAP_MAX_BYTES = 10 * 1024 * 1024
+
+
+def region_map_upload(
+    *, country: str, content: bytes, original_name: str, name_property: str, user, request=None
+):
+    """Store (or replace) the GeoJSON map of a country's regions: RCO staff of the country.
+    The file is parsed and simplified at once; only the rings are kept, never the file."""
+    from django.core.exceptions import PermissionDenied
+
+    from accounts.policy import actor_for
+
+    from .geo import MapError, parse_regions
+    from .models import RegionMap
+
+    actor = actor_for(user)
+    if not (actor.is_superuser or country in actor.rco_countries):
+        raise PermissionDenied
+    if len(content) > REGION_MAP_MAX_BYTES:
+        raise ValidationError(_("The map is larger than 10 MB; simplify the boundaries first."))
+    try:
+        shapes = parse_regions(content, name_property=name_property.strip())
+    except MapError as exc:
+        raise ValidationError(str(exc)) from exc
+    region_map, created = RegionMap.objects.update_or_create(
+        country=country,
+        defaults={
+            "shapes": shapes,
+            "name_property": name_property.strip(),
+            "original_name": original_name[:255],
+            "uploaded_by": user,
+        },
+    )
+    audit_record(
+        action=AuditEvent.Action.IMPORT if created else AuditEvent.Action.CHANGE,
+        actor=user,
+        target=region_map,
+        request=request,
+        country=country,
+        summary=f"map of {len(shapes)} regions of {country} from {original_name}",
+    )
+    return region_map

@@ -129,6 +129,9 @@ class SurveyFrame:
     #: Per column, the declared missing codes found and made missing:
     #: ``[{"code": 8, "label": "Don't know", "count": 123}, ...]`` (Stata codes as ".a").
     declared_missing: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    #: Per column with declared codes, which rows held one (boolean, frame order): a rule
+    #: that counts a blank cell as "no" must still see these as missing (indicators).
+    declared_missing_rows: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -681,7 +684,8 @@ def _read_stat(
 ) -> SurveyFrame:
     meta = _stat_metadata(source, survey_format, limits)
     usecols = _check_requested_columns(source, list(meta.column_names), columns)
-    frame, meta, found = _read_stat_rows(source, survey_format, usecols)
+    masks: dict[str, np.ndarray] = {}
+    frame, meta, found = _read_stat_rows(source, survey_format, usecols, masks=masks)
     if frame.shape[1] == 0:
         raise SurveyFileError(f"'{source.name}' has no columns (variables).")
     if frame.shape[0] == 0:
@@ -713,6 +717,7 @@ def _read_stat(
         source_format=survey_format,
         messages=tuple(messages),
         declared_missing=declared_missing_list(found, value_labels),
+        declared_missing_rows=masks,
     )
 
 
@@ -752,9 +757,11 @@ def _read_stat_rows(
     usecols: list[str] | None,
     row_offset: int = 0,
     row_limit: int = 0,
+    masks: dict[str, np.ndarray] | None = None,
 ) -> tuple[pd.DataFrame, Any, DeclaredCounts]:
     """Rows of a Stata/SPSS file with exactly the declared missing codes (and system
-    missing) as NaN, the file's metadata and the declared codes found per column."""
+    missing) as NaN, the file's metadata and the declared codes found per column (and, in
+    ``masks`` when given, which rows held one, per column)."""
     reader = _stat_reader(survey_format)
     try:
         frame, meta = reader(
@@ -769,7 +776,7 @@ def _read_stat_rows(
         raise _unreadable(source, survey_format) from exc
     _numeric_objects_to_float(frame, meta)
     if survey_format == "sav":
-        return frame, meta, _blank_spss_declared(frame, _spss_missing_rules(meta))
+        return frame, meta, _blank_spss_declared(frame, _spss_missing_rules(meta), masks)
     candidates = [
         str(name)
         for name in frame.columns
@@ -788,7 +795,7 @@ def _read_stat_rows(
         )
     except Exception as exc:
         raise _unreadable(source, survey_format) from exc
-    return frame, meta, _stata_declared(frame, tagged)
+    return frame, meta, _stata_declared(frame, tagged, masks)
 
 
 def _numeric_objects_to_float(frame: pd.DataFrame, meta: Any) -> None:
@@ -823,7 +830,9 @@ def _shown_code(value: Any) -> Any:
 
 
 def _blank_spss_declared(
-    frame: pd.DataFrame, rules: Mapping[str, list[tuple[Any, Any]]]
+    frame: pd.DataFrame,
+    rules: Mapping[str, list[tuple[Any, Any]]],
+    masks: dict[str, np.ndarray] | None = None,
 ) -> DeclaredCounts:
     found: DeclaredCounts = {}
     for name, pairs in rules.items():
@@ -845,10 +854,14 @@ def _blank_spss_declared(
                 value_key(code): (_shown_code(code), int(count)) for code, count in counts.items()
             }
             frame[name] = column.where(~mask, np.nan)
+            if masks is not None:
+                masks[name] = mask.to_numpy(dtype=bool)
     return found
 
 
-def _stata_declared(plain: pd.DataFrame, tagged: pd.DataFrame) -> DeclaredCounts:
+def _stata_declared(
+    plain: pd.DataFrame, tagged: pd.DataFrame, masks: dict[str, np.ndarray] | None = None
+) -> DeclaredCounts:
     found: DeclaredCounts = {}
     for name in tagged.columns:
         values = tagged[name]
@@ -864,6 +877,8 @@ def _stata_declared(plain: pd.DataFrame, tagged: pd.DataFrame) -> DeclaredCounts
             found[str(name)] = {
                 f".{letter}": (f".{letter}", int(count)) for letter, count in counts.items()
             }
+            if masks is not None:
+                masks[str(name)] = is_declared
     return found
 
 

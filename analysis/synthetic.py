@@ -300,6 +300,8 @@ def _households(rng: np.random.Generator, n_households: int) -> pd.DataFrame:
             "hv024": region,
             "hv025": np.where(urban, 1, 2),
             "hv270": quintile,
+            # The wealth index factor score (5 decimals, stored ×100,000 as DHS does).
+            "hv271": np.round(wealth_z * 100_000).astype(np.int64),
             "hv009": size,
             "ethnicity": ethnicity,
             "religion": religion,
@@ -735,7 +737,7 @@ def _public(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
 def _hr_file(households: pd.DataFrame) -> SyntheticFile:
     columns = [
         "hhid", "hv001", "hv002", "hv005", "hv021", "hv022", "hv009", "hv014", "hv024",
-        "hv025", "hv270",
+        "hv025", "hv270", "hv271",
         "hv104_head", "hv220", "hv106", "hv106_max", "ethnicity", "religion",
         "hv206", "hv226", "hv201", "hv204", "hv205", "hv225", "hv247", "hv243a",
     ]  # fmt: skip
@@ -756,6 +758,7 @@ def _hr_file(households: pd.DataFrame) -> SyntheticFile:
             "hv024": "Region",
             "hv025": "Type of place of residence",
             "hv270": "Wealth index combined",
+            "hv271": "Wealth index factor score combined (5 decimals)",
             "hv104_head": "Sex of household head",
             "hv220": "Age of head of household",
             "hv106": "Highest educational level of household head",

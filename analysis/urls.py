@@ -1,11 +1,14 @@
 from django.urls import path
 
-from . import views
+from . import compare_views, views
 
 app_name = "analysis"
 
 urlpatterns = [
     path("", views.index, name="index"),
+    path("compare/", compare_views.compare_country, name="compare_country"),
+    path("compare/countries/", compare_views.compare_countries, name="compare_countries"),
+    path("compare/map/", compare_views.region_map_upload, name="region_map_upload"),
     path("datasets/upload/", views.dataset_upload, name="dataset_upload"),
     path("datasets/<int:pk>/", views.dataset_detail, name="dataset_detail"),
     path("datasets/<int:pk>/run/", views.run_start, name="run_start"),

@@ -153,7 +153,12 @@ def _preflight(dataset: Dataset, definition: dict) -> None:
         return
     indicator = IndicatorDefinition.from_dict(definition)
     # Through the batch cache: the run that follows reads these columns from it.
-    survey = bridge.read_for_indicator(dataset.file.path, definition, sha256=dataset.sha256)
+    survey = bridge.read_for_indicator(
+        dataset.file.path,
+        definition,
+        sha256=dataset.sha256,
+        wealth=bridge.wealth_columns(dataset.profile),
+    )
     # As the run does by default (bridge.compute_run): rows missing a circumstance are kept.
     apply_indicator(
         survey.frame, indicator, value_labels=survey.value_labels, keep_missing_circumstances=True
@@ -223,8 +228,6 @@ def run_detail(request, pk: int):
             title += f" — {run.region}"
         dimension = request.GET.get("dimension") or next(iter(result.get("dimensions", {})), "")
         trend = selectors.run_trend(run=run, user=request.user)
-        # The typed contract of each stored result (rounds without one are left out).
-        parsed_trend = [(r, p) for r in trend if (p := RunResult.from_json(r.result)) is not None]
         links = {}
         for link in run.group_links.select_related("group", "created_by").order_by(
             "created_at", "pk"
@@ -247,20 +250,11 @@ def run_detail(request, pk: int):
             heat=selectors.run_heat(run=run, dimension=dimension) if dimension else None,
             trend=trend,
             trend_svg=charts.trend_svg(
-                [
-                    {
-                        "name": _("National mean"),
-                        "points": [(r.dataset.survey_round, p.mean) for r, p in parsed_trend],
-                    },
-                    {
-                        "name": _("Furthest behind"),
-                        "points": [
-                            (r.dataset.survey_round, p.furthest_behind.mean)
-                            for r, p in parsed_trend
-                            if p.furthest_behind is not None
-                        ],
-                    },
-                ],
+                charts.trend_series(
+                    [(r.dataset.survey_round, r.result) for r in trend],
+                    national=_("National mean"),
+                    behind=_("Furthest behind"),
+                ),
                 title=_("%(name)s across survey rounds") % {"name": run.indicator.name},
                 y_label=_("Rate"),
             )

@@ -13,7 +13,7 @@ from .rules import sees_identities
 class SignifierSerializer(serializers.ModelSerializer):
     class Meta:
         model = Signifier
-        fields = ["key", "kind", "question", "labels", "allow_other", "order"]
+        fields = ["key", "kind", "question", "labels", "allow_other", "order", "version"]
 
 
 class InstrumentSerializer(serializers.ModelSerializer):
@@ -106,6 +106,7 @@ class NarrativeSerializer(IdentityWithheldMixin, serializers.ModelSerializer):
             "groups_other",
             "has_disability",
             "answers",
+            "answer_versions",
             "review_status",
             "use_quotation",
             "use_publication",

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Organisation
 from taxonomy.models import Factor, PopulationGroup, SDGTarget
 
-from .models import Campaign, FocusGroup, Instrument, Narrative, ReviewStatus, Signifier, Theme
+from .models import Campaign, FocusGroup, Instrument, Narrative, ReviewStatus, Signifier
 from .services import WG_ANSWERS, WG_DOMAINS
 
 LANGUAGE_CHOICES = [(code, name) for code, name in settings.LANGUAGES]
@@ -202,6 +202,52 @@ class SignifierForm(forms.ModelForm):
             c: data.get(f"question_{c}") for c in self.languages if data.get(f"question_{c}")
         }
         return data
+
+
+class SignifierEditForm(SignifierForm):
+    """Edit a question's wording, labels or choices. Its kind and short name stay (answers are
+    stored under the short name; a new kind is a new question)."""
+
+    same_meaning = forms.BooleanField(
+        label=_("The corners or ends still mean the same (a wording fix or a translation)"),
+        required=False,
+        initial=True,
+        help_text=_(
+            "Stories already answered keep the version they answered. Tick this when the "
+            "answers to both versions may be analysed together."
+        ),
+    )
+
+    class Meta(SignifierForm.Meta):
+        fields = ["allow_other"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("labels_text", "allow_other", "same_meaning"):
+            self.fields[name] = self.fields.pop(name)
+        if self.instance.kind not in (Signifier.Kind.TRIAD, Signifier.Kind.DYAD):
+            del self.fields["same_meaning"]
+
+    def clean(self):
+        self.cleaned_data["kind"] = self.instance.kind
+        data = super().clean()
+        if self.instance.kind in (Signifier.Kind.SINGLE, Signifier.Kind.MULTIPLE):
+            data["labels"] = self._keep_values(data.get("labels") or [])
+        return data
+
+    def _keep_values(self, options: list) -> list:
+        """A reworded choice keeps its stored value (answers hold values, not labels): a
+        choice whose new value is unknown takes the value of the old choice at its place,
+        when that old value is not used by another choice."""
+        old = [str(o.get("value")) for o in self.instance.labels]
+        new = [str(o["value"]) for o in options]
+        for index, option in enumerate(options):
+            if option["value"] in old or index >= len(old):
+                continue
+            if old[index] not in new:
+                option["value"] = old[index]
+                new[index] = old[index]
+        return options
 
 
 class NarrativeForm(forms.Form):
@@ -426,8 +472,8 @@ class TagForm(forms.Form):
         return targets
 
     def clean_themes(self):
-        names = [n.strip()[:200] for n in self.cleaned_data["themes"].split(",") if n.strip()]
-        return [Theme.objects.get_or_create(name=name)[0] for name in names]
+        # Names only: services.narrative_tag creates the new themes when the tags are saved.
+        return [n.strip()[:200] for n in self.cleaned_data["themes"].split(",") if n.strip()]
 
 
 class FocusGroupForm(forms.ModelForm):

@@ -181,6 +181,13 @@ class Signifier(models.Model):
     # choices: [{"value": "x", "label": {lang: text}}, …]
     labels = models.JSONField(default=list)
     allow_other = models.BooleanField(default=False)
+    # The current version. Editing a question that stories have answered keeps the old
+    # wording and choices as a SignifierVersion and counts up; stories keep the version they
+    # answered (Narrative.answer_versions).
+    version = models.PositiveIntegerField(default=1)
+    # Whether answers to this version may be pooled with those to the previous one (same
+    # kind and same choices; for a triad or dyad, the editor says the meaning is unchanged).
+    combines_with_previous = models.BooleanField(default=True)
 
     class Meta:
         ordering = ["instrument", "order", "pk"]
@@ -201,6 +208,49 @@ class Signifier(models.Model):
 
     def option_values(self) -> list[str]:
         return [str(option.get("value")) for option in self.labels]
+
+    def combinable_versions(self) -> list[int]:
+        """The versions whose answers analysis pools with the current one: walking back from
+        the current version while each version combines with the one before it."""
+        flags = {self.version: self.combines_with_previous} | {
+            v.version: v.combines_with_previous for v in self.versions.all()
+        }
+        pooled = [self.version]
+        while flags.get(pooled[-1]) and pooled[-1] - 1 in flags:
+            pooled.append(pooled[-1] - 1)
+        return sorted(pooled)
+
+
+class SignifierVersion(models.Model):
+    """An earlier version of a question, as stories answered it (wording, labels, choices)."""
+
+    signifier = models.ForeignKey(Signifier, on_delete=models.CASCADE, related_name="versions")
+    version = models.PositiveIntegerField()
+    kind = models.CharField(max_length=10, choices=Signifier.Kind.choices)
+    question = models.JSONField(default=dict)
+    labels = models.JSONField(default=list)
+    allow_other = models.BooleanField(default=False)
+    combines_with_previous = models.BooleanField(default=True)
+    replaced_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["signifier", "version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["signifier", "version"], name="unique_signifier_version"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.signifier_id} v{self.version}"
+
+    def question_text(self, language: str | None = None) -> str:
+        return localised(self.question, language)
+
+    def label_texts(self, language: str | None = None) -> list[str]:
+        if self.kind in (Signifier.Kind.SINGLE, Signifier.Kind.MULTIPLE):
+            return [localised(option.get("label"), language) for option in self.labels]
+        return [localised(label, language) for label in self.labels]
 
 
 class ReviewStatus(models.TextChoices):
@@ -323,6 +373,9 @@ class Narrative(ConsentRecord, Reviewable):
         ),
     )
     answers = models.JSONField(default=dict, blank=True)
+    # {signifier key: the version of the question that was answered}; a key missing here
+    # (stories stored before versioning) means version 1.
+    answer_versions = models.JSONField(default=dict, blank=True)
     themes = models.ManyToManyField(Theme, blank=True, related_name="narratives")
     factors = models.ManyToManyField("taxonomy.Factor", blank=True, related_name="narratives")
     sdg_targets = models.ManyToManyField("taxonomy.SDGTarget", blank=True, related_name="+")

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 
 __all__ = [
     "IDENTIFIER_KINDS",
+    "MIN_CELL",
     "REDACTION_LABELS",
     "IdentifierSpan",
     "find_identifiers",
@@ -39,6 +40,10 @@ __all__ = [
 ]
 
 IDENTIFIER_KINDS: tuple[str, ...] = ("phone", "email", "national_id", "url")
+
+#: The minimum cell size (PRODUCT.md §3): a count below it is shown as "fewer than 5". The
+#: one place community voice reads it from (counts, plots' captions, exports).
+MIN_CELL = 5
 
 #: What replaces each kind of identifier in redacted text.
 REDACTION_LABELS: dict[str, str] = {
@@ -219,7 +224,7 @@ def highlight_html(text: str, spans: Sequence[IdentifierSpan] | None = None) -> 
 
 
 def suppress_counts(
-    counts: Mapping[str, int], *, threshold: int = 5, total: int | None = None
+    counts: Mapping[str, int], *, threshold: int = MIN_CELL, total: int | None = None
 ) -> dict[str, int | None]:
     """Counts safe to show: ``None`` for a hidden cell (shown as "fewer than 5").
 
@@ -270,7 +275,7 @@ def suppress_counts(
     return {key: (None if key in hidden else value) for key, value in counts.items()}
 
 
-def format_count(value: int | None, threshold: int = 5) -> str:
+def format_count(value: int | None, threshold: int = MIN_CELL) -> str:
     """A count for display: "fewer than 5" for a hidden (``None``) or small count."""
     if value is None or 0 < value < threshold:
         return f"fewer than {threshold}"

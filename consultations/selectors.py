@@ -5,6 +5,7 @@ Evidence means approved stories only; every count shown passes through suppressi
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from django.db import connection
@@ -72,9 +73,10 @@ def narratives_filter(
     if signifier is None or (zone is None and bin_index is None):
         return queryset
     keep = []
-    for pk, answers in queryset.values_list("pk", "answers"):
+    pooled = set(signifier.combinable_versions())
+    for pk, answers, answered in queryset.values_list("pk", "answers", "answer_versions"):
         value = (answers or {}).get(signifier.key)
-        if value is None:
+        if value is None or (answered or {}).get(signifier.key, 1) not in pooled:
             continue
         if zone is not None and signifier.kind == "triad" and triad_zone(tuple(value)) == zone:
             keep.append(pk)
@@ -111,11 +113,19 @@ def campaign_counts(queryset: QuerySet[Narrative]) -> dict[str, dict[str, int | 
     return tables
 
 
-def signifier_values(queryset: QuerySet[Narrative], key: str) -> list:
+def signifier_values(
+    queryset: QuerySet[Narrative], key: str, versions: Collection[int] | None = None
+) -> list:
+    """The answers to one question. With ``versions`` (``Signifier.combinable_versions()``),
+    only answers to those versions of the question: versions that share their choices are
+    pooled, an answer to a version with other choices or corners is left out (a story stored
+    before versioning answered version 1)."""
     return [
         answers[key]
-        for answers in queryset.values_list("answers", flat=True)
-        if answers and answers.get(key) is not None
+        for answers, answered in queryset.values_list("answers", "answer_versions")
+        if answers
+        and answers.get(key) is not None
+        and (versions is None or (answered or {}).get(key, 1) in versions)
     ]
 
 

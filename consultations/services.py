@@ -20,9 +20,13 @@ from .models import (
     Campaign,
     ConsentText,
     FocusGroup,
+    FocusGroupTheme,
     Instrument,
     Narrative,
+    Quote,
     ReviewStatus,
+    Signifier,
+    SignifierVersion,
     SubmissionTombstone,
     Theme,
     Upload,
@@ -123,6 +127,7 @@ def narrative_build(
         washington_group=wg,
         has_disability=washington_group_disability(wg),
         answers=values.get("answers") or {},
+        answer_versions=_answered_versions(instrument, values.get("answers") or {}),
         consent_text=consent.get("text") or campaign.current_consent,
         consent_how=consent["how"],
         consent_date=consent_date,
@@ -133,6 +138,16 @@ def narrative_build(
         receipt_hash=receipt_hash(code),
     )
     return narrative, code
+
+
+def _answered_versions(instrument: Instrument, answers: dict) -> dict[str, int]:
+    """The current version of each question answered, so the story keeps it when the question
+    is edited later. Read once per instrument object (an import builds many stories)."""
+    versions = getattr(instrument, "_signifier_versions", None)
+    if versions is None:
+        versions = dict(instrument.signifiers.values_list("key", "version"))
+        instrument._signifier_versions = versions
+    return {key: versions[key] for key in answers if key in versions}
 
 
 @transaction.atomic
@@ -153,6 +168,8 @@ def narrative_submit(
         and not instrument.campaign.partners.filter(pk=organisation.pk).exists()
     ):
         raise PermissionDenied
+    # One story at a time: read the questions' versions now, not from an earlier call.
+    instrument.__dict__.pop("_signifier_versions", None)
     narrative, code = narrative_build(
         instrument=instrument,
         values=values,
@@ -337,3 +354,313 @@ def narrative_redact(*, narrative: Narrative, spans, user) -> Narrative:
         summary=f"identifiers redacted in story {narrative.pk}",
     )
     return narrative
+
+
+# --------------------------------------------------------------------------------------------
+# Instruments: questions that people can maintain
+
+
+@transaction.atomic
+def instrument_save(
+    *, instrument: Instrument, campaign: Campaign, prompt: dict, group_choices, user=None
+) -> Instrument:
+    """Save an instrument's name, prompt (per language) and identity questions."""
+    instrument.campaign = campaign
+    instrument.prompt = prompt
+    instrument.full_clean()
+    instrument.save()
+    instrument.group_choices.set(group_choices)
+    audit_record(
+        action=AuditEvent.Action.CHANGE,
+        actor=user,
+        target=campaign,
+        summary=f"instrument {instrument.pk} saved",
+    )
+    return instrument
+
+
+def _question_changed(signifier: Signifier, *, question, labels, allow_other, kind) -> bool:
+    return (
+        signifier.question != question
+        or signifier.labels != labels
+        or signifier.allow_other != allow_other
+        or signifier.kind != kind
+    )
+
+
+def _signifier_answered(signifier: Signifier) -> bool:
+    return signifier.instrument.narratives.filter(answers__has_key=signifier.key).exists()
+
+
+def _same_choices(before: list, after: list) -> bool:
+    return [str(o.get("value")) for o in before] == [str(o.get("value")) for o in after]
+
+
+@transaction.atomic
+def signifier_add(
+    *,
+    instrument: Instrument,
+    key: str,
+    kind: str,
+    question: dict,
+    labels: list,
+    allow_other: bool = False,
+    user=None,
+) -> Signifier:
+    """Add a question at the end of the instrument (validated; logged)."""
+    if instrument.signifiers.filter(key=key).exists():
+        raise ValidationError(
+            {"key": _("This instrument already has a question with this short name.")}
+        )
+    last = instrument.signifiers.order_by("-order").values_list("order", flat=True).first()
+    signifier = Signifier(
+        instrument=instrument,
+        key=key,
+        kind=kind,
+        question=question,
+        labels=labels,
+        allow_other=allow_other,
+        order=(last or 0) + 1,
+    )
+    signifier.full_clean()
+    signifier.save()
+    audit_record(
+        action=AuditEvent.Action.CHANGE,
+        actor=user,
+        target=instrument.campaign,
+        summary=f"question {key} added to instrument {instrument.pk}",
+    )
+    return signifier
+
+
+@transaction.atomic
+def signifier_update(
+    *,
+    signifier: Signifier,
+    question: dict,
+    labels: list,
+    allow_other: bool,
+    same_meaning: bool = True,
+    user=None,
+) -> Signifier:
+    """Edit a question's wording, labels or choices.
+
+    A question no story has answered yet is changed in place. Once stories answer it, the
+    old version is kept as a :class:`SignifierVersion` and the question counts up its
+    ``version``: every story keeps the version it answered (``Narrative.answer_versions``),
+    so its answers are always read against the labels the teller saw.
+
+    Analysis pools versions that *share choices*: the kind never changes (a new kind is a new
+    question), choice questions must keep the same choice values in the same order (labels
+    and translations may change), and for a triad or dyad — whose answers are positions, not
+    values — the editor states that the corners or ends still mean the same
+    (``same_meaning``). A version that does not combine starts a new series in analysis.
+    """
+    signifier = Signifier.objects.select_for_update().get(pk=signifier.pk)
+    kind = signifier.kind
+    if not _question_changed(
+        signifier, question=question, labels=labels, allow_other=allow_other, kind=kind
+    ):
+        return signifier
+    if kind in (Signifier.Kind.TRIAD, Signifier.Kind.DYAD):
+        expected = 3 if kind == Signifier.Kind.TRIAD else 2
+        if len(labels) != expected:
+            raise ValidationError(
+                _("A %(kind)s needs exactly %(n)s labels, one per line.")
+                % {"kind": kind, "n": expected}
+            )
+    answered = _signifier_answered(signifier)
+    if answered:
+        SignifierVersion.objects.create(
+            signifier=signifier,
+            version=signifier.version,
+            kind=signifier.kind,
+            question=signifier.question,
+            labels=signifier.labels,
+            allow_other=signifier.allow_other,
+            combines_with_previous=signifier.combines_with_previous,
+        )
+        combines = (
+            _same_choices(signifier.labels, labels)
+            if kind in (Signifier.Kind.SINGLE, Signifier.Kind.MULTIPLE)
+            else bool(same_meaning)
+        )
+        signifier.version += 1
+        signifier.combines_with_previous = combines
+    signifier.question, signifier.labels, signifier.allow_other = question, labels, allow_other
+    signifier.full_clean()
+    signifier.save()
+    audit_record(
+        action=AuditEvent.Action.CHANGE,
+        actor=user,
+        target=signifier.instrument.campaign,
+        summary=(
+            f"question {signifier.key} edited: version {signifier.version}"
+            if answered
+            else f"question {signifier.key} edited (not answered yet)"
+        ),
+    )
+    return signifier
+
+
+@transaction.atomic
+def signifier_move(*, signifier: Signifier, direction: str, user=None) -> None:
+    """Move a question one place up or down in its instrument (renumbers 1..n)."""
+    if direction not in ("up", "down"):
+        raise ValidationError(_("Move a question up or down."))
+    questions = list(
+        Signifier.objects.select_for_update()
+        .filter(instrument_id=signifier.instrument_id)
+        .order_by("order", "pk")
+    )
+    index = next(i for i, s in enumerate(questions) if s.pk == signifier.pk)
+    other = index - 1 if direction == "up" else index + 1
+    if 0 <= other < len(questions):
+        questions[index], questions[other] = questions[other], questions[index]
+    for position, question in enumerate(questions, start=1):
+        if question.order != position:
+            question.order = position
+            question.save(update_fields=["order"])
+
+
+@transaction.atomic
+def signifier_remove(*, signifier: Signifier, user=None) -> None:
+    """Remove a question no story has answered (an answered one keeps its answers' meaning:
+    edit it instead)."""
+    if _signifier_answered(signifier):
+        raise ValidationError(_("Stories already answer this question; it cannot be removed."))
+    key, instrument = signifier.key, signifier.instrument
+    signifier.delete()
+    audit_record(
+        action=AuditEvent.Action.CHANGE,
+        actor=user,
+        target=instrument.campaign,
+        summary=f"question {key} removed from instrument {instrument.pk}",
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Writes moved out of the views
+
+
+@transaction.atomic
+def narrative_tag(*, narrative: Narrative, themes, factors, sdg_targets, user=None) -> Narrative:
+    """Set a story's themes (by name; a new name becomes a theme), five factors and SDG
+    targets (logged without content)."""
+    names = [name.strip()[:200] for name in themes if name and name.strip()]
+    chosen = [Theme.objects.get_or_create(name=name)[0] for name in dict.fromkeys(names)]
+    narrative.themes.set(chosen)
+    narrative.factors.set(factors)
+    narrative.sdg_targets.set(sdg_targets)
+    audit_record(
+        action=AuditEvent.Action.CHANGE,
+        actor=user,
+        target=narrative,
+        summary=f"story {narrative.pk} tagged",
+    )
+    return narrative
+
+
+@transaction.atomic
+def focus_group_record(
+    *,
+    record: FocusGroup,
+    campaign: Campaign,
+    organisation: Organisation | None,
+    user,
+    consent_how: str,
+    use_quotation: bool,
+    use_publication: bool,
+    groups=(),
+    themes_text: str = "",
+    quotes=(),
+) -> FocusGroup:
+    """Store a focus-group record with its consent record (the campaign's current consent
+    text, given on the day of the discussion), themes ("summary | factor codes | target
+    codes" per line) and quotes (text, self-described group)."""
+    from taxonomy.models import Factor, SDGTarget
+
+    if campaign.current_consent is None:
+        raise ValidationError(_("This campaign has no consent text yet."))
+    record.campaign = campaign
+    record.organisation = organisation
+    record.recorded_by = user
+    record.consent_text = campaign.current_consent
+    record.consent_how = consent_how
+    record.consent_date = record.held_on
+    record.use_quotation = bool(use_quotation)
+    record.use_publication = bool(use_publication)
+    record.retain_until = record.held_on + datetime.timedelta(days=campaign.retention_days)
+    record.save()
+    record.groups.set(groups)
+    for line in (themes_text or "").splitlines():
+        if not line.strip():
+            continue
+        summary, _sep, rest = line.partition("|")
+        factor_codes, _sep, target_codes = rest.partition("|")
+        theme = FocusGroupTheme.objects.create(focus_group=record, summary=summary.strip())
+        theme.factors.set(
+            Factor.objects.filter(
+                code__in=[c.strip() for c in factor_codes.split(",") if c.strip()]
+            )
+        )
+        theme.sdg_targets.set(
+            SDGTarget.objects.filter(
+                code__in=[c.strip() for c in target_codes.split(",") if c.strip()]
+            )
+        )
+    for text, speaker in quotes:
+        Quote.objects.create(focus_group=record, text=text, speaker_group=speaker)
+    return record
+
+
+#: How long a public-form submission token is remembered (a double click, a re-sent form).
+SUBMISSION_TOKEN_SECONDS = 60 * 60 * 6
+
+
+class AlreadySubmitted(Exception):
+    """The form with this submission token was already stored: nothing is stored twice."""
+
+
+def narrative_submit_once(
+    *,
+    token: str,
+    instrument: Instrument,
+    values: dict,
+    form_consent: dict,
+    channel: str,
+    organisation: Organisation | None = None,
+    user=None,
+    groups=(),
+) -> tuple[Narrative, str]:
+    """The respondent form's write: turn the form's consent answers into the consent record
+    (analysis always, quotation and publication as ticked, given today, "self" unless a data
+    collector said how) and store the story once per submission token (a second post of the
+    same form raises :class:`AlreadySubmitted`; a rejected story frees the token so the
+    corrected form can be sent)."""
+    from django.core.cache import cache
+
+    key = f"story-submitted:{token}"
+    if not cache.add(key, True, SUBMISSION_TOKEN_SECONDS):
+        raise AlreadySubmitted
+    consent = {
+        "given": form_consent.get("consent"),
+        "how": form_consent.get("consent_how") or "self",
+        "date": timezone.localdate(),
+        "analysis": True,
+        "quotation": form_consent.get("use_quotation"),
+        "publication": form_consent.get("use_publication"),
+    }
+    try:
+        return narrative_submit(
+            instrument=instrument,
+            values=values,
+            consent=consent,
+            channel=channel,
+            organisation=organisation,
+            user=user,
+            groups=groups,
+        )
+    except Exception:
+        cache.delete(key)
+        raise

@@ -1,17 +1,13 @@
 """Community voice in the browser: campaigns, instruments, the respondent form, withdrawal,
 review, focus groups. Every object goes through the access policy."""
 
-import datetime
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.crypto import get_random_string
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -21,7 +17,6 @@ from accounts import policy
 from accounts.models import Role
 from accounts.policy import Action, actor_for
 from common.client_ip import client_ip
-from taxonomy.models import Factor, SDGTarget
 
 from . import services
 from .forms import (
@@ -30,6 +25,7 @@ from .forms import (
     InstrumentForm,
     NarrativeForm,
     ReviewForm,
+    SignifierEditForm,
     SignifierForm,
     TagForm,
     WithdrawForm,
@@ -38,10 +34,8 @@ from .ingest import DYAD_SCALES
 from .models import (
     Campaign,
     FocusGroup,
-    FocusGroupTheme,
     Instrument,
     Narrative,
-    Quote,
     ReviewStatus,
     Signifier,
 )
@@ -138,11 +132,13 @@ def campaign_detail(request, pk: int):
 def _instrument_form(request, campaign: Campaign, instrument: Instrument | None):
     form = InstrumentForm(request.POST or None, instance=instrument, languages=campaign.languages)
     if request.method == "POST" and form.is_valid():
-        obj = form.save(commit=False)
-        obj.campaign = campaign
-        obj.prompt = form.prompts()
-        obj.save()
-        form.save_m2m()
+        obj = services.instrument_save(
+            instrument=form.save(commit=False),
+            campaign=campaign,
+            prompt=form.prompts(),
+            group_choices=form.cleaned_data["group_choices"],
+            user=request.user,
+        )
         messages.success(request, _("The instrument was saved."))
         return redirect("consultations:instrument_detail", pk=obj.pk)
     return render(
@@ -158,6 +154,43 @@ def instrument_create(request, pk: int):
     return _instrument_form(request, campaign, None)
 
 
+def _instrument_page(request, instrument: Instrument, *, form=None, status: int = 200):
+    campaign = instrument.campaign
+    can_change = policy.can(request.user, Action.CHANGE, campaign)
+    if can_change and form is None:
+        form = SignifierForm(languages=campaign.languages)
+    instrument_form = (
+        InstrumentForm(instance=instrument, languages=campaign.languages) if can_change else None
+    )
+    signifiers = list(instrument.signifiers.all())
+    return render(
+        request,
+        "consultations/instrument_detail.html",
+        {
+            "instrument": instrument,
+            "campaign": campaign,
+            "signifiers": signifiers,
+            "can_change": can_change,
+            "form": form if can_change else None,
+            "instrument_form": instrument_form,
+            "partner_orgs": _partner_organisations(request.user, campaign),
+            "preview_languages": _language_names(campaign.languages),
+        },
+        status=status,
+    )
+
+
+def _language_names(codes) -> list[tuple[str, str]]:
+    from django.conf import settings
+    from django.utils.translation import get_language_info
+
+    known = dict(settings.LANGUAGES)
+    return [
+        (code, get_language_info(code)["name_local"].capitalize() if code in known else code)
+        for code in codes or ["en"]
+    ]
+
+
 @login_required
 def instrument_detail(request, pk: int):
     instrument = policy.get_object_or_404(
@@ -165,24 +198,27 @@ def instrument_detail(request, pk: int):
         Instrument.objects.select_related("campaign").prefetch_related("signifiers"),
         pk=pk,
     )
-    campaign = instrument.campaign
-    can_change = policy.can(request.user, Action.CHANGE, campaign)
-    form = SignifierForm(languages=campaign.languages) if can_change else None
-    instrument_form = (
-        InstrumentForm(instance=instrument, languages=campaign.languages) if can_change else None
+    return _instrument_page(request, instrument)
+
+
+@login_required
+def instrument_preview(request, pk: int):
+    """The respondent form exactly as a respondent sees it, in a chosen campaign language
+    (``?lang=``). A posted preview is checked and shown with its errors; nothing is stored."""
+    instrument = policy.get_object_or_404(
+        request.user, Instrument.objects.select_related("campaign"), pk=pk
     )
-    return render(
-        request,
-        "consultations/instrument_detail.html",
-        {
-            "instrument": instrument,
-            "campaign": campaign,
-            "can_change": can_change,
-            "form": form,
-            "instrument_form": instrument_form,
-            "partner_orgs": _partner_organisations(request.user, campaign),
-        },
-    )
+    policy.get_object_or_404(request.user, Campaign, Action.CHANGE, pk=instrument.campaign_id)
+    from django.conf import settings
+    from django.utils import translation
+
+    language = (request.GET.get("lang") or get_language() or "en")[:2]
+    if language not in dict(settings.LANGUAGES):
+        language = get_language() or "en"
+    # The whole page in the respondent's language, as a respondent choosing it would see it.
+    with translation.override(language):
+        messages.info(request, _("Preview: this is the form respondents see. Nothing is stored."))
+        return _tell(request, instrument, collector=False, public=True, preview=True)
 
 
 @login_required
@@ -197,49 +233,142 @@ def instrument_edit(request, pk: int):
 @login_required
 @require_POST
 def signifier_add(request, pk: int):
-    instrument = policy.get_object_or_404(request.user, Instrument, pk=pk)
+    """Add a question; a rejected entry is shown again with what was typed (400)."""
+    instrument = policy.get_object_or_404(
+        request.user, Instrument.objects.select_related("campaign"), pk=pk
+    )
     campaign = policy.get_object_or_404(
         request.user, Campaign, Action.CHANGE, pk=instrument.campaign_id
     )
     form = SignifierForm(request.POST, languages=campaign.languages)
     if form.is_valid():
-        signifier = form.save(commit=False)
-        signifier.instrument = instrument
-        signifier.question = form.cleaned_data["question"]
-        signifier.labels = form.cleaned_data["labels"]
-        signifier.order = instrument.signifiers.count() + 1
+        data = form.cleaned_data
         try:
-            signifier.full_clean()
+            services.signifier_add(
+                instrument=instrument,
+                key=data["key"],
+                kind=data["kind"],
+                question=data["question"],
+                labels=data["labels"],
+                allow_other=data["allow_other"],
+                user=request.user,
+            )
         except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
+            form.add_error(None, exc)
         else:
-            signifier.save()
             messages.success(request, _("The question was added."))
             return redirect("consultations:instrument_detail", pk=instrument.pk)
-    else:
-        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
-    return redirect("consultations:instrument_detail", pk=instrument.pk)
+    return _instrument_page(request, instrument, form=form, status=400)
 
 
-@login_required
-@require_POST
-def signifier_delete(request, pk: int):
+def _changeable_signifier(request, pk: int) -> Signifier:
     signifier = policy.get_object_or_404(
-        request.user, Signifier.objects.select_related("instrument"), pk=pk
+        request.user, Signifier.objects.select_related("instrument__campaign"), pk=pk
     )
     policy.get_object_or_404(
         request.user, Campaign, Action.CHANGE, pk=signifier.instrument.campaign_id
     )
-    if signifier.instrument.narratives.exists():
-        messages.error(request, _("Stories already answer this question; it cannot be removed."))
-    else:
-        signifier.delete()
-        messages.success(request, _("The question was removed."))
-    return redirect("consultations:instrument_detail", pk=signifier.instrument_id)
+    return signifier
 
 
-def _tell(request, instrument: Instrument, *, organisation=None, collector: bool, public: bool):
-    """Show and accept the respondent form; on success show the receipt code once."""
+@login_required
+def signifier_edit(request, pk: int):
+    """Edit a question; once stories answer it, the edit becomes a new version."""
+    signifier = _changeable_signifier(request, pk)
+    campaign = signifier.instrument.campaign
+    form = SignifierEditForm(request.POST or None, instance=signifier, languages=campaign.languages)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        before = Signifier.objects.values_list("version", flat=True).get(pk=signifier.pk)
+        try:
+            updated = services.signifier_update(
+                signifier=signifier,
+                question=data["question"],
+                labels=data["labels"],
+                allow_other=data["allow_other"],
+                same_meaning=data.get("same_meaning", True),
+                user=request.user,
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            if updated.version > before:
+                messages.success(
+                    request,
+                    _(
+                        "The question was saved as version %(n)s. Stories already told keep "
+                        "the version they answered."
+                    )
+                    % {"n": updated.version},
+                )
+            else:
+                messages.success(request, _("The question was saved."))
+            return redirect("consultations:instrument_detail", pk=signifier.instrument_id)
+    return render(
+        request,
+        "consultations/signifier_form.html",
+        {
+            "form": form,
+            "signifier": signifier,
+            "instrument": signifier.instrument,
+            "campaign": campaign,
+            "versions": signifier.versions.all(),
+            "answered": signifier.instrument.narratives.filter(
+                answers__has_key=signifier.key
+            ).exists(),
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+@require_POST
+def signifier_move(request, pk: int):
+    """Up/down buttons (no JavaScript needed)."""
+    signifier = _changeable_signifier(request, pk)
+    try:
+        services.signifier_move(
+            signifier=signifier, direction=request.POST.get("direction", ""), user=request.user
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect(
+        reverse("consultations:instrument_detail", args=[signifier.instrument_id])
+        + f"#question-{signifier.pk}"
+    )
+
+
+@login_required
+def signifier_delete(request, pk: int):
+    """GET asks for confirmation; POST removes a question no story has answered."""
+    signifier = _changeable_signifier(request, pk)
+    answered = signifier.instrument.narratives.filter(answers__has_key=signifier.key).exists()
+    if request.method == "POST":
+        try:
+            services.signifier_remove(signifier=signifier, user=request.user)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("The question was removed."))
+        return redirect("consultations:instrument_detail", pk=signifier.instrument_id)
+    return render(
+        request,
+        "consultations/signifier_confirm_delete.html",
+        {"signifier": signifier, "instrument": signifier.instrument, "answered": answered},
+    )
+
+
+def _tell(
+    request,
+    instrument: Instrument,
+    *,
+    organisation=None,
+    collector: bool,
+    public: bool,
+    preview: bool = False,
+):
+    """Show and accept the respondent form; on success show the receipt code once. A
+    ``preview`` checks a posted form and shows its errors but stores nothing."""
     language = (request.GET.get("lang") or get_language() or "en")[:2]
     form = NarrativeForm(
         request.POST or None,
@@ -248,32 +377,23 @@ def _tell(request, instrument: Instrument, *, organisation=None, collector: bool
         language=language,
         initial={"submission_token": get_random_string(32)},
     )
-    if request.method == "POST" and form.is_valid():
-        token = form.cleaned_data["submission_token"]
-        if not cache.add(f"story-submitted:{token}", True, 60 * 60 * 6):
-            messages.info(request, _("We already received this story; it was not saved twice."))
-            return redirect(request.path)
+    if request.method == "POST" and form.is_valid() and not preview:
         data = form.cleaned_data
-        consent = {
-            "given": data["consent"],
-            "how": data.get("consent_how") or "self",
-            "date": timezone.localdate(),
-            "analysis": True,
-            "quotation": data.get("use_quotation"),
-            "publication": data.get("use_publication"),
-        }
         try:
-            narrative, code = services.narrative_submit(
+            narrative, code = services.narrative_submit_once(
+                token=data["submission_token"],
                 instrument=instrument,
                 values=form.values(language),
-                consent=consent,
+                form_consent=data,
                 channel="public" if public else "form",
                 organisation=organisation,
                 user=request.user if request.user.is_authenticated else None,
                 groups=data.get("groups") or (),
             )
+        except services.AlreadySubmitted:
+            messages.info(request, _("We already received this story; it was not saved twice."))
+            return redirect(request.path)
         except ValidationError as exc:
-            cache.delete(f"story-submitted:{token}")
             form.add_error(None, exc)
         else:
             return render(
@@ -480,10 +600,13 @@ def narrative_tag(request, pk: int):
     narrative = policy.get_object_or_404(request.user, Narrative, Action.REVIEW, pk=pk)
     form = TagForm(request.POST)
     if form.is_valid():
-        with transaction.atomic():
-            narrative.themes.set(form.cleaned_data["themes"])
-            narrative.factors.set(form.cleaned_data["factors"])
-            narrative.sdg_targets.set(form.cleaned_data["sdg_targets"])
+        services.narrative_tag(
+            narrative=narrative,
+            themes=form.cleaned_data["themes"],
+            factors=form.cleaned_data["factors"],
+            sdg_targets=form.cleaned_data["sdg_targets"],
+            user=request.user,
+        )
         messages.success(request, _("Tags saved."))
     else:
         messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
@@ -502,39 +625,21 @@ def focus_group_new(request, pk: int):
     form.fields["groups"].queryset = form.fields["groups"].queryset.order_by("name")
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        with transaction.atomic():
-            record = form.save(commit=False)
-            record.campaign = campaign
-            record.organisation = organisations[0] if organisations else None
-            record.recorded_by = request.user
-            record.accommodations = data["accommodations"]
-            record.participants = data["participants"]
-            record.consent_text = campaign.current_consent
-            record.consent_how = data["consent_how"]
-            record.consent_date = data["held_on"]
-            record.use_quotation = data["use_quotation"]
-            record.use_publication = data["use_publication"]
-            record.retain_until = data["held_on"] + datetime.timedelta(days=campaign.retention_days)
-            record.save()
-            form.save_m2m()
-            for line in (data.get("themes_text") or "").splitlines():
-                if not line.strip():
-                    continue
-                summary, _s, rest = line.partition("|")
-                factor_codes, _s, target_codes = rest.partition("|")
-                theme = FocusGroupTheme.objects.create(focus_group=record, summary=summary.strip())
-                theme.factors.set(
-                    Factor.objects.filter(
-                        code__in=[c.strip() for c in factor_codes.split(",") if c.strip()]
-                    )
-                )
-                theme.sdg_targets.set(
-                    SDGTarget.objects.filter(
-                        code__in=[c.strip() for c in target_codes.split(",") if c.strip()]
-                    )
-                )
-            for text, speaker in data["quotes"]:
-                Quote.objects.create(focus_group=record, text=text, speaker_group=speaker)
+        record = form.save(commit=False)
+        record.accommodations = data["accommodations"]
+        record.participants = data["participants"]
+        services.focus_group_record(
+            record=record,
+            campaign=campaign,
+            organisation=organisations[0] if organisations else None,
+            user=request.user,
+            consent_how=data["consent_how"],
+            use_quotation=data["use_quotation"],
+            use_publication=data["use_publication"],
+            groups=data.get("groups") or (),
+            themes_text=data.get("themes_text") or "",
+            quotes=data["quotes"],
+        )
         messages.success(request, _("The focus-group record was saved."))
         return redirect(record)
     return render(
@@ -639,31 +744,38 @@ def campaign_analysis(request, pk: int):
         return "?" + urlencode(params) + "#stories"
 
     plots = []
-    for s in Signifier.objects.filter(instrument__campaign=campaign).select_related("instrument"):
+    for s in (
+        Signifier.objects.filter(instrument__campaign=campaign)
+        .select_related("instrument")
+        .prefetch_related("versions")
+    ):
         labels = s.label_texts()
+        pooled = s.combinable_versions()
         if s.kind == "triad":
             svg = ternary_svg(
-                [tuple(v) for v in signifier_values(others if group else base, s.key)],
+                [tuple(v) for v in signifier_values(others if group else base, s.key, pooled)],
                 labels=tuple(labels),
                 title=s.question_text() or s.key,
                 zone_links={z: link(sig=s.key, zone=z) for z in TRIAD_ZONES},
-                highlight=[tuple(v) for v in signifier_values(in_group, s.key)] if group else (),
+                highlight=[tuple(v) for v in signifier_values(in_group, s.key, pooled)]
+                if group
+                else (),
             )
         elif s.kind == "dyad":
-            main = dyad_histogram(signifier_values(in_group, s.key))
+            main = dyad_histogram(signifier_values(in_group, s.key, pooled))
             svg = histogram_svg(
                 main,
                 left_label=labels[0],
                 right_label=labels[1],
                 title=s.question_text() or s.key,
                 bin_links=[link(sig=s.key, bin=str(i)) for i in range(len(main))],
-                compare=dyad_histogram(signifier_values(others, s.key)) if group else None,
+                compare=dyad_histogram(signifier_values(others, s.key, pooled)) if group else None,
                 compare_label=_("Everyone else"),
                 main_label=group.name if group else "",
             )
         else:
             continue
-        plots.append({"signifier": s, "svg": svg})
+        plots.append({"signifier": s, "svg": svg, "versions": pooled if s.version > 1 else []})
 
     count = selected.count()
     actor = actor_for(request.user)
@@ -692,6 +804,10 @@ def campaign_analysis(request, pk: int):
             "page": page,
             "q": request.GET.get("q", ""),
             "can_export": policy.can(request.user, Action.EXPORT, Narrative),
+            "can_export_working": campaign.country in actor.countries_with_role(Role.RCO_STAFF),
+            "export_filters": [
+                (k, v) for k, v in request.GET.items() if k in ("group", "sig", "zone", "bin", "q")
+            ],
             "export_query": request.GET.urlencode(),
         },
     )
@@ -707,18 +823,55 @@ def _audit_filter(query) -> dict:
     return recorded
 
 
+def _export_purpose(request, campaign, actor) -> str:
+    """``working`` only for RCO staff of the campaign's country who asked for it; everyone
+    else (and anyone who did not choose) gets the publication export."""
+    from .exports import PUBLICATION, WORKING
+
+    if request.GET.get("purpose") == WORKING and campaign.country in actor.countries_with_role(
+        Role.RCO_STAFF
+    ):
+        return WORKING
+    return PUBLICATION
+
+
 @login_required
 def campaign_export(request, pk: int, fmt: str):
-    """Approved, consented stories; text only where the teller agreed to quotation; rare
-    identity values suppressed; logged with the filter."""
+    """Stories for analysis (consultations/exports.py): a working export for RCO analysts of
+    the country, or a suppressed export meant for publication (partners, UNCT, and RCO staff
+    who choose it); logged with the filter and the purpose."""
+    from django.http import HttpResponse
+
     from accounts.models import AuditEvent
     from accounts.services import audit_record
-    from lnob_portal.exports import tabular_response
+
+    from .exports import WORKING, build_export, export_bytes
+    from .privacy import MIN_CELL
+    from .selectors import narratives_filter, narratives_search
 
     campaign = policy.get_object_or_404(request.user, Campaign, Action.EXPORT, pk=pk)
-    _base, selected, *_filters = _analysis_filters(request, campaign, request.user)
+    base, selected, group, signifier, zone, bin_index = _analysis_filters(
+        request, campaign, request.user
+    )
     actor = actor_for(request.user)
-    if selected.count() < 5 and campaign.country not in actor.countries_with_role(Role.RCO_STAFF):
+    purpose = _export_purpose(request, campaign, actor)
+    fmt = fmt if fmt in ("csv", "xlsx", "zip") else "csv"
+    if purpose == WORKING and request.GET.get("statuses") == "all":
+        # A working file may hold every story consented to analysis, whatever its review
+        # status (the review_status column says which).
+        every = policy.scope(
+            request.user, campaign.narratives.filter(use_analysis=True), Action.LIST
+        )
+        selected = narratives_search(
+            narratives_filter(
+                every, group=group, signifier=signifier, zone=zone, bin_index=bin_index
+            ),
+            request.GET.get("q", ""),
+        )
+    audit_data = {"filter": _audit_filter(request.GET), "format": fmt, "purpose": purpose}
+    if selected.count() < MIN_CELL and campaign.country not in actor.countries_with_role(
+        Role.RCO_STAFF
+    ):
         # The analysis page does not list fewer than 5 matching stories to anyone but RCO
         # staff of the country; the export of the same filter must not either (the filter
         # itself, e.g. a group, would say who the few are).
@@ -728,7 +881,7 @@ def campaign_export(request, pk: int, fmt: str):
             target=campaign,
             request=request,
             summary="export refused: fewer than 5 stories match",
-            data={"filter": _audit_filter(request.GET), "format": fmt, "refused": True},
+            data={**audit_data, "refused": True},
         )
         messages.warning(
             request,
@@ -741,70 +894,34 @@ def campaign_export(request, pk: int, fmt: str):
             reverse("consultations:campaign_analysis", args=[campaign.pk])
             + ("?" + request.GET.urlencode() if request.GET else "")
         )
-    selected = selected.select_related("instrument", "organisation").prefetch_related("groups")
-    signifiers = list(Signifier.objects.filter(instrument__campaign=campaign))
-    rows = []
-    for n in selected:
-        groups = sorted(g.name for g in n.groups.all())
-        row = [
-            n.pk,
-            n.instrument.name,
-            n.organisation.name if n.organisation else "",
-            n.language,
-            n.created_at.strftime("%Y-%m"),
-            n.title if n.use_quotation or n.use_publication else "",
-            n.story if n.use_quotation or n.use_publication else "",
-            groups,
-            n.age_band,
-            n.sex,
-            "" if n.has_disability is None else ("yes" if n.has_disability else "no"),
-        ]
-        for s in signifiers:
-            value = n.answers.get(s.key)
-            row.append("" if value is None else value)
-        rows.append(row)
-    # Suppress identity values that fewer than 5 exported stories share.
-    for column in (7, 8, 9, 10):
-        tally: dict = {}
-        for row in rows:
-            for value in row[column] if column == 7 else [row[column]]:
-                tally[value] = tally.get(value, 0) + 1
-        for row in rows:
-            if column == 7:
-                row[7] = "; ".join(v if tally[v] >= 5 else "(fewer than 5)" for v in row[7])
-            elif row[column] and tally[row[column]] < 5:
-                row[column] = "(fewer than 5)"
-    for row in rows:
-        for i in range(11, len(row)):
-            row[i] = "; ".join(map(str, row[i])) if isinstance(row[i], list) else row[i]
-    header = [
-        "story",
-        "instrument",
-        "partner",
-        "language",
-        "month",
-        "title",
-        "text",
-        "self-identified groups",
-        "age band",
-        "sex",
-        "disability (WG)",
-        *[s.key for s in signifiers],
-    ]
+    narratives = selected.select_related(
+        "instrument", "organisation", "consent_text"
+    ).prefetch_related("groups")
+    export = build_export(
+        campaign=campaign,
+        narratives=narratives,
+        signifiers=list(
+            Signifier.objects.filter(instrument__campaign=campaign)
+            .select_related("instrument")
+            .prefetch_related("versions")
+            .order_by("instrument_id", "order", "pk")
+        ),
+        purpose=purpose,
+    )
     audit_record(
         action=AuditEvent.Action.EXPORT,
         actor=request.user,
         target=campaign,
         request=request,
-        summary=f"{len(rows)} stories as {fmt}",
-        data={"filter": _audit_filter(request.GET), "format": fmt},
+        summary=f"{len(export.rows)} stories as {fmt} ({purpose} export)",
+        data=audit_data,
     )
-    return tabular_response(
-        header=header,
-        rows=rows,
-        fmt="xlsx" if fmt == "xlsx" else "csv",
-        filename=f"campaign-{campaign.pk}-stories",
+    content, content_type, filename = export_bytes(
+        export, fmt, f"campaign-{campaign.pk}-stories-{purpose}"
     )
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
 
 
 @login_required

@@ -12,13 +12,80 @@ from consultations.models import Narrative
 from recommendations.models import Recommendation
 from taxonomy.models import PopulationGroup
 
-from .models import CapacityGap, Cause, Citation, GroupAction, RoleEntry
+from .models import (
+    CapacityGap,
+    Cause,
+    Citation,
+    GroupAction,
+    MonitoringIndicator,
+    MonitoringValue,
+    RoleEntry,
+)
 from .services import summaries_refresh
+
+
+def _monitoring(group: PopulationGroup, country: str, author) -> None:
+    """Two monitoring indicators for rural people, both closing their gap too slowly for
+    the 2030 target: clean cooking fuel from the published runs of the 2017 and 2022 rounds
+    (the rural leaf linked in both), and a sanitation series entered by hand."""
+    if MonitoringIndicator.objects.filter(group=group, country=country).exists():
+        return
+    MonitoringIndicator.objects.create(
+        group=group,
+        country=country,
+        name="Households using clean cooking fuel",
+        source=MonitoringIndicator.Source.RUN,
+        analysis_indicator="dhs-clean-cooking-fuel",
+        target_group=30.0,
+        target_others=60.0,
+        floor=20.0,
+        floor_label="every region",
+        created_by=author,
+    )
+    sanitation = MonitoringIndicator.objects.create(
+        group=group,
+        country=country,
+        name="Households with basic sanitation",
+        source=MonitoringIndicator.Source.MANUAL,
+        source_note="Demoland DHS 2017 and 2022 final reports, table 2.3 (demo figures)",
+        target_group=75.0,
+        target_others=85.0,
+        milestones=[
+            {"year": 2022, "group": 45.0, "others": 66.0},
+            {"year": 2026, "group": 60.0, "others": 75.0},
+        ],
+        floor=50.0,
+        floor_label="every district",
+        created_by=author,
+    )
+    for year, mine, theirs, ci in (
+        (2017, 31.0, 58.0, (28.4, 33.7)),
+        (2022, 37.0, 62.0, (34.6, 39.5)),
+    ):
+        MonitoringValue.objects.create(
+            indicator=sanitation,
+            year=year,
+            group_value=mine,
+            others_value=theirs,
+            group_ci_low=ci[0],
+            group_ci_high=ci[1],
+            source=f"DHS {year}",
+        )
 
 
 @transaction.atomic
 def seed() -> str:
     group = PopulationGroup.objects.filter(name="Persons living in rural areas").first()
+    if group is not None:
+        author = (
+            User.objects.filter(
+                memberships__role=Role.UNCT_MEMBER,
+                memberships__organisation__country=DEMO_COUNTRY,
+            )
+            .order_by("pk")
+            .first()
+        )
+        _monitoring(group, DEMO_COUNTRY, author)
     if group is None or Cause.objects.filter(group=group, country=DEMO_COUNTRY).exists():
         summaries_refresh()
         return "group analyses already loaded"

@@ -347,3 +347,7 @@ class CircumstanceFactor(models.Model):
     def save(self, *args, **kwargs):
         self.circumstance = " ".join(self.circumstance.split())
         super().save(*args, **kwargs)
+
+
+# Monitoring indicators (LNOB guide step 4) live in their own module of this app.
+from .monitoring.models import MonitoringIndicator, MonitoringValue  # noqa: E402, F401

@@ -45,7 +45,8 @@ MIN_CELL = 5
 SAMPLE_SIZE = 6
 LATEST = 8
 QUOTES = 10
-FORMAT = 4  # the stored layout; an older one is recomputed (4: strict recommendation counts)
+FORMAT = 5  # the stored layout; an older one is recomputed (4: trends per group definition;
+# 5: strict recommendation counts)
 
 
 @dataclass(frozen=True)
@@ -84,10 +85,13 @@ def _survey(group: PopulationGroup, country: str) -> tuple[list[dict], dict]:
         }
         row["disadvantage"] = item.worse_by >= DISADVANTAGE_POINTS
         rows.append(row)
+    # One trend per indicator *and* group definition (the leaf's path), so rounds where the
+    # linked leaf is another group are never read as one line.
     trend = defaultdict(list)
     for row in rows:
         if not row["region"]:
-            trend[row["indicator"]].append((row["round"], row["national"], row["rate"]))
+            key = f"{row['indicator']} ({' · '.join(sorted(row['path']))})"
+            trend[key].append((row["round"], row["national"], row["rate"]))
     return rows, {k: sorted(v) for k, v in trend.items() if len(v) > 1}
 
 

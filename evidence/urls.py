@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .monitoring import views as monitoring
 
 app_name = "evidence"
 
@@ -24,5 +25,21 @@ urlpatterns = [
     path("<slug:slug>/data-gaps/<int:pk>/close/", views.data_gap_close, name="data_gap_close"),
     path("<slug:slug>/validate/", views.summary_validate, name="summary_validate"),
     path("<slug:slug>/dossier/", views.dossier, name="dossier"),
+    path("<slug:slug>/monitoring/", monitoring.monitoring, name="monitoring"),
+    path(
+        "<slug:slug>/monitoring/add/",
+        monitoring.monitoring_indicator_add,
+        name="monitoring_indicator_add",
+    ),
+    path(
+        "<slug:slug>/monitoring/<int:pk>/values/",
+        monitoring.monitoring_value_add,
+        name="monitoring_value_add",
+    ),
+    path(
+        "<slug:slug>/monitoring/<int:pk>/delete/",
+        monitoring.monitoring_indicator_delete,
+        name="monitoring_indicator_delete",
+    ),
     path("<slug:slug>/dossier.docx", views.dossier_docx, name="dossier_docx"),
 ]

@@ -103,6 +103,17 @@ OBJECT_PAGES = [
     ("rco", "consultations:campaign_analysis", lambda p, o: {"pk": o.campaign.pk}),
     ("rco", "consultations:instrument_detail", lambda p, o: {"pk": o.instrument.pk}),
     ("rco", "consultations:focus_group_new", lambda p, o: {"pk": o.campaign.pk}),
+    (
+        "rco",
+        "consultations:signifier_edit",
+        lambda p, o: {"pk": o.instrument.signifiers.first().pk},
+    ),
+    (
+        "rco",
+        "consultations:signifier_delete",
+        lambda p, o: {"pk": o.instrument.signifiers.first().pk},
+    ),
+    ("rco", "consultations:instrument_preview", lambda p, o: {"pk": o.instrument.pk}),
     ("unct", "evidence:group_page", lambda p, o: {"slug": "migrants"}),
     ("rco", "analysis:run_detail", lambda p, o: {"pk": _run().pk}),
 ]

@@ -128,6 +128,10 @@ MATRIX: dict[str, Entry] = {
     "consultations:index": Entry(MEMBERS),
     "recommendations:index": Entry(MEMBERS),
     "analysis:index": Entry(MEMBERS),
+    # Comparisons of published runs: every member, their own countries only.
+    "analysis:compare_country": Entry(MEMBERS),
+    "analysis:compare_countries": Entry(MEMBERS),
+    "analysis:region_map_upload": Entry(READ_ONLY_POST, method="post"),
     "evidence:index": Entry(MEMBERS),
     # survey analysis: raw files are RCO-only; published runs are read by every member
     "analysis:dataset_upload": Entry(RCO_ONLY),
@@ -263,6 +267,7 @@ FOREIGN: dict[str, dict[str, int]] = {
     # write into their own country's analyses.
     "evidence:group_page": VOCABULARY_READ,
     "evidence:dossier": VOCABULARY_READ,
+    "evidence:monitoring": VOCABULARY_READ,
     "evidence:dossier_docx": VOCABULARY_READ,
     "api:evidence-detail": VOCABULARY_READ,
     **{
@@ -275,6 +280,7 @@ FOREIGN: dict[str, dict[str, int]] = {
             "comment_add",
             "data_gap_assign",
             "summary_validate",
+            "monitoring_indicator_add",
         )
     },
     # Lists and templates named by their format: the visitor's own country's rows.

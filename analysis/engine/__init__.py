@@ -12,6 +12,11 @@ from analysis.engine.dindex import (
     dissimilarity_index,
     human_opportunity_index,
 )
+from analysis.engine.distribution import (
+    DistributionMeasures,
+    distribution_measures,
+    quintile_measures,
+)
 from analysis.engine.errors import EngineError
 from analysis.engine.heat import GroupEstimate, HeatMeasures, group_estimates, heat_measures
 from analysis.engine.run import (
@@ -35,11 +40,14 @@ from analysis.engine.tree import (
 )
 
 __all__ = [
+    "distribution_measures",
+    "quintile_measures",
     "ENGINE_VERSION",
     "AnalysisResult",
     "CellTable",
     "Circumstance",
     "DIndexResult",
+    "DistributionMeasures",
     "DroppedRows",
     "EngineError",
     "GroupEstimate",

@@ -107,6 +107,14 @@ class CellTable:
     # Rows with a positive weight per cell; None means every row has one (n⁺ = n).
     n_positive: np.ndarray | None = None
     missing_policy: str = "level"
+    # Surrogate policy with weights: rows missing every circumstance that are kept (na.rpart
+    # keeps them because the weight is a column of the model frame); they follow the
+    # majority direction at every split.
+    n_kept_missing_every_circumstance: int = 0
+    # The cell of every analysed row, in input order (None when not recorded), and which
+    # input rows were analysed (None: all of them).
+    row_cell: np.ndarray | None = None
+    row_kept: np.ndarray | None = None
     names: tuple[str, ...] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -118,6 +126,16 @@ class CellTable:
     def n_zero_weight_rows(self) -> int:
         """Rows kept in the counts but ignored by the split search (weight 0)."""
         return int(self.n.sum() - self.n_positive.sum())
+
+    def input_row_cells(self) -> np.ndarray | None:
+        """The cell of every *input* row (−1 for a dropped row), or None if not recorded."""
+        if self.row_cell is None:
+            return None
+        if self.row_kept is None:
+            return self.row_cell
+        out = np.full(self.row_kept.shape[0], -1, dtype=np.int64)
+        out[self.row_kept] = self.row_cell
+        return out
 
     @property
     def complete(self) -> np.ndarray:
@@ -206,11 +224,17 @@ def _encode_categorical(series: pd.Series, spec: Circumstance) -> tuple[np.ndarr
     if order is not None:
         if isinstance(series.dtype, pd.CategoricalDtype):  # map the levels, not the rows
             by_level = pd.Index(list(order)).get_indexer(series.cat.categories.astype(object))
-            level_codes = np.asarray(series.cat.codes, dtype=np.int64)
+            level_codes = np.asarray(series.cat.codes)
             codes = np.append(by_level, -1).astype(np.int64)[level_codes]
+            # A category outside the order: only then look for its rows.
+            unknown = (
+                (codes < 0) & (level_codes >= 0)
+                if (by_level < 0).any()
+                else np.zeros(0, dtype=bool)
+            )
         else:
             codes = pd.Index(list(order)).get_indexer(series.astype(object)).astype(np.int64)
-        unknown = (codes < 0) & series.notna().to_numpy()
+            unknown = (codes < 0) & series.notna().to_numpy()
         if unknown.any():
             examples = pd.unique(series[unknown].astype(str))[:5]
             raise EngineError(
@@ -221,7 +245,8 @@ def _encode_categorical(series: pd.Series, spec: Circumstance) -> tuple[np.ndarr
     if isinstance(series.dtype, pd.CategoricalDtype):
         codes = np.asarray(series.cat.codes, dtype=np.int64)
         categories = list(series.dtype.categories)
-        observed = np.bincount(codes[codes >= 0], minlength=len(categories)) > 0
+        # Shifted by one so that missing (−1) counts in bin 0: one pass, no boolean mask.
+        observed = np.bincount(codes + 1, minlength=len(categories) + 1)[1:] > 0
         if not observed.all():
             remap = np.cumsum(observed) - 1
             codes = np.where(codes >= 0, remap[np.maximum(codes, 0)], -1)
@@ -349,6 +374,7 @@ def build_cells(
     missing_rows = np.zeros(n_input, dtype=bool)
     surrogate = missing_circumstance == "surrogate"
     all_missing = np.ones(n_input, dtype=bool) if surrogate and specs else None
+    any_absent = False  # some circumstance value is missing (surrogate policy)
     for spec in specs:
         series = frame[spec.name]
         if surrogate:
@@ -356,7 +382,12 @@ def build_cells(
                 codes, levels = _encode_numeric(series, spec)
             else:
                 codes, levels = _encode_categorical(series, spec)
-            all_missing &= codes < 0
+            absent = codes < 0
+            if absent.any():
+                any_absent = True
+                all_missing &= absent
+            else:
+                all_missing[:] = False
         elif spec.kind == "numeric":
             codes, levels = _encode_numeric(series, spec)
             missing_rows |= codes < 0
@@ -374,8 +405,11 @@ def build_cells(
                         levels = [*levels, MISSING_LEVEL]
                     codes = np.where(absent, code, codes)
         encoded.append((codes, levels))
+    n_kept_missing_every = 0
     if all_missing is not None and w is None:
         missing_rows = all_missing  # na.rpart: no weight column, every predictor missing
+    elif all_missing is not None:
+        n_kept_missing_every = int((all_missing & keep).sum())
     if missing_rows.any():
         n_missing_circ = int((missing_rows & keep).sum())
         keep &= ~missing_rows
@@ -386,7 +420,9 @@ def build_cells(
             f"{n_missing_weight} the weight and {n_missing_circ} a circumstance value. "
             "Check the population filter and the outcome rule."
         )
+    row_kept = None
     if not keep.all():
+        row_kept = keep
         y = y[keep]
         if w is not None:
             w = w[keep]
@@ -396,11 +432,7 @@ def build_cells(
     if w is not None and not (w.sum() > 0):
         raise EngineError(f"All weights in {weight!r} are zero for the analysed rows.")
 
-    if (
-        surrogate
-        and all_missing is not None
-        and not all((codes >= 0).all() for codes, _ in encoded)
-    ):
+    if surrogate and any_absent and not all((codes >= 0).all() for codes, _ in encoded):
         # Missing (−1) becomes code 0 of one more level for the key, and −1 again after (in
         # place: the code arrays are this function's own and are not used afterwards).
         for codes, _ in encoded:
@@ -457,6 +489,9 @@ def build_cells(
         outcome_max=y_max,
         n_positive=n_positive,
         missing_policy=missing_circumstance,
+        n_kept_missing_every_circumstance=n_kept_missing_every,
+        row_cell=inverse,
+        row_kept=row_kept,
     )
 
 
@@ -483,6 +518,9 @@ def complement_cells(cells: CellTable) -> CellTable:
         outcome_max=1.0 - cells.outcome_min,
         n_positive=cells.n_positive,
         missing_policy=cells.missing_policy,
+        n_kept_missing_every_circumstance=cells.n_kept_missing_every_circumstance,
+        row_cell=cells.row_cell,
+        row_kept=cells.row_kept,
     )
 
 
@@ -515,6 +553,7 @@ def complete_cells(cells: CellTable) -> CellTable | None:
         outcome_max=cells.outcome_max,
         n_positive=cells.n_positive[keep],
         missing_policy=cells.missing_policy,
+        n_kept_missing_every_circumstance=cells.n_kept_missing_every_circumstance,
     )
 
 

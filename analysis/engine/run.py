@@ -12,9 +12,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
-from analysis.engine.cells import Circumstance, MissingPolicy, build_cells, complete_cells
+from analysis.engine.cells import (
+    CellTable,
+    Circumstance,
+    MissingPolicy,
+    build_cells,
+    complete_cells,
+)
 from analysis.engine.dindex import ShapleyShare, d_index_analysis
 from analysis.engine.tree import (
     ESCAP_MIN_BUCKET_DIVISOR,
@@ -35,7 +42,7 @@ from analysis.engine.uncertainty import (
     attach_uncertainty,
 )
 
-ENGINE_VERSION = "1.1.0"
+ENGINE_VERSION = "1.2.0"  # 1.2.0: exact row → node intervals, kept rows reported
 
 
 @dataclass(frozen=True)
@@ -97,6 +104,8 @@ class AnalysisResult:
     outcome_is_binary: bool = False
     n_used_for_d: int | None = None
     missing_policy: str = "surrogate"
+    # Weighted surrogate runs: rows missing every circumstance, kept as rpart keeps them.
+    kept_missing_every_circumstance: int = 0
 
     @property
     def nodes(self) -> tuple[TreeNode, ...]:
@@ -204,6 +213,7 @@ def analyse(
             seed=seed,
             lonely_psu=lonely_psu,
             design_sample=design_sample,
+            row_leaf=_row_nodes(cells, tree),
         )
     return AnalysisResult(
         outcome=outcome,
@@ -233,7 +243,17 @@ def analyse(
         outcome_is_binary=cells.outcome_is_binary,
         n_used_for_d=n_used_for_d,
         missing_policy=missing_circumstance,
+        kept_missing_every_circumstance=cells.n_kept_missing_every_circumstance,
     )
+
+
+def _row_nodes(cells: CellTable, tree: RegressionTree) -> np.ndarray | None:
+    """The deepest node of every input row (0 for a dropped row), from the tree's own cell
+    assignment, so rows sent by surrogate splits sit where the tree put them."""
+    row_cells = cells.input_row_cells()
+    if row_cells is None or tree.cell_node is None:
+        return None
+    return np.where(row_cells >= 0, tree.cell_node[np.maximum(row_cells, 0)], 0)
 
 
 def _condition_dict(node: TreeNode) -> dict[str, Any] | None:
@@ -310,6 +330,7 @@ def result_to_dict(result: AnalysisResult) -> dict[str, Any]:
         attach_uncertainty(data, result.uncertainty)
     data["n_used_for_d"] = result.n_used_for_d
     data["missing_policy"] = result.missing_policy
+    data["kept_missing_every_circumstance"] = result.kept_missing_every_circumstance
     return data
 
 
@@ -355,9 +376,21 @@ def tree_to_text(result: AnalysisResult) -> str:
         on = " (on the complement 1 - y)" if result.d_on_complement else ""
         lines.append(f"D-index{on}: {result.d_index:.4f}   HOI: {result.hoi:.4f}")
     lines.append(_d_rows_line(result))
+    if result.kept_missing_every_circumstance:
+        lines.append(kept_missing_sentence(result.kept_missing_every_circumstance))
     for share in result.shapley:
         lines.append(f"  {share.circumstance}: {share.value:.4f} ({share.share:.1%})")
     return "\n".join(lines)
+
+
+def kept_missing_sentence(count: int) -> str:
+    """Why rows missing every circumstance are in the tree (weighted surrogate runs)."""
+    return (
+        f"{count} row(s) missing every circumstance are kept in the tree, as R rpart keeps "
+        "them when the run is weighted (na.rpart counts the weight as a column of the model), "
+        "and follow the majority direction at every split; they are not used for D, HOI "
+        "and Shapley."
+    )
 
 
 def _d_rows_line(result: AnalysisResult) -> str:

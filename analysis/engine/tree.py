@@ -62,7 +62,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -185,12 +185,19 @@ class RegressionTree:
 
     ``attempted`` is False when the outcome admits no tree (e.g. a 0/1 outcome with mean 0 or
     1); ``reason`` then says why. A tree may be attempted and still have only the root.
+
+    ``cell_node[c]`` is the deepest node reached by cell ``c`` of the cell table the tree was
+    grown on: a leaf, or an inner node for the cells rpart leaves in the parent (a level seen
+    only with weight 0, an exact tie of the majority direction). With
+    :meth:`CellTable.input_row_cells <analysis.engine.cells.CellTable.input_row_cells>` it
+    gives each row its node, including rows sent down by surrogate splits (rpart's ``where``).
     """
 
     nodes: tuple[TreeNode, ...]
     params: TreeParams
     attempted: bool
     reason: str | None
+    cell_node: np.ndarray | None = field(default=None, compare=False, repr=False)
 
     def node(self, node_id: int) -> TreeNode:
         """The node with rpart number ``node_id``."""
@@ -620,7 +627,8 @@ def grow_tree(cells: CellTable, params: TreeParams | None = None) -> RegressionT
     """
     params = params or escap_params(cells.n_rows)
     grower = _Grower(cells, params)
-    root_idx = np.arange(cells.n_cells)
+    n_cells = cells.n_cells
+    root_idx = np.arange(n_cells)
     n, weight, mean, risk = grower.stats(root_idx)
     root = _Node(1, 0, root_idx, n, weight, mean, risk, complexity=risk)
     reason: str | None = None
@@ -629,12 +637,28 @@ def grow_tree(cells: CellTable, params: TreeParams | None = None) -> RegressionT
     elif not risk > 0:
         reason = "No tree: the outcome is constant."
     if reason is not None:
-        return RegressionTree(tuple(_walk(root, None, weight)), params, False, reason)
+        return RegressionTree(
+            tuple(_walk(root, None, weight)), params, False, reason, _cell_nodes(root, n_cells)
+        )
     grower.alpha = params.cp * risk
     n_splits, _ = _partition(grower, root)
     if n_splits == 0:
         reason = "No split satisfies minsplit, minbucket, max_depth and cp."
-    return RegressionTree(tuple(_walk(root, None, weight)), params, True, reason)
+    return RegressionTree(
+        tuple(_walk(root, None, weight)), params, True, reason, _cell_nodes(root, n_cells)
+    )
+
+
+def _cell_nodes(root: _Node, n_cells: int) -> np.ndarray:
+    """The deepest kept node of every cell (parents first, so children overwrite)."""
+    out = np.zeros(n_cells, dtype=np.int64)
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        out[node.idx] = node.id
+        if node.left is not None and node.right is not None:
+            stack += [node.left, node.right]
+    return out
 
 
 @dataclass(frozen=True)

@@ -45,10 +45,15 @@ the replicate values. Cost: about 1 s for 1,000,000 rows in 5,000 PSUs; without 
 every row is a PSU and 200 replicates of 1,000,000 rows take about 10 s. Replicates are
 drawn from ``numpy.random.default_rng(seed)``, so a run is reproducible.
 
-Leaf membership per row: the tree works on cells, so each row is sent down the tree by the
-path conditions of the nodes (:meth:`RegressionTree.path`, :class:`SplitCondition`) applied
-to its circumstance values (a missing value of an unordered/ordered circumstance is the level
-``"Missing"``, as in :mod:`analysis.engine.cells`).
+Node membership per row: :func:`analysis.engine.run.analyse` passes each row's node as the
+tree placed it (``row_leaf``: the cell of the row, then the deepest node of that cell,
+:attr:`RegressionTree.cell_node`), so rows sent by surrogate splits, and rows rpart leaves in
+an inner node, count exactly where rpart's ``where`` puts them. Without it (a tree given
+alone), rows are sent down by the path conditions of the nodes (:meth:`RegressionTree.path`,
+:class:`SplitCondition`) applied to their circumstance values (a missing value of an
+unordered/ordered circumstance is the level ``"Missing"``, as in
+:mod:`analysis.engine.cells`); rows missing a split's circumstance then reach no node below
+it and ``membership_warning`` says the intervals are approximate.
 """
 
 from __future__ import annotations
@@ -708,9 +713,10 @@ def analyse_uncertainty(
     replicates seeded by ``seed``). ``behind``/``ahead`` are the leaves' node numbers; a leaf
     is flagged ``overlaps_sibling`` when its interval and its sibling node's intersect.
     ``design_sample`` holds the ``cluster``/``strata`` columns of every row of the survey
-    sample when ``frame`` is a subpopulation (see :func:`make_design`). ``row_leaf`` (one
-    leaf node number per row of ``frame``, 0 for none) replaces the routing of rows by the
-    path conditions, e.g. when the tree sent rows with missing values by surrogate splits.
+    sample when ``frame`` is a subpopulation (see :func:`make_design`). ``row_leaf`` (the deepest
+    node number of every row of ``frame`` as the tree placed it, 0 for a row not analysed)
+    replaces both the row filter and the routing of rows by the path conditions: it is exact
+    for rows the tree sent by surrogate splits.
 
     Intervals are centred on the tree's own node means and gap; if routing the rows does not
     reproduce a node's mean, its SE is approximate and ``membership_warning`` says so. D and
@@ -721,12 +727,16 @@ def analyse_uncertainty(
     for column in (cluster, strata):
         if column is not None and column not in frame.columns:
             raise EngineError(f"Design column {column!r} not found in the data.")
-    keep = _rows(
-        frame,
-        outcome=outcome,
-        circumstances=specs,
-        weight=weight,
-        missing_circumstance=missing_circumstance,
+    keep = (
+        np.asarray(row_leaf) > 0
+        if row_leaf is not None
+        else _rows(
+            frame,
+            outcome=outcome,
+            circumstances=specs,
+            weight=weight,
+            missing_circumstance=missing_circumstance,
+        )
     )
     rows = frame.loc[keep]
     y = pd.to_numeric(rows[outcome], errors="coerce").to_numpy(dtype=np.float64)
@@ -751,15 +761,16 @@ def analyse_uncertainty(
         leaf = np.asarray(row_leaf, dtype=np.int64)[keep]
     else:
         leaf = row_leaves(rows, tree)
-    # Leaves below each node: a node's domain is the rows of its leaves (rows that reach no
-    # leaf have weight 0 and add nothing).
-    leaf_ids = np.array(sorted({node.id for node in tree.leaves}), dtype=np.int64)
-    slot = np.minimum(np.searchsorted(leaf_ids, leaf), leaf_ids.shape[0] - 1)
-    leaf_code = np.where(leaf_ids[slot] == leaf, slot, -1)
+    # A node's domain is the rows whose deepest node lies in its subtree: its leaves' rows,
+    # plus rows the tree left in an inner node below it (rows that reach no node have weight
+    # 0 and add nothing).
+    node_ids = np.array(sorted(node.id for node in tree.nodes), dtype=np.int64)
+    slot = np.minimum(np.searchsorted(node_ids, leaf), node_ids.shape[0] - 1)
+    leaf_code = np.where(node_ids[slot] == leaf, slot, -1)
     parent = {node.id: node.parent for node in tree.nodes}
     below: dict[int, set[int]] = {node.id: set() for node in tree.nodes}
-    for k, leaf_id in enumerate(leaf_ids):
-        current: int | None = int(leaf_id)
+    for k, node_id in enumerate(node_ids):
+        current: int | None = int(node_id)
         while current is not None:
             below[current].add(k)
             current = parent[current]
@@ -767,7 +778,7 @@ def analyse_uncertainty(
     estimates: dict[int, float] = {}
     intervals = []
     for node in tree.nodes:
-        in_node = np.zeros(leaf_ids.shape[0] + 1, dtype=bool)
+        in_node = np.zeros(node_ids.shape[0] + 1, dtype=bool)
         in_node[list(below[node.id])] = True
         # leaf_code −1 reads the last entry (False); the root holds every analysed row
         mask = np.ones(len(rows), dtype=bool) if node.parent is None else in_node[leaf_code]

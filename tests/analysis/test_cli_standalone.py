@@ -178,3 +178,24 @@ def test_a_prefetched_read_is_used_and_equals_a_fresh_one(worked_csv, capsys):
     done.set_result(fetched)
     reused = cli_core.render(cli_core.run(options, prefetched=done), "json")
     assert json.loads(reused) == json.loads(again)
+
+
+def test_cli_reports_rows_missing_every_circumstance_it_keeps(tmp_path):
+    """Weighted runs keep rows missing every circumstance (as rpart's na.rpart does): the
+    summary, the tree text and the JSON say how many and why."""
+    rows = expand_cells(pd.read_csv(DATA / "escap_synthetic_cells.csv"))
+    rows.loc[:16, ["PoorerHousehold", "Residence", "HighestEducation"]] = None
+    path = tmp_path / "gaps.csv"
+    rows.to_csv(path, index=False)
+    report = cli_core.run(vars(cli.build_parser().parse_args([str(path), *ARGS])))
+    data = json.loads(cli_core.render(report, "json"))
+    assert data["kept_missing_every_circumstance"] == 17
+    assert data["dropped"]["missing_circumstance"] == 0 and data["n"] == len(rows)
+    text = cli_core.render(report, "text")
+    assert "kept, missing all  17" in text
+    assert "17 row(s) missing every circumstance are kept in the tree" in text
+    unweighted = [a for a in ARGS if a not in ("--weight", "w")]
+    report = cli_core.run(vars(cli.build_parser().parse_args([str(path), *unweighted])))
+    data = json.loads(cli_core.render(report, "json"))
+    assert data["kept_missing_every_circumstance"] == 0
+    assert data["dropped"]["missing_circumstance"] == 17

@@ -82,3 +82,25 @@ def test_header_without_rows_is_an_error(tmp_path):
     path.write_text("a,b,y\n")
     with pytest.raises(SurveyFileError, match="no data rows"):
         read_needed_columns(path, ["a", "y"])
+
+
+def test_many_blocks_with_nulls_in_some_only_read_as_the_upload_reader(tmp_path):
+    """pyarrow parses in 1 MB blocks, each with its own dictionary: blocks with and without
+    empty cells, and a level first seen in a late block, keep every row's level."""
+    rng = np.random.default_rng(4)
+    n = 120_000
+    levels = np.array(["Poorest", "Poorer", "Middle", "Richer", "Richest"], dtype=object)
+    wealth = levels[rng.integers(0, 4, n)]
+    wealth[n - 50 :] = "Richest"  # only in the last block
+    wealth[60_000:60_010] = ""  # empty cells in one middle block
+    frame = pd.DataFrame({"wealth": wealth, "y": rng.integers(0, 2, n), "w": rng.random(n)})
+    path = tmp_path / "big.csv"
+    frame.to_csv(path, index=False)
+    assert path.stat().st_size > 2**21
+    fast, used = read_needed_columns(path, ["wealth", "y", "w"], dictionary=["wealth"])
+    assert used == "pyarrow"
+    slow = read_survey(path, columns=["wealth", "y", "w"]).frame
+    _same(fast.frame, slow)
+    got = fast.frame["wealth"]
+    assert list(got.cat.categories) == sorted(levels)
+    assert got.isna().sum() == 10 and (got.iloc[n - 50 :] == "Richest").all()

@@ -91,6 +91,26 @@ def test_every_preset_survives_the_fields_unchanged(slug):
     assert posted.cleaned_data["definition"] == ESCAP_PRESETS[slug].to_dict()
 
 
+def test_counting_declared_missing_codes_as_no_survives_the_fields():
+    """A definition that counts the file's declared missing codes as "no" keeps saying so
+    when it is edited in the fields (and the default stays out of the stored JSON)."""
+    from analysis.indicators import IndicatorDefinition
+
+    data = ESCAP_PRESETS["dhs-electricity"].to_dict()
+    data["outcome"]["declared_missing_as"] = "negative"
+    definition = IndicatorDefinition.from_dict(data)
+    shown = RunForm(initial={"preset": "dhs-electricity"}, definition_start=definition)
+    posted_data = post_data(shown)
+    assert posted_data["outcome_declared"] == "negative"
+    posted = RunForm(posted_data)
+    assert posted.is_valid(), posted.errors
+    assert posted.cleaned_data["definition"]["outcome"]["declared_missing_as"] == "negative"
+    posted_data["outcome_declared"] = "missing"
+    posted = RunForm(posted_data)
+    assert posted.is_valid(), posted.errors
+    assert "declared_missing_as" not in posted.cleaned_data["definition"]["outcome"]
+
+
 # -- the editor in the portal ----------------------------------------------------------------
 
 

@@ -68,12 +68,18 @@ MATRIX = {
     "consultations:focus_group_new": Entry(statuses(302, 200, 404, 403, 200), kwargs=campaign),
     "consultations:instrument_detail": Entry(INVITED, kwargs=instrument),
     "consultations:instrument_edit": Entry(RCO_CHANGE, kwargs=instrument),
-    "consultations:signifier_add": Entry(RCO_CHANGE_POST, kwargs=instrument, method="post"),
+    # An empty question is shown again with its errors (400), not redirected.
+    "consultations:signifier_add": Entry(
+        statuses(302, 403, 404, 403, 400), kwargs=instrument, method="post"
+    ),
     "consultations:narrative_new": Entry(
         statuses(302, 200, 404, 403, 403),
         kwargs=lambda p: {**instrument(p), "org": p.partner_org.pk},
     ),
     "consultations:signifier_delete": Entry(RCO_CHANGE_POST, kwargs=signifier, method="post"),
+    "consultations:signifier_edit": Entry(RCO_CHANGE, kwargs=signifier),
+    "consultations:signifier_move": Entry(RCO_CHANGE_POST, kwargs=signifier, method="post"),
+    "consultations:instrument_preview": Entry(RCO_CHANGE, kwargs=instrument),
     "consultations:narrative_detail": Entry(OWN_RAW, kwargs=story),
     "consultations:narrative_review": Entry(REVIEW_POST, kwargs=story, method="post"),
     "consultations:narrative_redact": Entry(REVIEW_POST, kwargs=story, method="post"),

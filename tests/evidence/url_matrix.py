@@ -37,6 +37,18 @@ MATRIX = {
     ),
     "evidence:summary_validate": Entry(WRITE_POST, kwargs=lambda p: GROUP, method="post"),
     "evidence:dossier": Entry(MEMBERS, kwargs=lambda p: GROUP),
+    # Monitoring indicators: every member reads; UNCT and RCO of the country write.
+    "evidence:monitoring": Entry(MEMBERS, kwargs=lambda p: GROUP),
+    "evidence:monitoring_indicator_add": Entry(WRITE_POST, kwargs=lambda p: GROUP, method="post"),
+    "evidence:monitoring_value_add": Entry(
+        WRITE_POST, kwargs=lambda p: {**GROUP, "pk": _monitoring().pk}, method="post"
+    ),
+    # The UNCT member removes it; RCO staff, asking next, find it gone.
+    "evidence:monitoring_indicator_delete": Entry(
+        statuses(302, 403, 403, 302, 404),
+        kwargs=lambda p: {**GROUP, "pk": _monitoring().pk},
+        method="post",
+    ),
     "evidence:dossier_docx": Entry(MEMBERS, kwargs=lambda p: GROUP),
     "api:evidence-list": Entry(API_MEMBERS),
     "api:evidence-detail": Entry(API_MEMBERS, kwargs=lambda p: GROUP),
@@ -90,6 +102,14 @@ def _data_gap():
 
     return DataGap.objects.create(
         group=_group(), country="Demoland", stream="voice", description="No voice"
+    )
+
+
+def _monitoring():
+    from evidence.models import MonitoringIndicator
+
+    return MonitoringIndicator.objects.create(
+        group=_group(), country="Demoland", name="Sanitation", source="manual", source_note="DHS"
     )
 
 

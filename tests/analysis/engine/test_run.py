@@ -149,9 +149,10 @@ def test_result_to_dict_shape(escap_rows):
     assert list(data) == [
         "n", "weighted_n", "mean", "params", "nodes", "furthest_behind", "furthest_ahead",
         "gap", "no_groups_reason", "d_index", "hoi", "shapley", "dropped", "barrier",
-        "engine_version", "n_used_for_d", "missing_policy",
+        "engine_version", "n_used_for_d", "missing_policy", "kept_missing_every_circumstance",
     ]  # fmt: skip
     assert data["n_used_for_d"] == 3750 and data["missing_policy"] == "surrogate"
+    assert data["kept_missing_every_circumstance"] == 0
     assert data["params"] == {"minbucket": 340, "minsplit": 681, "cp": 1 / 3750, "max_depth": 6}
     root, first = data["nodes"][0], data["nodes"][1]
     assert root["parent"] is None and root["condition"] is None
