@@ -13,13 +13,15 @@ OTHER = (102, "Demoland")
 
 
 def _request(*, enqueue=(), seconds=0.05):
-    """One request as Django's handler signals it, asking for refreshes as an edit does."""
-    request_started.send(sender=None)
+    """One request, as the refresh module's receivers of Django's ``request_started`` and
+    ``request_finished`` see it (called directly: the database's own receivers of those
+    signals are not part of this test), asking for refreshes as an edit does."""
+    refresh._request_started(signal=request_started)
     try:
         refresh._enqueue_local(set(enqueue))
         time.sleep(seconds)
     finally:
-        request_finished.send(sender=None)
+        refresh._request_finished(signal=request_finished)
 
 
 def test_refreshes_wait_for_a_quiet_moment_and_coalesce(settings, monkeypatch):
