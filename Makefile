@@ -41,6 +41,7 @@ bench: install
 	$(PY) -m analysis.bench_batch --households 200000
 	$(PY) -m analysis.bench_cli
 	$(PY) manage.py bench_group_pages $(BENCH_ARGS)
+	$(PY) manage.py bench_group_pages --scale 5 $(BENCH_ARGS)
 	rm -f /tmp/lnob-bench-upload.sqlite3
 	DATABASE_URL=sqlite:////tmp/lnob-bench-upload.sqlite3 $(PY) manage.py bench_upload --rows 100000
 	rm -f /tmp/lnob-bench-uhri.sqlite3

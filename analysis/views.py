@@ -27,6 +27,7 @@ from .forms import (
 )
 from .indicators import ESCAP_PRESETS, IndicatorDefinition, apply_indicator
 from .models import Dataset, LeafGroupLink, Run
+from .results import RunResult
 from .surveyio import SurveyFileError, read_survey_metadata
 
 #: Up to this many rows, starting a run first applies the indicator to the data in the
@@ -389,9 +390,8 @@ def _groups_to_offer(search: str) -> dict:
 def run_link_groups(request, pk: int):
     """Add links from a leaf to groups; the leaf's earlier links stay."""
     run = _run_for(request, pk, Action.CHANGE)
-    leaf_ids = sorted(
-        node["id"] for node in (run.result or {}).get("nodes", []) if node.get("is_leaf")
-    )
+    parsed = RunResult.from_json(run.result)
+    leaf_ids = sorted(node.id for node in parsed.nodes if node.is_leaf) if parsed else []
     form = LeafLinkForm(request.POST, leaf_ids=leaf_ids)
     if not form.is_valid():
         messages.error(
@@ -471,10 +471,14 @@ def run_download(request, pk: int, fmt: str):
             "ci_high",
             "overlaps_sibling",
         ]
+        parsed = RunResult.from_json(result)
         marks = {
-            result[key]["node"]: mark
-            for key, mark in (("furthest_behind", "behind"), ("furthest_ahead", "ahead"))
-            if result.get(key)
+            leaf.node: mark
+            for leaf, mark in (
+                (parsed.furthest_behind if parsed else None, "behind"),
+                (parsed.furthest_ahead if parsed else None, "ahead"),
+            )
+            if leaf is not None
         }
         rows = [
             [

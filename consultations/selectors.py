@@ -9,7 +9,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Max, Q, QuerySet
 
 from accounts import policy
 from accounts.models import Role
@@ -195,16 +195,20 @@ def visible_voice_organisations(actor, country: str) -> frozenset[int | None] | 
     return frozenset()
 
 
-def _story_pks(stories: QuerySet[Narrative], group) -> set[int]:
+def _group_stories(stories: QuerySet[Narrative], group) -> QuerySet[Narrative]:
+    """``stories`` told by tellers who identified with the group or, for an intersection,
+    with every one of its components. A query, not a list of ids: a large group's thousands
+    of ids would be sent back to the database by every query that follows."""
     components = list(group.components.all())
-    ids = set(stories.filter(groups=group).values_list("pk", flat=True))
-    if components:
-        common = None
-        for component in components:
-            found = set(stories.filter(groups=component).values_list("pk", flat=True))
-            common = found if common is None else common & found
-        ids |= common or set()
-    return ids
+    if not components:
+        return stories.filter(groups=group)  # a story names a group once: no duplicates
+    tags = Narrative.groups.through.objects
+    naming = Q(pk__in=tags.filter(populationgroup=group).values("narrative_id"))
+    every = Q()
+    for component in components:
+        every &= Q(pk__in=tags.filter(populationgroup=component).values("narrative_id"))
+    naming |= every
+    return stories.filter(naming)
 
 
 def _pairs(queryset, key: str, value: str) -> dict[int, list]:
@@ -215,6 +219,66 @@ def _pairs(queryset, key: str, value: str) -> dict[int, list]:
     return out
 
 
+#: Country-wide answers per signifier: ``{(key, kind): {organisation: counts}}`` (triad:
+#: counts per zone in ``TRIAD_ZONES`` order; dyad: a 10-bin histogram).
+SignifierTotals = dict[tuple[str, str], dict[int | None, tuple[int, ...]]]
+DYAD_BINS = 10
+
+
+def _signifier_size(kind: str) -> int:
+    from .signifiers import TRIAD_ZONES
+
+    return len(TRIAD_ZONES) if kind == "triad" else DYAD_BINS
+
+
+def _signifier_index(kind: str, value) -> int | None:
+    """The zone (triad) or bin (dyad) of one answer; ``None`` when unanswered."""
+    from .signifiers import TRIAD_ZONES, dyad_bin, triad_zone
+
+    if value is None:
+        return None
+    if kind == "triad":
+        return TRIAD_ZONES.index(triad_zone(tuple(value)))
+    return dyad_bin(value, DYAD_BINS)
+
+
+def signifier_totals_stamp(*, country: str) -> str:
+    """What the country's evidence stories are, in one cheap aggregate (how many, the
+    newest): a cache of ``signifier_totals`` keyed on it misses when stories are added,
+    approved or removed."""
+    row = Narrative.objects.filter(EVIDENCE, campaign__country=country).aggregate(
+        n=Count("pk"), newest=Max("pk")
+    )
+    return f"{row['n']}-{row['newest'] or 0}"
+
+
+def signifier_totals(
+    *, country: str, stories: QuerySet[Narrative] | None = None
+) -> SignifierTotals:
+    """Every triad and dyad signifier's answers over the country's approved stories, per
+    collecting organisation (what decides who may read them). One pass over the stories:
+    compute it once per country and reuse it for every group (``voice_items_for_group``)."""
+    approved = (Narrative.objects.all() if stories is None else stories).filter(
+        EVIDENCE, campaign__country=country
+    )
+    kinds = set(
+        Signifier.objects.filter(
+            instrument__campaign__country=country, kind__in=("triad", "dyad")
+        ).values_list("key", "kind")
+    )
+    totals: dict[tuple[str, str], dict[int | None, list[int]]] = {k: {} for k in kinds}
+    if not kinds:
+        return {}
+    for org, answers in approved.values_list("organisation_id", "answers").iterator(2000):
+        if not answers:
+            continue
+        for key, kind in kinds:
+            index = _signifier_index(kind, answers.get(key))
+            if index is not None:
+                totals[key, kind].setdefault(org, [0] * _signifier_size(kind))[index] += 1
+    return {sig: {org: tuple(c) for org, c in per_org.items()} for sig, per_org in totals.items()}
+
+
 def voice_items_for_group(
     group,
     *,
@@ -222,19 +286,24 @@ def voice_items_for_group(
     stories: QuerySet[Narrative] | None = None,
     records: QuerySet[FocusGroup] | None = None,
     signifiers: bool = True,
+    totals: SignifierTotals | None = None,
 ) -> GroupVoice:
     """Approved stories of the country's campaigns whose tellers self-identified with the
     group (for an intersection: with the intersection or with *all* of its components), and
     approved focus groups with participants from the group or a component; each item says
-    which organisation collected it, which decides who may read it."""
+    which organisation collected it, which decides who may read it.
+
+    The signifier comparison needs every approved story of the country ("everyone"): pass
+    ``totals`` (``signifier_totals``, which a caller may keep for many groups) so that only
+    the group's own stories are read here."""
     from .plots import zone_names
-    from .signifiers import TRIAD_ZONES, dyad_bin, triad_zone
+    from .signifiers import TRIAD_ZONES
 
     approved = (Narrative.objects.all() if stories is None else stories).filter(
         EVIDENCE, campaign__country=country
     )
-    ids = _story_pks(approved, group)
-    mine = Narrative.objects.filter(pk__in=ids)
+    mine = _group_stories(approved, group)
+    ids = mine.values("pk")
     goals = _pairs(
         Narrative.sdg_targets.through.objects.filter(narrative__in=ids),
         "narrative_id",
@@ -246,6 +315,11 @@ def voice_items_for_group(
     themes = _pairs(
         Narrative.themes.through.objects.filter(narrative__in=ids), "narrative_id", "theme__name"
     )
+    # One read of the group's stories; their answers only when the signifiers are wanted.
+    columns = ["pk", "organisation_id", "created_at", "use_quotation"]
+    if signifiers:
+        columns += ["instrument_id", "answers"]
+    rows = list(mine.order_by("pk").values_list(*columns))
     story_items = tuple(
         StoryItem(
             pk=pk,
@@ -256,9 +330,7 @@ def voice_items_for_group(
             factors=tuple(sorted(set(factors.get(pk, ())))),
             themes=tuple(sorted(set(themes.get(pk, ())))),
         )
-        for pk, org, created, quotable in mine.order_by("pk").values_list(
-            "pk", "organisation_id", "created_at", "use_quotation"
-        )
+        for pk, org, created, quotable, *_rest in rows
     )
     components = list(group.components.all())
     fgd = (
@@ -289,39 +361,36 @@ def voice_items_for_group(
     )
     counts: list[SignifierCounts] = []
     if signifiers and story_items:
-        everyone = list(approved.values_list("pk", "organisation_id", "answers"))
-        for s in Signifier.objects.filter(instrument__narratives__in=ids).distinct():
+        if totals is None:
+            totals = signifier_totals(country=country, stories=approved)
+        own = [(row[1], row[5]) for row in rows]
+        instruments = {row[4] for row in rows}
+        for s in Signifier.objects.filter(instrument__in=instruments).order_by(
+            "instrument", "order"
+        ):
             if s.kind not in ("triad", "dyad"):
                 continue
             names = zone_names(tuple(s.label_texts())) if s.kind == "triad" else {}
-            per_org: dict[int | None, tuple[list[int], list[int]]] = {}
-            for pk, org, answers in everyone:
-                value = (answers or {}).get(s.key)
-                if value is None:
-                    continue
-                if s.kind == "triad":
-                    index = TRIAD_ZONES.index(triad_zone(tuple(value)))
-                    size = len(TRIAD_ZONES)
-                else:
-                    index, size = dyad_bin(value, 10), 10
-                group_counts, all_counts = per_org.setdefault(org, ([0] * size, [0] * size))
-                all_counts[index] += 1
-                if pk in ids:
-                    group_counts[index] += 1
-            for org, (group_counts, all_counts) in per_org.items():
-                if any(group_counts):
-                    counts.append(
-                        SignifierCounts(
-                            key=s.key,
-                            kind=s.kind,
-                            question=s.question_text(),
-                            labels=tuple(s.label_texts()),
-                            zone_names=tuple(names.get(z, z) for z in TRIAD_ZONES) if names else (),
-                            organisation=org,
-                            group=tuple(group_counts),
-                            everyone=tuple(all_counts),
-                        )
+            size = _signifier_size(s.kind)
+            per_org: dict[int | None, list[int]] = {}
+            for org, answers in own:
+                index = _signifier_index(s.kind, (answers or {}).get(s.key))
+                if index is not None:
+                    per_org.setdefault(org, [0] * size)[index] += 1
+            everyone = totals.get((s.key, s.kind), {})
+            for org, group_counts in per_org.items():
+                counts.append(
+                    SignifierCounts(
+                        key=s.key,
+                        kind=s.kind,
+                        question=s.question_text(),
+                        labels=tuple(s.label_texts()),
+                        zone_names=tuple(names.get(z, z) for z in TRIAD_ZONES) if names else (),
+                        organisation=org,
+                        group=tuple(group_counts),
+                        everyone=tuple(everyone.get(org, (0,) * size)),
                     )
+                )
     return GroupVoice(stories=story_items, focus_groups=fgd_items, signifiers=tuple(counts))
 
 

@@ -1,6 +1,8 @@
 """Forms of the group page: one per action. Every choice is limited to what the writer may
 see in the page's country, so nothing is read from raw POST data."""
 
+from dataclasses import dataclass
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -77,10 +79,165 @@ class GroupActionForm(forms.ModelForm):
         self.fields["capacity_gaps"].required = False
 
 
+def citable(*, user, country: str) -> dict:
+    """What a writer may cite on a page of ``country``, by kind (``cite_run``…): published
+    runs, approved stories, quotable focus-group quotes and recommendations of the country
+    that ``user`` may see. The search offers these and ``CitationForm`` accepts only these."""
+    from analysis.models import Run
+    from consultations.models import Narrative, Quote
+    from recommendations.models import Recommendation
+
+    def visible(queryset):
+        return policy.scope(user, queryset, Action.VIEW)
+
+    return {
+        "cite_run": visible(
+            Run.objects.filter(dataset__country=country, published=True, status="succeeded")
+        ),
+        "cite_story": visible(
+            Narrative.objects.filter(campaign__country=country, review_status="approved")
+        ),
+        "cite_quote": visible(
+            Quote.objects.filter(
+                focus_group__campaign__country=country,
+                focus_group__review_status="approved",
+                focus_group__use_quotation=True,
+            )
+        ),
+        "cite_rec": visible(Recommendation.objects.filter(country=country)),
+    }
+
+
+CITE_KINDS = {
+    "cite_run": _("Survey runs"),
+    "cite_story": _("Stories"),
+    "cite_quote": _("Focus-group quotes"),
+    "cite_rec": _("Recommendations"),
+}
+CITE_KIND_LABELS = {
+    "cite_run": _("Survey"),
+    "cite_story": _("Story"),
+    "cite_quote": _("Quote"),
+    "cite_rec": _("Recommendation"),
+}
+CITE_PAGE_SIZE = 10  # matches per kind and page: the page never lists all the evidence
+
+
+@dataclass(frozen=True)
+class CitableItem:
+    field: str  # the checkbox name: cite_run, cite_story, cite_quote, cite_rec
+    pk: int
+    label: str
+
+    @property
+    def kind_label(self) -> str:
+        return str(CITE_KIND_LABELS[self.field])
+
+
+@dataclass(frozen=True)
+class CitationSearch:
+    """One page of evidence matching a writer's search, at most ``CITE_PAGE_SIZE`` per kind."""
+
+    query: str
+    kind: str
+    page: int
+    items: tuple[CitableItem, ...] = ()
+    more: bool = False
+
+    def of(self, field: str) -> list[CitableItem]:
+        return [item for item in self.items if item.field == field]
+
+    @property
+    def recommendations(self) -> list[CitableItem]:
+        return self.of("cite_rec")
+
+
+class CitationSearchForm(forms.Form):
+    """The no-JavaScript search (GET) for evidence to cite in the page's add forms."""
+
+    cite_q = forms.CharField(label=_("Find evidence to cite"), max_length=100, required=False)
+    cite_kind = forms.ChoiceField(
+        label=_("Kind"), required=False, choices=[("", _("All kinds")), *CITE_KINDS.items()]
+    )
+    cite_page = forms.IntegerField(
+        min_value=1, max_value=1000, required=False, widget=forms.HiddenInput
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "cite_%s")
+        super().__init__(*args, **kwargs)
+
+
+def _truncate(text: str, size: int = 90) -> str:
+    text = " ".join((text or "").split())
+    return text if len(text) <= size else text[: size - 1] + "…"
+
+
+def citation_search(*, user, country: str, params) -> CitationSearch:
+    """Evidence of ``country`` that ``user`` may cite matching the words of ``cite_q`` (in
+    an indicator's name or a dataset's title, a story's title or text, a quote, a recommendation's
+    paragraph, symbol or text), newest first; nothing before a search is made."""
+    from django.db.models import Q
+
+    form = CitationSearchForm(params)
+    if not form.is_valid() or not form.cleaned_data["cite_q"].strip():
+        return CitationSearch(query="", kind="", page=1)
+    query = form.cleaned_data["cite_q"].strip()
+    kind = form.cleaned_data["cite_kind"] or ""
+    page = form.cleaned_data["cite_page"] or 1
+    words = query.split()[:8]
+
+    def matching(*fields):
+        condition = Q()
+        for word in words:
+            any_field = Q()
+            for field in fields:
+                any_field |= Q(**{f"{field}__icontains": word})
+            condition &= any_field
+        return condition
+
+    querysets = citable(user=user, country=country)
+    searches = {
+        "cite_run": (
+            querysets["cite_run"]
+            .filter(matching("indicator__name", "dataset__title", "region"))
+            .select_related("indicator", "dataset"),
+            lambda r: (
+                f"{r.indicator.name} — {r.dataset.title}" + (f" ({r.region})" if r.region else "")
+            ),
+        ),
+        "cite_story": (
+            querysets["cite_story"].filter(matching("title", "story")).only("pk", "title", "story"),
+            lambda n: n.title or n.story,
+        ),
+        "cite_quote": (
+            querysets["cite_quote"].filter(matching("text")).only("pk", "text"),
+            lambda q: f"“{q.text}”",
+        ),
+        "cite_rec": (
+            querysets["cite_rec"]
+            .filter(matching("paragraph", "text", "document__symbol"))
+            .select_related("mechanism")
+            .only("pk", "paragraph", "text", "mechanism__code"),
+            lambda r: f"{r.mechanism.code} {r.paragraph}: {r.text}",
+        ),
+    }
+    items, more = [], False
+    start = (page - 1) * CITE_PAGE_SIZE
+    for field, (queryset, label) in searches.items():
+        if kind and field != kind:
+            continue
+        found = list(queryset.order_by("-pk")[start : start + CITE_PAGE_SIZE + 1])
+        more |= len(found) > CITE_PAGE_SIZE
+        items += [
+            CitableItem(field, obj.pk, _truncate(label(obj))) for obj in found[:CITE_PAGE_SIZE]
+        ]
+    return CitationSearch(query=query, kind=kind, page=page, items=tuple(items), more=more)
+
+
 class CitationForm(forms.Form):
     """The evidence a cause, capacity gap, role or action cites: only evidence of the
-    page's country that the writer may see (published runs, approved stories, quotable
-    focus-group quotes, recommendations). Anything else is a form error."""
+    page's country that the writer may see (``citable``). Anything else is a form error."""
 
     cite_run = forms.ModelMultipleChoiceField(queryset=None, required=False)
     cite_story = forms.ModelMultipleChoiceField(queryset=None, required=False)
@@ -89,27 +246,8 @@ class CitationForm(forms.Form):
 
     def __init__(self, *args, user=None, country=None, **kwargs):
         super().__init__(*args, **kwargs)
-        from analysis.models import Run
-        from consultations.models import Narrative, Quote
-        from recommendations.models import Recommendation
-
-        def visible(queryset):
-            return policy.scope(user, queryset, Action.VIEW)
-
-        self.fields["cite_run"].queryset = visible(
-            Run.objects.filter(dataset__country=country, published=True, status="succeeded")
-        )
-        self.fields["cite_story"].queryset = visible(
-            Narrative.objects.filter(campaign__country=country, review_status="approved")
-        )
-        self.fields["cite_quote"].queryset = visible(
-            Quote.objects.filter(
-                focus_group__campaign__country=country,
-                focus_group__review_status="approved",
-                focus_group__use_quotation=True,
-            )
-        )
-        self.fields["cite_rec"].queryset = visible(Recommendation.objects.filter(country=country))
+        for field, queryset in citable(user=user, country=country).items():
+            self.fields[field].queryset = queryset
 
     def citations(self) -> list[Citation]:
         """Unsaved citations of the chosen evidence (the service saves them)."""

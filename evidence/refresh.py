@@ -8,8 +8,11 @@ summary that was never computed (one group, the one asked for).
 ``settings.EVIDENCE_REFRESH`` says where refreshes run:
 
 - ``"celery"`` (a worker is configured): one task per group × country;
-- ``"thread"`` (in-process tasks, ``make run``): a small in-process queue drained by one
-  daemon thread, right after the response;
+- ``"thread"`` (in-process tasks, ``make run``): a small in-process queue, coalesced per
+  group × country, drained by one daemon thread after the response — and only once no request
+  has been in flight for ``EVIDENCE_REFRESH_QUIET_SECONDS`` (debounced), so that the requests
+  that follow an edit never share the process with a recomputation (a busy site still gets
+  its refresh after ``EVIDENCE_REFRESH_MAX_WAIT_SECONDS``);
 - ``"inline"`` (the test suite's default): a stale summary is recomputed when requested, so
   a test reads what it just changed; no background work.
 """
@@ -19,6 +22,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 from collections.abc import Iterable
 
 from django.conf import settings
@@ -74,7 +78,7 @@ def stored_summary(group, country: str) -> GroupSummary:
 # The queue
 # ---------------------------------------------------------------------------
 
-_queue: queue.Queue[Pair] = queue.Queue()
+_queue: queue.Queue[tuple[Pair, float]] = queue.Queue()  # (pair, when it was queued)
 _pending: set[Pair] = set()
 _lock = threading.Lock()
 _worker: threading.Thread | None = None
@@ -104,18 +108,51 @@ def _enqueue_tasks(pairs: set[Pair]) -> None:
 
 
 _local = threading.local()
+# Requests in flight in this process and when the last one began or ended (monotonic).
+_activity = {"in_flight": 0, "last": 0.0}
+
+
+def quiet_seconds() -> float:
+    return float(getattr(settings, "EVIDENCE_REFRESH_QUIET_SECONDS", 1.0))
+
+
+def max_wait_seconds() -> float:
+    return float(getattr(settings, "EVIDENCE_REFRESH_MAX_WAIT_SECONDS", 60.0))
 
 
 def _request_started(**kwargs) -> None:
     _local.in_request, _local.held = True, set()
+    with _lock:
+        _activity["in_flight"] += 1
+        _activity["last"] = time.monotonic()
 
 
 def _request_finished(**kwargs) -> None:
-    """The response has been sent: start the refreshes the request asked for."""
+    """The response has been sent: queue the refreshes the request asked for (they start
+    once the process is quiet)."""
     held = getattr(_local, "held", set())
+    was_in_request = getattr(_local, "in_request", False)
     _local.in_request, _local.held = False, set()
+    with _lock:
+        if was_in_request:
+            _activity["in_flight"] = max(0, _activity["in_flight"] - 1)
+        _activity["last"] = time.monotonic()
     if held:
         _start(held)
+
+
+def _wait_until_quiet(since: float) -> None:
+    """Block the refresh thread until no request is in flight and none began or ended for
+    ``quiet_seconds()``, or until ``max_wait_seconds()`` after ``since``."""
+    quiet, deadline = quiet_seconds(), since + max_wait_seconds()
+    while True:
+        now = time.monotonic()
+        with _lock:
+            idle = _activity["in_flight"] == 0 and now - _activity["last"] >= quiet
+            wait = quiet - (now - _activity["last"])
+        if idle or now >= deadline:
+            return
+        time.sleep(min(max(wait, 0.02), 0.25))
 
 
 request_started.connect(_request_started, dispatch_uid="evidence-refresh-request-started")
@@ -135,7 +172,7 @@ def _start(pairs: set[Pair]) -> None:
     with _lock:
         for pair in pairs - _pending:
             _pending.add(pair)
-            _queue.put(pair)
+            _queue.put((pair, time.monotonic()))
         if _worker is None or not _worker.is_alive():
             _worker = threading.Thread(target=_drain, name="evidence-refresh", daemon=True)
             _worker.start()
@@ -144,9 +181,11 @@ def _start(pairs: set[Pair]) -> None:
 def _drain() -> None:
     while True:
         try:
-            pair = _queue.get(timeout=5)
+            pair, queued_at = _queue.get(timeout=5)
         except queue.Empty:
             return
+        # Debounce: wait for a quiet moment; edits meanwhile coalesce into ``_pending``.
+        _wait_until_quiet(queued_at)
         with _lock:
             _pending.discard(pair)
         try:
@@ -174,6 +213,23 @@ def refresh_one(group_id: int, country: str) -> bool:
         return False
     compute_now(group, country)
     return True
+
+
+def voice_changed(country: str) -> None:
+    """A story of the country changed: the cached country-wide signifier totals are out of
+    date. Bumped at once (so this process and transaction miss the cache) and again after the
+    commit (so a refresh that read the old stories meanwhile cannot keep its totals)."""
+    import uuid
+
+    from django.core.cache import cache
+
+    from .summary import voice_generation_key
+
+    def bump() -> None:
+        cache.set(voice_generation_key(country), uuid.uuid4().hex, None)
+
+    bump()
+    transaction.on_commit(bump)
 
 
 def mark_stale(country: str | None, group_ids: Iterable[int]) -> set[Pair]:

@@ -15,7 +15,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save, pre_de
 
 from consultations.signals import submissions_imported
 
-from .refresh import mark_stale
+from .refresh import mark_stale, voice_changed
 
 
 def _group_ids(obj) -> list[int]:
@@ -30,6 +30,8 @@ def submission_changed(sender, instance, **kwargs) -> None:
     """A story or a focus-group record."""
     if _pending_new(instance, kwargs):
         return
+    if hasattr(instance, "answers"):  # a story: its signifier answers count country-wide
+        voice_changed(instance.campaign.country)
     mark_stale(instance.campaign.country, _group_ids(instance))
 
 
@@ -86,6 +88,7 @@ def tags_changed(sender, instance, action, reverse, pk_set, **kwargs) -> None:
 def uploaded(sender, upload, **kwargs) -> None:
     """A partner upload stored stories in bulk (no post_save): the groups of its stories."""
     stories = upload.campaign.narratives.filter(source_upload=upload)
+    voice_changed(upload.campaign.country)
     mark_stale(
         upload.campaign.country,
         set(stories.exclude(groups=None).values_list("groups", flat=True)),

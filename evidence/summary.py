@@ -24,11 +24,18 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass
 
+from django.core.cache import cache
 from django.utils import timezone
 
 from analysis.selectors import survey_evidence_for_group
 from common.suppression import min_count
-from consultations.selectors import visible_voice_organisations, voice_items_for_group
+from consultations.selectors import (
+    SignifierTotals,
+    signifier_totals,
+    signifier_totals_stamp,
+    visible_voice_organisations,
+    voice_items_for_group,
+)
 from recommendations.selectors import recommendation_items_for_group, sees_unpublished
 from taxonomy.models import Factor, PopulationGroup, SDGGoal
 
@@ -38,7 +45,8 @@ DISADVANTAGE_POINTS = 0.05  # a linked leaf at least 5 points worse than the nat
 SAMPLE_SIZE = 6
 LATEST = 8
 QUOTES = 10
-FORMAT = 4  # the stored layout; an older one is recomputed (4: trends per group definition)
+FORMAT = 5  # the stored layout; an older one is recomputed (4: trends per group definition;
+# 5: strict recommendation counts)
 
 
 @dataclass(frozen=True)
@@ -88,14 +96,24 @@ def _survey(group: PopulationGroup, country: str) -> tuple[list[dict], dict]:
 
 
 def _recommendation_buckets(group: PopulationGroup, country: str) -> dict:
+    """``total`` counts every recommendation naming the group or a part of it; ``strict``
+    those about the group for certain: for an intersection, naming the intersection itself
+    or every group it combines (``intersections.IntersectionCounts``), else all of them."""
+    components = {c.pk for c in group.components.all()}
+
+    def strict(item) -> bool:
+        named = set(item.names)
+        return not components or group.pk in named or components <= named
+
     buckets: dict[str, dict] = {}
     for item in recommendation_items_for_group(group, country=country):
         b = buckets.setdefault(
             "published" if item.published else "unpublished",
             {k: {} for k in ("mechanism", "position", "status", "targets", "goals", "factors")}
-            | {"total": 0, "latest": []},
+            | {"total": 0, "strict": 0, "latest": []},
         )
         b["total"] += 1
+        b["strict"] += strict(item)
         if len(b["latest"]) < LATEST:
             b["latest"].append(item.pk)
         for key, values in (
@@ -111,8 +129,32 @@ def _recommendation_buckets(group: PopulationGroup, country: str) -> dict:
     return buckets
 
 
+TOTALS_SECONDS = 24 * 3600
+
+
+def voice_generation_key(country: str) -> str:
+    return f"evidence:voice-generation:{country}"
+
+
+def country_signifier_totals(country: str) -> SignifierTotals:
+    """The country-wide signifier answers every group's comparison needs ("everyone else"),
+    read once per country and kept in the cache until the stories change: the key holds the
+    country's story stamp (how many approved stories, the newest) and a generation that a
+    changed story bumps (``refresh.voice_changed``), so an edited answer misses it too."""
+    generation = cache.get(voice_generation_key(country)) or 0
+    key = (
+        f"evidence:signifier-totals:{country}:{generation}:"
+        f"{signifier_totals_stamp(country=country)}"
+    )
+    totals = cache.get(key)
+    if totals is None:
+        totals = signifier_totals(country=country)
+        cache.set(key, totals, TOTALS_SECONDS)
+    return totals
+
+
 def _voice_buckets(group: PopulationGroup, country: str) -> tuple[dict, list]:
-    voice = voice_items_for_group(group, country=country)
+    voice = voice_items_for_group(group, country=country, totals=country_signifier_totals(country))
     buckets: dict[str, dict] = {}
 
     def bucket(org):
@@ -236,6 +278,7 @@ def evidence_for(stored: dict, audience: Audience, *, full: bool = True) -> dict
     recs_buckets = _visible_recommendations(stored, audience)
     voice_buckets = _visible_voice(stored, audience)
     rec_total = sum(b["total"] for b in recs_buckets)
+    rec_strict = sum(b.get("strict", b["total"]) for b in recs_buckets)
     rec_goals = _merge(recs_buckets, "goals")
     rec_factors = _merge(recs_buckets, "factors")
     voice_count = sum(b["count"] for b in voice_buckets)
@@ -253,7 +296,12 @@ def evidence_for(stored: dict, audience: Audience, *, full: bool = True) -> dict
         "sample": [],
         "signifiers": [],
     }
-    recommendations = {"total": rec_total, "goals": dict(rec_goals), "factors": dict(rec_factors)}
+    recommendations = {
+        "total": rec_total,
+        "strict": rec_strict,
+        "goals": dict(rec_goals),
+        "factors": dict(rec_factors),
+    }
     if full:
         voice["themes"] = _merge(voice_buckets, "themes").most_common(8)
         voice["quotes"] = sorted(q for b in voice_buckets for q in b["quotes"])[:QUOTES]
@@ -378,6 +426,8 @@ def evidence_for(stored: dict, audience: Audience, *, full: bool = True) -> dict
             "furthest_behind": len({r["slug"] for r in survey if r["furthest_behind"]}),
             "indicators": len({r["slug"] for r in survey}),
             "recommendations": rec_total,
+            # About the group for certain (an intersection: naming it or all its parts).
+            "recommendations_strict": rec_strict,
             "voices": voice["count"],
             "focus_groups": focus_groups,
         },

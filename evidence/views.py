@@ -24,6 +24,7 @@ from .forms import (
     CapacityGapForm,
     CauseForm,
     CitationForm,
+    CitationSearchForm,
     CommentForm,
     DataGapForm,
     GroupActionForm,
@@ -44,7 +45,12 @@ SORTS = {
     "name": lambda row: row["group"].name.lower(),
     "gap": lambda row: -(row["h"].get("max_gap") or 0),
     "behind": lambda row: -(row["h"].get("furthest_behind") or 0),
-    "recommendations": lambda row: -(row["h"].get("recommendations") or 0),
+    # Ranked by the recommendations about the group for certain (for an intersection: naming
+    # it or every group it combines), not by those naming any one of its parts.
+    "recommendations": lambda row: (
+        -(row["h"].get("recommendations_strict") or 0),
+        -(row["h"].get("recommendations") or 0),
+    ),
     "voices": lambda row: -(row["h"].get("voices") or 0),
 }
 
@@ -263,7 +269,32 @@ def _page(request, group: PopulationGroup, bound: dict | None = None, status: in
         }
         forms.update(bound or {})
         context.update(forms, people=services.assignable_people(country=country))
+        context.update(_citation_search(request, country))
     return render(request, "evidence/group_page.html", context, status=status)
+
+
+def _citation_search(request, country: str) -> dict:
+    """The page's search for evidence to cite (GET, works without JavaScript): its matches
+    become the add forms' citation choices, so the page never lists all the evidence."""
+    from .forms import citation_search
+
+    searched = "cite_q" in request.GET
+    cite = citation_search(user=request.user, country=country, params=request.GET)
+    more = ""
+    if cite.more:
+        more = "?" + urlencode(
+            {
+                "country": country,
+                "cite_q": cite.query,
+                "cite_kind": cite.kind,
+                "cite_page": cite.page + 1,
+            }
+        )
+    return {
+        "cite": cite,
+        "cite_form": CitationSearchForm(request.GET if searched else None),
+        "cite_more": more,
+    }
 
 
 def _writer(request, slug: str) -> tuple[PopulationGroup, str]:

@@ -146,6 +146,9 @@ class RecommendationItem:
     goals: tuple[int, ...]
     targets: tuple[str, ...]
     factors: tuple[str, ...]
+    names: tuple[int, ...] = ()
+    """Which of the group, its narrower groups and its components the text names (ids): for
+    an intersection, whether it names the intersection, every component or only some."""
 
 
 @dataclass(frozen=True)
@@ -187,9 +190,11 @@ def recommendation_items_for_group(
 ) -> tuple[RecommendationItem, ...]:
     """Every recommendation of the country naming the group, a narrower group, or (for an
     intersection such as "Indigenous women") one of the groups it combines — whoever may
-    read it: each item says whether it is published. Four queries."""
+    read it: each item says whether it is published and which of those groups it names.
+    Six queries."""
     base = Recommendation.objects.all() if queryset is None else queryset
-    ids = base.filter(country=country, groups__in=group_and_parts(group)).values("pk")
+    parts = group_and_parts(group)
+    ids = base.filter(country=country, groups__in=parts).values("pk")
     rows = list(
         Recommendation.objects.filter(pk__in=ids)
         .annotate(current_status=latest_official_status())
@@ -216,6 +221,11 @@ def recommendation_items_for_group(
         recommendation__in=ids
     ).values_list("recommendation_id", "factor__code"):
         factors.setdefault(pk, []).append(code)
+    names: dict[int, list[int]] = {}
+    for pk, group_id in Recommendation.groups.through.objects.filter(
+        recommendation__in=ids, populationgroup__in=parts
+    ).values_list("recommendation_id", "populationgroup_id"):
+        names.setdefault(pk, []).append(group_id)
     labels = dict(Assessment.Status.choices)
     return tuple(
         RecommendationItem(
@@ -227,6 +237,7 @@ def recommendation_items_for_group(
             goals=tuple(sorted(goals.get(pk, ()))),
             targets=tuple(sorted(targets.get(pk, ()))),
             factors=tuple(sorted(factors.get(pk, ()))),
+            names=tuple(sorted(names.get(pk, ()))),
         )
         for pk, published, mechanism, position, status in rows
     )

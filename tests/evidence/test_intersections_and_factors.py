@@ -134,3 +134,25 @@ def test_the_group_summary_maps_circumstances_through_the_table(people, vocabula
     data = compute_summary(rural, "Demoland")
     (row,) = data["survey"]
     assert row["circumstance_factors"] == {"village_type": None, "Residence": "geography"}
+
+
+def test_the_overview_ranks_an_intersection_by_the_recommendations_about_it(
+    constructed, people, client_for
+):
+    """3 recommendations are about "children with disabilities" for certain (1 naming it, 2
+    naming both groups); 10 name it or either group. Migrants, named by 5, rank above it."""
+    for i in range(5):
+        recommendation(external_id=f"M#{i}", text="m", groups=["Migrants"])
+    client = client_for("unct")
+    html = client.get(reverse("evidence:index") + "?sort=recommendations").content.decode()
+    rows = html[html.index("<tbody>") :].split("<tr>")
+    order = [next((n for n in ("Migrants", INTERSECTION) if f">{n}</a>" in r), None) for r in rows]
+    order = [n for n in order if n]
+    assert order == ["Migrants", INTERSECTION]
+    row = next(r for r in rows if f">{INTERSECTION}</a>" in r)
+    assert "<td>3 <a" in row and "(10 naming it or any group it combines)" in row
+    migrants = next(r for r in rows if ">Migrants</a>" in r)
+    assert "<td>5</td>" in migrants  # an ordinary group: no second number
+    slug = PopulationGroup.objects.get(name=INTERSECTION).slug
+    headline = client.get(f"/api/evidence/{slug}/").json()["headline"]
+    assert (headline["recommendations_strict"], headline["recommendations"]) == (3, 10)
