@@ -9,7 +9,7 @@ stories or focus-group quotes, with their status."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from django.core.exceptions import PermissionDenied
@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from accounts.policy import actor_for
 from consultations.selectors import CampaignHeard, campaign_heard
+from taxonomy.models import PopulationGroup
 
 from .models import CampaignFeedback, GroupAction
 
@@ -53,6 +54,7 @@ def feedback_save(*, campaign, language: str, values: dict, user) -> CampaignFee
 class FeedbackAction:
     title: str
     group: str
+    group_labels: dict  # the group's name in other languages
     owner: str
     status: str
     status_label: object  # lazy: shown in the page's language
@@ -94,6 +96,7 @@ def campaign_actions(*, campaign, heard: CampaignHeard) -> tuple[FeedbackAction,
         FeedbackAction(
             title=a.title,
             group=a.group.name,
+            group_labels=dict(a.group.labels or {}),
             owner=a.owner,
             status=a.status,
             status_label=GroupAction.Status(a.status).label,
@@ -117,11 +120,21 @@ def feedback_page(*, campaign, language: str, user) -> FeedbackPage:
     order += sorted(lang for lang in readable if lang not in order)
     chosen = language if language in readable else (order[0] if order else language)
     heard = campaign_heard(campaign)
+    actions = campaign_actions(campaign=campaign, heard=heard)
+    # Group names in the page's language (the vocabulary's own translations), else English.
+    pks = {pk for pk, _name, _n in heard.groups}
+    names = {
+        g.pk: g.name_in(chosen) or g.name
+        for g in PopulationGroup.objects.filter(pk__in=pks).only("pk", "name", "labels")
+    }
+    heard = replace(
+        heard, groups=tuple((pk, names.get(pk, name), n) for pk, name, n in heard.groups)
+    )
     return FeedbackPage(
         page=readable.get(chosen),
         language=chosen,
         languages=tuple(order),
         heard=heard,
-        actions=campaign_actions(campaign=campaign, heard=heard),
+        actions=tuple(replace(a, group=a.group_labels.get(chosen) or a.group) for a in actions),
         preview=preview and chosen in readable and readable[chosen].status != "published",
     )
