@@ -378,7 +378,9 @@ def _participant_total(participants: dict | None) -> int:
 
 
 def _suppressed(value: int) -> int | None:
-    return value if value == 0 or value >= 5 else None
+    from common.suppression import is_small
+
+    return None if is_small(value) else value
 
 
 def campaign_heard(campaign: Campaign, *, limit: int = FEEDBACK_QUOTES) -> CampaignHeard:

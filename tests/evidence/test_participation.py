@@ -151,3 +151,18 @@ def test_groups_wanted_only_by_campaigns_the_viewer_cannot_list_are_not_shown(co
         assert "Stateless persons" in {g.name for g in shown.not_heard}
     rco = participation_indicators(viewer=people.rco, country="Demoland")
     assert "Internally displaced persons" in {g.name for g in rco.not_heard}
+
+
+def test_a_deployments_higher_minimum_cell_size_is_applied(country, people, settings):
+    """SMALL_COUNT_MIN is the one suppression rule: with 10, six stories are "fewer than 10"
+    on the participation indicators and on the public feedback page alike."""
+    from consultations.selectors import campaign_heard
+
+    settings.SMALL_COUNT_MIN = 10
+    ind = participation_indicators(viewer=people.unct, country="Demoland")
+    heard = {g.name: g for g in ind.participation.heard}
+    assert heard["Migrants"].stories is None
+    assert ind.participation.stories is None
+    public = campaign_heard(country.campaign)
+    assert public.stories is None
+    assert {name: n for _pk, name, n in public.groups}["Migrants"] is None
