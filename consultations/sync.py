@@ -73,7 +73,8 @@ def _get_json(url: str, *, authorization: str) -> dict:
     request = urllib.request.Request(
         url, headers={"Authorization": authorization, "Accept": "application/json"}
     )
-    where = f"{parsed.scheme}://{parsed.netloc}"
+    # Never the user:password@ a person may have written into the address.
+    where = f"{parsed.scheme}://{parsed.netloc.rpartition('@')[2]}"
     try:
         with _opener.open(request, timeout=TIMEOUT) as response:  # noqa: S310
             return json.load(response)
@@ -336,7 +337,7 @@ def partner_sync_save(*, instrument, organisation, kind, server, token, user=Non
         target=sync,
         summary=f"{sync.get_kind_display()} form connected for {organisation}",
         # where it pulls from, never the token
-        data={"kind": kind, "server": urllib.parse.urlsplit(server).netloc},
+        data={"kind": kind, "server": urllib.parse.urlsplit(server).netloc.rpartition("@")[2]},
     )
     return sync
 

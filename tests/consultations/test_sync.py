@@ -392,3 +392,13 @@ def test_the_token_is_never_sent_to_another_host(redirect):
         for server in servers:
             server.shutdown()
             server.server_close()
+
+
+def test_credentials_written_into_the_server_address_are_not_repeated_in_a_message():
+    source = KoboSource(
+        server="http://partner:s3cret-pass@127.0.0.1:9", asset_uid=ASSET, token=TOKEN
+    )
+    with pytest.raises(SyncError, match="could not be reached") as failed:
+        list(source.rows())
+    assert "s3cret-pass" not in str(failed.value) and TOKEN not in str(failed.value)
+    assert "127.0.0.1:9" in str(failed.value)
