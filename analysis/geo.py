@@ -55,9 +55,25 @@ def parse_regions(
     if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
         raise MapError("The file must be a GeoJSON FeatureCollection of the regions.")
     features = data.get("features") or []
+    if not isinstance(features, list) or not all(isinstance(f, dict) for f in features):
+        raise MapError("Every feature of the FeatureCollection must be a GeoJSON Feature.")
     points = sum(len(str(f.get("geometry", ""))) for f in features) // 8
     if points > MAX_POINTS * 4:
         raise MapError("The file is too detailed; simplify the boundaries first.")
+    try:
+        return _shapes(features, name_property=name_property, tolerance=tolerance)
+    except MapError:
+        raise
+    except (TypeError, ValueError, IndexError, AttributeError) as exc:
+        # A coordinate written as text, a point without its latitude, a geometry that is
+        # not an object…: the file's own mistake, not the portal's.
+        raise MapError(
+            "A region's geometry cannot be read: every point must be [longitude, latitude] "
+            "in numbers."
+        ) from exc
+
+
+def _shapes(features: list, *, name_property: str, tolerance: float):
     shapes: dict[str, list[list[list[float]]]] = {}
     for feature in features:
         properties = feature.get("properties") or {}

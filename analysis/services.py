@@ -572,7 +572,8 @@ def region_map_upload(
     try:
         shapes = parse_regions(content, name_property=name_property.strip())
     except MapError as exc:
-        raise ValidationError(str(exc)) from exc
+        # Name the person's own file, so they know which one to fix.
+        raise ValidationError(f"{original_name}: {exc}") from exc
     region_map, created = RegionMap.objects.update_or_create(
         country=country,
         defaults={

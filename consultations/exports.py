@@ -109,7 +109,9 @@ def signifier_columns(
     return SignifierColumns(signifier, values, f"version_{key}")
 
 
-def _answer_cells(columns: SignifierColumns, narrative: Narrative) -> list:
+def _answer_cells(
+    columns: SignifierColumns, narrative: Narrative, *, quotable: bool = True
+) -> list:
     signifier = columns.signifier
     value = (narrative.answers or {}).get(signifier.key)
     version = (narrative.answer_versions or {}).get(signifier.key, 1 if value is not None else "")
@@ -126,7 +128,9 @@ def _answer_cells(columns: SignifierColumns, narrative: Narrative) -> list:
                 for v in signifier.option_values()
             ]
         if signifier.allow_other:
-            cells.append((narrative.answers or {}).get(f"{signifier.key}_other", ""))
+            # The teller's own words: like the story, only where they may be quoted.
+            other = (narrative.answers or {}).get(f"{signifier.key}_other", "")
+            cells.append(other if quotable else "")
     return [*cells, version]
 
 
@@ -201,7 +205,7 @@ def build_export(
         cells = [row[name] for name, _ in BASE_COLUMNS]
         for cols in columns:
             if n.instrument_id == cols.signifier.instrument_id:
-                cells += _answer_cells(cols, n)
+                cells += _answer_cells(cols, n, quotable=quotable)
             else:
                 cells += [""] * len(cols.all)
         rows.append(cells)

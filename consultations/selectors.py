@@ -447,7 +447,9 @@ def _participant_total(participants: dict | None) -> int:
 
 
 def _suppressed(value: int) -> int | None:
-    return value if value == 0 or value >= 5 else None
+    from common.suppression import is_small
+
+    return None if is_small(value) else value
 
 
 def campaign_heard(campaign: Campaign, *, limit: int = FEEDBACK_QUOTES) -> CampaignHeard:
@@ -552,7 +554,9 @@ def participation(*, viewer, country: str, campaign: Campaign | None = None) -> 
     records = policy.scope(viewer, FocusGroup.objects.all(), Action.LIST).filter(
         review_status=ReviewStatus.APPROVED, use_analysis=True, campaign__country=country
     )
-    campaigns = Campaign.objects.filter(country=country)
+    # Only campaigns the viewer may list say which groups were wanted (not drafts, nor a
+    # campaign a partner is not invited to).
+    campaigns = visible_campaigns(viewer=viewer, country=country)
     if campaign is not None:
         stories = stories.filter(campaign=campaign)
         records = records.filter(campaign=campaign)

@@ -39,6 +39,33 @@ class SyncError(Exception):
     """The server could not be read; the message is for a person (never holds the token)."""
 
 
+def _origin(url: str) -> tuple[str, str]:
+    parsed = urllib.parse.urlsplit(url)
+    return parsed.scheme.lower(), parsed.netloc.lower()
+
+
+class _SameOriginRedirects(urllib.request.HTTPRedirectHandler):
+    """Follow a redirect only on the same scheme and host: the Authorization header (the
+    partner's token) would otherwise be forwarded to whatever host the server names."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        if _origin(urllib.parse.urljoin(req.full_url, newurl)) != _origin(req.full_url):
+            return None  # not followed: urllib raises the HTTPError (the 30x) instead
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+_opener = urllib.request.build_opener(_SameOriginRedirects)
+
+
+def _next_page(url, server: str) -> str | None:
+    """A page's next link, only when it stays on the partner's server (the token goes with it)."""
+    if not url:
+        return None
+    if _origin(url) != _origin(server):
+        raise SyncError("The server's next page is on another host; the pull was stopped.")
+    return url
+
+
 def _get_json(url: str, *, authorization: str) -> dict:
     parsed = urllib.parse.urlsplit(url)
     if parsed.scheme not in ("http", "https"):
@@ -46,9 +73,10 @@ def _get_json(url: str, *, authorization: str) -> dict:
     request = urllib.request.Request(
         url, headers={"Authorization": authorization, "Accept": "application/json"}
     )
-    where = f"{parsed.scheme}://{parsed.netloc}"
+    # Never the user:password@ a person may have written into the address.
+    where = f"{parsed.scheme}://{parsed.netloc.rpartition('@')[2]}"
     try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT) as response:  # noqa: S310
+        with _opener.open(request, timeout=TIMEOUT) as response:  # noqa: S310
             return json.load(response)
     except urllib.error.HTTPError as error:
         if error.code in (401, 403):
@@ -82,7 +110,7 @@ class KoboSource:
         for _page in range(MAX_PAGES):
             body = _get_json(url, authorization=f"Token {self.token}")
             yield list(body.get("results") or [])
-            url = body.get("next")
+            url = _next_page(body.get("next"), self.server)
             if not url:
                 return
         raise SyncError("The server kept sending more pages; the pull was stopped.")
@@ -110,7 +138,7 @@ class OdkCentralSource:
         for _page in range(MAX_PAGES):
             body = _get_json(url, authorization=f"Bearer {self.token}")
             yield list(body.get("value") or [])
-            url = body.get("@odata.nextLink")
+            url = _next_page(body.get("@odata.nextLink"), self.server)
             if not url:
                 return
         raise SyncError("The server kept sending more pages; the pull was stopped.")
@@ -309,7 +337,7 @@ def partner_sync_save(*, instrument, organisation, kind, server, token, user=Non
         target=sync,
         summary=f"{sync.get_kind_display()} form connected for {organisation}",
         # where it pulls from, never the token
-        data={"kind": kind, "server": urllib.parse.urlsplit(server).netloc},
+        data={"kind": kind, "server": urllib.parse.urlsplit(server).netloc.rpartition("@")[2]},
     )
     return sync
 

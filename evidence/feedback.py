@@ -47,6 +47,18 @@ def feedback_save(*, campaign, language: str, values: dict, user) -> CampaignFee
     page.updated_by = user
     page.full_clean()
     page.save()
+    from accounts.models import AuditEvent
+    from accounts.services import audit_record
+
+    audit_record(
+        action=AuditEvent.Action.CHANGE,
+        actor=user,
+        target=page,
+        country=campaign.country,
+        # who published or withdrew the public page, never its words
+        summary=f"Feedback page ({language}) of campaign {campaign.pk} saved as {page.status}",
+        data={"language": language, "status": page.status},
+    )
     return page
 
 

@@ -150,3 +150,43 @@ def test_countries_side_by_side_show_only_the_viewers_countries(people, client_f
     MembershipFactory(user=people.unct, organisation=people.foreign_unct_org, role=Role.UNCT_MEMBER)
     page = client_for("unct").get("/analysis/compare/countries/?indicator=water").content.decode()
     assert 'data-label="Demoland (2020)"' in page and 'data-label="Elsewhere (2020)"' in page
+
+
+@pytest.mark.parametrize(
+    "features",
+    [
+        [
+            {
+                "type": "Feature",
+                "properties": {"NAME_1": "North"},
+                "geometry": {
+                    "type": "Polygon",
+                    "coordinates": [[["12,5", "3,1"], [1, 2], [2, 2], [1, 1]]],
+                },
+            }
+        ],
+        [
+            {
+                "type": "Feature",
+                "properties": {"NAME_1": "North"},
+                "geometry": {"type": "Polygon", "coordinates": [[[1], [1, 2], [2, 2], [1, 1]]]},
+            }
+        ],
+        ["North"],
+    ],
+)
+def test_a_broken_map_file_gets_a_message_naming_it(people, client_for, features):
+    """A GeoJSON file with a coordinate written as text, a point without its latitude or a
+    feature that is not an object: the person is told what is wrong with their file (no
+    server error), and no map is stored."""
+    from django.contrib.messages import get_messages
+
+    content = json.dumps({"type": "FeatureCollection", "features": features}).encode()
+    response = client_for("rco").post(
+        "/analysis/compare/map/",
+        {"file": SimpleUploadedFile("provinces-2024.geojson", content), "name_property": "NAME_1"},
+    )
+    assert response.status_code == 302
+    shown = [str(m) for m in get_messages(response.wsgi_request)]
+    assert any("provinces-2024.geojson" in m for m in shown), shown
+    assert not RegionMap.objects.exists()

@@ -258,3 +258,33 @@ def test_multiple_choice_gets_a_column_per_choice_and_the_other_words(campaign_s
     assert labels[("choice_help_chief", "fr")] == "Le chef"
     assert ("choice_help_other", "en") in labels
     assert help_from.pk
+
+
+def test_publication_export_leaves_out_own_words_without_consent_to_quotation(campaign_stories):
+    """The "other" answer is the teller's own words, like the story: a publication export
+    holds it only where the teller agreed to quotation or publication."""
+    from consultations.exports import PUBLICATION, build_export
+    from consultations.models import Narrative
+
+    objs, stories = campaign_stories
+    services.signifier_add(
+        instrument=objs.instrument,
+        key="help",
+        kind="single",
+        question={"en": "Who did you ask?"},
+        labels=[{"value": "nurse", "label": {"en": "A nurse"}}],
+        allow_other=True,
+    )
+    unquotable, quotable = stories[1], stories[2]  # index 1: no consent to quotation
+    for story, words in ((unquotable, "my neighbour Ana Quispe"), (quotable, "my aunt")):
+        story.answers = {**story.answers, "help": "other", "help_other": words}
+        story.save()
+    export = build_export(
+        campaign=objs.campaign,
+        narratives=Narrative.objects.filter(pk__in=[s.pk for s in stories]).order_by("pk"),
+        signifiers=list(objs.instrument.signifiers.all()),
+        purpose=PUBLICATION,
+    )
+    rows = {row[0]: dict(zip(export.header, row, strict=True)) for row in export.rows}
+    assert rows[unquotable.pk]["choice_help_other"] == ""
+    assert rows[quotable.pk]["choice_help_other"] == "my aunt"

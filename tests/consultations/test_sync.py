@@ -323,3 +323,82 @@ def test_a_refused_token_is_reported_on_the_sync(stub, instrument, people, clien
     assert "refused the token" in pulled.json()["last_message"]
     assert "expired-token" not in pulled.content.decode()
     assert not Upload.objects.exists()
+
+
+class _Elsewhere(BaseHTTPRequestHandler):
+    """Another host: whatever reaches it (and which Authorization header) is recorded."""
+
+    seen: list = []
+
+    def log_message(self, *args):
+        pass
+
+    def do_GET(self):  # noqa: N802
+        self.seen.append((self.path, self.headers.get("Authorization")))
+        data = json.dumps({"count": 0, "next": None, "results": [], "value": []}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+
+class _Pointing(BaseHTTPRequestHandler):
+    """A partner server whose next link (or a redirect) points at another host."""
+
+    elsewhere = ""
+    redirect = False
+
+    def log_message(self, *args):
+        pass
+
+    def do_GET(self):  # noqa: N802
+        if self.redirect:
+            self.send_response(302)
+            self.send_header("Location", f"{self.elsewhere}/steal")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        data = json.dumps(
+            {"count": 2, "next": f"{self.elsewhere}/steal?page=2", "results": [{"_uuid": "x"}]}
+        ).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+
+@pytest.mark.parametrize("redirect", [False, True])
+def test_the_token_is_never_sent_to_another_host(redirect):
+    """A next link or a redirect to another host must not carry the partner's token there."""
+    servers = []
+    try:
+        for handler in (_Elsewhere, _Pointing):
+            server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+            threading.Thread(target=server.serve_forever, daemon=True).start()
+            servers.append(server)
+        _Elsewhere.seen = []
+        _Pointing.elsewhere = f"http://localhost:{servers[0].server_port}"
+        _Pointing.redirect = redirect
+        source = KoboSource(
+            server=f"http://127.0.0.1:{servers[1].server_port}", asset_uid=ASSET, token=TOKEN
+        )
+        with pytest.raises(SyncError) as stopped:
+            list(source.rows())
+        assert TOKEN not in str(stopped.value)
+        assert not any(TOKEN in (auth or "") for _path, auth in _Elsewhere.seen)
+    finally:
+        for server in servers:
+            server.shutdown()
+            server.server_close()
+
+
+def test_credentials_written_into_the_server_address_are_not_repeated_in_a_message():
+    source = KoboSource(
+        server="http://partner:s3cret-pass@127.0.0.1:9", asset_uid=ASSET, token=TOKEN
+    )
+    with pytest.raises(SyncError, match="could not be reached") as failed:
+        list(source.rows())
+    assert "s3cret-pass" not in str(failed.value) and TOKEN not in str(failed.value)
+    assert "127.0.0.1:9" in str(failed.value)

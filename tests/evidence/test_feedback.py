@@ -242,3 +242,19 @@ def test_draft_campaigns_have_no_public_page(client, heard):
     heard.status = Campaign.Status.DRAFT
     heard.save()
     assert _get(client, heard).status_code == 404
+
+
+def test_publishing_and_withdrawing_a_page_is_in_the_audit_log(heard, people):
+    """A page shown to the public is a write of the RCO: who published or withdrew it, and
+    when, is recorded (never the page's words)."""
+    from accounts.models import AuditEvent
+
+    page = feedback_save(campaign=heard, language="es", values={"status": "draft"}, user=people.rco)
+    events = AuditEvent.objects.filter(
+        target_type="evidence.campaignfeedback", target_id=str(page.pk)
+    ).order_by("pk")
+    assert events.exists()
+    latest = events.last()
+    assert latest.actor == people.rco and latest.action == AuditEvent.Action.CHANGE
+    assert "es" in latest.summary and "draft" in latest.summary.lower()
+    assert "autobuses" not in str(latest.data) + latest.summary

@@ -125,3 +125,44 @@ def test_the_page_shows_the_unheard_group_for_a_campaign(country, people, client
     assert reverse("feedback:full", args=[country.campaign.pk]) in html and edit not in html
     client.force_login(people.rco)
     assert edit in client.get(reverse("evidence:participation")).content.decode()
+
+
+def test_groups_wanted_only_by_campaigns_the_viewer_cannot_list_are_not_shown(country, people):
+    """A draft campaign (or one a partner is not invited to) is unknown to the viewer: the
+    groups it sets out to hear must not appear as "wanted" on the viewer's page."""
+    from consultations.models import Campaign
+
+    hidden = Campaign.objects.create(
+        title="Planned: displacement",
+        purpose="Not yet opened",
+        country="Demoland",
+        starts_on=datetime.date(2027, 1, 1),
+        ends_on=datetime.date(2027, 6, 1),
+        languages=["en"],
+        status=Campaign.Status.DRAFT,
+    )
+    hidden.target_groups.add(PopulationGroup.objects.get(name="Internally displaced persons"))
+    for viewer in (people.unct, people.partner_own):
+        shown = participation_indicators(viewer=viewer, country="Demoland")
+        assert "Internally displaced persons" not in {g.name for g in shown.not_heard}
+        assert "Internally displaced persons" not in {
+            name for _pk, _slug, name in shown.participation.target_groups
+        }
+        assert "Stateless persons" in {g.name for g in shown.not_heard}
+    rco = participation_indicators(viewer=people.rco, country="Demoland")
+    assert "Internally displaced persons" in {g.name for g in rco.not_heard}
+
+
+def test_a_deployments_higher_minimum_cell_size_is_applied(country, people, settings):
+    """SMALL_COUNT_MIN is the one suppression rule: with 10, six stories are "fewer than 10"
+    on the participation indicators and on the public feedback page alike."""
+    from consultations.selectors import campaign_heard
+
+    settings.SMALL_COUNT_MIN = 10
+    ind = participation_indicators(viewer=people.unct, country="Demoland")
+    heard = {g.name: g for g in ind.participation.heard}
+    assert heard["Migrants"].stories is None
+    assert ind.participation.stories is None
+    public = campaign_heard(country.campaign)
+    assert public.stories is None
+    assert {name: n for _pk, name, n in public.groups}["Migrants"] is None
