@@ -23,7 +23,9 @@ from __future__ import annotations
 
 import csv
 import io
+import ipaddress
 import json
+import socket
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -55,6 +57,31 @@ class _SameOriginRedirects(urllib.request.HTTPRedirectHandler):
 
 
 _opener = urllib.request.build_opener(_SameOriginRedirects)
+
+
+def server_address_check(server: str, *, allow_private: bool = False) -> None:
+    """Refuse a server whose name resolves to this machine or an internal network (loopback,
+    link-local such as a cloud's metadata service at 169.254.169.254, private ranges), so a
+    sync cannot be pointed at services only the portal can reach. A deployment whose partners
+    run ODK Central inside the same private network sets PARTNER_SYNC_ALLOW_PRIVATE.
+    (Checked when a sync is saved and before each pull; a name that changes its address in
+    between is a residual risk, bounded by the pull reading JSON only.)"""
+    parsed = urllib.parse.urlsplit(server)
+    if parsed.scheme not in ("http", "https") or not parsed.hostname:
+        raise SyncError("Give the server's address, e.g. https://kf.kobotoolbox.org.")
+    if allow_private:
+        return
+    try:
+        infos = socket.getaddrinfo(parsed.hostname, parsed.port or None, proto=socket.IPPROTO_TCP)
+    except (socket.gaierror, UnicodeError):
+        raise SyncError(f"The server name “{parsed.hostname}” could not be found.") from None
+    for info in infos:
+        address = ipaddress.ip_address(info[4][0].split("%", 1)[0])
+        if not address.is_global or address.is_multicast:
+            raise SyncError(
+                f"“{parsed.hostname}” is an address inside this network ({address}); the "
+                "portal only pulls from servers on the internet."
+            )
 
 
 def _next_page(url, server: str) -> str | None:
@@ -290,7 +317,14 @@ def token_decrypt(stored: str) -> str:
         ) from None
 
 
+def _allow_private() -> bool:
+    from django.conf import settings
+
+    return bool(getattr(settings, "PARTNER_SYNC_ALLOW_PRIVATE", False))
+
+
 def source_for(sync) -> KoboSource | OdkCentralSource:
+    server_address_check(sync.server, allow_private=_allow_private())
     token = token_decrypt(sync.token_encrypted)
     if sync.kind == "kobo":
         return KoboSource(server=sync.server, asset_uid=sync.asset_uid, token=token)
@@ -308,6 +342,10 @@ def partner_sync_save(*, instrument, organisation, kind, server, token, user=Non
 
     if not instrument.campaign.partners.filter(pk=organisation.pk).exists():
         raise PermissionDenied
+    try:
+        server_address_check(server, allow_private=_allow_private())
+    except SyncError as error:
+        raise ValidationError({"server": str(error)}) from None
     sync = PartnerSync(
         campaign=instrument.campaign,
         instrument=instrument,

@@ -287,6 +287,10 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
 }
 
+# Partner sync (consultations/sync.py) refuses servers on loopback, link-local or private
+# addresses unless this is set (partners' ODK Central inside the same private network).
+PARTNER_SYNC_ALLOW_PRIVATE = env.bool("PARTNER_SYNC_ALLOW_PRIVATE", default=False)
+
 # Small counts (common/suppression.py): counts of people below this are shown as "fewer
 # than N"; partner-only views (a partner's own submissions) may use the smaller minimum.
 SMALL_COUNT_MIN = env.int("SMALL_COUNT_MIN", default=5)

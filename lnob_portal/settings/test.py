@@ -16,3 +16,5 @@ ENABLE_ADMIN = True
 # A stale group summary is recomputed when a test reads it (no background thread shares the
 # test database); tests of the off-request path set "thread" or "celery" themselves.
 EVIDENCE_REFRESH = env("EVIDENCE_REFRESH", default="inline")
+# The partner-sync tests talk to a stub server on 127.0.0.1; one test turns this off.
+PARTNER_SYNC_ALLOW_PRIVATE = True

@@ -402,3 +402,23 @@ def test_credentials_written_into_the_server_address_are_not_repeated_in_a_messa
         list(source.rows())
     assert "s3cret-pass" not in str(failed.value) and TOKEN not in str(failed.value)
     assert "127.0.0.1:9" in str(failed.value)
+
+
+@pytest.mark.parametrize(
+    "server",
+    [
+        "http://169.254.169.254",  # a cloud's metadata service
+        "http://127.0.0.1:8000",  # the portal itself
+        "http://10.0.0.5",
+        "http://[::1]:5432",
+    ],
+)
+def test_a_sync_cannot_point_at_an_internal_address(server, settings, instrument, people, client):
+    from consultations.models import PartnerSync
+
+    settings.PARTNER_SYNC_ALLOW_PRIVATE = False
+    client.force_login(people.user("partner_own"))
+    response = _connect(client, server, instrument, people.partner_org)
+    assert response.status_code == 400, response.content
+    assert "inside this network" in response.content.decode()
+    assert PartnerSync.objects.count() == 0
