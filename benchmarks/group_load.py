@@ -25,7 +25,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from accounts import demo as accounts_demo
+from demo import accounts as accounts_demo
 from accounts.models import Organisation, Role, User
 from analysis.models import Dataset, Indicator, LeafGroupLink, Run
 from consultations.models import (

@@ -24,7 +24,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from accounts.demo import DEMO_ACCOUNTS
+from demo.accounts import DEMO_ACCOUNTS
 from accounts.models import Role, User
 from lnob_portal.wsgi import application
 

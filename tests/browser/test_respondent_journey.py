@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from consultations import demo
+from demo import consultations as demo
 from consultations.models import Narrative
 from taxonomy.models import PopulationGroup
 

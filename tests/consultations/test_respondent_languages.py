@@ -10,7 +10,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from consultations import demo, services
+from consultations import services
+from demo import consultations as demo
 from consultations.models import Campaign, Narrative
 from taxonomy.models import PopulationGroup
 
