@@ -8,14 +8,13 @@ from pathlib import Path
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from demo.accounts import DEMO_COUNTRY
 from accounts.models import Role, User
+from analysis import services
 from analysis.indicators import ESCAP_PRESETS
+from analysis.models import Dataset, Run
+from demo.accounts import DEMO_COUNTRY
 from demo.synthetic import generate_dhs_like
 from taxonomy.models import PopulationGroup
-
-from analysis import services
-from analysis.models import Dataset, Run
 
 ROUNDS = (("2017", 20170611), ("2022", 20220611))
 RUNS = {

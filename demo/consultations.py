@@ -9,10 +9,7 @@ import random
 
 from django.db import transaction
 
-from demo.accounts import DEMO_COUNTRY
 from accounts.models import Organisation, Role, User
-from taxonomy.models import Factor, PopulationGroup, SDGTarget
-
 from consultations import services
 from consultations.models import (
     Campaign,
@@ -23,6 +20,8 @@ from consultations.models import (
     Signifier,
     Theme,
 )
+from demo.accounts import DEMO_COUNTRY
+from taxonomy.models import Factor, PopulationGroup, SDGTarget
 
 # Every text a respondent reads, written by hand in the campaign's three languages.
 PURPOSE = {

@@ -5,13 +5,10 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from demo.accounts import DEMO_COUNTRY
 from accounts.models import Role, User
 from analysis.models import LeafGroupLink
 from consultations.models import Narrative
-from recommendations.models import Recommendation
-from taxonomy.models import PopulationGroup
-
+from demo.accounts import DEMO_COUNTRY
 from evidence.models import (
     CapacityGap,
     Cause,
@@ -22,6 +19,8 @@ from evidence.models import (
     RoleEntry,
 )
 from evidence.services import summaries_refresh
+from recommendations.models import Recommendation
+from taxonomy.models import PopulationGroup
 
 
 def _monitoring(group: PopulationGroup, country: str, author) -> None:

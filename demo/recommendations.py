@@ -8,9 +8,8 @@ from __future__ import annotations
 import datetime
 import random
 
-from demo.accounts import DEMO_COUNTRY
 from accounts.models import Organisation, Role, User
-
+from demo.accounts import DEMO_COUNTRY
 from recommendations import services
 from recommendations.importer import recommendations_import
 from recommendations.models import Institution, Recommendation

@@ -233,8 +233,8 @@ def test_a_run_whose_worker_is_killed_is_reaped_and_can_be_run_again(
     from analysis import tasks as analysis_tasks
     from analysis.indicators import ESCAP_PRESETS
     from analysis.models import Run
-    from demo.synthetic import generate_dhs_like
     from common.jobs import WORKER_STOPPED
+    from demo.synthetic import generate_dhs_like
 
     if not redis_available() or connection.vendor != "postgresql":
         if os.environ.get("REQUIRE_SERVICES"):

@@ -11,8 +11,8 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from consultations import services
-from demo import consultations as demo
 from consultations.models import Campaign, Narrative
+from demo import consultations as demo
 from taxonomy.models import PopulationGroup
 
 from .factories import consultation_objects
