@@ -37,9 +37,9 @@ lint: install
 	$(PY) manage.py makemigrations --check --dry-run
 
 bench: install
-	$(PY) -m analysis.engine.bench
-	$(PY) -m analysis.bench_batch --households 200000
-	$(PY) -m analysis.bench_cli
+	$(PY) -m benchmarks.engine
+	$(PY) -m benchmarks.batch --households 200000
+	$(PY) -m benchmarks.cli
 	$(PY) manage.py bench_group_pages $(BENCH_ARGS)
 	$(PY) manage.py bench_group_pages --scale 5 $(BENCH_ARGS)
 	rm -f /tmp/lnob-bench-upload.sqlite3

@@ -24,8 +24,8 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from accounts.demo import DEMO_ACCOUNTS
 from accounts.models import Role, User
+from demo.accounts import DEMO_ACCOUNTS
 from lnob_portal.wsgi import application
 
 COVERAGE = os.environ.get("SCHEMATHESIS_COVERAGE", "1") == "1"

@@ -92,7 +92,7 @@ def test_real_worker_runs_an_analysis_on_the_analysis_queue(monkeypatch, people,
     from analysis import services
     from analysis.indicators import ESCAP_PRESETS
     from analysis.models import Run
-    from analysis.synthetic import generate_dhs_like
+    from demo.synthetic import generate_dhs_like
 
     if not redis_available() or connection.vendor != "postgresql":
         if os.environ.get("REQUIRE_SERVICES"):
@@ -233,8 +233,8 @@ def test_a_run_whose_worker_is_killed_is_reaped_and_can_be_run_again(
     from analysis import tasks as analysis_tasks
     from analysis.indicators import ESCAP_PRESETS
     from analysis.models import Run
-    from analysis.synthetic import generate_dhs_like
     from common.jobs import WORKER_STOPPED
+    from demo.synthetic import generate_dhs_like
 
     if not redis_available() or connection.vendor != "postgresql":
         if os.environ.get("REQUIRE_SERVICES"):

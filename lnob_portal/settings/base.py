@@ -45,6 +45,8 @@ INSTALLED_APPS = [
     "analysis",
     "evidence",
     "common",
+    "demo",
+    "benchmarks",
 ]
 
 MIDDLEWARE = [

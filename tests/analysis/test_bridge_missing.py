@@ -10,7 +10,7 @@ from analysis import bridge
 from analysis.engine import Circumstance, analyse
 from analysis.indicators import ESCAP_PRESETS, apply_indicator
 from analysis.surveyio import read_survey
-from analysis.synthetic import generate_dhs_like
+from demo.synthetic import generate_dhs_like
 
 
 @pytest.fixture(scope="module")

@@ -193,7 +193,7 @@ def test_stata_system_missing_next_to_extended_missing_is_not_a_value(tmp_path: 
 def test_a_run_records_the_declared_codes_it_treated_as_missing(tmp_path: Path) -> None:
     from analysis.bridge import compute_run
     from analysis.indicators import ESCAP_PRESETS
-    from analysis.synthetic import generate_dhs_like
+    from demo.synthetic import generate_dhs_like
 
     hr = generate_dhs_like(seed=5, n_households=800)["HR"]
     frame = hr.frame.copy()

@@ -17,7 +17,7 @@ from analysis.forms import (
 )
 from analysis.indicators import ESCAP_PRESETS, Band, CircumstanceSpec, Condition
 from analysis.models import Dataset, Run
-from analysis.synthetic import generate_dhs_like
+from demo.synthetic import generate_dhs_like
 
 ELECTRICITY = ESCAP_PRESETS["dhs-electricity"]
 

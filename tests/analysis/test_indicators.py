@@ -21,7 +21,7 @@ from analysis.indicators import (
     apply_indicator,
     presets_for,
 )
-from analysis.synthetic import generate_dhs_like
+from demo.synthetic import generate_dhs_like
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from analysis.bridge import compute_run
 from analysis.indicators import ESCAP_PRESETS, IndicatorDefinition, apply_indicator
 from analysis.surveyio import read_survey
-from analysis.synthetic import generate_dhs_like
+from demo.synthetic import generate_dhs_like
 
 N_DONT_KNOW, N_MISSING, N_BLANK = 14, 6, 9
 

@@ -11,7 +11,7 @@ from django.urls import reverse
 from analysis import services
 from analysis.indicators import ESCAP_PRESETS
 from analysis.models import Dataset, LeafGroupLink, Run
-from analysis.synthetic import generate_dhs_like
+from demo.synthetic import generate_dhs_like
 from taxonomy.models import PopulationGroup
 
 

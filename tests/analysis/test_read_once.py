@@ -18,7 +18,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from analysis import bridge, prepared, services, surveyio, views
 from analysis.indicators import ESCAP_PRESETS
 from analysis.models import Dataset, Run
-from analysis.synthetic import generate_dhs_like
+from demo.synthetic import generate_dhs_like
 
 
 @pytest.fixture(scope="module")

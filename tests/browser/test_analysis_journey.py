@@ -2,7 +2,7 @@
 
 import pytest
 
-from analysis.synthetic import generate_dhs_like
+from demo.synthetic import generate_dhs_like
 from tests.browser.test_foundation_journeys import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from consultations import demo
 from consultations.models import Narrative
+from demo import consultations as demo
 from taxonomy.models import PopulationGroup
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

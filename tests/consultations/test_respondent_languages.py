@@ -10,8 +10,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from consultations import demo, services
+from consultations import services
 from consultations.models import Campaign, Narrative
+from demo import consultations as demo
 from taxonomy.models import PopulationGroup
 
 from .factories import consultation_objects

@@ -7,7 +7,7 @@ from analysis import services
 from analysis.indicators import ESCAP_PRESETS
 from analysis.models import LeafGroupLink, Run
 from analysis.selectors import _from_data, _node_conditions, group_rounds
-from analysis.synthetic import generate_dhs_like
+from demo.synthetic import generate_dhs_like
 from evidence.models import MonitoringIndicator
 from evidence.monitoring.selectors import indicators_for_group
 from taxonomy.models import PopulationGroup

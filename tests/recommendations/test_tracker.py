@@ -376,7 +376,7 @@ def test_dashboard_counts_and_charts(people, client_for):
 
 
 def test_demo_seed_is_idempotent(people, vocabularies):
-    from recommendations import demo
+    from demo import recommendations as demo
 
     summary = demo.seed()
     count = Recommendation.objects.filter(country="Demoland").count()

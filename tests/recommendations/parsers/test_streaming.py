@@ -3,8 +3,8 @@
 import time
 import tracemalloc
 
+from benchmarks.uhri import uhri_like_records, write_uhri_json
 from recommendations.parsers import iter_uhri_json
-from recommendations.parsers.bench import uhri_like_records, write_uhri_json
 
 PEAK_LIMIT_BYTES = 50 * 1024 * 1024
 

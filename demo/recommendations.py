@@ -8,13 +8,12 @@ from __future__ import annotations
 import datetime
 import random
 
-from accounts.demo import DEMO_COUNTRY
 from accounts.models import Organisation, Role, User
-
-from . import services
-from .importer import recommendations_import
-from .models import Institution, Recommendation
-from .parsers import RecommendationRecord
+from demo.accounts import DEMO_COUNTRY
+from recommendations import services
+from recommendations.importer import recommendations_import
+from recommendations.models import Institution, Recommendation
+from recommendations.parsers import RecommendationRecord
 
 # (theme, affected persons, SDG targets, recommendation wordings)
 TOPICS = [

@@ -1,6 +1,6 @@
 """Benchmark of the engine on synthetic survey data.
 
-Run: ``python -m analysis.engine.bench [--rows 100000 1000000] [--repeat 3] [--missing 0.1]``.
+Run: ``python -m benchmarks.engine [--rows 100000 1000000] [--repeat 3] [--missing 0.1]``.
 
 For each size it generates seeded survey-like rows with 8 circumstances (binary wealth,
 residence and sex; unordered region (5 levels), age group (3) and marital status (3);

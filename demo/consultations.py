@@ -9,12 +9,19 @@ import random
 
 from django.db import transaction
 
-from accounts.demo import DEMO_COUNTRY
 from accounts.models import Organisation, Role, User
+from consultations import services
+from consultations.models import (
+    Campaign,
+    FocusGroup,
+    FocusGroupTheme,
+    Instrument,
+    Quote,
+    Signifier,
+    Theme,
+)
+from demo.accounts import DEMO_COUNTRY
 from taxonomy.models import Factor, PopulationGroup, SDGTarget
-
-from . import services
-from .models import Campaign, FocusGroup, FocusGroupTheme, Instrument, Quote, Signifier, Theme
 
 # Every text a respondent reads, written by hand in the campaign's three languages.
 PURPOSE = {
@@ -359,6 +366,6 @@ def seed() -> str:
 
 
 def services_triad(a: float, b: float, c: float) -> tuple[float, float, float]:
-    from .signifiers import normalise_triad
+    from consultations.signifiers import normalise_triad
 
     return normalise_triad(a, b, c)

@@ -1,9 +1,9 @@
 """Benchmark of ``lnob-tree`` against R's rpart, whole process, on the same CSV file.
 
-Run: ``python -m analysis.bench_cli [--rows 100000 1000000] [--repeat 3] [--keep DIR]``
+Run: ``python -m benchmarks.cli [--rows 100000 1000000] [--repeat 3] [--keep DIR]``
 (``make bench`` runs it).
 
-For each size it writes a seeded CSV of survey-like rows (analysis.engine.bench's generator:
+For each size it writes a seeded CSV of survey-like rows (benchmarks.engine's generator:
 8 circumstances -- six unordered text ones, ordered education whose lowest level is the
 text "None", numeric births --, a 0/1 outcome ``y`` and lognormal weights ``w`` x 1e6, no
 missing values), then times, as whole processes (wall clock, best of ``--repeat``):
@@ -89,7 +89,7 @@ CIRCUMSTANCE_ARGS = [
 
 def write_csv(n_rows: int, path: Path) -> None:
     """The benchmark's synthetic survey as CSV (text levels, integer y and births)."""
-    from analysis.engine.bench import synthetic_survey
+    from benchmarks.engine import synthetic_survey
 
     frame = synthetic_survey(n_rows)
     frame.to_csv(path, index=False)

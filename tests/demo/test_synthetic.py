@@ -1,4 +1,4 @@
-"""Tests for analysis.synthetic: the seeded DHS-like demo survey."""
+"""Tests for demo.synthetic: the seeded DHS-like demo survey."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 
 from analysis.indicators import ESCAP_PRESETS, apply_indicator, presets_for
 from analysis.surveyio import read_survey
-from analysis.synthetic import REGIONS, REMOTE_REGIONS, SyntheticFile, generate_dhs_like
+from demo.synthetic import REGIONS, REMOTE_REGIONS, SyntheticFile, generate_dhs_like
 
 
 @pytest.fixture(scope="module")

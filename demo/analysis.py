@@ -8,14 +8,13 @@ from pathlib import Path
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from accounts.demo import DEMO_COUNTRY
 from accounts.models import Role, User
+from analysis import services
 from analysis.indicators import ESCAP_PRESETS
-from analysis.synthetic import generate_dhs_like
+from analysis.models import Dataset, Run
+from demo.accounts import DEMO_COUNTRY
+from demo.synthetic import generate_dhs_like
 from taxonomy.models import PopulationGroup
-
-from . import services
-from .models import Dataset, Run
 
 ROUNDS = (("2017", 20170611), ("2022", 20220611))
 RUNS = {
@@ -49,7 +48,7 @@ DEMO_MAP = {
 
 def region_map_seed() -> None:
     """The demo country's map of regions (idempotent)."""
-    from .models import RegionMap
+    from analysis.models import RegionMap
 
     RegionMap.objects.get_or_create(
         country=DEMO_COUNTRY,

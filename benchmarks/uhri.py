@@ -1,6 +1,6 @@
 """Benchmark of the streaming UHRI JSON import.
 
-    python -m recommendations.parsers.bench --mb 200
+    python -m benchmarks.uhri --mb 200
 
 writes a UHRI-like export of about that size to a temporary file (in chunks, so writing it
 needs little memory), reads one country's records with :func:`iter_uhri_json`, and prints the
@@ -23,7 +23,7 @@ import tracemalloc
 import uuid
 from collections.abc import Iterator
 
-from .uhri import iter_uhri_json
+from recommendations.parsers.uhri import iter_uhri_json
 
 COUNTRIES = (
     "Afghanistan", "Bangladesh", "Bolivia (Plurinational State of)", "Brazil", "Cambodia",

@@ -15,9 +15,9 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand
 
+from benchmarks.uhri import write_uhri_json
 from recommendations.importer import recommendations_import
 from recommendations.parsers import iter_uhri_json
-from recommendations.parsers.bench import write_uhri_json
 
 
 def _maxrss_mb() -> float:

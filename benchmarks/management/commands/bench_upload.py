@@ -128,9 +128,11 @@ class Command(BaseCommand):
             "consent": ["consent"],
             "triad_1": ["triad_1/a", "triad_1/b", "triad_1/c"],
             "dyad_1": ["dyad_1"],
+            "dyad_1:scale": ["0-100"],  # the file's dyad values are drawn from 0..100
             "groups": ["identity/groups"],
         }
-        assert upload_set_mapping(upload=upload, mapping=mapping) == []
+        problems = upload_set_mapping(upload=upload, mapping=mapping)
+        assert problems == [], problems
         rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         started = time.perf_counter()
         upload_validate(upload=upload)

@@ -13,7 +13,7 @@ request); and 50 concurrent users browse group pages for
 It never touches the configured database: it drops and recreates a scratch PostgreSQL database
 (``--database-url``, default ``postgres://postgres@127.0.0.1:5432/lnob_bench``) and runs itself
 again in a subprocess pointed at it (``DATABASE_URL``). That subprocess migrates, seeds the load
-(``evidence.bench_load``), precomputes the summaries, times every group page with Django's test
+(``benchmarks.group_load``), precomputes the summaries, times every group page with Django's test
 client (server time without the network) and counts its queries, then starts gunicorn and lets
 virtual users, each signed in with its own session, browse random group pages. It prints a
 table and exits 1 when a target is missed. ``--quick`` is a smoke run with a tenth of the load;
@@ -298,7 +298,7 @@ class Command(BaseCommand):
         expected = urlsplit(options["database_url"]).path.lstrip("/")
         if connection.vendor != "postgresql" or connection.settings_dict["NAME"] != expected:
             raise CommandError("Refusing to run: not connected to the scratch database.")
-        from evidence.bench_load import LoadSize, seed_load
+        from benchmarks.group_load import LoadSize, seed_load
 
         size = LoadSize(
             stories=options["stories"],

@@ -1,6 +1,6 @@
 """Time a subnational batch with and without the Parquet cache of prepared columns.
 
-    python -m analysis.bench_batch --households 200000 [--shapley] [--keep DIR]
+    python -m benchmarks.batch --households 200000 [--shapley] [--keep DIR]
 
 Builds a synthetic DHS-like household file (Stata .dta, value labels as DHS ships them),
 then runs the portal's batch the way the workers do (list the regions, then one national
@@ -21,7 +21,7 @@ from analysis import bridge
 from analysis.indicators import ESCAP_PRESETS
 from analysis.prepared import remove_cache
 from analysis.surveyio import read_survey
-from analysis.synthetic import generate_dhs_like
+from demo.synthetic import generate_dhs_like
 
 
 def _sha256(path: Path) -> str:

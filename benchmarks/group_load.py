@@ -25,7 +25,6 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from accounts import demo as accounts_demo
 from accounts.models import Organisation, Role, User
 from analysis.models import Dataset, Indicator, LeafGroupLink, Run
 from consultations.models import (
@@ -39,6 +38,7 @@ from consultations.models import (
     Theme,
 )
 from consultations.services import campaign_save
+from demo import accounts as accounts_demo
 from recommendations.models import Assessment, Mechanism, Recommendation, SourceDocument
 from taxonomy.models import Factor, PopulationGroup, SDGGoal, SDGTarget
 from taxonomy.services import vocabularies_load

@@ -5,14 +5,11 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from accounts.demo import DEMO_COUNTRY
 from accounts.models import Role, User
 from analysis.models import LeafGroupLink
 from consultations.models import Narrative
-from recommendations.models import Recommendation
-from taxonomy.models import PopulationGroup
-
-from .models import (
+from demo.accounts import DEMO_COUNTRY
+from evidence.models import (
     CapacityGap,
     Cause,
     Citation,
@@ -21,7 +18,9 @@ from .models import (
     MonitoringValue,
     RoleEntry,
 )
-from .services import summaries_refresh
+from evidence.services import summaries_refresh
+from recommendations.models import Recommendation
+from taxonomy.models import PopulationGroup
 
 
 def _monitoring(group: PopulationGroup, country: str, author) -> None:

@@ -1,15 +1,21 @@
 """Everything `make run` needs: vocabularies, demo organisations and accounts, and the demo
-data of each evidence stream (an app contributes by providing ``<app>/demo.py`` with ``seed``)."""
-
-import importlib
+data of each evidence stream (``demo/<stream>.py``, each with a ``seed()`` that is safe to run
+again and returns a one-line summary, or nothing when there was nothing to do)."""
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from accounts import demo as accounts_demo
+from demo import accounts as accounts_demo
+from demo import analysis, consultations, evidence, recommendations
 from taxonomy.services import vocabularies_load
 
-STREAM_APPS = ("consultations", "recommendations", "analysis", "evidence")
+# In this order: evidence cites the survey run, stories and recommendations loaded before it.
+STREAMS = (
+    ("consultations", consultations),
+    ("recommendations", recommendations),
+    ("analysis", analysis),
+    ("evidence", evidence),
+)
 
 
 class Command(BaseCommand):
@@ -22,13 +28,7 @@ class Command(BaseCommand):
             "{factors} factors.".format(**counts)
         )
         accounts = accounts_demo.seed()
-        for app in STREAM_APPS:
-            try:
-                module = importlib.import_module(f"{app}.demo")
-            except ModuleNotFoundError as exc:
-                if exc.name != f"{app}.demo":
-                    raise
-                continue
+        for app, module in STREAMS:
             summary = module.seed()
             if summary:
                 self.stdout.write(f"{app}: {summary}")

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import transaction
 
-from .models import Organisation, Role, User
-from .services import membership_set_role
+from accounts.models import Organisation, Role, User
+from accounts.services import membership_set_role
 
 DEMO_COUNTRY = "Demoland"
 DEMO_STEWARD = "steward@demo.lnob.example"
