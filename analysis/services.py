@@ -573,7 +573,9 @@ def region_map_upload(
         shapes = parse_regions(content, name_property=name_property.strip())
     except MapError as exc:
         # Name the person's own file, so they know which one to fix.
-        raise ValidationError(f"{original_name}: {exc}") from exc
+        raise ValidationError(
+            _("%(file)s: %(reason)s") % {"file": original_name, "reason": exc}
+        ) from exc
     region_map, created = RegionMap.objects.update_or_create(
         country=country,
         defaults={

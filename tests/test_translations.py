@@ -162,7 +162,7 @@ def test_every_message_and_label_in_python_is_marked_for_translation():
 @pytest.mark.skipif(shutil.which("msgattrib") is None, reason="needs GNU gettext")
 def test_catalogues_translate_every_marked_string(tmp_path):
     """makemessages on a copy of the code: no msgid left untranslated or fuzzy."""
-    for name in (*APPS, "lnob_portal", "templates", "locale", "static"):
+    for name in (*APPS, "demo", "benchmarks", "lnob_portal", "templates", "locale", "static"):
         source = ROOT / name
         if source.exists():
             shutil.copytree(source, tmp_path / name, ignore=shutil.ignore_patterns("*.mo"))
