@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -46,8 +46,53 @@ _SCHEMA_VERSION = 1
 _UNSAFE_QUERY = re.compile(r"@|__|\bimport\b|\blambda\b|(?<![=<>!])=(?!=)")
 
 
+def gettext_noop(message: str) -> str:
+    """Mark ``message`` for translation without translating it here (``makemessages``
+    collects it; the portal translates it where it is shown, see
+    :meth:`IndicatorError.translated`). This module stays free of Django."""
+    return message
+
+
 class IndicatorError(ValueError):
-    """An indicator definition cannot be applied; the message says what to change."""
+    """An indicator definition cannot be applied; the message says what to change.
+
+    ``field`` is the path of the definition field the error is about, in the JSON's own
+    names: ``"outcome.threshold"``, ``"circumstances[2].order"``,
+    ``"population_filter[0].value"``, ``"query"``; empty when it is about the definition as a
+    whole. Code that routes an error (the editor) reads ``field``, never the text.
+    ``message`` is an English template with ``%(name)s`` placeholders that ``params`` fill;
+    ``str(error)`` is the English text and :meth:`translated` the text in a language.
+    """
+
+    def __init__(self, message: str, *, field: str = "", **params: Any) -> None:
+        self.message = message
+        self.params = params
+        self.field = field
+        super().__init__(message % params if params else message)
+
+    def within(self, prefix: str) -> IndicatorError:
+        """The same error seen from the object that holds the one that raised it:
+        ``error.within("outcome")`` turns ``"threshold"`` into ``"outcome.threshold"``."""
+        if not self.field:
+            field = prefix
+        elif self.field.startswith("["):
+            field = f"{prefix}{self.field}"
+        else:
+            field = f"{prefix}.{self.field}"
+        return IndicatorError(self.message, field=field, **self.params)
+
+    def translated(self, gettext: Callable[[str], str]) -> str:
+        """The message in the language of ``gettext`` (e.g. Django's), filled in."""
+        text = gettext(self.message)
+        return text % self.params if self.params else text
+
+
+def _within(prefix: str, build: Callable[[], Any]) -> Any:
+    """``build()``, with the field path of any IndicatorError it raises prefixed."""
+    try:
+        return build()
+    except IndicatorError as exc:
+        raise exc.within(prefix) from None
 
 
 # --------------------------------------------------------------------------------------------
@@ -63,6 +108,10 @@ def _is_number(value: Any) -> bool:
     return False
 
 
+def _last_index(values: list[str], value: str) -> int:
+    return len(values) - 1 - values[::-1].index(value)
+
+
 def _as_tuple(values: Any) -> tuple[Any, ...]:
     if values is None:
         return ()
@@ -73,13 +122,19 @@ def _as_tuple(values: Any) -> tuple[Any, ...]:
 
 def _check_keys(kind: str, data: Mapping[str, Any], allowed: Iterable[str]) -> None:
     if not isinstance(data, Mapping):
-        raise IndicatorError(f"A {kind} must be a JSON object, not {type(data).__name__}.")
+        raise IndicatorError(
+            gettext_noop("A %(kind)s must be a JSON object, not %(type)s."),
+            kind=kind,
+            type=type(data).__name__,
+        )
     unknown = sorted(set(data) - set(allowed))
     if unknown:
         raise IndicatorError(
-            f"Unknown field(s) in {kind}: {', '.join(unknown)}. Allowed: "
-            + ", ".join(sorted(allowed))
-            + "."
+            gettext_noop("Unknown field(s) in %(kind)s: %(unknown)s. Allowed: %(allowed)s."),
+            field=unknown[0],
+            kind=kind,
+            unknown=", ".join(unknown),
+            allowed=", ".join(sorted(allowed)),
         )
 
 
@@ -98,31 +153,51 @@ class Condition:
 
     def __post_init__(self) -> None:
         if not isinstance(self.column, str) or not self.column.strip():
-            raise IndicatorError("A condition needs a column name.")
+            raise IndicatorError(gettext_noop("A condition needs a column name."), field="column")
         if self.op not in CONDITION_OPS:
             raise IndicatorError(
-                f"Unknown operator '{self.op}' in the condition on '{self.column}'. Use one of: "
-                + ", ".join(CONDITION_OPS)
-                + "."
+                gettext_noop(
+                    "Unknown operator '%(op)s' in the condition on '%(column)s'. "
+                    "Use one of: %(ops)s."
+                ),
+                field="op",
+                op=self.op,
+                column=self.column,
+                ops=", ".join(CONDITION_OPS),
             )
         if self.op in ("in", "not in"):
             values = _as_tuple(self.value)
             if not values:
                 raise IndicatorError(
-                    f"The condition '{self.column} {self.op}' needs a non-empty list of values."
+                    gettext_noop(
+                        "The condition '%(column)s %(op)s' needs a non-empty list of values."
+                    ),
+                    field="value",
+                    column=self.column,
+                    op=self.op,
                 )
             object.__setattr__(self, "value", values)
         elif self.op == "between":
             bounds = _as_tuple(self.value)
             if len(bounds) != 2 or not all(_is_number(bound) for bound in bounds):
                 raise IndicatorError(
-                    f"The condition '{self.column} between' needs two numbers [lowest, highest]."
+                    gettext_noop(
+                        "The condition '%(column)s between' needs two numbers [lowest, highest]."
+                    ),
+                    field="value",
+                    column=self.column,
                 )
             object.__setattr__(self, "value", (bounds[0], bounds[1]))
         elif self.op in ("<", "<=", ">", ">="):
             if not _is_number(self.value):
                 raise IndicatorError(
-                    f"The condition '{self.column} {self.op}' needs a number, not {self.value!r}."
+                    gettext_noop(
+                        "The condition '%(column)s %(op)s' needs a number, not %(value)s."
+                    ),
+                    field="value",
+                    column=self.column,
+                    op=self.op,
+                    value=repr(self.value),
                 )
         elif self.op == "notnull":
             object.__setattr__(self, "value", None)
@@ -193,59 +268,95 @@ class OutcomeRule:
         for name in ("positive_values", "negative_values", "missing_values", "any_of_columns"):
             object.__setattr__(self, name, _as_tuple(getattr(self, name)))
         groups = tuple(
-            tuple(c if isinstance(c, Condition) else Condition.from_dict(c) for c in group)
-            for group in (self.zero_when or ())
+            tuple(
+                c
+                if isinstance(c, Condition)
+                else _within(f"zero_when[{g}][{i}]", lambda c=c: Condition.from_dict(c))
+                for i, c in enumerate(group)
+            )
+            for g, group in enumerate(self.zero_when or ())
         )
         object.__setattr__(self, "zero_when", groups)
         if not isinstance(self.column, str) or not self.column.strip():
-            raise IndicatorError("The outcome rule needs a column.")
+            raise IndicatorError(gettext_noop("The outcome rule needs a column."), field="column")
         if self.kind not in OUTCOME_KINDS:
-            raise IndicatorError(f"Unknown outcome kind '{self.kind}'. Use 'binary' or 'numeric'.")
+            raise IndicatorError(
+                gettext_noop("Unknown outcome kind '%(kind)s'. Use 'binary' or 'numeric'."),
+                field="kind",
+                kind=self.kind,
+            )
         if self.blank_as not in ("missing", "negative"):
-            raise IndicatorError("blank_as must be 'missing' or 'negative'.")
+            raise IndicatorError(
+                gettext_noop("blank_as must be 'missing' or 'negative'."), field="blank_as"
+            )
         if self.declared_missing_as not in ("missing", "negative"):
-            raise IndicatorError("declared_missing_as must be 'missing' or 'negative'.")
+            raise IndicatorError(
+                gettext_noop("declared_missing_as must be 'missing' or 'negative'."),
+                field="declared_missing_as",
+            )
         if self.kind == "binary":
             if bool(self.positive_values) == bool(self.negative_values):
                 raise IndicatorError(
-                    f"The binary outcome on '{self.column}' needs either positive_values (the "
-                    "answers that count as 1) or negative_values (the answers that count as 0), "
-                    "not both and not neither."
+                    gettext_noop(
+                        "The binary outcome on '%(column)s' needs either positive_values (the "
+                        "answers that count as 1) or negative_values (the answers that count "
+                        "as 0), not both and not neither."
+                    ),
+                    field="positive_values",
+                    column=self.column,
                 )
             if self.threshold is not None or self.direction is not None:
                 raise IndicatorError(
-                    "threshold/direction belong to a numeric outcome; use kind 'numeric'."
+                    gettext_noop(
+                        "threshold/direction belong to a numeric outcome; use kind 'numeric'."
+                    ),
+                    field="threshold" if self.threshold is not None else "direction",
                 )
         else:
             if self.positive_values or self.negative_values or self.any_of_columns:
                 raise IndicatorError(
-                    f"The numeric outcome on '{self.column}' cannot have positive_values, "
-                    "negative_values or any_of_columns; use kind 'binary' for coded answers."
+                    gettext_noop(
+                        "The numeric outcome on '%(column)s' cannot have positive_values, "
+                        "negative_values or any_of_columns; use kind 'binary' for coded answers."
+                    ),
+                    field="kind",
+                    column=self.column,
                 )
             if (self.threshold is None) != (self.direction is None):
                 raise IndicatorError(
-                    "A numeric outcome needs both threshold and direction, or neither."
+                    gettext_noop(
+                        "A numeric outcome needs both threshold and direction, or neither."
+                    ),
+                    field="threshold" if self.threshold is None else "direction",
                 )
             if self.direction is not None and self.direction not in THRESHOLD_DIRECTIONS:
                 raise IndicatorError(
-                    f"Unknown direction '{self.direction}'. Use one of: "
-                    + ", ".join(THRESHOLD_DIRECTIONS)
-                    + "."
+                    gettext_noop("Unknown direction '%(direction)s'. Use one of: %(directions)s."),
+                    field="direction",
+                    direction=self.direction,
+                    directions=", ".join(THRESHOLD_DIRECTIONS),
                 )
             if self.threshold is not None and not _is_number(self.threshold):
-                raise IndicatorError("The outcome threshold must be a number.")
+                raise IndicatorError(
+                    gettext_noop("The outcome threshold must be a number."), field="threshold"
+                )
             if self.threshold is None and (
                 self.blank_as == "negative"
                 or self.declared_missing_as == "negative"
                 or self.zero_when
             ):
                 raise IndicatorError(
-                    "blank_as 'negative', declared_missing_as 'negative' and zero_when need a "
-                    "0/1 outcome: give a threshold."
+                    gettext_noop(
+                        "blank_as 'negative', declared_missing_as 'negative' and zero_when need "
+                        "a 0/1 outcome: give a threshold."
+                    ),
+                    field="threshold",
                 )
-        for bound in (self.valid_min, self.valid_max):
+        for name, bound in (("valid_min", self.valid_min), ("valid_max", self.valid_max)):
             if bound is not None and not _is_number(bound):
-                raise IndicatorError("valid_min and valid_max must be numbers.")
+                raise IndicatorError(
+                    gettext_noop("valid_min and valid_max must be numbers."), field=name
+                )
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -286,7 +397,11 @@ class OutcomeRule:
         _check_keys("outcome rule", data, [f.name for f in fields(cls)])
         values = dict(data)
         values["zero_when"] = tuple(
-            tuple(Condition.from_dict(c) for c in group) for group in data.get("zero_when") or ()
+            tuple(
+                _within(f"zero_when[{g}][{i}]", lambda c=c: Condition.from_dict(c))
+                for i, c in enumerate(group)
+            )
+            for g, group in enumerate(data.get("zero_when") or ())
         )
         return cls(**values)
 
@@ -301,9 +416,17 @@ class Band:
 
     def __post_init__(self) -> None:
         if not _is_number(self.minimum) or not _is_number(self.maximum):
-            raise IndicatorError(f"Band '{self.label}' needs numeric minimum and maximum.")
+            raise IndicatorError(
+                gettext_noop("Band '%(label)s' needs numeric minimum and maximum."),
+                field="minimum" if not _is_number(self.minimum) else "maximum",
+                label=self.label,
+            )
         if self.minimum > self.maximum:
-            raise IndicatorError(f"Band '{self.label}' has minimum above maximum.")
+            raise IndicatorError(
+                gettext_noop("Band '%(label)s' has minimum above maximum."),
+                field="minimum",
+                label=self.label,
+            )
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-serialisable form."""
@@ -349,34 +472,59 @@ class CircumstanceSpec:
         object.__setattr__(
             self,
             "bands",
-            tuple(b if isinstance(b, Band) else Band.from_dict(b) for b in self.bands or ()),
+            tuple(
+                b if isinstance(b, Band) else _within(f"bands[{i}]", lambda b=b: Band.from_dict(b))
+                for i, b in enumerate(self.bands or ())
+            ),
         )
         if not isinstance(self.name, str) or not self.name.strip():
-            raise IndicatorError("Every circumstance needs a name.")
+            raise IndicatorError(gettext_noop("Every circumstance needs a name."), field="name")
         if not isinstance(self.column, str) or not self.column.strip():
-            raise IndicatorError(f"Circumstance '{self.name}' needs a column.")
+            raise IndicatorError(
+                gettext_noop("Circumstance '%(name)s' needs a column."),
+                field="column",
+                name=self.name,
+            )
         if self.kind not in CIRCUMSTANCE_KINDS:
             raise IndicatorError(
-                f"Circumstance '{self.name}' has unknown kind '{self.kind}'. Use unordered, "
-                "ordered or numeric."
+                gettext_noop(
+                    "Circumstance '%(name)s' has unknown kind '%(kind)s'. Use unordered, "
+                    "ordered or numeric."
+                ),
+                field="kind",
+                name=self.name,
+                kind=self.kind,
             )
         if self.recode and self.bands:
             raise IndicatorError(
-                f"Circumstance '{self.name}' has both a recode and bands; use one."
+                gettext_noop("Circumstance '%(name)s' has both a recode and bands; use one."),
+                field="recode",
+                name=self.name,
             )
         if self.kind == "numeric" and (self.recode or self.bands or self.order):
             raise IndicatorError(
-                f"Circumstance '{self.name}' is numeric, so it cannot have a recode, bands or "
-                "an order; make it ordered or unordered to group values."
+                gettext_noop(
+                    "Circumstance '%(name)s' is numeric, so it cannot have a recode, bands or "
+                    "an order; make it ordered or unordered to group values."
+                ),
+                field="kind",
+                name=self.name,
             )
         sources = [source for source, _ in self.recode]
         duplicated = sorted({s for s in sources if sources.count(s) > 1})
         if duplicated:
             raise IndicatorError(
-                f"Circumstance '{self.name}' recodes {', '.join(duplicated)} more than once."
+                gettext_noop("Circumstance '%(name)s' recodes %(values)s more than once."),
+                field="recode",
+                name=self.name,
+                values=", ".join(duplicated),
             )
         if self.order and len(set(self.order)) != len(self.order):
-            raise IndicatorError(f"Circumstance '{self.name}' repeats a level in its order.")
+            raise IndicatorError(
+                gettext_noop("Circumstance '%(name)s' repeats a level in its order."),
+                field="order",
+                name=self.name,
+            )
 
     def output_levels(self) -> tuple[str, ...]:
         """The levels the recode, bands and fallbacks can produce, in definition order."""
@@ -408,9 +556,15 @@ class CircumstanceSpec:
         values = dict(data)
         recode = values.get("recode") or {}
         if not isinstance(recode, Mapping):
-            raise IndicatorError("A circumstance recode must be a JSON object {source: level}.")
+            raise IndicatorError(
+                gettext_noop("A circumstance recode must be a JSON object {source: level}."),
+                field="recode",
+            )
         values["recode"] = tuple(recode.items())
-        values["bands"] = tuple(Band.from_dict(b) for b in values.get("bands") or ())
+        values["bands"] = tuple(
+            _within(f"bands[{i}]", lambda b=b: Band.from_dict(b))
+            for i, b in enumerate(values.get("bands") or ())
+        )
         values["order"] = tuple(values.get("order") or ())
         return cls(**values)
 
@@ -455,44 +609,69 @@ class IndicatorDefinition:
             self,
             "population_filter",
             tuple(
-                c if isinstance(c, Condition) else Condition.from_dict(c)
-                for c in self.population_filter or ()
+                c
+                if isinstance(c, Condition)
+                else _within(f"population_filter[{i}]", lambda c=c: Condition.from_dict(c))
+                for i, c in enumerate(self.population_filter or ())
             ),
         )
         object.__setattr__(
             self,
             "circumstances",
             tuple(
-                c if isinstance(c, CircumstanceSpec) else CircumstanceSpec.from_dict(c)
-                for c in self.circumstances or ()
+                c
+                if isinstance(c, CircumstanceSpec)
+                else _within(f"circumstances[{i}]", lambda c=c: CircumstanceSpec.from_dict(c))
+                for i, c in enumerate(self.circumstances or ())
             ),
         )
         if isinstance(self.outcome, Mapping):
-            object.__setattr__(self, "outcome", OutcomeRule.from_dict(self.outcome))
+            outcome = self.outcome
+            object.__setattr__(
+                self, "outcome", _within("outcome", lambda: OutcomeRule.from_dict(outcome))
+            )
         if not isinstance(self.name, str) or not self.name.strip():
-            raise IndicatorError("An indicator needs a name.")
+            raise IndicatorError(gettext_noop("An indicator needs a name."), field="name")
         if not isinstance(self.outcome, OutcomeRule):
-            raise IndicatorError(f"Indicator '{self.name}' needs an outcome rule.")
+            raise IndicatorError(
+                gettext_noop("Indicator '%(name)s' needs an outcome rule."),
+                field="outcome",
+                name=self.name,
+            )
         if not _is_number(self.weight_divisor) or self.weight_divisor <= 0:
             raise IndicatorError(
-                f"Indicator '{self.name}': the weight divisor must be a positive number "
-                "(1000000 for DHS, 1 for MICS)."
+                gettext_noop(
+                    "Indicator '%(name)s': the weight divisor must be a positive number "
+                    "(1000000 for DHS, 1 for MICS)."
+                ),
+                field="weight_divisor",
+                name=self.name,
             )
         names = [c.name for c in self.circumstances]
         repeated = sorted({n for n in names if names.count(n) > 1})
         if repeated:
             raise IndicatorError(
-                f"Indicator '{self.name}' has two circumstances named {', '.join(repeated)}."
+                gettext_noop("Indicator '%(name)s' has two circumstances named %(names)s."),
+                field=f"circumstances[{_last_index(names, repeated[0])}].name",
+                name=self.name,
+                names=", ".join(repeated),
             )
         reserved = sorted(set(names) & RESERVED_COLUMNS)
         if reserved:
             raise IndicatorError(
-                f"'{reserved[0]}' is reserved for the prepared data; rename that circumstance."
+                gettext_noop(
+                    "'%(name)s' is reserved for the prepared data; rename that circumstance."
+                ),
+                field=f"circumstances[{names.index(reserved[0])}].name",
+                name=reserved[0],
             )
         if self.query is not None and _UNSAFE_QUERY.search(self.query):
             raise IndicatorError(
-                "The query may only compare columns (==, !=, <, >, &, |, in); it cannot assign, "
-                "refer to variables with @, or use names with double underscores."
+                gettext_noop(
+                    "The query may only compare columns (==, !=, <, >, &, |, in); it cannot "
+                    "assign, refer to variables with @, or use names with double underscores."
+                ),
+                field="query",
             )
 
     def referenced_columns(self) -> tuple[str, ...]:
@@ -506,6 +685,28 @@ class IndicatorDefinition:
         if self.region_column:
             columns.append(self.region_column)
         return tuple(dict.fromkeys(columns))
+
+    def column_field(self, column: str) -> str:
+        """The path of the first field that reads ``column`` ("" when none does)."""
+        for index, condition in enumerate(self.population_filter):
+            if condition.column == column:
+                return f"population_filter[{index}].column"
+        if column == self.outcome.column:
+            return "outcome.column"
+        if column in self.outcome.any_of_columns:
+            return "outcome.any_of_columns"
+        for g, group in enumerate(self.outcome.zero_when):
+            for i, condition in enumerate(group):
+                if condition.column == column:
+                    return f"outcome.zero_when[{g}][{i}].column"
+        if column == self.weight_column:
+            return "weight_column"
+        for index, spec in enumerate(self.circumstances):
+            if spec.column == column:
+                return f"circumstances[{index}].column"
+        if column == self.region_column:
+            return "region_column"
+        return ""
 
     def design_columns(self) -> tuple[str, ...]:
         """The sampling-design columns (cluster, strata) the definition names, if any."""
@@ -546,12 +747,17 @@ class IndicatorDefinition:
         _check_keys("indicator definition", data, [f.name for f in fields(cls)] + ["schema"])
         values = {key: value for key, value in data.items() if key != "schema"}
         if "outcome" not in values:
-            raise IndicatorError("An indicator definition needs an outcome rule.")
-        values["outcome"] = OutcomeRule.from_dict(values["outcome"])
+            raise IndicatorError(
+                gettext_noop("An indicator definition needs an outcome rule."), field="outcome"
+            )
+        outcome = values["outcome"]
+        values["outcome"] = _within("outcome", lambda: OutcomeRule.from_dict(outcome))
         values["population_filter"] = tuple(
-            Condition.from_dict(c) for c in values.get("population_filter") or ()
+            _within(f"population_filter[{i}]", lambda c=c: Condition.from_dict(c))
+            for i, c in enumerate(values.get("population_filter") or ())
         )
         values["circumstances"] = tuple(
-            CircumstanceSpec.from_dict(c) for c in values.get("circumstances") or ()
+            _within(f"circumstances[{i}]", lambda c=c: CircumstanceSpec.from_dict(c))
+            for i, c in enumerate(values.get("circumstances") or ())
         )
         return cls(**values)

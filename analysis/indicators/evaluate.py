@@ -24,6 +24,8 @@ from analysis.indicators.definition import (
     IndicatorDefinition,
     IndicatorError,
     OutcomeRule,
+    _within,
+    gettext_noop,
 )
 from analysis.surveyio import value_key
 
@@ -170,8 +172,12 @@ def apply_indicator(
         )
     if not has_outcome.any():
         raise IndicatorError(
-            f"No row of the reference population has a valid value of the outcome "
-            f"'{definition.outcome.column}'. Check the outcome rule and its missing values."
+            gettext_noop(
+                "No row of the reference population has a valid value of the outcome "
+                "'%(column)s'. Check the outcome rule and its missing values."
+            ),
+            field="outcome.missing_values",
+            column=definition.outcome.column,
         )
 
     weight = _compute_weight(definition, column, has_outcome, messages)
@@ -182,9 +188,12 @@ def apply_indicator(
     infos: list[PreparedCircumstance] = []
     complete = has_weight.copy()
     n_missing_circumstances = 0
-    for spec in definition.circumstances:
-        values, order = _compute_circumstance(
-            spec, column(spec.column), labels_of(spec.column), has_weight
+    for index, spec in enumerate(definition.circumstances):
+        values, order = _within(
+            f"circumstances[{index}]",
+            lambda spec=spec: _compute_circumstance(
+                spec, column(spec.column), labels_of(spec.column), has_weight
+            ),
         )
         missing_here = has_weight & values.isna()
         if missing_here.any():
@@ -242,14 +251,20 @@ def apply_indicator(
     result = result.reset_index(drop=True)
     if result.empty:
         raise IndicatorError(
-            "No row is left once rows with missing outcome, weight or circumstances are "
-            "removed. Check the missing values of the circumstances."
+            gettext_noop(
+                "No row is left once rows with missing outcome, weight or circumstances are "
+                "removed. Check the missing values of the circumstances."
+            ),
+            field="circumstances",
         )
     _check_not_constant(result["outcome"], definition)
     total_weight = float(result["weight"].sum())
     if total_weight <= 0:
         raise IndicatorError(
-            "The weights of the analysed rows add up to zero: there is nothing to analyse."
+            gettext_noop(
+                "The weights of the analysed rows add up to zero: there is nothing to analyse."
+            ),
+            field="weight_column",
         )
     weighted_mean = float((result["outcome"] * result["weight"]).sum() / total_weight)
     return PreparedData(
@@ -309,11 +324,18 @@ def _resolve_columns(
                 close = [by_folded[c][0] for c in close]
             hint = f" (did you mean {' or '.join(repr(c) for c in close)}?)" if close else ""
             parts.append(f"'{name}'{hint}")
-        noun = "Column" if len(missing) == 1 else "Columns"
-        verb = "is" if len(missing) == 1 else "are"
         raise IndicatorError(
-            f"{noun} {', '.join(parts)} {verb} not in this dataset, but the indicator "
-            f"'{definition.name}' needs {'it' if len(missing) == 1 else 'them'}."
+            gettext_noop(
+                "Column %(columns)s is not in this dataset, but the indicator '%(name)s' needs it."
+            )
+            if len(missing) == 1
+            else gettext_noop(
+                "Columns %(columns)s are not in this dataset, but the indicator '%(name)s' "
+                "needs them."
+            ),
+            field=definition.column_field(missing[0]),
+            columns=", ".join(parts),
+            name=definition.name,
         )
     return resolved
 
@@ -373,20 +395,28 @@ def _reference_population(
     labels_of: Any,
 ) -> pd.Series:
     keep = pd.Series(True, index=frame.index)
-    for condition in definition.population_filter:
+    for index, condition in enumerate(definition.population_filter):
         keep &= _condition_mask(condition, column(condition.column), labels_of(condition.column))
         if not keep.any():
             raise IndicatorError(
-                "The reference-population filter leaves no rows: after "
-                f"'{condition.describe()}' nothing is left. Check the condition's values "
-                "against the data (codes or level names)."
+                gettext_noop(
+                    "The reference-population filter leaves no rows: after '%(condition)s' "
+                    "nothing is left. Check the condition's values against the data (codes or "
+                    "level names)."
+                ),
+                field=f"population_filter[{index}].value",
+                condition=condition.describe(),
             )
     if definition.query:
         keep &= _query_mask(frame, definition.query)
         if not keep.any():
             raise IndicatorError(
-                f"The reference-population filter leaves no rows once the query "
-                f"'{definition.query}' is applied."
+                gettext_noop(
+                    "The reference-population filter leaves no rows once the query "
+                    "'%(query)s' is applied."
+                ),
+                field="query",
+                query=definition.query,
             )
     return keep
 
@@ -396,10 +426,19 @@ def _query_mask(frame: pd.DataFrame, query: str) -> pd.Series:
         result = frame.eval(query)
     except Exception as exc:  # pandas raises many types for a bad expression
         reason = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
-        raise IndicatorError(f"The query '{query}' could not be evaluated: {reason}.") from exc
+        raise IndicatorError(
+            gettext_noop("The query '%(query)s' could not be evaluated: %(reason)s."),
+            field="query",
+            query=query,
+            reason=reason,
+        ) from exc
     if not isinstance(result, pd.Series) or not pd.api.types.is_bool_dtype(result.dtype):
         raise IndicatorError(
-            f"The query '{query}' must be a true/false condition, e.g. \"v012 >= 20\"."
+            gettext_noop(
+                "The query '%(query)s' must be a true/false condition, e.g. \"v012 >= 20\"."
+            ),
+            field="query",
+            query=query,
         )
     return result.fillna(False).astype(bool)
 
@@ -526,8 +565,13 @@ def _compute_outcome(
         if non_numeric.any():
             examples = ", ".join(repr(v) for v in pd.unique(series[non_numeric].astype(str))[:5])
             raise IndicatorError(
-                f"The outcome column '{rule.column}' must hold numbers, but has values such as "
-                f"{examples}. List them in missing_values or use a binary outcome."
+                gettext_noop(
+                    "The outcome column '%(column)s' must hold numbers, but has values such as "
+                    "%(examples)s. List them in missing_values or use a binary outcome."
+                ),
+                field="outcome.missing_values",
+                column=rule.column,
+                examples=examples,
             )
         numbers = numbers.where(~declared_missing)
         out_of_range = pd.Series(False, index=keep.index)
@@ -589,15 +633,24 @@ def _compute_weight(
         if bad.any():
             examples = ", ".join(repr(v) for v in pd.unique(raw[bad].astype(str))[:5])
             raise IndicatorError(
-                f"The weight column '{definition.weight_column}' must hold numbers, but has "
-                f"values such as {examples}. Choose the sample-weight column (DHS hv005/v005, "
-                "MICS hhweight/wmweight/chweight)."
+                gettext_noop(
+                    "The weight column '%(column)s' must hold numbers, but has values such as "
+                    "%(examples)s. Choose the sample-weight column (DHS hv005/v005, MICS "
+                    "hhweight/wmweight/chweight)."
+                ),
+                field="weight_column",
+                column=definition.weight_column,
+                examples=examples,
             )
     numbers = numbers.astype(float)
     if (rows & (numbers < 0)).any():
         raise IndicatorError(
-            f"The weight column '{definition.weight_column}' has negative values; sample "
-            "weights must be zero or positive."
+            gettext_noop(
+                "The weight column '%(column)s' has negative values; sample weights must be "
+                "zero or positive."
+            ),
+            field="weight_column",
+            column=definition.weight_column,
         )
     missing = int((rows & numbers.isna()).sum())
     if missing:
@@ -618,8 +671,14 @@ def _compute_circumstance(
         if bad.any():
             examples = ", ".join(repr(v) for v in pd.unique(series[bad].astype(str))[:5])
             raise IndicatorError(
-                f"The circumstance '{spec.name}' is numeric but column '{spec.column}' has "
-                f"values such as {examples}. Make it ordered or unordered with a recode."
+                gettext_noop(
+                    "The circumstance '%(name)s' is numeric but column '%(column)s' has values "
+                    "such as %(examples)s. Make it ordered or unordered with a recode."
+                ),
+                field="kind",
+                name=spec.name,
+                column=spec.column,
+                examples=examples,
             )
         return numbers, ()
 
@@ -656,11 +715,23 @@ def _compute_circumstance(
             shown = pd.unique(series[unmapped].map(_display_value))
             examples = ", ".join(str(v) for v in shown[:10])
             more = f" and {len(shown) - 10} more" if len(shown) > 10 else ""
-            what = "bands" if spec.bands else "recode"
             raise IndicatorError(
-                f"The {what} of circumstance '{spec.name}' (column {spec.column}) leaves values "
-                f"unmapped: {examples}{more}. Add them to the {what}, set other_level, or filter "
-                "those rows out."
+                gettext_noop(
+                    "The bands of circumstance '%(name)s' (column %(column)s) leaves values "
+                    "unmapped: %(examples)s%(more)s. Add them to the bands, set other_level, or "
+                    "filter those rows out."
+                )
+                if spec.bands
+                else gettext_noop(
+                    "The recode of circumstance '%(name)s' (column %(column)s) leaves values "
+                    "unmapped: %(examples)s%(more)s. Add them to the recode, set other_level, "
+                    "or filter those rows out."
+                ),
+                field="bands" if spec.bands else "recode",
+                name=spec.name,
+                column=spec.column,
+                examples=examples,
+                more=more,
             )
         values[unmapped] = spec.other_level
     if spec.missing_level is not None:
@@ -671,13 +742,23 @@ def _compute_circumstance(
     if spec.kind == "ordered":
         if not order:
             raise IndicatorError(
-                f"The ordered circumstance '{spec.name}' needs an order (lowest to highest)."
+                gettext_noop(
+                    "The ordered circumstance '%(name)s' needs an order (lowest to highest)."
+                ),
+                field="order",
+                name=spec.name,
             )
         outside = [level for level in observed if level not in order]
         if outside:
             raise IndicatorError(
-                f"The ordered circumstance '{spec.name}' has level(s) {', '.join(outside)} that "
-                f"are not in its order ({', '.join(order)}). Add them to the order or recode them."
+                gettext_noop(
+                    "The ordered circumstance '%(name)s' has level(s) %(levels)s that are not in "
+                    "its order (%(order)s). Add them to the order or recode them."
+                ),
+                field="order",
+                name=spec.name,
+                levels=", ".join(outside),
+                order=", ".join(order),
             )
     else:
         order += sorted(level for level in observed if level not in order)
@@ -692,8 +773,12 @@ def _check_not_constant(outcome: pd.Series, definition: IndicatorDefinition) -> 
         value = float(distinct[0])
         shown = value_key(value) if value.is_integer() else f"{value:g}"
         raise IndicatorError(
-            f"The outcome is constant in this population (everyone has {shown}): there is "
-            "nothing to split."
+            gettext_noop(
+                "The outcome is constant in this population (everyone has %(value)s): there is "
+                "nothing to split."
+            ),
+            field="outcome.positive_values",
+            value=shown,
         )
 
 
