@@ -197,7 +197,7 @@ def parse_recode(text: str) -> tuple[dict[str, str], tuple[Band, ...]]:
                 bands.append(Band(level, _number(band[1]), _number(band[2])))
             except IndicatorError as exc:
                 raise forms.ValidationError(
-                    _("Line %(n)s: %(problem)s") % {"n": number, "problem": exc}
+                    _("Line %(n)s: %(problem)s") % {"n": number, "problem": indicator_message(exc)}
                 ) from exc
             continue
         for value in parse_values(source):
@@ -280,7 +280,7 @@ def parse_condition_lines(text: str) -> tuple[tuple[Condition, ...], ...]:
                 conditions.append(Condition(match["column"], op, value))
             except IndicatorError as exc:
                 raise forms.ValidationError(
-                    _("Line %(n)s: %(problem)s") % {"n": number, "problem": exc}
+                    _("Line %(n)s: %(problem)s") % {"n": number, "problem": indicator_message(exc)}
                 ) from exc
         groups.append(tuple(conditions))
     return tuple(groups)
