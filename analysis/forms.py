@@ -16,6 +16,7 @@ from dataclasses import replace
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from analysis.indicators import (
@@ -73,7 +74,74 @@ _CONDITION = re.compile(
     r"(?P<op>==|!=|<=|>=|<|>|not in\b|in\b|between\b|is not missing\b)\s*(?P<value>.*?)\s*$",
     re.IGNORECASE,
 )
-_QUOTED_NAME = re.compile(r"'([^']+)'")
+# An IndicatorError's field path: "outcome.threshold", "circumstances[2].order",
+# "population_filter[0].value", "outcome.zero_when[0][1].column", "query".
+_FIELD_PATH = re.compile(
+    r"^(?P<head>[a-z_]+)(?:\[(?P<index>\d+)\])?(?:\[\d+\])*(?:\.(?P<rest>.*))?$"
+)
+_TOP_FIELDS = frozenset(
+    {"name", "query", "weight_column", "weight_divisor", "region_column", "cluster_column"}
+    | {"strata_column"}
+)
+_OUTCOME_FIELDS = {
+    "column": "outcome_column",
+    "kind": "outcome_kind",
+    "positive_values": "outcome_values",
+    "negative_values": "outcome_values",
+    "missing_values": "outcome_missing",
+    "any_of_columns": "outcome_any_of",
+    "zero_when": "outcome_zero_when",
+    "blank_as": "outcome_blank",
+    "declared_missing_as": "outcome_declared",
+    "threshold": "outcome_threshold",
+    "direction": "outcome_direction",
+    "valid_min": "outcome_valid_min",
+    "valid_max": "outcome_valid_max",
+}
+_CONDITION_FIELDS = {"column": "column", "op": "op", "value": "value"}
+_CIRCUMSTANCE_FIELDS = {
+    "name": "name",
+    "column": "column",
+    "kind": "kind",
+    "order": "order",
+    "recode": "recode",
+    "bands": "recode",
+    "other_level": "other",
+    "missing_level": "missing",
+}
+
+
+def field_for_path(
+    path: str,
+    *,
+    population_rows: Sequence[int] = (),
+    circumstance_rows: Sequence[int] = (),
+) -> str | None:
+    """The editor field an IndicatorError's ``field`` path is about, or None (the form as a
+    whole). ``population_rows`` and ``circumstance_rows`` give the form row of each condition
+    and circumstance of the definition (blank rows are skipped, so they can differ)."""
+    match = _FIELD_PATH.match(path or "")
+    if not match:
+        return None
+    head, index, rest = match["head"], match["index"], (match["rest"] or "")
+    first = rest.split(".", 1)[0].split("[", 1)[0]
+    if head in _TOP_FIELDS and index is None:
+        return head
+    if head == "outcome":
+        return _OUTCOME_FIELDS.get(first, "outcome_column")
+    rows, prefix, names, default = {
+        "population_filter": (population_rows, "population", _CONDITION_FIELDS, "value"),
+        "circumstances": (circumstance_rows, "circumstance", _CIRCUMSTANCE_FIELDS, "recode"),
+    }.get(head, ((), "", {}, ""))
+    if not prefix or index is None:
+        return None
+    row = rows[int(index)] if int(index) < len(rows) else int(index)
+    return f"{prefix}_{row}_{names.get(first, default)}"
+
+
+def indicator_message(error: IndicatorError) -> str:
+    """An IndicatorError's message in the active language."""
+    return error.translated(gettext)
 
 
 def parse_value(text: str) -> int | float | str:
@@ -129,7 +197,7 @@ def parse_recode(text: str) -> tuple[dict[str, str], tuple[Band, ...]]:
                 bands.append(Band(level, _number(band[1]), _number(band[2])))
             except IndicatorError as exc:
                 raise forms.ValidationError(
-                    _("Line %(n)s: %(problem)s") % {"n": number, "problem": exc}
+                    _("Line %(n)s: %(problem)s") % {"n": number, "problem": indicator_message(exc)}
                 ) from exc
             continue
         for value in parse_values(source):
@@ -212,7 +280,7 @@ def parse_condition_lines(text: str) -> tuple[tuple[Condition, ...], ...]:
                 conditions.append(Condition(match["column"], op, value))
             except IndicatorError as exc:
                 raise forms.ValidationError(
-                    _("Line %(n)s: %(problem)s") % {"n": number, "problem": exc}
+                    _("Line %(n)s: %(problem)s") % {"n": number, "problem": indicator_message(exc)}
                 ) from exc
         groups.append(tuple(conditions))
     return tuple(groups)
@@ -769,7 +837,9 @@ class RunForm(forms.Form):
                 _("The definition is not valid JSON (line %(line)s, column %(col)s).")
                 % {"line": exc.lineno, "col": exc.colno},
             )
-        except (IndicatorError, TypeError, KeyError, ValueError) as exc:
+        except IndicatorError as exc:
+            self.add_error("definition", indicator_message(exc))
+        except (TypeError, KeyError, ValueError) as exc:
             self.add_error("definition", str(exc))
         return None
 
@@ -843,12 +913,13 @@ class RunForm(forms.Form):
                         % {"name": preset.name, "slug": preset.slug},
                     )
         except IndicatorError as exc:
-            self.add_indicator_error(str(exc))
+            self.add_indicator_error(exc)
             return None
         return definition.to_dict()
 
     def _population(self, data: dict[str, Any]) -> tuple[Condition, ...]:
         conditions = []
+        self.condition_form_rows: list[int] = []
         for index in range(POPULATION_ROWS):
             prefix = f"population_{index}"
             column = data.get(f"{prefix}_column") or ""
@@ -870,8 +941,10 @@ class RunForm(forms.Form):
                 continue
             try:
                 conditions.append(Condition(column, op, condition_value(op, text)))
+                self.condition_form_rows.append(index)
             except IndicatorError as exc:
-                self.add_error(f"{prefix}_value", str(exc))
+                field = f"{prefix}_{_CONDITION_FIELDS.get(exc.field, 'value')}"
+                self.add_error(field, indicator_message(exc))
         return tuple(conditions)
 
     def _outcome(self, data: dict[str, Any]) -> OutcomeRule | None:
@@ -953,12 +1026,13 @@ class RunForm(forms.Form):
                 zero_when=zero_when,
             )
         except IndicatorError as exc:
-            self.add_error(_outcome_field_for(str(exc)), str(exc))
+            self.add_error(field_for_path(exc.within("outcome").field), indicator_message(exc))
             return None
 
     def _circumstances(self, data: dict[str, Any]) -> tuple[CircumstanceSpec, ...]:
         specs: list[CircumstanceSpec] = []
         names: set[str] = set()
+        self.circumstance_form_rows: list[int] = []
         for index in range(self.circumstance_count):
             prefix = f"circumstance_{index}"
             texts = {
@@ -1025,7 +1099,8 @@ class RunForm(forms.Form):
                     missing_level=texts["missing"] or None,
                 )
             except IndicatorError as exc:
-                self.add_error(f"{prefix}_recode", str(exc))
+                field = field_for_path(f"circumstances[0].{exc.field}", circumstance_rows=[index])
+                self.add_error(field, indicator_message(exc))
                 continue
             unordered = [level for level in spec.output_levels() if order and level not in order]
             if unordered:
@@ -1036,43 +1111,26 @@ class RunForm(forms.Form):
                 )
                 continue
             specs.append(spec)
+            self.circumstance_form_rows.append(index)
         return tuple(specs)
 
-    def add_indicator_error(self, message: str) -> None:
-        """Attach the message of an IndicatorError (from the definition, or from applying it
-        to the data) to the field it is about, or to the JSON when the JSON defines it."""
+    def add_indicator_error(self, error: Exception | str) -> None:
+        """Attach an error (from the definition, or from applying it to the data) to the field
+        it is about, by the IndicatorError's field path, or to the JSON when the JSON defines
+        it. Other errors (a plain message) go to the form as a whole."""
+        if isinstance(error, IndicatorError):
+            message = indicator_message(error)
+            field = field_for_path(
+                error.field,
+                population_rows=getattr(self, "condition_form_rows", ()),
+                circumstance_rows=getattr(self, "circumstance_form_rows", ()),
+            )
+        else:
+            message, field = str(error), None
         if self.uses_json:
             self.add_error("definition", message)
             return
-        self.add_error(self._field_for(message), message)
-
-    def _field_for(self, message: str) -> str | None:
-        quoted = _QUOTED_NAME.findall(message)
-        data = self.cleaned_data if hasattr(self, "cleaned_data") else {}
-        lowered = message.lower()
-        if "circumstance" in lowered:
-            for index in range(self.circumstance_count):
-                prefix = f"circumstance_{index}"
-                name = (data.get(f"{prefix}_name") or data.get(f"{prefix}_column") or "").strip()
-                if name and name in quoted:
-                    if "order" in lowered:
-                        return f"{prefix}_order"
-                    if "numeric" in lowered:
-                        return f"{prefix}_kind"
-                    return f"{prefix}_recode"
-        if "reference-population filter" in lowered:
-            for index in range(POPULATION_ROWS):
-                column = data.get(f"population_{index}_column")
-                if column and any(q.startswith(f"{column} ") for q in quoted):
-                    return f"population_{index}_value"
-            return "query" if "query" in lowered else None
-        if "query" in lowered:
-            return "query"
-        if "weight" in lowered:
-            return "weight_divisor" if "divisor" in lowered else "weight_column"
-        if "outcome" in lowered:
-            return _outcome_field_for(message)
-        return None
+        self.add_error(field, message)
 
     def engine_params(self) -> dict:
         data = self.cleaned_data
@@ -1087,21 +1145,6 @@ class RunForm(forms.Form):
         if data.get("cp") is not None:
             params["cp"] = data["cp"]
         return params
-
-
-def _outcome_field_for(message: str) -> str:
-    lowered = message.lower()
-    if "threshold" in lowered or "direction" in lowered:
-        return "outcome_threshold"
-    if "valid_min" in lowered or "valid_max" in lowered:
-        return "outcome_valid_min"
-    if "declared_missing_as" in lowered and "blank_as 'negative'," not in lowered:
-        return "outcome_declared"
-    if "blank_as" in lowered:
-        return "outcome_blank"
-    if "values" in lowered or "constant" in lowered:
-        return "outcome_values"
-    return "outcome_column"
 
 
 def preset_json(slug: str) -> str:

@@ -20,7 +20,12 @@ from django.utils.translation import gettext as _
 from accounts.models import AuditEvent
 from accounts.services import audit_record
 from analysis.engine import EngineError
-from analysis.indicators import IndicatorDefinition, IndicatorError, reference_population_text
+from analysis.indicators import (
+    IndicatorDefinition,
+    IndicatorError,
+    concept_for_preset,
+    reference_population_text,
+)
 from analysis.prepared import remove_cache
 from analysis.surveyio import (
     SurveyFileError,
@@ -41,37 +46,12 @@ logger = logging.getLogger(__name__)
 SURVEY_EXTENSIONS = (".csv", ".xlsx", ".dta", ".sav")
 USER_ERRORS = (SurveyFileError, IndicatorError, EngineError)
 
-# The SDG goal each ESCAP indicator speaks to (ESCAP LNOB platform; SDG global indicator list).
-ESCAP_SDG_GOALS = {
-    "electricity": 7,
-    "clean-cooking-fuel": 7,
-    "basic-drinking-water": 6,
-    "basic-sanitation": 6,
-    "bank-account": 8,
-    "bank-account-women": 8,
-    "mobile-phone": 9,
-    "secondary-education-20-35": 4,
-    "secondary-education-35-plus": 4,
-    "higher-education-25-35": 4,
-    "higher-education-35-plus": 4,
-    "skilled-birth-attendance": 3,
-    "family-planning-demand-satisfied": 3,
-    "stunting": 2,
-    "wasting": 2,
-    "overweight": 2,
-    "physical-violence": 5,
-    "sexual-violence": 5,
-    "emotional-violence": 5,
-    "wife-beating-justified": 5,
-    "internet-use": 17,
-    "child-marriage": 5,
-}
-
 
 def sdg_goal_for_preset(preset: str):
     from taxonomy.models import SDGGoal
 
-    number = ESCAP_SDG_GOALS.get(preset.split("-", 1)[-1]) if preset else None
+    concept = concept_for_preset(preset) if preset else None
+    number = concept.sdg_goal if concept else None
     return SDGGoal.objects.filter(number=number).first() if number else None
 
 

@@ -196,7 +196,7 @@ def run_start(request, pk: int):
                 preset=form.cleaned_data["preset"],
             )
         except services.USER_ERRORS as exc:
-            form.add_indicator_error(str(exc))
+            form.add_indicator_error(exc)
         except ValidationError as exc:
             form.add_indicator_error(" ".join(exc.messages))
         else:

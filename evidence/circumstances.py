@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 # The defaults, seeded by migration 0003: the circumstances of the ESCAP presets
-# (analysis/indicators.py) and of the demo data, by exact name.
+# (analysis/indicators/catalogue.py) and of the demo data, by exact name.
 DEFAULT_CIRCUMSTANCE_FACTORS: dict[str, str] = {
     "Wealth": "socio_economic_status",
     "Education": "socio_economic_status",

@@ -321,3 +321,78 @@ def test_errors_in_the_json_go_to_the_json(rco, dataset, django_capture_on_commi
     assert response.status_code == 400
     assert "Top 60%" in " ".join(response.context["form"].errors["definition"])
     assert '<details class="editor-section" open>' in response.content.decode()
+
+
+# -- errors reach their field by path, not by their wording ---------------------------------
+
+
+def test_an_error_path_names_its_editor_field():
+    from analysis.forms import field_for_path
+
+    assert field_for_path("outcome.threshold") == "outcome_threshold"
+    assert field_for_path("outcome.zero_when[0][1].column") == "outcome_zero_when"
+    assert field_for_path("weight_divisor") == "weight_divisor"
+    assert field_for_path("query") == "query"
+    # the definition skips blank rows: its second circumstance may be the form's fourth row
+    assert field_for_path("circumstances[1].order", circumstance_rows=[0, 3]) == (
+        "circumstance_3_order"
+    )
+    assert field_for_path("circumstances[1].bands[0].minimum", circumstance_rows=[0, 3]) == (
+        "circumstance_3_recode"
+    )
+    assert field_for_path("population_filter[0].op", population_rows=[2]) == "population_2_op"
+    assert field_for_path("") is None
+
+
+def _residence_recode_that_leaves_rural_out(rco, dataset) -> dict:
+    """Circumstance row 0 cleared (the definition's first circumstance is then the form's
+    row 1, Residence) and Residence recoding only 1 → Urban, so 2 is left unmapped: an error
+    found only by applying the definition to the file."""
+    data = post_data(shown_form(rco, dataset))
+    for part in ("name", "column", "order", "recode", "other", "missing"):
+        data[f"circumstance_0_{part}"] = ""
+    data["circumstance_1_recode"] = "1 → Urban"
+    return data
+
+
+def test_an_error_from_the_data_reaches_the_row_it_is_about(
+    rco, dataset, django_capture_on_commit_callbacks
+):
+    data = _residence_recode_that_leaves_rural_out(rco, dataset)
+    response = start_run(rco, dataset, data, django_capture_on_commit_callbacks)
+    assert response.status_code == 400 and not Run.objects.exists()
+    errors = response.context["form"].errors
+    assert list(errors) == ["circumstance_1_recode"], errors
+    assert "unmapped" in " ".join(errors["circumstance_1_recode"])
+
+
+def test_rewording_a_message_does_not_move_it_to_another_field(
+    rco, dataset, django_capture_on_commit_callbacks, monkeypatch
+):
+    # every message of the evaluation reworded so that it names neither a circumstance, a
+    # recode nor a quoted name: the text-reading router sent such errors to the form as a whole
+    monkeypatch.setattr(
+        "analysis.indicators.evaluate.gettext_noop", lambda message: "Something needs fixing."
+    )
+    data = _residence_recode_that_leaves_rural_out(rco, dataset)
+    response = start_run(rco, dataset, data, django_capture_on_commit_callbacks)
+    assert response.status_code == 400
+    errors = response.context["form"].errors
+    assert errors["circumstance_1_recode"] == ["Something needs fixing."]
+    assert 'id="id_circumstance_1_recode_error"' in response.content.decode()
+
+
+def test_a_definition_error_is_shown_in_the_active_language():
+    from django.utils import translation
+
+    from analysis.forms import indicator_message
+    from analysis.indicators import IndicatorError, OutcomeRule
+
+    with pytest.raises(IndicatorError) as caught:
+        OutcomeRule(column="hv270", kind="numeric", threshold="three", direction="below")
+    assert caught.value.field == "threshold"
+    assert str(caught.value) == "The outcome threshold must be a number."
+    with translation.override("fr"):
+        assert indicator_message(caught.value) == "Le seuil du résultat doit être un nombre."
+    with translation.override("es"):
+        assert indicator_message(caught.value) == "El umbral del resultado debe ser un número."
