@@ -1,5 +1,7 @@
-"""Helpers shared by several consultation pages: the respondent form (filled through a
-public link, by a collector, or as a preview), its language, and the review step."""
+"""Helpers shared by several consultation pages: the viewer's partner organisations in a
+campaign, the respondent form (filled through a public link, by a collector, or as a
+preview) and its language, the analysis filters (analysis page and export), and the
+deletion confirmation page (stories and focus-group records)."""
 
 from django.conf import settings
 from django.contrib import messages

@@ -1,6 +1,6 @@
-"""Helpers shared by several tracker pages: looking up a recommendation or the record an
-action, assessment or indicator is attached to, the generic form page, the viewer's
-organisations and countries."""
+"""Helpers shared by several tracker pages: looking up a recommendation, the generic form
+page, the institutions and partner organisation the viewer may track with, and the
+viewer's RCO countries."""
 
 from __future__ import annotations
 
