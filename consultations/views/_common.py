@@ -141,7 +141,7 @@ def _tell_in(request, instrument, *, campaign, language, organisation, collector
 def _analysis_filters(request, campaign, user):
     from taxonomy.models import PopulationGroup
 
-    from .selectors import evidence_narratives, narratives_filter, narratives_search
+    from ..selectors import evidence_narratives, narratives_filter, narratives_search
 
     base = evidence_narratives(user=user, campaign=campaign)
     group = PopulationGroup.objects.filter(slug=request.GET.get("group") or "").first()

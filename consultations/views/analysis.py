@@ -19,10 +19,10 @@ def campaign_analysis(request, pk: int):
     a region of a plot. Approved stories only; counts below 5 suppressed."""
     from urllib.parse import urlencode
 
-    from .plots import histogram_svg, ternary_svg
-    from .privacy import format_count
-    from .selectors import campaign_counts, signifier_values
-    from .signifiers import TRIAD_ZONES, dyad_histogram
+    from ..plots import histogram_svg, ternary_svg
+    from ..privacy import format_count
+    from ..selectors import campaign_counts, signifier_values
+    from ..signifiers import TRIAD_ZONES, dyad_histogram
 
     campaign = policy.get_object_or_404(request.user, Campaign, Action.VIEW, pk=pk)
     base, selected, group, chosen, zone, bin_index = _analysis_filters(

@@ -28,7 +28,7 @@ def _audit_filter(query) -> dict:
 def _export_purpose(request, campaign, actor) -> str:
     """``working`` only for RCO staff of the campaign's country who asked for it; everyone
     else (and anyone who did not choose) gets the publication export."""
-    from .exports import PUBLICATION, WORKING
+    from ..exports import PUBLICATION, WORKING
 
     if request.GET.get("purpose") == WORKING and campaign.country in actor.countries_with_role(
         Role.RCO_STAFF
@@ -48,8 +48,8 @@ def campaign_export(request, pk: int, fmt: str):
     from accounts.services import audit_record
     from common.suppression import min_count
 
-    from .exports import WORKING, build_export, export_bytes
-    from .selectors import narratives_filter, narratives_search
+    from ..exports import WORKING, build_export, export_bytes
+    from ..selectors import narratives_filter, narratives_search
 
     campaign = policy.get_object_or_404(request.user, Campaign, Action.EXPORT, pk=pk)
     base, selected, group, signifier, zone, bin_index = _analysis_filters(

@@ -22,7 +22,7 @@ from ._common import _partner_organisations
 @login_required
 def upload_new(request, pk: int):
     """A partner (or RCO staff on a partner's behalf) uploads a Kobo/ODK export."""
-    from .uploads import upload_store
+    from ..uploads import upload_store
 
     campaign = policy.get_object_or_404(request.user, Campaign, pk=pk)
     actor = actor_for(request.user)
@@ -86,8 +86,8 @@ def upload_detail(request, pk: int):
     """An upload's state, from what the worker stored: the columns to map, the preview, the
     import's progress. Never opens the file; a running upload polls itself (htmx) and
     offers a reload link without JavaScript."""
-    from .models import Upload
-    from .uploads import (
+    from ..models import Upload
+    from ..uploads import (
         instrument_fields,
         progress_key,
         upload_discard,
@@ -161,7 +161,7 @@ def upload_detail(request, pk: int):
 
 def _preview_rows(upload) -> list:
     """The preview's rows with labels, not codes ("Consent: yes; Groups: Rural women")."""
-    from .labels import preview_rows
+    from ..labels import preview_rows
 
     if not upload.preview:
         return []
