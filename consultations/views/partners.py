@@ -14,8 +14,8 @@ from accounts import policy
 from accounts.models import Role
 from accounts.policy import Action, actor_for
 
-from .models import Campaign, FocusGroup, Narrative, ReceiptBatch, ReviewStatus, Upload
-from .receipts import MAX_CARDS, receipt_batch_issue
+from ..models import Campaign, FocusGroup, Narrative, ReceiptBatch, ReviewStatus, Upload
+from ..receipts import MAX_CARDS, receipt_batch_issue
 
 
 def _own_scope(user, queryset):

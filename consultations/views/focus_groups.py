@@ -1,9 +1,9 @@
-"""Deleting a story or focus-group record (RCO staff, with a reason, after a confirmation
-page) and editing a focus-group record (its partner or RCO staff)."""
+"""Focus-group records: recording one, its page, editing it (its partner or RCO staff) and
+deleting it (RCO staff, with a reason, after a confirmation page)."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -13,63 +13,66 @@ from accounts import policy
 from accounts.models import Role
 from accounts.policy import Action, actor_for
 
-from . import services
-from .forms import FocusGroupForm
-from .models import FocusGroup, Narrative
+from .. import services
+from ..forms import FocusGroupForm, ReviewForm
+from ..models import Campaign, FocusGroup
+from ._common import _delete_page, _partner_organisations
 
 
-def _delete_page(request, obj, *, kind: str, delete):
-    """Show what goes and ask why; on a POST with a reason and the confirmation, delete."""
-    reason = request.POST.get("reason", "") if request.method == "POST" else ""
-    errors: list[str] = []
-    if request.method == "POST":
-        if request.POST.get("confirm") != "yes":
-            errors.append(_("Tick the box to confirm that the deletion cannot be undone."))
-        else:
-            campaign = obj.campaign
-            try:
-                delete(reason)
-            except ValidationError as exc:
-                errors.extend(exc.messages)
-            else:
-                messages.success(
-                    request,
-                    _("The story and everything derived from it were deleted.")
-                    if kind == "story"
-                    else _("The focus-group record, its themes and quotes were deleted."),
-                )
-                return redirect(campaign)
+@login_required
+def focus_group_new(request, pk: int):
+    campaign = policy.get_object_or_404(request.user, Campaign, pk=pk)
+    policy.require(request.user, Action.CREATE, FocusGroup)
+    actor = actor_for(request.user)
+    organisations = _partner_organisations(request.user, campaign)
+    if not organisations and not actor.is_rco_staff:
+        raise PermissionDenied
+    form = FocusGroupForm(request.POST or None)
+    form.fields["groups"].queryset = form.fields["groups"].queryset.order_by("name")
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        record = form.save(commit=False)
+        record.accommodations = data["accommodations"]
+        record.participants = data["participants"]
+        services.focus_group_record(
+            record=record,
+            campaign=campaign,
+            organisation=organisations[0] if organisations else None,
+            user=request.user,
+            consent_how=data["consent_how"],
+            use_quotation=data["use_quotation"],
+            use_publication=data["use_publication"],
+            groups=data.get("groups") or (),
+            themes_text=data.get("themes_text") or "",
+            quotes=data["quotes"],
+        )
+        messages.success(request, _("The focus-group record was saved."))
+        return redirect(record)
     return render(
-        request,
-        "consultations/delete_confirm.html",
-        {
-            "obj": obj,
-            "kind": kind,
-            "reasons": services.DELETE_REASONS.items(),
-            "reason": reason,
-            "errors": errors,
-            "quoted_by": obj.quotes.count() if kind == "focus_group" else 0,
-            "themes": obj.themes.count(),
-        },
-        status=400 if errors else 200,
+        request, "consultations/focus_group_form.html", {"form": form, "campaign": campaign}
     )
 
 
 @login_required
-def narrative_delete(request, pk: int):
-    """RCO staff delete a story (e.g. a teller of an offline story without a card asked):
-    the story, its tags and any raw copy go; a tombstone stops re-imports; the audit log
-    records the reason code, never the content."""
-    narrative = policy.get_object_or_404(
-        request.user, Narrative.objects.select_related("campaign"), Action.DELETE, pk=pk
-    )
-    return _delete_page(
-        request,
-        narrative,
-        kind="story",
-        delete=lambda reason: services.narrative_delete(
-            narrative=narrative, user=request.user, reason=reason
+def focus_group_detail(request, pk: int):
+    record = policy.get_object_or_404(
+        request.user,
+        FocusGroup.objects.select_related("campaign", "organisation").prefetch_related(
+            "themes", "quotes", "groups"
         ),
+        pk=pk,
+    )
+    return render(
+        request,
+        "consultations/focus_group_detail.html",
+        {
+            "record": record,
+            "can_review": policy.can(request.user, Action.REVIEW, record),
+            "can_edit": may_edit_focus_group(request.user, record),
+            "can_delete": policy.can(request.user, Action.DELETE, record),
+            "review_form": ReviewForm(initial={"status": record.review_status}),
+            "show_quotes": record.use_quotation or policy.can(request.user, Action.REVIEW, record),
+        },
     )
 
 

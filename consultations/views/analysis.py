@@ -1,0 +1,113 @@
+"""A campaign's analysis page: filters, counts and charts, with small counts suppressed."""
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from accounts import policy
+from accounts.models import Role
+from accounts.policy import Action, actor_for
+
+from ..models import Campaign, Narrative, Signifier
+from ._common import _analysis_filters
+
+
+@login_required
+def campaign_analysis(request, pk: int):
+    """Counts, ternary plots and histograms (group vs everyone else), and the stories behind
+    a region of a plot. Approved stories only; counts below 5 suppressed."""
+    from urllib.parse import urlencode
+
+    from ..plots import histogram_svg, ternary_svg
+    from ..privacy import format_count
+    from ..selectors import campaign_counts, signifier_values
+    from ..signifiers import TRIAD_ZONES, dyad_histogram
+
+    campaign = policy.get_object_or_404(request.user, Campaign, Action.VIEW, pk=pk)
+    base, selected, group, chosen, zone, bin_index = _analysis_filters(
+        request, campaign, request.user
+    )
+    in_group = base.filter(groups=group) if group else base
+    others = base.exclude(groups=group) if group else None
+
+    def link(**extra):
+        params = {
+            k: v
+            for k, v in {
+                "group": group.slug if group else "",
+                "q": request.GET.get("q", ""),
+                **extra,
+            }.items()
+            if v != ""
+        }
+        return "?" + urlencode(params) + "#stories"
+
+    plots = []
+    for s in (
+        Signifier.objects.filter(instrument__campaign=campaign)
+        .select_related("instrument")
+        .prefetch_related("versions")
+    ):
+        labels = s.label_texts()
+        pooled = s.combinable_versions()
+        if s.kind == "triad":
+            svg = ternary_svg(
+                [tuple(v) for v in signifier_values(others if group else base, s.key, pooled)],
+                labels=tuple(labels),
+                title=s.question_text() or s.key,
+                zone_links={z: link(sig=s.key, zone=z) for z in TRIAD_ZONES},
+                highlight=[tuple(v) for v in signifier_values(in_group, s.key, pooled)]
+                if group
+                else (),
+            )
+        elif s.kind == "dyad":
+            main = dyad_histogram(signifier_values(in_group, s.key, pooled))
+            svg = histogram_svg(
+                main,
+                left_label=labels[0],
+                right_label=labels[1],
+                title=s.question_text() or s.key,
+                bin_links=[link(sig=s.key, bin=str(i)) for i in range(len(main))],
+                compare=dyad_histogram(signifier_values(others, s.key, pooled)) if group else None,
+                compare_label=_("Everyone else"),
+                main_label=group.name if group else "",
+            )
+        else:
+            continue
+        plots.append({"signifier": s, "svg": svg, "versions": pooled if s.version > 1 else []})
+
+    count = selected.count()
+    actor = actor_for(request.user)
+    hide_stories = count < 5 and not actor.is_rco_staff
+    page = Paginator(selected.select_related("organisation").order_by("-created_at"), 20).get_page(
+        request.GET.get("page")
+    )
+    from taxonomy.models import PopulationGroup
+
+    return render(
+        request,
+        "consultations/campaign_analysis.html",
+        {
+            "campaign": campaign,
+            "counts": campaign_counts(base),
+            "plots": plots,
+            "group": group,
+            "signifier": chosen,
+            "zone": zone,
+            "bin": bin_index,
+            "groups": PopulationGroup.objects.filter(narratives__in=base)
+            .distinct()
+            .order_by("name"),
+            "selected_count": format_count(count),
+            "hide_stories": hide_stories,
+            "page": page,
+            "q": request.GET.get("q", ""),
+            "can_export": policy.can(request.user, Action.EXPORT, Narrative),
+            "can_export_working": campaign.country in actor.countries_with_role(Role.RCO_STAFF),
+            "export_filters": [
+                (k, v) for k, v in request.GET.items() if k in ("group", "sig", "zone", "bin", "q")
+            ],
+            "export_query": request.GET.urlencode(),
+        },
+    )
