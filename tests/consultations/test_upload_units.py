@@ -231,3 +231,33 @@ def test_the_mapping_form_offers_each_repeat_group_with_its_rows(
     client.post(upload.get_absolute_url(), {"action": "remap"})
     page = client.get(upload.get_absolute_url()).content.decode()
     assert '<option value="member" selected>' in page
+
+
+@pytest.mark.django_db
+def test_sample_values_are_read_once_used_for_suggestions_and_deleted_with_the_file(
+    instrument, people, tmp_path
+):
+    from consultations.uploads import upload_discard, upload_mapping_initial
+
+    path = kobo_nested.build(tmp_path / "nested.xlsx")
+    upload = upload_store(
+        uploaded=SimpleUploadedFile("household voices.xlsx", Path(path).read_bytes()),
+        instrument=instrument,
+        organisation=people.partner_org,
+        user=people.partner_own,
+        consent_how="verbal",
+        enqueue=False,
+    )
+    upload = upload_inspect(upload=upload)
+    samples = upload.inspection["samples"]
+    assert samples["story"] == ["Story 1", "Story 2", "Story 3"]
+    assert samples["member/household/member/age"] == ["12", "36", "60", "8", "40"]
+    assert "_uuid" not in samples and "_submission_time" not in samples
+    assert upload.inspection["units"] == [["household", 4], ["member", 5]]
+    # The member ages are numbers: never proposed as the story or the sex.
+    suggested = upload_mapping_initial(upload)
+    assert suggested["story"] == ["story"]
+    assert "member/household/member/age" not in suggested.get("sex", [])
+    upload_discard(upload=upload)
+    upload.refresh_from_db()
+    assert upload.inspection == {} and not upload.file  # answers go with the file
