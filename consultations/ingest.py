@@ -37,6 +37,7 @@ import csv
 import dataclasses
 import datetime as dt
 import difflib
+import hashlib
 import io
 import math
 import re
@@ -976,10 +977,18 @@ class UnitRow:
     submission_index: str
 
 
-def unit_key(submission_key: str, path: str) -> str:
+def unit_key(submission_key: str, path: str, *, max_length: int = 100) -> str:
     """A story's key when a repeat group is the unit: the submission's key, then the repeat
-    path and index (``uuid/household[2]/member[1]``); the submission's key otherwise."""
-    return f"{submission_key}/{path}" if path else submission_key
+    path and index (``uuid/household[2]/member[1]``); the submission's key otherwise. A key
+    longer than ``max_length`` (deeply nested groups with long names) ends with a digest of
+    the path instead, so it stays unique and the same on every re-import."""
+    if not path:
+        return submission_key
+    key = f"{submission_key}/{path}"
+    if len(key) <= max_length:
+        return key
+    digest = hashlib.sha256(path.encode()).hexdigest()[:24]
+    return f"{submission_key[: max_length - len(digest) - 2]}/#{digest}"
 
 
 def open_export(path: str | Path, *, fmt: str | None = None) -> ExportFile:

@@ -261,3 +261,14 @@ def test_sample_values_are_read_once_used_for_suggestions_and_deleted_with_the_f
     upload_discard(upload=upload)
     upload.refresh_from_db()
     assert upload.inspection == {} and not upload.file  # answers go with the file
+
+
+def test_a_deeply_nested_key_stays_unique_within_the_stored_length():
+    from consultations.ingest import unit_key
+
+    uuid = "11111111-0000-4000-8000-000000000001"
+    deep = "a_very_long_repeat_group_name[1]/another_very_long_nested_group_name[{}]/x[3]"
+    keys = {unit_key(uuid, deep.format(n)) for n in range(1, 30)}
+    assert len(keys) == 29 and all(len(k) <= 100 and k.startswith(uuid) for k in keys)
+    assert unit_key(uuid, deep.format(1)) == unit_key(uuid, deep.format(1))
+    assert unit_key(uuid, "household[2]/member[1]") == f"{uuid}/household[2]/member[1]"
