@@ -37,6 +37,7 @@ import csv
 import dataclasses
 import datetime as dt
 import difflib
+import hashlib
 import io
 import math
 import re
@@ -70,11 +71,14 @@ __all__ = [
     "RepeatAnswers",
     "RepeatLinks",
     "RowProblem",
+    "UnitRow",
     "detect_format",
+    "fits_kind",
     "normalise_row",
     "open_export",
     "parse_submission_time",
     "suggest_mapping",
+    "unit_key",
     "validate_mapping",
 ]
 
@@ -470,6 +474,14 @@ class RepeatLink:
     parent_sheet: str
     parent_index: str
     row: dict[str, str]
+    #: ``(sheet, position among its siblings, row)`` of each repeat row from the outermost
+    #: repeat down to this row (this row last): its place in the submission.
+    chain: tuple[tuple[str, int, dict[str, str]], ...] = ()
+
+    @property
+    def path(self) -> str:
+        """``household[2]/member[1]``: the repeat path and index of this row (1-based)."""
+        return "/".join(f"{sheet}[{position}]" for sheet, position, _row in self.chain)
 
 
 @dataclass
@@ -481,6 +493,10 @@ class RepeatLinks:
     by_submission: dict[str, list[RepeatLink]] = field(default_factory=dict)
     reasons: dict[str, list[str]] = field(default_factory=dict)
     orphans: list[tuple[str, int, str]] = field(default_factory=list)
+    #: ``{(sheet, row number): reason}`` for every repeat row that could not be placed
+    #: (whether its submission is known or not), so a repeat row chosen as the unit of a
+    #: story is rejected with its reason, never lost.
+    unplaced: dict[tuple[str, int], str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -745,6 +761,7 @@ class ExportFile:
                         None,
                     )
                     reason = problem + "; it was not attached to any submission"
+                    links.unplaced[(sheet, number)] = reason
                     if owner is not None:
                         links.reasons.setdefault(owner, []).append(reason)
                     else:
@@ -762,6 +779,10 @@ class ExportFile:
                     parent_sheet=chain[1][0] if len(chain) > 1 else self.main_sheet,
                     parent_index=(row.get("_parent_index") or "").strip(),
                     row=row,
+                    chain=tuple(
+                        (level_sheet, positions.get((level_sheet, id(level_row)), 0), level_row)
+                        for level_sheet, level_row in reversed(chain)
+                    ),
                 )
                 links.by_submission.setdefault(root, []).append(link)
         return links
@@ -817,6 +838,7 @@ class ExportFile:
                     )
                 if problem is not None:
                     reason = problem + "; it was not attached to any submission"
+                    links.unplaced[(sheet, number)] = reason
                     if submission in main_keys:
                         links.reasons.setdefault(submission, []).append(reason)
                     else:
@@ -834,6 +856,10 @@ class ExportFile:
                         parent_sheet=chain[1][0] if len(chain) > 1 else self.main_sheet,
                         parent_index=(row.get("PARENT_KEY") or "").strip(),
                         row=row,
+                        chain=tuple(
+                            (level, positions.get(id(level_row), 0), level_row)
+                            for level, level_row in reversed(chain)
+                        ),
                     )
                 )
         return links
@@ -864,6 +890,105 @@ class ExportFile:
                 for column, items in collected.items()
             }
         return out
+
+    # ---- a repeat group as the unit of a story
+
+    def repeat_row_counts(self) -> dict[str, int]:
+        """``{repeat sheet: number of rows}``, for the "unit of a story" choice."""
+        return {sheet: len(rows) for sheet, rows in self._numbered_repeats.items()}
+
+    def unit_rows(self, unit: str, attach: Sequence[str] = ()) -> Iterator[UnitRow]:
+        """Each row of the repeat sheet ``unit`` as one story, in sheet order.
+
+        A story's row holds the main sheet's columns as they are, the columns of every
+        enclosing repeat row and of the unit row itself as single values named
+        ``<sheet>/<column>`` (the names :meth:`repeat_answers` uses), and for each other
+        sheet in ``attach`` a labelled list (:class:`RepeatAnswers`) of its rows: only the
+        rows under this unit row when the sheet is nested in the unit, else all the
+        submission's. A unit row that cannot be placed under a submission is yielded with its
+        reason and no values; a submission whose attached rows could not be placed gives each
+        of its stories that reason. No row of the unit sheet is left out.
+        """
+        if unit not in self.repeat_sheets:
+            raise ExportError(
+                f"This export has no repeat group {unit!r}"
+                + (f" (it has {', '.join(self.repeat_sheets)})." if self.repeat_sheets else ".")
+            )
+        own = self.link_repeats([unit])
+        others = [sheet for sheet in attach if sheet != unit and sheet in self.repeat_sheets]
+        attached = self.link_repeats(others) if others else RepeatLinks()
+        main: dict[str, dict[str, str]] = {}
+        for _number, row in self.iter_rows():
+            main.setdefault(self.submission_link_key(row), row)
+        placed = {link.row_number: link for links in own.by_submission.values() for link in links}
+        for number, _row in self._numbered_repeats.get(unit, []):
+            link = placed.get(number)
+            if link is None:
+                reason = own.unplaced.get((unit, number), "the row could not be placed")
+                yield UnitRow(unit, number, {}, (reason,), "", "")
+                continue
+            values: dict[str, Any] = dict(main[link.submission_index])
+            for level_sheet, _position, level_row in link.chain:
+                for column, value in level_row.items():
+                    if not column.startswith("_") and column not in _METADATA_COLUMNS:
+                        values[f"{level_sheet}/{column}"] = value
+            unit_row = link.chain[-1][2] if link.chain else link.row
+            ancestors = {level_sheet for level_sheet, _p, _r in link.chain}
+            collected: dict[str, list[tuple[str, str]]] = {}
+            for other in attached.by_submission.get(link.submission_index, []):
+                if other.sheet in ancestors:
+                    continue
+                in_unit = [r for s, _p, r in other.chain if s == unit]
+                if in_unit and in_unit[0] is not unit_row:
+                    continue  # nested under another story of the same submission
+                for column, value in other.row.items():
+                    if column.startswith("_") or column in _METADATA_COLUMNS:
+                        continue
+                    if str(value).strip():
+                        collected.setdefault(f"{other.sheet}/{column}", []).append(
+                            (other.label, str(value).strip())
+                        )
+            values |= {
+                column: RepeatAnswers(column=column, items=tuple(items))
+                for column, items in collected.items()
+            }
+            yield UnitRow(
+                unit,
+                number,
+                values,
+                tuple(attached.reasons.get(link.submission_index, ())),
+                link.path,
+                link.submission_index,
+            )
+
+
+@dataclass(frozen=True)
+class UnitRow:
+    """One repeat row taken as a story (:meth:`ExportFile.unit_rows`): its sheet and row
+    number, the values it can be mapped from, the reasons it cannot be stored whatever the
+    mapping (empty when it can), its repeat ``path`` (``household[2]/member[1]``) and the
+    link key of its submission's main row."""
+
+    sheet: str
+    row_number: int
+    values: dict[str, Any]
+    reasons: tuple[str, ...]
+    path: str
+    submission_index: str
+
+
+def unit_key(submission_key: str, path: str, *, max_length: int = 100) -> str:
+    """A story's key when a repeat group is the unit: the submission's key, then the repeat
+    path and index (``uuid/household[2]/member[1]``); the submission's key otherwise. A key
+    longer than ``max_length`` (deeply nested groups with long names) ends with a digest of
+    the path instead, so it stays unique and the same on every re-import."""
+    if not path:
+        return submission_key
+    key = f"{submission_key}/{path}"
+    if len(key) <= max_length:
+        return key
+    digest = hashlib.sha256(path.encode()).hexdigest()[:24]
+    return f"{submission_key[: max_length - len(digest) - 2]}/#{digest}"
 
 
 def open_export(path: str | Path, *, fmt: str | None = None) -> ExportFile:
@@ -1051,8 +1176,98 @@ def _similarity(key: str, column: str) -> float:
     return best
 
 
+#: How many first non-empty values of a column :func:`suggest_mapping` looks at.
+SAMPLE_SIZE = 50
+#: Share of a column's sample values that must fit a field's kind.
+_FIT_SHARE = 0.8
+_SEX_WORDS = frozenset(
+    {
+        "m", "f", "male", "female", "man", "woman", "men", "women", "boy", "girl", "other",
+        "intersex", "non_binary", "nonbinary", "non-binary", "prefer_not_to_say",
+        "prefer_not", "prefer not to say", "homme", "femme", "masculin", "féminin", "autre",
+        "hombre", "mujer", "masculino", "femenino", "otro", "h",
+    }
+)  # fmt: skip
+_AGE_BAND = re.compile(
+    r"^\s*(?:\d{1,3}\s*(?:-|–|to|à|a)\s*\d{1,3}|\d{1,3}\s*\+|<\s*\d{1,3}|\d{1,3})\s*$"
+)
+_TIMESTAMP = re.compile(r"^\s*\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}.*)?\s*$")
+_LETTER = re.compile(r"[^\W\d_]")
+
+
+def _is_number(text: str) -> bool:
+    try:
+        _parse_number(text.strip())
+    except ValueError:
+        return False
+    return True
+
+
+def _is_date(text: str) -> bool:
+    if _TIMESTAMP.match(text):
+        return True
+    try:
+        _parse_date(text.strip())
+    except ValueError:
+        return False
+    return True
+
+
+def _value_fits(spec: FieldSpec, value: str) -> bool:
+    """Whether one sample value could be an answer to a field of this kind."""
+    kind, text = spec.kind, value.strip()
+    folded = _fold(text)
+    if kind == "date":
+        return _is_date(text)
+    if _TIMESTAMP.match(text):
+        return False  # Kobo's start/end/today feed nothing but a date
+    if kind == "consent":
+        return folded in CONSENT_YES or folded in CONSENT_NO
+    if kind in ("story", "title", "text"):
+        return bool(_LETTER.search(text)) and not _is_number(text)
+    if kind in ("dyad", "number"):
+        if not _is_number(text):
+            return False
+        return kind == "number" or 0 <= _parse_number(text) <= 100
+    if kind == "location" and _GEOPOINT.match(text):
+        return False
+    if spec.options or spec.labels:
+        if _lookup_option(text, spec) is not None:
+            return True
+        if kind in ("multiple", "groups", "consent_uses"):
+            parts = _WHITESPACE.split(text)
+            return all(_lookup_option(part, spec) is not None for part in parts)
+        if kind not in ("sex", "age_band"):
+            return False
+    if kind == "sex":
+        return folded in _SEX_WORDS
+    if kind == "age_band":
+        return bool(_AGE_BAND.match(text))
+    if kind == "language":
+        return bool(re.fullmatch(r"[a-z]{2,3}(?:[-_][a-z]{2,4})?", folded)) or bool(
+            _LETTER.search(text)
+        )
+    # A choice field with no known options, a location, a wg answer: any word.
+    return bool(_LETTER.search(text)) or kind in ("single", "wg", "multiple", "groups")
+
+
+def fits_kind(spec: FieldSpec, values: Sequence[str]) -> bool:
+    """Whether a column's sample values fit a field: at least 80 % of the non-empty values
+    are answers of its kind (see :func:`suggest_mapping`). No values: nothing is known, so
+    the column is judged by its name alone."""
+    sample = [str(v) for v in values if str(v).strip()][:SAMPLE_SIZE]
+    if not sample:
+        return True
+    fitting = sum(1 for value in sample if _value_fits(spec, value))
+    return fitting >= _FIT_SHARE * len(sample)
+
+
 def suggest_mapping(
-    columns: Sequence[str], fields: Sequence[FieldSpec], *, cutoff: float = 0.75
+    columns: Sequence[str],
+    fields: Sequence[FieldSpec],
+    *,
+    cutoff: float = 0.75,
+    samples: Mapping[str, Sequence[str]] | None = None,
 ) -> dict[str, list[str]]:
     """A proposed ``{field key: [column, …]}`` from name similarity, for the partner to check.
 
@@ -1064,7 +1279,20 @@ def suggest_mapping(
     key (or match its three ``options``, the corner names), in file order. For a choice field
     ``k`` a column named like ``k_other`` is proposed as ``"k_other"`` (the "other" text).
     Fields with no good match are left out.
+
+    ``samples`` (``{column: [first non-empty values]}``, about :data:`SAMPLE_SIZE` each)
+    make a column a candidate for a field only when its values fit the field's kind
+    (:func:`fits_kind`): sex/gender words or the field's choices for ``sex``, numbers in
+    0–100 for a dyad, dates for a date, yes/no for consent, text with letters (not numbers,
+    not timestamps) for the story, the instrument's choice names or labels for a choice.
+    A timestamp (Kobo's ``start``/``end``/``today``) fits only a date. A column without
+    samples is judged by its name alone.
     """
+    samples = samples or {}
+
+    def fits(spec: FieldSpec, column: str) -> bool:
+        return fits_kind(spec, samples.get(column, ()))
+
     choice_columns = _choice_columns(columns)
     candidates = [
         column
@@ -1106,7 +1334,7 @@ def suggest_mapping(
             (synonym, 0.95) for synonym in _KIND_SYNONYMS.get(spec.kind, ())
         ]
         for column in candidates if spec.key not in mapping else ():
-            if column in used:
+            if column in used or not fits(spec, column):
                 continue
             score = max(weight * _similarity(target, column) for target, weight in targets)
             if score >= cutoff:
@@ -1150,6 +1378,9 @@ def _suggest_triad(spec: FieldSpec, columns: Sequence[str]) -> list[str]:
 #: The dyad scales offered in the mapping form; any "min-max" is accepted too.
 DYAD_SCALES: tuple[str, ...] = ("0-1", "0-100", "1-10")
 SCALE_SUFFIX = ":scale"
+#: The mapping entry naming the repeat group whose rows are the stories (absent or empty:
+#: each submission is a story).
+UNIT_KEY = ":unit"
 _SCALE_RE = re.compile(r"^\s*(-?\d+(?:[.,]\d+)?)\s*(?:-|–|to|\.\.|/)\s*(-?\d+(?:[.,]\d+)?)\s*$")
 
 
@@ -1176,14 +1407,23 @@ def validate_mapping(
     mapping: Mapping[str, Sequence[str]],
     fields: Sequence[FieldSpec],
     columns: Sequence[str] | None = None,
+    *,
+    units: Sequence[str] | None = None,
 ) -> list[str]:
     """Problems with a mapping as a whole, for the mapping form (empty list when it is fine).
 
     Checks that required fields (always the story and the consent) are mapped, that a triad
-    has three columns and other one-column fields one, and that mapped columns exist.
+    has three columns and other one-column fields one, that mapped columns exist and (given
+    the file's repeat groups as ``units``) that the unit of a story is one of them.
     """
     problems: list[str] = []
     present = set(columns) if columns is not None else None
+    unit = next((text for text in mapping.get(UNIT_KEY, ()) if text), "")
+    if unit and units is not None and unit not in units:
+        problems.append(
+            f"the unit of a story '{unit}' is not a repeat group of this file"
+            + (f" (it has {', '.join(units)})" if units else " (it has none)")
+        )
     for spec in fields:
         mapped = list(mapping.get(spec.key, ()))
         if not mapped:
@@ -1234,6 +1474,9 @@ class NormalisedRow:
     key: str
     submitted_at: dt.datetime | None
     values: dict[str, Any]
+    #: The source submission's key when the story is a repeat row (``key`` then adds the
+    #: repeat path); empty when the story is the submission itself.
+    submission: str = ""
 
 
 @dataclass(frozen=True)

@@ -583,6 +583,10 @@ class Upload(models.Model):
         max_length=10, choices=ConsentRecord.How.choices, default=ConsentRecord.How.VERBAL
     )
     columns = models.JSONField(default=list, blank=True)
+    #: What the worker read besides the columns, for the mapping step: ``{"units": [[repeat
+    #: group, rows], …], "samples": {column: [first non-empty values]}}``. Cleared with the
+    #: raw file (the samples are answers).
+    inspection = models.JSONField(default=dict, blank=True)
     rows_total = models.PositiveIntegerField(default=0)
     rows_ok = models.PositiveIntegerField(default=0)
     rows_duplicate = models.PositiveIntegerField(default=0)

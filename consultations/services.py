@@ -322,8 +322,9 @@ def upload_delete_raw(*, upload: Upload) -> None:
             logger.exception("upload %s: the raw file could not be deleted", upload.reference)
         upload.file = ""
     upload.preview = []
+    upload.inspection = {}  # its sample values are answers too
     upload.raw_delete_after = None
-    upload.save(update_fields=["file", "preview", "raw_delete_after"])
+    upload.save(update_fields=["file", "preview", "inspection", "raw_delete_after"])
 
 
 def _forget_upload_copies(narrative: Narrative) -> None:

@@ -27,6 +27,7 @@ from .uploads import (
     upload_set_mapping,
     upload_store,
     upload_undo,
+    upload_units,
 )
 
 
@@ -101,12 +102,21 @@ class MappingSerializer(serializers.Serializer):
     mapping = serializers.DictField(
         child=serializers.ListField(child=serializers.CharField()),
         help_text="Field key → column(s) of the file; a dyad also needs “<key>:scale” "
-        "(0-1, 0-100, 1-10 or min-max).",
+        "(0-1, 0-100, 1-10 or min-max). “:unit” → [repeat group] makes each row of that "
+        "repeat group a story (absent: each submission is a story).",
     )
 
 
 class MappingOutSerializer(MappingSerializer):
     columns = serializers.ListField(child=serializers.CharField())
+    units = serializers.ListField(
+        child=inline_serializer(
+            "UploadUnit",
+            fields={"group": serializers.CharField(), "rows": serializers.IntegerField()},
+        ),
+        help_text="The file's repeat groups (each can be the unit of a story, as “:unit”) "
+        "with their row counts.",
+    )
     fields = serializers.ListField(
         child=inline_serializer(
             "UploadField",
@@ -202,6 +212,7 @@ class UploadViewSet(
                 {
                     "mapping": upload_mapping_initial(upload),
                     "columns": list(upload.columns),
+                    "units": [{"group": g, "rows": n} for g, n in upload_units(upload)],
                     "fields": fields,
                 }
             )

@@ -29,6 +29,7 @@ members' self-identified groups) and is refused, with the reason, for a one-valu
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime
 import logging
 import uuid
@@ -54,12 +55,15 @@ from taxonomy.selectors import group_for_label
 from . import services
 from .ingest import _METADATA_COLUMNS as METADATA_COLUMNS
 from .ingest import (
+    SAMPLE_SIZE,
     SCALE_SUFFIX,
+    UNIT_KEY,
     ExportError,
     FieldSpec,
     NormalisedRow,
     open_export,
     suggest_mapping,
+    unit_key,
     validate_mapping,
 )
 from .ingest import normalise_row as normalise_export_row
@@ -315,7 +319,12 @@ def upload_set_mapping(
         locked = Upload.objects.select_for_update().get(pk=upload.pk)
         if locked.status not in (Upload.Status.MAPPING, Upload.Status.PREVIEW) or not locked.file:
             return [_refusal(locked)]
-        problems = validate_mapping(mapping, instrument_fields(upload.instrument), locked.columns)
+        problems = validate_mapping(
+            mapping,
+            instrument_fields(upload.instrument),
+            locked.columns,
+            units=[name for name, _rows in upload_units(locked)],
+        )
         if problems:
             return problems
         ColumnMapping.objects.update_or_create(
@@ -434,21 +443,66 @@ def _columns(export) -> list[str]:
     return columns
 
 
+#: Main-sheet rows read for the sample values at most (a column empty in the first rows of a
+#: 100,000-row file is judged by its name).
+SAMPLE_ROWS = 2_000
+#: Longest sample value kept (a story's first characters say enough).
+SAMPLE_CHARS = 200
+
+
+def _samples(export) -> dict[str, list[str]]:
+    """The first :data:`SAMPLE_SIZE` non-empty values of each column (repeat-group columns
+    as ``<sheet>/<column>``), so suggestions can check that values fit a field."""
+    samples: dict[str, list[str]] = {}
+
+    def take(prefix: str, rows) -> None:
+        for count, (_number, row) in enumerate(rows):
+            if count >= SAMPLE_ROWS:
+                break
+            for column, value in row.items():
+                text = str(value).strip()
+                if not text or column.startswith("_") or column in METADATA_COLUMNS:
+                    continue
+                kept = samples.setdefault(prefix + column, [])
+                if len(kept) < SAMPLE_SIZE:
+                    kept.append(text[:SAMPLE_CHARS])
+
+    take("", export.iter_rows())
+    for sheet in getattr(export, "repeat_sheets", ()):
+        take(f"{sheet}/", export.iter_repeat_rows(sheet))
+    return samples
+
+
 def upload_inspect(*, upload: Upload) -> Upload:
-    """Worker: recognise the export and read its columns (repeat-group columns too) once."""
+    """Worker: recognise the export and read its columns (repeat-group columns too), the
+    repeat groups with their row counts (each can be the unit of a story) and sample values
+    of each column, once."""
     if upload.status != Upload.Status.STORED:
         return upload
     _set_status(upload, Upload.Status.CHECKING)
     try:
         export = _export(upload)
         columns = _columns(export)
+        units = list(export.repeat_row_counts().items()) if export.repeat_sheets else []
+        samples = _samples(export)
     except Exception as exc:  # any reader failure ends here, as a message for the person
         return upload_fail(upload=upload, exc=exc)
     upload.export_format = export.format
     upload.columns = columns
+    upload.inspection = {"units": [list(unit) for unit in units], "samples": samples}
     upload.message = person_message(upload, " ".join(export.notes))
-    _set_status(upload, Upload.Status.MAPPING, "export_format", "columns", "message")
+    _set_status(upload, Upload.Status.MAPPING, "export_format", "columns", "inspection", "message")
     return upload
+
+
+def upload_units(upload: Upload) -> list[tuple[str, int]]:
+    """The repeat groups of the file with their row counts: ``[(group, rows), …]``."""
+    return [(str(name), int(rows)) for name, rows in (upload.inspection or {}).get("units", [])]
+
+
+def upload_unit(mapping) -> str:
+    """The repeat group whose rows are the stories, or "" (each submission is a story)."""
+    return next((text for text in (mapping or {}).get(UNIT_KEY, ()) if text), "")
 
 
 def upload_columns(upload: Upload) -> list[str]:
@@ -466,9 +520,11 @@ def upload_mapping_initial(upload: Upload) -> dict[str, list[str]]:
     ).first()
     columns = upload_columns(upload)
     fields = instrument_fields(upload.instrument)
-    if saved and not validate_mapping(saved.mapping, fields, columns):
+    units = [name for name, _rows in upload_units(upload)]
+    if saved and not validate_mapping(saved.mapping, fields, columns, units=units):
         return saved.mapping
-    return suggest_mapping(columns, fields)
+    samples = (upload.inspection or {}).get("samples") or {}
+    return suggest_mapping(columns, fields, samples=samples)
 
 
 def _mapping(upload: Upload) -> dict[str, list[str]]:
@@ -490,9 +546,24 @@ def _rows(upload: Upload, mapping=None, problems: list | None = None):
     """Main-sheet rows with the answers of the mapped repeat-group sheets joined in as
     labelled lists (see module docstring), and the reasons a submission cannot be stored
     because one of its repeat rows could not be placed. A repeat row that belongs to no
-    submission of the file is added to ``problems``."""
+    submission of the file is added to ``problems``.
+
+    Yields ``(export, row number, row, reasons, sheet, path)``: ``sheet`` and ``path`` are
+    "" unless the mapping names a repeat group as the unit of a story; then each row of that
+    group is one story (``ExportFile.unit_rows``) and ``path`` its repeat path and index."""
     export = _export(upload)
-    sheets = _mapped_sheets(export, mapping if mapping is not None else _mapping(upload))
+    mapping = mapping if mapping is not None else _mapping(upload)
+    sheets = _mapped_sheets(export, mapping)
+    unit = upload_unit(mapping)
+    if unit:
+        if problems is not None:
+            # Attached repeat rows of no submission are reported; the unit's own are its rows.
+            others = [sheet for sheet in sheets if sheet != unit]
+            for sheet, number, reason in export.link_repeats(others).orphans if others else ():
+                problems.append({"row": number, "sheet": sheet, "key": "", "reasons": [reason]})
+        for story in export.unit_rows(unit, sheets):
+            yield export, story.row_number, story.values, list(story.reasons), unit, story.path
+        return
     answers, links = {}, None
     if sheets:
         links = export.link_repeats(sheets)
@@ -506,7 +577,7 @@ def _rows(upload: Upload, mapping=None, problems: list | None = None):
             index = export.submission_link_key(row)
             row = dict(row) | answers.get(index, {})
             reasons = links.reasons.get(index, [])
-        yield export, number, row, reasons
+        yield export, number, row, reasons, "", ""
 
 
 @dataclass
@@ -539,8 +610,13 @@ def _checked_rows(upload: Upload, check: _Check):
     known: dict = {}
     seen: set[str] = set()
     receipts = ReceiptCheck.for_upload(upload)
-    for export, number, row, repeat_reasons in _rows(upload, mapping, check.problems):
+    for export, number, row, repeat_reasons, sheet, path in _rows(upload, mapping, check.problems):
         check.total += 1
+        if sheet and not row:  # a repeat row that belongs to no submission
+            check.problems.append(
+                {"row": number, "sheet": sheet, "key": "", "reasons": list(repeat_reasons)}
+            )
+            continue
         result = normalise_export_row(
             row,
             mapping,
@@ -550,10 +626,17 @@ def _checked_rows(upload: Upload, check: _Check):
             submitted_at_column=export.submitted_at_column,
             extra_reasons=repeat_reasons,
         )
+        if path and result.key:
+            # A repeat row is the story: its key is the submission's plus its repeat path.
+            if isinstance(result, NormalisedRow):
+                result = dataclasses.replace(
+                    result, key=unit_key(result.key, path), submission=result.key
+                )
+            else:
+                result = dataclasses.replace(result, key=unit_key(result.key, path))
         if not isinstance(result, NormalisedRow):
-            check.problems.append(
-                {"row": result.row_number, "key": result.key, "reasons": list(result.reasons)}
-            )
+            problem = {"row": result.row_number, "key": result.key, "reasons": list(result.reasons)}
+            check.problems.append(problem | ({"sheet": sheet} if sheet else {}))
             continue
         key = result.key[:100]
         if tombstones and tombstone_hash(upload.campaign_id, key) in tombstones:
@@ -820,7 +903,7 @@ def _reduce_to_mapped_columns(upload: Upload) -> None:
     old = Path(upload.file.path)
     keep: list[str] = []
     for key, columns in mapping.items():
-        if key.endswith(SCALE_SUFFIX):  # a dyad's stated scale, not a column
+        if key.endswith(SCALE_SUFFIX) or key == UNIT_KEY:  # not columns
             continue
         keep.extend(c for c in columns if c not in keep)
     new_name = f"uploads/{uuid.uuid4().hex}-mapped.csv"
@@ -829,7 +912,7 @@ def _reduce_to_mapped_columns(upload: Upload) -> None:
         with new_path.open("w", newline="", encoding="utf-8") as out:
             writer = csv.writer(out)
             header_written = False
-            for export, _number, row, _reasons in _rows(upload, mapping):
+            for export, _number, row, _reasons, _sheet, _path in _rows(upload, mapping):
                 if not header_written:
                     extra = [c for c in (export.key_column, export.submitted_at_column) if c]
                     keep = [*extra, *(c for c in keep if c not in extra)]
@@ -1006,8 +1089,8 @@ def upload_rows_report(*, upload: Upload) -> dict:
     accepted = [
         {
             "key": result.key,
-            # The unit of a story is the main sheet: the story is the submission.
-            "submission": result.key,
+            # With a repeat group as the unit, the key adds the repeat path to it.
+            "submission": result.submission or result.key,
             "values": {
                 k: _jsonable(v) for k, v in result.values.items() if v not in (None, "", ())
             },

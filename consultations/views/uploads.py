@@ -114,6 +114,7 @@ def upload_detail(request, pk: int):
                     if scale == "other":
                         scale = (request.POST.get(f"scale_other_{f.key}") or "").strip()
                     mapping[f"{f.key}:scale"] = [scale] if scale else []
+            mapping[":unit"] = [u for u in [request.POST.get("unit", "")] if u]
             mapping = {k: v for k, v in mapping.items() if v}
             problems = upload_set_mapping(upload=upload, mapping=mapping)
             if not problems:
@@ -150,6 +151,7 @@ def upload_detail(request, pk: int):
             "rows": rows,
             "problems": problems,
             "dyad_scales": DYAD_SCALES,
+            "unit": (request.POST.getlist("unit") or initial.get(":unit") or [""])[0],
             "progress": cache.get(progress_key(upload)) or 0,
             "preview_rows": _preview_rows(upload),
             "can_undo": upload.status == Upload.Status.IMPORTED

@@ -4,11 +4,15 @@ or nothing). Exits non-zero when a row is refused (nothing is imported) or the f
 be read.
 
     manage.py import_submissions kobo.xlsx --instrument 3 --organisation 7
+    manage.py import_submissions kobo.xlsx --instrument 3 --organisation 7 --unit member
     manage.py import_submissions form.csv form-household.csv --instrument 3 --organisation 7 \\
         --map story=story_group/story --map dyad_1:scale=0-100 --dry-run --format json
 
 Several files are one ODK Central CSV set (the main table and its repeat tables): they are
-read together, as the ZIP that ODK Central downloads.
+read together, as the ZIP that ODK Central downloads. ``--unit GROUP`` makes each row of a
+repeat group (a Kobo repeat sheet or an ODK Central repeat table) a story: its own columns and
+every enclosing group's can be mapped (``<group>/<column>``), and a story's ``key`` is the
+submission's plus the repeat path and index (``…/household[2]/member[1]``).
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import Organisation, User
 from consultations import tasks
+from consultations.ingest import UNIT_KEY
 from consultations.models import Instrument, Upload
 from consultations.uploads import (
     MAX_UPLOAD_BYTES,
@@ -75,6 +80,12 @@ class Command(BaseCommand):
             help="override the suggested (or saved) mapping for FIELD; repeat for more columns",
         )
         parser.add_argument(
+            "--unit",
+            default="",
+            metavar="GROUP",
+            help="a repeat group whose rows are the stories (default: each submission)",
+        )
+        parser.add_argument(
             "--consent-how", choices=("verbal", "written", "self"), default="verbal"
         )
         parser.add_argument("--user", help="e-mail of the person the import is recorded under")
@@ -82,7 +93,7 @@ class Command(BaseCommand):
         parser.add_argument("--format", choices=("text", "json"), default="text")
 
     def handle(self, *args, files, instrument, organisation, map, consent_how, user, dry_run,
-               format, **options):  # fmt: skip
+               format, unit="", **options):  # fmt: skip
         for f in files:
             if not f.is_file():
                 raise CommandError(f"{f}: no such file")
@@ -117,6 +128,10 @@ class Command(BaseCommand):
         if upload.status != Upload.Status.MAPPING:
             raise CommandError(upload.message or f"the upload ended “{upload.status}”")
         mapping = {**upload_mapping_initial(upload), **parse_map(map)}
+        if unit:
+            mapping[UNIT_KEY] = [unit]
+        else:
+            mapping.pop(UNIT_KEY, None)  # a saved mapping's unit is chosen again here
         problems = upload_set_mapping(upload=upload, mapping=mapping, enqueue=False)
         if problems:
             upload_discard(upload=upload)
@@ -127,6 +142,7 @@ class Command(BaseCommand):
             raise CommandError(upload.message or f"the upload ended “{upload.status}”")
         report = upload_rows_report(upload=upload)
         report["mapping"] = mapping
+        report["unit"] = unit or None
         report["dry_run"] = dry_run
         if dry_run or upload.problems or not upload.rows_ok:
             # Nothing will be imported from it: its file is not kept waiting.
@@ -156,6 +172,8 @@ class Command(BaseCommand):
             f"{len(report['rejected'])} rejected, {len(report['skipped'])} skipped; "
             f"{report['imported']} imported ({report['status']})"
         )
+        if report.get("unit"):
+            self.stdout.write(f"  each row of the repeat group “{report['unit']}” is a story")
         for field, columns in sorted(report["mapping"].items()):
             self.stdout.write(f"  {field} ← {', '.join(columns)}")
         for row in report["rejected"][:200]:
