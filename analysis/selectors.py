@@ -300,6 +300,7 @@ def _from_data(run: Run, alternatives: list[dict]) -> tuple[float, float, float]
 
     from analysis.bridge import read_for_indicator, wealth_columns
     from analysis.indicators import IndicatorDefinition, IndicatorError, apply_indicator
+    from analysis.services import survey_file
     from analysis.surveyio import SurveyFileError
 
     described = sorted(sorted((k, sorted(map(str, v))) for k, v in a.items()) for a in alternatives)
@@ -308,12 +309,13 @@ def _from_data(run: Run, alternatives: list[dict]) -> tuple[float, float, float]
     if cached is not None:
         return tuple(cached) or None
     try:
-        survey = read_for_indicator(
-            run.dataset.file.path,
-            run.definition,
-            run.dataset_sha256,
-            wealth=wealth_columns(run.dataset.profile),
-        )
+        with survey_file(run.dataset) as path:
+            survey = read_for_indicator(
+                str(path),
+                run.definition,
+                run.dataset_sha256,
+                wealth=wealth_columns(run.dataset.profile),
+            )
         prepared = apply_indicator(
             survey.frame,
             IndicatorDefinition.from_dict(run.definition),

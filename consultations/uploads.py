@@ -31,7 +31,10 @@ from __future__ import annotations
 import csv
 import datetime
 import logging
-import uuid
+import re
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -39,16 +42,17 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import File
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
-from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 
 from accounts.models import AuditEvent
 from accounts.services import audit_record
 from common.archives import UnsafeArchive, check_archive
 from common.limits import archive_limits
+from common.storage import delete_stored, local_copy, store_upload
 from taxonomy.selectors import group_for_label
 
 from . import services
@@ -56,6 +60,7 @@ from .ingest import _METADATA_COLUMNS as METADATA_COLUMNS
 from .ingest import (
     SCALE_SUFFIX,
     ExportError,
+    ExportFile,
     FieldSpec,
     NormalisedRow,
     open_export,
@@ -189,7 +194,12 @@ def person_message(upload: Upload, text: str) -> str:
         stored = Path(upload.file.name)
         for secret in (str(Path(settings.MEDIA_ROOT) / stored), str(stored), stored.name):
             text = text.replace(secret, upload.original_name)
+        # a temporary copy of a file kept on a remote storage (common.storage.local_copy)
+        text = _TEMPORARY_COPY.sub(lambda _match: upload.original_name, text)
     return text.replace(str(settings.MEDIA_ROOT), "…")
+
+
+_TEMPORARY_COPY = re.compile(re.escape(tempfile.gettempdir()) + r"/lnob-[A-Za-z0-9_]+(?:\.\w+)?")
 
 
 def upload_fail(*, upload: Upload, message: str = "", exc: BaseException | None = None) -> Upload:
@@ -279,25 +289,21 @@ def upload_store(
             check_archive(handle, limits=archive_limits(), display_name=display_name)
         except UnsafeArchive as exc:
             raise ValidationError(str(exc)) from exc
-    folder = Path(settings.MEDIA_ROOT) / "uploads"
-    folder.mkdir(parents=True, exist_ok=True)
-    name = f"{uuid.uuid4().hex}-{get_valid_filename(display_name)}"[:200]
+    name = ""
     try:
-        with open(folder / name, "wb") as out:
-            for chunk in uploaded.chunks():
-                out.write(chunk)
+        name = store_upload(uploaded, folder="uploads").name
         upload = Upload.objects.create(
             campaign=instrument.campaign,
             instrument=instrument,
             organisation=organisation,
             uploaded_by=user,
-            file=f"uploads/{name}",
+            file=name,
             original_name=display_name[:255],
             consent_how=consent_how,
             status=Upload.Status.STORED,
         )
     except BaseException:
-        (folder / name).unlink(missing_ok=True)
+        delete_stored(name)
         raise
     if enqueue:
         from .tasks import upload_inspect_task
@@ -404,19 +410,18 @@ def _refusal(upload: Upload) -> str:
 # In the worker: read, check, import
 
 
-def _raw_path(upload: Upload) -> Path:
+@contextmanager
+def _export(upload: Upload) -> Iterator[ExportFile]:
+    """The opened export, read from a local path (a temporary copy of a remote file lives
+    as long as the block)."""
     if not upload.file:
         raise ExportError(_("The file of this upload is gone; upload it again."))
-    return Path(upload.file.path)
-
-
-def _export(upload: Upload):
-    path = _raw_path(upload)
-    with path.open("rb") as handle:
-        if handle.read(4) == ZIP_MAGIC:
-            # Again in the worker: the file on disk is what gets parsed.
-            check_archive(path, limits=archive_limits(), display_name=upload.original_name)
-    return open_export(path, fmt=upload.export_format or None)
+    with local_copy(upload.file.name) as path:
+        with path.open("rb") as handle:
+            if handle.read(4) == ZIP_MAGIC:
+                # Again in the worker: the stored file is what gets parsed.
+                check_archive(path, limits=archive_limits(), display_name=upload.original_name)
+        yield open_export(path, fmt=upload.export_format or None)
 
 
 def _columns(export) -> list[str]:
@@ -440,8 +445,8 @@ def upload_inspect(*, upload: Upload) -> Upload:
         return upload
     _set_status(upload, Upload.Status.CHECKING)
     try:
-        export = _export(upload)
-        columns = _columns(export)
+        with _export(upload) as export:
+            columns = _columns(export)
     except Exception as exc:  # any reader failure ends here, as a message for the person
         return upload_fail(upload=upload, exc=exc)
     upload.export_format = export.format
@@ -491,22 +496,22 @@ def _rows(upload: Upload, mapping=None, problems: list | None = None):
     labelled lists (see module docstring), and the reasons a submission cannot be stored
     because one of its repeat rows could not be placed. A repeat row that belongs to no
     submission of the file is added to ``problems``."""
-    export = _export(upload)
-    sheets = _mapped_sheets(export, mapping if mapping is not None else _mapping(upload))
-    answers, links = {}, None
-    if sheets:
-        links = export.link_repeats(sheets)
-        answers = export.repeat_answers(links)
-        if problems is not None:
-            for sheet, number, reason in links.orphans:
-                problems.append({"row": number, "sheet": sheet, "key": "", "reasons": [reason]})
-    for number, row in export.iter_rows():
-        reasons: list[str] = []
-        if links is not None:
-            index = export.submission_link_key(row)
-            row = dict(row) | answers.get(index, {})
-            reasons = links.reasons.get(index, [])
-        yield export, number, row, reasons
+    with _export(upload) as export:
+        sheets = _mapped_sheets(export, mapping if mapping is not None else _mapping(upload))
+        answers, links = {}, None
+        if sheets:
+            links = export.link_repeats(sheets)
+            answers = export.repeat_answers(links)
+            if problems is not None:
+                for sheet, number, reason in links.orphans:
+                    problems.append({"row": number, "sheet": sheet, "key": "", "reasons": [reason]})
+        for number, row in export.iter_rows():
+            reasons: list[str] = []
+            if links is not None:
+                index = export.submission_link_key(row)
+                row = dict(row) | answers.get(index, {})
+                reasons = links.reasons.get(index, [])
+            yield export, number, row, reasons
 
 
 @dataclass
@@ -817,16 +822,16 @@ def _reduce_to_mapped_columns(upload: Upload) -> None:
     """Rewrite the raw file as a CSV of the mapped columns (plus the submission id and
     time), so unmapped columns (phone numbers, names…) are not kept even for a short while."""
     mapping = _mapping(upload)
-    old = Path(upload.file.path)
+    old = upload.file.name
     keep: list[str] = []
     for key, columns in mapping.items():
         if key.endswith(SCALE_SUFFIX):  # a dyad's stated scale, not a column
             continue
         keep.extend(c for c in columns if c not in keep)
-    new_name = f"uploads/{uuid.uuid4().hex}-mapped.csv"
-    new_path = Path(settings.MEDIA_ROOT) / new_name
+    handle, temporary = tempfile.mkstemp(prefix="lnob-", suffix=".csv")
+    new_path = Path(temporary)
     try:
-        with new_path.open("w", newline="", encoding="utf-8") as out:
+        with open(handle, "w", newline="", encoding="utf-8") as out:
             writer = csv.writer(out)
             header_written = False
             for export, _number, row, _reasons in _rows(upload, mapping):
@@ -836,10 +841,11 @@ def _reduce_to_mapped_columns(upload: Upload) -> None:
                     writer.writerow(keep)
                     header_written = True
                 writer.writerow([str(row.get(c, "")) for c in keep])
-    except BaseException:
+        with new_path.open("rb") as written:
+            new_name = store_upload(File(written, name="mapped.csv"), folder="uploads").name
+    finally:
         new_path.unlink(missing_ok=True)
-        raise
-    old.unlink(missing_ok=True)
+    delete_stored(old)
     upload.file.name = new_name
     upload.save(update_fields=["file"])
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import codecs
 import datetime
 import logging
-import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,11 +14,11 @@ from pathlib import Path
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import models, transaction
 from django.db.models import Model
 from django.utils import timezone
-from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 
 from accounts.models import AuditEvent, Organisation
@@ -33,6 +32,7 @@ from common.limits import (
     upload_max_field_chars,
     upload_max_json_depth,
 )
+from common.storage import delete_stored, local_copy, store_upload
 
 from .importer import ImportRejected, ImportReport, recommendations_import
 from .models import (
@@ -97,18 +97,6 @@ def history_record(
 # ---------------------------------------------------------------------------
 
 
-def _store_upload(uploaded: UploadedFile) -> tuple[str, int]:
-    folder = Path(settings.MEDIA_ROOT) / "recommendations" / "imports"
-    folder.mkdir(parents=True, exist_ok=True)
-    name = f"{uuid.uuid4().hex}-{get_valid_filename(Path(uploaded.name).name)}"[:200]
-    size = 0
-    with open(folder / name, "wb") as handle:
-        for chunk in uploaded.chunks(chunk_size=4 * 1024 * 1024):
-            size += len(chunk)
-            handle.write(chunk)
-    return f"recommendations/imports/{name}", size
-
-
 def import_upload(
     *, uploaded: UploadedFile, kind: str, country: str, user, enqueue: bool = True
 ) -> ImportJob:
@@ -127,11 +115,13 @@ def import_upload(
     if uploaded.size > IMPORT_MAX_BYTES:
         raise ValidationError(_("The file is larger than 2 GB."))
     original_name = Path(uploaded.name).name[:255]
-    relative, size = _store_upload(uploaded)
+    stored = store_upload(uploaded, folder="recommendations/imports")
+    relative, size = stored.name, stored.size
     try:
-        _check_upload(Path(settings.MEDIA_ROOT) / relative, kind=kind, name=original_name)
-    except ValidationError:
-        (Path(settings.MEDIA_ROOT) / relative).unlink(missing_ok=True)
+        with local_copy(relative) as path:
+            _check_upload(path, kind=kind, name=original_name)
+    except BaseException:
+        delete_stored(relative)
         raise
     try:
         with transaction.atomic():
@@ -150,7 +140,7 @@ def import_upload(
 
                 transaction.on_commit(lambda: import_preview_task.delay(job.pk, job.attempt))
     except Exception:
-        (Path(settings.MEDIA_ROOT) / relative).unlink(missing_ok=True)
+        delete_stored(relative)
         raise
     return job
 
@@ -196,8 +186,7 @@ def _check_upload(path: Path, *, kind: str, name: str) -> None:
             )
 
 
-def _job_records(job: ImportJob) -> tuple[Iterable, list[str]]:
-    path = job.file.path
+def _job_records(job: ImportJob, path: Path) -> tuple[Iterable, list[str]]:
     if job.kind == ImportJob.Kind.TEMPLATE:
         records = read_template(
             path,
@@ -256,7 +245,7 @@ def same_state(first: str, second: str) -> bool:
     return bool(keys(first) & keys(second))
 
 
-def _refuse_unknown_country(job: ImportJob) -> None:
+def _refuse_unknown_country(job: ImportJob, path: Path) -> None:
     """No record of the export is addressed to the chosen country: say which names the file
     uses that come closest ("Iran" → "Iran (Islamic Republic of)"), never "0 to import"."""
     import difflib
@@ -265,7 +254,7 @@ def _refuse_unknown_country(job: ImportJob) -> None:
 
     names = list(
         parsers.iter_uhri_countries(
-            job.file.path,
+            path,
             max_depth=upload_max_json_depth(),
             archive_limits=archive_limits(),
         )
@@ -316,20 +305,22 @@ def _user_errors():
 
 def _run(job: ImportJob, *, dry_run: bool) -> ImportReport | None:
     """Parse and import (or preview); on failure the job says why. Returns the report."""
+    path: Path | None = None
     try:
-        records, warnings = _job_records(job)
-        is_uhri = job.kind in (ImportJob.Kind.UHRI_JSON, ImportJob.Kind.UHRI_XLSX)
-        report = recommendations_import(
-            country=job.country,
-            records=records,
-            actor=job.created_by,
-            source=f"{job.get_kind_display()}: {job.original_name}",
-            dry_run=dry_run,
-            report_missing=is_uhri,
-            job=None if dry_run else job,
-        )
-        if is_uhri and not report.total and not report.error_count:
-            _refuse_unknown_country(job)
+        with local_copy(job.file.name) as path:
+            records, warnings = _job_records(job, path)
+            is_uhri = job.kind in (ImportJob.Kind.UHRI_JSON, ImportJob.Kind.UHRI_XLSX)
+            report = recommendations_import(
+                country=job.country,
+                records=records,
+                actor=job.created_by,
+                source=f"{job.get_kind_display()}: {job.original_name}",
+                dry_run=dry_run,
+                report_missing=is_uhri,
+                job=None if dry_run else job,
+            )
+            if is_uhri and not report.total and not report.error_count:
+                _refuse_unknown_country(job, path)
     except ImportRejected as exc:
         _fail(
             job,
@@ -340,7 +331,7 @@ def _run(job: ImportJob, *, dry_run: bool) -> ImportReport | None:
         )
         return None
     except _user_errors() as exc:
-        _fail(job, {}, [], _for_person(str(exc) or exc.__class__.__name__, job), [])
+        _fail(job, {}, [], _for_person(str(exc) or exc.__class__.__name__, job, path), [])
         return None
     except SoftTimeLimitExceeded:
         logger.warning("recommendation import %s (%s) hit its time limit", job.pk, job.file.name)
@@ -377,12 +368,15 @@ def _run(job: ImportJob, *, dry_run: bool) -> ImportReport | None:
     return report
 
 
-def _for_person(message: str, job: ImportJob) -> str:
-    """The message with the stored file's path and name replaced by the uploaded name."""
-    stored = Path(job.file.path) if job.file else None
-    if stored is None:
-        return message
-    return message.replace(str(stored), job.original_name).replace(stored.name, job.original_name)
+def _for_person(message: str, job: ImportJob, path: Path | None = None) -> str:
+    """The message with the path the file was read from, and the stored file's name,
+    replaced by the uploaded name."""
+    secrets = [str(path), path.name] if path is not None else []
+    if job.file:
+        secrets += [job.file.name, Path(job.file.name).name]
+    for secret in secrets:
+        message = message.replace(secret, job.original_name)
+    return message
 
 
 def _fail(job, counts, errors, message, preview) -> None:
@@ -487,7 +481,7 @@ def import_retry(*, job: ImportJob, user, request=None) -> ImportJob:
     confirms it again. Nothing of a failed import was imported, so this is always safe."""
     if job.status != ImportJob.Status.FAILED:
         raise ValidationError(_("Only a failed import can be read again."))
-    if not job.file or not Path(job.file.path).exists():
+    if not job.file or not default_storage.exists(job.file.name):
         raise ValidationError(_("The file of this import is gone; upload it again."))
     with transaction.atomic():
         job.status = ImportJob.Status.PREVIEWING
