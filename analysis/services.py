@@ -7,6 +7,7 @@ import logging
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 
 from celery.exceptions import SoftTimeLimitExceeded
@@ -152,19 +153,21 @@ def dataset_upload(
     the whole file (decoding, rows, field lengths, value labels) happens in the worker, which
     marks the dataset failed with a message if the file turns out to be unreadable.
     """
-    extension = Path(uploaded.name).suffix.lower()
+    uploaded_name = uploaded.name or ""
+    uploaded_size = uploaded.size or 0
+    extension = Path(uploaded_name).suffix.lower()
     if extension not in SURVEY_EXTENSIONS:
         raise ValidationError(
             _(
                 "Upload a CSV, Excel (.xlsx), Stata (.dta) or SPSS (.sav) file; “%(ext)s” files "
                 "cannot be read."
             )
-            % {"ext": extension or uploaded.name}
+            % {"ext": extension or uploaded_name}
         )
-    if uploaded.size > settings.SURVEY_MAX_UPLOAD_BYTES:
+    if uploaded_size > settings.SURVEY_MAX_UPLOAD_BYTES:
         raise ValidationError(
             _("The file is %(size).1f GB; the limit is %(limit).1f GB.")
-            % {"size": uploaded.size / 1e9, "limit": settings.SURVEY_MAX_UPLOAD_BYTES / 1e9}
+            % {"size": uploaded_size / 1e9, "limit": settings.SURVEY_MAX_UPLOAD_BYTES / 1e9}
         )
     stored = store_upload(uploaded, folder="surveys")
     relative, sha256, size = stored.name, stored.sha256, stored.size
@@ -178,7 +181,7 @@ def dataset_upload(
         raise ValidationError(
             _("This file was already uploaded as “%(title)s”.") % {"title": duplicate.title}
         )
-    original_name = Path(uploaded.name).name
+    original_name = Path(uploaded_name).name
     path: Path | str = relative
     try:
         with local_copy(relative) as path:
@@ -402,7 +405,7 @@ def runs_start(
         from .tasks import run_execute_task
 
         for run in runs:
-            transaction.on_commit(lambda pk=run.pk, n=run.attempt: run_execute_task.delay(pk, n))
+            transaction.on_commit(partial(run_execute_task.delay, run.pk, run.attempt))
     return runs
 
 

@@ -101,13 +101,13 @@ def campaign_counts(queryset: QuerySet[Narrative]) -> dict[str, dict[str, int | 
     from .privacy import suppress_counts
 
     total = queryset.count()
-    tables = {
+    counted = {
         "instrument": count_table(queryset, "instrument__name"),
         "partner": count_table(queryset, "organisation__name"),
         "language": count_table(queryset, "language"),
     }
     groups = count_table(queryset.filter(groups__isnull=False), "groups__name")
-    tables = {name: suppress_counts(t, total=total) for name, t in tables.items()}
+    tables = {name: suppress_counts(t, total=total) for name, t in counted.items()}
     # Several groups per story: the group table has no derivable total.
     tables["group"] = suppress_counts(groups)
     return tables
@@ -293,7 +293,10 @@ def voice_items_for_group(
         for s in Signifier.objects.filter(instrument__narratives__in=ids).distinct():
             if s.kind not in ("triad", "dyad"):
                 continue
-            names = zone_names(tuple(s.label_texts())) if s.kind == "triad" else {}
+            names: dict[str, str] = {}
+            if s.kind == "triad":
+                first, second, third = s.label_texts()
+                names = zone_names((first, second, third))
             per_org: dict[int | None, tuple[list[int], list[int]]] = {}
             for pk, org, answers in everyone:
                 value = (answers or {}).get(s.key)
@@ -308,7 +311,7 @@ def voice_items_for_group(
                 all_counts[index] += 1
                 if pk in ids:
                     group_counts[index] += 1
-            for org, (group_counts, all_counts) in per_org.items():
+            for org_pk, (group_counts, all_counts) in per_org.items():
                 if any(group_counts):
                     counts.append(
                         SignifierCounts(
@@ -317,7 +320,7 @@ def voice_items_for_group(
                             question=s.question_text(),
                             labels=tuple(s.label_texts()),
                             zone_names=tuple(names.get(z, z) for z in TRIAD_ZONES) if names else (),
-                            organisation=org,
+                            organisation=org_pk,
                             group=tuple(group_counts),
                             everyone=tuple(all_counts),
                         )

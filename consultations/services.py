@@ -259,7 +259,7 @@ def _answered_versions(instrument: Instrument, answers: dict) -> dict[str, int]:
     versions = getattr(instrument, "_signifier_versions", None)
     if versions is None:
         versions = dict(instrument.signifiers.values_list("key", "version"))
-        instrument._signifier_versions = versions
+        setattr(instrument, "_signifier_versions", versions)  # noqa: B010 - a memo, not a field
     return {key: versions[key] for key in answers if key in versions}
 
 

@@ -47,7 +47,7 @@ from .models import (
 )
 from .template import TemplateError, read_template
 
-IMPORT_EXTENSIONS = {
+IMPORT_EXTENSIONS: dict[str, tuple[str, ...]] = {
     ImportJob.Kind.UHRI_JSON: (".json",),
     ImportJob.Kind.UHRI_XLSX: (".xlsx",),
     ImportJob.Kind.UPR_MATRIX: (".docx",),
@@ -77,7 +77,12 @@ def history_record(
     """Append to the tracker's history. ``fields`` is {field: [old, new]}."""
     if actor is not None and not getattr(actor, "is_authenticated", False):
         actor = None
-    country = getattr(obj, "country", "") or (recommendation or cluster).country
+    country = getattr(obj, "country", "")
+    if not country:
+        owner = recommendation or cluster
+        if owner is None:
+            raise ValueError(f"history of {obj!r} needs its recommendation or cluster")
+        country = owner.country
     return Change.objects.create(
         actor=actor,
         country=country,
@@ -102,19 +107,20 @@ def import_upload(
 ) -> ImportJob:
     """Store an upload and read it in the background into a preview (nothing is imported
     until someone confirms)."""
-    extension = Path(uploaded.name).suffix.lower()
+    uploaded_name = uploaded.name or ""
+    extension = Path(uploaded_name).suffix.lower()
     if extension not in IMPORT_EXTENSIONS.get(kind, ()):
         raise ValidationError(
             _("A “%(kind)s” import takes %(ext)s files, not “%(name)s”.")
             % {
                 "kind": ImportJob.Kind(kind).label,
                 "ext": " / ".join(IMPORT_EXTENSIONS.get(kind, ())),
-                "name": uploaded.name,
+                "name": uploaded_name,
             }
         )
-    if uploaded.size > IMPORT_MAX_BYTES:
+    if (uploaded.size or 0) > IMPORT_MAX_BYTES:
         raise ValidationError(_("The file is larger than 2 GB."))
-    original_name = Path(uploaded.name).name[:255]
+    original_name = Path(uploaded_name).name[:255]
     stored = store_upload(uploaded, folder="recommendations/imports")
     relative, size = stored.name, stored.size
     try:
@@ -188,27 +194,27 @@ def _check_upload(path: Path, *, kind: str, name: str) -> None:
 
 def _job_records(job: ImportJob, path: Path) -> tuple[Iterable, list[str]]:
     if job.kind == ImportJob.Kind.TEMPLATE:
-        records = read_template(
+        template = read_template(
             path,
             display_name=job.original_name,
             max_columns=upload_max_columns(),
             max_field_chars=upload_max_field_chars(),
             archive_limits=archive_limits(),
         )
-        return records, []
+        return template, []
     from . import parsers
 
     if job.kind == ImportJob.Kind.UHRI_JSON:
-        records = parsers.iter_uhri_json(
+        uhri = parsers.iter_uhri_json(
             path,
             country=job.country,
             max_depth=upload_max_json_depth(),
             max_field_chars=upload_max_field_chars(),
         )
-        return records, []
+        return uhri, []
     if job.kind == ImportJob.Kind.UHRI_XLSX:
-        records = parsers.iter_uhri_xlsx(path, country=job.country, archive_limits=archive_limits())
-        return records, []
+        uhri = parsers.iter_uhri_xlsx(path, country=job.country, archive_limits=archive_limits())
+        return uhri, []
     result = parsers.parse_upr_matrix(path, archive_limits=archive_limits())
     warnings = [str(w) for w in result.warnings]
     state = getattr(result, "state", "") or ""
@@ -222,8 +228,7 @@ def _job_records(job: ImportJob, path: Path) -> tuple[Iterable, list[str]]:
             )
             % {"name": job.original_name, "state": state, "country": job.country}
         )
-    records = [_for_country(record, job.country) for record in result.records]
-    return records, warnings
+    return [_for_country(record, job.country) for record in result.records], warnings
 
 
 def same_state(first: str, second: str) -> bool:
@@ -289,7 +294,11 @@ def _for_country(record, country: str):
     """A UPR matrix is about one state: its records belong to the chosen country."""
     import dataclasses
 
-    if dataclasses.is_dataclass(record) and getattr(record, "countries", None) != (country,):
+    if (
+        dataclasses.is_dataclass(record)
+        and not isinstance(record, type)
+        and getattr(record, "countries", None) != (country,)
+    ):
         return dataclasses.replace(record, countries=(country,))
     return record
 
@@ -621,13 +630,15 @@ def import_undo(*, job: ImportJob, user, request=None) -> dict[str, int]:
         if reasons:
             raise ValidationError(reasons)
         records = list(job.records.select_related("recommendation"))
-        removed = [r.recommendation for r in records if r.created]
+        removed = [r.recommendation for r in records if r.created and r.recommendation]
         restored = [r for r in records if not r.created]
         source = f"undo of {job.get_kind_display()}: {job.original_name}"[:500]
         for record in restored:
             obj = record.recommendation
+            assert obj is not None  # import_undo_blockers refuses when one is gone
             for name in SCALAR_FIELDS:
                 model_field = Recommendation._meta.get_field(name)
+                assert isinstance(model_field, models.Field)  # scalar fields, not relations
                 setattr(obj, model_field.attname, model_field.to_python(record.previous[name]))
             obj.save()
             for name in IMPORTED_RELATIONS:
@@ -721,7 +732,7 @@ def cluster_save(
         raise ValidationError(_("A cluster groups recommendations of one country."))
     creating = cluster is None
     cluster = cluster or Cluster(country=country, created_by=actor)
-    data = {"title": title, "description": description}
+    data: dict[str, object] = {"title": title, "description": description}
     if published is not None:
         data["published"] = published
     changed = apply_changes(cluster, data)
@@ -891,8 +902,10 @@ def institution_save(
 def action_save(*, actor, data: dict, action: Action | None = None, **subject) -> Action:
     """Create (give ``recommendation=`` or ``cluster=``) or update an action."""
     creating = action is None
-    if creating:
+    if action is None:
         target = subject.get("recommendation") or subject.get("cluster")
+        if target is None:
+            raise ValueError("A new action is about a recommendation or a cluster.")
         action = Action(country=target.country, **subject)
     changed = apply_changes(action, data)
     action.updated_by = actor
@@ -925,6 +938,8 @@ def assessment_submit(
     organisation it comes from; an official one never does. Each assessment is a new row,
     so the history of assessments is the implementation status over time."""
     target = recommendation or cluster
+    if target is None:
+        raise ValueError("An assessment is about a recommendation or a cluster.")
     if kind == Assessment.Kind.SHADOW and organisation is None:
         raise ValidationError(_("A shadow assessment is attributed to its organisation."))
     assessment = Assessment(
