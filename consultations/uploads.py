@@ -199,7 +199,9 @@ def person_message(upload: Upload, text: str) -> str:
     return text.replace(str(settings.MEDIA_ROOT), "…")
 
 
-_TEMPORARY_COPY = re.compile(re.escape(tempfile.gettempdir()) + r"/lnob-[A-Za-z0-9_]+(?:\.\w+)?")
+_TEMPORARY_COPY = re.compile(
+    "(?:" + re.escape(tempfile.gettempdir()) + r"/)?\blnob-[A-Za-z0-9_]+(?:\.\w+)?"
+)
 
 
 def upload_fail(*, upload: Upload, message: str = "", exc: BaseException | None = None) -> Upload:

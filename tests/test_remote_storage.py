@@ -3,6 +3,7 @@ files in S3-compatible storage. Here the default storage is Django's InMemorySto
 (like S3) has no local paths: each stream must store, read, import and clean up through the
 storage, and nothing may be written under MEDIA_ROOT."""
 
+import datetime
 import json
 
 import pytest
@@ -127,3 +128,61 @@ def test_a_damaged_upload_is_refused_and_removed_from_remote_storage(
             user=bissau_rco,
         )
     assert not remote_storage.listdir("recommendations/imports")[1]
+
+
+def test_a_damaged_partner_workbook_fails_without_naming_the_temporary_copy(
+    remote_storage,
+    instrument,  # noqa: F811
+    people,
+):
+    import io
+    import tempfile
+    import zipfile
+
+    from consultations.uploads import upload_inspect, upload_store
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:  # passes the archive check, not openpyxl
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("xl/workbook.xml", "<not-a-workbook")
+    upload = upload_store(
+        uploaded=SimpleUploadedFile("my answers.xlsx", buffer.getvalue()),
+        instrument=instrument,
+        organisation=people.partner_org,
+        user=people.partner_own,
+        consent_how="verbal",
+    )
+    stored_name = upload.file.name
+    upload = upload_inspect(upload=upload)
+    assert upload.status == "failed"
+    assert "my answers.xlsx" in upload.message or "my_answers.xlsx" in upload.message
+    assert tempfile.gettempdir() not in upload.message and "lnob-" not in upload.message
+    assert not upload.file and not remote_storage.exists(stored_name)
+
+
+def test_kept_raw_files_are_rewritten_to_mapped_columns_in_remote_storage(
+    remote_storage,
+    instrument,  # noqa: F811
+    people,
+    settings,
+):
+    from consultations.uploads import upload_inspect, upload_store, uploads_raw_purge
+
+    settings.UPLOAD_RAW_RETENTION_HOURS = 24
+    upload = upload_store(
+        uploaded=SimpleUploadedFile("kobo_export.csv", (DATA / "kobo_export.csv").read_bytes()),
+        instrument=instrument,
+        organisation=people.partner_org,
+        user=people.partner_own,
+        consent_how="verbal",
+    )
+    original = upload.file.name
+    upload = run(upload_inspect(upload=upload), KOBO)
+    assert upload.status == "imported" and upload.raw_delete_after
+    kept = upload.file.name
+    assert kept != original and not remote_storage.exists(original)
+    with remote_storage.open(kept, "rb") as handle:
+        text = handle.read().decode()
+    assert "widows" not in text and "meta/rootUuid" in text  # unmapped columns are gone
+    assert uploads_raw_purge(now=upload.raw_delete_after + datetime.timedelta(seconds=1)) == 1
+    assert not remote_storage.exists(kept)
