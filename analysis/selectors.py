@@ -138,7 +138,7 @@ def survey_evidence_for_group(group, *, country: str, viewer=None) -> tuple[Surv
                 barrier=result.barrier,
                 d_index=result.d_index,
                 drivers=tuple((d.circumstance, d.share) for d in result.shapley[:3]),
-                furthest_behind=bool(result.furthest_behind)
+                furthest_behind=result.furthest_behind is not None
                 and result.furthest_behind.node == node_id,
                 circumstances=tuple(c.name for c in result.circumstances),
                 reference_population=reference.get((run_id, node_id), "") or "",
@@ -253,7 +253,8 @@ def _node_conditions(nodes: dict[int, dict], node_id: int) -> dict:
         else:
             bound = (condition.get("operator"), float(condition.get("threshold")))
             found[name] = frozenset({bound}) | found.get(name, frozenset())
-        current = nodes.get(current.get("parent"))
+        parent = current.get("parent")
+        current = nodes.get(parent) if parent is not None else None
     return found
 
 
@@ -261,7 +262,8 @@ def _labels(nodes: dict[int, dict], node_id: int) -> tuple[str, ...]:
     labels, current = [], nodes.get(node_id)
     while current is not None and current.get("condition"):
         labels.append(current["condition"]["label"])
-        current = nodes.get(current.get("parent"))
+        parent = current.get("parent")
+        current = nodes.get(parent) if parent is not None else None
     return tuple(reversed(labels))
 
 
@@ -300,6 +302,7 @@ def _from_data(run: Run, alternatives: list[dict]) -> tuple[float, float, float]
 
     from analysis.bridge import read_for_indicator, wealth_columns
     from analysis.indicators import IndicatorDefinition, IndicatorError, apply_indicator
+    from analysis.services import survey_file
     from analysis.surveyio import SurveyFileError
 
     described = sorted(sorted((k, sorted(map(str, v))) for k, v in a.items()) for a in alternatives)
@@ -308,12 +311,13 @@ def _from_data(run: Run, alternatives: list[dict]) -> tuple[float, float, float]
     if cached is not None:
         return tuple(cached) or None
     try:
-        survey = read_for_indicator(
-            run.dataset.file.path,
-            run.definition,
-            run.dataset_sha256,
-            wealth=wealth_columns(run.dataset.profile),
-        )
+        with survey_file(run.dataset) as path:
+            survey = read_for_indicator(
+                str(path),
+                run.definition,
+                run.dataset_sha256,
+                wealth=wealth_columns(run.dataset.profile),
+            )
         prepared = apply_indicator(
             survey.frame,
             IndicatorDefinition.from_dict(run.definition),

@@ -3,18 +3,21 @@ link leaves to population groups."""
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
-from django.utils.text import get_valid_filename, slugify
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from accounts.models import AuditEvent
@@ -36,6 +39,7 @@ from analysis.surveyio import (
 )
 from common.jobs import WORKER_STOPPED, job_fail
 from common.limits import archive_limits, upload_max_columns, upload_max_field_chars
+from common.storage import delete_stored, local_copy, store_upload
 from taxonomy.models import PopulationGroup
 
 from . import bridge
@@ -72,19 +76,37 @@ def for_person(message: str, *, path: str | Path, original_name: str) -> str:
     return message.replace(str(stored), original_name).replace(stored.name, original_name)
 
 
-def _store_upload(uploaded: UploadedFile) -> tuple[str, str, int]:
-    """Stream the upload into MEDIA_ROOT/surveys in chunks, hashing as it goes."""
-    folder = Path(settings.MEDIA_ROOT) / "surveys"
-    folder.mkdir(parents=True, exist_ok=True)
-    name = f"{uuid.uuid4().hex}-{get_valid_filename(Path(uploaded.name).name)}"[:200]
-    digest = hashlib.sha256()
-    size = 0
-    with open(folder / name, "wb") as handle:
-        for chunk in uploaded.chunks(chunk_size=4 * 1024 * 1024):
-            digest.update(chunk)
-            size += len(chunk)
-            handle.write(chunk)
-    return f"surveys/{name}", digest.hexdigest(), size
+def _stored_locally(name: str, path: Path) -> bool:
+    try:
+        return Path(default_storage.path(name)) == path
+    except NotImplementedError:
+        return False
+
+
+@contextmanager
+def survey_file(dataset: Dataset) -> Iterator[Path]:
+    """A local path of the dataset's file for the survey readers (common.storage.local_copy).
+
+    On a filesystem storage this is the stored file, and its Parquet cache of prepared
+    columns (analysis.prepared) stays next to it; a temporary copy of a remote file takes its
+    cache with it when the block ends."""
+    with local_copy(dataset.file.name) as path:
+        try:
+            yield path
+        finally:
+            if not _stored_locally(dataset.file.name, path):
+                remove_cache(path)
+
+
+def dataset_cache_remove(dataset: Dataset) -> None:
+    """Delete the Parquet cache kept next to a dataset's file on a filesystem storage."""
+    if not dataset.file:
+        return
+    try:
+        path = default_storage.path(dataset.file.name)
+    except NotImplementedError:  # remote storage: caches only live beside temporary copies
+        return
+    remove_cache(path)
 
 
 def dataset_value_labels_store(*, dataset: Dataset, tables: dict) -> None:
@@ -111,41 +133,45 @@ def dataset_upload(
     the whole file (decoding, rows, field lengths, value labels) happens in the worker, which
     marks the dataset failed with a message if the file turns out to be unreadable.
     """
-    extension = Path(uploaded.name).suffix.lower()
+    uploaded_name = uploaded.name or ""
+    uploaded_size = uploaded.size or 0
+    extension = Path(uploaded_name).suffix.lower()
     if extension not in SURVEY_EXTENSIONS:
         raise ValidationError(
             _(
                 "Upload a CSV, Excel (.xlsx), Stata (.dta) or SPSS (.sav) file; “%(ext)s” files "
                 "cannot be read."
             )
-            % {"ext": extension or uploaded.name}
+            % {"ext": extension or uploaded_name}
         )
-    if uploaded.size > settings.SURVEY_MAX_UPLOAD_BYTES:
+    if uploaded_size > settings.SURVEY_MAX_UPLOAD_BYTES:
         raise ValidationError(
             _("The file is %(size).1f GB; the limit is %(limit).1f GB.")
-            % {"size": uploaded.size / 1e9, "limit": settings.SURVEY_MAX_UPLOAD_BYTES / 1e9}
+            % {"size": uploaded_size / 1e9, "limit": settings.SURVEY_MAX_UPLOAD_BYTES / 1e9}
         )
-    relative, sha256, size = _store_upload(uploaded)
-    path = Path(settings.MEDIA_ROOT) / relative
+    stored = store_upload(uploaded, folder="surveys")
+    relative, sha256, size = stored.name, stored.sha256, stored.size
     duplicate = (
         Dataset.objects.filter(sha256=sha256, country=country)
         .exclude(status=Dataset.Status.FAILED)
         .first()
     )
     if duplicate is not None:  # the same file again, e.g. a form posted twice
-        path.unlink(missing_ok=True)
+        delete_stored(relative)
         raise ValidationError(
             _("This file was already uploaded as “%(title)s”.") % {"title": duplicate.title}
         )
-    original_name = Path(uploaded.name).name
+    original_name = Path(uploaded_name).name
+    path: Path | str = relative
     try:
-        check_survey_upload(path, limits=survey_limits())
+        with local_copy(relative) as path:
+            check_survey_upload(path, limits=survey_limits())
     except SurveyFileError as exc:
-        path.unlink(missing_ok=True)
+        delete_stored(relative)
         raise ValidationError(for_person(str(exc), path=path, original_name=original_name)) from exc
     except Exception:
-        path.unlink(missing_ok=True)
-        logger.exception("survey upload check failed for %s", path)
+        delete_stored(relative)
+        logger.exception("survey upload check failed for %s", relative)
         raise ValidationError(
             _("“%(name)s” could not be checked. Export it again and upload the new copy.")
             % {"name": original_name}
@@ -170,7 +196,7 @@ def dataset_upload(
 
             transaction.on_commit(lambda: dataset_profile_task.delay(dataset.pk, dataset.attempt))
     except Exception:
-        path.unlink(missing_ok=True)
+        delete_stored(relative)
         raise
     return dataset
 
@@ -195,14 +221,18 @@ def dataset_profile(*, dataset: Dataset, attempt: int | None = None) -> Dataset:
     if not claimed:  # another worker took it meanwhile
         dataset.refresh_from_db()
         return dataset
-    path = dataset.file.path if dataset.file else ""
+    path: Path | str = dataset.file.name if dataset.file else ""
     try:
-        profile = [column.to_dict() for column in profile_survey(path, limits=survey_limits())]
-        variable_labels, value_labels = {}, {}
-        if Path(path).suffix.lower() in (".dta", ".sav", ".zsav"):  # CSV/XLSX have no labels
-            _names, variable_labels, value_labels = read_survey_metadata(
-                path, limits=survey_limits()
-            )
+        if not dataset.file:
+            raise SurveyFileError(_("The file could not be read; upload it again."))
+        with survey_file(dataset) as path:
+            profile = [column.to_dict() for column in profile_survey(path, limits=survey_limits())]
+            variable_labels: dict = {}
+            value_labels: dict = {}
+            if path.suffix.lower() in (".dta", ".sav", ".zsav"):  # CSV/XLSX have no labels
+                _names, variable_labels, value_labels = read_survey_metadata(
+                    path, limits=survey_limits()
+                )
     except SurveyFileError as exc:
         message = for_person(str(exc), path=path, original_name=dataset.original_name)
         return _dataset_fail(dataset, message)
@@ -258,7 +288,7 @@ def label_pairs(tables: dict) -> dict[str, list[list]]:
 
 def _dataset_fail(dataset: Dataset, message: str) -> Dataset:
     if dataset.file:
-        remove_cache(dataset.file.path)
+        dataset_cache_remove(dataset)
         dataset.file.delete(save=False)
     dataset.status, dataset.message = Dataset.Status.FAILED, message
     dataset.save(update_fields=["status", "message", "file"])
@@ -269,7 +299,7 @@ def dataset_reprofile(*, dataset: Dataset, user, request=None) -> Dataset:
     """Profile a failed dataset again, as a new attempt, if its file is still there."""
     if dataset.status != Dataset.Status.FAILED:
         raise ValidationError(_("Only a dataset whose profiling failed can be profiled again."))
-    if not dataset.file or not Path(dataset.file.path).exists():
+    if not dataset.file or not default_storage.exists(dataset.file.name):
         raise ValidationError(
             _("The file could not be read and was removed; upload a corrected file.")
         )
@@ -325,16 +355,15 @@ def runs_start(
         raise ValidationError(_("This dataset is not ready for analysis yet."))
     try:
         indicator = indicator_for(definition=definition, user=user, preset=preset)
-        regions = (
-            bridge.regions_of(
-                dataset.file.path,
-                indicator.definition,
-                sha256=dataset.sha256,
-                wealth=bridge.wealth_columns(dataset.profile),
-            )
-            if subnational
-            else []
-        )
+        regions: list[str] = []
+        if subnational:
+            with survey_file(dataset) as path:
+                regions = bridge.regions_of(
+                    str(path),
+                    indicator.definition,
+                    sha256=dataset.sha256,
+                    wealth=bridge.wealth_columns(dataset.profile),
+                )
     except USER_ERRORS as exc:
         raise ValidationError(str(exc)) from exc
     batch = uuid.uuid4()
@@ -356,7 +385,7 @@ def runs_start(
         from .tasks import run_execute_task
 
         for run in runs:
-            transaction.on_commit(lambda pk=run.pk, n=run.attempt: run_execute_task.delay(pk, n))
+            transaction.on_commit(partial(run_execute_task.delay, run.pk, run.attempt))
     return runs
 
 
@@ -380,21 +409,21 @@ def run_execute(*, run: Run, attempt: int | None = None) -> Run:
         run.refresh_from_db()
         return run
     run.refresh_from_db(fields=["status", "started_at", "status_changed_at"])
+    path: Path | str = run.dataset.file.name
     try:
-        result = bridge.compute_run(
-            path=run.dataset.file.path,
-            definition=run.definition,
-            region=run.region,
-            params=run.params,
-            shapley=run.shapley,
-            sha256=run.dataset_sha256,
-            wealth=bridge.wealth_columns(run.dataset.profile),
-        )
+        with survey_file(run.dataset) as path:
+            result = bridge.compute_run(
+                path=str(path),
+                definition=run.definition,
+                region=run.region,
+                params=run.params,
+                shapley=run.shapley,
+                sha256=run.dataset_sha256,
+                wealth=bridge.wealth_columns(run.dataset.profile),
+            )
     except USER_ERRORS as exc:
         run.status = Run.Status.FAILED
-        run.message = for_person(
-            str(exc), path=run.dataset.file.path, original_name=run.dataset.original_name
-        )
+        run.message = for_person(str(exc), path=path, original_name=run.dataset.original_name)
     except SoftTimeLimitExceeded:
         run.status = Run.Status.FAILED
         run.message = _(

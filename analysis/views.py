@@ -97,7 +97,8 @@ def _value_labels(dataset: Dataset) -> dict:
             tables: dict = {}  # CSV/XLSX carry no value labels: do not open the file
         else:
             try:
-                tables = read_survey_metadata(dataset.file.path)[2]
+                with services.survey_file(dataset) as path:
+                    tables = read_survey_metadata(path)[2]
             except (SurveyFileError, OSError, ValueError):
                 return {}
         services.dataset_value_labels_store(dataset=dataset, tables=tables)
@@ -152,12 +153,13 @@ def _preflight(dataset: Dataset, definition: dict) -> None:
         return
     indicator = IndicatorDefinition.from_dict(definition)
     # Through the batch cache: the run that follows reads these columns from it.
-    survey = bridge.read_for_indicator(
-        dataset.file.path,
-        definition,
-        sha256=dataset.sha256,
-        wealth=bridge.wealth_columns(dataset.profile),
-    )
+    with services.survey_file(dataset) as path:
+        survey = bridge.read_for_indicator(
+            str(path),
+            definition,
+            sha256=dataset.sha256,
+            wealth=bridge.wealth_columns(dataset.profile),
+        )
     # As the run does by default (bridge.compute_run): rows missing a circumstance are kept.
     apply_indicator(
         survey.frame, indicator, value_labels=survey.value_labels, keep_missing_circumstances=True

@@ -101,13 +101,13 @@ def campaign_counts(queryset: QuerySet[Narrative]) -> dict[str, dict[str, int | 
     from .privacy import suppress_counts
 
     total = queryset.count()
-    tables = {
+    counted = {
         "instrument": count_table(queryset, "instrument__name"),
         "partner": count_table(queryset, "organisation__name"),
         "language": count_table(queryset, "language"),
     }
     groups = count_table(queryset.filter(groups__isnull=False), "groups__name")
-    tables = {name: suppress_counts(t, total=total) for name, t in tables.items()}
+    tables = {name: suppress_counts(t, total=total) for name, t in counted.items()}
     # Several groups per story: the group table has no derivable total.
     tables["group"] = suppress_counts(groups)
     return tables

@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime
 import logging
 import secrets
-from pathlib import Path
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -16,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import AuditEvent, Organisation
 from accounts.services import audit_record
+from common.storage import delete_stored
 
 from .models import (
     Campaign,
@@ -259,7 +259,7 @@ def _answered_versions(instrument: Instrument, answers: dict) -> dict[str, int]:
     versions = getattr(instrument, "_signifier_versions", None)
     if versions is None:
         versions = dict(instrument.signifiers.values_list("key", "version"))
-        instrument._signifier_versions = versions
+        setattr(instrument, "_signifier_versions", versions)  # noqa: B010 - a memo, not a field
     return {key: versions[key] for key in answers if key in versions}
 
 
@@ -317,7 +317,7 @@ def upload_delete_raw(*, upload: Upload) -> None:
     """Delete an upload's raw file and its preview rows (the counts and problems stay)."""
     if upload.file:
         try:
-            Path(upload.file.path).unlink(missing_ok=True)
+            delete_stored(upload.file.name)
         except OSError:
             logger.exception("upload %s: the raw file could not be deleted", upload.reference)
         upload.file = ""

@@ -32,7 +32,10 @@ import csv
 import dataclasses
 import datetime
 import logging
-import uuid
+import re
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -40,16 +43,17 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import File
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
-from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 
 from accounts.models import AuditEvent
 from accounts.services import audit_record
 from common.archives import UnsafeArchive, check_archive
 from common.limits import archive_limits
+from common.storage import delete_stored, local_copy, store_upload
 from taxonomy.selectors import group_for_label
 
 from . import services
@@ -59,6 +63,7 @@ from .ingest import (
     SCALE_SUFFIX,
     UNIT_KEY,
     ExportError,
+    ExportFile,
     FieldSpec,
     NormalisedRow,
     open_export,
@@ -193,7 +198,14 @@ def person_message(upload: Upload, text: str) -> str:
         stored = Path(upload.file.name)
         for secret in (str(Path(settings.MEDIA_ROOT) / stored), str(stored), stored.name):
             text = text.replace(secret, upload.original_name)
+        # a temporary copy of a file kept on a remote storage (common.storage.local_copy)
+        text = _TEMPORARY_COPY.sub(lambda _match: upload.original_name, text)
     return text.replace(str(settings.MEDIA_ROOT), "…")
+
+
+_TEMPORARY_COPY = re.compile(
+    "(?:" + re.escape(tempfile.gettempdir()) + r"/)?\blnob-[A-Za-z0-9_]+(?:\.\w+)?"
+)
 
 
 def upload_fail(*, upload: Upload, message: str = "", exc: BaseException | None = None) -> Upload:
@@ -283,25 +295,21 @@ def upload_store(
             check_archive(handle, limits=archive_limits(), display_name=display_name)
         except UnsafeArchive as exc:
             raise ValidationError(str(exc)) from exc
-    folder = Path(settings.MEDIA_ROOT) / "uploads"
-    folder.mkdir(parents=True, exist_ok=True)
-    name = f"{uuid.uuid4().hex}-{get_valid_filename(display_name)}"[:200]
+    name = ""
     try:
-        with open(folder / name, "wb") as out:
-            for chunk in uploaded.chunks():
-                out.write(chunk)
+        name = store_upload(uploaded, folder="uploads").name
         upload = Upload.objects.create(
             campaign=instrument.campaign,
             instrument=instrument,
             organisation=organisation,
             uploaded_by=user,
-            file=f"uploads/{name}",
+            file=name,
             original_name=display_name[:255],
             consent_how=consent_how,
             status=Upload.Status.STORED,
         )
     except BaseException:
-        (folder / name).unlink(missing_ok=True)
+        delete_stored(name)
         raise
     if enqueue:
         from .tasks import upload_inspect_task
@@ -413,19 +421,18 @@ def _refusal(upload: Upload) -> str:
 # In the worker: read, check, import
 
 
-def _raw_path(upload: Upload) -> Path:
+@contextmanager
+def _export(upload: Upload) -> Iterator[ExportFile]:
+    """The opened export, read from a local path (a temporary copy of a remote file lives
+    as long as the block)."""
     if not upload.file:
         raise ExportError(_("The file of this upload is gone; upload it again."))
-    return Path(upload.file.path)
-
-
-def _export(upload: Upload):
-    path = _raw_path(upload)
-    with path.open("rb") as handle:
-        if handle.read(4) == ZIP_MAGIC:
-            # Again in the worker: the file on disk is what gets parsed.
-            check_archive(path, limits=archive_limits(), display_name=upload.original_name)
-    return open_export(path, fmt=upload.export_format or None)
+    with local_copy(upload.file.name) as path:
+        with path.open("rb") as handle:
+            if handle.read(4) == ZIP_MAGIC:
+                # Again in the worker: the stored file is what gets parsed.
+                check_archive(path, limits=archive_limits(), display_name=upload.original_name)
+        yield open_export(path, fmt=upload.export_format or None)
 
 
 def _columns(export) -> list[str]:
@@ -481,10 +488,10 @@ def upload_inspect(*, upload: Upload) -> Upload:
         return upload
     _set_status(upload, Upload.Status.CHECKING)
     try:
-        export = _export(upload)
-        columns = _columns(export)
-        units = list(export.repeat_row_counts().items()) if export.repeat_sheets else []
-        samples = _samples(export)
+        with _export(upload) as export:
+            columns = _columns(export)
+            units = list(export.repeat_row_counts().items()) if export.repeat_sheets else []
+            samples = _samples(export)
     except Exception as exc:  # any reader failure ends here, as a message for the person
         return upload_fail(upload=upload, exc=exc)
     upload.export_format = export.format
@@ -551,33 +558,33 @@ def _rows(upload: Upload, mapping=None, problems: list | None = None):
     Yields ``(export, row number, row, reasons, sheet, path)``: ``sheet`` and ``path`` are
     "" unless the mapping names a repeat group as the unit of a story; then each row of that
     group is one story (``ExportFile.unit_rows``) and ``path`` its repeat path and index."""
-    export = _export(upload)
-    mapping = mapping if mapping is not None else _mapping(upload)
-    sheets = _mapped_sheets(export, mapping)
-    unit = upload_unit(mapping)
-    if unit:
-        if problems is not None:
-            # Attached repeat rows of no submission are reported; the unit's own are its rows.
-            others = [sheet for sheet in sheets if sheet != unit]
-            for sheet, number, reason in export.link_repeats(others).orphans if others else ():
-                problems.append({"row": number, "sheet": sheet, "key": "", "reasons": [reason]})
-        for story in export.unit_rows(unit, sheets):
-            yield export, story.row_number, story.values, list(story.reasons), unit, story.path
-        return
-    answers, links = {}, None
-    if sheets:
-        links = export.link_repeats(sheets)
-        answers = export.repeat_answers(links)
-        if problems is not None:
-            for sheet, number, reason in links.orphans:
-                problems.append({"row": number, "sheet": sheet, "key": "", "reasons": [reason]})
-    for number, row in export.iter_rows():
-        reasons: list[str] = []
-        if links is not None:
-            index = export.submission_link_key(row)
-            row = dict(row) | answers.get(index, {})
-            reasons = links.reasons.get(index, [])
-        yield export, number, row, reasons, "", ""
+    with _export(upload) as export:
+        mapping = mapping if mapping is not None else _mapping(upload)
+        sheets = _mapped_sheets(export, mapping)
+        unit = upload_unit(mapping)
+        if unit:
+            if problems is not None:
+                # Attached repeat rows of no submission are reported; the unit's own are its rows.
+                others = [sheet for sheet in sheets if sheet != unit]
+                for sheet, number, reason in export.link_repeats(others).orphans if others else ():
+                    problems.append({"row": number, "sheet": sheet, "key": "", "reasons": [reason]})
+            for story in export.unit_rows(unit, sheets):
+                yield export, story.row_number, story.values, list(story.reasons), unit, story.path
+            return
+        answers, links = {}, None
+        if sheets:
+            links = export.link_repeats(sheets)
+            answers = export.repeat_answers(links)
+            if problems is not None:
+                for sheet, number, reason in links.orphans:
+                    problems.append({"row": number, "sheet": sheet, "key": "", "reasons": [reason]})
+        for number, row in export.iter_rows():
+            reasons: list[str] = []
+            if links is not None:
+                index = export.submission_link_key(row)
+                row = dict(row) | answers.get(index, {})
+                reasons = links.reasons.get(index, [])
+            yield export, number, row, reasons, "", ""
 
 
 @dataclass
@@ -900,16 +907,16 @@ def _reduce_to_mapped_columns(upload: Upload) -> None:
     """Rewrite the raw file as a CSV of the mapped columns (plus the submission id and
     time), so unmapped columns (phone numbers, names…) are not kept even for a short while."""
     mapping = _mapping(upload)
-    old = Path(upload.file.path)
+    old = upload.file.name
     keep: list[str] = []
     for key, columns in mapping.items():
         if key.endswith(SCALE_SUFFIX) or key == UNIT_KEY:  # not columns
             continue
         keep.extend(c for c in columns if c not in keep)
-    new_name = f"uploads/{uuid.uuid4().hex}-mapped.csv"
-    new_path = Path(settings.MEDIA_ROOT) / new_name
+    handle, temporary = tempfile.mkstemp(prefix="lnob-", suffix=".csv")
+    new_path = Path(temporary)
     try:
-        with new_path.open("w", newline="", encoding="utf-8") as out:
+        with open(handle, "w", newline="", encoding="utf-8") as out:
             writer = csv.writer(out)
             header_written = False
             for export, _number, row, _reasons, _sheet, _path in _rows(upload, mapping):
@@ -919,10 +926,11 @@ def _reduce_to_mapped_columns(upload: Upload) -> None:
                     writer.writerow(keep)
                     header_written = True
                 writer.writerow([str(row.get(c, "")) for c in keep])
-    except BaseException:
+        with new_path.open("rb") as written:
+            new_name = store_upload(File(written, name="mapped.csv"), folder="uploads").name
+    finally:
         new_path.unlink(missing_ok=True)
-        raise
-    old.unlink(missing_ok=True)
+    delete_stored(old)
     upload.file.name = new_name
     upload.save(update_fields=["file"])
 

@@ -82,7 +82,7 @@ def overview(*, groups: list[PopulationGroup], country: str, user) -> list[Overv
             data, computed_at, stale, current = summary.data, summary.computed_at, False, True
         elif stale or not current:
             wanted.append((group.pk, country))
-        derived = evidence_for(data, audience, full=False) if current else {}
+        derived = evidence_for(data, audience, full=False) if current and data is not None else {}
         headline, gaps = derived.get("headline", {}), len(derived.get("gaps", []))
         rows.append(OverviewRow(group, headline, gaps, derived, computed_at, stale, current))
     request_refresh(wanted)

@@ -54,7 +54,7 @@ def media_download(request, path: str):
     obj, field = found
     fieldfile = getattr(obj, field)
     try:
-        handle = fieldfile.open("rb")
+        handle = fieldfile.storage.open(fieldfile.name, "rb")  # streamed from any storage
     except FileNotFoundError:
         raise Http404 from None
     download_name = getattr(obj, "original_name", "") or path.rsplit("/", 1)[-1]

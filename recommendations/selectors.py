@@ -364,12 +364,12 @@ def groups_named(*, viewer, country: str) -> dict[int, int]:
     """{population group pk: recommendations naming it} among the country's recommendations
     that ``viewer`` may list (for the participation indicators: named, but heard?)."""
     visible = visible_recommendations(user=viewer).filter(country=country)
-    return dict(
+    rows = (
         Recommendation.groups.through.objects.filter(recommendation__in=visible.values("pk"))
         .values("populationgroup_id")
         .annotate(n=Count("recommendation_id", distinct=True))
-        .values_list("populationgroup_id", "n")
     )
+    return {row["populationgroup_id"]: row["n"] for row in rows}
 
 
 @dataclass(frozen=True)

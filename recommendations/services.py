@@ -7,7 +7,6 @@ from __future__ import annotations
 import codecs
 import datetime
 import logging
-import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,11 +14,11 @@ from pathlib import Path
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import models, transaction
 from django.db.models import Model
 from django.utils import timezone
-from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 
 from accounts.models import AuditEvent, Organisation
@@ -33,6 +32,7 @@ from common.limits import (
     upload_max_field_chars,
     upload_max_json_depth,
 )
+from common.storage import delete_stored, local_copy, store_upload
 
 from .importer import ImportRejected, ImportReport, recommendations_import
 from .models import (
@@ -47,7 +47,7 @@ from .models import (
 )
 from .template import TemplateError, read_template
 
-IMPORT_EXTENSIONS = {
+IMPORT_EXTENSIONS: dict[str, tuple[str, ...]] = {
     ImportJob.Kind.UHRI_JSON: (".json",),
     ImportJob.Kind.UHRI_XLSX: (".xlsx",),
     ImportJob.Kind.UPR_MATRIX: (".docx",),
@@ -77,7 +77,12 @@ def history_record(
     """Append to the tracker's history. ``fields`` is {field: [old, new]}."""
     if actor is not None and not getattr(actor, "is_authenticated", False):
         actor = None
-    country = getattr(obj, "country", "") or (recommendation or cluster).country
+    country = getattr(obj, "country", "")
+    if not country:
+        owner = recommendation or cluster
+        if owner is None:
+            raise ValueError(f"history of {obj!r} needs its recommendation or cluster")
+        country = owner.country
     return Change.objects.create(
         actor=actor,
         country=country,
@@ -97,41 +102,32 @@ def history_record(
 # ---------------------------------------------------------------------------
 
 
-def _store_upload(uploaded: UploadedFile) -> tuple[str, int]:
-    folder = Path(settings.MEDIA_ROOT) / "recommendations" / "imports"
-    folder.mkdir(parents=True, exist_ok=True)
-    name = f"{uuid.uuid4().hex}-{get_valid_filename(Path(uploaded.name).name)}"[:200]
-    size = 0
-    with open(folder / name, "wb") as handle:
-        for chunk in uploaded.chunks(chunk_size=4 * 1024 * 1024):
-            size += len(chunk)
-            handle.write(chunk)
-    return f"recommendations/imports/{name}", size
-
-
 def import_upload(
     *, uploaded: UploadedFile, kind: str, country: str, user, enqueue: bool = True
 ) -> ImportJob:
     """Store an upload and read it in the background into a preview (nothing is imported
     until someone confirms)."""
-    extension = Path(uploaded.name).suffix.lower()
+    uploaded_name = uploaded.name or ""
+    extension = Path(uploaded_name).suffix.lower()
     if extension not in IMPORT_EXTENSIONS.get(kind, ()):
         raise ValidationError(
             _("A “%(kind)s” import takes %(ext)s files, not “%(name)s”.")
             % {
                 "kind": ImportJob.Kind(kind).label,
                 "ext": " / ".join(IMPORT_EXTENSIONS.get(kind, ())),
-                "name": uploaded.name,
+                "name": uploaded_name,
             }
         )
-    if uploaded.size > IMPORT_MAX_BYTES:
+    if (uploaded.size or 0) > IMPORT_MAX_BYTES:
         raise ValidationError(_("The file is larger than 2 GB."))
-    original_name = Path(uploaded.name).name[:255]
-    relative, size = _store_upload(uploaded)
+    original_name = Path(uploaded_name).name[:255]
+    stored = store_upload(uploaded, folder="recommendations/imports")
+    relative, size = stored.name, stored.size
     try:
-        _check_upload(Path(settings.MEDIA_ROOT) / relative, kind=kind, name=original_name)
-    except ValidationError:
-        (Path(settings.MEDIA_ROOT) / relative).unlink(missing_ok=True)
+        with local_copy(relative) as path:
+            _check_upload(path, kind=kind, name=original_name)
+    except BaseException:
+        delete_stored(relative)
         raise
     try:
         with transaction.atomic():
@@ -150,7 +146,7 @@ def import_upload(
 
                 transaction.on_commit(lambda: import_preview_task.delay(job.pk, job.attempt))
     except Exception:
-        (Path(settings.MEDIA_ROOT) / relative).unlink(missing_ok=True)
+        delete_stored(relative)
         raise
     return job
 
@@ -196,30 +192,29 @@ def _check_upload(path: Path, *, kind: str, name: str) -> None:
             )
 
 
-def _job_records(job: ImportJob) -> tuple[Iterable, list[str]]:
-    path = job.file.path
+def _job_records(job: ImportJob, path: Path) -> tuple[Iterable, list[str]]:
     if job.kind == ImportJob.Kind.TEMPLATE:
-        records = read_template(
+        template = read_template(
             path,
             display_name=job.original_name,
             max_columns=upload_max_columns(),
             max_field_chars=upload_max_field_chars(),
             archive_limits=archive_limits(),
         )
-        return records, []
+        return template, []
     from . import parsers
 
     if job.kind == ImportJob.Kind.UHRI_JSON:
-        records = parsers.iter_uhri_json(
+        uhri = parsers.iter_uhri_json(
             path,
             country=job.country,
             max_depth=upload_max_json_depth(),
             max_field_chars=upload_max_field_chars(),
         )
-        return records, []
+        return uhri, []
     if job.kind == ImportJob.Kind.UHRI_XLSX:
-        records = parsers.iter_uhri_xlsx(path, country=job.country, archive_limits=archive_limits())
-        return records, []
+        uhri = parsers.iter_uhri_xlsx(path, country=job.country, archive_limits=archive_limits())
+        return uhri, []
     result = parsers.parse_upr_matrix(path, archive_limits=archive_limits())
     warnings = [str(w) for w in result.warnings]
     state = getattr(result, "state", "") or ""
@@ -233,8 +228,7 @@ def _job_records(job: ImportJob) -> tuple[Iterable, list[str]]:
             )
             % {"name": job.original_name, "state": state, "country": job.country}
         )
-    records = [_for_country(record, job.country) for record in result.records]
-    return records, warnings
+    return [_for_country(record, job.country) for record in result.records], warnings
 
 
 def same_state(first: str, second: str) -> bool:
@@ -256,7 +250,7 @@ def same_state(first: str, second: str) -> bool:
     return bool(keys(first) & keys(second))
 
 
-def _refuse_unknown_country(job: ImportJob) -> None:
+def _refuse_unknown_country(job: ImportJob, path: Path) -> None:
     """No record of the export is addressed to the chosen country: say which names the file
     uses that come closest ("Iran" → "Iran (Islamic Republic of)"), never "0 to import"."""
     import difflib
@@ -265,7 +259,7 @@ def _refuse_unknown_country(job: ImportJob) -> None:
 
     names = list(
         parsers.iter_uhri_countries(
-            job.file.path,
+            path,
             max_depth=upload_max_json_depth(),
             archive_limits=archive_limits(),
         )
@@ -300,7 +294,11 @@ def _for_country(record, country: str):
     """A UPR matrix is about one state: its records belong to the chosen country."""
     import dataclasses
 
-    if dataclasses.is_dataclass(record) and getattr(record, "countries", None) != (country,):
+    if (
+        dataclasses.is_dataclass(record)
+        and not isinstance(record, type)
+        and getattr(record, "countries", None) != (country,)
+    ):
         return dataclasses.replace(record, countries=(country,))
     return record
 
@@ -316,20 +314,22 @@ def _user_errors():
 
 def _run(job: ImportJob, *, dry_run: bool) -> ImportReport | None:
     """Parse and import (or preview); on failure the job says why. Returns the report."""
+    path: Path | None = None
     try:
-        records, warnings = _job_records(job)
-        is_uhri = job.kind in (ImportJob.Kind.UHRI_JSON, ImportJob.Kind.UHRI_XLSX)
-        report = recommendations_import(
-            country=job.country,
-            records=records,
-            actor=job.created_by,
-            source=f"{job.get_kind_display()}: {job.original_name}",
-            dry_run=dry_run,
-            report_missing=is_uhri,
-            job=None if dry_run else job,
-        )
-        if is_uhri and not report.total and not report.error_count:
-            _refuse_unknown_country(job)
+        with local_copy(job.file.name) as path:
+            records, warnings = _job_records(job, path)
+            is_uhri = job.kind in (ImportJob.Kind.UHRI_JSON, ImportJob.Kind.UHRI_XLSX)
+            report = recommendations_import(
+                country=job.country,
+                records=records,
+                actor=job.created_by,
+                source=f"{job.get_kind_display()}: {job.original_name}",
+                dry_run=dry_run,
+                report_missing=is_uhri,
+                job=None if dry_run else job,
+            )
+            if is_uhri and not report.total and not report.error_count:
+                _refuse_unknown_country(job, path)
     except ImportRejected as exc:
         _fail(
             job,
@@ -340,7 +340,7 @@ def _run(job: ImportJob, *, dry_run: bool) -> ImportReport | None:
         )
         return None
     except _user_errors() as exc:
-        _fail(job, {}, [], _for_person(str(exc) or exc.__class__.__name__, job), [])
+        _fail(job, {}, [], _for_person(str(exc) or exc.__class__.__name__, job, path), [])
         return None
     except SoftTimeLimitExceeded:
         logger.warning("recommendation import %s (%s) hit its time limit", job.pk, job.file.name)
@@ -377,12 +377,15 @@ def _run(job: ImportJob, *, dry_run: bool) -> ImportReport | None:
     return report
 
 
-def _for_person(message: str, job: ImportJob) -> str:
-    """The message with the stored file's path and name replaced by the uploaded name."""
-    stored = Path(job.file.path) if job.file else None
-    if stored is None:
-        return message
-    return message.replace(str(stored), job.original_name).replace(stored.name, job.original_name)
+def _for_person(message: str, job: ImportJob, path: Path | None = None) -> str:
+    """The message with the path the file was read from, and the stored file's name,
+    replaced by the uploaded name."""
+    secrets = [str(path), path.name] if path is not None else []
+    if job.file:
+        secrets += [job.file.name, Path(job.file.name).name]
+    for secret in secrets:
+        message = message.replace(secret, job.original_name)
+    return message
 
 
 def _fail(job, counts, errors, message, preview) -> None:
@@ -487,7 +490,7 @@ def import_retry(*, job: ImportJob, user, request=None) -> ImportJob:
     confirms it again. Nothing of a failed import was imported, so this is always safe."""
     if job.status != ImportJob.Status.FAILED:
         raise ValidationError(_("Only a failed import can be read again."))
-    if not job.file or not Path(job.file.path).exists():
+    if not job.file or not default_storage.exists(job.file.name):
         raise ValidationError(_("The file of this import is gone; upload it again."))
     with transaction.atomic():
         job.status = ImportJob.Status.PREVIEWING
@@ -627,13 +630,15 @@ def import_undo(*, job: ImportJob, user, request=None) -> dict[str, int]:
         if reasons:
             raise ValidationError(reasons)
         records = list(job.records.select_related("recommendation"))
-        removed = [r.recommendation for r in records if r.created]
+        removed = [r.recommendation for r in records if r.created and r.recommendation]
         restored = [r for r in records if not r.created]
         source = f"undo of {job.get_kind_display()}: {job.original_name}"[:500]
         for record in restored:
             obj = record.recommendation
+            assert obj is not None  # import_undo_blockers refuses when one is gone
             for name in SCALAR_FIELDS:
                 model_field = Recommendation._meta.get_field(name)
+                assert isinstance(model_field, models.Field)  # scalar fields, not relations
                 setattr(obj, model_field.attname, model_field.to_python(record.previous[name]))
             obj.save()
             for name in IMPORTED_RELATIONS:
@@ -727,7 +732,7 @@ def cluster_save(
         raise ValidationError(_("A cluster groups recommendations of one country."))
     creating = cluster is None
     cluster = cluster or Cluster(country=country, created_by=actor)
-    data = {"title": title, "description": description}
+    data: dict[str, object] = {"title": title, "description": description}
     if published is not None:
         data["published"] = published
     changed = apply_changes(cluster, data)
@@ -897,8 +902,10 @@ def institution_save(
 def action_save(*, actor, data: dict, action: Action | None = None, **subject) -> Action:
     """Create (give ``recommendation=`` or ``cluster=``) or update an action."""
     creating = action is None
-    if creating:
+    if action is None:
         target = subject.get("recommendation") or subject.get("cluster")
+        if target is None:
+            raise ValueError("A new action is about a recommendation or a cluster.")
         action = Action(country=target.country, **subject)
     changed = apply_changes(action, data)
     action.updated_by = actor
@@ -931,6 +938,8 @@ def assessment_submit(
     organisation it comes from; an official one never does. Each assessment is a new row,
     so the history of assessments is the implementation status over time."""
     target = recommendation or cluster
+    if target is None:
+        raise ValueError("An assessment is about a recommendation or a cluster.")
     if kind == Assessment.Kind.SHADOW and organisation is None:
         raise ValidationError(_("A shadow assessment is attributed to its organisation."))
     assessment = Assessment(
