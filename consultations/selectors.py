@@ -370,7 +370,10 @@ def voice_items_for_group(
         ):
             if s.kind not in ("triad", "dyad"):
                 continue
-            names = zone_names(tuple(s.label_texts())) if s.kind == "triad" else {}
+            names: dict[str, str] = {}
+            if s.kind == "triad":
+                first, second, third = s.label_texts()
+                names = zone_names((first, second, third))
             size = _signifier_size(s.kind)
             per_org: dict[int | None, list[int]] = {}
             for org, answers in own:
