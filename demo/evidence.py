@@ -3,13 +3,17 @@ rural people in Demoland, citing the demo survey run, a story and a recommendati
 
 from __future__ import annotations
 
+import datetime
+
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.models import Role, User
 from analysis.models import LeafGroupLink
-from consultations.models import Narrative
+from consultations.models import Campaign, Narrative
 from demo.accounts import DEMO_COUNTRY
 from evidence.models import (
+    CampaignFeedback,
     CapacityGap,
     Cause,
     Citation,
@@ -72,6 +76,72 @@ def _monitoring(group: PopulationGroup, country: str, author) -> None:
         )
 
 
+FEEDBACK = {
+    "en": {
+        "heard": "People in rural areas told us that the grid and clean cooking fuel do not "
+        "reach their villages, that clinics are far away, and that nobody asks them when "
+        "roads and power lines are planned.",
+        "happening": "The UN team and the Ministry of Energy are planning to extend "
+        "off-grid solar power to remote villages, and community meetings will be held "
+        "before the next infrastructure plan is adopted.",
+        "easy_read": "You told us power and clean fuel do not reach your village.\n"
+        "You told us nobody asks you about new roads and power lines.\n"
+        "We are working on solar power for remote villages.\n"
+        "There will be meetings in villages before the next plan.",
+    },
+    "fr": {
+        "heard": "Les habitants des zones rurales nous ont dit que le réseau électrique et les "
+        "combustibles de cuisson propres n’atteignent pas leurs villages, que les centres de "
+        "santé sont loin et que personne ne les consulte quand on prévoit des routes et des "
+        "lignes électriques.",
+        "happening": "L’équipe des Nations Unies et le ministère de l’Énergie préparent "
+        "l’extension de l’énergie solaire hors réseau aux villages isolés, et des réunions "
+        "communautaires auront lieu avant l’adoption du prochain plan d’infrastructures.",
+        "easy_read": "Vous nous avez dit que l’électricité et le combustible propre "
+        "n’arrivent pas dans votre village.\n"
+        "Vous nous avez dit que personne ne vous consulte sur les routes et les lignes "
+        "électriques.\n"
+        "Nous travaillons à l’énergie solaire pour les villages isolés.\n"
+        "Il y aura des réunions dans les villages avant le prochain plan.",
+    },
+    "es": {
+        "heard": "Las personas de las zonas rurales nos dijeron que la red eléctrica y los "
+        "combustibles limpios para cocinar no llegan a sus aldeas, que los centros de salud "
+        "están lejos y que nadie les consulta cuando se planifican carreteras y líneas "
+        "eléctricas.",
+        "happening": "El equipo de las Naciones Unidas y el Ministerio de Energía preparan la "
+        "extensión de la energía solar fuera de la red a las aldeas remotas, y habrá "
+        "reuniones comunitarias antes de aprobar el próximo plan de infraestructuras.",
+        "easy_read": "Nos dijeron que la electricidad y el combustible limpio no llegan a su "
+        "aldea.\n"
+        "Nos dijeron que nadie les consulta sobre carreteras y líneas eléctricas.\n"
+        "Trabajamos en energía solar para las aldeas remotas.\n"
+        "Habrá reuniones en las aldeas antes del próximo plan.",
+    },
+}
+
+
+def _feedback(country: str, author) -> None:
+    """Published "what we heard and what is happening" pages for the demo's campaigns, in
+    each of their languages (written by hand in English, French and Spanish)."""
+    today = timezone.now().date()
+    for campaign in Campaign.objects.filter(country=country, public_link_enabled=True):
+        for language in campaign.languages or ["en"]:
+            if language not in FEEDBACK:
+                continue
+            CampaignFeedback.objects.get_or_create(
+                campaign=campaign,
+                language=language,
+                defaults={
+                    **FEEDBACK[language],
+                    "status": CampaignFeedback.Status.PUBLISHED,
+                    "published_at": timezone.now(),
+                    "next_update": today + datetime.timedelta(days=90),
+                    "updated_by": author,
+                },
+            )
+
+
 @transaction.atomic
 def seed() -> str:
     group = PopulationGroup.objects.filter(name="Persons living in rural areas").first()
@@ -85,6 +155,7 @@ def seed() -> str:
             .first()
         )
         _monitoring(group, DEMO_COUNTRY, author)
+        _feedback(DEMO_COUNTRY, author)
     if group is None or Cause.objects.filter(group=group, country=DEMO_COUNTRY).exists():
         summaries_refresh()
         return "group analyses already loaded"

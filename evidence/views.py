@@ -252,9 +252,45 @@ def group_page(request, slug: str):
     return _page(request, _group(request, slug))
 
 
+#: Survey rows shown before "show all": furthest behind first, then the largest gaps.
+SURVEY_ROWS_SHOWN = 25
+
+
+def _survey_rows(request, rows: list, matrix: list) -> dict:
+    """The survey table's rows in reading order, the first SURVEY_ROWS_SHOWN unless the
+    person asked for all (``?survey=all``); each row carries its run's address, so the table
+    does not resolve a URL per row. The convergence matrix's rows link at most 5 runs each
+    ("and 12 more")."""
+    ordered = sorted(
+        rows,
+        key=lambda row: (not row.get("furthest_behind"), -(row.get("gap_to_ahead") or 0)),
+    )
+    show_all = request.GET.get("survey") == "all"
+    shown = ordered if show_all else ordered[:SURVEY_ROWS_SHOWN]
+    template = reverse("analysis:run_detail", args=[0])
+    matrix_rows = [
+        {
+            **row,
+            "run_urls": [template.replace("/0/", f"/{run}/") for run in row.get("runs", [])[:5]],
+            "more_runs": max(0, len(row.get("runs", [])) - 5),
+        }
+        for row in matrix
+    ]
+    return {
+        "matrix_rows": matrix_rows,
+        "survey_rows": [
+            {**row, "run_url": template.replace("/0/", f"/{row['run']}/")} for row in shown
+        ],
+        "survey_total": len(rows),
+        "survey_all": show_all,
+    }
+
+
 def _page(request, group: PopulationGroup, bound: dict | None = None, status: int = 200):
     """The group page; ``bound``: forms of a rejected write, shown with their errors."""
     context = group_context(request, group)
+    data = context["data"]
+    context.update(_survey_rows(request, data.get("survey") or [], data.get("matrix") or []))
     country = context["country"]
     if context["can_edit"]:
         forms = {
