@@ -56,10 +56,18 @@ def _send(subject: str, body: str, recipients: list[str]) -> int:
         return 0
 
 
+def _language_of(campaign) -> str:
+    """The language a partner's e-mail about ``campaign`` is written in: the campaign's first
+    language (a partner working on a French campaign reads French), else the site's."""
+    languages = [code for code, _name in settings.LANGUAGES]
+    first = (getattr(campaign, "languages", None) or [""])[0]
+    return first if first in languages else settings.LANGUAGE_CODE
+
+
 def notify_campaign_invitation(*, campaign: Campaign, organisation_ids) -> int:
     """Tell newly invited partner organisations about a campaign they can now see."""
     sent = 0
-    with override(settings.LANGUAGE_CODE):
+    with override(_language_of(campaign)):
         for org in Organisation.objects.filter(pk__in=list(organisation_ids)):
             subject = _("Your organisation is invited to the consultation “%(title)s”") % {
                 "title": campaign.title
@@ -89,7 +97,7 @@ def notify_upload_finished(*, upload: Upload) -> int:
     if upload.status not in Upload.FINAL_STATUSES or upload.uploaded_by is None:
         return 0
     email = upload.uploaded_by.email
-    with override(settings.LANGUAGE_CODE):
+    with override(_language_of(upload.campaign)):
         if upload.status == Upload.Status.IMPORTED:
             subject = _("Upload imported: %(name)s") % {"name": upload.original_name}
         else:
@@ -135,9 +143,16 @@ def review_digest_send(*, day: datetime.date | None = None) -> int:
     day = day or (timezone.localdate() - datetime.timedelta(days=1))
     labels = dict(ReviewStatus.choices)
     sent = 0
-    with override(settings.LANGUAGE_CODE):
-        kinds = {"stories": _("stories"), "focus_groups": _("focus-group records")}
-        for org_id, per_campaign in review_outcomes(day=day).items():
+    for org_id, per_campaign in review_outcomes(day=day).items():
+        # The organisation's campaigns' first language (the first one alphabetically by title).
+        first_title = sorted(per_campaign)[0][0]
+        campaign = (
+            Campaign.objects.filter(title=first_title, partners__pk=org_id)
+            .only("languages")
+            .first()
+        )
+        with override(_language_of(campaign)):
+            kinds = {"stories": _("stories"), "focus_groups": _("focus-group records")}
             lines = []
             for (title, kind), counts in sorted(per_campaign.items()):
                 parts = ", ".join(f"{labels[status]}: {n}" for status, n in sorted(counts.items()))

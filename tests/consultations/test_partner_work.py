@@ -281,3 +281,15 @@ def test_the_digest_runs_daily_from_celery_beat(settings, people):
     mail.outbox.clear()
     assert review_digest_task() == 1  # yesterday's outcomes
     assert mail.outbox[0].to == [people.partner_own.email]
+
+
+def test_partner_e_mails_are_written_in_the_campaigns_language(people):
+    from consultations.notifications import notify_campaign_invitation
+
+    campaign = consultation_objects(people).campaign
+    mail.outbox.clear()
+    campaign.languages = ["fr", "en"]
+    notify_campaign_invitation(campaign=campaign, organisation_ids=[people.partner_org.pk])
+    [message] = mail.outbox
+    assert message.subject.startswith("Votre organisation")  # French, not English
+    assert "Ouvrir" in message.body or "Ouvrez" in message.body
