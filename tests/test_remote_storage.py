@@ -13,7 +13,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from analysis import services as analysis_services
 from analysis.indicators import ESCAP_PRESETS
 from analysis.models import Dataset, Run
-from analysis.synthetic import generate_dhs_like
+from demo.synthetic import generate_dhs_like
 from consultations.models import Narrative
 from recommendations import services as recommendation_services
 from recommendations.models import ImportJob, Recommendation
