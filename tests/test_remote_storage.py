@@ -13,8 +13,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from analysis import services as analysis_services
 from analysis.indicators import ESCAP_PRESETS
 from analysis.models import Dataset, Run
-from demo.synthetic import generate_dhs_like
 from consultations.models import Narrative
+from demo.synthetic import generate_dhs_like
 from recommendations import services as recommendation_services
 from recommendations.models import ImportJob, Recommendation
 from tests.consultations.conftest import instrument  # noqa: F401 - a fixture
