@@ -23,7 +23,7 @@ def test_rco_staff_signs_in_and_curates_a_group(
     screenshot(page, "home-rco")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Vocabularies").click()
     page.get_by_role("link", name="Add a group").click()
-    page.get_by_label("Name").fill("Ex-bonded labourers")
+    page.get_by_label("Name").first.fill("Ex-bonded labourers")
     page.get_by_label("Synonyms").fill("Kamaiya\nHaliya")
     page.get_by_role("button", name="Save").click()
     assert page.get_by_role("heading", name="Ex-bonded labourers").is_visible()

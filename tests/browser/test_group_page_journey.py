@@ -32,6 +32,9 @@ def test_unct_member_builds_the_problem_tree_and_exports(
     assert page.get_by_role(
         "heading", name="Where the evidence agrees, disagrees or is silent"
     ).is_visible()
+    # The evidence to cite is found with the page's search (no full lists), then cited.
+    page.get_by_label("Find evidence to cite").fill("Papers 0")
+    page.get_by_role("button", name="Find", exact=True).click()
     page.get_by_text("Add a cause").click()
     tree = page.get_by_role("region", name="Problem tree")
     tree.get_by_label("Level").select_option("manifestation")

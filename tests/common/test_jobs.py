@@ -210,10 +210,14 @@ def test_a_profile_given_back_by_a_dead_worker_fails_and_keeps_the_file(people):
 
 
 def test_retry_a_failed_run_through_the_page(
-    people, client_for, monkeypatch, django_capture_on_commit_callbacks
+    people, client_for, monkeypatch, tmp_path, settings, django_capture_on_commit_callbacks
 ):
     from analysis import bridge
 
+    # The run reads its survey file through the storage (a local copy), so it must exist.
+    settings.MEDIA_ROOT = tmp_path
+    (tmp_path / "surveys").mkdir()
+    (tmp_path / "surveys" / "x.dta").write_bytes(b"")
     run = make_run(people, "running")
     Run.objects.filter(pk=run.pk).update(status="failed", message=str(WORKER_STOPPED))
     rco = client_for("rco")

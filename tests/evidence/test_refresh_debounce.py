@@ -2,14 +2,36 @@
 request has been in flight for a quiet period, so the requests that follow an edit never
 share the process with a recomputation; repeated edits of a group coalesce into one."""
 
+import queue
 import time
 
+import pytest
 from django.core.signals import request_finished, request_started
 
 from evidence import refresh
 
 PAIR = (101, "Demoland")
 OTHER = (102, "Demoland")
+
+
+@pytest.fixture(autouse=True)
+def quiet_process():
+    """Start from a quiet process: earlier tests in the same run (live-server browser tests,
+    clients in other threads) may have left requests counted in flight or pairs queued."""
+
+    def reset():
+        with refresh._lock:
+            refresh._activity.update(in_flight=0, last=0.0)
+            refresh._pending.clear()
+        while True:
+            try:
+                refresh._queue.get_nowait()
+            except queue.Empty:
+                break
+
+    reset()
+    yield
+    reset()
 
 
 def _request(*, enqueue=(), seconds=0.05):
