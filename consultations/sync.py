@@ -1,22 +1,40 @@
 """Pull submissions from a partner's KoboToolbox project or ODK Central form, instead of an
-upload: the rows arrive as the export the partner would have downloaded (a Kobo CSV, an ODK
-Central CSV) and go through the very same upload pipeline (inspect → the partner's saved
-mapping → every row checked → preview), so nothing reaches the portal without the checks
-and the partner's confirmation of an upload.
+upload: the rows arrive as the export the partner would have downloaded (Kobo's XLSX export,
+ODK Central's CSV ZIP), repeat groups included, and go through the very same upload pipeline
+(inspect → the partner's saved mapping → every row checked → preview), so nothing reaches the
+portal without the checks and the partner's confirmation of an upload.
 
 * KoboToolbox (kpi v2): ``GET {server}/api/v2/assets/{uid}/data/?format=json`` with
   ``Authorization: Token <API token>``; pages are ``{"count", "next", "previous",
-  "results"}`` and are followed by ``next`` until it is null. Each result is flat, keyed by
-  the question's full group path (``story_group/story``), with ``_uuid``,
-  ``meta/rootUuid``, ``_submission_time``…
-* ODK Central (OData): ``GET {server}/v1/projects/{id}/forms/{xmlFormId}.svc/Submissions``
-  with ``Authorization: Bearer <token>``; a page is ``{"value": [...],
-  "@odata.nextLink": ...}``; groups are nested objects (``{"story_group": {"story": ...}}``),
-  the instance id is ``__id`` and the submission metadata is under ``__system``.
+  "results"}`` and are followed by ``next`` until it is null. Each result is keyed by the
+  question's full group path (``story_group/story``), with ``_id``, ``_uuid``,
+  ``meta/rootUuid``, ``_submission_time``…; a repeat group is a list of objects under the
+  repeat's full path (``"household": [{"household/village": …, "household/member": [{
+  "household/member/age": …}]}]``), nested repeats inside their parent's objects, groups
+  inside a repeat as path segments of its keys. :class:`KoboTables` lays them out as Kobo's
+  XLSX export does (formpack): the main sheet with ``_index``, one sheet per repeat group
+  named after the repeat, each row with its own ``_index``, ``_parent_table_name`` /
+  ``_parent_index`` (the parent row, in the main sheet or in the enclosing repeat's sheet)
+  and the submission's ``_submission__id`` / ``_submission__uuid``. The workbook is fed to
+  the pipeline as a ``kobo_xlsx`` upload, so the joins of an uploaded XLSX apply unchanged.
+* ODK Central: ``GET {server}/v1/projects/{id}/forms/{xmlFormId}/submissions.csv.zip
+  ?attachments=false`` with ``Authorization: Bearer <token>``: the very ZIP the partner
+  downloads from Submissions > Download (the main table ``<form>.csv``, one CSV per repeat
+  group ``<form>-<repeat>.csv`` linked by ``PARENT_KEY`` → ``KEY``), without the media
+  files. It is fed to the pipeline as an ``odk_zip`` upload. (The OData feed,
+  ``….svc/Submissions``, is read by :meth:`OdkCentralSource.rows` for the main table only:
+  its repeat tables carry OData ids, not the ``KEY``/``PARENT_KEY`` of the export, and its
+  geopoints and groups are shaped differently, so the ZIP is what keeps a sync identical to
+  an upload.)
 
-Repeat groups are not pulled (a Kobo repeat is a nested list, an ODK one a separate OData
-table): map the main questions, or upload the XLSX/ZIP export for repeats. The token is
-used for the request only: it is never stored here, logged or shown in a message.
+A partner's saved mapping for the export format (``kobo_xlsx`` / ``odk_zip``), or else the
+one saved for the CSV that earlier pulls produced (``kobo_csv`` / ``odk_csv``: the main
+columns are named the same), is applied to each pull, the unit of a story included: each
+submission, or each row of one repeat group. What still cannot be synced says so on the
+upload: a saved unit whose repeat group has no rows in this pull (Kobo leaves an unanswered
+repeat out of the data), and media attachments (neither pull fetches them, as an upload has
+none). The token is used for the request only: it is never stored here, logged or shown in
+a message.
 """
 
 from __future__ import annotations
@@ -25,16 +43,21 @@ import csv
 import io
 import ipaddress
 import json
+import re
 import socket
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
-from dataclasses import dataclass
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
 
 #: How many pages a pull follows at most (a loop in ``next`` links must end).
 MAX_PAGES = 10_000
 TIMEOUT = 60
+#: The largest export a pull downloads (the upload limit, consultations.uploads).
+MAX_EXPORT_BYTES = 200 * 1024 * 1024
 
 
 class SyncError(Exception):
@@ -65,7 +88,7 @@ def server_address_check(server: str, *, allow_private: bool = False) -> None:
     sync cannot be pointed at services only the portal can reach. A deployment whose partners
     run ODK Central inside the same private network sets PARTNER_SYNC_ALLOW_PRIVATE.
     (Checked when a sync is saved and before each pull; a name that changes its address in
-    between is a residual risk, bounded by the pull reading JSON only.)"""
+    between is a residual risk, bounded by the pull reading JSON and export files only.)"""
     parsed = urllib.parse.urlsplit(server)
     if parsed.scheme not in ("http", "https") or not parsed.hostname:
         raise SyncError("Give the server's address, e.g. https://kf.kobotoolbox.org.")
@@ -93,18 +116,19 @@ def _next_page(url, server: str) -> str | None:
     return url
 
 
-def _get_json(url: str, *, authorization: str) -> dict:
+def _request(url: str, *, authorization: str, accept: str, read: Callable, not_what: str):
+    """GET ``url`` and ``read`` the response; every failure is a :class:`SyncError` that
+    names the server (never the token, never a user:password@ written into the address)."""
     parsed = urllib.parse.urlsplit(url)
     if parsed.scheme not in ("http", "https"):
         raise SyncError(f"Only http(s) servers can be synced, not “{parsed.scheme}”.")
     request = urllib.request.Request(
-        url, headers={"Authorization": authorization, "Accept": "application/json"}
+        url, headers={"Authorization": authorization, "Accept": accept}
     )
-    # Never the user:password@ a person may have written into the address.
     where = f"{parsed.scheme}://{parsed.netloc.rpartition('@')[2]}"
     try:
         with _opener.open(request, timeout=TIMEOUT) as response:  # noqa: S310
-            return json.load(response)
+            return read(response, where)
     except urllib.error.HTTPError as error:
         if error.code in (401, 403):
             raise SyncError(
@@ -119,8 +143,180 @@ def _get_json(url: str, *, authorization: str) -> dict:
     except (urllib.error.URLError, TimeoutError, OSError) as error:
         reason = getattr(error, "reason", error)
         raise SyncError(f"{where} could not be reached ({reason}).") from None
-    except ValueError:
-        raise SyncError(f"{where} did not answer with JSON; is it the right server?") from None
+    except (ValueError, zipfile.BadZipFile):
+        raise SyncError(f"{where} {not_what}") from None
+
+
+def _get_json(url: str, *, authorization: str) -> dict:
+    return _request(
+        url,
+        authorization=authorization,
+        accept="application/json",
+        read=lambda response, _where: json.load(response),
+        not_what="did not answer with JSON; is it the right server?",
+    )
+
+
+def _read_capped(response, where: str) -> bytes:
+    data = response.read(MAX_EXPORT_BYTES + 1)
+    if len(data) > MAX_EXPORT_BYTES:
+        raise SyncError(
+            f"The export {where} sent is larger than {MAX_EXPORT_BYTES // (1024 * 1024)} MB; "
+            "the pull was stopped. Split the form's submissions (e.g. one form per period)."
+        )
+    return data
+
+
+def _get_bytes(url: str, *, authorization: str, accept: str, not_what: str) -> bytes:
+    return _request(
+        url, authorization=authorization, accept=accept, read=_read_capped, not_what=not_what
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# KoboToolbox: the kpi v2 data API laid out as Kobo's XLSX export
+# ---------------------------------------------------------------------------------------------
+
+#: The main sheet's name (formpack's default export title; the asset's name is not pulled).
+MAIN_SHEET = "submissions"
+#: The submission's metadata that formpack copies onto every repeat row, as
+#: ``_submission_<name>`` (``_submission__id``, ``_submission__uuid``…).
+_COPIED_TO_REPEATS = ("_id", "_uuid", "_submission_time", "_validation_status", "__version__")
+_AUTO_COLUMNS = ("_index", "_parent_table_name", "_parent_index") + tuple(
+    f"_submission_{name}" for name in _COPIED_TO_REPEATS
+)
+#: Characters Excel refuses in a sheet name.
+_SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+_SHEET_MAX = 31
+#: Control characters an XLSX cell cannot hold (the XML 1.0 ones).
+_ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def _is_repeat(key: str, value: Any) -> bool:
+    """A repeat group in a kpi result: a list of objects under a question path (the
+    ``_attachments``, ``_tags``, ``_notes``, ``_geolocation`` metadata lists are not)."""
+    return (
+        not key.startswith("_")
+        and isinstance(value, list)
+        and bool(value)
+        and all(isinstance(item, dict) for item in value)
+    )
+
+
+def _sheet_title(name: str, taken: set[str]) -> str:
+    """A worksheet name as Kobo's export makes it: forbidden characters and a leading or
+    trailing apostrophe replaced by "_", at most 31 characters, made unique with " (n)"."""
+    name = _SHEET_FORBIDDEN.sub("_", name) or "repeat"
+    name = re.sub(r"(^'|'$)", "_", name)
+    candidate, number = name[:_SHEET_MAX], 1
+    while candidate in taken:
+        suffix = f" ({number})"
+        candidate = name[: _SHEET_MAX - len(suffix)] + suffix
+        number += 1
+    taken.add(candidate)
+    return candidate
+
+
+@dataclass
+class KoboSheet:
+    """One sheet of the export: its name, the repeat path it holds ("" for the main sheet),
+    its columns in order of first appearance and its rows."""
+
+    title: str
+    path: str
+    columns: dict[str, None] = field(default_factory=dict)
+    rows: list[dict[str, Any]] = field(default_factory=list)
+
+    def append(self, row: dict[str, Any]) -> int:
+        self.rows.append(row)
+        self.columns.update(dict.fromkeys(row))
+        return len(self.rows)
+
+    def header(self) -> list[str]:
+        own = [column for column in self.columns if column not in _AUTO_COLUMNS]
+        return own + [column for column in _AUTO_COLUMNS if column in self.columns]
+
+
+class KoboTables:
+    """kpi data API results laid out as the sheets of Kobo's XLSX export (formpack's layout):
+    repeat rows in the order formpack writes them (each parent row, then its children), an
+    ``_index`` counted per sheet over the whole pull, and each repeat row pointing at its
+    parent row by ``_parent_table_name`` + ``_parent_index``."""
+
+    def __init__(self) -> None:
+        self._titles: set[str] = set()
+        self.main = KoboSheet(_sheet_title(MAIN_SHEET, self._titles), "")
+        #: repeat sheets by the repeat's full path, in order of first appearance
+        self.repeats: dict[str, KoboSheet] = {}
+
+    @property
+    def count(self) -> int:
+        return len(self.main.rows)
+
+    @property
+    def sheets(self) -> list[KoboSheet]:
+        return [self.main, *self.repeats.values()]
+
+    def add(self, result: dict) -> None:
+        row = {key: _scalar(value) for key, value in result.items() if _is_scalar(value)}
+        index = self.main.append(row | {"_index": len(self.main.rows) + 1})
+        copied = {f"_submission_{name}": _metadata(result.get(name)) for name in _COPIED_TO_REPEATS}
+        self._add_repeats(result, self.main, index, copied)
+
+    def _add_repeats(self, entry: dict, parent: KoboSheet, parent_index: int, copied) -> None:
+        for key, value in entry.items():
+            if not _is_repeat(key, value):
+                continue
+            sheet = self.repeats.get(key)
+            if sheet is None:
+                title = _sheet_title(key.rstrip("/").rsplit("/", 1)[-1], self._titles)
+                sheet = self.repeats[key] = KoboSheet(title, key)
+            for item in value:
+                row = {k: _scalar(v) for k, v in item.items() if _is_scalar(v)}
+                index = len(sheet.rows) + 1
+                sheet.append(
+                    row
+                    | {
+                        "_index": index,
+                        "_parent_table_name": parent.title,
+                        "_parent_index": parent_index,
+                    }
+                    | copied
+                )
+                self._add_repeats(item, sheet, index, copied)
+
+    def xlsx(self) -> bytes:
+        """The workbook, every answer a text cell (a text starting with "=" stays text)."""
+        from openpyxl import Workbook
+        from openpyxl.cell import WriteOnlyCell
+
+        workbook = Workbook(write_only=True)
+        for sheet in self.sheets:
+            worksheet = workbook.create_sheet(sheet.title)
+            header = sheet.header()
+            worksheet.append(header)
+            for row in sheet.rows:
+                cells = []
+                for column in header:
+                    value = row.get(column)
+                    if isinstance(value, str):
+                        value = _ILLEGAL_XML.sub("", value) or None
+                    cell = WriteOnlyCell(worksheet, value=value)
+                    if isinstance(value, str):
+                        cell.data_type = "s"  # never a formula
+                    cells.append(cell)
+                worksheet.append(cells)
+        out = io.BytesIO()
+        workbook.save(out)
+        return out.getvalue()
+
+
+def _metadata(value) -> Any:
+    """A submission metadata value as Kobo's export writes it (the validation status by
+    its label)."""
+    if isinstance(value, dict):
+        return _scalar(value.get("label"))
+    return value if isinstance(value, int) and not isinstance(value, bool) else _scalar(value)
 
 
 @dataclass(frozen=True)
@@ -143,10 +339,28 @@ class KoboSource:
         raise SyncError("The server kept sending more pages; the pull was stopped.")
 
     def rows(self) -> Iterator[dict[str, str]]:
-        """Each submission as the row of Kobo's CSV export (scalar answers only)."""
+        """Each submission as the row of Kobo's CSV export (the main sheet's answers only)."""
         for page in self.pages():
             for result in page:
                 yield {k: _scalar(v) for k, v in result.items() if _is_scalar(v)}
+
+    def tables(self) -> KoboTables:
+        """Every submission, repeat groups included, as the sheets of Kobo's XLSX export."""
+        tables = KoboTables()
+        for page in self.pages():
+            for result in page:
+                tables.add(result)
+        return tables
+
+    def export(self) -> tuple[str, bytes, int]:
+        """``(file name, XLSX bytes, number of submissions)``."""
+        tables = self.tables()
+        return f"kobo-{self.asset_uid}.xlsx", tables.xlsx(), tables.count
+
+
+# ---------------------------------------------------------------------------------------------
+# ODK Central: the CSV ZIP export (and the OData feed of the main table)
+# ---------------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -156,12 +370,33 @@ class OdkCentralSource:
     form_id: str  # the form's xmlFormId
     token: str
 
-    def pages(self) -> Iterator[list[dict]]:
-        form = urllib.parse.quote(self.form_id)
-        url = (
-            f"{self.server.rstrip('/')}/v1/projects/{int(self.project_id)}/forms/{form}.svc/"
-            "Submissions?%24top=250"
+    def _form_url(self) -> str:
+        form = urllib.parse.quote(self.form_id, safe="")
+        return f"{self.server.rstrip('/')}/v1/projects/{int(self.project_id)}/forms/{form}"
+
+    def export_zip(self) -> bytes:
+        """The form's CSV ZIP export without media files, exactly as Submissions > Download
+        gives it."""
+        data = _get_bytes(
+            f"{self._form_url()}/submissions.csv.zip?attachments=false",
+            authorization=f"Bearer {self.token}",
+            accept="application/zip",
+            not_what="did not answer with the form's CSV ZIP export; is it the right server?",
         )
+        if not zipfile.is_zipfile(io.BytesIO(data)):
+            where = urllib.parse.urlsplit(self.server).netloc.rpartition("@")[2]
+            raise SyncError(
+                f"{where} did not answer with the form's CSV ZIP export; is it the right server?"
+            )
+        return data
+
+    def export(self) -> tuple[str, bytes, int]:
+        """``(file name, ZIP bytes, number of submissions in its main table)``."""
+        data = self.export_zip()
+        return f"{self.form_id}.csv.zip", data, odk_zip_submissions(data)
+
+    def pages(self) -> Iterator[list[dict]]:
+        url = f"{self._form_url()}.svc/Submissions?%24top=250"
         for _page in range(MAX_PAGES):
             body = _get_json(url, authorization=f"Bearer {self.token}")
             yield list(body.get("value") or [])
@@ -171,9 +406,9 @@ class OdkCentralSource:
         raise SyncError("The server kept sending more pages; the pull was stopped.")
 
     def rows(self) -> Iterator[dict[str, str]]:
-        """Each submission as the row of ODK Central's CSV export: groups joined with '-',
-        ``KEY`` and ``meta-instanceID`` from ``__id``, the ``__system`` metadata under the
-        CSV's column names."""
+        """Each submission of the OData feed as the row of ODK Central's main CSV: groups
+        joined with '-', ``KEY`` and ``meta-instanceID`` from ``__id``, the ``__system``
+        metadata under the CSV's column names (no repeat tables: the pull reads the ZIP)."""
         for page in self.pages():
             for value in page:
                 system = value.get("__system") or {}
@@ -197,6 +432,22 @@ class OdkCentralSource:
                     }
                 )
                 yield row
+
+
+def odk_zip_submissions(data: bytes) -> int:
+    """How many submissions the main table of an ODK Central CSV ZIP holds (the CSV with
+    ODK's columns and no ``PARENT_KEY``); 0 when there is none."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        for name in archive.namelist():
+            if not name.lower().endswith(".csv") or name.startswith(("media/", "__MACOSX/")):
+                continue
+            with archive.open(name) as raw:
+                reader = csv.reader(io.TextIOWrapper(raw, encoding="utf-8-sig", newline=""))
+                header = next(reader, [])
+                if "PARENT_KEY" in header or "KEY" not in header:
+                    continue
+                return sum(1 for cells in reader if any(cell.strip() for cell in cells))
+    return 0
 
 
 def _is_scalar(value) -> bool:
@@ -238,50 +489,95 @@ def rows_as_csv(rows: Iterator[dict[str, str]], *, delimiter: str) -> tuple[byte
     return out.getvalue().encode("utf-8"), len(rows)
 
 
+# ---------------------------------------------------------------------------------------------
+# A pull: the export into a new upload, the partner's saved mapping applied
+# ---------------------------------------------------------------------------------------------
+
+_CONTENT_TYPES = {
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ".zip": "application/zip",
+}
+#: The CSV format earlier pulls produced for the same source, whose saved mapping (main
+#: columns named as in the XLSX / ZIP) is used when none is saved for the new format.
+_EARLIER_FORMAT = {"kobo_xlsx": "kobo_csv", "odk_zip": "odk_csv"}
+
+
 def sync_pull(*, source, instrument, organisation, user=None):
-    """Pull every submission of ``source`` into a new upload of ``instrument`` for
-    ``organisation`` (which must be a partner of the campaign). The upload then goes
-    through the pipeline like a file: with the partner's saved mapping it is checked and
-    waits in "preview" for the partner to import; rows that cannot be accepted are listed
-    there, and submissions already in the portal are skipped. Returns the upload (or None
-    when the server has no submissions)."""
-    from django.core.exceptions import PermissionDenied
+    """Pull every submission of ``source`` (repeat groups included) into a new upload of
+    ``instrument`` for ``organisation`` (which must be a partner of the campaign). The upload
+    then goes through the pipeline like the same export uploaded as a file: with the
+    partner's saved mapping it is checked and waits in "preview" for the partner to import;
+    rows that cannot be accepted are listed there, and submissions already in the portal are
+    skipped. Returns the upload (or None when the server has no submissions)."""
+    from django.core.exceptions import PermissionDenied, ValidationError
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from .models import ColumnMapping, Upload
-    from .uploads import upload_inspect, upload_set_mapping, upload_store
+    from .models import Upload
+    from .uploads import upload_inspect, upload_store
 
     if not instrument.campaign.partners.filter(pk=organisation.pk).exists():
         raise PermissionDenied
-    if isinstance(source, KoboSource):
-        data, count = rows_as_csv(source.rows(), delimiter=";")
-        name = f"kobo-{source.asset_uid}.csv"
-    else:
-        data, count = rows_as_csv(source.rows(), delimiter=",")
-        name = f"{source.form_id}.csv"
+    name, data, count = source.export()
     if not count:
         return None
-    upload = upload_store(
-        uploaded=SimpleUploadedFile(name, data, content_type="text/csv"),
-        instrument=instrument,
-        organisation=organisation,
-        user=user,
-        consent_how="verbal",
-        enqueue=False,
-    )
+    extension = "." + name.rsplit(".", 1)[-1]
+    try:
+        upload = upload_store(
+            uploaded=SimpleUploadedFile(name, data, content_type=_CONTENT_TYPES[extension]),
+            instrument=instrument,
+            organisation=organisation,
+            user=user,
+            consent_how="verbal",
+            enqueue=False,
+        )
+    except ValidationError as error:
+        raise SyncError(" ".join(error.messages)) from None
     # A pull runs in the background already: read the columns here, then use the partner's
     # saved mapping when it still fits (the row check is enqueued as for an upload).
     upload = upload_inspect(upload=upload)
     if upload.status == Upload.Status.MAPPING:
+        _apply_saved_mapping(upload)
+    return upload
+
+
+def _apply_saved_mapping(upload) -> None:
+    """The partner's mapping saved for this export format (else for the CSV earlier pulls
+    produced), when it fits this pull; when it does not, the upload waits for a mapping and
+    its message says why."""
+    from .models import ColumnMapping
+    from .uploads import upload_set_mapping, upload_unit, upload_units
+
+    saved = None
+    for export_format in (upload.export_format, _EARLIER_FORMAT.get(upload.export_format)):
         saved = ColumnMapping.objects.filter(
             campaign=upload.campaign,
-            organisation=organisation,
-            instrument=instrument,
-            export_format=upload.export_format,
+            organisation=upload.organisation,
+            instrument=upload.instrument,
+            export_format=export_format,
         ).first()
         if saved is not None:
-            upload_set_mapping(upload=upload, mapping=saved.mapping)
-    return upload
+            break
+    if saved is None:
+        return
+    problems = upload_set_mapping(upload=upload, mapping=saved.mapping)
+    if not problems:
+        return
+    unit = upload_unit(saved.mapping)
+    if unit and unit not in {name for name, _rows in upload_units(upload)}:
+        reason = (
+            f"The saved mapping takes each row of the repeat group “{unit}” as a story, but "
+            "no submission in this pull has rows in that group, so nothing was checked. Map "
+            "this pull again (e.g. with each submission as a story), or wait for submissions "
+            "that have that group."
+        )
+    else:
+        reason = (
+            "The saved mapping no longer fits the form ("
+            + "; ".join(problems)
+            + "). Map this pull again."
+        )
+    upload.message = " ".join(part for part in (upload.message, reason) if part)
+    upload.save(update_fields=["message"])
 
 
 # ---------------------------------------------------------------------------------------------

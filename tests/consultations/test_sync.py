@@ -191,7 +191,7 @@ def test_a_kobo_pull_goes_through_the_upload_pipeline(
     with django_capture_on_commit_callbacks(execute=True):
         upload = sync_pull(source=source, instrument=instrument, organisation=people.partner_org)
     upload.refresh_from_db()
-    assert upload.status == Upload.Status.MAPPING and upload.export_format == "kobo_csv"
+    assert upload.status == Upload.Status.MAPPING and upload.export_format == "kobo_xlsx"
     assert TOKEN not in upload.original_name
     mapping = {
         "story": ["story_group/story"],
@@ -243,7 +243,7 @@ def test_the_command_reads_the_token_from_the_environment_and_never_prints_it(
     out = capsys.readouterr().out
     upload = Upload.objects.get()
     assert f"Upload {upload.pk}" in out and TOKEN not in out
-    assert upload.export_format == "kobo_csv" and upload.status == Upload.Status.MAPPING
+    assert upload.export_format == "kobo_xlsx" and upload.status == Upload.Status.MAPPING
 
 
 # --- stored syncs: the token encrypted, never shown; pulled on a schedule -------------------
