@@ -21,7 +21,9 @@ portal without the checks and the partner's confirmation of an upload.
   ?attachments=false`` with ``Authorization: Bearer <token>``: the very ZIP the partner
   downloads from Submissions > Download (the main table ``<form>.csv``, one CSV per repeat
   group ``<form>-<repeat>.csv`` linked by ``PARENT_KEY`` → ``KEY``), without the media
-  files. It is fed to the pipeline as an ``odk_zip`` upload. (The OData feed,
+  files. It is fed to the pipeline as an ``odk_zip`` upload. The token is a web user's
+  session token: Central lets app users list forms and submit, not read submissions, and a
+  session that expired is reported as a refused token. (The OData feed,
   ``….svc/Submissions``, is read by :meth:`OdkCentralSource.rows` for the main table only:
   its repeat tables carry OData ids, not the ``KEY``/``PARENT_KEY`` of the export, and its
   geopoints and groups are shaped differently, so the ZIP is what keeps a sync identical to
@@ -296,15 +298,15 @@ class KoboTables:
             header = sheet.header()
             worksheet.append(header)
             for row in sheet.rows:
-                cells = []
+                cells: list[Any] = []
                 for column in header:
                     value = row.get(column)
                     if isinstance(value, str):
                         value = _ILLEGAL_XML.sub("", value) or None
-                    cell = WriteOnlyCell(worksheet, value=value)
-                    if isinstance(value, str):
-                        cell.data_type = "s"  # never a formula
-                    cells.append(cell)
+                    if isinstance(value, str) and value.startswith("="):
+                        value = WriteOnlyCell(worksheet, value=value)
+                        value.data_type = "s"  # never a formula
+                    cells.append(value)
                 worksheet.append(cells)
         out = io.BytesIO()
         workbook.save(out)
