@@ -627,3 +627,14 @@ def test_an_odk_pull_previews_what_the_upload_of_the_zip_gives(
             ("odk-1", ["women"]),
             ("odk-2", ["migrants", "persons_with_disabilities"]),
         ]
+
+
+@pytest.mark.django_db
+def test_a_pulled_export_the_upload_checks_refuse_is_a_sync_message(
+    stub, instrument, people, settings
+):
+    settings.UPLOAD_ARCHIVE_LIMITS = {"max_entry_bytes": 2_000}
+    with pytest.raises(SyncError, match=f"kobo-{ASSET}.xlsx") as refused:
+        sync_pull(source=_kobo(stub), instrument=instrument, organisation=people.partner_org)
+    assert TOKEN not in str(refused.value)
+    assert not Upload.objects.exists()
