@@ -191,3 +191,14 @@ def test_story_analysis_and_export_form_say_the_configured_minimum(
     assert "Fewer than 10 stories match this filter, so they are not exported" in (
         refused.content.decode()
     )
+
+
+def test_plots_take_the_configured_minimum_by_default(minimum_10):
+    from consultations.plots import histogram_svg, ternary_svg
+
+    # Seven answers: drawn with the default 5, not with a minimum of 10.
+    points = [(0.8, 0.1, 0.1)] * 7
+    svg = ternary_svg(points, labels=("Family", "State", "Myself"), title="Who helped?")
+    assert "Stories (fewer than 10 stories, not drawn)" in svg
+    bars = histogram_svg([3, 4], left_label="Worse", right_label="Better", title="Outcome")
+    assert "fewer than 10 stories" in bars
