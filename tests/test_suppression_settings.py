@@ -5,6 +5,7 @@ import io
 import pytest
 from django.template import Context, Template
 from django.urls import reverse
+from django.utils import translation
 from docx import Document
 
 from common.suppression import format_count, min_count, suppress_counts
@@ -52,8 +53,8 @@ def minimum_10(settings):
     return 10
 
 
-def _page(client, url, query=None, *, known: str = "") -> str:
-    response = client.get(url, query or {})
+def _page(client, url, query=None, *, known: str = "", headers=None) -> str:
+    response = client.get(url, query or {}, headers=headers)
     assert response.status_code == 200
     html = response.content.decode()
     for literal in LITERAL_FIVE:
@@ -179,6 +180,13 @@ def test_story_analysis_and_export_form_say_the_configured_minimum(
     assert "counts below 10 are not shown" in html
     assert "Fewer than 10 stories match: they are not listed" in html
     assert "<td>fewer than 10</td>" in html and "<td>6</td>" not in html
+    assert "fewer than 10 stories match." in html
+    try:
+        french = _page(client, url, headers={"accept-language": "fr"})
+    finally:
+        translation.activate("en")  # the locale middleware leaves French active here
+    assert "moins de 10 histoires correspondent." in french
+    assert "Moins de 10 histoires correspondent : elles ne sont pas affichées" in french
     client.force_login(people.rco)
     html = _page(client, url)
     assert "places and identities shared by fewer than 10 stories read “(fewer than 10)”" in (

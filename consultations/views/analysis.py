@@ -22,7 +22,6 @@ def campaign_analysis(request, pk: int):
     from common.suppression import min_count
 
     from ..plots import histogram_svg, ternary_svg
-    from ..privacy import format_count
     from ..selectors import campaign_counts, signifier_values
     from ..signifiers import TRIAD_ZONES, dyad_histogram
 
@@ -101,7 +100,7 @@ def campaign_analysis(request, pk: int):
             "groups": PopulationGroup.objects.filter(narratives__in=base)
             .distinct()
             .order_by("name"),
-            "selected_count": format_count(count),
+            "selected_count": count,  # shown through the small_count filter
             "hide_stories": hide_stories,
             "page": page,
             "q": request.GET.get("q", ""),
