@@ -79,8 +79,7 @@ def test_two_campaigns_of_the_same_title_are_two_lines(people):
     # Ordered by title, then by campaign: the French one (created first) sets the language.
     assert mail.outbox[0].subject.startswith("Résultats de l'examen du ")
     assert (
-        f"• {TITLE} ({fr_campaign.starts_on} – {fr_campaign.ends_on}) — histoires: Approuvé"
-        in body
+        f"• {TITLE} ({fr_campaign.starts_on} – {fr_campaign.ends_on}) — histoires: Approuvé" in body
     )
     assert f"• {TITLE} ({es_campaign.starts_on} – {es_campaign.ends_on}) — histoires: " in body
     assert ": 2" in body.splitlines()[3] and ": 1" in body.splitlines()[2]
