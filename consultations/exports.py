@@ -9,7 +9,7 @@ Two purposes, chosen on the export form and recorded in the audit log:
   teller consented to analysis).
 - ``publication``: meant to be shared or published, and what everyone else receives. Identity
   and place values shared by fewer than ``common.suppression.min_count()`` exported stories
-  are replaced by "(fewer than 5)" with :func:`privacy.suppress_counts` (complementary
+  are replaced by "(fewer than N)" with :func:`privacy.suppress_counts` (complementary
   suppression for single-valued columns); months instead of dates; no source id; text only
   where the teller agreed to quotation or publication.
 """
@@ -218,7 +218,7 @@ def build_export(
 
 
 def _suppress(rows: list[list], header: list[str]) -> None:
-    """Replace rare identity values in place ("(fewer than 5)"), with the shared rule."""
+    """Replace rare identity values in place ("(fewer than N)"), with the shared rule."""
     hidden = f"(fewer than {min_count()})"
     total = len(rows)
     for name in SUPPRESSED:

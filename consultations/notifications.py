@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime
 import logging
-from collections import defaultdict
+from collections import Counter, defaultdict
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -117,8 +117,9 @@ def _day_bounds(day: datetime.date) -> tuple[datetime.datetime, datetime.datetim
 
 
 def review_outcomes(*, day: datetime.date) -> dict[int, dict]:
-    """{organisation id: {(campaign title, kind): {status: count}}} for submissions
-    reviewed on ``day`` (the server's time zone)."""
+    """{organisation id: {(campaign id, kind): {status: count}}} for submissions reviewed on
+    ``day`` (the server's time zone). Campaigns are told apart by id: two campaigns may
+    share a title (the same consultation run again, or in another language)."""
     start, end = _day_bounds(day)
     outcomes: dict[int, dict] = defaultdict(lambda: defaultdict(lambda: defaultdict(int)))
     for model, kind in ((Narrative, "stories"), (FocusGroup, "focus_groups")):
@@ -129,10 +130,10 @@ def review_outcomes(*, day: datetime.date) -> dict[int, dict]:
                 organisation__isnull=False,
             )
             .exclude(review_status=ReviewStatus.PENDING)
-            .values_list("organisation_id", "campaign__title", "review_status")
+            .values_list("organisation_id", "campaign_id", "review_status")
         )
-        for org_id, title, status in rows:
-            outcomes[org_id][(title, kind)][status] += 1
+        for org_id, campaign_id, status in rows:
+            outcomes[org_id][(campaign_id, kind)][status] += 1
     return outcomes
 
 
@@ -142,21 +143,30 @@ def review_digest_send(*, day: datetime.date | None = None) -> int:
     ``manage.py send_review_digest``. Returns the number of messages sent."""
     day = day or (timezone.localdate() - datetime.timedelta(days=1))
     labels = dict(ReviewStatus.choices)
+    outcomes = review_outcomes(day=day)
+    campaign_ids = {campaign_id for per in outcomes.values() for campaign_id, _kind in per}
+    campaigns = Campaign.objects.only("title", "languages", "starts_on", "ends_on").in_bulk(
+        campaign_ids
+    )
     sent = 0
-    for org_id, per_campaign in review_outcomes(day=day).items():
-        # The organisation's campaigns' first language (the first one alphabetically by title).
-        first_title = sorted(per_campaign)[0][0]
-        campaign = (
-            Campaign.objects.filter(title=first_title, partners__pk=org_id)
-            .only("languages")
-            .first()
+    for org_id, per_campaign in outcomes.items():
+        # Campaigns by title (then id); the digest is written in the first one's language.
+        rows = sorted(
+            per_campaign.items(),
+            key=lambda item: (campaigns[item[0][0]].title, item[0][0], item[0][1]),
         )
-        with override(_language_of(campaign)):
+        first = campaigns[rows[0][0][0]]
+        titles = Counter(campaigns[pk].title for pk in {pk for pk, _kind in per_campaign})
+        with override(_language_of(first)):
             kinds = {"stories": _("stories"), "focus_groups": _("focus-group records")}
             lines = []
-            for (title, kind), counts in sorted(per_campaign.items()):
+            for (campaign_id, kind), counts in rows:
                 parts = ", ".join(f"{labels[status]}: {n}" for status, n in sorted(counts.items()))
-                lines.append(f"• {title} — {kinds[kind]}: {parts}")
+                campaign = campaigns[campaign_id]
+                name = campaign.title
+                if titles[name] > 1:  # two of its campaigns share the title: add the dates
+                    name += f" ({campaign.starts_on} – {campaign.ends_on})"
+                lines.append(f"• {name} — {kinds[kind]}: {parts}")
             subject = _("Review outcomes of %(day)s") % {"day": day.isoformat()}
             body = "\n".join(
                 [

@@ -11,7 +11,7 @@ readers would then skip the links; each link has its own ``aria-label``.
 :func:`zone_names` gives the zone names used, so a page can also list the links as text.
 
 Small numbers (PRODUCT.md §3): a series with fewer than ``min_count`` stories is not drawn
-("fewer than 5 stories" is written instead), and counts given in words go through
+("fewer than N stories" is written instead), and counts given in words go through
 :func:`consultations.privacy.suppress_counts`.
 
 Pure Python; no Django.
@@ -23,6 +23,7 @@ import hashlib
 import math
 from collections.abc import Mapping, Sequence
 
+from common.suppression import min_count as configured_min_count
 from common.svg import FONT_STACK, MUTED, OTHERS, TEXT
 from common.svg import THIS_GROUP as HIGHLIGHT
 from common.svg import esc as _text
@@ -148,7 +149,7 @@ def ternary_svg(
     title: str,
     zone_links: Mapping[str, str] | None = None,
     highlight: Sequence[tuple[float, float, float]] = (),
-    min_count: int = 5,
+    min_count: int | None = None,
     main_label: str = "",
     highlight_label: str = "",
 ) -> str:
@@ -161,8 +162,11 @@ def ternary_svg(
     group) is drawn as orange squares over the blue dots, with a legend; ``main_label`` and
     ``highlight_label`` name the two series there (default "Other stories" / "Selected
     group", or "Stories" without a highlight). A series with fewer than ``min_count`` answers
-    is not drawn. ``<desc>`` gives each series' count per zone, suppressed below 5.
+    is not drawn (default: the ``SMALL_COUNT_MIN`` setting). ``<desc>`` gives each series' count
+    per zone, suppressed below the same minimum.
     """
+    if min_count is None:
+        min_count = configured_min_count()
     if len(labels) != 3:
         raise ValueError(f"A ternary plot needs three corner labels, got {len(labels)}.")
     main = _valid_points(points)
@@ -324,7 +328,7 @@ def histogram_svg(
     compare: Sequence[int] | None = None,
     compare_label: str = "",
     main_label: str = "",
-    min_count: int = 5,
+    min_count: int | None = None,
 ) -> str:
     """A histogram of dyad answers (bins from ``left_label`` to ``right_label``) as SVG text.
 
@@ -332,8 +336,10 @@ def histogram_svg(
     of each series' stories in the bin, so series of different sizes can be compared; without
     it, bars show counts. ``bin_links`` (one URL per bin) makes each bin a link to its
     stories. A series with fewer than ``min_count`` stories is not drawn; ``<desc>`` gives
-    each series' count per bin, suppressed below 5.
+    each series' count per bin, suppressed below it (default: the ``SMALL_COUNT_MIN`` setting).
     """
+    if min_count is None:
+        min_count = configured_min_count()
     bins = len(counts)
     if bins < 1:
         raise ValueError("A histogram needs at least one bin.")

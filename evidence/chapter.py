@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 
 from analysis.selectors import run_labels, run_tree_png
 from common.png_charts import Series, line_chart_png
+from common.suppression import is_small, min_count
 from consultations.selectors import campaign_titles
 from recommendations.selectors import recommendation_citations, recommendations_for_group
 
@@ -31,8 +32,14 @@ STATE_TEXT = {
     "disadvantage": gettext_lazy("disadvantage"),
     "none": gettext_lazy("no disadvantage"),
     "silent": gettext_lazy("silent"),
-    "fewer_than_5": gettext_lazy("fewer than 5"),
 }
+
+
+def state_text(state: str) -> str:
+    """A convergence-matrix state in words; a hidden count says the configured minimum."""
+    if state == "fewer_than_5":  # the state's name predates the setting: below the minimum
+        return _("fewer than %(n)s") % {"n": min_count()}
+    return str(STATE_TEXT.get(state, state))
 
 
 @dataclass(frozen=True)
@@ -208,7 +215,10 @@ def build_chapter(context: dict, *, viewer) -> Chapter:
             }
         )
     if voice["count"] is None:
-        summary.append(_("Fewer than 5 approved stories come from people of this group."))
+        summary.append(
+            _("Fewer than %(n)s approved stories come from people of this group.")
+            % {"n": min_count()}
+        )
     elif voice["count"]:
         summary.append(
             _("%(n)s approved stories come from people of this group.") % {"n": voice["count"]}
@@ -262,7 +272,8 @@ def build_chapter(context: dict, *, viewer) -> Chapter:
             )
     figures += _trend_figures(group.name, data.get("trend") or {})
 
-    stories = _("fewer than 5") if voice["count"] is None else voice["count"]
+    fewer = _("fewer than %(n)s") % {"n": min_count()}
+    stories = fewer if voice["count"] is None else voice["count"]
     voice_lines = [
         _("Approved stories: %(stories)s; focus-group discussions: %(n)s.")
         % {"stories": stories, "n": voice["focus_groups"]}
@@ -271,9 +282,7 @@ def build_chapter(context: dict, *, viewer) -> Chapter:
         voice_lines.append(
             _("Themes most often raised:")
             + " "
-            + "; ".join(
-                f"{name} ({n if n >= 5 else _('fewer than 5')})" for name, n in voice["themes"]
-            )
+            + "; ".join(f"{name} ({fewer if is_small(n) else n})" for name, n in voice["themes"])
             + "."
         )
     candidates = [(n.story, "") for n in context["sample"] if n.use_quotation]
@@ -292,9 +301,9 @@ def build_chapter(context: dict, *, viewer) -> Chapter:
     convergence = tuple(
         (
             f"{row['goal']}. {row['label']}",
-            str(STATE_TEXT.get(row["survey"], row["survey"])),
-            str(STATE_TEXT.get(row["voice"], row["voice"])),
-            str(STATE_TEXT.get(row["recommendations"], row["recommendations"])),
+            state_text(row["survey"]),
+            state_text(row["voice"]),
+            state_text(row["recommendations"]),
         )
         for row in data["matrix"]
     )

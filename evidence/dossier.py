@@ -3,8 +3,8 @@ drafters (python-docx): country and date on the title, the sections of ``evidenc
 figures as PNG images, page numbers ("Page N of M" as Word field codes), document properties
 (title, author organisation, date), no empty section and no repeated quote.
 
-Respects suppression (counts below 5 are written as "fewer than 5") and consent (a story is
-quoted only when its teller agreed to quotation)."""
+Respects suppression (counts below the ``SMALL_COUNT_MIN`` setting are written as "fewer
+than N") and consent (a story is quoted only when its teller agreed to quotation)."""
 
 from __future__ import annotations
 
@@ -19,6 +19,8 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Inches, Pt
+
+from common.suppression import is_small, min_count
 
 from .chapter import MONITORING_COLUMNS, Chapter
 
@@ -83,9 +85,9 @@ def _new_document(*, title: str, subject: str, author: str, when: datetime):
     properties.modified = when
     properties.keywords = "LNOB; Common Country Analysis; leave no one behind"
     properties.comments = _(
-        "Counts below 5 are written as “fewer than 5”; stories are quoted only where the "
-        "teller agreed to quotation."
-    )
+        "Counts below %(n)s are written as “fewer than %(n)s”; stories are quoted only where "
+        "the teller agreed to quotation."
+    ) % {"n": min_count()}
     return document
 
 
@@ -95,9 +97,10 @@ def _title(document, title: str, country: str, when: datetime, author: str) -> N
     paragraph.add_run(f"{country} · {date_format(when, 'DATE_FORMAT')} · {author}").bold = True
     document.add_paragraph(
         _(
-            "Counts below 5 are written as “fewer than 5”; stories are quoted only where the "
-            "teller agreed to quotation."
+            "Counts below %(n)s are written as “fewer than %(n)s”; stories are quoted only "
+            "where the teller agreed to quotation."
         )
+        % {"n": min_count()}
     )
 
 
@@ -201,7 +204,7 @@ def participation_section(document, indicators, *, level: int = 1) -> None:
     p = indicators.participation
 
     def count(value) -> str:
-        return _("fewer than 5") if value is None else str(value)
+        return _("fewer than %(n)s") % {"n": min_count()} if is_small(value) else str(value)
 
     document.add_heading(_("Participation: who was heard, and who was not"), level=level)
     lines = [f"{_('Approved stories')}: {count(p.stories)}."]

@@ -1,5 +1,13 @@
+from django.conf import settings
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
+from django.utils import translation
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
@@ -14,14 +22,70 @@ from .models import Factor, PopulationGroup, SDGGoal, SDGIndicator, SDGTarget
 from .services import GroupInUse, group_delete, group_merge, group_save
 
 
+def language_codes() -> list[str]:
+    """The portal's languages (``settings.LANGUAGES``), English first."""
+    return [code for code, _name in settings.LANGUAGES]
+
+
+def request_language(request) -> str:
+    """The language an API answer is written in: ``?lang=`` when given (400 when it is not
+    one of the portal's languages), else the one negotiated from ``Accept-Language`` (or the
+    language cookie) by the locale middleware, else English."""
+    codes = language_codes()
+    wanted = request.query_params.get("lang") if request is not None else None
+    if wanted is not None:
+        if wanted not in codes:
+            raise ValidationError(
+                {"lang": [f"'lang' must be one of: {', '.join(codes)} (got {wanted!r})."]}
+            )
+        return wanted
+    negotiated = (translation.get_language() or "en").split("-")[0].lower()
+    return negotiated if negotiated in codes else "en"
+
+
+LANG_PARAMETER = OpenApiParameter(
+    "lang",
+    OpenApiTypes.STR,
+    OpenApiParameter.QUERY,
+    enum=language_codes(),
+    description="The language of `display_name` (default: from the Accept-Language header, "
+    "else English).",
+)
+
+# {"en": …, "fr": …, "es": …}: one key per portal language, null where no translation.
+GroupNamesSerializer = type(
+    "PopulationGroupNamesSerializer",
+    (serializers.Serializer,),
+    {
+        code: serializers.CharField(
+            allow_null=code != "en",
+            help_text=f"The name in {name} (null: not translated yet)."
+            if code != "en"
+            else "The English name (the same as `name`).",
+        )
+        for code, name in settings.LANGUAGES
+    },
+)
+
+
 class PopulationGroupSerializer(serializers.ModelSerializer):
+    """A group; ``name`` is the English name (what writes set), ``display_name`` the name in
+    the request's language and ``names`` every translation."""
+
     synonyms = serializers.SlugRelatedField(many=True, read_only=True, slug_field="label")
+    display_name = serializers.SerializerMethodField(
+        help_text="The name in the request's language (`lang`, else Accept-Language); the "
+        "English name where no translation exists."
+    )
+    names = serializers.SerializerMethodField(help_text="The name in each portal language.")
 
     class Meta:
         model = PopulationGroup
         fields = [
             "id",
             "name",
+            "display_name",
+            "names",
             "slug",
             "description",
             "parent",
@@ -32,6 +96,19 @@ class PopulationGroupSerializer(serializers.ModelSerializer):
             "synonyms",
         ]
         read_only_fields = ["slug", "source"]
+        extra_kwargs = {"name": {"help_text": "The English name (unique)."}}
+
+    def _language(self) -> str:
+        if "language" not in self.context:
+            self.context["language"] = request_language(self.context.get("request"))
+        return self.context["language"]
+
+    def get_display_name(self, group: PopulationGroup) -> str:
+        return group.name_in(self._language()) or group.name
+
+    @extend_schema_field(GroupNamesSerializer)
+    def get_names(self, group: PopulationGroup) -> dict[str, str | None]:
+        return {code: group.name_in(code) or None for code in language_codes()}
 
 
 class FactorSerializer(serializers.ModelSerializer):
@@ -66,10 +143,21 @@ class GroupMergeSerializer(serializers.Serializer):
     into = serializers.SlugField(help_text="The slug of the group that absorbs this one.")
 
 
+@extend_schema_view(
+    list=extend_schema(parameters=[LANG_PARAMETER]),
+    retrieve=extend_schema(parameters=[LANG_PARAMETER]),
+)
 class PopulationGroupViewSet(PolicyScopedMixin, viewsets.ModelViewSet):
     """Population groups, shared by every country. Members read; vocabulary stewards create,
     change and merge; RCO staff may propose a group (saved as ``needs_review``). A group
-    something refers to is never deleted (409): merge it into another group instead."""
+    something refers to is never deleted (409): merge it into another group instead.
+    ``display_name`` is in the request's language (``?lang=`` or Accept-Language)."""
+
+    def get_serializer_context(self):
+        # Checked here, so that an unknown ?lang= is a 400 before anything is read or written.
+        context = super().get_serializer_context()
+        context["language"] = request_language(self.request)
+        return context
 
     queryset = PopulationGroup.objects.prefetch_related("synonyms", "components")
     serializer_class = PopulationGroupSerializer

@@ -21,6 +21,7 @@ from analysis.indicators.definition import (
     Condition,
     IndicatorDefinition,
     OutcomeRule,
+    recode_pairs,
 )
 
 _ESCAP_DHS_SOURCE = "unescap/LNOB_Rcode Rfiles/DHS_get_data.R and DHScsv/DHSstandard.csv"
@@ -39,7 +40,9 @@ def _wealth(column: str) -> CircumstanceSpec:
         column=column,
         kind="ordered",
         order=_WEALTH_ORDER,
-        recode={1: "Bottom 40%", 2: "Bottom 40%", 3: "Top 60%", 4: "Top 60%", 5: "Top 60%"},
+        recode=recode_pairs(
+            {1: "Bottom 40%", 2: "Bottom 40%", 3: "Top 60%", 4: "Top 60%", 5: "Top 60%"}
+        ),
     )
 
 
@@ -48,7 +51,7 @@ def _residence(column: str, other_level: str | None = None) -> CircumstanceSpec:
         name="Residence",
         column=column,
         kind="unordered",
-        recode={1: "Urban", 2: "Rural"},
+        recode=recode_pairs({1: "Urban", 2: "Rural"}),
         other_level=other_level,
     )
 
@@ -60,7 +63,7 @@ def _dhs_education(column: str, name: str) -> CircumstanceSpec:
         column=column,
         kind="ordered",
         order=_EDUCATION_ORDER,
-        recode={0: "Lower", 1: "Lower", 2: "Secondary", 3: "Higher"},
+        recode=recode_pairs({0: "Lower", 1: "Lower", 2: "Secondary", 3: "Higher"}),
         other_level="Lower",
         missing_level="Lower",
     )
@@ -74,7 +77,7 @@ def _mics_education(column: str, name: str) -> CircumstanceSpec:
         column=column,
         kind="ordered",
         order=_EDUCATION_ORDER,
-        recode={0: "Lower", 1: "Lower", 2: "Secondary", 3: "Secondary", 4: "Higher"},
+        recode=recode_pairs({0: "Lower", 1: "Lower", 2: "Secondary", 3: "Secondary", 4: "Higher"}),
         other_level="Lower",
         missing_level="Lower",
     )
@@ -90,7 +93,7 @@ def _marital_status(column: str, codes: Mapping[int, str]) -> CircumstanceSpec:
         name="Marital status",
         column=column,
         kind="unordered",
-        recode=dict(codes),
+        recode=recode_pairs(codes),
         other_level="Never married",
         missing_level="Never married",
     )
@@ -98,7 +101,7 @@ def _marital_status(column: str, codes: Mapping[int, str]) -> CircumstanceSpec:
 
 def _sex(column: str) -> CircumstanceSpec:
     return CircumstanceSpec(
-        name="Sex", column=column, kind="unordered", recode={1: "Male", 2: "Female"}
+        name="Sex", column=column, kind="unordered", recode=recode_pairs({1: "Male", 2: "Female"})
     )
 
 

@@ -16,7 +16,8 @@ import math
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, fields
-from typing import Any
+from functools import partial
+from typing import Any, TypeGuard, TypeVar
 
 import numpy as np
 
@@ -87,7 +88,10 @@ class IndicatorError(ValueError):
         return text % self.params if self.params else text
 
 
-def _within(prefix: str, build: Callable[[], Any]) -> Any:
+T = TypeVar("T")
+
+
+def _within(prefix: str, build: Callable[[], T]) -> T:
     """``build()``, with the field path of any IndicatorError it raises prefixed."""
     try:
         return build()
@@ -100,7 +104,8 @@ def _within(prefix: str, build: Callable[[], Any]) -> Any:
 # --------------------------------------------------------------------------------------------
 
 
-def _is_number(value: Any) -> bool:
+def _is_number(value: object) -> TypeGuard[float]:
+    """A real number, not a bool or NaN (numpy scalars count)."""
     if isinstance(value, bool):
         return False
     if isinstance(value, int | float | np.integer | np.floating):
@@ -271,7 +276,7 @@ class OutcomeRule:
             tuple(
                 c
                 if isinstance(c, Condition)
-                else _within(f"zero_when[{g}][{i}]", lambda c=c: Condition.from_dict(c))
+                else _within(f"zero_when[{g}][{i}]", partial(Condition.from_dict, c))
                 for i, c in enumerate(group)
             )
             for g, group in enumerate(self.zero_when or ())
@@ -398,12 +403,20 @@ class OutcomeRule:
         values = dict(data)
         values["zero_when"] = tuple(
             tuple(
-                _within(f"zero_when[{g}][{i}]", lambda c=c: Condition.from_dict(c))
+                _within(f"zero_when[{g}][{i}]", partial(Condition.from_dict, c))
                 for i, c in enumerate(group)
             )
             for g, group in enumerate(data.get("zero_when") or ())
         )
         return cls(**values)
+
+
+def _band_not_numeric(label: str, minimum: object) -> IndicatorError:
+    return IndicatorError(
+        gettext_noop("Band '%(label)s' needs numeric minimum and maximum."),
+        field="minimum" if not _is_number(minimum) else "maximum",
+        label=label,
+    )
 
 
 @dataclass(frozen=True)
@@ -416,11 +429,7 @@ class Band:
 
     def __post_init__(self) -> None:
         if not _is_number(self.minimum) or not _is_number(self.maximum):
-            raise IndicatorError(
-                gettext_noop("Band '%(label)s' needs numeric minimum and maximum."),
-                field="minimum" if not _is_number(self.minimum) else "maximum",
-                label=self.label,
-            )
+            raise _band_not_numeric(self.label, self.minimum)
         if self.minimum > self.maximum:
             raise IndicatorError(
                 gettext_noop("Band '%(label)s' has minimum above maximum."),
@@ -436,9 +445,16 @@ class Band:
     def from_dict(cls, data: Mapping[str, Any]) -> Band:
         """Inverse of :meth:`to_dict`."""
         _check_keys("band", data, ("label", "minimum", "maximum"))
-        return cls(
-            label=data.get("label", ""), minimum=data.get("minimum"), maximum=data.get("maximum")
-        )
+        label, minimum, maximum = data.get("label", ""), data.get("minimum"), data.get("maximum")
+        if not _is_number(minimum) or not _is_number(maximum):
+            raise _band_not_numeric(label, minimum)
+        return cls(label=label, minimum=minimum, maximum=maximum)
+
+
+def recode_pairs(recode: Mapping[Any, Any]) -> tuple[tuple[str, str], ...]:
+    """A recode written as ``{source value: level}`` (codes may be numbers) in the form
+    :class:`CircumstanceSpec` keeps: ``(source key, level)`` pairs, keys as text."""
+    return tuple((value_key(source), str(level)) for source, level in recode.items())
 
 
 @dataclass(frozen=True)
@@ -473,7 +489,7 @@ class CircumstanceSpec:
             self,
             "bands",
             tuple(
-                b if isinstance(b, Band) else _within(f"bands[{i}]", lambda b=b: Band.from_dict(b))
+                b if isinstance(b, Band) else _within(f"bands[{i}]", partial(Band.from_dict, b))
                 for i, b in enumerate(self.bands or ())
             ),
         )
@@ -562,7 +578,7 @@ class CircumstanceSpec:
             )
         values["recode"] = tuple(recode.items())
         values["bands"] = tuple(
-            _within(f"bands[{i}]", lambda b=b: Band.from_dict(b))
+            _within(f"bands[{i}]", partial(Band.from_dict, b))
             for i, b in enumerate(values.get("bands") or ())
         )
         values["order"] = tuple(values.get("order") or ())
@@ -611,7 +627,7 @@ class IndicatorDefinition:
             tuple(
                 c
                 if isinstance(c, Condition)
-                else _within(f"population_filter[{i}]", lambda c=c: Condition.from_dict(c))
+                else _within(f"population_filter[{i}]", partial(Condition.from_dict, c))
                 for i, c in enumerate(self.population_filter or ())
             ),
         )
@@ -621,7 +637,7 @@ class IndicatorDefinition:
             tuple(
                 c
                 if isinstance(c, CircumstanceSpec)
-                else _within(f"circumstances[{i}]", lambda c=c: CircumstanceSpec.from_dict(c))
+                else _within(f"circumstances[{i}]", partial(CircumstanceSpec.from_dict, c))
                 for i, c in enumerate(self.circumstances or ())
             ),
         )
@@ -753,11 +769,11 @@ class IndicatorDefinition:
         outcome = values["outcome"]
         values["outcome"] = _within("outcome", lambda: OutcomeRule.from_dict(outcome))
         values["population_filter"] = tuple(
-            _within(f"population_filter[{i}]", lambda c=c: Condition.from_dict(c))
+            _within(f"population_filter[{i}]", partial(Condition.from_dict, c))
             for i, c in enumerate(values.get("population_filter") or ())
         )
         values["circumstances"] = tuple(
-            _within(f"circumstances[{i}]", lambda c=c: CircumstanceSpec.from_dict(c))
+            _within(f"circumstances[{i}]", partial(CircumstanceSpec.from_dict, c))
             for i, c in enumerate(values.get("circumstances") or ())
         )
         return cls(**values)

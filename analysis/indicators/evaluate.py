@@ -189,12 +189,14 @@ def apply_indicator(
     complete = has_weight.copy()
     n_missing_circumstances = 0
     for index, spec in enumerate(definition.circumstances):
-        values, order = _within(
-            f"circumstances[{index}]",
-            lambda spec=spec: _compute_circumstance(
+
+        def compute(spec: CircumstanceSpec = spec) -> tuple[pd.Series, tuple[str, ...]]:
+            # Looking the column up may fail too: inside _within, so the error names the field.
+            return _compute_circumstance(
                 spec, column(spec.column), labels_of(spec.column), has_weight
-            ),
-        )
+            )
+
+        values, order = _within(f"circumstances[{index}]", compute)
         missing_here = has_weight & values.isna()
         if missing_here.any():
             count = int(missing_here.sum())

@@ -16,11 +16,12 @@ from ._common import _analysis_filters
 @login_required
 def campaign_analysis(request, pk: int):
     """Counts, ternary plots and histograms (group vs everyone else), and the stories behind
-    a region of a plot. Approved stories only; counts below 5 suppressed."""
+    a region of a plot. Approved stories only; counts below ``SMALL_COUNT_MIN`` suppressed."""
     from urllib.parse import urlencode
 
+    from common.suppression import min_count
+
     from ..plots import histogram_svg, ternary_svg
-    from ..privacy import format_count
     from ..selectors import campaign_counts, signifier_values
     from ..signifiers import TRIAD_ZONES, dyad_histogram
 
@@ -79,7 +80,7 @@ def campaign_analysis(request, pk: int):
 
     count = selected.count()
     actor = actor_for(request.user)
-    hide_stories = count < 5 and not actor.is_rco_staff
+    hide_stories = count < min_count() and not actor.is_rco_staff
     page = Paginator(selected.select_related("organisation").order_by("-created_at"), 20).get_page(
         request.GET.get("page")
     )
@@ -99,7 +100,7 @@ def campaign_analysis(request, pk: int):
             "groups": PopulationGroup.objects.filter(narratives__in=base)
             .distinct()
             .order_by("name"),
-            "selected_count": format_count(count),
+            "selected_count": count,  # shown through the small_count filter
             "hide_stories": hide_stories,
             "page": page,
             "q": request.GET.get("q", ""),

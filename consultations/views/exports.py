@@ -74,23 +74,24 @@ def campaign_export(request, pk: int, fmt: str):
     if selected.count() < min_count() and campaign.country not in actor.countries_with_role(
         Role.RCO_STAFF
     ):
-        # The analysis page does not list fewer than 5 matching stories to anyone but RCO
-        # staff of the country; the export of the same filter must not either (the filter
+        # The analysis page does not list fewer than min_count() matching stories to anyone but
+        # RCO staff of the country; the export of the same filter must not either (the filter
         # itself, e.g. a group, would say who the few are).
         audit_record(
             action=AuditEvent.Action.EXPORT,
             actor=request.user,
             target=campaign,
             request=request,
-            summary="export refused: fewer than 5 stories match",
+            summary=f"export refused: fewer than {min_count()} stories match",
             data={**audit_data, "refused": True},
         )
         messages.warning(
             request,
             _(
-                "Fewer than 5 stories match this filter, so they are not exported: nobody "
+                "Fewer than %(n)s stories match this filter, so they are not exported: nobody "
                 "must be recognisable. Widen the filter and export again."
-            ),
+            )
+            % {"n": min_count()},
         )
         return redirect(
             reverse("consultations:campaign_analysis", args=[campaign.pk])

@@ -9,6 +9,8 @@ from django import template
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
+from common.suppression import min_count
+
 register = template.Library()
 
 
@@ -18,6 +20,7 @@ def evidence_state(state: str):
         return format_html('<span class="state state-bad">▲ {}</span>', _("disadvantage"))
     if state == "none":
         return format_html('<span class="state state-none">● {}</span>', _("no disadvantage"))
-    if state == "fewer_than_5":
-        return format_html('<span class="state state-silent">{}</span>', _("fewer than 5"))
+    if state == "fewer_than_5":  # the state's name predates the setting: below the minimum
+        fewer_than = _("fewer than %(n)s") % {"n": min_count()}
+        return format_html('<span class="state state-silent">{}</span>', fewer_than)
     return format_html('<span class="state state-silent">○ {}</span>', _("silent"))
