@@ -1615,11 +1615,30 @@ def _cell(row: Mapping[str, Any], column: str, spec: FieldSpec, reasons: list[st
     if isinstance(value, RepeatAnswers):
         if value:
             shown = str(value)
+            params = {
+                "column": column,
+                "count": len(value.items),
+                "answers": shown[:200] + ("…" if len(shown) > 200 else ""),
+                "field": spec.key,
+            }
             reasons.append(
-                f"'{column}' holds {len(value.items)} answer{'s' if len(value.items) != 1 else ''} "
-                f"of a repeat group ({shown[:200]}"
-                f"{'…' if len(shown) > 200 else ''}); a list cannot feed the one-value field "
-                f"'{spec.key}'. Map it to a multiple-choice field or leave it unmapped"
+                Message(
+                    gettext_noop(
+                        "'%(column)s' holds %(count)s answer of a repeat group (%(answers)s); a "
+                        "list cannot feed the one-value field '%(field)s'. Map it to a "
+                        "multiple-choice field or leave it unmapped"
+                    ),
+                    **params,
+                )
+                if len(value.items) == 1
+                else Message(
+                    gettext_noop(
+                        "'%(column)s' holds %(count)s answers of a repeat group (%(answers)s); a "
+                        "list cannot feed the one-value field '%(field)s'. Map it to a "
+                        "multiple-choice field or leave it unmapped"
+                    ),
+                    **params,
+                )
             )
         return ""
     return (value or "").strip()
