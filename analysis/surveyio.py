@@ -33,6 +33,7 @@ from common.archives import ArchiveLimits, UnsafeArchive, check_archive
 from common.spreadsheets import (
     SpreadsheetTooLarge,
     UnreadableText,
+    cell_text,
     check_sheet_rows,
     detect_delimiter,
     detect_encoding,
@@ -1190,8 +1191,10 @@ def _xlsx_header(source: Path, rows: Iterator[tuple[Any, ...]], limits: SurveyLi
             cell is not None for cell in row[limits.max_columns :]
         ):
             raise _too_wide(source, f"{len(row):,}", limits)
-        if any(cell is not None and str(cell).strip() for cell in row):
-            header = ["" if cell is None else str(cell).strip() for cell in row]
+        # column names as the text a CSV export would hold (the kernel's rule: 2024, not
+        # "2024.0"; a date as ISO); the values keep their types for the analysis
+        header = [cell_text(cell).strip() for cell in row]
+        if any(header):
             while header and header[-1] == "":
                 header.pop()
             return [name or f"column_{index + 1}" for index, name in enumerate(header)]

@@ -285,6 +285,9 @@ def _template(path: Path):
 def test_the_three_readers_decode_the_same_file_alike(tmp_path, case):
     path = tmp_path / "stories.csv"
     path.write_bytes(READABLE[case])
+    from analysis.surveyio import check_survey_upload
+
+    assert check_survey_upload(path) == "csv"  # the survey upload's quick check (head only)
     survey_header, survey_rows, survey_notes = _survey(path)
     upload_header, upload_rows, upload_notes = _upload(path)
     assert survey_header == upload_header == SHARED_ROWS[0]
@@ -316,3 +319,21 @@ def test_the_three_readers_refuse_the_same_files(tmp_path, case):
         assert any(word in message.lower() for word in words), message
     if case != "zip-renamed-csv":  # one message, word for word, from the kernel
         assert all("could not be decoded as text" in message for message in refusals)
+
+
+def test_the_three_readers_name_xlsx_columns_alike(tmp_path):
+    # Excel stores a year typed as a header as the number 2024.0: every reader names the
+    # column "2024", the text a CSV export of the sheet holds.
+    workbook = openpyxl.Workbook()
+    workbook.active.append([*SHARED_ROWS[0], 2024.0])
+    for row in SHARED_ROWS[1:]:
+        workbook.active.append([*row, 3.0])
+    path = tmp_path / "stories.xlsx"
+    workbook.save(path)
+    expected = [*SHARED_ROWS[0], "2024"]
+    survey_header, survey_rows, _notes = _survey(path)
+    upload_header, upload_rows, _notes = _upload(path)
+    assert survey_header == upload_header == expected
+    assert [row[:4] for row in survey_rows] == [row[:4] for row in upload_rows] == SHARED_ROWS[1:]
+    assert [row[4] for row in upload_rows] == ["3", "3"]  # the kernel's cell text
+    assert _template(path) == [(row[1], row[2]) for row in SHARED_ROWS[1:]]
