@@ -18,6 +18,7 @@ import codecs
 import csv
 import datetime as dt
 import io
+import re
 import zipfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -202,13 +203,14 @@ def _decodes(encoding: str, head: bytes, stream: IO[bytes] | None, complete: boo
             stream.seek(0)
 
 
+#: C0 control characters but tab, LF and CR, and C1 ones (no Windows-1252 or Latin-1 text
+#: holds them).
+_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x80-\x9f]")
+
+
 def _too_many_controls(text: str) -> bool:
-    """More than 1 % control characters (C0 but tab, CR and LF; C1, which no Windows-1252
-    or Latin-1 text holds): not text."""
-    controls = sum(
-        1 for char in text if (ord(char) < 32 and char not in "\t\r\n") or 0x80 <= ord(char) < 0xA0
-    )
-    return bool(text) and controls / len(text) > _MAX_CONTROL_SHARE
+    """More than 1 % control characters: not text."""
+    return bool(text) and len(_CONTROLS.findall(text)) / len(text) > _MAX_CONTROL_SHARE
 
 
 def _binary(display_name: str) -> UnreadableText:
