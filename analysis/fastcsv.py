@@ -10,7 +10,8 @@ would need a conversion to pandas anyway (the engine takes a pandas DataFrame).
 The result is the one :func:`analysis.surveyio.read_survey` gives for the same columns:
 
 * only an empty cell is missing (``null_values=[""]``): "None", "NA", "null" stay levels;
-* the delimiter (``,`` ``;`` tab) and the decimal comma are sniffed by surveyio's own code;
+* the encoding and the delimiter (``,`` ``;`` tab) are sniffed by the portal's one reading
+  kernel (:mod:`common.spreadsheets`, through surveyio), the decimal comma by surveyio;
 * leading spaces in text values are dropped (pandas' ``skipinitialspace``), on the level
   dictionary, not the rows;
 * text columns come back as level codes (:class:`analysis.engine.Coded`) whose levels are

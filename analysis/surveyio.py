@@ -17,7 +17,6 @@ This module is pure Python (pandas, pyreadstat, openpyxl); it does not import Dj
 
 from __future__ import annotations
 
-import codecs
 import csv
 import difflib
 import math
@@ -31,7 +30,15 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 
 from common.archives import ArchiveLimits, UnsafeArchive, check_archive
-from common.spreadsheets import SpreadsheetTooLarge, check_sheet_rows
+from common.spreadsheets import (
+    SpreadsheetTooLarge,
+    UnreadableText,
+    cell_text,
+    check_sheet_rows,
+    detect_delimiter,
+    detect_encoding,
+    sample_rows,
+)
 
 
 class _LazyPyreadstat:
@@ -81,11 +88,9 @@ _FORMAT_NAMES: dict[str, str] = {
     "dta": "Stata file (.dta)",
     "sav": "SPSS file (.sav)",
 }
-_CANDIDATE_DELIMITERS: tuple[str, ...] = (",", ";", "\t")
 _SNIFF_BYTES = 64 * 1024
 _DECIMAL_COMMA = re.compile(r"^-?\d+,\d+$")
 _DECIMAL_POINT = re.compile(r"^-?\d+\.\d+$")
-_DECODE_BLOCK_BYTES = 1024 * 1024
 
 #: Default number of rows per chunk when streaming a file.
 DEFAULT_CHUNKSIZE = 100_000
@@ -369,7 +374,7 @@ def check_survey_upload(path: str | Path, *, limits: SurveyLimits = DEFAULT_LIMI
         head = handle.read(4096)
     actual = _sniff_content(head)
     if survey_format == "csv":
-        if actual in _FORMAT_NAMES or actual == "xls" or (b"\x00" in head and not _is_utf16(head)):
+        if actual in _FORMAT_NAMES or actual == "xls":
             raise _unreadable(source, survey_format)
         dialect = _csv_dialect(source, whole_file=False)
         _check_csv_header_width(source, dialect, limits)
@@ -415,10 +420,6 @@ def _dta_declared_width(head: bytes) -> int | None:
     if len(head) >= 6 and head[0] in range(104, 116) and head[1] in (1, 2):
         return int.from_bytes(head[4:6], "big" if head[1] == 1 else "little")
     return None
-
-
-def _is_utf16(head: bytes) -> bool:
-    return head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
 
 
 def _check_xlsx_archive(source: Path, limits: SurveyLimits) -> None:
@@ -976,113 +977,54 @@ class _CsvDialect:
 
 
 def _detect_encoding(source: Path, whole_file: bool = True) -> tuple[str, tuple[str, ...]]:
-    """UTF-8 (with or without BOM), UTF-16 with a BOM, else cp1252, else Latin-1.
+    """The encoding of a survey CSV by the portal's one policy
+    (:func:`common.spreadsheets.detect_encoding`: UTF-8 with or without BOM, UTF-16 with or
+    without BOM, else Windows-1252, else Latin-1; a ZIP or binary file is refused).
 
     ``whole_file=False`` judges from the first 64 KB only (for the quick checks of an upload;
     the profile, in the worker, decodes the whole file)."""
     with source.open("rb") as handle:
         head = handle.read(_SNIFF_BYTES)
-    if head.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig", ()
-    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return "utf-16", ("The file is UTF-16 encoded.",)
-    if head.startswith(b"PK\x03\x04"):
-        raise SurveyFileError(
-            f"'{source.name}' looks like an Excel workbook, not a CSV text file: rename it "
-            "to .xlsx."
-        )
-    if b"\x00" in head:
-        raise SurveyFileError(
-            f"'{source.name}' could not be decoded as text: it contains binary data. If it "
-            "is a spreadsheet or a Stata/SPSS file, give it the right extension; if it is a "
-            "CSV export, save it again as 'CSV UTF-8'."
-        )
-    for encoding in ("utf-8", "cp1252"):
-        if _decodes_as(source, encoding) if whole_file else _head_decodes_as(head, encoding):
-            break
-    else:
-        encoding = "latin-1"
-    if encoding == "utf-8":
-        return encoding, ()
-    _reject_control_characters(source, head, encoding)
-    name = "Windows-1252 (cp1252)" if encoding == "cp1252" else "Latin-1 (ISO-8859-1)"
-    return encoding, (
-        f"The file is not valid UTF-8, so it was read as {name}. Check that accented "
-        "letters look right; if not, save the file again as 'CSV UTF-8'.",
-    )
+        try:
+            found = detect_encoding(
+                head,
+                display_name=f"'{source.name}'",
+                stream=handle if whole_file else None,
+                complete=len(head) < _SNIFF_BYTES,
+            )
+        except UnreadableText as exc:
+            message = str(exc)
+            if exc.reason == "binary":  # a survey file may also be Stata or SPSS
+                message += (
+                    " If it is an Excel, Stata or SPSS file, give it the .xlsx, .dta or .sav "
+                    "extension."
+                )
+            raise SurveyFileError(message) from exc
+    return found.encoding, (found.note,) if found.note else ()
 
 
-def _head_decodes_as(head: bytes, encoding: str) -> bool:
-    try:
-        codecs.getincrementaldecoder(encoding)(errors="strict").decode(head)
-    except UnicodeDecodeError:
-        return False
-    return True
-
-
-def _decodes_as(source: Path, encoding: str) -> bool:
-    decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
-    try:
-        with source.open("rb") as handle:
-            while block := handle.read(_DECODE_BLOCK_BYTES):
-                decoder.decode(block)
-        decoder.decode(b"", final=True)
-    except UnicodeDecodeError:
-        return False
-    return True
-
-
-def _reject_control_characters(source: Path, head: bytes, encoding: str) -> None:
-    text = head.decode(encoding, errors="replace")
-    controls = sum(1 for char in text if ord(char) < 32 and char not in "\t\r\n")
-    if text and controls / len(text) > 0.01:
-        raise SurveyFileError(
-            f"'{source.name}' could not be decoded as text: it is neither UTF-8 nor a "
-            "Windows/Latin-1 text file. Save it again as 'CSV UTF-8'."
-        )
-
-
-def _sample_lines(source: Path, encoding: str) -> list[str]:
+def _sample_text(source: Path, encoding: str) -> tuple[str, bool]:
+    """The first 64 KB of a CSV as text, and whether that is the whole file."""
     with source.open("rb") as handle:
         head = handle.read(_SNIFF_BYTES)
-    text = head.decode(encoding, errors="replace")
-    lines = text.splitlines()
-    if len(head) == _SNIFF_BYTES and len(lines) > 1:
-        lines = lines[:-1]  # the last line of the sample may be cut
-    return [line for line in lines if line.strip()][:50]
+    return head.decode(encoding, errors="replace"), len(head) < _SNIFF_BYTES
 
 
-def _detect_decimal(lines: list[str], delimiter: str) -> str:
+def _detect_decimal(rows: list[list[str]], delimiter: str) -> str:
     """Semicolon-separated files from European locales often write 1,5 for 1.5."""
     if delimiter != ";":
         return "."
-    cells = [cell.strip() for row in csv.reader(lines[1:], delimiter=delimiter) for cell in row]
+    cells = [cell.strip() for row in rows[1:] for cell in row]
     comma = sum(bool(_DECIMAL_COMMA.match(cell)) for cell in cells)
     point = sum(bool(_DECIMAL_POINT.match(cell)) for cell in cells)
     return "," if comma > 0 and point == 0 else "."
 
 
-def _detect_delimiter(lines: list[str]) -> str:
-    if not lines:
-        return ","
-    best, best_score = ",", (-1.0, 0)
-    for delimiter in _CANDIDATE_DELIMITERS:
-        widths = [len(row) for row in csv.reader(lines, delimiter=delimiter)]
-        header_width = widths[0]
-        if header_width < 2:
-            continue
-        consistent = sum(width == header_width for width in widths) / len(widths)
-        score = (consistent, header_width)
-        if score > best_score:
-            best, best_score = delimiter, score
-    return best
-
-
 def _csv_dialect(source: Path, whole_file: bool = True) -> _CsvDialect:
     encoding, messages = _detect_encoding(source, whole_file)
-    lines = _sample_lines(source, encoding)
-    delimiter = _detect_delimiter(lines)
-    decimal = _detect_decimal(lines, delimiter)
+    text, complete = _sample_text(source, encoding)
+    delimiter = detect_delimiter(text, complete=complete)
+    decimal = _detect_decimal(sample_rows(text, delimiter, complete=complete), delimiter)
     if decimal == ",":
         messages = (*messages, "Numbers use a decimal comma (1,5 means 1.5).")
     return _CsvDialect(encoding=encoding, delimiter=delimiter, decimal=decimal, messages=messages)
@@ -1249,8 +1191,10 @@ def _xlsx_header(source: Path, rows: Iterator[tuple[Any, ...]], limits: SurveyLi
             cell is not None for cell in row[limits.max_columns :]
         ):
             raise _too_wide(source, f"{len(row):,}", limits)
-        if any(cell is not None and str(cell).strip() for cell in row):
-            header = ["" if cell is None else str(cell).strip() for cell in row]
+        # column names as the text a CSV export would hold (the kernel's rule: 2024, not
+        # "2024.0"; a date as ISO); the values keep their types for the analysis
+        header = [cell_text(cell).strip() for cell in row]
+        if any(header):
             while header and header[-1] == "":
                 header.pop()
             return [name or f"column_{index + 1}" for index, name in enumerate(header)]

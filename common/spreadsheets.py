@@ -17,6 +17,8 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
+import io
+import re
 import zipfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -109,21 +111,34 @@ def _check_member(
 
 
 # ---------------------------------------------------------------------------------------------
-# The reading kernel shared by every CSV/XLSX reader of the portal (partner uploads from
-# KoboToolbox and ODK Central, the recommendations template): one policy for text encodings,
-# delimiters and worksheet cells, so a file reads the same wherever it is uploaded.
+# The reading kernel shared by every CSV/XLSX reader of the portal (survey microdata files,
+# partner uploads from KoboToolbox and ODK Central, the recommendations template): one policy
+# for text encodings, delimiters and worksheet cells, so a file reads the same wherever it is
+# uploaded. Each reader words its own refusals around these (naming the person's file).
 # ---------------------------------------------------------------------------------------------
 
 #: What a CSV may be encoded in; anything else is refused with a message.
 SUPPORTED_ENCODINGS = (
-    "UTF-8 (with or without BOM), UTF-16 (Excel's “Unicode text”), or Windows-1252"
+    "UTF-8 (with or without BOM), UTF-16 (Excel's “Unicode text”), Windows-1252 or Latin-1"
 )
 _DECODE_BLOCK = 1024 * 1024
 ZIP_MAGIC = b"PK\x03\x04"
+#: How much of a file's start is checked for control characters and sniffed for a delimiter.
+_SNIFF_TEXT = 64 * 1024
+#: More control characters than this share of the text (tab, CR and LF aside) is not a CSV.
+_MAX_CONTROL_SHARE = 0.01
 
 
 class UnreadableText(ValueError):
-    """The bytes are not text in an encoding the portal reads; the message is for a person."""
+    """The bytes are not text in an encoding the portal reads; the message is for a person.
+
+    ``reason``: ``"zip"`` (a ZIP archive, e.g. an .xlsx renamed .csv), ``"binary"`` (NUL
+    bytes or control characters: not text), ``"undecodable"`` (text in no supported encoding),
+    ``"workbook"`` (openpyxl could not open it)."""
+
+    def __init__(self, message: str, reason: str = "undecodable") -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -135,15 +150,30 @@ class TextEncoding:
     note: str | None = None
 
 
-_CP1252_NOTE = (
-    "The file is not in UTF-8; it was read as Windows-1252 (Western European). Check that "
-    "accented letters look right in the preview; if not, export it again as UTF-8."
-)
+def _guessed_note(name: str) -> str:
+    return (
+        f"The file is not in UTF-8; it was read as {name}. Check that accented letters look "
+        "right in the preview; if not, export it again as “CSV UTF-8”."
+    )
 
 
-def _utf16_without_bom(head: bytes) -> str | None:
+_NOTES = {
+    "cp1252": _guessed_note("Windows-1252 (cp1252, Western European)"),
+    "latin-1": _guessed_note("Latin-1 (ISO-8859-1)"),
+    "utf-16-le": (
+        "The file is UTF-16 text without a byte-order mark; it was read as UTF-16 "
+        "little-endian. Check that the columns look right in the preview."
+    ),
+    "utf-16-be": (
+        "The file is UTF-16 text without a byte-order mark; it was read as UTF-16 "
+        "big-endian. Check that the columns look right in the preview."
+    ),
+}
+
+
+def utf16_without_bom(head: bytes) -> str | None:
     """``utf-16-le``/``-be`` when the bytes look like UTF-16 text without a byte-order mark
-    (ASCII letters with a NUL beside each), else None."""
+    (ASCII letters with a NUL beside each, as a CSV header always is), else None."""
     sample = head[: len(head) - len(head) % 2][:4096]
     if len(sample) < 8:
         return None
@@ -173,6 +203,34 @@ def _decodes(encoding: str, head: bytes, stream: IO[bytes] | None, complete: boo
             stream.seek(0)
 
 
+#: C0 control characters but tab, LF and CR, and C1 ones (no Windows-1252 or Latin-1 text
+#: holds them).
+_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x80-\x9f]")
+
+
+def _too_many_controls(text: str) -> bool:
+    """More than 1 % control characters: not text."""
+    return bool(text) and len(_CONTROLS.findall(text)) / len(text) > _MAX_CONTROL_SHARE
+
+
+def _binary(display_name: str) -> UnreadableText:
+    return UnreadableText(
+        f"{display_name} is not a text CSV file: it could not be decoded as text because it "
+        f"contains binary data. The portal reads CSV in {SUPPORTED_ENCODINGS}. Save or export "
+        "it again as “CSV UTF-8” and upload the new file.",
+        "binary",
+    )
+
+
+def _undecodable(display_name: str) -> UnreadableText:
+    return UnreadableText(
+        f"{display_name} could not be decoded as text: its characters could not be read in "
+        f"any encoding the portal reads ({SUPPORTED_ENCODINGS}). In Excel choose File › Save "
+        "As › “CSV UTF-8 (comma delimited)” and upload the new file.",
+        "undecodable",
+    )
+
+
 def detect_encoding(
     head: bytes,
     *,
@@ -180,68 +238,117 @@ def detect_encoding(
     stream: IO[bytes] | None = None,
     complete: bool = False,
 ) -> TextEncoding:
-    """The text encoding of a CSV from its first bytes (``head``).
+    """The text encoding of a CSV from its first bytes (``head``): the portal's one policy.
 
     In order: a UTF-8 byte-order mark (Excel's "CSV UTF-8"); a UTF-16 one (Excel's "Unicode
-    text", tab-separated); UTF-16 without a mark (recognised by its NUL bytes) is refused with
-    what to do, and so is any other NUL byte (a binary file); then UTF-8 if the text decodes, else
-    Windows-1252 (Excel's plain "CSV" on Western European Windows), with a note. With
-    ``stream`` (a binary handle) the whole file must decode, read in blocks; otherwise only
-    ``head`` is checked (``complete``: ``head`` is the whole file) and a reader must still
-    catch a ``UnicodeDecodeError`` further on. Raises ``UnreadableText``.
+    text", tab-separated); a ZIP archive (an .xlsx renamed .csv) is refused; UTF-16 without a
+    mark (recognised by the NUL beside each ASCII letter) is read, with a note; any other NUL
+    byte is refused (a binary file); then UTF-8 if the text decodes, else Windows-1252
+    (Excel's plain "CSV" on Western European Windows), else Latin-1, each with a note. Text
+    with more than 1 % control characters is refused as binary whatever it decodes as.
+
+    With ``stream`` (a binary handle) the whole file must decode, read in blocks; otherwise
+    only ``head`` is checked (``complete``: ``head`` is the whole file) and a reader must still
+    catch a ``UnicodeDecodeError`` further on. Raises ``UnreadableText`` naming
+    ``display_name``; its ``reason`` lets a reader word its own message.
     """
     if head.startswith(codecs.BOM_UTF8):
-        return TextEncoding("utf-8-sig")
-    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return TextEncoding("utf-16")
-    if _utf16_without_bom(head):
-        # Excel always writes the mark; without it the byte order is a guess, so ask.
+        found = TextEncoding("utf-8-sig")
+    elif head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        found = TextEncoding("utf-16")
+    elif head.startswith(ZIP_MAGIC):
         raise UnreadableText(
-            f"{display_name} looks like UTF-16 text without a byte-order mark, which the portal "
-            "cannot read safely. In Excel choose File › Save As › “CSV UTF-8 (comma "
-            "delimited)” and upload the new file."
+            f"{display_name} is a ZIP archive (an Excel workbook is one), not a CSV text file: "
+            "if it is an Excel workbook, rename it to .xlsx; otherwise export the data again as "
+            "CSV and upload that file.",
+            "zip",
         )
-    if b"\x00" in head:
-        raise UnreadableText(
-            f"{display_name} is not a text CSV file (it contains binary data). The portal reads "
-            f"{SUPPORTED_ENCODINGS}. Save or export it again as CSV and upload the new file."
-        )
-    if _decodes("utf-8", head, stream, complete):
-        return TextEncoding("utf-8")
-    if _decodes("cp1252", head, stream, complete):
-        return TextEncoding("cp1252", _CP1252_NOTE)
-    raise UnreadableText(
-        f"The characters in {display_name} could not be read: the portal reads "
-        f"{SUPPORTED_ENCODINGS}. In Excel choose File › Save As › “CSV UTF-8 (comma "
-        "delimited)” and upload the new file."
-    )
+    elif utf16 := utf16_without_bom(head):
+        if not _decodes(utf16, head, stream, complete):
+            raise _binary(display_name)
+        found = TextEncoding(utf16, _NOTES[utf16])
+    elif b"\x00" in head:
+        raise _binary(display_name)
+    elif _decodes("utf-8", head, stream, complete):
+        found = TextEncoding("utf-8")
+    elif _decodes("cp1252", head, stream, complete):
+        found = TextEncoding("cp1252", _NOTES["cp1252"])
+    else:  # Latin-1 decodes any byte; the control-character check below refuses junk
+        found = TextEncoding("latin-1", _NOTES["latin-1"])
+    if _too_many_controls(head[:_SNIFF_TEXT].decode(found.encoding, errors="replace")):
+        raise _undecodable(display_name) if found.encoding == "latin-1" else _binary(display_name)
+    return found
 
 
-#: The delimiters a CSV may use, in order of preference: Kobo's default ';', then ',' (ODK
-#: Central, the portal template), then tab (Excel's "Unicode text").
+#: The delimiters a CSV may use, in order of preference on a tie: Kobo's default ';', then ','
+#: (ODK Central, the portal template, most survey exports), then tab (Excel's "Unicode text").
 DELIMITERS = (";", ",", "\t")
+#: How many non-blank rows of a CSV's start decide its delimiter.
+SNIFF_ROWS = 50
+
+
+def sample_rows(
+    text: str, delimiter: str, *, complete: bool = False, limit: int = SNIFF_ROWS
+) -> list[list[str]]:
+    """The first ``limit`` non-blank rows of a CSV's start (``text``), split by ``delimiter``
+    (a quoted value may span lines). Unless ``complete`` (``text`` is the whole file) the last
+    row is left out when the text does not end a line: it may be cut."""
+    rows: list[list[str]] = []
+    try:
+        for row in csv.reader(io.StringIO(text), delimiter=delimiter):
+            if any(cell.strip() for cell in row):
+                rows.append(row)
+                if len(rows) > limit:
+                    break
+    except csv.Error:
+        pass  # a damaged row ends the sample; the reader reports it in its own words
+    cut = not complete and not text.endswith(("\n", "\r"))
+    if len(rows) > limit or (cut and len(rows) > 1):
+        rows = rows[:-1]
+    return rows[:limit]
+
+
+def detect_delimiter(
+    text: str,
+    *,
+    markers: Sequence[str] = (),
+    delimiters: Sequence[str] = DELIMITERS,
+    complete: bool = False,
+) -> str:
+    """The delimiter of a CSV from its start (``text``): the first one whose header holds one
+    of ``markers`` (columns only that kind of file has, e.g. Kobo's ``_uuid``); else the one
+    that splits the header into at least two cells and the most rows into the header's width
+    (a comma inside a quoted Kobo label or a story does not count), then the widest header;
+    ',' when none splits the header."""
+    best, best_score = ",", (-1.0, 0)
+    for delimiter in delimiters:
+        rows = sample_rows(text, delimiter, complete=complete)
+        if not rows:
+            continue
+        header = rows[0]
+        if markers and any(marker in header for marker in markers):
+            return delimiter
+        width = len(header)
+        if width < 2:
+            continue
+        consistent = sum(len(row) == width for row in rows) / len(rows)
+        if (consistent, width) > best_score:
+            best, best_score = delimiter, (consistent, width)
+    return best
 
 
 def split_header(
-    text: str, *, markers: Sequence[str] = (), delimiters: Sequence[str] = DELIMITERS
+    text: str,
+    *,
+    markers: Sequence[str] = (),
+    delimiters: Sequence[str] = DELIMITERS,
+    complete: bool = False,
 ) -> tuple[list[str], str]:
-    """The header cells of a CSV's first line and its delimiter: the first delimiter whose
-    header holds one of ``markers`` (columns only that kind of file has), else the one that
-    splits the line into the most cells (',' when none splits it)."""
-    first = text.splitlines()[:1] or [""]
-    best: tuple[list[str], str] = ([], ",")
-    for delimiter in delimiters:
-        try:
-            header = next(csv.reader(first, delimiter=delimiter), [])
-        except csv.Error:
-            continue
-        if markers and any(marker in header for marker in markers):
-            return header, delimiter
-        if len(header) > len(best[0]):
-            best = (header, delimiter)
-    if len(best[0]) <= 1:  # nothing splits the line: one column, read as the usual CSV
-        return next(csv.reader(first), []), ","
-    return best
+    """The header cells of a CSV (its first non-blank row) and its delimiter
+    (:func:`detect_delimiter`; give as many lines of the file's start as you have)."""
+    delimiter = detect_delimiter(text, markers=markers, delimiters=delimiters, complete=complete)
+    rows = sample_rows(text, delimiter, complete=True, limit=1)
+    return (rows[0] if rows else []), delimiter
 
 
 def cell_text(value: Any) -> str:
@@ -277,7 +384,8 @@ def open_workbook(source: str | Path | BinaryIO, *, display_name: str) -> Iterat
             raise UnreadableText(
                 f"{display_name} could not be opened as an Excel workbook "
                 f"({type(error).__name__}). Open it in Excel, save it again as .xlsx and upload "
-                "the new copy."
+                "the new copy.",
+                "workbook",
             ) from error
         try:
             yield workbook

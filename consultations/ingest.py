@@ -49,6 +49,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from common.messages import Message, gettext_noop
 from common.spreadsheets import (
     UnreadableText,
     cell_text,
@@ -1389,10 +1390,20 @@ def parse_scale(text: str) -> tuple[float, float]:
     :class:`ValueError` for anything else or when the bottom is not below the top."""
     match = _SCALE_RE.match(text or "")
     if not match:
-        raise ValueError(f"'{text}' is not a scale such as 0-1, 0-100, 1-10 or min-max")
+        raise ValueError(
+            Message(
+                gettext_noop("'%(scale)s' is not a scale such as 0-1, 0-100, 1-10 or min-max"),
+                scale=text,
+            )
+        )
     low, high = (float(part.replace(",", ".")) for part in match.groups())
     if not low < high:
-        raise ValueError(f"the scale '{text}' must go from a lower to a higher number")
+        raise ValueError(
+            Message(
+                gettext_noop("the scale '%(scale)s' must go from a lower to a higher number"),
+                scale=text,
+            )
+        )
     return low, high
 
 
@@ -1421,37 +1432,85 @@ def validate_mapping(
     unit = next((text for text in mapping.get(UNIT_KEY, ()) if text), "")
     if unit and units is not None and unit not in units:
         problems.append(
-            f"the unit of a story '{unit}' is not a repeat group of this file"
-            + (f" (it has {', '.join(units)})" if units else " (it has none)")
+            Message(
+                gettext_noop(
+                    "the unit of a story '%(unit)s' is not a repeat group of this file (it has "
+                    "%(units)s)"
+                ),
+                unit=unit,
+                units=", ".join(units),
+            )
+            if units
+            else Message(
+                gettext_noop(
+                    "the unit of a story '%(unit)s' is not a repeat group of this file (it has "
+                    "none)"
+                ),
+                unit=unit,
+            )
         )
     for spec in fields:
         mapped = list(mapping.get(spec.key, ()))
         if not mapped:
             if spec.is_required:
-                problems.append(f"required field '{spec.key}' is not mapped to a column")
+                problems.append(
+                    Message(
+                        gettext_noop("required field '%(field)s' is not mapped to a column"),
+                        field=spec.key,
+                    )
+                )
             continue
         if spec.kind == "triad" and len(mapped) != 3:
             problems.append(
-                f"triad '{spec.key}' needs three columns (one per corner), got {len(mapped)}"
+                Message(
+                    gettext_noop(
+                        "triad '%(field)s' needs three columns (one per corner), got %(count)s"
+                    ),
+                    field=spec.key,
+                    count=len(mapped),
+                )
             )
         elif spec.kind not in ("triad", "multiple", "groups", "consent_uses") and len(mapped) > 1:
-            problems.append(f"field '{spec.key}' takes one column, got {len(mapped)}")
+            problems.append(
+                Message(
+                    gettext_noop("field '%(field)s' takes one column, got %(count)s"),
+                    field=spec.key,
+                    count=len(mapped),
+                )
+            )
         if spec.kind == "dyad":
             stated = [text for text in mapping.get(spec.key + SCALE_SUFFIX, ()) if text]
             if not stated:
                 problems.append(
-                    f"state the scale of the dyad '{spec.key}' in the file (0-1, 0-100, 1-10 "
-                    "or min-max): its values are not divided by a guess"
+                    Message(
+                        gettext_noop(
+                            "state the scale of the dyad '%(field)s' in the file (0-1, 0-100, "
+                            "1-10 or min-max): its values are not divided by a guess"
+                        ),
+                        field=spec.key,
+                    )
                 )
             else:
                 try:
                     parse_scale(stated[0])
                 except ValueError as error:
-                    problems.append(f"dyad '{spec.key}': {error}")
+                    problems.append(
+                        Message(
+                            gettext_noop("dyad '%(field)s': %(problem)s"),
+                            field=spec.key,
+                            problem=error.args[0],
+                        )
+                    )
         if present is not None:
             for column in mapped:
                 if column not in present:
-                    problems.append(f"column '{column}' for '{spec.key}' is not in the file")
+                    problems.append(
+                        Message(
+                            gettext_noop("column '%(column)s' for '%(field)s' is not in the file"),
+                            column=column,
+                            field=spec.key,
+                        )
+                    )
     return problems
 
 
@@ -1506,7 +1565,9 @@ def parse_submission_time(value: str | dt.datetime | None) -> dt.datetime | None
         try:
             moment = dt.datetime.fromisoformat(text.replace(" ", "T", 1) if " " in text else text)
         except ValueError:
-            raise ValueError(f"unparseable submission time '{text}'")
+            raise ValueError(
+                Message(gettext_noop("unparseable submission time '%(value)s'"), value=text)
+            )
     if moment.tzinfo is None:
         return moment.replace(tzinfo=dt.UTC)
     return moment.astimezone(dt.UTC)
@@ -1554,11 +1615,30 @@ def _cell(row: Mapping[str, Any], column: str, spec: FieldSpec, reasons: list[st
     if isinstance(value, RepeatAnswers):
         if value:
             shown = str(value)
+            params = {
+                "column": column,
+                "count": len(value.items),
+                "answers": shown[:200] + ("…" if len(shown) > 200 else ""),
+                "field": spec.key,
+            }
             reasons.append(
-                f"'{column}' holds {len(value.items)} answer{'s' if len(value.items) != 1 else ''} "
-                f"of a repeat group ({shown[:200]}"
-                f"{'…' if len(shown) > 200 else ''}); a list cannot feed the one-value field "
-                f"'{spec.key}'. Map it to a multiple-choice field or leave it unmapped"
+                Message(
+                    gettext_noop(
+                        "'%(column)s' holds %(count)s answer of a repeat group (%(answers)s); a "
+                        "list cannot feed the one-value field '%(field)s'. Map it to a "
+                        "multiple-choice field or leave it unmapped"
+                    ),
+                    **params,
+                )
+                if len(value.items) == 1
+                else Message(
+                    gettext_noop(
+                        "'%(column)s' holds %(count)s answers of a repeat group (%(answers)s); a "
+                        "list cannot feed the one-value field '%(field)s'. Map it to a "
+                        "multiple-choice field or leave it unmapped"
+                    ),
+                    **params,
+                )
             )
         return ""
     return (value or "").strip()
@@ -1612,7 +1692,12 @@ def _match_option(value: str, spec: FieldSpec, reasons: list[str]) -> str | None
     if found is not None:
         return found
     reasons.append(
-        f"unknown choice '{value}' for '{spec.key}' (allowed: {_options_text(spec.options)})"
+        Message(
+            gettext_noop("unknown choice '%(value)s' for '%(field)s' (allowed: %(allowed)s)"),
+            value=value,
+            field=spec.key,
+            allowed=_options_text(spec.options),
+        )
     )
     return None
 
@@ -1642,7 +1727,16 @@ def _multiple(row: Mapping[str, str], spec: FieldSpec, mapped: Sequence[str], re
             if cell in ("1", "1.0", "true", "True", "TRUE"):
                 chosen.append(_choice_name(column, spec))
             elif cell not in ("0", "0.0", "false", "False", "FALSE"):
-                reasons.append(f"'{column}' should be 1 or 0 for '{spec.key}', got '{cell}'")
+                reasons.append(
+                    Message(
+                        gettext_noop(
+                            "'%(column)s' should be 1 or 0 for '%(field)s', got '%(value)s'"
+                        ),
+                        column=column,
+                        field=spec.key,
+                        value=cell,
+                    )
+                )
         if not answered:
             return None
         raw = chosen
@@ -1676,16 +1770,38 @@ def _triad(row: Mapping[str, str], spec: FieldSpec, mapped: Sequence[str], reaso
         try:
             number = _parse_number(cell)
         except ValueError:
-            reasons.append(f"triad '{spec.key}' value '{cell}' in '{column}' is not a number")
+            reasons.append(
+                Message(
+                    gettext_noop(
+                        "triad '%(field)s' value '%(value)s' in '%(column)s' is not a number"
+                    ),
+                    field=spec.key,
+                    value=cell,
+                    column=column,
+                )
+            )
             return None
         if number < 0 or number > 100:
-            reasons.append(f"triad '{spec.key}' value '{cell}' in '{column}' is outside 0–100")
+            reasons.append(
+                Message(
+                    gettext_noop(
+                        "triad '%(field)s' value '%(value)s' in '%(column)s' is outside 0–100"
+                    ),
+                    field=spec.key,
+                    value=cell,
+                    column=column,
+                )
+            )
             return None
         weights.append(number)
     try:
         return normalise_triad(*weights)
     except ValueError:
-        reasons.append("triad values are all zero" + (f" for '{spec.key}'" if spec.key else ""))
+        reasons.append(
+            Message(gettext_noop("triad values are all zero for '%(field)s'"), field=spec.key)
+            if spec.key
+            else Message(gettext_noop("triad values are all zero"))
+        )
         return None
 
 
@@ -1723,8 +1839,13 @@ def normalise_row(
     key = _row_key(row, key_column)
     if not key:
         reasons.append(
-            "the row has no submission id (meta/rootUuid, _uuid or _id for Kobo, "
-            "meta-instanceID or KEY for ODK), so it could not be recognised if uploaded again"
+            Message(
+                gettext_noop(
+                    "the row has no submission id (meta/rootUuid, _uuid or _id for Kobo, "
+                    "meta-instanceID or KEY for ODK), so it could not be recognised if uploaded "
+                    "again"
+                )
+            )
         )
 
     submitted_at = None
@@ -1735,7 +1856,7 @@ def normalise_row(
         try:
             submitted_at = parse_submission_time(row.get(time_column))
         except ValueError as error:
-            reasons.append(str(error))
+            reasons.append(error.args[0] if isinstance(error.args[0], Message) else str(error))
 
     values: dict[str, Any] = {}
     for spec in fields:
@@ -1764,25 +1885,42 @@ def _field_value(
         if len(reasons) > before:
             return None
         if not cell:
-            reasons.append("consent is missing — a story without consent cannot be stored")
+            reasons.append(
+                Message(
+                    gettext_noop("consent is missing — a story without consent cannot be stored")
+                )
+            )
             return None
         folded = cell.casefold()
         if folded in CONSENT_YES:
             return True
         if folded in CONSENT_NO:
             reasons.append(
-                f"consent was not given ('{cell}') — a story without consent cannot be stored"
+                Message(
+                    gettext_noop(
+                        "consent was not given ('%(value)s') — a story without consent cannot be "
+                        "stored"
+                    ),
+                    value=cell,
+                )
             )
             return None
         reasons.append(
-            f"unrecognised consent answer '{cell}' (expected yes/no, 1/0, true/false, oui/non "
-            "or sí/no) — a story without consent cannot be stored"
+            Message(
+                gettext_noop(
+                    "unrecognised consent answer '%(value)s' (expected yes/no, 1/0, true/false, "
+                    "oui/non or sí/no) — a story without consent cannot be stored"
+                ),
+                value=cell,
+            )
         )
         return None
 
     if not mapped:
         if spec.is_required:
-            reasons.append(f"required field '{spec.key}' is empty")
+            reasons.append(
+                Message(gettext_noop("required field '%(field)s' is empty"), field=spec.key)
+            )
         return None
 
     before = len(reasons)
@@ -1794,7 +1932,7 @@ def _field_value(
         cell = _cell(row, mapped[0], spec, reasons)
         value = _single_value(cell, spec, reasons) if cell else None
     if value is None and spec.is_required and len(reasons) == before:
-        reasons.append(f"required field '{spec.key}' is empty")
+        reasons.append(Message(gettext_noop("required field '%(field)s' is empty"), field=spec.key))
     return value
 
 
@@ -1803,9 +1941,22 @@ def _single_value(cell: str, spec: FieldSpec, reasons: list[str]) -> Any:
     if kind == "location":
         if _GEOPOINT.match(cell):
             reasons.append(
-                f"'{cell}' is a GPS point, not a place the campaign allows"
-                + (f" ({_options_text(spec.options)})" if spec.options else "")
-                + "; map the column that holds the place's name"
+                Message(
+                    gettext_noop(
+                        "'%(value)s' is a GPS point, not a place the campaign allows "
+                        "(%(allowed)s); map the column that holds the place's name"
+                    ),
+                    value=cell,
+                    allowed=_options_text(spec.options),
+                )
+                if spec.options
+                else Message(
+                    gettext_noop(
+                        "'%(value)s' is a GPS point, not a place the campaign allows; map the "
+                        "column that holds the place's name"
+                    ),
+                    value=cell,
+                )
             )
             return None
         return _match_option(_WHITESPACE.sub(" ", cell), spec, reasons)
@@ -1817,30 +1968,56 @@ def _single_value(cell: str, spec: FieldSpec, reasons: list[str]) -> Any:
         try:
             return _parse_date(cell)
         except ValueError:
-            reasons.append(f"unparseable date '{cell}'")
+            reasons.append(Message(gettext_noop("unparseable date '%(value)s'"), value=cell))
             return None
     if kind == "dyad":
         try:
             number = _parse_number(cell)
         except ValueError:
-            reasons.append(f"dyad '{spec.key}' value '{cell}' is not a number")
+            reasons.append(
+                Message(
+                    gettext_noop("dyad '%(field)s' value '%(value)s' is not a number"),
+                    field=spec.key,
+                    value=cell,
+                )
+            )
             return None
         low, high = spec.minimum, spec.scale
         if number < low or number > high:
             reasons.append(
-                f"dyad '{spec.key}' value '{cell}' is outside its scale {low:g}–{high:g}"
+                Message(
+                    gettext_noop(
+                        "dyad '%(field)s' value '%(value)s' is outside its scale %(scale)s"
+                    ),
+                    field=spec.key,
+                    value=cell,
+                    scale=f"{low:g}–{high:g}",
+                )
             )
             return None
         try:
             return normalise_dyad(number - low, scale=high - low)
         except ValueError:
-            reasons.append(f"dyad '{spec.key}' value '{cell}' is outside {low:g}–{high:g}")
+            reasons.append(
+                Message(
+                    gettext_noop("dyad '%(field)s' value '%(value)s' is outside %(scale)s"),
+                    field=spec.key,
+                    value=cell,
+                    scale=f"{low:g}–{high:g}",
+                )
+            )
             return None
     if kind == "number":
         try:
             number = _parse_number(cell)
         except ValueError:
-            reasons.append(f"'{cell}' is not a number for '{spec.key}'")
+            reasons.append(
+                Message(
+                    gettext_noop("'%(value)s' is not a number for '%(field)s'"),
+                    value=cell,
+                    field=spec.key,
+                )
+            )
             return None
         return int(number) if number.is_integer() else number
     raise ValueError(f"Unhandled field kind {kind!r}.")  # pragma: no cover

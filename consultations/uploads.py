@@ -53,6 +53,7 @@ from accounts.models import AuditEvent
 from accounts.services import audit_record
 from common.archives import UnsafeArchive, check_archive
 from common.limits import archive_limits
+from common.messages import message_data
 from common.storage import delete_stored, local_copy, store_upload
 from taxonomy.selectors import group_for_label
 
@@ -642,7 +643,13 @@ def _checked_rows(upload: Upload, check: _Check):
             else:
                 result = dataclasses.replace(result, key=unit_key(result.key, path))
         if not isinstance(result, NormalisedRow):
-            problem = {"row": result.row_number, "key": result.key, "reasons": list(result.reasons)}
+            problem = {
+                "row": result.row_number,
+                "key": result.key,
+                "reasons": list(result.reasons),
+                # the templates, so each viewer reads the reasons in their own language
+                "messages": message_data(result.reasons),
+            }
             check.problems.append(problem | ({"sheet": sheet} if sheet else {}))
             continue
         key = result.key[:100]

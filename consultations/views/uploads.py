@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from accounts import policy
 from accounts.policy import Action, actor_for
+from common.i18n import render_messages, render_problems
 
 from ..ingest import DYAD_SCALES
 from ..models import Campaign, Narrative, Upload
@@ -149,7 +150,9 @@ def upload_detail(request, pk: int):
             "upload": upload,
             "columns": columns,
             "rows": rows,
-            "problems": problems,
+            # the mapping's problems and the rows' reasons in the viewer's language
+            "problems": render_messages(problems),
+            "row_problems": render_problems(upload.problems or []),
             "dyad_scales": DYAD_SCALES,
             "unit": (request.POST.getlist("unit") or initial.get(":unit") or [""])[0],
             "progress": cache.get(progress_key(upload)) or 0,

@@ -6,6 +6,7 @@ import codecs
 import csv
 import datetime as dt
 import io
+import zipfile
 from pathlib import Path
 
 import openpyxl
@@ -87,16 +88,36 @@ def test_a_late_non_utf8_byte_is_found_when_the_whole_file_is_checked():
 
 
 @pytest.mark.parametrize(
-    ("data", "message"),
-    [
-        (TEMPLATE.encode("utf-16-le"), "UTF-16 text without a byte-order mark"),
-        (b"\x00\x01\x02binary\xff\x00" * 20, "contains binary data"),
-    ],
+    ("data", "encoding"),
+    [(TEMPLATE.encode("utf-16-le"), "utf-16-le"), (TEMPLATE.encode("utf-16-be"), "utf-16-be")],
 )
-def test_unreadable_text_is_refused_with_what_to_do(data, message):
+def test_utf16_without_a_byte_order_mark_is_read_with_a_note(data, encoding):
+    found = detect_encoding(data, display_name="“upload.csv”", complete=True)
+    assert found.encoding == encoding and "without a byte-order mark" in found.note
+    assert "Protéger" in data.decode(found.encoding)
+
+
+def test_latin1_is_the_last_resort_for_text_no_other_encoding_reads():
+    # 0x81 is not a Windows-1252 character; the rest is ordinary Latin-1 text
+    data = ("région;note\n" + "Hauts-Bassins;ça va\n" * 20).encode("latin-1") + b"x\x81y;1\n"
+    found = detect_encoding(data, display_name="f", complete=True)
+    assert found.encoding == "latin-1" and "Latin-1" in found.note
+
+
+@pytest.mark.parametrize(
+    ("data", "reason", "message"),
+    [
+        (b"\x00\x01\x02binary\xff\x00" * 20, "binary", "contains binary data"),
+        (bytes(range(1, 9)) * 50 + b"\x81\x8d", "undecodable", "could not be decoded as text"),
+        (b"\x81\x8d\x8f\x90\x9d" * 10, "undecodable", "characters could not be read"),
+        (b"PK\x03\x04\x14\x00\x00\x00" + b"x" * 100, "zip", "rename it to .xlsx"),
+    ],
+    ids=["nul-bytes", "control-characters", "c1-controls", "zip"],
+)
+def test_unreadable_text_is_refused_with_what_to_do(data, reason, message):
     with pytest.raises(UnreadableText, match=message) as refused:
         detect_encoding(data, display_name="“upload.csv”", complete=True)
-    assert "“upload.csv”" in str(refused.value)
+    assert "“upload.csv”" in str(refused.value) and refused.value.reason == reason
 
 
 @pytest.mark.parametrize(
@@ -112,6 +133,16 @@ def test_unreadable_text_is_refused_with_what_to_do(data, message):
 def test_delimiter_from_the_header(line, markers, delimiter, width):
     header, found = split_header(line, markers=markers)
     assert found == delimiter and len(header) == width
+
+
+def test_the_delimiter_is_the_one_that_splits_every_row_alike():
+    # The header alone splits as well by ';' as by ',' (2 cells, and ';' comes first on a
+    # tie); the rows decide.
+    text = "id,age;years\n1,34\n2,36\n3,41\n"
+    assert split_header(text) == (["id", "age;years"], ",")
+    # quoted delimiters inside values (a story with ';') do not count
+    text = 'name,comment\nA,"yes; mostly"\nB,"no; never"\n'
+    assert split_header(text)[1] == ","
 
 
 def test_a_marker_beats_a_wider_split():
@@ -192,13 +223,117 @@ def test_a_kobo_export_saved_by_excel_as_unicode_text_is_read(tmp_path):
     assert [row for _n, row in export.iter_rows()] == [row for _n, row in original.iter_rows()]
 
 
-@pytest.mark.parametrize("reader", ["upload", "template"])
-def test_both_importers_refuse_utf16_without_a_mark_with_the_same_words(tmp_path, reader):
-    path = tmp_path / "f.csv"
-    path.write_bytes(KOBO.decode().encode("utf-16-le"))
-    error = ExportError if reader == "upload" else TemplateError
-    with pytest.raises(error, match="UTF-16 text without a byte-order mark"):
-        if reader == "upload":
-            open_export(path)
-        else:
-            list(read_template(path))
+# --- the three readers (survey files, partner uploads, the template) on the same bytes --------
+
+# One file that every reader accepts: a Kobo export (it has _uuid) that also holds the
+# template's columns, with accents, a comma and a semicolon inside quoted values.
+SHARED_ROWS = [
+    ["_uuid", "mechanism", "text", "région"],
+    ["uuid-1", "CEACR", "Protéger les défenseurs; « vite », dit-elle", "Hauts-Bassins"],
+    ["uuid-2", "CEDAW", "Niñas, adolescentes y mujeres rurales", "Centre-Est"],
+]
+
+
+def _csv_bytes(delimiter: str, line_end: str, encoding: str, bom: bytes = b"") -> bytes:
+    out = io.StringIO()
+    csv.writer(out, delimiter=delimiter, lineterminator=line_end).writerows(SHARED_ROWS)
+    return bom + out.getvalue().encode(encoding)
+
+
+def _zip_renamed_csv() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("stories.csv", _csv_bytes(",", "\n", "utf-8"))
+    return buffer.getvalue()
+
+
+READABLE = {
+    "utf8-bom-crlf-semicolon": _csv_bytes(";", "\r\n", "utf-8", codecs.BOM_UTF8),
+    "cp1252-accents": _csv_bytes(",", "\r\n", "cp1252"),
+    "utf16le-no-bom-tab": _csv_bytes("\t", "\r\n", "utf-16-le"),
+}
+REFUSED = {
+    "zip-renamed-csv": (_zip_renamed_csv(), ("zip", "workbook")),
+    "binary-junk": (
+        b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 8,
+        ("contains binary data",),
+    ),
+    "control-junk": (bytes(range(1, 9)) * 50 + b"\x81\x8d", ("could not be read",)),
+}
+
+
+def _survey(path: Path):
+    from analysis.surveyio import read_survey
+
+    survey = read_survey(path)
+    header = list(survey.frame.columns)
+    rows = [[str(value) for value in row] for row in survey.frame.itertuples(index=False)]
+    return header, rows, survey.messages
+
+
+def _upload(path: Path):
+    export = open_export(path)
+    rows = [[row[column] for column in export.columns] for _n, row in export.iter_rows()]
+    return list(export.columns), rows, export.notes
+
+
+def _template(path: Path):
+    return [(record.body, record.text) for record in read_template(path, display_name=path.name)]
+
+
+@pytest.mark.parametrize("case", list(READABLE))
+def test_the_three_readers_decode_the_same_file_alike(tmp_path, case):
+    path = tmp_path / "stories.csv"
+    path.write_bytes(READABLE[case])
+    from analysis.surveyio import check_survey_upload
+
+    assert check_survey_upload(path) == "csv"  # the survey upload's quick check (head only)
+    survey_header, survey_rows, survey_notes = _survey(path)
+    upload_header, upload_rows, upload_notes = _upload(path)
+    assert survey_header == upload_header == SHARED_ROWS[0]
+    assert survey_rows == upload_rows == SHARED_ROWS[1:]
+    assert _template(path) == [(row[1], row[2]) for row in SHARED_ROWS[1:]]
+    # the same note (or none) when the encoding had to be guessed
+    assert list(survey_notes) == [note for note in upload_notes if "read as" in note]
+    assert bool(survey_notes) is (case != "utf8-bom-crlf-semicolon")
+
+
+@pytest.mark.parametrize("case", list(REFUSED))
+def test_the_three_readers_refuse_the_same_files(tmp_path, case):
+    from analysis.surveyio import SurveyFileError, read_survey
+
+    data, words = REFUSED[case]
+    path = tmp_path / "stories.csv"
+    path.write_bytes(data)
+    refusals = []
+    for read, error in (
+        (read_survey, SurveyFileError),
+        (open_export, ExportError),
+        (lambda p: list(read_template(p, display_name=p.name)), TemplateError),
+    ):
+        with pytest.raises(error) as refused:
+            read(path)
+        refusals.append(str(refused.value))
+    for message in refusals:
+        assert "stories.csv" in message  # names the person's file
+        assert any(word in message.lower() for word in words), message
+    if case != "zip-renamed-csv":  # one message, word for word, from the kernel
+        assert all("could not be decoded as text" in message for message in refusals)
+
+
+def test_the_three_readers_name_xlsx_columns_alike(tmp_path):
+    # Excel stores a year typed as a header as the number 2024.0: every reader names the
+    # column "2024", the text a CSV export of the sheet holds.
+    workbook = openpyxl.Workbook()
+    workbook.active.append([*SHARED_ROWS[0], 2024.0])
+    for row in SHARED_ROWS[1:]:
+        workbook.active.append([*row, 3.0])
+    path = tmp_path / "stories.xlsx"
+    workbook.save(path)
+    expected = [*SHARED_ROWS[0], "2024"]
+    survey_header, survey_rows, _notes = _survey(path)
+    upload_header, upload_rows, _notes = _upload(path)
+    assert survey_header == upload_header == expected
+    assert [row[:4] for row in survey_rows] == [row[:4] for row in upload_rows] == SHARED_ROWS[1:]
+    assert [row[4] for row in upload_rows] == ["3", "3"]  # the kernel's cell text
+    assert _template(path) == [(row[1], row[2]) for row in SHARED_ROWS[1:]]
