@@ -810,7 +810,7 @@ class PartnerSyncForm(forms.Form):
         ),
     )
     token = forms.CharField(
-        label=_("API token"),
+        label=_("Your API token"),
         max_length=500,
         strip=True,
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
@@ -826,10 +826,12 @@ class PartnerSyncForm(forms.Form):
 
     def __init__(self, *args, instruments, organisations, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["instrument"].queryset = instruments
-        self.fields["organisation"].queryset = organisations
-        if len(organisations) == 1:
-            self.fields["organisation"].initial = organisations[0]
+        # With one choice there is nothing to choose: no empty option. With several (RCO
+        # staff acting for any partner) the person must pick one.
+        for name, queryset in (("instrument", instruments), ("organisation", organisations)):
+            self.fields[name].queryset = queryset
+            if len(queryset) == 1:
+                self.fields[name].empty_label = None
 
     def clean(self):
         data = super().clean()
