@@ -405,7 +405,11 @@ def partner_sync_run(*, sync, user=None, seen_stamp: str | None = None) -> None:
 
     with transaction.atomic():
         locked = PartnerSync.objects.select_for_update().get(pk=sync.pk)
-        if seen_stamp is not None and seen_stamp != pull_stamp(locked):
+        if (
+            seen_stamp is not None
+            and locked.last_pulled_at is not None
+            and seen_stamp != pull_stamp(locked)
+        ):
             when = timezone.localtime(locked.last_pulled_at)
             raise ValidationError(
                 _("This form was pulled at %(when)s already; its result is shown below.")

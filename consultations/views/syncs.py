@@ -8,7 +8,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -19,7 +19,7 @@ from accounts.models import Organisation, Role
 from accounts.policy import Action, actor_for
 
 from ..forms import PartnerSyncForm
-from ..models import Campaign, PartnerSync
+from ..models import Campaign, PartnerSync, SyncRowIssue
 from ..sync import (
     partner_sync_delete,
     partner_sync_run,
@@ -82,13 +82,26 @@ def sync_list(request, pk: int):
                 ),
             )
             return redirect("consultations:sync_detail", pk=sync.pk)
-    syncs = (
+    syncs = list(
         policy.scope(request.user, PartnerSync.objects.filter(campaign=campaign), Action.LIST)
         .filter(organisation__in=org_ids)
-        .select_related("instrument", "organisation", "last_upload")
-        .annotate(waiting=Count("issues", filter=Q(issues__resolved_at__isnull=True)))
+        .select_related("instrument", "organisation")
         .order_by("-created_at")
     )
+    # Waiting submissions counted among those the viewer may list, one query for the page.
+    waiting = dict(
+        policy.scope(
+            request.user,
+            SyncRowIssue.objects.filter(sync__in=syncs, resolved_at__isnull=True),
+            Action.LIST,
+        )
+        .order_by()
+        .values("sync")
+        .annotate(n=Count("pk"))
+        .values_list("sync", "n")
+    )
+    for sync in syncs:
+        sync.waiting = waiting.get(sync.pk, 0)
     return render(
         request,
         "consultations/sync_list.html",
@@ -118,9 +131,7 @@ def sync_detail(request, pk: int):
         action = request.POST.get("action")
         if action == "pull":
             try:
-                partner_sync_run(
-                    sync=sync, user=request.user, seen_stamp=request.POST.get("seen", "")
-                )
+                partner_sync_run(sync=sync, user=request.user, seen_stamp=request.POST.get("seen"))
             except ValidationError as exc:
                 messages.warning(request, " ".join(exc.messages))
             else:

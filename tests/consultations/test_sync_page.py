@@ -347,3 +347,68 @@ def test_pause_resume_and_disconnect_are_audited(
     event = AuditEvent.objects.filter(action=AuditEvent.Action.DELETE).get()
     assert event.actor == people.partner_own and TOKEN not in json.dumps(event.data)
     assert event.target_id == str(sync.pk)
+
+
+def test_a_waiting_submission_imported_from_a_corrected_export_is_fixed(
+    kobo, people, instrument, django_capture_on_commit_callbacks
+):
+    """The partner corrected the submission and uploaded the export by hand: once its story
+    is imported, it leaves the sync's queue."""
+    from consultations.sync import KoboSource, sync_pull
+    from consultations.uploads import upload_import, upload_import_start
+
+    sync = _sync(people, server=kobo, instrument=instrument)
+    key = "00000003-6a1d-4d3e-9f4b-2a8e1c7d5b90"
+    other = SyncRowIssue.objects.create(
+        sync=sync,
+        campaign=sync.campaign,
+        organisation=sync.organisation,
+        submission_key="uuid:not-in-this-export",
+        reasons=["required field 'story' is empty"],
+    )
+    _KoboServer.results = [_kobo_result(3, "The bus stopped coming.", "migrants")]
+    with django_capture_on_commit_callbacks(execute=True):
+        upload = sync_pull(
+            source=KoboSource(server=kobo, asset_uid=ASSET, token=TOKEN),
+            instrument=instrument,
+            organisation=people.partner_org,
+        )
+        upload_set_mapping(upload=upload, mapping=MAPPING)
+    upload.refresh_from_db()
+    stored_key = upload.preview[0]["_key"]
+    assert key in stored_key
+    waiting = SyncRowIssue.objects.create(
+        sync=sync,
+        campaign=sync.campaign,
+        organisation=sync.organisation,
+        submission_key=stored_key,
+        reasons=["required field 'story' is empty"],
+    )
+    upload_import_start(upload=upload, enqueue=False)
+    upload_import(upload=upload)
+    upload.refresh_from_db()
+    assert upload.status == Upload.Status.IMPORTED
+    waiting.refresh_from_db()
+    other.refresh_from_db()
+    assert waiting.resolved_at is not None
+    assert other.resolved_at is None  # not in that export: still waits
+
+
+def test_the_list_page_reads_in_a_fixed_number_of_queries(
+    people, client, django_assert_max_num_queries
+):
+    campaign = consultation_objects(people).campaign
+    syncs = [_sync(people) for _ in range(5)]
+    for sync in syncs:
+        SyncRowIssue.objects.create(
+            sync=sync,
+            campaign=campaign,
+            organisation=people.partner_org,
+            submission_key=f"uuid:{sync.pk}",
+            reasons=["consent is missing — a story without consent cannot be stored"],
+        )
+    client.force_login(people.partner_own)
+    client.get(f"/consultations/campaigns/{campaign.pk}/syncs/")  # warm the session
+    with django_assert_max_num_queries(15):
+        page = client.get(f"/consultations/campaigns/{campaign.pk}/syncs/")
+    assert page.content.decode().count("1 submission waits for a fix at source") == 5
