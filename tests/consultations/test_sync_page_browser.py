@@ -85,4 +85,13 @@ def test_a_partner_connects_pulls_and_follows_the_queue_on_a_phone_in_french(
     page.goto(f"{live_server.url}/consultations/campaigns/{objs.campaign.pk}/syncs/")
     assert _fits(page)
     page.screenshot(path="/tmp/syncui-list-fr-390.png", full_page=True)
+
+    page.get_by_role("link", name="KoboToolbox · aSAvYreNzVEkrWg5Gdcvg").click()
+    page.get_by_role("link", name="Déconnecter", exact=True).click()
+    assert _fits(page)
+    page.screenshot(path="/tmp/syncui-disconnect-fr-390.png", full_page=True)
+    page.get_by_label("Déconnecter ce formulaire").check()
+    page.get_by_role("button", name="Déconnecter", exact=True).click()
+    page.get_by_text("Aucun formulaire n’est encore connecté.").wait_for()
+    assert not PartnerSync.objects.exists()
     context.close()
