@@ -380,6 +380,24 @@ def partner_sync_save(*, instrument, organisation, kind, server, token, user=Non
     return sync
 
 
+def partner_sync_probe(
+    *, kind: str, server: str, token: str, asset_uid: str = "", project_id=None, form_id=""
+) -> None:
+    """Before a form is connected: may the token read that project / form on that server?
+    Reads the form's description only (kpi ``GET /api/v2/assets/{uid}/``, ODK Central
+    ``GET /v1/projects/{id}/forms/{xmlFormId}``), never its submissions. Raises ``SyncError``
+    with a message for the person (a private address, an unknown server, a refused token, no
+    such project or form); the token is never in it."""
+    server_address_check(server, allow_private=_allow_private())
+    base = server.rstrip("/")
+    if kind == "kobo":
+        url = f"{base}/api/v2/assets/{urllib.parse.quote(asset_uid)}/?format=json"
+        _get_json(url, authorization=f"Token {token}")
+    else:
+        url = f"{base}/v1/projects/{int(project_id or 0)}/forms/{urllib.parse.quote(form_id)}"
+        _get_json(url, authorization=f"Bearer {token}")
+
+
 def pull_stamp(sync) -> str:
     """What the sync's page saw of its last pull, sent back with "Pull now": a second click
     (or a second tab) on the same page finds the stamp changed and pulls nothing."""

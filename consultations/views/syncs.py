@@ -5,6 +5,7 @@ fixed at the source. A partner sees only its own organisation's syncs; anyone el
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -21,11 +22,14 @@ from accounts.policy import Action, actor_for
 from ..forms import PartnerSyncForm
 from ..models import Campaign, PartnerSync, SyncRowIssue
 from ..sync import (
+    SyncError,
     partner_sync_delete,
+    partner_sync_probe,
     partner_sync_run,
     partner_sync_save,
     partner_sync_set_active,
     pull_stamp,
+    server_address_check,
     sync_issues_fixed,
     sync_issues_waiting,
 )
@@ -42,6 +46,42 @@ def _sync_organisations(user, campaign) -> list[int]:
     return [pk for pk in partners if pk in own]
 
 
+def _connect(request, form: PartnerSyncForm) -> PartnerSync | None:
+    """Check the address, then that the token may read the form, then save; each failure
+    becomes an error on the form (the address on its field, the server's answer on top)."""
+    data = form.cleaned_data
+    ids = {
+        "asset_uid": data["asset_uid"] if data["kind"] == "kobo" else "",
+        "project_id": data["project_id"] if data["kind"] == "odk" else None,
+        "form_id": data["form_id"] if data["kind"] == "odk" else "",
+    }
+    try:
+        server_address_check(data["server"], allow_private=settings.PARTNER_SYNC_ALLOW_PRIVATE)
+    except SyncError as exc:
+        form.add_error("server", str(exc))
+        return None
+    try:
+        # A refused token or a wrong id is said now, on the form, not at the first pull.
+        partner_sync_probe(kind=data["kind"], server=data["server"], token=data["token"], **ids)
+        return partner_sync_save(
+            instrument=data["instrument"],
+            organisation=data["organisation"],
+            kind=data["kind"],
+            server=data["server"],
+            token=data["token"],
+            user=request.user,
+            **ids,
+        )
+    except SyncError as exc:
+        form.add_error(None, str(exc))
+    except ValidationError as exc:
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    except PermissionDenied:
+        form.add_error("organisation", _("This organisation is not a partner of the campaign."))
+    return None
+
+
 @login_required
 def sync_list(request, pk: int):
     """A campaign's connected forms (those the viewer may list) and the form to connect one."""
@@ -55,25 +95,8 @@ def sync_list(request, pk: int):
         request.POST or None, instruments=instruments, organisations=organisations
     )
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            sync = partner_sync_save(
-                instrument=data["instrument"],
-                organisation=data["organisation"],
-                kind=data["kind"],
-                server=data["server"],
-                token=data["token"],
-                user=request.user,
-                asset_uid=data["asset_uid"] if data["kind"] == "kobo" else "",
-                project_id=data["project_id"] if data["kind"] == "odk" else None,
-                form_id=data["form_id"] if data["kind"] == "odk" else "",
-            )
-        except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
-        except PermissionDenied:
-            form.add_error("organisation", _("This organisation is not a partner of the campaign."))
-        else:
+        sync = _connect(request, form)
+        if sync is not None:
             messages.success(
                 request,
                 _(

@@ -33,6 +33,37 @@ MAPPING = {
 }
 
 
+#: ``GET /api/v2/assets/{uid}/?format=json`` (kpi), the fields a deployed survey has.
+KOBO_ASSET = {
+    "uid": ASSET,
+    "name": "Community voices 2024",
+    "asset_type": "survey",
+    "owner__username": "womens_network",
+    "date_created": "2024-02-20T08:12:44.102385Z",
+    "date_modified": "2024-03-05T07:15:32.918272Z",
+    "version_id": "vHq3kZp8yXw2",
+    "has_deployment": True,
+    "deployment__active": True,
+    "deployment__submission_count": 2,
+    "permissions": [],
+}
+
+#: ``GET /v1/projects/7/forms/voices`` (ODK Central).
+ODK_FORM = {
+    "projectId": 7,
+    "xmlFormId": "voices",
+    "name": "Voices",
+    "version": "v1",
+    "enketoId": "xyz123abc",
+    "hash": "51a93eab3a1974dbffc4c7913fa5a16a",
+    "keyId": None,
+    "state": "open",
+    "publishedAt": "2024-05-01T09:00:00.000Z",
+    "createdAt": "2024-05-01T08:55:00.000Z",
+    "updatedAt": None,
+}
+
+
 class _KoboServer(_Stub):
     """kpi's ``GET /api/v2/assets/{uid}/data/?format=json``, one page, whose results the test
     changes between pulls (a submission edited at the source); the rest as ``_Stub``."""
@@ -40,7 +71,19 @@ class _KoboServer(_Stub):
     results: list = []
 
     def do_GET(self):  # noqa: N802
-        if urlsplit(self.path).path != f"/api/v2/assets/{ASSET}/data/":
+        path = urlsplit(self.path).path
+        base = f"http://127.0.0.1:{self.server.server_port}"
+        if path == f"/api/v2/assets/{ASSET}/":  # the project's description (kpi)
+            self.seen.append((self.path, self.headers.get("Authorization")))
+            if self.headers.get("Authorization") != f"Token {TOKEN}":
+                return self._send(401, {"detail": "Invalid token."})
+            return self._send(200, KOBO_ASSET | {"url": f"{base}/api/v2/assets/{ASSET}/"})
+        if path == "/v1/projects/7/forms/voices":  # the form's description (ODK Central)
+            self.seen.append((self.path, self.headers.get("Authorization")))
+            if self.headers.get("Authorization") != f"Bearer {TOKEN}":
+                return self._send(401, {"code": 401.2, "message": "Could not authenticate."})
+            return self._send(200, ODK_FORM)
+        if path != f"/api/v2/assets/{ASSET}/data/":
             return super().do_GET()
         self.seen.append((self.path, self.headers.get("Authorization")))
         if self.headers.get("Authorization") != f"Token {TOKEN}":
@@ -412,3 +455,34 @@ def test_the_list_page_reads_in_a_fixed_number_of_queries(
     with django_assert_max_num_queries(15):
         page = client.get(f"/consultations/campaigns/{campaign.pk}/syncs/")
     assert page.content.decode().count("1 submission waits for a fix at source") == 5
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ({"token": "expired-token-789"}, "refused the token"),
+        ({"asset_uid": "aNoSuchProject"}, "no such project or form"),
+        ({"kind": "odk", "project_id": 7, "form_id": "voices", "token": "nope-123"}, "refused"),
+    ],
+)
+def test_connecting_checks_the_token_and_the_ids_with_the_server(
+    extra, message, kobo, people, client
+):
+    client.force_login(people.partner_own)
+    response = _connect(client, people, kobo, **extra)
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert message in html
+    assert extra.get("token", TOKEN) not in html
+    assert not PartnerSync.objects.exists()
+    # only the form's description was read, never its submissions
+    assert all("/data/" not in path and ".svc" not in path for path, _auth in _KoboServer.seen)
+
+
+def test_an_odk_central_form_is_connected_after_its_description_is_read(kobo, people, client):
+    client.force_login(people.partner_own)
+    response = _connect(client, people, kobo, kind="odk", project_id=7, form_id="voices")
+    sync = PartnerSync.objects.get()
+    assert response.redirect_chain[-1][0] == f"/consultations/syncs/{sync.pk}/"
+    assert (sync.kind, sync.project_id, sync.form_id, sync.asset_uid) == ("odk", 7, "voices", "")
+    assert _KoboServer.seen == [("/v1/projects/7/forms/voices", f"Bearer {TOKEN}")]
