@@ -422,7 +422,9 @@ def partner_sync_run(*, sync, user=None, seen_stamp: str | None = None) -> None:
     from .models import PartnerSync
 
     with transaction.atomic():
-        locked = PartnerSync.objects.select_for_update().get(pk=sync.pk)
+        locked = PartnerSync.objects.select_for_update().filter(pk=sync.pk).first()
+        if locked is None:
+            return  # disconnected meanwhile
         if (
             seen_stamp is not None
             and locked.last_pulled_at is not None
