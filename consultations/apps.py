@@ -23,6 +23,7 @@ class ConsultationsConfig(AppConfig):
             Quote,
             ReceiptBatch,
             Signifier,
+            SyncRowIssue,
             Theme,
             Upload,
         )
@@ -35,9 +36,18 @@ class ConsultationsConfig(AppConfig):
         policy.register(ColumnMapping, rules.PartnerOwnedRule())
         policy.register(ReceiptBatch, rules.PartnerOwnedRule())
         policy.register(PartnerSync, rules.PartnerOwnedRule())
+        policy.register(SyncRowIssue, rules.PartnerOwnedRule())
         policy.register(Signifier, rules.CampaignPartRule(Campaign))
         policy.register(Theme, policy.VocabularyRule())
         policy.register(Quote, rules.QuoteRule())
+        # A sync's queue of rejected submissions follows its uploads' checks and imports.
+        from django.db.models.signals import post_save
+
+        from . import sync
+        from .signals import submissions_imported
+
+        post_save.connect(sync.on_upload_saved, sender=Upload, dispatch_uid="sync-issues")
+        submissions_imported.connect(sync.on_submissions_imported, dispatch_uid="sync-fixed")
         # An upload left checking or importing by a dead worker is failed by the reaper; its
         # raw file then goes with the hourly purge of ended uploads.
         jobs.register(

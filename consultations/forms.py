@@ -757,3 +757,90 @@ class FocusGroupForm(forms.ModelForm):
             quotes.append((text.strip(), speaker.strip()))
         data["quotes"] = quotes
         return data
+
+
+class PartnerSyncForm(forms.Form):
+    """Connect a KoboToolbox project or an ODK Central form to an instrument (the sync page).
+    The token is a password input: it is never sent back to the browser, not even when the
+    form is shown again with its errors."""
+
+    instrument = forms.ModelChoiceField(queryset=Instrument.objects.none(), label=_("Instrument"))
+    organisation = forms.ModelChoiceField(
+        queryset=Organisation.objects.none(), label=_("Collected by")
+    )
+    kind = forms.ChoiceField(
+        label=_("Collection tool"),
+        choices=[("kobo", _("KoboToolbox")), ("odk", _("ODK Central"))],
+        widget=forms.RadioSelect,
+        initial="kobo",
+    )
+    server = forms.URLField(
+        label=_("Server address"),
+        max_length=300,
+        assume_scheme="https",
+        help_text=_(
+            "KoboToolbox: https://kf.kobotoolbox.org (global server) or "
+            "https://eu.kobotoolbox.org, or your organisation's own server. ODK Central: the "
+            "address you open Central at, e.g. https://central.example.org."
+        ),
+    )
+    asset_uid = forms.CharField(
+        label=_("KoboToolbox project id (asset uid)"),
+        max_length=100,
+        required=False,
+        help_text=_(
+            "KoboToolbox only: open the project; its address ends with "
+            "/#/forms/<asset uid>/summary, e.g. aSAvYreNzVEkrWg5Gdcvg."
+        ),
+    )
+    project_id = forms.IntegerField(
+        label=_("ODK Central project number"),
+        min_value=1,
+        max_value=2**31 - 1,
+        required=False,
+        help_text=_("ODK Central only: the number after /projects/ in the project's address."),
+    )
+    form_id = forms.CharField(
+        label=_("ODK Central form ID (xmlFormId)"),
+        max_length=200,
+        required=False,
+        help_text=_(
+            "ODK Central only: the form's ID, shown on the form's page and after /forms/ in "
+            "its address."
+        ),
+    )
+    token = forms.CharField(
+        label=_("Your API token"),
+        max_length=500,
+        strip=True,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+        help_text=_(
+            "KoboToolbox: signed in, open Account settings → Security → API key (or "
+            "<server>/token/). ODK Central: the session token of a web user who may read the "
+            "form's submissions (a Project Viewer), returned by POST /v1/sessions with that "
+            "user's e-mail and password; Central ends sessions after 24 hours, so save a new "
+            "token when a pull reports that it was refused. The token is stored encrypted and "
+            "never shown again."
+        ),
+    )
+
+    def __init__(self, *args, instruments, organisations, **kwargs):
+        super().__init__(*args, **kwargs)
+        # With one choice there is nothing to choose: no empty option. With several (RCO
+        # staff acting for any partner) the person must pick one.
+        for name, queryset in (("instrument", instruments), ("organisation", organisations)):
+            self.fields[name].queryset = queryset
+            if len(queryset) == 1:
+                self.fields[name].empty_label = None
+
+    def clean(self):
+        data = super().clean()
+        kind = data.get("kind")
+        if kind == "kobo" and not data.get("asset_uid"):
+            self.add_error("asset_uid", _("A KoboToolbox sync needs the project's id (asset uid)."))
+        if kind == "odk":
+            if not data.get("project_id"):
+                self.add_error("project_id", _("An ODK Central sync needs the project number."))
+            if not data.get("form_id"):
+                self.add_error("form_id", _("An ODK Central sync needs the form ID."))
+        return data

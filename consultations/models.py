@@ -735,3 +735,38 @@ class PartnerSync(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.asset_uid or self.form_id} → {self.instrument}"
+
+
+class SyncRowIssue(models.Model):
+    """A submission of a synced Kobo project / ODK form whose row the checks rejected: it
+    waits in the partner's queue (the sync's page) for a fix at the source. Filled after each
+    pull's row check; resolved when a later check of the same sync accepts the submission or
+    it is imported (``consultations.sync``). Holds the submission's id and the reasons, never
+    its answers. ``campaign`` and ``organisation`` are the sync's, for the access policy."""
+
+    sync = models.ForeignKey(PartnerSync, on_delete=models.CASCADE, related_name="issues")
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+")
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.CASCADE, related_name="+"
+    )
+    #: The source submission's stable id (Kobo meta/rootUuid, _uuid or _id; ODK instanceID),
+    #: as the upload's check reads it.
+    submission_key = models.CharField(max_length=100)
+    reasons = models.JSONField(default=list)
+    first_seen = models.DateTimeField(default=timezone.now)
+    last_seen = models.DateTimeField(default=timezone.now)
+    resolved_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    last_upload = models.ForeignKey(
+        Upload, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["first_seen", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["sync", "submission_key"], name="one_issue_per_synced_submission"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.submission_key} ({'fixed' if self.resolved_at else 'waiting'})"

@@ -678,26 +678,80 @@ def partner_sync_save(*, instrument, organisation, kind, server, token, user=Non
     return sync
 
 
-def partner_sync_run(*, sync) -> None:
-    """Pull one sync now; the outcome (a new upload, nothing new, or why it failed) is stored
-    on the sync for the partner to see."""
-    from django.core.exceptions import PermissionDenied
-    from django.utils import timezone
-
-    try:
-        upload = sync_pull(
-            source=source_for(sync), instrument=sync.instrument, organisation=sync.organisation
-        )
-    except SyncError as error:
-        sync.last_message = str(error)
-    except PermissionDenied:
-        sync.last_message = "The organisation is no longer a partner of this campaign."
-        sync.active = False
+def partner_sync_probe(
+    *, kind: str, server: str, token: str, asset_uid: str = "", project_id=None, form_id=""
+) -> None:
+    """Before a form is connected: may the token read that project / form on that server?
+    Reads the form's description only (kpi ``GET /api/v2/assets/{uid}/``, ODK Central
+    ``GET /v1/projects/{id}/forms/{xmlFormId}``), never its submissions. Raises ``SyncError``
+    with a message for the person (a private address, an unknown server, a refused token, no
+    such project or form); the token is never in it."""
+    server_address_check(server, allow_private=_allow_private())
+    base = server.rstrip("/")
+    if kind == "kobo":
+        url = f"{base}/api/v2/assets/{urllib.parse.quote(asset_uid)}/?format=json"
+        _get_json(url, authorization=f"Token {token}")
     else:
-        sync.last_upload = upload or sync.last_upload
-        sync.last_message = "" if upload else "The server has no submissions."
-    sync.last_pulled_at = timezone.now()
-    sync.save(update_fields=["last_upload", "last_message", "last_pulled_at", "active"])
+        url = f"{base}/v1/projects/{int(project_id or 0)}/forms/{urllib.parse.quote(form_id)}"
+        _get_json(url, authorization=f"Bearer {token}")
+
+
+def pull_stamp(sync) -> str:
+    """What the sync's page saw of its last pull, sent back with "Pull now": a second click
+    (or a second tab) on the same page finds the stamp changed and pulls nothing."""
+    return str(int(sync.last_pulled_at.timestamp() * 1_000_000)) if sync.last_pulled_at else "0"
+
+
+def partner_sync_run(*, sync, user=None, seen_stamp: str | None = None) -> None:
+    """Pull one sync now; the outcome (a new upload, nothing new, or why it failed) is stored
+    on the sync for the partner to see.
+
+    The pull runs with the sync's row locked, so two pulls of one sync never overlap (the
+    second waits, then, given the ``seen_stamp`` of the page it was sent from, finds that the
+    sync was pulled meanwhile and raises ``ValidationError``). The new upload is recorded as
+    the sync's ``last_upload`` before its row check is enqueued (on commit), so the check's
+    rejected rows reach the sync's queue (``sync_issues_record``)."""
+    from django.core.exceptions import PermissionDenied, ValidationError
+    from django.db import transaction
+    from django.utils import timezone
+    from django.utils.formats import date_format
+    from django.utils.translation import gettext as _
+
+    from .models import PartnerSync
+
+    with transaction.atomic():
+        locked = PartnerSync.objects.select_for_update().filter(pk=sync.pk).first()
+        if locked is None:
+            return  # disconnected meanwhile
+        if (
+            seen_stamp is not None
+            and locked.last_pulled_at is not None
+            and seen_stamp != pull_stamp(locked)
+        ):
+            when = timezone.localtime(locked.last_pulled_at)
+            raise ValidationError(
+                _("This form was pulled at %(when)s already; its result is shown below.")
+                % {"when": date_format(when, "SHORT_DATETIME_FORMAT")}
+            )
+        try:
+            upload = sync_pull(
+                source=source_for(locked),
+                instrument=locked.instrument,
+                organisation=locked.organisation,
+                user=user,
+            )
+        except SyncError as error:
+            locked.last_message = str(error)
+        except PermissionDenied:
+            locked.last_message = "The organisation is no longer a partner of this campaign."
+            locked.active = False
+        else:
+            locked.last_upload = upload or locked.last_upload
+            locked.last_message = "" if upload else "The server has no submissions."
+        locked.last_pulled_at = timezone.now()
+        locked.save(update_fields=["last_upload", "last_message", "last_pulled_at", "active"])
+    for name in ("last_upload", "last_upload_id", "last_message", "last_pulled_at", "active"):
+        setattr(sync, name, getattr(locked, name))
 
 
 def partner_syncs_run_all() -> int:
@@ -711,3 +765,165 @@ def partner_syncs_run_all() -> int:
         partner_sync_run(sync=sync)
         count += 1
     return count
+
+
+def partner_sync_set_active(*, sync, active: bool, user=None, request=None) -> None:
+    """Pause (``active=False``: the schedule skips it; "Pull now" still works) or resume a
+    sync. Audited."""
+    from accounts.models import AuditEvent
+    from accounts.services import audit_record
+
+    if sync.active == active:
+        return
+    sync.active = active
+    sync.save(update_fields=["active"])
+    audit_record(
+        action=AuditEvent.Action.CHANGE,
+        actor=user,
+        target=sync,
+        request=request,
+        summary=f"{sync.get_kind_display()} sync {sync.pk} {'resumed' if active else 'paused'}",
+        data={"active": active},
+    )
+
+
+def partner_sync_delete(*, sync, user=None, request=None) -> None:
+    """Disconnect a sync: it and its encrypted token are deleted (with its queue of rows
+    waiting for a fix); the uploads it pulled stay. Audited (where it pulled from, never the
+    token)."""
+    from accounts.models import AuditEvent
+    from accounts.services import audit_record
+
+    audit_record(
+        action=AuditEvent.Action.DELETE,
+        actor=user,
+        target=sync,
+        request=request,
+        summary=f"{sync.get_kind_display()} sync {sync.pk} disconnected",
+        data={
+            "kind": sync.kind,
+            "server": urllib.parse.urlsplit(sync.server).netloc.rpartition("@")[2],
+            "organisation": sync.organisation_id,
+        },
+    )
+    sync.delete()
+
+
+# ---------------------------------------------------------------------------------------------
+# The queue of rejected submissions, waiting for a fix at the source
+# ---------------------------------------------------------------------------------------------
+
+#: ``Upload.problems`` keeps this many problems at most: a longer list is cut, and then a
+#: submission missing from it may still be rejected, so nothing is marked fixed.
+PROBLEMS_KEPT = 1000
+
+
+def _rejected_submissions(problems) -> dict[str, list[str]]:
+    rejected: dict[str, list[str]] = {}
+    for problem in problems or []:
+        key = str(problem.get("key") or "")[:100]
+        if key:
+            reasons = rejected.setdefault(key, [])
+            reasons.extend(r for r in problem.get("reasons") or [] if r not in reasons)
+    return rejected
+
+
+def sync_issues_record(*, sync, upload) -> None:
+    """After the row check of a sync's upload (status "preview"): each rejected submission
+    (by its stable id) is added to the sync's queue, or its reasons refreshed; a submission
+    that waited and is no longer rejected was fixed at the source (a pull brings every
+    submission of the form, so absent means accepted, already imported, or deleted there)."""
+    from django.db import transaction
+    from django.utils import timezone
+
+    from .models import SyncRowIssue
+
+    now = timezone.now()
+    rejected = _rejected_submissions(upload.problems)
+    with transaction.atomic():
+        waiting = {
+            issue.submission_key: issue
+            for issue in SyncRowIssue.objects.select_for_update().filter(sync=sync)
+        }
+        if len(upload.problems or []) < PROBLEMS_KEPT:
+            fixed = [
+                issue.pk
+                for key, issue in waiting.items()
+                if key not in rejected and issue.resolved_at is None
+            ]
+            SyncRowIssue.objects.filter(pk__in=fixed).update(resolved_at=now, last_upload=upload)
+        for key, reasons in rejected.items():
+            issue = waiting.get(key)
+            if issue is None:
+                SyncRowIssue.objects.create(
+                    sync=sync,
+                    campaign_id=sync.campaign_id,
+                    organisation_id=sync.organisation_id,
+                    submission_key=key,
+                    reasons=reasons,
+                    first_seen=now,
+                    last_seen=now,
+                    last_upload=upload,
+                )
+                continue
+            if issue.resolved_at is not None:  # fixed once, rejected again: waits anew
+                issue.first_seen, issue.resolved_at = now, None
+            issue.reasons, issue.last_seen, issue.last_upload = reasons, now, upload
+            issue.save()
+
+
+def sync_issues_resolve_stored(*, campaign_id: int) -> int:
+    """Waiting submissions that are now stories of the campaign (imported by a pull's upload
+    or by a corrected export uploaded by hand) are fixed. Returns how many."""
+    from django.utils import timezone
+
+    from .models import Narrative, SyncRowIssue
+
+    waiting = SyncRowIssue.objects.filter(campaign_id=campaign_id, resolved_at__isnull=True)
+    stored = Narrative.objects.filter(
+        campaign_id=campaign_id,
+        external_key__in=waiting.values("submission_key"),
+    ).values("external_key")
+    return waiting.filter(submission_key__in=stored).update(resolved_at=timezone.now())
+
+
+def on_upload_saved(sender, instance, update_fields=None, **kwargs) -> None:
+    """``post_save`` of an upload: when the row check of a sync's last upload ends, refresh
+    that sync's queue (connected in ``ConsultationsConfig.ready``)."""
+    from .models import PartnerSync, Upload
+
+    if update_fields is None or "status" not in update_fields:
+        return
+    if instance.status != Upload.Status.PREVIEW:
+        return
+    for sync in PartnerSync.objects.filter(last_upload=instance):
+        sync_issues_record(sync=sync, upload=instance)
+
+
+def on_submissions_imported(sender, upload, **kwargs) -> None:
+    """``submissions_imported``: stories were stored; submissions waiting are fixed."""
+    sync_issues_resolve_stored(campaign_id=upload.campaign_id)
+
+
+def sync_issues_waiting(user, sync):
+    """The sync's submissions waiting for a fix at the source that ``user`` may list."""
+    from accounts import policy
+    from accounts.policy import Action
+
+    from .models import SyncRowIssue
+
+    return policy.scope(
+        user, SyncRowIssue.objects.filter(sync=sync, resolved_at__isnull=True), Action.LIST
+    )
+
+
+def sync_issues_fixed(user, sync, *, limit: int = 20):
+    """The most recently fixed ones (shown as "fixed on …")."""
+    from accounts import policy
+    from accounts.policy import Action
+
+    from .models import SyncRowIssue
+
+    return policy.scope(
+        user, SyncRowIssue.objects.filter(sync=sync, resolved_at__isnull=False), Action.LIST
+    ).order_by("-resolved_at")[:limit]

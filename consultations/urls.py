@@ -10,6 +10,7 @@ from .views import (
     public,
     review,
     stories,
+    syncs,
     uploads,
 )
 
@@ -56,6 +57,9 @@ urlpatterns = [
     path("ours/uploads/", partners.our_uploads, name="our_uploads"),
     path("campaigns/<int:pk>/receipts/", partners.receipt_cards, name="receipt_cards"),
     path("campaigns/<int:pk>/uploads/new/", uploads.upload_new, name="upload_new"),
+    path("campaigns/<int:pk>/syncs/", syncs.sync_list, name="sync_list"),
+    path("syncs/<int:pk>/", syncs.sync_detail, name="sync_detail"),
+    path("syncs/<int:pk>/disconnect/", syncs.sync_delete, name="sync_delete"),
     path("uploads/<int:pk>/", uploads.upload_detail, name="upload_detail"),
     path("uploads/<int:pk>/undo/", uploads.upload_undo_view, name="upload_undo"),
     path("c/<str:token>/", public.public_tell, name="public_tell"),

@@ -117,6 +117,10 @@ MATRIX = {
     "consultations:upload_undo": Entry(
         statuses(302, 403, 404, 404, 200), kwargs=lambda p: {"pk": upload(p).pk}
     ),
+    # Partner sync pages: the partner's own organisation and RCO staff of the country only.
+    "consultations:sync_list": Entry(OWN_RAW, kwargs=campaign),
+    "consultations:sync_detail": Entry(OWN_RAW, kwargs=partner_sync),
+    "consultations:sync_delete": Entry(OWN_RAW, kwargs=partner_sync),
     "api:upload-list": Entry(API_MEMBERS),
     "api:upload-detail": Entry(API_OWN_RAW, kwargs=lambda p: {"pk": upload(p).pk}),
     # the matrix's upload waits for its check: no mapping yet (409), nothing to import (400)

@@ -1,0 +1,212 @@
+"""Partner sync from the web: a partner (or RCO staff of the campaign's country) connects a
+KoboToolbox project or an ODK Central form to an instrument, pulls it now, pauses, resumes
+or disconnects it, and follows the submissions whose rows the checks rejected until they are
+fixed at the source. A partner sees only its own organisation's syncs; anyone else gets 404."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from accounts import policy
+from accounts.models import Organisation, Role
+from accounts.policy import Action, actor_for
+
+from ..forms import PartnerSyncForm
+from ..models import Campaign, PartnerSync, SyncRowIssue
+from ..sync import (
+    SyncError,
+    partner_sync_delete,
+    partner_sync_probe,
+    partner_sync_run,
+    partner_sync_save,
+    partner_sync_set_active,
+    pull_stamp,
+    server_address_check,
+    sync_issues_fixed,
+    sync_issues_waiting,
+)
+
+
+def _sync_organisations(user, campaign) -> list[int]:
+    """The partner organisations whose syncs the viewer manages in this campaign: their own
+    invited ones, or (RCO staff of its country) every partner. Nobody else has any."""
+    actor = actor_for(user)
+    own = actor.organisations_with_role(Role.CSO_PARTNER)
+    partners = list(campaign.partners.values_list("pk", flat=True))
+    if actor.is_superuser or campaign.country in actor.rco_countries:
+        return partners
+    return [pk for pk in partners if pk in own]
+
+
+def _connect(request, form: PartnerSyncForm) -> PartnerSync | None:
+    """Check the address, then that the token may read the form, then save; each failure
+    becomes an error on the form (the address on its field, the server's answer on top)."""
+    data = form.cleaned_data
+    ids = {
+        "asset_uid": data["asset_uid"] if data["kind"] == "kobo" else "",
+        "project_id": data["project_id"] if data["kind"] == "odk" else None,
+        "form_id": data["form_id"] if data["kind"] == "odk" else "",
+    }
+    try:
+        server_address_check(data["server"], allow_private=settings.PARTNER_SYNC_ALLOW_PRIVATE)
+    except SyncError as exc:
+        form.add_error("server", str(exc))
+        return None
+    try:
+        # A refused token or a wrong id is said now, on the form, not at the first pull.
+        partner_sync_probe(kind=data["kind"], server=data["server"], token=data["token"], **ids)
+        return partner_sync_save(
+            instrument=data["instrument"],
+            organisation=data["organisation"],
+            kind=data["kind"],
+            server=data["server"],
+            token=data["token"],
+            user=request.user,
+            **ids,
+        )
+    except SyncError as exc:
+        form.add_error(None, str(exc))
+    except ValidationError as exc:
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    except PermissionDenied:
+        form.add_error("organisation", _("This organisation is not a partner of the campaign."))
+    return None
+
+
+@login_required
+def sync_list(request, pk: int):
+    """A campaign's connected forms (those the viewer may list) and the form to connect one."""
+    campaign = policy.get_object_or_404(request.user, Campaign, pk=pk)
+    org_ids = _sync_organisations(request.user, campaign)
+    if not org_ids:
+        raise Http404  # UNCT members and partners not invited see no syncs
+    organisations = Organisation.objects.filter(pk__in=org_ids).order_by("name")
+    instruments = campaign.instruments.order_by("pk")
+    form = PartnerSyncForm(
+        request.POST or None, instruments=instruments, organisations=organisations
+    )
+    if request.method == "POST" and form.is_valid():
+        sync = _connect(request, form)
+        if sync is not None:
+            messages.success(
+                request,
+                _(
+                    "Connected. Pull now to bring its submissions; after that it is pulled "
+                    "every hour."
+                ),
+            )
+            return redirect("consultations:sync_detail", pk=sync.pk)
+    syncs = list(
+        policy.scope(request.user, PartnerSync.objects.filter(campaign=campaign), Action.LIST)
+        .filter(organisation__in=org_ids)
+        .select_related("instrument", "organisation")
+        .order_by("-created_at")
+    )
+    # Waiting submissions counted among those the viewer may list, one query for the page.
+    waiting = dict(
+        policy.scope(
+            request.user,
+            SyncRowIssue.objects.filter(sync__in=syncs, resolved_at__isnull=True),
+            Action.LIST,
+        )
+        .order_by()
+        .values("sync")
+        .annotate(n=Count("pk"))
+        .values_list("sync", "n")
+    )
+    for sync in syncs:
+        sync.waiting = waiting.get(sync.pk, 0)
+    return render(
+        request,
+        "consultations/sync_list.html",
+        {"campaign": campaign, "syncs": syncs, "form": form},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+def _own_sync(request, pk: int, action=Action.VIEW) -> PartnerSync:
+    sync = policy.get_object_or_404(
+        request.user,
+        PartnerSync.objects.select_related("campaign", "instrument", "organisation", "last_upload"),
+        action,
+        pk=pk,
+    )
+    if sync.organisation_id not in _sync_organisations(request.user, sync.campaign):
+        raise Http404
+    return sync
+
+
+@login_required
+def sync_detail(request, pk: int):
+    """One connected form: its last pull, "Pull now", pause/resume, and the submissions that
+    wait for a fix at the source. POST ``action`` = pull | pause | resume."""
+    if request.method == "POST":
+        sync = _own_sync(request, pk, Action.CHANGE)
+        action = request.POST.get("action")
+        if action == "pull":
+            try:
+                partner_sync_run(sync=sync, user=request.user, seen_stamp=request.POST.get("seen"))
+            except ValidationError as exc:
+                messages.warning(request, " ".join(exc.messages))
+            else:
+                if sync.last_message:
+                    messages.error(request, sync.last_message)
+                else:
+                    messages.success(request, _("Pulled. The result is shown below."))
+        elif action in ("pause", "resume"):
+            partner_sync_set_active(
+                sync=sync, active=action == "resume", user=request.user, request=request
+            )
+            messages.success(
+                request,
+                _("Paused: it is no longer pulled every hour.")
+                if action == "pause"
+                else _("Resumed: it is pulled every hour again."),
+            )
+        return redirect("consultations:sync_detail", pk=sync.pk)
+    sync = _own_sync(request, pk)
+    upload = sync.last_upload
+    keyless = (
+        sum(1 for p in upload.problems or [] if not p.get("key"))
+        if upload is not None and policy.can(request.user, Action.VIEW, upload)
+        else 0
+    )
+    return render(
+        request,
+        "consultations/sync_detail.html",
+        {
+            "sync": sync,
+            "campaign": sync.campaign,
+            "upload": upload,
+            "stamp": pull_stamp(sync),
+            "waiting": list(sync_issues_waiting(request.user, sync)),
+            "fixed": list(sync_issues_fixed(request.user, sync)),
+            "keyless": keyless,
+        },
+    )
+
+
+@login_required
+def sync_delete(request, pk: int):
+    """Disconnect a form: a confirmation page, then POST deletes the sync and its token."""
+    sync = _own_sync(request, pk, Action.DELETE if request.method == "POST" else Action.VIEW)
+    if request.method == "POST":
+        if request.POST.get("confirm") != "yes":
+            messages.error(request, _("Tick the box to confirm the disconnection."))
+            return redirect("consultations:sync_delete", pk=sync.pk)
+        campaign_pk = sync.campaign_id
+        partner_sync_delete(sync=sync, user=request.user, request=request)
+        messages.success(request, _("Disconnected; its token was deleted."))
+        return redirect(reverse("consultations:sync_list", args=[campaign_pk]))
+    return render(
+        request, "consultations/sync_delete.html", {"sync": sync, "campaign": sync.campaign}
+    )
