@@ -119,7 +119,7 @@ def _check_member(
 
 #: What a CSV may be encoded in; anything else is refused with a message.
 SUPPORTED_ENCODINGS = (
-    "UTF-8 (with or without BOM), UTF-16 (Excel's “Unicode text”), Windows-1252 or Latin-1"
+    "UTF-8 (with or without BOM), UTF-16 (Excel's “Unicode text”) or Windows-1252/Latin-1"
 )
 _DECODE_BLOCK = 1024 * 1024
 ZIP_MAGIC = b"PK\x03\x04"
@@ -159,7 +159,6 @@ def _guessed_note(name: str) -> str:
 
 _NOTES = {
     "cp1252": _guessed_note("Windows-1252 (cp1252, Western European)"),
-    "latin-1": _guessed_note("Latin-1 (ISO-8859-1)"),
     "utf-16-le": (
         "The file is UTF-16 text without a byte-order mark; it was read as UTF-16 "
         "little-endian. Check that the columns look right in the preview."
@@ -244,8 +243,9 @@ def detect_encoding(
     text", tab-separated); a ZIP archive (an .xlsx renamed .csv) is refused; UTF-16 without a
     mark (recognised by the NUL beside each ASCII letter) is read, with a note; any other NUL
     byte is refused (a binary file); then UTF-8 if the text decodes, else Windows-1252
-    (Excel's plain "CSV" on Western European Windows), else Latin-1, each with a note. Text
-    with more than 1 % control characters is refused as binary whatever it decodes as.
+    (Excel's plain "CSV" on Western European Windows), with a note; anything else is refused
+    (Latin-1 text is Windows-1252 text). Text with more than 1 % control characters is refused
+    as binary whatever it decodes as.
 
     With ``stream`` (a binary handle) the whole file must decode, read in blocks; otherwise
     only ``head`` is checked (``complete``: ``head`` is the whole file) and a reader must still
@@ -273,10 +273,13 @@ def detect_encoding(
         found = TextEncoding("utf-8")
     elif _decodes("cp1252", head, stream, complete):
         found = TextEncoding("cp1252", _NOTES["cp1252"])
-    else:  # Latin-1 decodes any byte; the control-character check below refuses junk
-        found = TextEncoding("latin-1", _NOTES["latin-1"])
+    else:
+        # Windows-1252 reads every byte but 0x81, 0x8D, 0x8F, 0x90 and 0x9D; Latin-1 would read
+        # those as C1 control characters, which no real text holds: such a file is refused
+        # rather than read as Latin-1 with letters silently wrong.
+        raise _undecodable(display_name)
     if _too_many_controls(head[:_SNIFF_TEXT].decode(found.encoding, errors="replace")):
-        raise _undecodable(display_name) if found.encoding == "latin-1" else _binary(display_name)
+        raise _binary(display_name)
     return found
 
 

@@ -194,14 +194,16 @@ def _check_upload(path: Path, *, kind: str, name: str) -> None:
 
 def _job_records(job: ImportJob, path: Path) -> tuple[Iterable, list[str]]:
     if job.kind == ImportJob.Kind.TEMPLATE:
+        notes: list[str] = []  # filled as the rows are read, before the warnings are used
         template = read_template(
             path,
             display_name=job.original_name,
             max_columns=upload_max_columns(),
             max_field_chars=upload_max_field_chars(),
             archive_limits=archive_limits(),
+            notes=notes,
         )
-        return template, []
+        return template, notes
     from . import parsers
 
     if job.kind == ImportJob.Kind.UHRI_JSON:

@@ -183,9 +183,10 @@ def _row_record(row: dict, number: int) -> TemplateRecord:
     )
 
 
-def _csv_encoding(path: Path, name: str) -> str:
+def _csv_encoding(path: Path, name: str, notes: list[str] | None = None) -> str:
     """The portal's one encoding policy (``common.spreadsheets.detect_encoding``), checked on
-    the whole file, read in blocks so a big file is never held in memory."""
+    the whole file, read in blocks so a big file is never held in memory. A guessed encoding
+    (Windows-1252, UTF-16 without a mark) is said in ``notes``."""
     with path.open("rb") as handle:
         head = handle.read(4096)
         if head.startswith(ZIP_MAGIC):
@@ -193,9 +194,12 @@ def _csv_encoding(path: Path, name: str) -> str:
                 f"{name} is an Excel workbook, not a CSV file: upload it with the .xlsx extension."
             )
         try:
-            return detect_encoding(head, display_name=name, stream=handle).encoding
+            found = detect_encoding(head, display_name=name, stream=handle)
         except UnreadableText as exc:
             raise TemplateError(str(exc)) from exc
+    if found.note and notes is not None:
+        notes.append(f"{name}: {found.note}")
+    return found.encoding
 
 
 def _bounded_lines(handle: io.TextIOBase, max_line_chars: int, name: str) -> Iterator[str]:
@@ -213,9 +217,14 @@ def _bounded_lines(handle: io.TextIOBase, max_line_chars: int, name: str) -> Ite
 
 
 def _csv_rows(
-    path: Path, name: str, *, max_columns: int, max_field_chars: int
+    path: Path,
+    name: str,
+    *,
+    max_columns: int,
+    max_field_chars: int,
+    notes: list[str] | None = None,
 ) -> Iterator[tuple[int, list]]:
-    encoding = _csv_encoding(path, name)
+    encoding = _csv_encoding(path, name, notes)
     max_line_chars = max_field_chars * (len(COLUMNS) + 4)
     with path.open("r", encoding=encoding, newline="") as handle:
         # ',' as written by the portal, ';' by Excel in many European locales, tab by Excel's
@@ -288,14 +297,17 @@ def read_template(
     max_columns: int = 10_000,
     max_field_chars: int = 65_536,
     archive_limits: ArchiveLimits = DEFAULT_ARCHIVE_LIMITS,
+    notes: list[str] | None = None,
 ) -> Iterator[TemplateRecord]:
     """Rows of a filled-in template, as records.
 
-    CSV in UTF-8 (with or without BOM), UTF-16 with a BOM, or Windows-1252 (what Excel writes
-    for "CSV" on a Western-European Windows); anything else is refused with a message. XLSX is
+    CSV in UTF-8 (with or without BOM), UTF-16, or Windows-1252 (what Excel writes for "CSV"
+    on a Western-European Windows); anything else is refused with a message. XLSX is
     judged from its central directory before it is opened. A row wider than ``max_columns``
     or a value longer than ``max_field_chars`` is refused with its row number. Messages name
-    ``display_name`` (the uploaded file's name), never the stored path.
+    ``display_name`` (the uploaded file's name), never the stored path. ``notes`` (a list)
+    receives, as the rows are read, what the reader guessed (e.g. the file was read as
+    Windows-1252), for the import's warnings.
     """
     path = Path(path)
     name = f"“{display_name or path.name}”"
@@ -304,7 +316,9 @@ def read_template(
             path, name, archive_limits, max_columns=max_columns, max_field_chars=max_field_chars
         )
     elif path.suffix.lower() == ".csv":
-        raw = _csv_rows(path, name, max_columns=max_columns, max_field_chars=max_field_chars)
+        raw = _csv_rows(
+            path, name, max_columns=max_columns, max_field_chars=max_field_chars, notes=notes
+        )
     else:
         raise TemplateError("Upload the template as .csv or .xlsx.")
     rows = _checked(raw, name, max_columns=max_columns, max_field_chars=max_field_chars)

@@ -97,11 +97,20 @@ def test_utf16_without_a_byte_order_mark_is_read_with_a_note(data, encoding):
     assert "Protéger" in data.decode(found.encoding)
 
 
-def test_latin1_is_the_last_resort_for_text_no_other_encoding_reads():
-    # 0x81 is not a Windows-1252 character; the rest is ordinary Latin-1 text
-    data = ("région;note\n" + "Hauts-Bassins;ça va\n" * 20).encode("latin-1") + b"x\x81y;1\n"
-    found = detect_encoding(data, display_name="f", complete=True)
-    assert found.encoding == "latin-1" and "Latin-1" in found.note
+def test_text_windows_1252_cannot_read_is_refused_not_read_as_latin1():
+    # 0x81 is no Windows-1252 character; Latin-1 would read it as a C1 control character, so
+    # accepting the file as Latin-1 would only ever read letters wrong, silently
+    data = ("région;note\n" + "Hauts-Bassins;ça va\n" * 20).encode("cp1252") + b"x\x81y;1\n"
+    with pytest.raises(UnreadableText) as refused:
+        detect_encoding(data, display_name="“notes.csv”", complete=True)
+    assert refused.value.reason == "undecodable" and "“notes.csv”" in str(refused.value)
+
+
+def test_junk_after_the_first_block_is_refused_when_the_whole_file_is_read():
+    # the start is clean ASCII; the C1 bytes come after the sniffed head
+    data = b"region;note\n" + b"North;fine\n" * 10_000 + b"\x81\x8d\x8f\x90\x9d;1\n" * 100
+    with pytest.raises(UnreadableText):
+        detect_encoding(data[:4096], display_name="f", stream=io.BytesIO(data[4096:]))
 
 
 @pytest.mark.parametrize(

@@ -145,6 +145,22 @@ def test_the_template_is_read_in_the_encodings_we_support(
     )
     assert job.status == ImportJob.Status.PREVIEWED, job.message
     assert "Protéger les défenseurs" in job.preview[0]["text"]
+    # a guessed encoding is said in the preview's warnings, naming the person's file
+    guessed = [w for w in job.warnings if "was read as" in w]
+    if encoding == "cp1252":
+        assert guessed and "ilo.csv" in guessed[0] and "Windows-1252" in guessed[0]
+    else:
+        assert not guessed
+
+
+def test_a_template_no_encoding_reads_is_refused_not_read_as_latin1(
+    people, django_capture_on_commit_callbacks
+):
+    # 0x81 is no Windows-1252 character; read as Latin-1 it would be a control character
+    content = (TEMPLATE_HEADER + "CEACR,Protéger,\n").encode("cp1252") + b"CEACR,x\x81y,\n"
+    job = _upload(people.rco, "ilo.csv", content, "template", django_capture_on_commit_callbacks)
+    _assert_failed_for_a_person(job, "ilo.csv")
+    assert "could not be decoded" in job.message
 
 
 def test_utf16_without_a_byte_order_mark_is_read(people, django_capture_on_commit_callbacks):
@@ -160,6 +176,7 @@ def test_utf16_without_a_byte_order_mark_is_read(people, django_capture_on_commi
     )
     assert job.status == ImportJob.Status.PREVIEWED, job.message
     assert "Protéger les défenseurs" in job.preview[0]["text"]
+    assert any("without a byte-order mark" in w for w in job.warnings)
 
 
 @pytest.mark.parametrize("size", [70_000, 128 * 1024 + 10])
