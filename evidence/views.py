@@ -182,18 +182,19 @@ def group_context(request, group: PopulationGroup) -> dict:
             "causes", "recommendations"
         )
     )
-    from .intersections import intersection_counts
+    from .intersections import stored_intersection_counts
 
-    counts = intersection_counts(
-        group=group,
-        recommendations=policy.scope(
-            user, Recommendation.objects.filter(country=country), Action.LIST
-        ),
-    )
+    # Stored with the summary per bucket of readers and added up for this viewer (never
+    # counted over the recommendations in the request).
+    counts = stored_intersection_counts(group=group, recommendations=data["recommendations"])
     elements = [("page", _("The page as a whole"))]
     elements += [(f"cause:{c.pk}", f"{c.get_level_display()}: {c.text[:60]}") for c in causes]
     elements += [(f"role:{r.pk}", f"{r.get_kind_display()}: {r.name}") for r in roles]
     elements += [(f"action:{a.pk}", f"{_('Action')}: {a.title[:60]}") for a in actions]
+    element_labels = dict(elements)
+    comments = list(Comment.objects.filter(group=group, country=country).select_related("author"))
+    for comment in comments:
+        comment.element_label = element_labels.get(comment.element, "")
     return {
         "country": country,
         "countries": policy.viewer_countries(user),
@@ -217,9 +218,7 @@ def group_context(request, group: PopulationGroup) -> dict:
                 "assigned_to", "sdg_goal"
             )
         ),
-        "comments": list(
-            Comment.objects.filter(group=group, country=country).select_related("author")
-        ),
+        "comments": comments,
         "revisions": list(
             Revision.objects.filter(group=group, country=country).select_related("author")[:15]
         ),
@@ -286,25 +285,63 @@ def _survey_rows(request, rows: list, matrix: list) -> dict:
     }
 
 
+#: The writers' forms of the group page (``?open=<name>``) and the context key of each. The
+#: page shows a link in their place (cheap for everyone who only reads); a writer who
+#: follows it gets the page with that form open (or, with htmx, the form swapped in).
+EDIT_FORMS = {
+    "cause": "cause_form",
+    "role": "role_form",
+    "capacity_gap": "gap_form",
+    "action": "action_form",
+    "comment": "comment_form",
+    "validate": "validation_form",
+    "assign": "data_gap_form",
+}
+#: The forms whose choices a search for evidence to cite fills (a search shows them all).
+CITING_FORMS = {"cause", "role", "capacity_gap", "action"}
+
+
+def _edit_forms(request, group, context: dict, wanted: set[str]) -> dict:
+    """Unbound forms for the ``wanted`` sections of the page."""
+    country = context["country"]
+    builders = {
+        "cause": lambda: CauseForm(group=group, country=country),
+        "role": lambda: RoleForm(country=country),
+        "capacity_gap": lambda: CapacityGapForm(group=group, country=country),
+        "action": lambda: GroupActionForm(group=group, country=country),
+        "comment": lambda: CommentForm(elements=context["elements"]),
+        "validate": ValidationForm,
+        "assign": lambda: None,  # one small form per data gap, written in the template
+    }
+    return {EDIT_FORMS[name]: builders[name]() for name in wanted}
+
+
 def _page(request, group: PopulationGroup, bound: dict | None = None, status: int = 200):
-    """The group page; ``bound``: forms of a rejected write, shown with their errors."""
+    """The group page; ``bound``: forms of a rejected write, shown open with their errors.
+
+    A writer's forms are rendered only when asked for (``?open=cause``…), after a search
+    for evidence to cite (the forms that cite), or when a write was rejected."""
     context = group_context(request, group)
     data = context["data"]
     context.update(_survey_rows(request, data.get("survey") or [], data.get("matrix") or []))
     country = context["country"]
     if context["can_edit"]:
-        forms = {
-            "cause_form": CauseForm(group=group, country=country),
-            "role_form": RoleForm(country=country),
-            "gap_form": CapacityGapForm(group=group, country=country),
-            "action_form": GroupActionForm(group=group, country=country),
-            "comment_form": CommentForm(elements=context["elements"]),
-            "validation_form": ValidationForm(),
-            "data_gap_form": None,
-            "citation_form": None,
-        }
-        forms.update(bound or {})
-        context.update(forms, people=services.assignable_people(country=country))
+        bound = bound or {}
+        expanded = set(request.GET.getlist("open")) & set(EDIT_FORMS)
+        expanded |= {name for name, key in EDIT_FORMS.items() if key in bound}
+        shown = set(expanded)
+        if "cite_q" in request.GET:
+            shown |= CITING_FORMS
+        context.update(_edit_forms(request, group, context, shown), citation_form=None)
+        context.update(bound)
+        context.update(
+            shown={name: True for name in shown},
+            expanded={name: True for name in expanded},
+            people=services.assignable_people(country=country) if "assign" in shown else (),
+            page_url=reverse("evidence:group_page", args=[group.slug])
+            + "?"
+            + urlencode({"country": country}),
+        )
         context.update(_citation_search(request, country))
     return render(request, "evidence/group_page.html", context, status=status)
 

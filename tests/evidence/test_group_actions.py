@@ -219,8 +219,11 @@ def test_data_gaps_are_assigned_only_to_writers_of_the_pages_country(people, cli
     both = MembershipFactory(organisation=OrganisationFactory(country="Demoland")).user
     MembershipFactory(user=both, organisation=people.foreign_org, role="rco_staff")
     assert both not in set(services.assignable_people(country="Demoland"))
-    page = client_for("unct").get(reverse("evidence:group_page", args=["migrants"]))
-    html = page.content.decode()
+    url = reverse("evidence:group_page", args=["migrants"])
+    page = client_for("unct").get(url).content.decode()
+    # The page links to the assignment forms; following the link shows them.
+    assert people.rco.email not in page and "open=assign#gaps" in page
+    html = client_for("unct").get(url, {"country": "Demoland", "open": "assign"}).content.decode()
     assert people.rco.email in html
     assert elsewhere.email not in html and partner.email not in html
     for user in (elsewhere, partner, both):
