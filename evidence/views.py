@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Prefetch
+from django.db.models import Exists, OuterRef, Prefetch
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -103,6 +103,32 @@ def _group(request, slug: str, action=Action.VIEW) -> PopulationGroup:
     )
 
 
+def _analyses_present(group: PopulationGroup, country: str) -> set[str]:
+    """Which of the page's analysis lists (causes, roles, actions, data gaps, comments,
+    revisions) have rows for this group and country, in one query: most groups have none,
+    and an empty list then costs no query of its own."""
+    models = {
+        "causes": Cause,
+        "roles": RoleEntry,
+        "actions": GroupAction,
+        "data_gaps": DataGap,
+        "comments": Comment,
+        "revisions": Revision,
+    }
+    flags = (
+        PopulationGroup.objects.filter(pk=group.pk)
+        .annotate(
+            **{
+                f"has_{name}": Exists(model.objects.filter(group=OuterRef("pk"), country=country))
+                for name, model in models.items()
+            }
+        )
+        .values_list(*(f"has_{name}" for name in models))
+        .first()
+    ) or [False] * len(models)
+    return {name for name, present in zip(models, flags, strict=True) if present}
+
+
 def group_context(request, group: PopulationGroup) -> dict:
     """Everything the group page and the dossier show, in the viewer's chosen country (the
     evidence and analyses of other countries never appear); the query count is constant."""
@@ -125,7 +151,13 @@ def group_context(request, group: PopulationGroup) -> dict:
         Quote.objects.filter(pk__in=data["voice"]["quotes"]).select_related("focus_group"),
         Action.LIST,
     )
-    causes = list(
+    present = _analyses_present(group, country)
+
+    def rows(name: str, queryset) -> list:
+        return list(queryset) if name in present else []
+
+    causes = rows(
+        "causes",
         Cause.objects.filter(group=group, country=country).prefetch_related(
             Prefetch(
                 "citations",
@@ -133,7 +165,7 @@ def group_context(request, group: PopulationGroup) -> dict:
                     "run__indicator", "narrative", "quote__focus_group", "recommendation__mechanism"
                 ),
             )
-        )
+        ),
     )
     for cause in causes:
         cause.readable_citations = [
@@ -156,10 +188,11 @@ def group_context(request, group: PopulationGroup) -> dict:
         }
         for c in causes
     ]
-    roles = list(
+    roles = rows(
+        "roles",
         RoleEntry.objects.filter(group=group, country=country)
         .select_related("institution")
-        .prefetch_related("gaps", "recommendations")
+        .prefetch_related("gaps", "recommendations"),
     )
     actor = actor_for(user)
     from consultations.plots import histogram_svg
@@ -177,10 +210,11 @@ def group_context(request, group: PopulationGroup) -> dict:
         for s in data["voice"].get("signifiers", [])
         if s["kind"] == "dyad"
     ]
-    actions = list(
+    actions = rows(
+        "actions",
         GroupAction.objects.filter(group=group, country=country).prefetch_related(
             "causes", "recommendations"
-        )
+        ),
     )
     from .intersections import stored_intersection_counts
 
@@ -192,7 +226,9 @@ def group_context(request, group: PopulationGroup) -> dict:
     elements += [(f"role:{r.pk}", f"{r.get_kind_display()}: {r.name}") for r in roles]
     elements += [(f"action:{a.pk}", f"{_('Action')}: {a.title[:60]}") for a in actions]
     element_labels = dict(elements)
-    comments = list(Comment.objects.filter(group=group, country=country).select_related("author"))
+    comments = rows(
+        "comments", Comment.objects.filter(group=group, country=country).select_related("author")
+    )
     for comment in comments:
         comment.element_label = element_labels.get(comment.element, "")
     return {
@@ -213,14 +249,16 @@ def group_context(request, group: PopulationGroup) -> dict:
         "tree_svg": problem_tree_svg(tree, title=_("Problem tree: %(g)s") % {"g": group.name}),
         "roles": roles,
         "actions": actions,
-        "data_gaps": list(
+        "data_gaps": rows(
+            "data_gaps",
             DataGap.objects.filter(group=group, country=country).select_related(
                 "assigned_to", "sdg_goal"
-            )
+            ),
         ),
         "comments": comments,
-        "revisions": list(
-            Revision.objects.filter(group=group, country=country).select_related("author")[:15]
+        "revisions": rows(
+            "revisions",
+            Revision.objects.filter(group=group, country=country).select_related("author")[:15],
         ),
         "can_edit": policy.can(user, Action.CREATE, Cause) and _can_write(user, country),
         "is_partner_only": actor.is_cso_partner
