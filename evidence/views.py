@@ -346,7 +346,7 @@ EDIT_FORMS = {
 CITING_FORMS = {"cause", "role", "capacity_gap", "action"}
 
 
-def _edit_forms(request, group, context: dict, wanted: set[str]) -> dict:
+def _edit_forms(group, context: dict, wanted: set[str]) -> dict:
     """Unbound forms for the ``wanted`` sections of the page."""
     country = context["country"]
     builders = {
@@ -377,7 +377,7 @@ def _page(request, group: PopulationGroup, bound: dict | None = None, status: in
         shown = set(expanded)
         if "cite_q" in request.GET:
             shown |= CITING_FORMS
-        context.update(_edit_forms(request, group, context, shown), citation_form=None)
+        context.update(_edit_forms(group, context, shown), citation_form=None)
         context.update(bound)
         context.update(
             shown={name: True for name in shown},

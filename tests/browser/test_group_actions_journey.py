@@ -1,6 +1,6 @@
 """A UNCT member adds a cause and a comment on a group page (each form is shown when the
-writer asks for it, posts to its own URL and comes back to its section); an RCO analyst links one leaf to two groups, one after
-the other, and both links remain."""
+writer asks for it, posts to its own URL and comes back to its section); an RCO analyst
+links one leaf to two groups, one after the other, and both links remain."""
 
 import pytest
 
