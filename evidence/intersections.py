@@ -5,6 +5,11 @@ children and persons with disabilities in the same text, or name only one of the
 all of these together (what the overview did) says 130 recommendations concern children
 with disabilities when none names them. These counts keep the kinds apart; they work on any
 queryset of recommendations passed in (already scoped to the viewer and the country).
+
+The group page does not count at request time: the group summary stores these counts per
+bucket of readers (published / unpublished, ``summary._recommendation_buckets``) and
+``stored_intersection_counts`` adds up the buckets the viewer may read, which equals
+``intersection_counts`` over what that viewer could list (tests/evidence check both).
 """
 
 from __future__ import annotations
@@ -50,4 +55,23 @@ def intersection_counts(
         by_component=tuple(
             (c.name, recommendations.filter(groups=c).distinct().count()) for c in components
         ),
+    )
+
+
+def stored_intersection_counts(
+    *, group: PopulationGroup, recommendations: dict
+) -> IntersectionCounts | None:
+    """The counts of an intersection ``group`` from the viewer's evidence
+    (``summary.evidence_for(...)["recommendations"]``); ``None`` for an ordinary group. No
+    query (the components are prefetched by the page)."""
+    components = list(group.components.all())
+    if not components:
+        return None
+    counts = recommendations.get("intersection") or {}
+    by_component = counts.get("components") or {}
+    return IntersectionCounts(
+        naming_intersection=counts.get("itself", 0),
+        naming_all_components=counts.get("all_components", 0),
+        naming_any=counts.get("any", 0),
+        by_component=tuple((c.name, by_component.get(str(c.pk), 0)) for c in components),
     )

@@ -45,8 +45,8 @@ DISADVANTAGE_POINTS = 0.05  # a linked leaf at least 5 points worse than the nat
 SAMPLE_SIZE = 6
 LATEST = 8
 QUOTES = 10
-FORMAT = 5  # the stored layout; an older one is recomputed (4: trends per group definition;
-# 5: strict recommendation counts)
+FORMAT = 6  # the stored layout; an older one is recomputed (4: trends per group definition;
+# 5: strict recommendation counts; 6: an intersection's counts by how it is named)
 
 
 @dataclass(frozen=True)
@@ -110,10 +110,13 @@ def _recommendation_buckets(group: PopulationGroup, country: str) -> dict:
         b = buckets.setdefault(
             "published" if item.published else "unpublished",
             {k: {} for k in ("mechanism", "position", "status", "targets", "goals", "factors")}
-            | {"total": 0, "strict": 0, "latest": []},
+            | {"total": 0, "strict": 0, "latest": []}
+            | ({"intersection": _intersection_zero(components)} if components else {}),
         )
         b["total"] += 1
         b["strict"] += strict(item)
+        if components:
+            _count_intersection(b["intersection"], group.pk, components, set(item.names))
         if len(b["latest"]) < LATEST:
             b["latest"].append(item.pk)
         for key, values in (
@@ -127,6 +130,39 @@ def _recommendation_buckets(group: PopulationGroup, country: str) -> dict:
             for value in values:
                 b[key][value] = b[key].get(value, 0) + 1
     return buckets
+
+
+def _intersection_zero(components: set[int]) -> dict:
+    return {
+        "itself": 0,
+        "all_components": 0,
+        "any": 0,
+        "components": {str(c): 0 for c in components},
+    }
+
+
+def _count_intersection(counts: dict, group_id: int, components: set[int], named: set[int]) -> None:
+    """Count one recommendation of an intersection by how it names it (the kinds of
+    ``intersections.IntersectionCounts``): the intersection itself; every component but not
+    the intersection; the intersection or any component; each component."""
+    counts["itself"] += group_id in named
+    counts["all_components"] += group_id not in named and components <= named
+    counts["any"] += bool(named & (components | {group_id}))
+    for component in components & named:
+        counts["components"][str(component)] += 1
+
+
+def _merge_intersection(buckets: list[dict]) -> dict | None:
+    counted = [b["intersection"] for b in buckets if "intersection" in b]
+    if not counted:
+        return None
+    merged = {"itself": 0, "all_components": 0, "any": 0, "components": Counter()}
+    for counts in counted:
+        for key in ("itself", "all_components", "any"):
+            merged[key] += counts[key]
+        merged["components"].update(counts["components"])
+    merged["components"] = dict(merged["components"])
+    return merged
 
 
 TOTALS_SECONDS = 24 * 3600
@@ -320,6 +356,8 @@ def evidence_for(stored: dict, audience: Audience, *, full: bool = True) -> dict
             "by_status": _merge(recs_buckets, "status").most_common(),
             "by_target": _merge(recs_buckets, "targets").most_common(12),
             "latest": sorted(pk for b in recs_buckets for pk in b["latest"])[:LATEST],
+            # An intersection's counts by how it is named (``None``: none visible).
+            "intersection": _merge_intersection(recs_buckets),
         }
     vocabulary = stored.get("vocabulary", {"goals": {}, "factors": {}})
     survey_goals = defaultdict(list)

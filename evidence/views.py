@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
 from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -103,6 +104,32 @@ def _group(request, slug: str, action=Action.VIEW) -> PopulationGroup:
     )
 
 
+def _analyses_present(group: PopulationGroup, country: str) -> set[str]:
+    """Which of the page's analysis lists (causes, roles, actions, data gaps, comments,
+    revisions) have rows for this group and country, in one query: most groups have none,
+    and an empty list then costs no query of its own."""
+    models = {
+        "causes": Cause,
+        "roles": RoleEntry,
+        "actions": GroupAction,
+        "data_gaps": DataGap,
+        "comments": Comment,
+        "revisions": Revision,
+    }
+    # Plain SQL: six EXISTS built by the ORM cost more to compile than to run.
+    quote = connection.ops.quote_name
+    tests = ", ".join(
+        f"EXISTS (SELECT 1 FROM {quote(model._meta.db_table)} "
+        f"WHERE {quote(model._meta.get_field('group').column)} = %s "
+        f"AND {quote(model._meta.get_field('country').column)} = %s)"
+        for model in models.values()
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {tests}", [group.pk, country] * len(models))
+        flags = cursor.fetchone()
+    return {name for name, present in zip(models, flags, strict=True) if present}
+
+
 def group_context(request, group: PopulationGroup) -> dict:
     """Everything the group page and the dossier show, in the viewer's chosen country (the
     evidence and analyses of other countries never appear); the query count is constant."""
@@ -125,15 +152,22 @@ def group_context(request, group: PopulationGroup) -> dict:
         Quote.objects.filter(pk__in=data["voice"]["quotes"]).select_related("focus_group"),
         Action.LIST,
     )
-    causes = list(
-        Cause.objects.filter(group=group, country=country).prefetch_related(
+    present = _analyses_present(group, country)
+
+    def rows(name: str, queryset) -> list:
+        """The rows of a list that has some (the queryset is built only then)."""
+        return list(queryset()) if name in present else []
+
+    causes = rows(
+        "causes",
+        lambda: Cause.objects.filter(group=group, country=country).prefetch_related(
             Prefetch(
                 "citations",
                 queryset=Citation.objects.select_related(
                     "run__indicator", "narrative", "quote__focus_group", "recommendation__mechanism"
                 ),
             )
-        )
+        ),
     )
     for cause in causes:
         cause.readable_citations = [
@@ -156,10 +190,13 @@ def group_context(request, group: PopulationGroup) -> dict:
         }
         for c in causes
     ]
-    roles = list(
-        RoleEntry.objects.filter(group=group, country=country)
-        .select_related("institution")
-        .prefetch_related("gaps", "recommendations")
+    roles = rows(
+        "roles",
+        lambda: (
+            RoleEntry.objects.filter(group=group, country=country)
+            .select_related("institution")
+            .prefetch_related("gaps", "recommendations")
+        ),
     )
     actor = actor_for(user)
     from consultations.plots import histogram_svg
@@ -177,23 +214,28 @@ def group_context(request, group: PopulationGroup) -> dict:
         for s in data["voice"].get("signifiers", [])
         if s["kind"] == "dyad"
     ]
-    actions = list(
-        GroupAction.objects.filter(group=group, country=country).prefetch_related(
+    actions = rows(
+        "actions",
+        lambda: GroupAction.objects.filter(group=group, country=country).prefetch_related(
             "causes", "recommendations"
-        )
-    )
-    from .intersections import intersection_counts
-
-    counts = intersection_counts(
-        group=group,
-        recommendations=policy.scope(
-            user, Recommendation.objects.filter(country=country), Action.LIST
         ),
     )
+    from .intersections import stored_intersection_counts
+
+    # Stored with the summary per bucket of readers and added up for this viewer (never
+    # counted over the recommendations in the request).
+    counts = stored_intersection_counts(group=group, recommendations=data["recommendations"])
     elements = [("page", _("The page as a whole"))]
     elements += [(f"cause:{c.pk}", f"{c.get_level_display()}: {c.text[:60]}") for c in causes]
     elements += [(f"role:{r.pk}", f"{r.get_kind_display()}: {r.name}") for r in roles]
     elements += [(f"action:{a.pk}", f"{_('Action')}: {a.title[:60]}") for a in actions]
+    element_labels = dict(elements)
+    comments = rows(
+        "comments",
+        lambda: Comment.objects.filter(group=group, country=country).select_related("author"),
+    )
+    for comment in comments:
+        comment.element_label = element_labels.get(comment.element, "")
     return {
         "country": country,
         "countries": policy.viewer_countries(user),
@@ -212,16 +254,18 @@ def group_context(request, group: PopulationGroup) -> dict:
         "tree_svg": problem_tree_svg(tree, title=_("Problem tree: %(g)s") % {"g": group.name}),
         "roles": roles,
         "actions": actions,
-        "data_gaps": list(
-            DataGap.objects.filter(group=group, country=country).select_related(
+        "data_gaps": rows(
+            "data_gaps",
+            lambda: DataGap.objects.filter(group=group, country=country).select_related(
                 "assigned_to", "sdg_goal"
-            )
+            ),
         ),
-        "comments": list(
-            Comment.objects.filter(group=group, country=country).select_related("author")
-        ),
-        "revisions": list(
-            Revision.objects.filter(group=group, country=country).select_related("author")[:15]
+        "comments": comments,
+        "revisions": rows(
+            "revisions",
+            lambda: Revision.objects.filter(group=group, country=country).select_related("author")[
+                :15
+            ],
         ),
         "can_edit": policy.can(user, Action.CREATE, Cause) and _can_write(user, country),
         "is_partner_only": actor.is_cso_partner
@@ -286,25 +330,63 @@ def _survey_rows(request, rows: list, matrix: list) -> dict:
     }
 
 
+#: The writers' forms of the group page (``?open=<name>``) and the context key of each. The
+#: page shows a link in their place (cheap for everyone who only reads); a writer who
+#: follows it gets the page with that form open (or, with htmx, the form swapped in).
+EDIT_FORMS = {
+    "cause": "cause_form",
+    "role": "role_form",
+    "capacity_gap": "gap_form",
+    "action": "action_form",
+    "comment": "comment_form",
+    "validate": "validation_form",
+    "assign": "data_gap_form",
+}
+#: The forms whose choices a search for evidence to cite fills (a search shows them all).
+CITING_FORMS = {"cause", "role", "capacity_gap", "action"}
+
+
+def _edit_forms(group, context: dict, wanted: set[str]) -> dict:
+    """Unbound forms for the ``wanted`` sections of the page."""
+    country = context["country"]
+    builders = {
+        "cause": lambda: CauseForm(group=group, country=country),
+        "role": lambda: RoleForm(country=country),
+        "capacity_gap": lambda: CapacityGapForm(group=group, country=country),
+        "action": lambda: GroupActionForm(group=group, country=country),
+        "comment": lambda: CommentForm(elements=context["elements"]),
+        "validate": ValidationForm,
+        "assign": lambda: None,  # one small form per data gap, written in the template
+    }
+    return {EDIT_FORMS[name]: builders[name]() for name in wanted}
+
+
 def _page(request, group: PopulationGroup, bound: dict | None = None, status: int = 200):
-    """The group page; ``bound``: forms of a rejected write, shown with their errors."""
+    """The group page; ``bound``: forms of a rejected write, shown open with their errors.
+
+    A writer's forms are rendered only when asked for (``?open=cause``…), after a search
+    for evidence to cite (the forms that cite), or when a write was rejected."""
     context = group_context(request, group)
     data = context["data"]
     context.update(_survey_rows(request, data.get("survey") or [], data.get("matrix") or []))
     country = context["country"]
     if context["can_edit"]:
-        forms = {
-            "cause_form": CauseForm(group=group, country=country),
-            "role_form": RoleForm(country=country),
-            "gap_form": CapacityGapForm(group=group, country=country),
-            "action_form": GroupActionForm(group=group, country=country),
-            "comment_form": CommentForm(elements=context["elements"]),
-            "validation_form": ValidationForm(),
-            "data_gap_form": None,
-            "citation_form": None,
-        }
-        forms.update(bound or {})
-        context.update(forms, people=services.assignable_people(country=country))
+        bound = bound or {}
+        expanded = set(request.GET.getlist("open")) & set(EDIT_FORMS)
+        expanded |= {name for name, key in EDIT_FORMS.items() if key in bound}
+        shown = set(expanded)
+        if "cite_q" in request.GET:
+            shown |= CITING_FORMS
+        context.update(_edit_forms(group, context, shown), citation_form=None)
+        context.update(bound)
+        context.update(
+            shown={name: True for name in shown},
+            expanded={name: True for name in expanded},
+            people=services.assignable_people(country=country) if "assign" in shown else (),
+            page_url=reverse("evidence:group_page", args=[group.slug])
+            + "?"
+            + urlencode({"country": country}),
+        )
         context.update(_citation_search(request, country))
     return render(request, "evidence/group_page.html", context, status=status)
 

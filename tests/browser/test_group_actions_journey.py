@@ -1,6 +1,6 @@
-"""A UNCT member adds a cause and a comment on a group page (each form posts to its own
-URL and comes back to its section); an RCO analyst links one leaf to two groups, one after
-the other, and both links remain."""
+"""A UNCT member adds a cause and a comment on a group page (each form is shown when the
+writer asks for it, posts to its own URL and comes back to its section); an RCO analyst
+links one leaf to two groups, one after the other, and both links remain."""
 
 import pytest
 
@@ -25,6 +25,7 @@ def test_unct_member_adds_a_cause_and_a_comment(
     assert page.url.endswith("#tree")
     assert page.get_by_text("Migrants without papers are refused health care").first.is_visible()
     cause = Cause.objects.get()
+    page.get_by_role("link", name="Add a comment").click()  # the form is shown on demand
     page.get_by_label("About").select_option(f"cause:{cause.pk}")
     page.locator("#comment_text").fill("The clinic data agree with the stories.")
     page.get_by_role("button", name="Comment", exact=True).click()

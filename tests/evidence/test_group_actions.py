@@ -219,8 +219,11 @@ def test_data_gaps_are_assigned_only_to_writers_of_the_pages_country(people, cli
     both = MembershipFactory(organisation=OrganisationFactory(country="Demoland")).user
     MembershipFactory(user=both, organisation=people.foreign_org, role="rco_staff")
     assert both not in set(services.assignable_people(country="Demoland"))
-    page = client_for("unct").get(reverse("evidence:group_page", args=["migrants"]))
-    html = page.content.decode()
+    url = reverse("evidence:group_page", args=["migrants"])
+    page = client_for("unct").get(url).content.decode()
+    # The page links to the assignment forms; following the link shows them.
+    assert people.rco.email not in page and "open=assign#gaps" in page
+    html = client_for("unct").get(url, {"country": "Demoland", "open": "assign"}).content.decode()
     assert people.rco.email in html
     assert elsewhere.email not in html and partner.email not in html
     for user in (elsewhere, partner, both):
@@ -296,3 +299,43 @@ def test_a_capacity_gap_takes_its_roles_country(people, migrants):
         role=_role(migrants), user=people.unct, dimension="legal", severity="low", description="x"
     )
     assert gap.country == "Demoland" and Revision.objects.get().element == f"capacitygap:{gap.pk}"
+
+
+@pytest.mark.parametrize(
+    "name,form_action",
+    [
+        ("cause", "cause_add"),
+        ("role", "role_add"),
+        ("capacity_gap", "capacity_gap_add"),
+        ("action", "action_add"),
+        ("comment", "comment_add"),
+        ("validate", "summary_validate"),
+    ],
+)
+def test_a_writer_opens_each_form_by_a_link_that_works_without_javascript(
+    name, form_action, people, client_for, migrants
+):
+    """The page links to its forms (rendering them all for every view was most of its
+    time); the link is a plain GET of the page with that form open, which htmx may swap in."""
+    url = reverse("evidence:group_page", args=["migrants"])
+    posts_to = f'action="{reverse(f"evidence:{form_action}", args=["migrants"])}?country=Demoland"'
+    page = client_for("unct").get(url).content.decode()
+    link = f"{url}?country=Demoland&amp;open={name}"
+    assert f'href="{link}#' in page and f'hx-get="{link}"' in page
+    assert posts_to not in page
+    opened = client_for("unct").get(url, {"country": "Demoland", "open": name})
+    assert opened.status_code == 200 and posts_to in opened.content.decode()
+    assert f'href="{link}#' not in opened.content.decode()
+    partner = client_for("partner_own").get(url, {"country": "Demoland", "open": name})
+    assert partner.status_code == 200 and 'hx-get="' not in partner.content.decode()
+    assert posts_to not in partner.content.decode()
+
+
+def test_a_rejected_write_shows_its_form_open_with_what_was_typed(people, client_for, migrants):
+    response = client_for("rco").post(
+        reverse("evidence:cause_add", args=["migrants"]) + "?country=Demoland",
+        {"level": "cosmic", "text": "Typed by hand"},
+    )
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert '<details id="add-cause" open>' in html and "Typed by hand" in html

@@ -156,3 +156,38 @@ def test_the_overview_ranks_an_intersection_by_the_recommendations_about_it(
     slug = PopulationGroup.objects.get(name=INTERSECTION).slug
     headline = client.get(f"/api/evidence/{slug}/").json()["headline"]
     assert (headline["recommendations_strict"], headline["recommendations"]) == (3, 10)
+
+
+@pytest.mark.parametrize("role", ["unct", "rco", "partner_own"])
+def test_stored_intersection_counts_equal_what_the_viewer_could_list(constructed, people, role):
+    """The page reads the counts from the stored summary (no counting in the request); for
+    each viewer they equal the counts over the recommendations that viewer may list: a
+    partner reads the published ones only."""
+    from accounts import policy
+    from accounts.policy import Action, actor_for
+    from evidence.intersections import stored_intersection_counts
+    from evidence.refresh import compute_now
+    from evidence.summary import Audience, evidence_for
+
+    Recommendation.objects.filter(external_id__in=["I#1", "B#0", "C#0", "C#1", "D#0"]).update(
+        published=True
+    )
+    group = PopulationGroup.objects.get(name=INTERSECTION)
+    user = people.user(role)
+    stored = compute_now(group, "Demoland").data
+    seen = evidence_for(stored, Audience.of(actor_for(user), "Demoland"))
+    counted = intersection_counts(
+        group=group,
+        recommendations=policy.scope(
+            user, Recommendation.objects.filter(country="Demoland"), Action.LIST
+        ),
+    )
+    assert stored_intersection_counts(group=group, recommendations=seen["recommendations"]) == (
+        counted
+    )
+    if role == "partner_own":  # 1 naming it, 1 naming both, 2 only children, 1 disabilities
+        assert (counted.naming_intersection, counted.naming_all_components) == (1, 1)
+        assert dict(counted.by_component) == {CHILDREN: 3, DISABILITIES: 2}
+        assert counted.naming_any == 5
+    else:
+        assert counted.naming_any == 10
