@@ -42,6 +42,28 @@ def state_text(state: str) -> str:
     return str(STATE_TEXT.get(state, state))
 
 
+#: The data gaps the summary finds by itself, stored in English (their text is also what an
+#: assigned gap records): shown in the reader's language, the voice gap with the minimum.
+COMPUTED_GAPS = {
+    ("survey", "No survey disaggregation linked to this group"): gettext_lazy(
+        "No survey disaggregation linked to this group"
+    ),
+    ("recommendations", "No recommendation names this group"): gettext_lazy(
+        "No recommendation names this group"
+    ),
+}
+VOICE_GAP = "No community voice from this group (or fewer than 5)"
+
+
+def gap_text(stream: str, description: str) -> str:
+    """A data gap's description in the reader's language; one written by a person as written."""
+    if stream == "voice" and description == VOICE_GAP:
+        return _("No community voice from this group (or fewer than %(n)s stories)") % {
+            "n": min_count()
+        }
+    return str(COMPUTED_GAPS.get((stream, description), description))
+
+
 @dataclass(frozen=True)
 class Figure:
     caption: str
@@ -307,13 +329,15 @@ def build_chapter(context: dict, *, viewer) -> Chapter:
         )
         for row in data["matrix"]
     )
-    gaps = [g["description"] for g in data["gaps"]]
+    computed = [g["description"] for g in data["gaps"]]
+    gaps = [gap_text(g["stream"], g["description"]) for g in data["gaps"]]
     gaps += [
-        _("%(gap)s (assigned to %(person)s)") % {"gap": gap.description, "person": gap.assigned_to}
+        _("%(gap)s (assigned to %(person)s)")
+        % {"gap": gap_text(gap.stream, gap.description), "person": gap.assigned_to}
         if gap.assigned_to
-        else gap.description
+        else gap_text(gap.stream, gap.description)
         for gap in context.get("data_gaps", [])
-        if gap.is_open and gap.description not in gaps
+        if gap.is_open and gap.description not in computed
     ]
     causes = tuple(
         (

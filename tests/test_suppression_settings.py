@@ -155,7 +155,6 @@ def test_country_report_sentences_say_the_configured_minimum(
 
 
 @pytest.mark.django_db
-@pytest.mark.xfail(strict=True, reason="evidence/summary.py writes the voice gap with a 5")
 def test_the_voice_data_gap_says_the_configured_minimum(
     minimum_10,
     migrants_evidence,  # noqa: F811
@@ -163,7 +162,21 @@ def test_the_voice_data_gap_says_the_configured_minimum(
     client,
 ):
     client.force_login(people.unct)
-    _page(client, reverse("evidence:country_report"), {"groups": ["migrants"]})
+    gap = "No community voice from this group (or fewer than 10 stories)"
+    report = _page(client, reverse("evidence:country_report"), {"groups": ["migrants"]})
+    assert gap in report
+    group_page = _page(client, reverse("evidence:group_page", args=["migrants"]))
+    assert gap in group_page
+    assert "Fewer than 10 approved stories from people who identify with this group." in group_page
+    try:
+        french = _page(
+            client,
+            reverse("evidence:group_page", args=["migrants"]),
+            headers={"accept-language": "fr"},
+        )
+    finally:
+        translation.activate("en")
+    assert "moins de 10 histoires" in french
 
 
 @pytest.mark.django_db

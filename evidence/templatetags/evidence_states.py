@@ -10,6 +10,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
 from common.suppression import min_count
+from evidence.chapter import gap_text as _gap_text
 
 register = template.Library()
 
@@ -24,3 +25,12 @@ def evidence_state(state: str):
         fewer_than = _("fewer than %(n)s") % {"n": min_count()}
         return format_html('<span class="state state-silent">{}</span>', fewer_than)
     return format_html('<span class="state state-silent">○ {}</span>', _("silent"))
+
+
+@register.filter
+def gap_text(gap) -> str:
+    """``{{ gap|gap_text }}``: a data gap (the summary's dict or a stored DataGap) in the
+    reader's language; the voice gap says the configured minimum."""
+    if isinstance(gap, dict):
+        return _gap_text(gap.get("stream", ""), gap.get("description", ""))
+    return _gap_text(gap.stream, gap.description)
