@@ -49,6 +49,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.models import AuditEvent
 from accounts.services import audit_record
@@ -908,9 +909,12 @@ def _import_rows(upload: Upload, user) -> int:
             ) % {"n": upload.rows_deleted_earlier}
         if check.problems:  # a sync's upload: the rejected rows wait in its queue
             waiting = len({str(p.get("key") or "")[:100] for p in check.problems})
-            upload.message += " " + _(
+            upload.message += " " + ngettext(
+                "%(n)s submission waits in the sync's queue for a fix at source; a later pull "
+                "imports it once it is accepted.",
                 "%(n)s submissions wait in the sync's queue for a fix at source; a later pull "
-                "imports them once they are accepted."
+                "imports them once they are accepted.",
+                waiting,
             ) % {"n": waiting}
         with_cards = sum(1 for h in used_cards if h)
         if with_cards:
