@@ -595,3 +595,59 @@ def test_an_upload_by_hand_or_of_a_disconnected_sync_is_still_all_or_nothing(
     assert "so nothing will be imported" in page and "Import 1 story" not in page
     with pytest.raises(ValidationError, match="Nothing in this upload can be imported"):
         upload_import_start(upload=upload, enqueue=False)
+
+
+# --- the sync's messages in the viewer's language ----------------------------------------
+
+
+def test_a_french_partner_reads_the_pull_messages_and_the_queue_in_french(
+    kobo, people, instrument, client, django_capture_on_commit_callbacks
+):
+    from django.conf import settings
+
+    client.force_login(people.partner_own)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
+    # Connecting with a refused token: the server's answer, in French, on the form.
+    form = _connect(client, people, kobo, token="expired-token-789")
+    assert form.status_code == 400
+    assert "a refusé le jeton (HTTP 401)" in form.content.decode()
+    assert "refused the token" not in form.content.decode()
+
+    sync = partner_sync_save(
+        instrument=instrument,
+        organisation=people.partner_org,
+        kind="kobo",
+        server=kobo,
+        token="expired-token-789",
+        asset_uid=ASSET,
+    )
+    pulled = _pull(client, sync, django_capture_on_commit_callbacks).content.decode()
+    sync.refresh_from_db()
+    # stored in English with its template; shown in the viewer's language
+    assert "refused the token" in sync.last_message
+    assert sync.last_message_data["template"].startswith("%(where)s refused the token")
+    assert f"{kobo} a refusé le jeton (HTTP 401). Créez un nouveau jeton d’API" in pulled
+    listing = client.get(f"/consultations/campaigns/{sync.campaign_id}/syncs/").content.decode()
+    assert "a refusé le jeton" in listing and "refused the token" not in listing
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "es"
+    detail = client.get(f"/consultations/syncs/{sync.pk}/").content.decode()
+    assert "rechazó el token (HTTP 401)" in detail
+
+    # A rejected submission's reason in the queue.
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
+    good = _sync(people, server=kobo, instrument=instrument)
+    _KoboServer.results = [
+        _kobo_result(1, "Le dispensaire a fermé.", "women"),
+        _kobo_result(3, "", "women"),
+    ]
+    _pull(client, good, django_capture_on_commit_callbacks)
+    good.refresh_from_db()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert upload_set_mapping(upload=good.last_upload, mapping=MAPPING) == []
+    issue = SyncRowIssue.objects.get(sync=good)
+    assert issue.reasons == ["required field 'story' is empty"]
+    assert issue.reason_data[0]["template"] == "required field '%(field)s' is empty"
+    page = client.get(f"/consultations/syncs/{good.pk}/").content.decode()
+    assert "1 soumission attend une correction à la source" in page
+    assert "le champ obligatoire « story » est vide" in page
+    assert "required field" not in page
