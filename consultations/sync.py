@@ -18,12 +18,15 @@ portal without the checks and the partner's confirmation of an upload.
   and the submission's ``_submission__id`` / ``_submission__uuid``. The workbook is fed to
   the pipeline as a ``kobo_xlsx`` upload, so the joins of an uploaded XLSX apply unchanged.
 * ODK Central: ``GET {server}/v1/projects/{id}/forms/{xmlFormId}/submissions.csv.zip
-  ?attachments=false`` with ``Authorization: Bearer <token>``: the very ZIP the partner
+  ?attachments=false`` with ``Authorization: Basic <web user's e-mail:password>`` (or
+  ``Bearer <session token>`` for a sync saved with one): the very ZIP the partner
   downloads from Submissions > Download (the main table ``<form>.csv``, one CSV per repeat
   group ``<form>-<repeat>.csv`` linked by ``PARENT_KEY`` → ``KEY``), without the media
-  files. It is fed to the pipeline as an ``odk_zip`` upload. The token is a web user's
-  session token: Central lets app users list forms and submit, not read submissions, and a
-  session that expired is reported as a refused token. (The OData feed,
+  files. It is fed to the pipeline as an ``odk_zip`` upload. Central lets app users list
+  forms and submit, not read submissions, and ends a web user's session after 24 hours, so
+  a scheduled sync signs in as a web user (a dedicated Project Viewer) with HTTP Basic on
+  each request, as Central documents for web users; a session token saved earlier is still
+  sent as ``Bearer`` (and reported as refused once it expired). (The OData feed,
   ``….svc/Submissions``, is read by :meth:`OdkCentralSource.rows` for the main table only:
   its repeat tables carry OData ids, not the ``KEY``/``PARENT_KEY`` of the export, and its
   geopoints and groups are shaped differently, so the ZIP is what keeps a sync identical to
@@ -35,8 +38,17 @@ columns are named the same), is applied to each pull, the unit of a story includ
 submission, or each row of one repeat group. What still cannot be synced says so on the
 upload: a saved unit whose repeat group has no rows in this pull (Kobo leaves an unanswered
 repeat out of the data), and media attachments (neither pull fetches them, as an upload has
-none). The token is used for the request only: it is never stored here, logged or shown in
-a message.
+none). The credentials are used for the request only: never stored here, logged or shown
+in a message.
+
+A pull of a stored sync (``Upload.sync``) is imported in part: its accepted rows are stored
+while the rejected ones wait in the sync's queue (:class:`SyncRowIssue`) for a fix at the
+source, and a later pull brings them once accepted (``sync_import_refusal`` says when that
+cannot be: a rejected row without a submission id, or more rows than the problems kept).
+
+Messages for a person are :class:`common.messages.Message` (English text plus template and
+parameters, no request language here); the pages render them in the viewer's language, and
+``PartnerSync.last_message_data`` / ``SyncRowIssue.reason_data`` keep them as data.
 """
 
 from __future__ import annotations

@@ -32,6 +32,7 @@ from ..sync import (
     partner_sync_set_active,
     pull_stamp,
     server_address_check,
+    sync_import_refusal,
     sync_issues_fixed,
     sync_issues_waiting,
 )
@@ -210,6 +211,15 @@ def sync_detail(request, pk: int):
             "campaign": sync.campaign,
             "upload": upload,
             "stamp": pull_stamp(sync),
+            # its accepted stories can be imported while the rejected ones wait
+            "importable": upload is not None
+            and upload.status == upload.Status.PREVIEW
+            and upload.rows_ok
+            and (
+                not upload.problems
+                or upload.sync_id == sync.pk
+                and not sync_import_refusal(upload.problems)
+            ),
             "last_message": last_message(sync),
             "waiting": _issues_shown(sync_issues_waiting(request.user, sync)),
             "fixed": list(sync_issues_fixed(request.user, sync)),
