@@ -198,6 +198,16 @@ def _request(url: str, *, authorization: str, accept: str, read: Callable, not_w
                 scheme=parsed.scheme,
             )
         )
+    if authorization.startswith("Basic ") and parsed.scheme != "https" and not _allow_private():
+        # a password is never sent in clear (Central itself takes Basic over https only)
+        raise SyncError(
+            Message(
+                gettext_noop(
+                    "ODK Central accepts a web user's e-mail and password only over https; "
+                    "give the server's https:// address."
+                )
+            )
+        )
     request = urllib.request.Request(
         url, headers={"Authorization": authorization, "Accept": accept}
     )

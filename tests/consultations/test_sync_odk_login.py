@@ -231,3 +231,15 @@ def test_the_api_connects_with_a_web_user_and_never_returns_it(central, people, 
         "application/json",
     )
     assert missing.status_code == 400 and "token" in missing.json()
+
+
+def test_a_password_is_never_sent_over_plain_http(central, settings):
+    """Outside a private deployment (PARTNER_SYNC_ALLOW_PRIVATE), the e-mail and password go
+    to an https:// server only; nothing is sent to an http:// one."""
+    settings.PARTNER_SYNC_ALLOW_PRIVATE = False
+    source = OdkCentralSource(
+        server=central, project_id=7, form_id="voices", email=EMAIL, password=PASSWORD
+    )
+    with pytest.raises(SyncError, match="only over https") as refused:
+        source.export()
+    assert PASSWORD not in str(refused.value) and _Central.seen == []
