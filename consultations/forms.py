@@ -761,8 +761,8 @@ class FocusGroupForm(forms.ModelForm):
 
 class PartnerSyncForm(forms.Form):
     """Connect a KoboToolbox project or an ODK Central form to an instrument (the sync page).
-    The token is a password input: it is never sent back to the browser, not even when the
-    form is shown again with its errors."""
+    The token and the ODK Central web user's password are password inputs: never sent back
+    to the browser, not even when the form is shown again with its errors."""
 
     instrument = forms.ModelChoiceField(queryset=Instrument.objects.none(), label=_("Instrument"))
     organisation = forms.ModelChoiceField(
@@ -812,15 +812,38 @@ class PartnerSyncForm(forms.Form):
     token = forms.CharField(
         label=_("Your API token"),
         max_length=500,
+        required=False,
         strip=True,
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
         help_text=_(
             "KoboToolbox: signed in, open Account settings → Security → API key (or "
-            "<server>/token/). ODK Central: the session token of a web user who may read the "
-            "form's submissions (a Project Viewer), returned by POST /v1/sessions with that "
-            "user's e-mail and password; Central ends sessions after 24 hours, so save a new "
-            "token when a pull reports that it was refused. The token is stored encrypted and "
-            "never shown again."
+            "<server>/token/). ODK Central: leave it empty and give a web user's e-mail and "
+            "password below (a session token from POST /v1/sessions also works, but Central "
+            "ends sessions after 24 hours). The token is stored encrypted and never shown "
+            "again."
+        ),
+    )
+    email = forms.EmailField(
+        label=_("ODK Central web user's e-mail"),
+        max_length=254,
+        required=False,
+        widget=forms.EmailInput(attrs={"autocomplete": "off"}),
+        help_text=_(
+            "ODK Central only. Create a web user for the portal alone (Central → Web Users) "
+            "and give it the Project Viewer role on this project: it can read submissions "
+            "and change nothing. The portal signs in with it on each pull (HTTP Basic over "
+            "https), so the sync keeps working without a new token every day."
+        ),
+    )
+    password = forms.CharField(
+        label=_("ODK Central web user's password"),
+        max_length=500,
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        help_text=_(
+            "Stored encrypted with the e-mail and never shown again. If the password "
+            "changes, disconnect the form and connect it again."
         ),
     )
 
@@ -838,9 +861,31 @@ class PartnerSyncForm(forms.Form):
         kind = data.get("kind")
         if kind == "kobo" and not data.get("asset_uid"):
             self.add_error("asset_uid", _("A KoboToolbox sync needs the project's id (asset uid)."))
+        if kind == "kobo":
+            if not data.get("token"):
+                self.add_error("token", _("A KoboToolbox sync needs your API token."))
+            if data.get("email") or data.get("password"):
+                self.add_error(
+                    "email",
+                    _("An e-mail and password are for ODK Central; KoboToolbox needs a token."),
+                )
         if kind == "odk":
             if not data.get("project_id"):
                 self.add_error("project_id", _("An ODK Central sync needs the project number."))
             if not data.get("form_id"):
                 self.add_error("form_id", _("An ODK Central sync needs the form ID."))
+            if data.get("email") or data.get("password"):
+                if not data.get("email"):
+                    self.add_error("email", _("Give the web user's e-mail."))
+                if not data.get("password"):
+                    self.add_error("password", _("Give the web user's password."))
+                if data.get("token"):
+                    self.add_error(
+                        "token", _("Give either a token or an e-mail and password, not both.")
+                    )
+            elif not data.get("token") and "email" not in self.errors:
+                self.add_error(
+                    "email",
+                    _("An ODK Central sync needs a web user's e-mail and password (or a token)."),
+                )
         return data

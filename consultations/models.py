@@ -605,6 +605,13 @@ class Upload(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    #: The partner sync that pulled this upload (``consultations.sync``). While the sync is
+    #: connected, its accepted rows can be imported while the rejected ones wait in the
+    #: sync's queue for a fix at the source; an upload by hand (or of a disconnected sync,
+    #: whose queue is gone) is imported whole or not at all.
+    sync = models.ForeignKey(
+        "PartnerSync", null=True, blank=True, on_delete=models.SET_NULL, related_name="uploads"
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -718,6 +725,15 @@ class PartnerSync(models.Model):
     asset_uid = models.CharField(max_length=100, blank=True)
     project_id = models.PositiveIntegerField(null=True, blank=True)
     form_id = models.CharField(max_length=200, blank=True)
+
+    class Login(models.TextChoices):
+        TOKEN = "token", _("API token")
+        PASSWORD = "password", _("Web user's e-mail and password")
+
+    #: What ``token_encrypted`` holds: an API / session token (Kobo ``Token``, ODK Central
+    #: ``Bearer``) or, for ODK Central, a web user's e-mail and password (HTTP Basic on each
+    #: pull, as Central's session tokens expire after 24 hours).
+    login = models.CharField(max_length=10, choices=Login.choices, default=Login.TOKEN)
     token_encrypted = models.TextField(editable=False)
     active = models.BooleanField(default=True)
     created_by = models.ForeignKey(
@@ -729,6 +745,9 @@ class PartnerSync(models.Model):
         Upload, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     last_message = models.TextField(blank=True)
+    #: ``last_message``'s template and parameters (``common.messages``), so each viewer
+    #: reads it in their own language; empty for a text stored without them.
+    last_message_data = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -753,6 +772,9 @@ class SyncRowIssue(models.Model):
     #: as the upload's check reads it.
     submission_key = models.CharField(max_length=100)
     reasons = models.JSONField(default=list)
+    #: Beside each reason, its template and parameters (``common.messages.message_data``)
+    #: or null, so the queue reads in the viewer's language.
+    reason_data = models.JSONField(default=list, blank=True)
     first_seen = models.DateTimeField(default=timezone.now)
     last_seen = models.DateTimeField(default=timezone.now)
     resolved_at = models.DateTimeField(null=True, blank=True, db_index=True)

@@ -18,12 +18,15 @@ portal without the checks and the partner's confirmation of an upload.
   and the submission's ``_submission__id`` / ``_submission__uuid``. The workbook is fed to
   the pipeline as a ``kobo_xlsx`` upload, so the joins of an uploaded XLSX apply unchanged.
 * ODK Central: ``GET {server}/v1/projects/{id}/forms/{xmlFormId}/submissions.csv.zip
-  ?attachments=false`` with ``Authorization: Bearer <token>``: the very ZIP the partner
+  ?attachments=false`` with ``Authorization: Basic <web user's e-mail:password>`` (or
+  ``Bearer <session token>`` for a sync saved with one): the very ZIP the partner
   downloads from Submissions > Download (the main table ``<form>.csv``, one CSV per repeat
   group ``<form>-<repeat>.csv`` linked by ``PARENT_KEY`` → ``KEY``), without the media
-  files. It is fed to the pipeline as an ``odk_zip`` upload. The token is a web user's
-  session token: Central lets app users list forms and submit, not read submissions, and a
-  session that expired is reported as a refused token. (The OData feed,
+  files. It is fed to the pipeline as an ``odk_zip`` upload. Central lets app users list
+  forms and submit, not read submissions, and ends a web user's session after 24 hours, so
+  a scheduled sync signs in as a web user (a dedicated Project Viewer) with HTTP Basic on
+  each request, as Central documents for web users; a session token saved earlier is still
+  sent as ``Bearer`` (and reported as refused once it expired). (The OData feed,
   ``….svc/Submissions``, is read by :meth:`OdkCentralSource.rows` for the main table only:
   its repeat tables carry OData ids, not the ``KEY``/``PARENT_KEY`` of the export, and its
   geopoints and groups are shaped differently, so the ZIP is what keeps a sync identical to
@@ -35,8 +38,17 @@ columns are named the same), is applied to each pull, the unit of a story includ
 submission, or each row of one repeat group. What still cannot be synced says so on the
 upload: a saved unit whose repeat group has no rows in this pull (Kobo leaves an unanswered
 repeat out of the data), and media attachments (neither pull fetches them, as an upload has
-none). The token is used for the request only: it is never stored here, logged or shown in
-a message.
+none). The credentials are used for the request only: never stored here, logged or shown
+in a message.
+
+A pull of a stored sync (``Upload.sync``) is imported in part: its accepted rows are stored
+while the rejected ones wait in the sync's queue (:class:`SyncRowIssue`) for a fix at the
+source, and a later pull brings them once accepted (``sync_import_refusal`` says when that
+cannot be: a rejected row without a submission id, or more rows than the problems kept).
+
+Messages for a person are :class:`common.messages.Message` (English text plus template and
+parameters, no request language here); the pages render them in the viewer's language, and
+``PartnerSync.last_message_data`` / ``SyncRowIssue.reason_data`` keep them as data.
 """
 
 from __future__ import annotations
@@ -55,6 +67,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from common.messages import Message, gettext_noop
+
 #: How many pages a pull follows at most (a loop in ``next`` links must end).
 MAX_PAGES = 10_000
 TIMEOUT = 60
@@ -63,7 +77,15 @@ MAX_EXPORT_BYTES = 200 * 1024 * 1024
 
 
 class SyncError(Exception):
-    """The server could not be read; the message is for a person (never holds the token)."""
+    """The server could not be read; the message is for a person (never holds the token).
+
+    ``message`` is a :class:`common.messages.Message` (its English text is ``str(error)``):
+    the page shows it in the viewer's language (``common.i18n.render_message``) and a stored
+    one keeps its template (``PartnerSync.last_message_data``)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
 
 
 def _origin(url: str) -> tuple[str, str]:
@@ -93,19 +115,32 @@ def server_address_check(server: str, *, allow_private: bool = False) -> None:
     between is a residual risk, bounded by the pull reading JSON and export files only.)"""
     parsed = urllib.parse.urlsplit(server)
     if parsed.scheme not in ("http", "https") or not parsed.hostname:
-        raise SyncError("Give the server's address, e.g. https://kf.kobotoolbox.org.")
+        raise SyncError(
+            Message(gettext_noop("Give the server's address, e.g. https://kf.kobotoolbox.org."))
+        )
     if allow_private:
         return
     try:
         infos = socket.getaddrinfo(parsed.hostname, parsed.port or None, proto=socket.IPPROTO_TCP)
     except (socket.gaierror, UnicodeError):
-        raise SyncError(f"The server name “{parsed.hostname}” could not be found.") from None
+        raise SyncError(
+            Message(
+                gettext_noop("The server name “%(host)s” could not be found."),
+                host=parsed.hostname,
+            )
+        ) from None
     for info in infos:
         address = ipaddress.ip_address(info[4][0].split("%", 1)[0])
         if not address.is_global or address.is_multicast:
             raise SyncError(
-                f"“{parsed.hostname}” is an address inside this network ({address}); the "
-                "portal only pulls from servers on the internet."
+                Message(
+                    gettext_noop(
+                        "“%(host)s” is an address inside this network (%(address)s); the "
+                        "portal only pulls from servers on the internet."
+                    ),
+                    host=parsed.hostname,
+                    address=str(address),
+                )
             )
 
 
@@ -114,39 +149,107 @@ def _next_page(url, server: str) -> str | None:
     if not url:
         return None
     if _origin(url) != _origin(server):
-        raise SyncError("The server's next page is on another host; the pull was stopped.")
+        raise SyncError(
+            Message(
+                gettext_noop("The server's next page is on another host; the pull was stopped.")
+            )
+        )
     return url
+
+
+def _where(url: str) -> str:
+    """The server as a message names it: scheme and host, never a user:password@ written
+    into the address."""
+    parsed = urllib.parse.urlsplit(url)
+    return f"{parsed.scheme}://{parsed.netloc.rpartition('@')[2]}"
+
+
+def _refused(where: str, code: int, authorization: str) -> Message:
+    if authorization.startswith("Basic "):
+        return Message(
+            gettext_noop(
+                "%(where)s refused the web user's e-mail and password (HTTP %(code)s). Check "
+                "that this user may still sign in to Central and read the form's submissions "
+                "(Project Viewer), then save the sync again with the current password."
+            ),
+            where=where,
+            code=code,
+        )
+    return Message(
+        gettext_noop(
+            "%(where)s refused the token (HTTP %(code)s). Create a new API token on the server "
+            "and save it again."
+        ),
+        where=where,
+        code=code,
+    )
 
 
 def _request(url: str, *, authorization: str, accept: str, read: Callable, not_what: str):
     """GET ``url`` and ``read`` the response; every failure is a :class:`SyncError` that
-    names the server (never the token, never a user:password@ written into the address)."""
+    names the server (never the credentials, never a user:password@ written into the
+    address). ``not_what`` is the template (with ``%(where)s``) of what to say when the
+    answer is not what was asked for."""
     parsed = urllib.parse.urlsplit(url)
     if parsed.scheme not in ("http", "https"):
-        raise SyncError(f"Only http(s) servers can be synced, not “{parsed.scheme}”.")
+        raise SyncError(
+            Message(
+                gettext_noop("Only http(s) servers can be synced, not “%(scheme)s”."),
+                scheme=parsed.scheme,
+            )
+        )
+    if authorization.startswith("Basic ") and parsed.scheme != "https" and not _allow_private():
+        # a password is never sent in clear (Central itself takes Basic over https only)
+        raise SyncError(
+            Message(
+                gettext_noop(
+                    "ODK Central accepts a web user's e-mail and password only over https; "
+                    "give the server's https:// address."
+                )
+            )
+        )
     request = urllib.request.Request(
         url, headers={"Authorization": authorization, "Accept": accept}
     )
-    where = f"{parsed.scheme}://{parsed.netloc.rpartition('@')[2]}"
+    where = _where(url)
     try:
         with _opener.open(request, timeout=TIMEOUT) as response:  # noqa: S310
             return read(response, where)
     except urllib.error.HTTPError as error:
         if error.code in (401, 403):
-            raise SyncError(
-                f"{where} refused the token (HTTP {error.code}). Create a new API token on the "
-                "server and save it again."
-            ) from None
+            raise SyncError(_refused(where, error.code, authorization)) from None
         if error.code == 404:
             raise SyncError(
-                f"{where} has no such project or form (HTTP 404). Check its id."
+                Message(
+                    gettext_noop("%(where)s has no such project or form (HTTP 404). Check its id."),
+                    where=where,
+                )
             ) from None
-        raise SyncError(f"{where} answered HTTP {error.code}; try again later.") from None
+        raise SyncError(
+            Message(
+                gettext_noop("%(where)s answered HTTP %(code)s; try again later."),
+                where=where,
+                code=error.code,
+            )
+        ) from None
     except (urllib.error.URLError, TimeoutError, OSError) as error:
         reason = getattr(error, "reason", error)
-        raise SyncError(f"{where} could not be reached ({reason}).") from None
+        raise SyncError(
+            Message(
+                gettext_noop("%(where)s could not be reached (%(reason)s)."),
+                where=where,
+                reason=str(reason),
+            )
+        ) from None
     except (ValueError, zipfile.BadZipFile):
-        raise SyncError(f"{where} {not_what}") from None
+        raise SyncError(Message(not_what, where=where)) from None
+
+
+_NOT_JSON = gettext_noop("%(where)s did not answer with JSON; is it the right server?")
+_NOT_ZIP = gettext_noop(
+    "%(where)s did not answer with the form's CSV ZIP export; is it the right server?"
+)
+_TOO_MANY_PAGES = gettext_noop("The server kept sending more pages; the pull was stopped.")
 
 
 def _get_json(url: str, *, authorization: str) -> dict:
@@ -155,7 +258,7 @@ def _get_json(url: str, *, authorization: str) -> dict:
         authorization=authorization,
         accept="application/json",
         read=lambda response, _where: json.load(response),
-        not_what="did not answer with JSON; is it the right server?",
+        not_what=_NOT_JSON,
     )
 
 
@@ -163,8 +266,14 @@ def _read_capped(response, where: str) -> bytes:
     data = response.read(MAX_EXPORT_BYTES + 1)
     if len(data) > MAX_EXPORT_BYTES:
         raise SyncError(
-            f"The export {where} sent is larger than {MAX_EXPORT_BYTES // (1024 * 1024)} MB; "
-            "the pull was stopped. Split the form's submissions (e.g. one form per period)."
+            Message(
+                gettext_noop(
+                    "The export %(where)s sent is larger than %(mb)s MB; the pull was stopped. "
+                    "Split the form's submissions (e.g. one form per period)."
+                ),
+                where=where,
+                mb=MAX_EXPORT_BYTES // (1024 * 1024),
+            )
         )
     return data
 
@@ -325,7 +434,7 @@ def _metadata(value) -> Any:
 class KoboSource:
     server: str  # e.g. https://kf.kobotoolbox.org
     asset_uid: str
-    token: str
+    token: str = field(repr=False)
 
     def pages(self) -> Iterator[list[dict]]:
         url = (
@@ -338,7 +447,7 @@ class KoboSource:
             url = _next_page(body.get("next"), self.server)
             if not url:
                 return
-        raise SyncError("The server kept sending more pages; the pull was stopped.")
+        raise SyncError(Message(_TOO_MANY_PAGES))
 
     def rows(self) -> Iterator[dict[str, str]]:
         """Each submission as the row of Kobo's CSV export (the main sheet's answers only)."""
@@ -367,10 +476,22 @@ class KoboSource:
 
 @dataclass(frozen=True)
 class OdkCentralSource:
+    """An ODK Central form, read with a web user's session token (``Bearer``; Central ends
+    sessions after 24 hours) or with that web user's e-mail and password (HTTP Basic, which
+    Central accepts for web users on every request, so a scheduled pull keeps working)."""
+
     server: str  # e.g. https://central.example.org
     project_id: int
     form_id: str  # the form's xmlFormId
-    token: str
+    token: str = field(default="", repr=False)
+    email: str = field(default="", repr=False)
+    password: str = field(default="", repr=False)
+
+    @property
+    def authorization(self) -> str:
+        if self.email:
+            return basic_authorization(self.email, self.password)
+        return f"Bearer {self.token}"
 
     def _form_url(self) -> str:
         form = urllib.parse.quote(self.form_id, safe="")
@@ -381,15 +502,12 @@ class OdkCentralSource:
         gives it."""
         data = _get_bytes(
             f"{self._form_url()}/submissions.csv.zip?attachments=false",
-            authorization=f"Bearer {self.token}",
+            authorization=self.authorization,
             accept="application/zip",
-            not_what="did not answer with the form's CSV ZIP export; is it the right server?",
+            not_what=_NOT_ZIP,
         )
         if not zipfile.is_zipfile(io.BytesIO(data)):
-            where = urllib.parse.urlsplit(self.server).netloc.rpartition("@")[2]
-            raise SyncError(
-                f"{where} did not answer with the form's CSV ZIP export; is it the right server?"
-            )
+            raise SyncError(Message(_NOT_ZIP, where=_where(self.server)))
         return data
 
     def export(self) -> tuple[str, bytes, int]:
@@ -400,12 +518,12 @@ class OdkCentralSource:
     def pages(self) -> Iterator[list[dict]]:
         url = f"{self._form_url()}.svc/Submissions?%24top=250"
         for _page in range(MAX_PAGES):
-            body = _get_json(url, authorization=f"Bearer {self.token}")
+            body = _get_json(url, authorization=self.authorization)
             yield list(body.get("value") or [])
             url = _next_page(body.get("@odata.nextLink"), self.server)
             if not url:
                 return
-        raise SyncError("The server kept sending more pages; the pull was stopped.")
+        raise SyncError(Message(_TOO_MANY_PAGES))
 
     def rows(self) -> Iterator[dict[str, str]]:
         """Each submission of the OData feed as the row of ODK Central's main CSV: groups
@@ -434,6 +552,14 @@ class OdkCentralSource:
                     }
                 )
                 yield row
+
+
+def basic_authorization(email: str, password: str) -> str:
+    """The ``Authorization`` header of HTTP Basic authentication (RFC 7617, UTF-8)."""
+    import base64
+
+    pair = f"{email}:{password}".encode()
+    return "Basic " + base64.b64encode(pair).decode("ascii")
 
 
 def odk_zip_submissions(data: bytes) -> int:
@@ -504,13 +630,16 @@ _CONTENT_TYPES = {
 _EARLIER_FORMAT = {"kobo_xlsx": "kobo_csv", "odk_zip": "odk_csv"}
 
 
-def sync_pull(*, source, instrument, organisation, user=None):
+def sync_pull(*, source, instrument, organisation, user=None, sync=None):
     """Pull every submission of ``source`` (repeat groups included) into a new upload of
     ``instrument`` for ``organisation`` (which must be a partner of the campaign). The upload
     then goes through the pipeline like the same export uploaded as a file: with the
     partner's saved mapping it is checked and waits in "preview" for the partner to import;
     rows that cannot be accepted are listed there, and submissions already in the portal are
-    skipped. Returns the upload (or None when the server has no submissions)."""
+    skipped. Returns the upload (or None when the server has no submissions).
+
+    With ``sync`` (a stored :class:`PartnerSync`), the upload is that sync's: its accepted
+    rows can be imported while the rejected ones wait in the sync's queue (``Upload.sync``)."""
     from django.core.exceptions import PermissionDenied, ValidationError
     from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -533,7 +662,11 @@ def sync_pull(*, source, instrument, organisation, user=None):
             enqueue=False,
         )
     except ValidationError as error:
+        # already in the language of the pull (the upload checks' own messages)
         raise SyncError(" ".join(error.messages)) from None
+    if sync is not None:
+        upload.sync = sync
+        upload.save(update_fields=["sync"])
     # A pull runs in the background already: read the columns here, then use the partner's
     # saved mapping when it still fits (the row check is enqueued as for an upload).
     upload = upload_inspect(upload=upload)
@@ -610,8 +743,31 @@ def token_decrypt(stored: str) -> str:
         return _fernet().decrypt(stored.encode()).decode()
     except InvalidToken:
         raise SyncError(
-            "The stored token can no longer be read (the server's key changed); save the "
-            "sync again with a new token."
+            Message(
+                gettext_noop(
+                    "The stored token can no longer be read (the server's key changed); save "
+                    "the sync again with a new token."
+                )
+            )
+        ) from None
+
+
+def login_encrypt(email: str, password: str) -> str:
+    """A web user's e-mail and password, encrypted together as the token is."""
+    return token_encrypt(json.dumps({"email": email, "password": password}))
+
+
+def login_decrypt(stored: str) -> tuple[str, str]:
+    try:
+        login = json.loads(token_decrypt(stored))
+        return str(login["email"]), str(login["password"])
+    except (ValueError, TypeError, KeyError):
+        raise SyncError(
+            Message(
+                gettext_noop(
+                    "The stored e-mail and password can no longer be read; save the sync again."
+                )
+            )
         ) from None
 
 
@@ -623,18 +779,35 @@ def _allow_private() -> bool:
 
 def source_for(sync) -> KoboSource | OdkCentralSource:
     server_address_check(sync.server, allow_private=_allow_private())
-    token = token_decrypt(sync.token_encrypted)
     if sync.kind == "kobo":
+        token = token_decrypt(sync.token_encrypted)
         return KoboSource(server=sync.server, asset_uid=sync.asset_uid, token=token)
-    return OdkCentralSource(
-        server=sync.server, project_id=sync.project_id or 0, form_id=sync.form_id, token=token
-    )
+    ids = {"server": sync.server, "project_id": sync.project_id or 0, "form_id": sync.form_id}
+    if sync.login == "password":
+        email, password = login_decrypt(sync.token_encrypted)
+        return OdkCentralSource(**ids, email=email, password=password)
+    return OdkCentralSource(**ids, token=token_decrypt(sync.token_encrypted))
 
 
-def partner_sync_save(*, instrument, organisation, kind, server, token, user=None, **ids):
+def partner_sync_save(
+    *,
+    instrument,
+    organisation,
+    kind,
+    server,
+    token="",
+    email="",
+    password="",
+    user=None,
+    **ids,
+):
     """Connect a Kobo project / ODK form to ``instrument`` for ``organisation`` (a partner
-    invited to the campaign). The token is encrypted before it is stored."""
+    invited to the campaign). The credentials are encrypted before they are stored: an API
+    token (KoboToolbox; an ODK Central session token), or for ODK Central a web user's
+    ``email`` and ``password``, sent with HTTP Basic on each pull (a session token expires
+    after 24 hours, so a scheduled sync needs them)."""
     from django.core.exceptions import PermissionDenied, ValidationError
+    from django.utils.translation import gettext as _
 
     from .models import PartnerSync
 
@@ -644,6 +817,29 @@ def partner_sync_save(*, instrument, organisation, kind, server, token, user=Non
         server_address_check(server, allow_private=_allow_private())
     except SyncError as error:
         raise ValidationError({"server": str(error)}) from None
+    login = PartnerSync.Login.PASSWORD if (email or password) else PartnerSync.Login.TOKEN
+    if login == PartnerSync.Login.PASSWORD:
+        if kind != "odk":
+            raise ValidationError(
+                {
+                    "email": _(
+                        "An e-mail and password are for ODK Central; KoboToolbox needs a token."
+                    )
+                }
+            )
+        if not (email and password):
+            raise ValidationError({"password": _("Give both the web user's e-mail and password.")})
+        secret = login_encrypt(email, password)
+    elif not token:
+        raise ValidationError(
+            {
+                "token": _("Give the API token.")
+                if kind == "kobo"
+                else _("Give a web user's e-mail and password (or a session token).")
+            }
+        )
+    else:
+        secret = token_encrypt(token)
     sync = PartnerSync(
         campaign=instrument.campaign,
         instrument=instrument,
@@ -653,14 +849,17 @@ def partner_sync_save(*, instrument, organisation, kind, server, token, user=Non
         asset_uid=ids.get("asset_uid") or "",
         project_id=ids.get("project_id"),
         form_id=ids.get("form_id") or "",
-        token_encrypted=token_encrypt(token),
+        login=login,
+        token_encrypted=secret,
         created_by=user,
     )
     if kind == "kobo" and not sync.asset_uid:
-        raise ValidationError({"asset_uid": "A KoboToolbox sync needs the project's asset uid."})
+        raise ValidationError(
+            {"asset_uid": _("A KoboToolbox sync needs the project's id (asset uid).")}
+        )
     if kind == "odk" and not (sync.project_id and sync.form_id):
         raise ValidationError(
-            {"form_id": "An ODK Central sync needs the project id and the form's xmlFormId."}
+            {"form_id": _("An ODK Central sync needs the project number and the form ID.")}
         )
     sync.full_clean()
     sync.save()
@@ -672,28 +871,47 @@ def partner_sync_save(*, instrument, organisation, kind, server, token, user=Non
         actor=user,
         target=sync,
         summary=f"{sync.get_kind_display()} form connected for {organisation}",
-        # where it pulls from, never the token
-        data={"kind": kind, "server": urllib.parse.urlsplit(server).netloc.rpartition("@")[2]},
+        # where it pulls from and how it signs in, never the credentials
+        data={
+            "kind": kind,
+            "server": urllib.parse.urlsplit(server).netloc.rpartition("@")[2],
+            "login": login,
+        },
     )
     return sync
 
 
 def partner_sync_probe(
-    *, kind: str, server: str, token: str, asset_uid: str = "", project_id=None, form_id=""
+    *,
+    kind: str,
+    server: str,
+    token: str = "",
+    asset_uid: str = "",
+    project_id=None,
+    form_id="",
+    email: str = "",
+    password: str = "",
 ) -> None:
-    """Before a form is connected: may the token read that project / form on that server?
-    Reads the form's description only (kpi ``GET /api/v2/assets/{uid}/``, ODK Central
-    ``GET /v1/projects/{id}/forms/{xmlFormId}``), never its submissions. Raises ``SyncError``
-    with a message for the person (a private address, an unknown server, a refused token, no
-    such project or form); the token is never in it."""
+    """Before a form is connected: may these credentials read that project / form on that
+    server? Reads the form's description only (kpi ``GET /api/v2/assets/{uid}/``, ODK
+    Central ``GET /v1/projects/{id}/forms/{xmlFormId}``), never its submissions. Raises
+    ``SyncError`` with a message for the person (a private address, an unknown server,
+    refused credentials, no such project or form); the credentials are never in it."""
     server_address_check(server, allow_private=_allow_private())
     base = server.rstrip("/")
     if kind == "kobo":
         url = f"{base}/api/v2/assets/{urllib.parse.quote(asset_uid)}/?format=json"
         _get_json(url, authorization=f"Token {token}")
     else:
-        url = f"{base}/v1/projects/{int(project_id or 0)}/forms/{urllib.parse.quote(form_id)}"
-        _get_json(url, authorization=f"Bearer {token}")
+        source = OdkCentralSource(
+            server=server,
+            project_id=int(project_id or 0),
+            form_id=form_id,
+            token=token,
+            email=email,
+            password=password,
+        )
+        _get_json(source._form_url(), authorization=source.authorization)
 
 
 def pull_stamp(sync) -> str:
@@ -739,19 +957,47 @@ def partner_sync_run(*, sync, user=None, seen_stamp: str | None = None) -> None:
                 instrument=locked.instrument,
                 organisation=locked.organisation,
                 user=user,
+                sync=locked,
             )
         except SyncError as error:
-            locked.last_message = str(error)
+            _set_last_message(locked, error.message)
         except PermissionDenied:
-            locked.last_message = "The organisation is no longer a partner of this campaign."
+            _set_last_message(
+                locked,
+                Message(gettext_noop("The organisation is no longer a partner of this campaign.")),
+            )
             locked.active = False
         else:
             locked.last_upload = upload or locked.last_upload
-            locked.last_message = "" if upload else "The server has no submissions."
+            _set_last_message(
+                locked, "" if upload else Message(gettext_noop("The server has no submissions."))
+            )
         locked.last_pulled_at = timezone.now()
-        locked.save(update_fields=["last_upload", "last_message", "last_pulled_at", "active"])
-    for name in ("last_upload", "last_upload_id", "last_message", "last_pulled_at", "active"):
+        locked.save(
+            update_fields=[
+                "last_upload",
+                "last_message",
+                "last_message_data",
+                "last_pulled_at",
+                "active",
+            ]
+        )
+    for name in (
+        "last_upload",
+        "last_upload_id",
+        "last_message",
+        "last_message_data",
+        "last_pulled_at",
+        "active",
+    ):
         setattr(sync, name, getattr(locked, name))
+
+
+def _set_last_message(sync, message: str) -> None:
+    """The outcome of a pull, in English and as data (template and parameters), so the
+    sync's page shows it in each viewer's language (``common.i18n.render_message``)."""
+    sync.last_message = str(message)
+    sync.last_message_data = message.data() if isinstance(message, Message) else {}
 
 
 def partner_syncs_run_all() -> int:
@@ -818,21 +1064,30 @@ def partner_sync_delete(*, sync, user=None, request=None) -> None:
 PROBLEMS_KEPT = 1000
 
 
-def _rejected_submissions(problems) -> dict[str, list[str]]:
-    rejected: dict[str, list[str]] = {}
+def _rejected_submissions(problems) -> dict[str, tuple[list[str], list]]:
+    """Each rejected submission's reasons (English) and, beside each, its template and
+    parameters when the check stored them (``problem["messages"]``), else None."""
+    rejected: dict[str, tuple[list[str], list]] = {}
     for problem in problems or []:
         key = str(problem.get("key") or "")[:100]
-        if key:
-            reasons = rejected.setdefault(key, [])
-            reasons.extend(r for r in problem.get("reasons") or [] if r not in reasons)
+        if not key:
+            continue
+        reasons, data = rejected.setdefault(key, ([], []))
+        stored = list(problem.get("messages") or [])
+        for index, reason in enumerate(problem.get("reasons") or []):
+            if reason not in reasons:
+                reasons.append(reason)
+                data.append(stored[index] if index < len(stored) else None)
     return rejected
 
 
-def sync_issues_record(*, sync, upload) -> None:
+def sync_issues_record(*, sync, upload, resolve: bool = True) -> None:
     """After the row check of a sync's upload (status "preview"): each rejected submission
     (by its stable id) is added to the sync's queue, or its reasons refreshed; a submission
     that waited and is no longer rejected was fixed at the source (a pull brings every
-    submission of the form, so absent means accepted, already imported, or deleted there)."""
+    submission of the form, so absent means accepted, already imported, or deleted there).
+    With ``resolve=False`` (after a partial import) the rejected ones are added and nothing
+    is marked fixed."""
     from django.db import transaction
     from django.utils import timezone
 
@@ -845,14 +1100,14 @@ def sync_issues_record(*, sync, upload) -> None:
             issue.submission_key: issue
             for issue in SyncRowIssue.objects.select_for_update().filter(sync=sync)
         }
-        if len(upload.problems or []) < PROBLEMS_KEPT:
+        if resolve and len(upload.problems or []) < PROBLEMS_KEPT:
             fixed = [
                 issue.pk
                 for key, issue in waiting.items()
                 if key not in rejected and issue.resolved_at is None
             ]
             SyncRowIssue.objects.filter(pk__in=fixed).update(resolved_at=now, last_upload=upload)
-        for key, reasons in rejected.items():
+        for key, (reasons, data) in rejected.items():
             issue = waiting.get(key)
             if issue is None:
                 SyncRowIssue.objects.create(
@@ -861,6 +1116,7 @@ def sync_issues_record(*, sync, upload) -> None:
                     organisation_id=sync.organisation_id,
                     submission_key=key,
                     reasons=reasons,
+                    reason_data=data,
                     first_seen=now,
                     last_seen=now,
                     last_upload=upload,
@@ -868,8 +1124,29 @@ def sync_issues_record(*, sync, upload) -> None:
                 continue
             if issue.resolved_at is not None:  # fixed once, rejected again: waits anew
                 issue.first_seen, issue.resolved_at = now, None
-            issue.reasons, issue.last_seen, issue.last_upload = reasons, now, upload
+            issue.reasons, issue.reason_data = reasons, data
+            issue.last_seen, issue.last_upload = now, upload
             issue.save()
+
+
+def sync_import_refusal(problems) -> str:
+    """Why the accepted rows of a sync's upload cannot be imported while the rejected ones
+    wait in the queue ("" when they can): every rejected row must be listed in the queue
+    (a row without a submission id cannot be, nor rows beyond the problems kept)."""
+    from django.utils.translation import gettext as _
+
+    problems = problems or []
+    if len(problems) >= PROBLEMS_KEPT:
+        return _(
+            "More than %(n)s rows were rejected, too many to list them all in the queue; "
+            "correct them at the source and pull again before importing."
+        ) % {"n": PROBLEMS_KEPT}
+    if any(not problem.get("key") for problem in problems):
+        return _(
+            "Some rejected rows have no submission id, so they cannot wait in the sync's "
+            "queue; nothing can be imported until they are corrected at the source."
+        )
+    return ""
 
 
 def sync_issues_resolve_stored(*, campaign_id: int) -> int:
@@ -889,15 +1166,19 @@ def sync_issues_resolve_stored(*, campaign_id: int) -> int:
 
 def on_upload_saved(sender, instance, update_fields=None, **kwargs) -> None:
     """``post_save`` of an upload: when the row check of a sync's last upload ends, refresh
-    that sync's queue (connected in ``ConsultationsConfig.ready``)."""
+    that sync's queue; when a sync's upload is imported, add the rows it rejected
+    (connected in ``ConsultationsConfig.ready``)."""
     from .models import PartnerSync, Upload
 
     if update_fields is None or "status" not in update_fields:
         return
-    if instance.status != Upload.Status.PREVIEW:
-        return
-    for sync in PartnerSync.objects.filter(last_upload=instance):
-        sync_issues_record(sync=sync, upload=instance)
+    if instance.status == Upload.Status.PREVIEW:
+        for sync in PartnerSync.objects.filter(last_upload=instance):
+            sync_issues_record(sync=sync, upload=instance)
+    elif instance.status == Upload.Status.IMPORTED and instance.sync_id:
+        # The accepted rows were imported; every row the import rejected waits in the queue.
+        for sync in PartnerSync.objects.filter(pk=instance.sync_id):
+            sync_issues_record(sync=sync, upload=instance, resolve=False)
 
 
 def on_submissions_imported(sender, upload, **kwargs) -> None:

@@ -56,6 +56,7 @@ class UploadSerializer(serializers.ModelSerializer):
             "message",
             "created_at",
             "undone_at",
+            "sync",
         ]
         read_only_fields = fields
 
@@ -227,7 +228,9 @@ class UploadViewSet(
     @extend_schema(request=None, responses={202: UploadSerializer})
     @action(detail=True, methods=["post"], url_path="import")
     def start_import(self, request, pk=None):
-        """Import every checked row, all or nothing, in the background."""
+        """Import the checked rows in the background: all or nothing for an upload, or for an
+        upload pulled by a connected sync (``sync``) its accepted rows, the rejected ones
+        waiting in the sync's queue for a fix at the source."""
         upload = self.get_object()
         try:
             upload = upload_import_start(upload=upload, user=request.user)
@@ -250,10 +253,33 @@ class UploadViewSet(
 
 
 class PartnerSyncSerializer(serializers.ModelSerializer):
-    """A connected KoboToolbox project / ODK Central form. The token is write-only: it is
-    stored encrypted and never returned."""
+    """A connected KoboToolbox project / ODK Central form. The credentials are write-only:
+    stored encrypted and never returned. KoboToolbox: ``token`` (the API key). ODK Central:
+    ``email`` and ``password`` of a web user (a dedicated one with the Project Viewer role),
+    used with HTTP Basic on each pull; a session ``token`` is accepted too but expires after
+    24 hours."""
 
-    token = serializers.CharField(write_only=True, max_length=500, trim_whitespace=True)
+    token = serializers.CharField(
+        write_only=True, max_length=500, trim_whitespace=True, required=False, allow_blank=True
+    )
+    email = serializers.EmailField(
+        write_only=True,
+        required=False,
+        allow_blank=True,
+        help_text="ODK Central: the e-mail of a web user who may read the form's submissions",
+    )
+    password = serializers.CharField(
+        write_only=True,
+        max_length=500,
+        required=False,
+        allow_blank=True,
+        trim_whitespace=False,
+        style={"input_type": "password"},
+        help_text="ODK Central: that web user's password",
+    )
+    last_message = serializers.SerializerMethodField(
+        help_text="The outcome of the last pull, in the request's language"
+    )
     instrument = serializers.IntegerField(min_value=1, max_value=2**31 - 1, write_only=True)
     organisation = serializers.IntegerField(min_value=1, max_value=2**31 - 1, write_only=True)
     instrument_id = serializers.IntegerField(read_only=True)
@@ -275,6 +301,9 @@ class PartnerSyncSerializer(serializers.ModelSerializer):
             "project_id",
             "form_id",
             "token",
+            "email",
+            "password",
+            "login",
             "active",
             "created_at",
             "last_pulled_at",
@@ -284,12 +313,19 @@ class PartnerSyncSerializer(serializers.ModelSerializer):
         read_only_fields = [
             "id",
             "campaign",
+            "login",
             "active",
             "created_at",
             "last_pulled_at",
             "last_upload",
             "last_message",
         ]
+
+    def get_last_message(self, sync) -> str:
+        from common.i18n import render_message
+        from common.messages import from_data
+
+        return render_message(from_data(sync.last_message, sync.last_message_data))
 
     def validate_kind(self, value):
         if value not in ("kobo", "odk"):
@@ -304,6 +340,14 @@ class PartnerSyncSerializer(serializers.ModelSerializer):
             {"instrument": attrs["instrument"], "organisation": attrs["organisation"]}
         )
         attrs["instrument"], attrs["organisation"] = checked["instrument"], checked["organisation"]
+        if not (attrs.get("token") or attrs.get("email") or attrs.get("password")):
+            raise serializers.ValidationError(
+                {
+                    "token": _("Give the API token.")
+                    if attrs.get("kind") == "kobo"
+                    else _("Give a web user's e-mail and password (or a session token).")
+                }
+            )
         return attrs
 
 
@@ -342,17 +386,9 @@ class PartnerSyncViewSet(
         return Response(self.get_serializer(sync).data, status=status.HTTP_201_CREATED)
 
     def perform_destroy(self, instance):
-        from accounts.models import AuditEvent
-        from accounts.services import audit_record
+        from .sync import partner_sync_delete
 
-        audit_record(
-            action=AuditEvent.Action.DELETE,
-            actor=self.request.user,
-            target=instance,
-            request=self.request,
-            summary=f"{instance.get_kind_display()} sync {instance.pk} disconnected",
-        )
-        instance.delete()
+        partner_sync_delete(sync=instance, user=self.request.user, request=self.request)
 
     @extend_schema(request=None, responses={200: SyncPulledSerializer})
     @action(detail=True, methods=["post"])
@@ -366,6 +402,6 @@ class PartnerSyncViewSet(
             {
                 "last_pulled_at": sync.last_pulled_at,
                 "last_upload": sync.last_upload_id,
-                "last_message": sync.last_message,
+                "last_message": self.get_serializer().get_last_message(sync),
             }
         )

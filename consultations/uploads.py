@@ -11,7 +11,8 @@ view never opens the file. The states are documented on :class:`Upload`:
   ``upload_validate`` (worker) checks every row → ``preview``;
 * ``upload_import_start`` (request) moves ``preview`` → ``importing`` under a row lock, so a
   second click or a second tab is refused; ``upload_import`` (worker) stores all rows or none
-  → ``imported`` | ``failed``.
+  → ``imported`` | ``failed`` (an upload pulled by a connected sync stores its accepted rows,
+  its rejected ones wait in the sync's queue for a fix at the source).
 
 When the import ends (either way) the raw file and the preview are deleted, unless
 ``UPLOAD_RAW_RETENTION_HOURS`` keeps them a little longer for troubleshooting; the kept file
@@ -48,6 +49,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.models import AuditEvent
 from accounts.services import audit_record
@@ -372,10 +374,16 @@ def upload_import_start(*, upload: Upload, user=None, enqueue: bool = True) -> U
         locked = Upload.objects.select_for_update().get(pk=upload.pk)
         if locked.status != Upload.Status.PREVIEW or not locked.file:
             raise ValidationError(_refusal(locked))
-        if locked.problems:
+        if locked.problems and not _imports_accepted_rows(locked):
             raise ValidationError(
                 _("Nothing in this upload can be imported; see the rows that cannot be accepted.")
             )
+        if locked.problems:
+            from .sync import sync_import_refusal
+
+            refusal = sync_import_refusal(locked.problems)
+            if refusal:
+                raise ValidationError(refusal)
         if not locked.rows_ok:
             raise ValidationError(
                 _(
@@ -392,6 +400,13 @@ def upload_import_start(*, upload: Upload, user=None, enqueue: bool = True) -> U
             transaction.on_commit(lambda: upload_import_task.delay(locked.pk, user_id))
     upload.refresh_from_db()
     return upload
+
+
+def _imports_accepted_rows(upload: Upload) -> bool:
+    """A connected sync's upload imports its accepted rows while the rejected ones wait in
+    the sync's queue for a fix at the source (a later pull brings them once accepted); any
+    other upload is imported whole or not at all."""
+    return upload.sync_id is not None
 
 
 def upload_discard(*, upload: Upload) -> Upload:
@@ -747,6 +762,12 @@ def _jsonable(value):
     return value
 
 
+def _partial_refused(check: _Check) -> bool:
+    from .sync import sync_import_refusal
+
+    return bool(sync_import_refusal(check.problems))
+
+
 class _RowsRefused(Exception):
     """Rolls the import back: some rows cannot be accepted."""
 
@@ -756,7 +777,9 @@ class _AlreadyEnded(Exception):
 
 
 def upload_import(*, upload: Upload, user=None) -> Upload:
-    """Worker: import every valid row in one transaction; any problem, nothing is imported.
+    """Worker: import every valid row in one transaction; any problem, nothing is imported
+    (a connected sync's upload: the accepted rows are imported, the rejected ones wait in
+    the sync's queue).
     Runs only for an upload that ``upload_import_start`` moved to "importing". Either way the
     raw file and the preview are deleted at the end (or kept, reduced, for
     ``UPLOAD_RAW_RETENTION_HOURS``)."""
@@ -771,14 +794,17 @@ def upload_import(*, upload: Upload, user=None) -> Upload:
         return upload
     except _RowsRefused as refused:
         _store_check(upload, refused.args[0])  # after the rollback, so the problems stay
-        return upload_fail(
-            upload=upload,
-            message=_(
+        if _imports_accepted_rows(upload):
+            message = _(
+                "Nothing was imported: %(n)s rows cannot be accepted. Correct them at the "
+                "source; the next pull checks them again."
+            ) % {"n": len(upload.problems)}
+        else:
+            message = _(
                 "Nothing was imported: %(n)s rows cannot be accepted. Correct them and upload "
                 "the file again."
-            )
-            % {"n": len(upload.problems)},
-        )
+            ) % {"n": len(upload.problems)}
+        return upload_fail(upload=upload, message=message)
     except PermissionDenied:
         return upload_fail(
             upload=upload,
@@ -804,6 +830,7 @@ def _import_rows(upload: Upload, user) -> int:
     consent_text = upload.campaign.current_consent
     default_language = _default_language(upload.campaign)
     check = _Check()
+    partial = _imports_accepted_rows(upload)
     imported, batch, used_cards = 0, [], []
     with transaction.atomic():
         # A redelivered task waits here for the first run, then finds it imported.
@@ -811,7 +838,7 @@ def _import_rows(upload: Upload, user) -> int:
         if locked.status != Upload.Status.IMPORTING:
             raise _AlreadyEnded
         for result, groups, none, prefer_not in _checked_rows(upload, check):
-            if check.problems:
+            if check.problems and not partial:
                 continue  # keep counting the problems; nothing will be stored
             values = result.values
             uses = set(values.get("consent_uses") or ("analysis",))
@@ -863,7 +890,7 @@ def _import_rows(upload: Upload, user) -> int:
                 imported += services.narratives_bulk_store(batch)
                 batch = []
                 cache.set(progress_key(upload), imported, 60 * 60)
-        if check.problems:
+        if check.problems and (not partial or not check.ok or _partial_refused(check)):
             raise _RowsRefused(check)
         imported += services.narratives_bulk_store(batch)
         receipt_cards_mark_used(used_cards)
@@ -880,6 +907,15 @@ def _import_rows(upload: Upload, user) -> int:
                 "%(n)s rows were deleted earlier (withdrawn, deleted or past their retention) "
                 "and were not imported."
             ) % {"n": upload.rows_deleted_earlier}
+        if check.problems:  # a sync's upload: the rejected rows wait in its queue
+            waiting = len({str(p.get("key") or "")[:100] for p in check.problems})
+            upload.message += " " + ngettext(
+                "%(n)s submission waits in the sync's queue for a fix at source; a later pull "
+                "imports it once it is accepted.",
+                "%(n)s submissions wait in the sync's queue for a fix at source; a later pull "
+                "imports them once they are accepted.",
+                waiting,
+            ) % {"n": waiting}
         with_cards = sum(1 for h in used_cards if h)
         if with_cards:
             upload.message += " " + _(

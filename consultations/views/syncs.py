@@ -18,6 +18,8 @@ from django.utils.translation import gettext as _
 from accounts import policy
 from accounts.models import Organisation, Role
 from accounts.policy import Action, actor_for
+from common.i18n import render_message, render_problems
+from common.messages import from_data
 
 from ..forms import PartnerSyncForm
 from ..models import Campaign, PartnerSync, SyncRowIssue
@@ -30,6 +32,7 @@ from ..sync import (
     partner_sync_set_active,
     pull_stamp,
     server_address_check,
+    sync_import_refusal,
     sync_issues_fixed,
     sync_issues_waiting,
 )
@@ -55,25 +58,28 @@ def _connect(request, form: PartnerSyncForm) -> PartnerSync | None:
         "project_id": data["project_id"] if data["kind"] == "odk" else None,
         "form_id": data["form_id"] if data["kind"] == "odk" else "",
     }
+    login = {"token": data.get("token") or ""}
+    if data["kind"] == "odk" and data.get("email"):
+        login = {"email": data["email"], "password": data.get("password") or ""}
     try:
         server_address_check(data["server"], allow_private=settings.PARTNER_SYNC_ALLOW_PRIVATE)
     except SyncError as exc:
-        form.add_error("server", str(exc))
+        form.add_error("server", render_message(exc.message))
         return None
     try:
-        # A refused token or a wrong id is said now, on the form, not at the first pull.
-        partner_sync_probe(kind=data["kind"], server=data["server"], token=data["token"], **ids)
+        # Refused credentials or a wrong id are said now, on the form, not at the first pull.
+        partner_sync_probe(kind=data["kind"], server=data["server"], **login, **ids)
         return partner_sync_save(
             instrument=data["instrument"],
             organisation=data["organisation"],
             kind=data["kind"],
             server=data["server"],
-            token=data["token"],
             user=request.user,
+            **login,
             **ids,
         )
     except SyncError as exc:
-        form.add_error(None, str(exc))
+        form.add_error(None, render_message(exc.message))
     except ValidationError as exc:
         for field, errors in exc.message_dict.items():
             form.add_error(field if field in form.fields else None, errors)
@@ -125,12 +131,29 @@ def sync_list(request, pk: int):
     )
     for sync in syncs:
         sync.waiting = waiting.get(sync.pk, 0)
+        sync.shown_message = last_message(sync)
     return render(
         request,
         "consultations/sync_list.html",
         {"campaign": campaign, "syncs": syncs, "form": form},
         status=400 if request.method == "POST" else 200,
     )
+
+
+def last_message(sync: PartnerSync) -> str:
+    """The outcome of the sync's last pull in the viewer's language."""
+    return render_message(from_data(sync.last_message, sync.last_message_data))
+
+
+def _issues_shown(issues) -> list[SyncRowIssue]:
+    """Queue entries with their reasons in the viewer's language (``shown_reasons``)."""
+    issues = list(issues)
+    shown = render_problems(
+        {"reasons": issue.reasons, "messages": issue.reason_data} for issue in issues
+    )
+    for issue, problem in zip(issues, shown, strict=True):
+        issue.shown_reasons = problem["reasons"]
+    return issues
 
 
 def _own_sync(request, pk: int, action=Action.VIEW) -> PartnerSync:
@@ -159,7 +182,7 @@ def sync_detail(request, pk: int):
                 messages.warning(request, " ".join(exc.messages))
             else:
                 if sync.last_message:
-                    messages.error(request, sync.last_message)
+                    messages.error(request, last_message(sync))
                 else:
                     messages.success(request, _("Pulled. The result is shown below."))
         elif action in ("pause", "resume"):
@@ -188,7 +211,17 @@ def sync_detail(request, pk: int):
             "campaign": sync.campaign,
             "upload": upload,
             "stamp": pull_stamp(sync),
-            "waiting": list(sync_issues_waiting(request.user, sync)),
+            # its accepted stories can be imported while the rejected ones wait
+            "importable": upload is not None
+            and upload.status == upload.Status.PREVIEW
+            and upload.rows_ok
+            and (
+                not upload.problems
+                or upload.sync_id == sync.pk
+                and not sync_import_refusal(upload.problems)
+            ),
+            "last_message": last_message(sync),
+            "waiting": _issues_shown(sync_issues_waiting(request.user, sync)),
             "fixed": list(sync_issues_fixed(request.user, sync)),
             "keyless": keyless,
         },

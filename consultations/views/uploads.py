@@ -157,11 +157,27 @@ def upload_detail(request, pk: int):
             "unit": (request.POST.getlist("unit") or initial.get(":unit") or [""])[0],
             "progress": cache.get(progress_key(upload)) or 0,
             "preview_rows": _preview_rows(upload),
+            "sync_partial": _sync_partial(upload),
             "can_undo": upload.status == Upload.Status.IMPORTED
             and upload.campaign.country in actor_for(request.user).rco_countries,
         },
         status=400 if problems else 200,
     )
+
+
+def _sync_partial(upload) -> dict | None:
+    """For the preview of a connected sync's upload with rejected rows: how many submissions
+    wait in the sync's queue, and why the accepted rows cannot be imported meanwhile ("" when
+    they can). None for any other upload (imported whole or not at all)."""
+    from ..sync import sync_import_refusal
+
+    if upload.sync_id is None or not upload.problems:
+        return None
+    return {
+        "sync": upload.sync_id,
+        "waiting": len({str(p.get("key") or "")[:100] for p in upload.problems}),
+        "refusal": sync_import_refusal(upload.problems),
+    }
 
 
 def _preview_rows(upload) -> list:

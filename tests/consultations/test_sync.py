@@ -293,7 +293,11 @@ def test_the_token_is_stored_encrypted_and_never_shown(
         client.get("/api/partner-syncs/"),
         client.get(f"/api/partner-syncs/{sync.pk}/"),
     ):
-        assert TOKEN not in response.content.decode() and "token" not in response.content.decode()
+        assert TOKEN not in response.content.decode()
+        body = response.json()
+        for item in body if isinstance(body, list) else body.get("results", [body]):
+            # the credentials are write-only; only how the sync signs in is said
+            assert not {"token", "password", "email"} & set(item) and item["login"] == "token"
     event = AuditEvent.objects.get(target_type="consultations.partnersync")
     assert event.actor == people.partner_own and TOKEN not in json.dumps(event.data)
     client.force_login(people.partner_other)
@@ -310,6 +314,15 @@ def test_the_token_is_stored_encrypted_and_never_shown(
     client.force_login(people.partner_own)
     assert client.delete(f"/api/partner-syncs/{sync.pk}/").status_code == 204
     assert not PartnerSync.objects.exists()
+    # disconnected through the service: audited with where it pulled from, never the token
+    deleted = AuditEvent.objects.get(
+        target_type="consultations.partnersync", action=AuditEvent.Action.DELETE
+    )
+    assert deleted.actor == people.partner_own and deleted.target_id == str(sync.pk)
+    assert deleted.summary == f"KoboToolbox sync {sync.pk} disconnected"
+    assert deleted.data["server"] == stub.split("//", 1)[1]
+    assert deleted.data["organisation"] == people.partner_org.pk
+    assert TOKEN not in json.dumps(deleted.data)
 
 
 def test_a_refused_token_is_reported_on_the_sync(stub, instrument, people, client):

@@ -486,3 +486,168 @@ def test_an_odk_central_form_is_connected_after_its_description_is_read(kobo, pe
     assert response.redirect_chain[-1][0] == f"/consultations/syncs/{sync.pk}/"
     assert (sync.kind, sync.project_id, sync.form_id, sync.asset_uid) == ("odk", 7, "voices", "")
     assert _KoboServer.seen == [("/v1/projects/7/forms/voices", f"Bearer {TOKEN}")]
+
+
+# --- the accepted rows of a pull are imported; the rejected ones wait --------------------
+
+
+def _import(client, upload, django_capture_on_commit_callbacks):
+    """Press the upload page's import button (the import task runs eagerly on commit)."""
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/consultations/uploads/{upload.pk}/", {"action": "import"})
+    assert response.status_code == 302
+    upload.refresh_from_db()
+    return upload
+
+
+def test_a_rejected_submission_does_not_block_the_others_and_is_imported_once_fixed(
+    kobo, people, instrument, client, django_capture_on_commit_callbacks
+):
+    from consultations.models import Narrative
+
+    sync = _sync(people, server=kobo, instrument=instrument)
+    client.force_login(people.partner_own)
+    good = "00000001-6a1d-4d3e-9f4b-2a8e1c7d5b90"
+    bad = "00000003-6a1d-4d3e-9f4b-2a8e1c7d5b90"
+    _KoboServer.results = [
+        _kobo_result(1, "The clinic closed.", "women"),
+        _kobo_result(3, "", "migrants"),  # no story: rejected
+    ]
+    _pull(client, sync, django_capture_on_commit_callbacks)
+    sync.refresh_from_db()
+    first = sync.last_upload
+    assert first.sync == sync
+    with django_capture_on_commit_callbacks(execute=True):
+        assert upload_set_mapping(upload=first, mapping=MAPPING) == []
+    first.refresh_from_db()
+    assert (first.status, first.rows_ok, len(first.problems)) == (Upload.Status.PREVIEW, 1, 1)
+
+    # The preview says what will be imported and what waits, and offers the import.
+    page = client.get(f"/consultations/uploads/{first.pk}/").content.decode()
+    assert "1 story will be imported; 1 submission waits in the queue for a fix at source." in (
+        page
+    )
+    assert f'href="/consultations/syncs/{sync.pk}/#waiting"' in page
+    assert bad in page and "required field &#x27;story&#x27; is empty" in page
+    assert "Import 1 story" in page and "so nothing will be imported" not in page
+    detail = client.get(f"/consultations/syncs/{sync.pk}/").content.decode()
+    assert "1 new story waits for you to import it" in detail
+
+    first = _import(client, first, django_capture_on_commit_callbacks)
+    assert first.status == Upload.Status.IMPORTED and first.rows_imported == 1
+    assert "1 submission waits in the sync's queue for a fix at source" in first.message
+    stories = Narrative.objects.filter(campaign=sync.campaign, channel=Narrative.Channel.UPLOAD)
+    assert list(stories.values_list("external_key", flat=True)) == [good]
+    assert stories.get().story == "The clinic closed."
+    issue = SyncRowIssue.objects.get(sync=sync)
+    assert issue.submission_key == bad and issue.resolved_at is None
+    assert issue.reasons == ["required field 'story' is empty"]
+
+    # The partner writes the story in Kobo; the next pull takes it, skips the imported one.
+    _KoboServer.results = [
+        _kobo_result(1, "The clinic closed.", "women"),
+        _kobo_result(3, "The bus stopped coming.", "migrants"),
+    ]
+    _pull(client, sync, django_capture_on_commit_callbacks)
+    sync.refresh_from_db()
+    second = sync.last_upload
+    assert second.pk != first.pk and second.status == Upload.Status.PREVIEW
+    assert (second.rows_ok, second.rows_duplicate, second.problems) == (1, 1, [])
+    issue.refresh_from_db()
+    assert issue.resolved_at is not None
+    second = _import(client, second, django_capture_on_commit_callbacks)
+    assert second.status == Upload.Status.IMPORTED and second.rows_imported == 1
+    assert "wait in the sync" not in second.message and "waits in the sync" not in second.message
+    assert sorted(stories.values_list("external_key", flat=True)) == [good, bad]
+    assert stories.get(external_key=bad).story == "The bus stopped coming."
+
+    # A third pull brings nothing new: both are already in the portal, nothing is duplicated.
+    _pull(client, sync, django_capture_on_commit_callbacks)
+    sync.refresh_from_db()
+    assert (sync.last_upload.rows_ok, sync.last_upload.rows_duplicate) == (0, 2)
+    assert stories.count() == 2
+
+
+def test_an_upload_by_hand_or_of_a_disconnected_sync_is_still_all_or_nothing(
+    kobo, people, instrument, client, django_capture_on_commit_callbacks
+):
+    from django.core.exceptions import ValidationError
+
+    from consultations.sync import partner_sync_delete
+    from consultations.uploads import upload_import_start
+
+    sync = _sync(people, server=kobo, instrument=instrument)
+    client.force_login(people.partner_own)
+    _KoboServer.results = [
+        _kobo_result(1, "The clinic closed.", "women"),
+        _kobo_result(3, "", "migrants"),
+    ]
+    _pull(client, sync, django_capture_on_commit_callbacks)
+    sync.refresh_from_db()
+    upload = sync.last_upload
+    with django_capture_on_commit_callbacks(execute=True):
+        upload_set_mapping(upload=upload, mapping=MAPPING)
+    # Disconnected, the sync's queue is gone: the rejected row would be listed nowhere.
+    partner_sync_delete(sync=sync, user=people.partner_own)
+    upload.refresh_from_db()
+    assert upload.sync is None and upload.rows_ok == 1 and upload.problems
+    page = client.get(f"/consultations/uploads/{upload.pk}/").content.decode()
+    assert "so nothing will be imported" in page and "Import 1 story" not in page
+    with pytest.raises(ValidationError, match="Nothing in this upload can be imported"):
+        upload_import_start(upload=upload, enqueue=False)
+
+
+# --- the sync's messages in the viewer's language ----------------------------------------
+
+
+def test_a_french_partner_reads_the_pull_messages_and_the_queue_in_french(
+    kobo, people, instrument, client, django_capture_on_commit_callbacks
+):
+    from django.conf import settings
+
+    client.force_login(people.partner_own)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
+    # Connecting with a refused token: the server's answer, in French, on the form.
+    form = _connect(client, people, kobo, token="expired-token-789")
+    assert form.status_code == 400
+    assert "a refusé le jeton (HTTP 401)" in form.content.decode()
+    assert "refused the token" not in form.content.decode()
+
+    sync = partner_sync_save(
+        instrument=instrument,
+        organisation=people.partner_org,
+        kind="kobo",
+        server=kobo,
+        token="expired-token-789",
+        asset_uid=ASSET,
+    )
+    pulled = _pull(client, sync, django_capture_on_commit_callbacks).content.decode()
+    sync.refresh_from_db()
+    # stored in English with its template; shown in the viewer's language
+    assert "refused the token" in sync.last_message
+    assert sync.last_message_data["template"].startswith("%(where)s refused the token")
+    assert f"{kobo} a refusé le jeton (HTTP 401). Créez un nouveau jeton d’API" in pulled
+    listing = client.get(f"/consultations/campaigns/{sync.campaign_id}/syncs/").content.decode()
+    assert "a refusé le jeton" in listing and "refused the token" not in listing
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "es"
+    detail = client.get(f"/consultations/syncs/{sync.pk}/").content.decode()
+    assert "rechazó el token (HTTP 401)" in detail
+
+    # A rejected submission's reason in the queue.
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
+    good = _sync(people, server=kobo, instrument=instrument)
+    _KoboServer.results = [
+        _kobo_result(1, "Le dispensaire a fermé.", "women"),
+        _kobo_result(3, "", "women"),
+    ]
+    _pull(client, good, django_capture_on_commit_callbacks)
+    good.refresh_from_db()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert upload_set_mapping(upload=good.last_upload, mapping=MAPPING) == []
+    issue = SyncRowIssue.objects.get(sync=good)
+    assert issue.reasons == ["required field 'story' is empty"]
+    assert issue.reason_data[0]["template"] == "required field '%(field)s' is empty"
+    page = client.get(f"/consultations/syncs/{good.pk}/").content.decode()
+    assert "1 soumission attend une correction à la source" in page
+    assert "le champ obligatoire « story » est vide" in page
+    assert "required field" not in page

@@ -66,7 +66,7 @@ def test_a_partner_connects_pulls_and_follows_the_queue_on_a_phone_in_french(
     page.get_by_text("1 soumission attend une correction à la source").wait_for()
     issue = SyncRowIssue.objects.get()
     assert page.get_by_text(issue.submission_key).count() == 1
-    assert "required field 'story' is empty" in page.inner_text("main")
+    assert "le champ obligatoire « story » est vide" in page.inner_text("main")
     assert _fits(page)
     page.screenshot(path="/tmp/syncui-queue-fr-390.png", full_page=True)
 
