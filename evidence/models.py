@@ -22,6 +22,10 @@ class GroupSummary(models.Model):
     )
     country = models.CharField(_("country"), max_length=100, db_index=True)
     data = models.JSONField(default=dict)
+    # The small part of ``data`` the overview and the API list read (``summary.headline_of``:
+    # the survey digest and each bucket's counts), written with it, so that those lists never
+    # load the full summaries.
+    headline = models.JSONField(default=dict)
     stale = models.BooleanField(default=True, db_index=True)
     computed_at = models.DateTimeField(null=True, blank=True)
     validated_with_communities = models.BooleanField(default=False)

@@ -31,7 +31,7 @@ from django.db import close_old_connections, transaction
 from django.utils import timezone
 
 from .models import GroupSummary
-from .summary import FORMAT, compute_summary
+from .summary import FORMAT, compute_summary, headline_of
 
 logger = logging.getLogger(__name__)
 
@@ -51,14 +51,20 @@ def compute_now(group, country: str) -> GroupSummary:
     summary, _created = GroupSummary.objects.get_or_create(group=group, country=country)
     GroupSummary.objects.filter(pk=summary.pk).update(stale=False)
     summary.data = compute_summary(group, country)
+    summary.headline = headline_of(summary.data)
     summary.computed_at = timezone.now()
-    summary.save(update_fields=["data", "computed_at"])
+    summary.save(update_fields=["data", "headline", "computed_at"])
     summary.refresh_from_db(fields=["stale"])
     return summary
 
 
 def is_current(summary: GroupSummary | None) -> bool:
     return bool(summary and summary.data and summary.data.get("format") == FORMAT)
+
+
+def headline_is_current(headline: dict | None) -> bool:
+    """A stored headline (``GroupSummary.headline``) of the current layout."""
+    return bool(headline and headline.get("format") == FORMAT)
 
 
 def stored_summary(group, country: str) -> GroupSummary:

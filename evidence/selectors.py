@@ -11,8 +11,8 @@ from accounts.policy import actor_for
 from taxonomy.models import PopulationGroup
 
 from .models import GroupSummary
-from .refresh import compute_now, is_current, mode, request_refresh, stored_summary
-from .summary import Audience, evidence_for
+from .refresh import compute_now, headline_is_current, mode, request_refresh, stored_summary
+from .summary import Audience, evidence_for, overview_for
 
 
 @dataclass(frozen=True)
@@ -35,39 +35,23 @@ class OverviewRow:
     group: PopulationGroup
     headline: dict
     gaps: int
-    data: dict  # the viewer's evidence without the group page's lists
+    data: dict  # the viewer's headline, matrix, gaps and factors (``summary.overview_for``)
     computed_at: datetime | None
     refreshing: bool
     computed: bool
 
 
 def overview(*, groups: list[PopulationGroup], country: str, user) -> list[OverviewRow]:
-    """One row per group for ``/groups/`` and the API list: headline and data-gap count for
-    this viewer, from the stored summaries in one query (without the heavy keys: signifier
-    histograms, trends). Stale or missing summaries are enqueued, not computed here."""
+    """One row per group for ``/groups/`` and the API list: headline, convergence matrix, data
+    gaps and factor profile for this viewer, from the stored headlines only
+    (``GroupSummary.headline``, one query; the full summaries are not read). Stale or missing
+    summaries are enqueued, not computed here (except with ``EVIDENCE_REFRESH=inline``)."""
     audience = Audience.of(actor_for(user), country)
     stored = {
-        group_id: (
-            {
-                "format": fmt,
-                "survey": survey,
-                "recommendations": recs,
-                "voice": voice,
-                "vocabulary": vocabulary,
-            },
-            computed_at,
-            stale,
-        )
-        for group_id, fmt, survey, recs, voice, vocabulary, computed_at, stale in (
+        group_id: (headline, computed_at, stale)
+        for group_id, headline, computed_at, stale in (
             GroupSummary.objects.filter(group__in=groups, country=country).values_list(
-                "group_id",
-                "data__format",
-                "data__survey",
-                "data__recommendations",
-                "data__voice",
-                "data__vocabulary",
-                "computed_at",
-                "stale",
+                "group_id", "headline", "computed_at", "stale"
             )
         )
     }
@@ -75,33 +59,48 @@ def overview(*, groups: list[PopulationGroup], country: str, user) -> list[Overv
     wanted = []
     rows = []
     for group in groups:
-        data, computed_at, stale = stored.get(group.pk, (None, None, True))
-        current = data is not None and is_current(GroupSummary(data=data))
+        headline, computed_at, stale = stored.get(group.pk, (None, None, True))
+        current = headline_is_current(headline)
         if inline and (stale or not current):
             summary = compute_now(group, country)
-            data, computed_at, stale, current = summary.data, summary.computed_at, False, True
+            headline, computed_at, stale, current = (
+                summary.headline,
+                summary.computed_at,
+                False,
+                True,
+            )
         elif stale or not current:
             wanted.append((group.pk, country))
-        derived = evidence_for(data, audience, full=False) if current and data is not None else {}
-        headline, gaps = derived.get("headline", {}), len(derived.get("gaps", []))
-        rows.append(OverviewRow(group, headline, gaps, derived, computed_at, stale, current))
+        derived = overview_for(headline, audience) if current and headline else {}
+        rows.append(
+            OverviewRow(
+                group,
+                derived.get("headline", {}),
+                len(derived.get("gaps", [])),
+                derived,
+                computed_at,
+                stale,
+                current,
+            )
+        )
     request_refresh(wanted)
     return rows
 
 
 def max_gap(*, group: PopulationGroup, country: str) -> float:
-    """The largest survey gap of a group (the same for every member of the country)."""
+    """The largest survey gap of a group (the same for every member of the country), from
+    the stored headline."""
     if mode() == "inline":
-        survey = stored_summary(group, country).data.get("survey", [])
-        return max((r["gap_to_ahead"] for r in survey), default=0) or 0
-    row = (
-        GroupSummary.objects.filter(group=group, country=country)
-        .values_list("data__format", "data__survey", "stale")
-        .first()
-    )
-    if row is None or row[0] is None:
-        request_refresh([(group.pk, country)])
+        headline = stored_summary(group, country).headline
+    else:
+        row = (
+            GroupSummary.objects.filter(group=group, country=country)
+            .values_list("headline", "stale")
+            .first()
+        )
+        headline = row[0] if row else None
+        if row is None or row[1] or not headline_is_current(headline):
+            request_refresh([(group.pk, country)])
+    if not headline_is_current(headline):
         return 0
-    if row[2]:
-        request_refresh([(group.pk, country)])
-    return max((r["gap_to_ahead"] for r in row[1] or []), default=0) or 0
+    return (headline.get("survey") or {}).get("max_gap") or 0

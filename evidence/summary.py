@@ -45,8 +45,9 @@ DISADVANTAGE_POINTS = 0.05  # a linked leaf at least 5 points worse than the nat
 SAMPLE_SIZE = 6
 LATEST = 8
 QUOTES = 10
-FORMAT = 6  # the stored layout; an older one is recomputed (4: trends per group definition;
-# 5: strict recommendation counts; 6: an intersection's counts by how it is named)
+FORMAT = 7  # the stored layout; an older one is recomputed (4: trends per group definition;
+# 5: strict recommendation counts; 6: an intersection's counts by how it is named; 7: the
+# headline stored apart, ``headline_of``)
 
 
 @dataclass(frozen=True)
@@ -307,12 +308,114 @@ def _signifiers(stored: dict, audience: Audience) -> list[dict]:
     return out
 
 
+def survey_digest(survey: list[dict]) -> dict:
+    """What the convergence matrix, the data gaps, the factor profile and the headline need of
+    the survey rows (the same for every viewer of the country: published runs only)."""
+    goals: dict[str, dict] = {}
+    for row in survey:
+        if row["goal"]:
+            g = goals.setdefault(str(row["goal"]), {"disadvantage": False, "runs": []})
+            g["disadvantage"] = g["disadvantage"] or bool(row["disadvantage"])
+            g["runs"].append(row["run"])
+    factors = Counter(
+        f
+        for r in survey
+        for c in r["circumstances"]
+        if (f := (r.get("circumstance_factors") or {}).get(c))
+        and any(c in step for step in r["path"])
+    )
+    return {
+        "rows": len(survey),
+        "goals": goals,
+        "factors": dict(factors),
+        "max_gap": max((r["gap_to_ahead"] for r in survey), default=None),
+        "max_gap_to_national": max((abs(r["national"] - r["rate"]) for r in survey), default=None),
+        "furthest_behind": len({r["slug"] for r in survey if r["furthest_behind"]}),
+        "indicators": len({r["slug"] for r in survey}),
+    }
+
+
+HEADLINE_RECOMMENDATIONS = ("total", "strict", "goals", "factors")
+HEADLINE_VOICE = ("count", "focus_groups", "goals", "factors")
+
+
+def headline_of(stored: dict) -> dict:
+    """The small part of a stored summary that the overview and the API list read
+    (``GroupSummary.headline``, written with ``data``): the survey digest and the counts of
+    each bucket, still bucketed by who may read them, so ``overview_for`` filters per viewer
+    exactly as ``evidence_for`` does."""
+    return {
+        "format": stored.get("format"),
+        "survey": survey_digest(stored.get("survey", [])),
+        "recommendations": {
+            kind: {k: b[k] for k in HEADLINE_RECOMMENDATIONS if k in b}
+            for kind, b in stored.get("recommendations", {}).items()
+        },
+        "voice": {
+            org: {k: b[k] for k in HEADLINE_VOICE if k in b}
+            for org, b in stored.get("voice", {}).items()
+        },
+        "vocabulary": stored.get("vocabulary", {"goals": {}, "factors": {}}),
+        "computed_at": stored.get("computed_at"),
+    }
+
+
+def overview_for(headline: dict, audience: Audience) -> dict:
+    """The overview's and API list's evidence of one group for one audience, from the stored
+    headline alone: the same headline, matrix, data gaps and factor profile as
+    ``evidence_for(..., full=False)`` on the full summary."""
+    return _derive(
+        headline.get("survey") or survey_digest([]),
+        _visible_recommendations(headline, audience),
+        _visible_voice(headline, audience),
+        headline.get("vocabulary", {"goals": {}, "factors": {}}),
+    )
+
+
 def evidence_for(stored: dict, audience: Audience, *, full: bool = True) -> dict:
     """The group page's evidence for one audience: only what it may read, suppressed after
     that filter. ``full=False`` skips what only the group page shows (signifiers, lists)."""
-    survey = stored.get("survey", [])
     recs_buckets = _visible_recommendations(stored, audience)
     voice_buckets = _visible_voice(stored, audience)
+    derived = _derive(
+        survey_digest(stored.get("survey", [])),
+        recs_buckets,
+        voice_buckets,
+        stored.get("vocabulary", {"goals": {}, "factors": {}}),
+    )
+    voice, recommendations = derived["voice"], derived["recommendations"]
+    if full:
+        enough = voice["count"] is not None and voice["count"] >= min_count()
+        voice["themes"] = _merge(voice_buckets, "themes").most_common(8)
+        voice["quotes"] = sorted(q for b in voice_buckets for q in b["quotes"])[:QUOTES]
+        voice["sample"] = (
+            [
+                pk
+                for _at, pk in sorted((s for b in voice_buckets for s in b["sample"]), reverse=True)
+            ][:SAMPLE_SIZE]
+            if enough
+            else []
+        )
+        voice["signifiers"] = _signifiers(stored, audience) if enough else []
+        recommendations |= {
+            "by_mechanism": _merge(recs_buckets, "mechanism").most_common(),
+            "by_position": _merge(recs_buckets, "position").most_common(),
+            "by_status": _merge(recs_buckets, "status").most_common(),
+            "by_target": _merge(recs_buckets, "targets").most_common(12),
+            "latest": sorted(pk for b in recs_buckets for pk in b["latest"])[:LATEST],
+            # An intersection's counts by how it is named (``None``: none visible).
+            "intersection": _merge_intersection(recs_buckets),
+        }
+    return derived | {
+        "survey": stored.get("survey", []),
+        "trend": stored.get("trend", {}),
+        "computed_at": stored.get("computed_at"),
+    }
+
+
+def _derive(digest: dict, recs_buckets: list[dict], voice_buckets: list[dict], vocabulary) -> dict:
+    """Headline, convergence matrix, data gaps and factor profile from the survey digest and
+    the buckets the viewer may read (small-count suppression after that filter)."""
     rec_total = sum(b["total"] for b in recs_buckets)
     rec_strict = sum(b.get("strict", b["total"]) for b in recs_buckets)
     rec_goals = _merge(recs_buckets, "goals")
@@ -338,36 +441,11 @@ def evidence_for(stored: dict, audience: Audience, *, full: bool = True) -> dict
         "goals": dict(rec_goals),
         "factors": dict(rec_factors),
     }
-    if full:
-        voice["themes"] = _merge(voice_buckets, "themes").most_common(8)
-        voice["quotes"] = sorted(q for b in voice_buckets for q in b["quotes"])[:QUOTES]
-        voice["sample"] = (
-            [
-                pk
-                for _at, pk in sorted((s for b in voice_buckets for s in b["sample"]), reverse=True)
-            ][:SAMPLE_SIZE]
-            if enough
-            else []
-        )
-        voice["signifiers"] = _signifiers(stored, audience) if enough else []
-        recommendations |= {
-            "by_mechanism": _merge(recs_buckets, "mechanism").most_common(),
-            "by_position": _merge(recs_buckets, "position").most_common(),
-            "by_status": _merge(recs_buckets, "status").most_common(),
-            "by_target": _merge(recs_buckets, "targets").most_common(12),
-            "latest": sorted(pk for b in recs_buckets for pk in b["latest"])[:LATEST],
-            # An intersection's counts by how it is named (``None``: none visible).
-            "intersection": _merge_intersection(recs_buckets),
-        }
-    vocabulary = stored.get("vocabulary", {"goals": {}, "factors": {}})
-    survey_goals = defaultdict(list)
-    for row in survey:
-        if row["goal"]:
-            survey_goals[row["goal"]].append(row)
+    has_survey = bool(digest["rows"])
     matrix = []
     for number in sorted(int(n) for n in vocabulary["goals"]):
-        s_rows = survey_goals.get(number, [])
-        survey_state = _state(any(r["disadvantage"] for r in s_rows), bool(s_rows))
+        goal = digest["goals"].get(str(number))
+        survey_state = _state(bool(goal and goal["disadvantage"]), goal is not None)
         voice_state = (
             "disadvantage"
             if voice["goals"].get(str(number))
@@ -385,11 +463,11 @@ def evidence_for(stored: dict, audience: Audience, *, full: bool = True) -> dict
                 "voice": voice_state,
                 "recommendations": rec_state,
                 "disagree": "disadvantage" in states and "none" in states,
-                "runs": [r["run"] for r in s_rows],
+                "runs": list(goal["runs"]) if goal else [],
             }
         )
     gaps = []
-    if not survey:
+    if not has_survey:
         gaps.append(
             {
                 "stream": "survey",
@@ -417,7 +495,7 @@ def evidence_for(stored: dict, audience: Audience, *, full: bool = True) -> dict
         for stream in ("survey", "voice", "recommendations"):
             if (
                 row[stream] == "silent"
-                and (survey or voice["count"] or rec_total)
+                and (has_survey or voice["count"] or rec_total)
                 and any(
                     row[other] == "disadvantage"
                     for other in ("survey", "voice", "recommendations")
@@ -432,13 +510,7 @@ def evidence_for(stored: dict, audience: Audience, *, full: bool = True) -> dict
                         f"disadvantage, {stream.replace('_', ' ')} is silent",
                     }
                 )
-    survey_factors = Counter(
-        f
-        for r in survey
-        for c in r["circumstances"]
-        if (f := (r.get("circumstance_factors") or {}).get(c))
-        and any(c in step for step in r["path"])
-    )
+    survey_factors = digest["factors"]
     factors = {}
     for code, name in vocabulary["factors"].items():
         voice_n = voice_factors.get(code, 0)
@@ -449,25 +521,20 @@ def evidence_for(stored: dict, audience: Audience, *, full: bool = True) -> dict
             "recommendations": rec_factors.get(code, 0),
         }
     return {
-        "survey": survey,
-        "trend": stored.get("trend", {}),
         "voice": voice,
         "recommendations": recommendations,
         "matrix": matrix,
         "gaps": gaps,
         "factors": factors,
         "headline": {
-            "max_gap": max((r["gap_to_ahead"] for r in survey), default=None),
-            "max_gap_to_national": max(
-                (abs(r["national"] - r["rate"]) for r in survey), default=None
-            ),
-            "furthest_behind": len({r["slug"] for r in survey if r["furthest_behind"]}),
-            "indicators": len({r["slug"] for r in survey}),
+            "max_gap": digest["max_gap"],
+            "max_gap_to_national": digest["max_gap_to_national"],
+            "furthest_behind": digest["furthest_behind"],
+            "indicators": digest["indicators"],
             "recommendations": rec_total,
             # About the group for certain (an intersection: naming it or all its parts).
             "recommendations_strict": rec_strict,
             "voices": voice["count"],
             "focus_groups": focus_groups,
         },
-        "computed_at": stored.get("computed_at"),
     }

@@ -151,6 +151,44 @@ def test_a_partner_sees_counts_of_its_own_stories_suppressed_below_five(evidence
     assert rco["voice"]["count"] == 9
 
 
+@pytest.mark.parametrize("role", VIEWERS)
+def test_the_stored_headline_gives_each_viewer_what_the_full_summary_gives(evidence, people, role):
+    """The overview and the API list derive from the stored headline alone; for every viewer
+    its headline, matrix, data gaps and factor profile equal those of the full summary."""
+    from accounts.policy import actor_for
+    from evidence.summary import Audience, evidence_for, overview_for
+
+    country = _country(people, role)
+    stored = summary_for(evidence, country)
+    audience = Audience.of(actor_for(people.user(role)), country)
+    full = evidence_for(stored.data, audience, full=False)
+    light = overview_for(stored.headline, audience)
+    for key in ("headline", "matrix", "gaps", "factors", "voice", "recommendations"):
+        assert light[key] == full[key], key
+    assert len(str(stored.headline)) < len(str(stored.data))
+
+
+def test_the_overview_and_api_list_read_only_the_stored_headlines(
+    evidence, people, client_for, settings
+):
+    settings.EVIDENCE_REFRESH = "thread"  # serve what is stored, as in production
+    for group in PopulationGroup.objects.all():
+        summary_for(group, "Demoland")
+    client = client_for("rco")
+    for url in (reverse("evidence:index"), "/api/evidence/"):
+        client.get(url)  # warm the session
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url, {"country": "Demoland"})
+        assert response.status_code == 200
+        reads = [q["sql"] for q in queries if '"evidence_groupsummary"' in q["sql"]]
+        assert len(reads) == 1, reads
+        assert '"evidence_groupsummary"."headline"' in reads[0]
+        assert '"evidence_groupsummary"."data"' not in reads[0], url
+    rows = client.get(reverse("evidence:index"), {"country": "Demoland"}).context["rows"]
+    row = next(r for r in rows if r["group"] == evidence)
+    assert row["computed"] and row["h"]["recommendations"] == 6 + 16
+
+
 # ---------------------------------------------------------------------------
 # Invalidation touches only the groups of the change
 # ---------------------------------------------------------------------------

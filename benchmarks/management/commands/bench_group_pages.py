@@ -388,10 +388,18 @@ class Command(BaseCommand):
             )
         ]
         mean_kb = sum(sizes) / max(len(sizes), 1) / 1024
+        # What the overview and the API list read of each summary (``GroupSummary.headline``).
+        headlines = [
+            len(raw or "")
+            for raw in GroupSummary.objects.extra(select={"raw": "headline::text"}).values_list(
+                "raw", flat=True
+            )
+        ]
         figure = (
             f"{count} groups in {total:.1f} s: mean {total / max(count, 1):.2f} s, "
             f"max {slowest[0]:.2f} s ({slowest[1]}) per group; stored JSON mean "
-            f"{mean_kb:.0f} KB, max {max(sizes, default=0) / 1024:.0f} KB"
+            f"{mean_kb:.0f} KB, max {max(sizes, default=0) / 1024:.0f} KB; headline mean "
+            f"{sum(headlines) / max(len(headlines), 1) / 1024:.1f} KB"
         )
         return ("summaries (summaries_refresh)", figure, "")
 
