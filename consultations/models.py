@@ -748,6 +748,10 @@ class PartnerSync(models.Model):
     #: ``last_message``'s template and parameters (``common.messages``), so each viewer
     #: reads it in their own language; empty for a text stored without them.
     last_message_data = models.JSONField(default=dict, blank=True)
+    #: Set while a pull runs (cleared with its outcome); a pull older than the task's time
+    #: limit is taken as dead. Two pulls of one sync never overlap, and no row lock is held
+    #: while the partner's server is read.
+    pulling_since = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at"]

@@ -9,11 +9,15 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 
 from accounts import policy
 from accounts.models import Organisation, Role
@@ -27,7 +31,6 @@ from ..sync import (
     SyncError,
     partner_sync_delete,
     partner_sync_probe,
-    partner_sync_run,
     partner_sync_save,
     partner_sync_set_active,
     pull_stamp,
@@ -36,6 +39,7 @@ from ..sync import (
     sync_issues_fixed,
     sync_issues_waiting,
 )
+from ..tasks import partner_sync_pull_task
 
 
 def _sync_organisations(user, campaign) -> list[int]:
@@ -49,6 +53,7 @@ def _sync_organisations(user, campaign) -> list[int]:
     return [pk for pk in partners if pk in own]
 
 
+@sensitive_variables()
 def _connect(request, form: PartnerSyncForm) -> PartnerSync | None:
     """Check the address, then that the token may read the form, then save; each failure
     becomes an error on the form (the address on its field, the server's answer on top)."""
@@ -88,6 +93,7 @@ def _connect(request, form: PartnerSyncForm) -> PartnerSync | None:
     return None
 
 
+@sensitive_post_parameters("token", "password", "email")
 @login_required
 def sync_list(request, pk: int):
     """A campaign's connected forms (those the viewer may list) and the form to connect one."""
@@ -176,15 +182,27 @@ def sync_detail(request, pk: int):
         sync = _own_sync(request, pk, Action.CHANGE)
         action = request.POST.get("action")
         if action == "pull":
-            try:
-                partner_sync_run(sync=sync, user=request.user, seen_stamp=request.POST.get("seen"))
-            except ValidationError as exc:
-                messages.warning(request, " ".join(exc.messages))
+            seen = request.POST.get("seen")
+            if sync.pulling_since is not None:
+                messages.warning(request, _("A pull of this form is already running."))
+            elif seen is not None and sync.last_pulled_at and seen != pull_stamp(sync):
+                # a second click, or a second tab: the task would pull nothing (it checks too)
+                when = timezone.localtime(sync.last_pulled_at)
+                messages.warning(
+                    request,
+                    _("This form was pulled at %(when)s already; its result is shown below.")
+                    % {"when": date_format(when, "SHORT_DATETIME_FORMAT")},
+                )
             else:
-                if sync.last_message:
-                    messages.error(request, last_message(sync))
-                else:
-                    messages.success(request, _("Pulled. The result is shown below."))
+                user_id = request.user.pk
+                transaction.on_commit(lambda: partner_sync_pull_task.delay(sync.pk, user_id, seen))
+                messages.success(
+                    request,
+                    _(
+                        "Pull started. It runs in the background; reload this page to see "
+                        "its result below."
+                    ),
+                )
         elif action in ("pause", "resume"):
             partner_sync_set_active(
                 sync=sync, active=action == "resume", user=request.user, request=request

@@ -337,7 +337,9 @@ def test_a_second_click_on_pull_now_pulls_nothing(
     assert Upload.objects.count() == 1 and len(_KoboServer.seen) == 1
 
 
-def test_a_refused_token_is_shown_on_the_page(kobo, people, client):
+def test_a_refused_token_is_shown_on_the_page(
+    kobo, people, client, django_capture_on_commit_callbacks
+):
     sync = partner_sync_save(
         instrument=consultation_objects(people).instrument,
         organisation=people.partner_org,
@@ -348,10 +350,12 @@ def test_a_refused_token_is_shown_on_the_page(kobo, people, client):
     )
     client.force_login(people.partner_own)
     stamp = client.get(f"/consultations/syncs/{sync.pk}/").context["stamp"]
-    response = client.post(
-        f"/consultations/syncs/{sync.pk}/", {"action": "pull", "seen": stamp}, follow=True
-    )
-    html = response.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):  # the pull task (eager here)
+        response = client.post(
+            f"/consultations/syncs/{sync.pk}/", {"action": "pull", "seen": stamp}, follow=True
+        )
+    assert "Pull started" in response.content.decode()
+    html = client.get(f"/consultations/syncs/{sync.pk}/").content.decode()
     assert "refused the token" in html and "expired-token-789" not in html
     assert not Upload.objects.exists()
 
