@@ -69,7 +69,11 @@ def _connect(request, form: PartnerSyncForm) -> PartnerSync | None:
     try:
         server_address_check(data["server"], allow_private=settings.PARTNER_SYNC_ALLOW_PRIVATE)
     except SyncError as exc:
+        written_with_login = "@" in data["server"]
         form.add_error("server", render_message(exc.message))
+        if written_with_login:
+            form.data = form.data.copy()
+            form.data["server"] = ""  # a password written into it is not sent back
         return None
     try:
         # Refused credentials or a wrong id are said now, on the form, not at the first pull.
