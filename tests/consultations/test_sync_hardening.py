@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (the stub-server fixtures are imported from the other sync tests)
 """The partner sync under hostile or broken input: one broken sync never stops the hourly
 run, "Pull now" runs in the background without holding the sync's row, a pull is bounded
 in bytes and time, an ODK ZIP is checked before anything is inflated, a mistyped address
@@ -153,7 +154,7 @@ def test_a_kpi_page_that_is_not_an_object_is_a_message(page_server, body):
 # --- bytes and time --------------------------------------------------------------------------
 
 
-def test_a_pull_stops_when_its_pages_together_pass_the_byte_cap(stub, settings):  # noqa: F811
+def test_a_pull_stops_when_its_pages_together_pass_the_byte_cap(stub, settings):
     measured = PullBudget(bytes_left=10**9, deadline=time.monotonic() + 60)
     token = sync_module._budget.set(measured)
     try:
@@ -172,7 +173,7 @@ def test_a_pull_stops_when_its_pages_together_pass_the_byte_cap(stub, settings):
     assert [path for path, _auth in _Stub.seen][-1].endswith("page=2")
 
 
-def test_a_pull_past_its_deadline_is_stopped(kobo, people, settings):  # noqa: F811
+def test_a_pull_past_its_deadline_is_stopped(kobo, people, settings):
     settings.PARTNER_SYNC_DEADLINE_SECONDS = 0
     sync = _sync(people, server=kobo)
     assert partner_sync_run(sync=sync)
