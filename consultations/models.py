@@ -11,6 +11,7 @@ import secrets
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -755,6 +756,20 @@ class PartnerSync(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        constraints = [
+            # one sync per form and partner: a second would import the same submissions
+            # twice and keep a second copy of the token (project_id is null for Kobo)
+            models.UniqueConstraint(
+                "instrument",
+                "organisation",
+                "kind",
+                "server",
+                "asset_uid",
+                Coalesce("project_id", models.Value(0)),
+                "form_id",
+                name="partner_sync_one_per_form",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.asset_uid or self.form_id} → {self.instrument}"

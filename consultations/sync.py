@@ -132,6 +132,14 @@ class SyncError(Exception):
         self.message = message
 
 
+class SyncExists(Exception):
+    """This form is already connected for this partner and instrument (``sync``)."""
+
+    def __init__(self, sync) -> None:
+        super().__init__(f"already connected as sync {sync.pk}")
+        self.sync = sync
+
+
 def _origin(url: str) -> tuple[str, str]:
     parsed = urllib.parse.urlsplit(url)
     return parsed.scheme.lower(), parsed.netloc.lower()
@@ -994,6 +1002,17 @@ def partner_sync_save(
         )
     else:
         secret = token_encrypt(token)
+    existing = PartnerSync.objects.filter(
+        instrument=instrument,
+        organisation=organisation,
+        kind=kind,
+        server=server,
+        asset_uid=ids.get("asset_uid") or "" if kind == "kobo" else "",
+        project_id=ids.get("project_id") if kind == "odk" else None,
+        form_id=ids.get("form_id") or "" if kind == "odk" else "",
+    ).first()
+    if existing is not None:
+        raise SyncExists(existing)
     sync = PartnerSync(
         campaign=instrument.campaign,
         instrument=instrument,
@@ -1033,6 +1052,56 @@ def partner_sync_save(
         },
     )
     return sync
+
+
+@sensitive_variables()
+def partner_sync_replace_login(*, sync, token="", email="", password="", user=None) -> None:
+    """Give a sync a new API token (or ODK Central web user's e-mail and password): checked
+    against the server first (``partner_sync_probe``), then encrypted in place of the old
+    one; audited without the credentials. Raises ``SyncError`` (refused) or
+    ``ValidationError`` (incomplete)."""
+    from django.core.exceptions import ValidationError
+    from django.utils.translation import gettext as _
+
+    from accounts.models import AuditEvent
+    from accounts.services import audit_record
+
+    from .models import PartnerSync
+
+    if email or password:
+        if sync.kind != "odk":
+            raise ValidationError(
+                _("An e-mail and password are for ODK Central; KoboToolbox needs a token.")
+            )
+        if not (email and password):
+            raise ValidationError(_("Give both the web user's e-mail and password."))
+        login, secret_of = PartnerSync.Login.PASSWORD, lambda: login_encrypt(email, password)
+    elif token:
+        login, secret_of = PartnerSync.Login.TOKEN, lambda: token_encrypt(token)
+    else:
+        raise ValidationError(_("Give the API token."))
+    partner_sync_probe(
+        kind=sync.kind,
+        server=sync.server,
+        token=token if login == PartnerSync.Login.TOKEN else "",
+        asset_uid=sync.asset_uid,
+        project_id=sync.project_id,
+        form_id=sync.form_id,
+        email=email if login == PartnerSync.Login.PASSWORD else "",
+        password=password if login == PartnerSync.Login.PASSWORD else "",
+    )
+    sync.login = login
+    sync.token_encrypted = secret_of()
+    PartnerSync.objects.filter(pk=sync.pk).update(
+        login=sync.login, token_encrypted=sync.token_encrypted
+    )
+    audit_record(
+        action=AuditEvent.Action.CHANGE,
+        actor=user,
+        target=sync,
+        summary=f"{sync.get_kind_display()} sync's credentials replaced",
+        data={"login": login},  # how it signs in, never the credentials
+    )
 
 
 @sensitive_variables()

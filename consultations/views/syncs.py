@@ -25,12 +25,14 @@ from accounts.policy import Action, actor_for
 from common.i18n import render_message, render_problems
 from common.messages import from_data
 
-from ..forms import PartnerSyncForm
+from ..forms import PartnerSyncForm, PartnerSyncLoginForm
 from ..models import Campaign, PartnerSync, SyncRowIssue
 from ..sync import (
     SyncError,
+    SyncExists,
     partner_sync_delete,
     partner_sync_probe,
+    partner_sync_replace_login,
     partner_sync_save,
     partner_sync_set_active,
     pull_stamp,
@@ -87,6 +89,16 @@ def _connect(request, form: PartnerSyncForm) -> PartnerSync | None:
             **login,
             **ids,
         )
+    except SyncExists as exc:
+        messages.info(
+            request,
+            _(
+                "This form was already connected for this organisation and instrument; here "
+                "it is. To give a new token or password, use “Replace the token” below."
+            ),
+        )
+        exc.sync.already_connected = True
+        return exc.sync
     except SyncError as exc:
         form.add_error(None, render_message(exc.message))
     except ValidationError as exc:
@@ -112,7 +124,7 @@ def sync_list(request, pk: int):
     )
     if request.method == "POST" and form.is_valid():
         sync = _connect(request, form)
-        if sync is not None:
+        if sync is not None and not getattr(sync, "already_connected", False):
             messages.success(
                 request,
                 _(
@@ -120,6 +132,7 @@ def sync_list(request, pk: int):
                     "every hour."
                 ),
             )
+        if sync is not None:
             return redirect("consultations:sync_detail", pk=sync.pk)
     syncs = list(
         policy.scope(request.user, PartnerSync.objects.filter(campaign=campaign), Action.LIST)
@@ -246,8 +259,34 @@ def sync_detail(request, pk: int):
             "waiting": _issues_shown(sync_issues_waiting(request.user, sync)),
             "fixed": list(sync_issues_fixed(request.user, sync)),
             "keyless": keyless,
+            "login_form": PartnerSyncLoginForm(),
         },
     )
+
+
+@sensitive_post_parameters("token", "password", "email")
+@login_required
+def sync_login(request, pk: int):
+    """Replace a sync's token (or ODK Central e-mail and password): POST only, checked
+    against the server before it replaces the stored one; never shown."""
+    sync = _own_sync(request, pk, Action.CHANGE if request.method == "POST" else Action.VIEW)
+    if request.method != "POST":
+        return redirect("consultations:sync_detail", pk=sync.pk)
+    form = PartnerSyncLoginForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        return redirect("consultations:sync_detail", pk=sync.pk)
+    try:
+        partner_sync_replace_login(sync=sync, user=request.user, **form.cleaned_data)
+    except SyncError as exc:
+        messages.error(request, render_message(exc.message))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request, _("The server accepted the new sign-in; it replaces the old one.")
+        )
+    return redirect("consultations:sync_detail", pk=sync.pk)
 
 
 @login_required

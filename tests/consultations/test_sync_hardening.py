@@ -29,6 +29,7 @@ from consultations.sync import (
     SyncError,
     odk_zip_submissions,
     partner_sync_run,
+    partner_sync_save,
     partner_syncs_run_all,
 )
 
@@ -76,7 +77,7 @@ def test_a_long_story_in_one_odk_export_does_not_stop_the_hourly_run(kobo, peopl
 def test_an_unexpected_failure_is_logged_and_said_on_that_sync_only(
     kobo, people, monkeypatch, caplog
 ):
-    broken = _sync(people, server=kobo)
+    broken = _odk_sync(people, kobo)
     healthy = _sync(people, server=kobo)
     real = sync_module.sync_pull
 
@@ -305,3 +306,75 @@ def test_keys_of_the_kobo_workbook_stay_text():
 def test_json_is_read_as_the_server_sent_it(page_server):
     _Page.body = json.dumps({"results": [], "next": None}).encode()
     assert KoboSource(server=page_server, asset_uid=ASSET, token=TOKEN).tables().count == 0
+
+
+# --- one sync per form -----------------------------------------------------------------------
+
+
+def test_connecting_a_form_twice_leads_to_the_existing_sync(kobo, people, client):
+    client.force_login(people.partner_own)
+    first = _connect(client, people, kobo)
+    sync = PartnerSync.objects.get()
+    again = _connect(client, people, kobo)
+    assert PartnerSync.objects.count() == 1
+    assert again.redirect_chain[-1][0] == f"/consultations/syncs/{sync.pk}/"
+    assert "already connected" in again.content.decode()
+    assert first.redirect_chain[-1][0] == again.redirect_chain[-1][0]
+
+
+def test_the_database_refuses_a_second_sync_of_the_same_form(people):
+    from django.db import IntegrityError, transaction
+
+    sync = _sync(people)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        PartnerSync.objects.create(
+            campaign=sync.campaign,
+            instrument=sync.instrument,
+            organisation=sync.organisation,
+            kind=sync.kind,
+            server=sync.server,
+            asset_uid=sync.asset_uid,
+            token_encrypted=sync.token_encrypted,
+        )
+
+
+# --- a new token ---------------------------------------------------------------------------
+
+
+def test_a_refused_token_is_replaced_after_the_server_accepts_the_new_one(kobo, people, client):
+    from accounts.models import AuditEvent
+    from consultations.sync import token_decrypt
+
+    sync = partner_sync_save(
+        instrument=consultation_objects(people).instrument,
+        organisation=people.partner_org,
+        kind="kobo",
+        server=kobo,
+        token="expired-token-789",
+        asset_uid=ASSET,
+    )
+    client.force_login(people.partner_own)
+    page = client.get(f"/consultations/syncs/{sync.pk}/").content.decode()
+    assert "Replace the token" in page and "expired-token-789" not in page
+
+    wrong = client.post(
+        f"/consultations/syncs/{sync.pk}/login/", {"token": "still-wrong"}, follow=True
+    )
+    assert "refused the token" in wrong.content.decode()
+    sync.refresh_from_db()
+    assert token_decrypt(sync.token_encrypted) == "expired-token-789"
+
+    right = client.post(f"/consultations/syncs/{sync.pk}/login/", {"token": TOKEN}, follow=True)
+    assert "accepted the new sign-in" in right.content.decode()
+    assert TOKEN not in right.content.decode()
+    sync.refresh_from_db()
+    assert token_decrypt(sync.token_encrypted) == TOKEN
+    event = AuditEvent.objects.filter(summary__contains="credentials replaced").get()
+    assert TOKEN not in str(event.data)
+
+
+def test_only_who_manages_the_sync_may_replace_its_token(kobo, people, client):
+    sync = _sync(people, server=kobo)
+    client.force_login(people.partner_other)
+    response = client.post(f"/consultations/syncs/{sync.pk}/login/", {"token": "mine"})
+    assert response.status_code == 404

@@ -105,14 +105,14 @@ def kobo():
     server.server_close()
 
 
-def _sync(people, server="http://127.0.0.1:9", organisation=None, instrument=None):
+def _sync(people, server="http://127.0.0.1:9", organisation=None, instrument=None, asset_uid=ASSET):
     return partner_sync_save(
         instrument=instrument or consultation_objects(people).instrument,
         organisation=organisation or people.partner_org,
         kind="kobo",
         server=server,
         token=TOKEN,
-        asset_uid=ASSET,
+        asset_uid=asset_uid,
         user=people.partner_own,
     )
 
@@ -445,7 +445,7 @@ def test_the_list_page_reads_in_a_fixed_number_of_queries(
     people, client, django_assert_max_num_queries
 ):
     campaign = consultation_objects(people).campaign
-    syncs = [_sync(people) for _ in range(5)]
+    syncs = [_sync(people, asset_uid=f"{ASSET}{n}") for n in range(5)]
     for sync in syncs:
         SyncRowIssue.objects.create(
             sync=sync,
@@ -639,6 +639,7 @@ def test_a_french_partner_reads_the_pull_messages_and_the_queue_in_french(
 
     # A rejected submission's reason in the queue.
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
+    sync.delete()  # connected again with a valid token (one sync per form)
     good = _sync(people, server=kobo, instrument=instrument)
     _KoboServer.results = [
         _kobo_result(1, "Le dispensaire a fermé.", "women"),
