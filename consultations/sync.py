@@ -1421,18 +1421,25 @@ def sync_import_refusal(problems) -> str:
 
 
 def sync_issues_resolve_stored(*, campaign_id: int) -> int:
-    """Waiting submissions that are now stories of the campaign (imported by a pull's upload
-    or by a corrected export uploaded by hand) are fixed. Returns how many."""
+    """Waiting submissions that are now stories of the campaign, stored for the sync's own
+    organisation (imported by a pull's upload or by a corrected export uploaded by hand),
+    are fixed. Returns how many."""
+    from django.db.models import Exists, OuterRef
     from django.utils import timezone
 
     from .models import Narrative, SyncRowIssue
 
-    waiting = SyncRowIssue.objects.filter(campaign_id=campaign_id, resolved_at__isnull=True)
+    # the same submission id stored by another partner of the campaign is not this one
     stored = Narrative.objects.filter(
         campaign_id=campaign_id,
-        external_key__in=waiting.values("submission_key"),
-    ).values("external_key")
-    return waiting.filter(submission_key__in=stored).update(resolved_at=timezone.now())
+        organisation_id=OuterRef("organisation_id"),
+        external_key=OuterRef("submission_key"),
+    )
+    return (
+        SyncRowIssue.objects.filter(campaign_id=campaign_id, resolved_at__isnull=True)
+        .filter(Exists(stored))
+        .update(resolved_at=timezone.now())
+    )
 
 
 def on_upload_saved(sender, instance, update_fields=None, **kwargs) -> None:

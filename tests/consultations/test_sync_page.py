@@ -431,14 +431,33 @@ def test_a_waiting_submission_imported_from_a_corrected_export_is_fixed(
         submission_key=stored_key,
         reasons=["required field 'story' is empty"],
     )
+    # another partner's sync waits for a submission with the same id on its own server
+    their_sync = PartnerSync.objects.create(
+        campaign=sync.campaign,
+        instrument=instrument,
+        organisation=people.other_partner_org,
+        kind="kobo",
+        server="https://kf.kobotoolbox.org",
+        asset_uid=ASSET,
+        token_encrypted=sync.token_encrypted,
+    )
+    elsewhere = SyncRowIssue.objects.create(
+        sync=their_sync,
+        campaign=sync.campaign,
+        organisation=people.other_partner_org,
+        submission_key=stored_key,
+        reasons=["required field 'story' is empty"],
+    )
     upload_import_start(upload=upload, enqueue=False)
     upload_import(upload=upload)
     upload.refresh_from_db()
     assert upload.status == Upload.Status.IMPORTED
     waiting.refresh_from_db()
     other.refresh_from_db()
+    elsewhere.refresh_from_db()
     assert waiting.resolved_at is not None
     assert other.resolved_at is None  # not in that export: still waits
+    assert elsewhere.resolved_at is None  # that story is this partner's, not the other's
 
 
 def test_the_list_page_reads_in_a_fixed_number_of_queries(
