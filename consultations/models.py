@@ -790,6 +790,9 @@ class SyncRowIssue(models.Model):
     #: The source submission's stable id (Kobo meta/rootUuid, _uuid or _id; ODK instanceID),
     #: as the upload's check reads it.
     submission_key = models.CharField(max_length=100)
+    #: The unit of a story when the check rejected it ("" each submission, else the repeat
+    #: group): only a check with the same unit can tell that it was fixed.
+    unit = models.CharField(max_length=300, blank=True, default="")
     reasons = models.JSONField(default=list)
     #: Beside each reason, its template and parameters (``common.messages.message_data``)
     #: or null, so the queue reads in the viewer's language.

@@ -1352,6 +1352,19 @@ def _rejected_submissions(problems) -> dict[str, tuple[list[str], list]]:
     return rejected
 
 
+def _checked_mapping(upload) -> dict:
+    """The mapping the upload's rows were checked with (the partner's saved one)."""
+    from .models import ColumnMapping
+
+    saved = ColumnMapping.objects.filter(
+        campaign_id=upload.campaign_id,
+        organisation_id=upload.organisation_id,
+        instrument_id=upload.instrument_id,
+        export_format=upload.export_format,
+    ).first()
+    return saved.mapping if saved is not None else {}
+
+
 def sync_issues_record(*, sync, upload, resolve: bool = True) -> None:
     """After the row check of a sync's upload (status "preview"): each rejected submission
     (by its stable id) is added to the sync's queue, or its reasons refreshed; a submission
@@ -1363,9 +1376,11 @@ def sync_issues_record(*, sync, upload, resolve: bool = True) -> None:
     from django.utils import timezone
 
     from .models import SyncRowIssue
+    from .uploads import upload_unit
 
     now = timezone.now()
     rejected = _rejected_submissions(upload.problems)
+    unit = upload_unit(_checked_mapping(upload))
     with transaction.atomic():
         waiting = {
             issue.submission_key: issue
@@ -1375,7 +1390,10 @@ def sync_issues_record(*, sync, upload, resolve: bool = True) -> None:
             fixed = [
                 issue.pk
                 for key, issue in waiting.items()
-                if key not in rejected and issue.resolved_at is None
+                if key not in rejected
+                and issue.resolved_at is None
+                # keys of another unit (main ↔ repeat rows) are absent, not fixed
+                and issue.unit == unit
             ]
             SyncRowIssue.objects.filter(pk__in=fixed).update(resolved_at=now, last_upload=upload)
         for key, (reasons, data) in rejected.items():
@@ -1386,6 +1404,7 @@ def sync_issues_record(*, sync, upload, resolve: bool = True) -> None:
                     campaign_id=sync.campaign_id,
                     organisation_id=sync.organisation_id,
                     submission_key=key,
+                    unit=unit,
                     reasons=reasons,
                     reason_data=data,
                     first_seen=now,
@@ -1396,7 +1415,7 @@ def sync_issues_record(*, sync, upload, resolve: bool = True) -> None:
             if issue.resolved_at is not None:  # fixed once, rejected again: waits anew
                 issue.first_seen, issue.resolved_at = now, None
             issue.reasons, issue.reason_data = reasons, data
-            issue.last_seen, issue.last_upload = now, upload
+            issue.last_seen, issue.last_upload, issue.unit = now, upload, unit
             issue.save()
 
 

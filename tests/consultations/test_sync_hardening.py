@@ -378,3 +378,59 @@ def test_only_who_manages_the_sync_may_replace_its_token(kobo, people, client):
     client.force_login(people.partner_other)
     response = client.post(f"/consultations/syncs/{sync.pk}/login/", {"token": "mine"})
     assert response.status_code == 404
+
+
+# --- the queue when the unit of a story changes ----------------------------------------------
+
+
+def test_a_change_of_story_unit_does_not_mark_the_waiting_submissions_fixed(kobo, people):
+    from consultations.models import ColumnMapping, SyncRowIssue
+    from consultations.sync import sync_issues_record
+
+    def mapped(mapping):
+        ColumnMapping.objects.update_or_create(
+            campaign_id=upload.campaign_id,
+            organisation_id=upload.organisation_id,
+            instrument_id=upload.instrument_id,
+            export_format=upload.export_format,
+            defaults={"mapping": mapping},
+        )
+
+    sync = _sync(people, server=kobo)
+    assert partner_sync_run(sync=sync)
+    sync.refresh_from_db()
+    upload = sync.last_upload
+    uuid = "00000001-6a1d-4d3e-9f4b-2a8e1c7d5b90"
+    # checked with each submission a story: the submission was rejected
+    mapped({"story": ["story_group/story"]})
+    upload.problems = [{"row": 2, "key": uuid, "reasons": ["required field 'story' is empty"]}]
+    sync_issues_record(sync=sync, upload=upload)
+    # the partner maps a repeat group as the unit: the keys are now the repeat rows'
+    mapped({"story": ["member/said"], ":unit": ["member"]})
+    upload.problems = [
+        {"row": 2, "key": f"{uuid}/member[1]", "reasons": ["required field 'story' is empty"]}
+    ]
+    sync_issues_record(sync=sync, upload=upload)
+    main = SyncRowIssue.objects.get(sync=sync, submission_key=uuid)
+    member = SyncRowIssue.objects.get(sync=sync, submission_key=f"{uuid}/member[1]")
+    assert main.resolved_at is None and main.unit == ""  # not "fixed at source"
+    assert member.resolved_at is None and member.unit == "member"
+    # back to the submissions as stories, the submission accepted: now it is fixed
+    mapped({"story": ["story_group/story"]})
+    upload.problems = []
+    sync_issues_record(sync=sync, upload=upload)
+    main.refresh_from_db()
+    assert main.resolved_at is not None
+
+
+def test_the_api_answers_409_with_the_existing_sync_when_a_form_is_connected_twice(
+    stub, instrument, people, client
+):
+    from .test_sync import _connect as api_connect
+
+    client.force_login(people.partner_own)
+    first = api_connect(client, stub, instrument, people.partner_org)
+    assert first.status_code == 201
+    again = api_connect(client, stub, instrument, people.partner_org)
+    assert again.status_code == 409 and again.json()["id"] == first.json()["id"]
+    assert TOKEN not in again.content.decode()
