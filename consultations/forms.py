@@ -889,3 +889,29 @@ class PartnerSyncForm(forms.Form):
                     _("An ODK Central sync needs a web user's e-mail and password (or a token)."),
                 )
         return data
+
+
+class PartnerSyncLoginForm(forms.Form):
+    """A sync's new API token, or (ODK Central) its web user's e-mail and password; password
+    inputs, never sent back."""
+
+    token = forms.CharField(
+        label=_("New API token"),
+        max_length=500,
+        required=False,
+        strip=True,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+    )
+    email = forms.EmailField(
+        label=_("ODK Central web user's e-mail"),
+        max_length=254,
+        required=False,
+        widget=forms.EmailInput(attrs={"autocomplete": "off"}),
+    )
+    password = forms.CharField(
+        label=_("ODK Central web user's password"),
+        max_length=500,
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+    )

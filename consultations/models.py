@@ -11,6 +11,7 @@ import secrets
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -748,9 +749,27 @@ class PartnerSync(models.Model):
     #: ``last_message``'s template and parameters (``common.messages``), so each viewer
     #: reads it in their own language; empty for a text stored without them.
     last_message_data = models.JSONField(default=dict, blank=True)
+    #: Set while a pull runs (cleared with its outcome); a pull older than the task's time
+    #: limit is taken as dead. Two pulls of one sync never overlap, and no row lock is held
+    #: while the partner's server is read.
+    pulling_since = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at"]
+        constraints = [
+            # one sync per form and partner: a second would import the same submissions
+            # twice and keep a second copy of the token (project_id is null for Kobo)
+            models.UniqueConstraint(
+                "instrument",
+                "organisation",
+                "kind",
+                "server",
+                "asset_uid",
+                Coalesce("project_id", models.Value(0)),
+                "form_id",
+                name="partner_sync_one_per_form",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.asset_uid or self.form_id} → {self.instrument}"
@@ -771,6 +790,9 @@ class SyncRowIssue(models.Model):
     #: The source submission's stable id (Kobo meta/rootUuid, _uuid or _id; ODK instanceID),
     #: as the upload's check reads it.
     submission_key = models.CharField(max_length=100)
+    #: The unit of a story when the check rejected it ("" each submission, else the repeat
+    #: group): only a check with the same unit can tell that it was fixed.
+    unit = models.CharField(max_length=300, blank=True, default="")
     reasons = models.JSONField(default=list)
     #: Beside each reason, its template and parameters (``common.messages.message_data``)
     #: or null, so the queue reads in the viewer's language.

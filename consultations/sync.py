@@ -53,12 +53,15 @@ parameters, no request language here); the pages render them in the viewer's lan
 
 from __future__ import annotations
 
+import contextvars
 import csv
 import io
 import ipaddress
 import json
+import logging
 import re
 import socket
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -67,13 +70,54 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.views.decorators.debug import sensitive_variables
+
 from common.messages import Message, gettext_noop
+
+logger = logging.getLogger(__name__)
 
 #: How many pages a pull follows at most (a loop in ``next`` links must end).
 MAX_PAGES = 10_000
 TIMEOUT = 60
-#: The largest export a pull downloads (the upload limit, consultations.uploads).
+#: The largest export a pull downloads (the upload limit, consultations.uploads); a
+#: deployment sets PARTNER_SYNC_MAX_BYTES (all pages of one pull together).
 MAX_EXPORT_BYTES = 200 * 1024 * 1024
+#: How long one pull may take in all (PARTNER_SYNC_DEADLINE_SECONDS), below the task's limit.
+PULL_DEADLINE_SECONDS = 20 * 60
+_CHUNK = 1024 * 1024
+
+
+def _max_bytes() -> int:
+    from django.conf import settings
+
+    return int(getattr(settings, "PARTNER_SYNC_MAX_BYTES", MAX_EXPORT_BYTES))
+
+
+@dataclass
+class PullBudget:
+    """What one pull may still download (bytes, over every page) and until when."""
+
+    bytes_left: int
+    deadline: float  # time.monotonic()
+
+    @classmethod
+    def fresh(cls) -> PullBudget:
+        from django.conf import settings
+
+        seconds = int(getattr(settings, "PARTNER_SYNC_DEADLINE_SECONDS", PULL_DEADLINE_SECONDS))
+        return cls(bytes_left=_max_bytes(), deadline=time.monotonic() + seconds)
+
+    def seconds_left(self) -> float:
+        return self.deadline - time.monotonic()
+
+
+_budget: contextvars.ContextVar[PullBudget | None] = contextvars.ContextVar(
+    "partner_sync_budget", default=None
+)
+
+
+def _current_budget() -> PullBudget:
+    return _budget.get() or PullBudget.fresh()
 
 
 class SyncError(Exception):
@@ -86,6 +130,14 @@ class SyncError(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+
+
+class SyncExists(Exception):
+    """This form is already connected for this partner and instrument (``sync``)."""
+
+    def __init__(self, sync) -> None:
+        super().__init__(f"already connected as sync {sync.pk}")
+        self.sync = sync
 
 
 def _origin(url: str) -> tuple[str, str]:
@@ -114,14 +166,34 @@ def server_address_check(server: str, *, allow_private: bool = False) -> None:
     (Checked when a sync is saved and before each pull; a name that changes its address in
     between is a residual risk, bounded by the pull reading JSON and export files only.)"""
     parsed = urllib.parse.urlsplit(server)
+    try:
+        port = parsed.port
+    except ValueError:
+        raise SyncError(
+            Message(
+                gettext_noop(
+                    "The port in the server's address is not a number from 1 to 65535; give "
+                    "the address as the server shows it, e.g. https://kf.kobotoolbox.org."
+                )
+            )
+        ) from None
     if parsed.scheme not in ("http", "https") or not parsed.hostname:
         raise SyncError(
             Message(gettext_noop("Give the server's address, e.g. https://kf.kobotoolbox.org."))
         )
+    if "@" in parsed.netloc:
+        raise SyncError(
+            Message(
+                gettext_noop(
+                    "The address holds a user name or password; put the token (or password) "
+                    "in its own field, not in the address."
+                )
+            )
+        )
     if allow_private:
         return
     try:
-        infos = socket.getaddrinfo(parsed.hostname, parsed.port or None, proto=socket.IPPROTO_TCP)
+        infos = socket.getaddrinfo(parsed.hostname, port or None, proto=socket.IPPROTO_TCP)
     except (socket.gaierror, UnicodeError):
         raise SyncError(
             Message(
@@ -185,6 +257,7 @@ def _refused(where: str, code: int, authorization: str) -> Message:
     )
 
 
+@sensitive_variables()
 def _request(url: str, *, authorization: str, accept: str, read: Callable, not_what: str):
     """GET ``url`` and ``read`` the response; every failure is a :class:`SyncError` that
     names the server (never the credentials, never a user:password@ written into the
@@ -212,8 +285,12 @@ def _request(url: str, *, authorization: str, accept: str, read: Callable, not_w
         url, headers={"Authorization": authorization, "Accept": accept}
     )
     where = _where(url)
+    budget = _current_budget()
+    if budget.seconds_left() <= 0:
+        raise SyncError(_too_slow(where))
     try:
-        with _opener.open(request, timeout=TIMEOUT) as response:  # noqa: S310
+        timeout = max(1.0, min(TIMEOUT, budget.seconds_left()))
+        with _opener.open(request, timeout=timeout) as response:  # noqa: S310
             return read(response, where)
     except urllib.error.HTTPError as error:
         if error.code in (401, 403):
@@ -245,6 +322,17 @@ def _request(url: str, *, authorization: str, accept: str, read: Callable, not_w
         raise SyncError(Message(not_what, where=where)) from None
 
 
+def _too_slow(where: str) -> Message:
+    return Message(
+        gettext_noop(
+            "Reading %(where)s took longer than %(minutes)s minutes; the pull was stopped. "
+            "Try again later, or split the form's submissions (e.g. one form per period)."
+        ),
+        where=where,
+        minutes=int(PULL_DEADLINE_SECONDS // 60),
+    )
+
+
 _NOT_JSON = gettext_noop("%(where)s did not answer with JSON; is it the right server?")
 _NOT_ZIP = gettext_noop(
     "%(where)s did not answer with the form's CSV ZIP export; is it the right server?"
@@ -253,29 +341,46 @@ _TOO_MANY_PAGES = gettext_noop("The server kept sending more pages; the pull was
 
 
 def _get_json(url: str, *, authorization: str) -> dict:
-    return _request(
+    """A JSON object (a page of the API); anything else is "not JSON"."""
+    body = _request(
         url,
         authorization=authorization,
         accept="application/json",
-        read=lambda response, _where: json.load(response),
+        read=lambda response, where: json.loads(_read_capped(response, where)),
         not_what=_NOT_JSON,
     )
+    if not isinstance(body, dict):
+        raise SyncError(Message(_NOT_JSON, where=_where(url)))
+    return body
 
 
 def _read_capped(response, where: str) -> bytes:
-    data = response.read(MAX_EXPORT_BYTES + 1)
-    if len(data) > MAX_EXPORT_BYTES:
-        raise SyncError(
-            Message(
-                gettext_noop(
-                    "The export %(where)s sent is larger than %(mb)s MB; the pull was stopped. "
-                    "Split the form's submissions (e.g. one form per period)."
-                ),
-                where=where,
-                mb=MAX_EXPORT_BYTES // (1024 * 1024),
+    """The response's body, within what the pull may still download (bytes and time)."""
+    budget = _current_budget()
+    limit = budget.bytes_left
+    chunks: list[bytes] = []
+    total = 0
+    while True:
+        if budget.seconds_left() <= 0:
+            raise SyncError(_too_slow(where))
+        chunk = response.read(min(_CHUNK, limit + 1 - total))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        total += len(chunk)
+        if total > limit:
+            raise SyncError(
+                Message(
+                    gettext_noop(
+                        "The export %(where)s sent is larger than %(mb)s MB; the pull was "
+                        "stopped. Split the form's submissions (e.g. one form per period)."
+                    ),
+                    where=where,
+                    mb=_max_bytes() // (1024 * 1024),
+                )
             )
-        )
-    return data
+    budget.bytes_left -= total
+    return b"".join(chunks)
 
 
 def _get_bytes(url: str, *, authorization: str, accept: str, not_what: str) -> bytes:
@@ -405,18 +510,18 @@ class KoboTables:
         for sheet in self.sheets:
             worksheet = workbook.create_sheet(sheet.title)
             header = sheet.header()
-            worksheet.append(header)
+
+            def text_cell(value, worksheet=worksheet):
+                if isinstance(value, str):
+                    value = _ILLEGAL_XML.sub("", value) or None
+                if isinstance(value, str) and value.startswith("="):
+                    value = WriteOnlyCell(worksheet, value=value)
+                    value.data_type = "s"  # never a formula
+                return value
+
+            worksheet.append([text_cell(column) for column in header])
             for row in sheet.rows:
-                cells: list[Any] = []
-                for column in header:
-                    value = row.get(column)
-                    if isinstance(value, str):
-                        value = _ILLEGAL_XML.sub("", value) or None
-                    if isinstance(value, str) and value.startswith("="):
-                        value = WriteOnlyCell(worksheet, value=value)
-                        value.data_type = "s"  # never a formula
-                    cells.append(value)
-                worksheet.append(cells)
+                worksheet.append([text_cell(row.get(column)) for column in header])
         out = io.BytesIO()
         workbook.save(out)
         return out.getvalue()
@@ -443,7 +548,10 @@ class KoboSource:
         )
         for _page in range(MAX_PAGES):
             body = _get_json(url, authorization=f"Token {self.token}")
-            yield list(body.get("results") or [])
+            results = body.get("results") or []
+            if not isinstance(results, list) or not all(isinstance(r, dict) for r in results):
+                raise SyncError(Message(_NOT_JSON, where=_where(url)))
+            yield results
             url = _next_page(body.get("next"), self.server)
             if not url:
                 return
@@ -513,13 +621,17 @@ class OdkCentralSource:
     def export(self) -> tuple[str, bytes, int]:
         """``(file name, ZIP bytes, number of submissions in its main table)``."""
         data = self.export_zip()
-        return f"{self.form_id}.csv.zip", data, odk_zip_submissions(data)
+        name = f"{self.form_id}.csv.zip"
+        return name, data, odk_zip_submissions(data, name=name)
 
     def pages(self) -> Iterator[list[dict]]:
         url = f"{self._form_url()}.svc/Submissions?%24top=250"
         for _page in range(MAX_PAGES):
             body = _get_json(url, authorization=self.authorization)
-            yield list(body.get("value") or [])
+            values = body.get("value") or []
+            if not isinstance(values, list) or not all(isinstance(v, dict) for v in values):
+                raise SyncError(Message(_NOT_JSON, where=_where(url)))
+            yield values
             url = _next_page(body.get("@odata.nextLink"), self.server)
             if not url:
                 return
@@ -554,6 +666,7 @@ class OdkCentralSource:
                 yield row
 
 
+@sensitive_variables()
 def basic_authorization(email: str, password: str) -> str:
     """The ``Authorization`` header of HTTP Basic authentication (RFC 7617, UTF-8)."""
     import base64
@@ -562,19 +675,63 @@ def basic_authorization(email: str, password: str) -> str:
     return "Basic " + base64.b64encode(pair).decode("ascii")
 
 
-def odk_zip_submissions(data: bytes) -> int:
+def odk_zip_submissions(data: bytes, *, name: str = "export.csv.zip") -> int:
     """How many submissions the main table of an ODK Central CSV ZIP holds (the CSV with
-    ODK's columns and no ``PARENT_KEY``); 0 when there is none."""
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        for name in archive.namelist():
-            if not name.lower().endswith(".csv") or name.startswith(("media/", "__MACOSX/")):
-                continue
-            with archive.open(name) as raw:
-                reader = csv.reader(io.TextIOWrapper(raw, encoding="utf-8-sig", newline=""))
-                header = next(reader, [])
-                if "PARENT_KEY" in header or "KEY" not in header:
+    ODK's columns and no ``PARENT_KEY``); 0 when there is none. The archive is checked from
+    its central directory first (nothing is inflated beyond the upload's archive limits);
+    a file that cannot be read is a :class:`SyncError` naming it."""
+    from common.archives import UnsafeArchive, check_archive
+    from common.limits import archive_limits
+
+    from .ingest import MAX_FIELD_CHARS
+
+    try:
+        check_archive(io.BytesIO(data), limits=archive_limits(), display_name=name)
+    except UnsafeArchive as error:
+        raise SyncError(
+            Message(
+                gettext_noop("The pulled file %(name)s was refused: %(reason)s"),
+                name=name,
+                reason=str(error),
+            )
+        ) from None
+    row = 0
+    member = name
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            for member in archive.namelist():
+                lowered = member.lower()
+                if not lowered.endswith(".csv") or member.startswith(("media/", "__MACOSX/")):
                     continue
-                return sum(1 for cells in reader if any(cell.strip() for cell in cells))
+                with archive.open(member) as raw:
+                    text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
+                    reader = csv.reader(text)
+                    row = 1
+                    header = next(reader, [])
+                    if "PARENT_KEY" in header or "KEY" not in header:
+                        continue
+                    count = 0
+                    for row, cells in enumerate(reader, start=2):
+                        if any(len(cell) > MAX_FIELD_CHARS for cell in cells):
+                            row -= 1  # the message names the row after the last one read
+                            raise csv.Error("field larger than field limit")
+                        if any(cell.strip() for cell in cells):
+                            count += 1
+                    return count
+    except (csv.Error, UnicodeDecodeError, zipfile.BadZipFile, EOFError):
+        raise SyncError(
+            Message(
+                gettext_noop(
+                    "Row %(row)s of %(member)s in the pulled file %(name)s could not be read "
+                    "(a value longer than %(chars)s characters, or text that is not UTF-8). "
+                    "Fix that submission on the server, or export the form and upload the file."
+                ),
+                row=row + 1 if row else 1,
+                member=member,
+                name=name,
+                chars=f"{MAX_FIELD_CHARS:,}",
+            )
+        ) from None
     return 0
 
 
@@ -732,10 +889,12 @@ def _fernet():
     return Fernet(base64.urlsafe_b64encode(key))
 
 
+@sensitive_variables()
 def token_encrypt(token: str) -> str:
     return _fernet().encrypt(token.encode()).decode()
 
 
+@sensitive_variables()
 def token_decrypt(stored: str) -> str:
     from cryptography.fernet import InvalidToken
 
@@ -752,11 +911,13 @@ def token_decrypt(stored: str) -> str:
         ) from None
 
 
+@sensitive_variables()
 def login_encrypt(email: str, password: str) -> str:
     """A web user's e-mail and password, encrypted together as the token is."""
     return token_encrypt(json.dumps({"email": email, "password": password}))
 
 
+@sensitive_variables()
 def login_decrypt(stored: str) -> tuple[str, str]:
     try:
         login = json.loads(token_decrypt(stored))
@@ -789,6 +950,7 @@ def source_for(sync) -> KoboSource | OdkCentralSource:
     return OdkCentralSource(**ids, token=token_decrypt(sync.token_encrypted))
 
 
+@sensitive_variables()
 def partner_sync_save(
     *,
     instrument,
@@ -840,6 +1002,17 @@ def partner_sync_save(
         )
     else:
         secret = token_encrypt(token)
+    existing = PartnerSync.objects.filter(
+        instrument=instrument,
+        organisation=organisation,
+        kind=kind,
+        server=server,
+        asset_uid=ids.get("asset_uid") or "" if kind == "kobo" else "",
+        project_id=ids.get("project_id") if kind == "odk" else None,
+        form_id=ids.get("form_id") or "" if kind == "odk" else "",
+    ).first()
+    if existing is not None:
+        raise SyncExists(existing)
     sync = PartnerSync(
         campaign=instrument.campaign,
         instrument=instrument,
@@ -881,6 +1054,57 @@ def partner_sync_save(
     return sync
 
 
+@sensitive_variables()
+def partner_sync_replace_login(*, sync, token="", email="", password="", user=None) -> None:
+    """Give a sync a new API token (or ODK Central web user's e-mail and password): checked
+    against the server first (``partner_sync_probe``), then encrypted in place of the old
+    one; audited without the credentials. Raises ``SyncError`` (refused) or
+    ``ValidationError`` (incomplete)."""
+    from django.core.exceptions import ValidationError
+    from django.utils.translation import gettext as _
+
+    from accounts.models import AuditEvent
+    from accounts.services import audit_record
+
+    from .models import PartnerSync
+
+    if email or password:
+        if sync.kind != "odk":
+            raise ValidationError(
+                _("An e-mail and password are for ODK Central; KoboToolbox needs a token.")
+            )
+        if not (email and password):
+            raise ValidationError(_("Give both the web user's e-mail and password."))
+        login, secret_of = PartnerSync.Login.PASSWORD, lambda: login_encrypt(email, password)
+    elif token:
+        login, secret_of = PartnerSync.Login.TOKEN, lambda: token_encrypt(token)
+    else:
+        raise ValidationError(_("Give the API token."))
+    partner_sync_probe(
+        kind=sync.kind,
+        server=sync.server,
+        token=token if login == PartnerSync.Login.TOKEN else "",
+        asset_uid=sync.asset_uid,
+        project_id=sync.project_id,
+        form_id=sync.form_id,
+        email=email if login == PartnerSync.Login.PASSWORD else "",
+        password=password if login == PartnerSync.Login.PASSWORD else "",
+    )
+    sync.login = login
+    sync.token_encrypted = secret_of()
+    PartnerSync.objects.filter(pk=sync.pk).update(
+        login=sync.login, token_encrypted=sync.token_encrypted
+    )
+    audit_record(
+        action=AuditEvent.Action.CHANGE,
+        actor=user,
+        target=sync,
+        summary=f"{sync.get_kind_display()} sync's credentials replaced",
+        data={"login": login},  # how it signs in, never the credentials
+    )
+
+
+@sensitive_variables()
 def partner_sync_probe(
     *,
     kind: str,
@@ -920,77 +1144,120 @@ def pull_stamp(sync) -> str:
     return str(int(sync.last_pulled_at.timestamp() * 1_000_000)) if sync.last_pulled_at else "0"
 
 
-def partner_sync_run(*, sync, user=None, seen_stamp: str | None = None) -> None:
-    """Pull one sync now; the outcome (a new upload, nothing new, or why it failed) is stored
-    on the sync for the partner to see.
+#: A pull marked as running longer than this is taken as dead (its worker was killed).
+PULL_STALE_SECONDS = 60 * 30
 
-    The pull runs with the sync's row locked, so two pulls of one sync never overlap (the
-    second waits, then, given the ``seen_stamp`` of the page it was sent from, finds that the
-    sync was pulled meanwhile and raises ``ValidationError``). The new upload is recorded as
-    the sync's ``last_upload`` before its row check is enqueued (on commit), so the check's
-    rejected rows reach the sync's queue (``sync_issues_record``)."""
-    from django.core.exceptions import PermissionDenied, ValidationError
-    from django.db import transaction
+
+def partner_sync_pull_start(*, sync) -> bool:
+    """Mark the sync as being pulled, unless a pull (not older than its time limit) already
+    is; returns whether this caller may pull. A conditional UPDATE, no lock held."""
+    from datetime import timedelta
+
+    from django.db.models import Q
     from django.utils import timezone
-    from django.utils.formats import date_format
-    from django.utils.translation import gettext as _
 
     from .models import PartnerSync
 
-    with transaction.atomic():
-        locked = PartnerSync.objects.select_for_update().filter(pk=sync.pk).first()
-        if locked is None:
-            return  # disconnected meanwhile
-        if (
-            seen_stamp is not None
-            and locked.last_pulled_at is not None
-            and seen_stamp != pull_stamp(locked)
-        ):
-            when = timezone.localtime(locked.last_pulled_at)
-            raise ValidationError(
-                _("This form was pulled at %(when)s already; its result is shown below.")
-                % {"when": date_format(when, "SHORT_DATETIME_FORMAT")}
-            )
-        try:
-            upload = sync_pull(
-                source=source_for(locked),
-                instrument=locked.instrument,
-                organisation=locked.organisation,
-                user=user,
-                sync=locked,
-            )
-        except SyncError as error:
-            _set_last_message(locked, error.message)
-        except PermissionDenied:
-            _set_last_message(
-                locked,
-                Message(gettext_noop("The organisation is no longer a partner of this campaign.")),
-            )
-            locked.active = False
-        else:
-            locked.last_upload = upload or locked.last_upload
-            _set_last_message(
-                locked, "" if upload else Message(gettext_noop("The server has no submissions."))
-            )
-        locked.last_pulled_at = timezone.now()
-        locked.save(
-            update_fields=[
-                "last_upload",
-                "last_message",
-                "last_message_data",
-                "last_pulled_at",
-                "active",
-            ]
-        )
-    for name in (
-        "last_upload",
-        "last_upload_id",
-        "last_message",
-        "last_message_data",
-        "last_pulled_at",
-        "active",
-    ):
-        setattr(sync, name, getattr(locked, name))
+    now = timezone.now()
+    stale = now - timedelta(seconds=PULL_STALE_SECONDS)
+    return bool(
+        PartnerSync.objects.filter(pk=sync.pk)
+        .filter(Q(pulling_since__isnull=True) | Q(pulling_since__lt=stale))
+        .update(pulling_since=now)
+    )
+
+
+def partner_sync_run(*, sync, user=None, seen_stamp: str | None = None) -> bool:
+    """Pull one sync now; the outcome (a new upload, nothing new, or why it failed) is stored
+    on the sync for the partner to see. Returns whether it pulled.
+
+    No row lock is held while the server is read: the sync is marked ``pulling_since``
+    (``partner_sync_pull_start``), so a second pull of the same sync meanwhile pulls nothing;
+    given the ``seen_stamp`` of the page "Pull now" was sent from, a pull finds that the
+    sync was pulled since and pulls nothing either. Whatever goes wrong becomes the sync's
+    message (the exception is logged), so one broken sync never stops the others. The new
+    upload is recorded as the sync's ``last_upload`` before its row check is enqueued (on
+    commit), so the check's rejected rows reach the sync's queue (``sync_issues_record``)."""
+    from django.core.exceptions import PermissionDenied
+    from django.db import transaction
+
+    from .models import PartnerSync
+
+    fresh = PartnerSync.objects.filter(pk=sync.pk).first()
+    if fresh is None:
+        return False  # disconnected meanwhile
+    if seen_stamp is not None and fresh.last_pulled_at is not None:
+        if seen_stamp != pull_stamp(fresh):
+            return False  # pulled since the page was shown: its result is there
+    if not partner_sync_pull_start(sync=fresh):
+        return False  # another pull of this sync is running
+    token = _budget.set(PullBudget.fresh())
+    try:
+        with transaction.atomic():
+            try:
+                upload = sync_pull(
+                    source=source_for(fresh),
+                    instrument=fresh.instrument,
+                    organisation=fresh.organisation,
+                    user=user,
+                    sync=fresh,
+                )
+            except SyncError as error:
+                _set_last_message(fresh, error.message)
+            except PermissionDenied:
+                _set_last_message(
+                    fresh,
+                    Message(
+                        gettext_noop("The organisation is no longer a partner of this campaign.")
+                    ),
+                )
+                fresh.active = False
+            else:
+                fresh.last_upload = upload or fresh.last_upload
+                _set_last_message(
+                    fresh,
+                    "" if upload else Message(gettext_noop("The server has no submissions.")),
+                )
+            # stored before the upload's row check is enqueued (on commit)
+            _store_outcome(fresh)
+    except Exception:
+        logger.exception("Partner sync %s could not be pulled", fresh.pk)
+        fresh.refresh_from_db(fields=["last_upload", "active"])
+        _set_last_message(fresh, Message(_PULL_FAILED))
+        _store_outcome(fresh)
+    finally:
+        _budget.reset(token)
+    for name in (*_OUTCOME_FIELDS, "last_upload_id"):
+        setattr(sync, name, getattr(fresh, name))
+    return True
+
+
+_OUTCOME_FIELDS = (
+    "last_upload",
+    "last_message",
+    "last_message_data",
+    "last_pulled_at",
+    "active",
+    "pulling_since",
+)
+
+
+def _store_outcome(sync) -> None:
+    from django.utils import timezone
+
+    from .models import PartnerSync
+
+    sync.last_pulled_at = timezone.now()
+    sync.pulling_since = None
+    PartnerSync.objects.filter(pk=sync.pk).update(
+        **{name: getattr(sync, name) for name in _OUTCOME_FIELDS}
+    )
+
+
+_PULL_FAILED = gettext_noop(
+    "The pull failed on the portal's side; the administrators were told. It is tried again "
+    "at the next hourly pull."
+)
 
 
 def _set_last_message(sync, message: str) -> None:
@@ -1001,15 +1268,19 @@ def _set_last_message(sync, message: str) -> None:
 
 
 def partner_syncs_run_all() -> int:
-    """Pull every active sync (the beat task); returns how many were pulled."""
+    """Pull every active sync (the beat task); returns how many were pulled. A sync that
+    fails stores why on itself; the others are still pulled."""
     from .models import PartnerSync
 
     count = 0
     for sync in PartnerSync.objects.filter(active=True).select_related(
         "instrument__campaign", "organisation"
     ):
-        partner_sync_run(sync=sync)
-        count += 1
+        try:
+            if partner_sync_run(sync=sync):
+                count += 1
+        except Exception:  # e.g. the database refused the outcome: the next sync still runs
+            logger.exception("Partner sync %s could not be pulled", sync.pk)
     return count
 
 
@@ -1081,6 +1352,19 @@ def _rejected_submissions(problems) -> dict[str, tuple[list[str], list]]:
     return rejected
 
 
+def _checked_mapping(upload) -> dict:
+    """The mapping the upload's rows were checked with (the partner's saved one)."""
+    from .models import ColumnMapping
+
+    saved = ColumnMapping.objects.filter(
+        campaign_id=upload.campaign_id,
+        organisation_id=upload.organisation_id,
+        instrument_id=upload.instrument_id,
+        export_format=upload.export_format,
+    ).first()
+    return saved.mapping if saved is not None else {}
+
+
 def sync_issues_record(*, sync, upload, resolve: bool = True) -> None:
     """After the row check of a sync's upload (status "preview"): each rejected submission
     (by its stable id) is added to the sync's queue, or its reasons refreshed; a submission
@@ -1092,9 +1376,11 @@ def sync_issues_record(*, sync, upload, resolve: bool = True) -> None:
     from django.utils import timezone
 
     from .models import SyncRowIssue
+    from .uploads import upload_unit
 
     now = timezone.now()
     rejected = _rejected_submissions(upload.problems)
+    unit = upload_unit(_checked_mapping(upload))
     with transaction.atomic():
         waiting = {
             issue.submission_key: issue
@@ -1104,7 +1390,10 @@ def sync_issues_record(*, sync, upload, resolve: bool = True) -> None:
             fixed = [
                 issue.pk
                 for key, issue in waiting.items()
-                if key not in rejected and issue.resolved_at is None
+                if key not in rejected
+                and issue.resolved_at is None
+                # keys of another unit (main ↔ repeat rows) are absent, not fixed
+                and issue.unit == unit
             ]
             SyncRowIssue.objects.filter(pk__in=fixed).update(resolved_at=now, last_upload=upload)
         for key, (reasons, data) in rejected.items():
@@ -1115,6 +1404,7 @@ def sync_issues_record(*, sync, upload, resolve: bool = True) -> None:
                     campaign_id=sync.campaign_id,
                     organisation_id=sync.organisation_id,
                     submission_key=key,
+                    unit=unit,
                     reasons=reasons,
                     reason_data=data,
                     first_seen=now,
@@ -1125,7 +1415,7 @@ def sync_issues_record(*, sync, upload, resolve: bool = True) -> None:
             if issue.resolved_at is not None:  # fixed once, rejected again: waits anew
                 issue.first_seen, issue.resolved_at = now, None
             issue.reasons, issue.reason_data = reasons, data
-            issue.last_seen, issue.last_upload = now, upload
+            issue.last_seen, issue.last_upload, issue.unit = now, upload, unit
             issue.save()
 
 
@@ -1150,18 +1440,25 @@ def sync_import_refusal(problems) -> str:
 
 
 def sync_issues_resolve_stored(*, campaign_id: int) -> int:
-    """Waiting submissions that are now stories of the campaign (imported by a pull's upload
-    or by a corrected export uploaded by hand) are fixed. Returns how many."""
+    """Waiting submissions that are now stories of the campaign, stored for the sync's own
+    organisation (imported by a pull's upload or by a corrected export uploaded by hand),
+    are fixed. Returns how many."""
+    from django.db.models import Exists, OuterRef
     from django.utils import timezone
 
     from .models import Narrative, SyncRowIssue
 
-    waiting = SyncRowIssue.objects.filter(campaign_id=campaign_id, resolved_at__isnull=True)
+    # the same submission id stored by another partner of the campaign is not this one
     stored = Narrative.objects.filter(
         campaign_id=campaign_id,
-        external_key__in=waiting.values("submission_key"),
-    ).values("external_key")
-    return waiting.filter(submission_key__in=stored).update(resolved_at=timezone.now())
+        organisation_id=OuterRef("organisation_id"),
+        external_key=OuterRef("submission_key"),
+    )
+    return (
+        SyncRowIssue.objects.filter(campaign_id=campaign_id, resolved_at__isnull=True)
+        .filter(Exists(stored))
+        .update(resolved_at=timezone.now())
+    )
 
 
 def on_upload_saved(sender, instance, update_fields=None, **kwargs) -> None:

@@ -99,3 +99,24 @@ def partner_syncs_run_task() -> int:
     from .sync import partner_syncs_run_all
 
     return partner_syncs_run_all()
+
+
+@shared_task(
+    name="consultations.partner_sync_pull",
+    soft_time_limit=UPLOAD_SOFT_LIMIT,
+    time_limit=UPLOAD_HARD_LIMIT,
+)
+def partner_sync_pull_task(
+    sync_id: int, user_id: int | None = None, seen_stamp: str | None = None
+) -> bool:
+    """ "Pull now" on a sync's page: one sync, in the background; the outcome is stored on it."""
+    from accounts.models import User
+
+    from .models import PartnerSync
+    from .sync import partner_sync_run
+
+    sync = PartnerSync.objects.filter(pk=sync_id).first()
+    if sync is None:
+        return False
+    user = User.objects.filter(pk=user_id).first() if user_id else None
+    return partner_sync_run(sync=sync, user=user, seen_stamp=seen_stamp)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_variables
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -373,8 +374,9 @@ class PartnerSyncViewSet(
     serializer_class = PartnerSyncSerializer
     filterset_fields = ["campaign", "organisation", "active"]
 
+    @sensitive_variables()
     def create(self, request, *args, **kwargs):
-        from .sync import partner_sync_save
+        from .sync import SyncExists, partner_sync_save
 
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -383,6 +385,14 @@ class PartnerSyncViewSet(
             sync = partner_sync_save(user=request.user, **data)
         except ValidationError as exc:
             raise serializers.ValidationError(exc.message_dict) from exc
+        except SyncExists as exc:
+            return Response(
+                {
+                    "detail": _("This form is already connected for this organisation."),
+                    "id": exc.sync.pk,
+                },
+                status=status.HTTP_409_CONFLICT,
+            )
         return Response(self.get_serializer(sync).data, status=status.HTTP_201_CREATED)
 
     def perform_destroy(self, instance):

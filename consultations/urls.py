@@ -60,6 +60,7 @@ urlpatterns = [
     path("campaigns/<int:pk>/syncs/", syncs.sync_list, name="sync_list"),
     path("syncs/<int:pk>/", syncs.sync_detail, name="sync_detail"),
     path("syncs/<int:pk>/disconnect/", syncs.sync_delete, name="sync_delete"),
+    path("syncs/<int:pk>/login/", syncs.sync_login, name="sync_login"),
     path("uploads/<int:pk>/", uploads.upload_detail, name="upload_detail"),
     path("uploads/<int:pk>/undo/", uploads.upload_undo_view, name="upload_undo"),
     path("c/<str:token>/", public.public_tell, name="public_tell"),

@@ -9,11 +9,15 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 
 from accounts import policy
 from accounts.models import Organisation, Role
@@ -21,13 +25,14 @@ from accounts.policy import Action, actor_for
 from common.i18n import render_message, render_problems
 from common.messages import from_data
 
-from ..forms import PartnerSyncForm
+from ..forms import PartnerSyncForm, PartnerSyncLoginForm
 from ..models import Campaign, PartnerSync, SyncRowIssue
 from ..sync import (
     SyncError,
+    SyncExists,
     partner_sync_delete,
     partner_sync_probe,
-    partner_sync_run,
+    partner_sync_replace_login,
     partner_sync_save,
     partner_sync_set_active,
     pull_stamp,
@@ -36,6 +41,7 @@ from ..sync import (
     sync_issues_fixed,
     sync_issues_waiting,
 )
+from ..tasks import partner_sync_pull_task
 
 
 def _sync_organisations(user, campaign) -> list[int]:
@@ -49,6 +55,7 @@ def _sync_organisations(user, campaign) -> list[int]:
     return [pk for pk in partners if pk in own]
 
 
+@sensitive_variables()
 def _connect(request, form: PartnerSyncForm) -> PartnerSync | None:
     """Check the address, then that the token may read the form, then save; each failure
     becomes an error on the form (the address on its field, the server's answer on top)."""
@@ -64,7 +71,11 @@ def _connect(request, form: PartnerSyncForm) -> PartnerSync | None:
     try:
         server_address_check(data["server"], allow_private=settings.PARTNER_SYNC_ALLOW_PRIVATE)
     except SyncError as exc:
+        written_with_login = "@" in data["server"]
         form.add_error("server", render_message(exc.message))
+        if written_with_login:
+            form.data = form.data.copy()
+            form.data["server"] = ""  # a password written into it is not sent back
         return None
     try:
         # Refused credentials or a wrong id are said now, on the form, not at the first pull.
@@ -78,6 +89,16 @@ def _connect(request, form: PartnerSyncForm) -> PartnerSync | None:
             **login,
             **ids,
         )
+    except SyncExists as exc:
+        messages.info(
+            request,
+            _(
+                "This form was already connected for this organisation and instrument; here "
+                "it is. To give a new token or password, use “Replace the token” below."
+            ),
+        )
+        exc.sync.already_connected = True
+        return exc.sync
     except SyncError as exc:
         form.add_error(None, render_message(exc.message))
     except ValidationError as exc:
@@ -88,6 +109,7 @@ def _connect(request, form: PartnerSyncForm) -> PartnerSync | None:
     return None
 
 
+@sensitive_post_parameters("token", "password", "email")
 @login_required
 def sync_list(request, pk: int):
     """A campaign's connected forms (those the viewer may list) and the form to connect one."""
@@ -102,7 +124,7 @@ def sync_list(request, pk: int):
     )
     if request.method == "POST" and form.is_valid():
         sync = _connect(request, form)
-        if sync is not None:
+        if sync is not None and not getattr(sync, "already_connected", False):
             messages.success(
                 request,
                 _(
@@ -110,6 +132,7 @@ def sync_list(request, pk: int):
                     "every hour."
                 ),
             )
+        if sync is not None:
             return redirect("consultations:sync_detail", pk=sync.pk)
     syncs = list(
         policy.scope(request.user, PartnerSync.objects.filter(campaign=campaign), Action.LIST)
@@ -176,15 +199,27 @@ def sync_detail(request, pk: int):
         sync = _own_sync(request, pk, Action.CHANGE)
         action = request.POST.get("action")
         if action == "pull":
-            try:
-                partner_sync_run(sync=sync, user=request.user, seen_stamp=request.POST.get("seen"))
-            except ValidationError as exc:
-                messages.warning(request, " ".join(exc.messages))
+            seen = request.POST.get("seen")
+            if sync.pulling_since is not None:
+                messages.warning(request, _("A pull of this form is already running."))
+            elif seen is not None and sync.last_pulled_at and seen != pull_stamp(sync):
+                # a second click, or a second tab: the task would pull nothing (it checks too)
+                when = timezone.localtime(sync.last_pulled_at)
+                messages.warning(
+                    request,
+                    _("This form was pulled at %(when)s already; its result is shown below.")
+                    % {"when": date_format(when, "SHORT_DATETIME_FORMAT")},
+                )
             else:
-                if sync.last_message:
-                    messages.error(request, last_message(sync))
-                else:
-                    messages.success(request, _("Pulled. The result is shown below."))
+                user_id = request.user.pk
+                transaction.on_commit(lambda: partner_sync_pull_task.delay(sync.pk, user_id, seen))
+                messages.success(
+                    request,
+                    _(
+                        "Pull started. It runs in the background; reload this page to see "
+                        "its result below."
+                    ),
+                )
         elif action in ("pause", "resume"):
             partner_sync_set_active(
                 sync=sync, active=action == "resume", user=request.user, request=request
@@ -224,8 +259,34 @@ def sync_detail(request, pk: int):
             "waiting": _issues_shown(sync_issues_waiting(request.user, sync)),
             "fixed": list(sync_issues_fixed(request.user, sync)),
             "keyless": keyless,
+            "login_form": PartnerSyncLoginForm(),
         },
     )
+
+
+@sensitive_post_parameters("token", "password", "email")
+@login_required
+def sync_login(request, pk: int):
+    """Replace a sync's token (or ODK Central e-mail and password): POST only, checked
+    against the server before it replaces the stored one; never shown."""
+    sync = _own_sync(request, pk, Action.CHANGE if request.method == "POST" else Action.VIEW)
+    if request.method != "POST":
+        return redirect("consultations:sync_detail", pk=sync.pk)
+    form = PartnerSyncLoginForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        return redirect("consultations:sync_detail", pk=sync.pk)
+    try:
+        partner_sync_replace_login(sync=sync, user=request.user, **form.cleaned_data)
+    except SyncError as exc:
+        messages.error(request, render_message(exc.message))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request, _("The server accepted the new sign-in; it replaces the old one.")
+        )
+    return redirect("consultations:sync_detail", pk=sync.pk)
 
 
 @login_required

@@ -105,14 +105,14 @@ def kobo():
     server.server_close()
 
 
-def _sync(people, server="http://127.0.0.1:9", organisation=None, instrument=None):
+def _sync(people, server="http://127.0.0.1:9", organisation=None, instrument=None, asset_uid=ASSET):
     return partner_sync_save(
         instrument=instrument or consultation_objects(people).instrument,
         organisation=organisation or people.partner_org,
         kind="kobo",
         server=server,
         token=TOKEN,
-        asset_uid=ASSET,
+        asset_uid=asset_uid,
         user=people.partner_own,
     )
 
@@ -337,7 +337,9 @@ def test_a_second_click_on_pull_now_pulls_nothing(
     assert Upload.objects.count() == 1 and len(_KoboServer.seen) == 1
 
 
-def test_a_refused_token_is_shown_on_the_page(kobo, people, client):
+def test_a_refused_token_is_shown_on_the_page(
+    kobo, people, client, django_capture_on_commit_callbacks
+):
     sync = partner_sync_save(
         instrument=consultation_objects(people).instrument,
         organisation=people.partner_org,
@@ -348,10 +350,12 @@ def test_a_refused_token_is_shown_on_the_page(kobo, people, client):
     )
     client.force_login(people.partner_own)
     stamp = client.get(f"/consultations/syncs/{sync.pk}/").context["stamp"]
-    response = client.post(
-        f"/consultations/syncs/{sync.pk}/", {"action": "pull", "seen": stamp}, follow=True
-    )
-    html = response.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):  # the pull task (eager here)
+        response = client.post(
+            f"/consultations/syncs/{sync.pk}/", {"action": "pull", "seen": stamp}, follow=True
+        )
+    assert "Pull started" in response.content.decode()
+    html = client.get(f"/consultations/syncs/{sync.pk}/").content.decode()
     assert "refused the token" in html and "expired-token-789" not in html
     assert not Upload.objects.exists()
 
@@ -427,21 +431,40 @@ def test_a_waiting_submission_imported_from_a_corrected_export_is_fixed(
         submission_key=stored_key,
         reasons=["required field 'story' is empty"],
     )
+    # another partner's sync waits for a submission with the same id on its own server
+    their_sync = PartnerSync.objects.create(
+        campaign=sync.campaign,
+        instrument=instrument,
+        organisation=people.other_partner_org,
+        kind="kobo",
+        server="https://kf.kobotoolbox.org",
+        asset_uid=ASSET,
+        token_encrypted=sync.token_encrypted,
+    )
+    elsewhere = SyncRowIssue.objects.create(
+        sync=their_sync,
+        campaign=sync.campaign,
+        organisation=people.other_partner_org,
+        submission_key=stored_key,
+        reasons=["required field 'story' is empty"],
+    )
     upload_import_start(upload=upload, enqueue=False)
     upload_import(upload=upload)
     upload.refresh_from_db()
     assert upload.status == Upload.Status.IMPORTED
     waiting.refresh_from_db()
     other.refresh_from_db()
+    elsewhere.refresh_from_db()
     assert waiting.resolved_at is not None
     assert other.resolved_at is None  # not in that export: still waits
+    assert elsewhere.resolved_at is None  # that story is this partner's, not the other's
 
 
 def test_the_list_page_reads_in_a_fixed_number_of_queries(
     people, client, django_assert_max_num_queries
 ):
     campaign = consultation_objects(people).campaign
-    syncs = [_sync(people) for _ in range(5)]
+    syncs = [_sync(people, asset_uid=f"{ASSET}{n}") for n in range(5)]
     for sync in syncs:
         SyncRowIssue.objects.create(
             sync=sync,
@@ -635,6 +658,7 @@ def test_a_french_partner_reads_the_pull_messages_and_the_queue_in_french(
 
     # A rejected submission's reason in the queue.
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
+    sync.delete()  # connected again with a valid token (one sync per form)
     good = _sync(people, server=kobo, instrument=instrument)
     _KoboServer.results = [
         _kobo_result(1, "Le dispensaire a fermé.", "women"),
