@@ -14,7 +14,8 @@ Small numbers (PRODUCT.md §3): a series with fewer than ``min_count`` stories i
 ("fewer than N stories" is written instead), and counts given in words go through
 :func:`consultations.privacy.suppress_counts`.
 
-Pure Python; no Django.
+Every piece of text the charts write (legends, ``<desc>``, link labels, zone names) is
+translated with Django's gettext at render time, in the active (reader's) language.
 """
 
 from __future__ import annotations
@@ -23,6 +24,9 @@ import hashlib
 import math
 from collections.abc import Mapping, Sequence
 
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, npgettext
+
 from common.suppression import min_count as configured_min_count
 from common.svg import FONT_STACK, MUTED, OTHERS, TEXT
 from common.svg import THIS_GROUP as HIGHLIGHT
@@ -30,7 +34,7 @@ from common.svg import esc as _text
 from common.svg import href as _href
 from common.svg import wrap as _wrap
 
-from .privacy import format_count, suppress_counts
+from .privacy import suppress_counts
 from .signifiers import TRIAD_ZONES, normalise_triad, triad_zone, zone_polygon
 
 __all__ = ["histogram_svg", "ternary_svg", "zone_names"]
@@ -79,8 +83,41 @@ def _svg_open(width: float, height: float, plot_id: str, *, interactive: bool) -
 
 def _stories(count: int | None, min_count: int) -> str:
     if count is None or count < min_count:
-        return f"fewer than {min_count} stories"
-    return "1 story" if count == 1 else f"{count} stories"
+        return ngettext("fewer than %(n)s story", "fewer than %(n)s stories", min_count) % {
+            "n": min_count
+        }
+    return npgettext("plot", "%(n)s story", "%(n)s stories", count) % {"n": count}
+
+
+def format_count(value: int | None, threshold: int | None = None) -> str:
+    """A count in words, in the reader's language: "fewer than 5" for a hidden or small one."""
+    if threshold is None:
+        threshold = configured_min_count()
+    if value is None or 0 < value < threshold:
+        return _("fewer than %(n)s") % {"n": threshold}
+    return str(value)
+
+
+def _not_drawn(note: str) -> str:
+    return _("%(stories)s, not drawn") % {"stories": note}
+
+
+def _legend(name: str, note: str) -> str:
+    """A legend row: "Women (53 stories)"."""
+    return _("%(name)s (%(stories)s)") % {"name": name, "stories": note}
+
+
+def _protected(name: str, note: str) -> str:
+    return _("%(name)s: %(stories)s, not drawn to protect the people who told them.") % {
+        "name": name,
+        "stories": note,
+    }
+
+
+def _fewer_than(min_count: int) -> str:
+    return ngettext("Fewer than %(n)s story", "Fewer than %(n)s stories", min_count) % {
+        "n": min_count
+    }
 
 
 # --------------------------------------------------------------------------------------------
@@ -105,14 +142,14 @@ def zone_names(labels: tuple[str, str, str]) -> dict[str, str]:
     """Plain-language names of the triad zones, e.g. "mostly Money", "between Money and Luck"."""
     a, b, c = labels
     return {
-        "corner_a": f"mostly {a}",
-        "corner_b": f"mostly {b}",
-        "corner_c": f"mostly {c}",
-        "edge_ab": f"between {a} and {b}",
-        "edge_bc": f"between {b} and {c}",
-        "edge_ac": f"between {a} and {c}",
-        "centre": "a balance of all three",
-        "other": "elsewhere",
+        "corner_a": _("mostly %(a)s") % {"a": a},
+        "corner_b": _("mostly %(a)s") % {"a": b},
+        "corner_c": _("mostly %(a)s") % {"a": c},
+        "edge_ab": _("between %(a)s and %(b)s") % {"a": a, "b": b},
+        "edge_bc": _("between %(a)s and %(b)s") % {"a": b, "b": c},
+        "edge_ac": _("between %(a)s and %(b)s") % {"a": a, "b": c},
+        "centre": _("a balance of all three"),
+        "other": _("elsewhere"),
     }
 
 
@@ -172,8 +209,8 @@ def ternary_svg(
     main = _valid_points(points)
     extra = _valid_points(highlight)
     has_highlight = bool(highlight)
-    main_name = main_label or ("Other stories" if has_highlight else "Stories")
-    extra_name = highlight_label or "Selected group"
+    main_name = main_label or (_("Other stories") if has_highlight else _("Stories"))
+    extra_name = highlight_label or _("Selected group")
     names = zone_names(labels)
     draw_main = len(main) >= min_count
     draw_extra = has_highlight and len(extra) >= min_count
@@ -186,19 +223,24 @@ def ternary_svg(
     parts = [_svg_open(_T_WIDTH, height, plot_id, interactive=bool(zone_links))]
     parts.append(f'<title id="{plot_id}-title">{_text(title)}</title>')
 
-    desc = [f"Ternary plot with corners {labels[0]}, {labels[1]} and {labels[2]}."]
+    desc = [
+        _("Ternary plot with corners %(a)s, %(b)s and %(c)s.")
+        % {"a": labels[0], "b": labels[1], "c": labels[2]}
+    ]
     for name, series, drawn in ((main_name, main, draw_main), (extra_name, extra, draw_extra)):
         if series is extra and not has_highlight:
             continue
         if drawn:
             desc.append(
-                f"{name}: {_stories(len(series), min_count)}; {_zone_sentence(series, names)}."
+                _("%(name)s: %(stories)s; %(detail)s.")
+                % {
+                    "name": name,
+                    "stories": _stories(len(series), min_count),
+                    "detail": _zone_sentence(series, names),
+                }
             )
         else:
-            desc.append(
-                f"{name}: {_stories(len(series), min_count)}, not drawn to protect the "
-                "people who told them."
-            )
+            desc.append(_protected(name, _stories(len(series), min_count)))
     parts.append(f'<desc id="{plot_id}-desc">{_text(" ".join(desc))}</desc>')
     parts.append(
         _text_block(title_lines, _T_WIDTH / 2, 26, size=17, anchor="middle").replace(
@@ -213,9 +255,9 @@ def ternary_svg(
             continue
         polygon = " ".join(f"{x:.1f},{y:.1f}" for x, y in map(_xy, zone_polygon(zone)))
         if zone_links and zone_links.get(zone):
-            label = f"Read the stories {names[zone]}"
+            label = _("Read the stories %(zone)s") % {"zone": names[zone]}
             if draw_main or draw_extra:
-                label += f" ({_stories(counts.get(zone), min_count)})"
+                label = _legend(label, _stories(counts.get(zone), min_count))
             parts.append(
                 f'<a href="{_href(zone_links[zone])}" aria-label="{_text(label)}">'
                 f"<title>{_text(label)}</title>"
@@ -262,7 +304,7 @@ def ternary_svg(
     if not draw_main and not (has_highlight and draw_extra):
         parts.append(
             _text_block(
-                [f"Fewer than {min_count} stories"],
+                [_fewer_than(min_count)],
                 _T_WIDTH / 2,
                 _T_TOP + _T_HEIGHT_TRI * 0.62,
                 size=15,
@@ -282,8 +324,9 @@ def ternary_svg(
             parts.append(f'<circle cx="36" cy="{y - 5:.1f}" r="5" fill="{colour}"/>')
         else:
             parts.append(f'<rect x="31" y="{y - 10:.1f}" width="10" height="10" fill="{colour}"/>')
-        note = _stories(len(series), min_count) + ("" if drawn else ", not drawn")
-        parts.append(_text_block([f"{name} ({note})"], 50, y, size=13, anchor="start"))
+        note = _stories(len(series), min_count)
+        note = note if drawn else _not_drawn(note)
+        parts.append(_text_block([_legend(name, note)], 50, y, size=13, anchor="start"))
         y += 22
     parts.append("</svg>")
     return "".join(parts)
@@ -356,8 +399,8 @@ def histogram_svg(
     draw_main = total >= min_count
     draw_compare = has_compare and compare_total >= min_count
     shares = has_compare
-    main_name = main_label or ("Selected group" if has_compare else "Stories")
-    compare_name = compare_label or "Everyone else"
+    main_name = main_label or (_("Selected group") if has_compare else _("Stories"))
+    compare_name = compare_label or _("Everyone else")
     plot_id = _plot_id("histogram", title, left_label, right_label, tuple(counts), compare)
 
     # Next to "everyone else", the main series is the selected group: it takes the group's
@@ -383,7 +426,14 @@ def histogram_svg(
     parts = [_svg_open(_H_WIDTH, height, plot_id, interactive=bool(bin_links))]
     parts.append(f'<title id="{plot_id}-title">{_text(title)}</title>')
 
-    desc = [f"Histogram of {bins} bars from {left_label} (left) to {right_label} (right)."]
+    desc = [
+        ngettext(
+            "Histogram of %(n)s bar from %(left)s (left) to %(right)s (right).",
+            "Histogram of %(n)s bars from %(left)s (left) to %(right)s (right).",
+            bins,
+        )
+        % {"n": bins, "left": left_label, "right": right_label}
+    ]
     for name, values, of_total, drawn in (
         (main_name, counts, total, draw_main),
         (compare_name, compare or (), compare_total, draw_compare),
@@ -395,16 +445,17 @@ def histogram_svg(
                 {str(index): value for index, value in enumerate(values)}, total=of_total
             )
             per_bar = ", ".join(
-                f"bar {int(index) + 1}: {format_count(value)}" for index, value in shown.items()
+                _("bar %(n)s: %(count)s") % {"n": int(index) + 1, "count": format_count(value)}
+                for index, value in shown.items()
             )
-            desc.append(f"{name}: {_stories(of_total, min_count)}; {per_bar}.")
-        else:
             desc.append(
-                f"{name}: {_stories(of_total, min_count)}, not drawn to protect the people "
-                "who told them."
+                _("%(name)s: %(stories)s; %(detail)s.")
+                % {"name": name, "stories": _stories(of_total, min_count), "detail": per_bar}
             )
+        else:
+            desc.append(_protected(name, _stories(of_total, min_count)))
     if shares:
-        desc.append("Bar heights are each series' share of its own stories.")
+        desc.append(_("Bar heights are each series' share of its own stories."))
     parts.append(f'<desc id="{plot_id}-desc">{_text(" ".join(desc))}</desc>')
     parts.append(
         _text_block(_wrap(title, 58, 2), _H_WIDTH / 2, 26, size=17, anchor="middle").replace(
@@ -433,12 +484,20 @@ def histogram_svg(
     for index in range(bins):
         x0 = _H_LEFT + index * bin_width
         if bin_links and bin_links[index]:
-            label = (
-                f"Read the stories in bar {index + 1} of {bins}, from {left_label} to {right_label}"
-            )
+            label = _("Read the stories in bar %(n)s of %(bins)s, from %(left)s to %(right)s") % {
+                "n": index + 1,
+                "bins": bins,
+                "left": left_label,
+                "right": right_label,
+            }
             if draw_main:
                 value = shown_main[str(index)]
-                label += f" ({format_count(value)} {'story' if value == 1 else 'stories'})"
+                note = (
+                    _stories(None, min_count)
+                    if value is None or 0 < value < min_count
+                    else npgettext("plot", "%(n)s story", "%(n)s stories", value) % {"n": value}
+                )
+                label = _legend(label, note)
             parts.append(
                 f'<a href="{_href(bin_links[index])}" aria-label="{_text(label)}">'
                 f"<title>{_text(label)}</title>"
@@ -462,7 +521,7 @@ def histogram_svg(
     if not series:
         parts.append(
             _text_block(
-                [f"Fewer than {min_count} stories"],
+                [_fewer_than(min_count)],
                 _H_WIDTH / 2,
                 _H_TOP + _H_PLOT / 2,
                 size=15,
@@ -488,13 +547,14 @@ def histogram_svg(
         entries.append((compare_name, compare_total, draw_compare, MAIN))
     for name, of_total, drawn, colour in entries:
         parts.append(f'<rect x="31" y="{y - 10:.1f}" width="10" height="10" fill="{colour}"/>')
-        note = _stories(of_total, min_count) + ("" if drawn else ", not drawn")
-        parts.append(_text_block([f"{name} ({note})"], 50, y, size=13, anchor="start"))
+        note = _stories(of_total, min_count)
+        note = note if drawn else _not_drawn(note)
+        parts.append(_text_block([_legend(name, note)], 50, y, size=13, anchor="start"))
         y += 22
     if shares:
         parts.append(
             _text_block(
-                ["Bar height: share of each series' stories"],
+                [_("Bar height: share of each series' stories")],
                 31,
                 y,
                 size=12,

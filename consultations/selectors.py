@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from django.db import connection
 from django.db.models import Count, Max, Q, QuerySet
+from django.utils import translation
 
 from accounts import policy
 from accounts.models import Role
@@ -370,10 +371,13 @@ def voice_items_for_group(
         ):
             if s.kind not in ("triad", "dyad"):
                 continue
+            # The summary is stored and shared by readers of every language: its texts are
+            # English whatever the language of the request that happens to compute it.
             names: dict[str, str] = {}
             if s.kind == "triad":
-                first, second, third = s.label_texts()
-                names = zone_names((first, second, third))
+                first, second, third = s.label_texts("en")
+                with translation.override("en"):
+                    names = zone_names((first, second, third))
             size = _signifier_size(s.kind)
             per_org: dict[int | None, list[int]] = {}
             for org, answers in own:
@@ -386,8 +390,8 @@ def voice_items_for_group(
                     SignifierCounts(
                         key=s.key,
                         kind=s.kind,
-                        question=s.question_text(),
-                        labels=tuple(s.label_texts()),
+                        question=s.question_text("en"),
+                        labels=tuple(s.label_texts("en")),
                         zone_names=tuple(names.get(z, z) for z in TRIAD_ZONES) if names else (),
                         organisation=org,
                         group=tuple(group_counts),
