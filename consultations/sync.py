@@ -787,7 +787,7 @@ _CONTENT_TYPES = {
 _EARLIER_FORMAT = {"kobo_xlsx": "kobo_csv", "odk_zip": "odk_csv"}
 
 
-def sync_pull(*, source, instrument, organisation, user=None, sync=None):
+def sync_pull(*, source, instrument, organisation, user=None, sync=None, exported=None):
     """Pull every submission of ``source`` (repeat groups included) into a new upload of
     ``instrument`` for ``organisation`` (which must be a partner of the campaign). The upload
     then goes through the pipeline like the same export uploaded as a file: with the
@@ -796,7 +796,9 @@ def sync_pull(*, source, instrument, organisation, user=None, sync=None):
     skipped. Returns the upload (or None when the server has no submissions).
 
     With ``sync`` (a stored :class:`PartnerSync`), the upload is that sync's: its accepted
-    rows can be imported while the rejected ones wait in the sync's queue (``Upload.sync``)."""
+    rows can be imported while the rejected ones wait in the sync's queue (``Upload.sync``).
+    ``exported`` is ``source.export()`` already read (so a caller reads the server before it
+    opens a transaction)."""
     from django.core.exceptions import PermissionDenied, ValidationError
     from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -805,7 +807,7 @@ def sync_pull(*, source, instrument, organisation, user=None, sync=None):
 
     if not instrument.campaign.partners.filter(pk=organisation.pk).exists():
         raise PermissionDenied
-    name, data, count = source.export()
+    name, data, count = exported if exported is not None else source.export()
     if not count:
         return None
     extension = "." + name.rsplit(".", 1)[-1]
@@ -1193,32 +1195,37 @@ def partner_sync_run(*, sync, user=None, seen_stamp: str | None = None) -> bool:
         return False  # another pull of this sync is running
     token = _budget.set(PullBudget.fresh())
     try:
-        with transaction.atomic():
-            try:
+        try:
+            if not fresh.instrument.campaign.partners.filter(pk=fresh.organisation_id).exists():
+                raise PermissionDenied
+            source = source_for(fresh)
+            # The server is read (minutes, for a big form) before any transaction is open.
+            exported = source.export()
+            with transaction.atomic():
                 upload = sync_pull(
-                    source=source_for(fresh),
+                    source=source,
                     instrument=fresh.instrument,
                     organisation=fresh.organisation,
                     user=user,
                     sync=fresh,
+                    exported=exported,
                 )
-            except SyncError as error:
-                _set_last_message(fresh, error.message)
-            except PermissionDenied:
-                _set_last_message(
-                    fresh,
-                    Message(
-                        gettext_noop("The organisation is no longer a partner of this campaign.")
-                    ),
-                )
-                fresh.active = False
-            else:
                 fresh.last_upload = upload or fresh.last_upload
                 _set_last_message(
                     fresh,
                     "" if upload else Message(gettext_noop("The server has no submissions.")),
                 )
-            # stored before the upload's row check is enqueued (on commit)
+                # stored before the upload's row check is enqueued (on commit)
+                _store_outcome(fresh)
+        except SyncError as error:
+            _set_last_message(fresh, error.message)
+            _store_outcome(fresh)
+        except PermissionDenied:
+            _set_last_message(
+                fresh,
+                Message(gettext_noop("The organisation is no longer a partner of this campaign.")),
+            )
+            fresh.active = False
             _store_outcome(fresh)
     except Exception:
         logger.exception("Partner sync %s could not be pulled", fresh.pk)

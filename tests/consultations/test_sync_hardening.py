@@ -79,14 +79,11 @@ def test_an_unexpected_failure_is_logged_and_said_on_that_sync_only(
 ):
     broken = _odk_sync(people, kobo)
     healthy = _sync(people, server=kobo)
-    real = sync_module.sync_pull
 
-    def pull(**kwargs):
-        if kwargs["sync"].pk == broken.pk:
-            raise AttributeError("'list' object has no attribute 'get'")
-        return real(**kwargs)
+    def export(self):  # the ODK sync's reading breaks in a way nobody foresaw
+        raise AttributeError("'list' object has no attribute 'get'")
 
-    monkeypatch.setattr(sync_module, "sync_pull", pull)
+    monkeypatch.setattr(sync_module.OdkCentralSource, "export", export)
     partner_syncs_run_all()
     broken.refresh_from_db()
     healthy.refresh_from_db()
@@ -227,6 +224,27 @@ def test_the_pull_holds_no_row_lock_while_reading_the_server(kobo, people, monke
     monkeypatch.setattr(PartnerSync.objects, "select_for_update", spy)
     assert partner_sync_run(sync=sync)
     assert locks == []
+
+
+def test_the_server_is_read_before_the_pull_opens_a_transaction(kobo, people, monkeypatch):
+    # A big form takes minutes to read: no transaction of the pull may stay open meanwhile
+    # (on PostgreSQL an open transaction holds back vacuum and every lock it took).
+    from django.db import connection
+
+    sync = _sync(people, server=kobo)
+    depth_outside = len(connection.atomic_blocks)  # the test's own transaction
+    depths = []
+    real_export = sync_module.KoboSource.export
+
+    def export(self):
+        depths.append(len(connection.atomic_blocks))
+        return real_export(self)
+
+    monkeypatch.setattr(sync_module.KoboSource, "export", export)
+    assert partner_sync_run(sync=sync)
+    assert depths == [depth_outside]
+    sync.refresh_from_db()
+    assert sync.last_upload is not None  # and the pull still became an upload
 
 
 # --- the connect form ------------------------------------------------------------------------
