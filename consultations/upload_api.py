@@ -353,9 +353,12 @@ class PartnerSyncSerializer(serializers.ModelSerializer):
 
 
 class SyncPulledSerializer(serializers.Serializer):
-    last_pulled_at = serializers.DateTimeField(allow_null=True)
-    last_upload = serializers.IntegerField(allow_null=True)
-    last_message = serializers.CharField(allow_blank=True)
+    status = serializers.ChoiceField(
+        choices=["started", "running"],
+        help_text="started: the pull was queued; running: a pull of this sync is under way. "
+        "Read the sync (GET) for its outcome (last_pulled_at, last_upload, last_message).",
+    )
+    sync = serializers.IntegerField()
 
 
 @extend_schema(tags=["uploads"])
@@ -400,18 +403,19 @@ class PartnerSyncViewSet(
 
         partner_sync_delete(sync=instance, user=self.request.user, request=self.request)
 
-    @extend_schema(request=None, responses={200: SyncPulledSerializer})
+    @extend_schema(request=None, responses={202: SyncPulledSerializer})
     @action(detail=True, methods=["post"])
     def pull(self, request, pk=None):
-        """Pull now instead of waiting for the hourly run."""
-        from .sync import partner_sync_run
+        """Pull now instead of waiting for the hourly run. The pull runs in the background
+        (a big form takes minutes; a request must not): the answer is 202, and the sync
+        (GET) says the outcome once ``last_pulled_at`` changes."""
+        from django.db import transaction
+
+        from .tasks import partner_sync_pull_task
 
         sync = self.get_object()
-        partner_sync_run(sync=sync)
-        return Response(
-            {
-                "last_pulled_at": sync.last_pulled_at,
-                "last_upload": sync.last_upload_id,
-                "last_message": self.get_serializer().get_last_message(sync),
-            }
-        )
+        if sync.pulling_since is not None:
+            return Response({"status": "running", "sync": sync.pk}, status=202)
+        user_id = request.user.pk
+        transaction.on_commit(lambda: partner_sync_pull_task.delay(sync.pk, user_id))
+        return Response({"status": "started", "sync": sync.pk}, status=202)

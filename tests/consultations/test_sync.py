@@ -325,17 +325,39 @@ def test_the_token_is_stored_encrypted_and_never_shown(
     assert TOKEN not in json.dumps(deleted.data)
 
 
-def test_a_refused_token_is_reported_on_the_sync(stub, instrument, people, client):
+def test_a_refused_token_is_reported_on_the_sync(
+    stub, instrument, people, client, django_capture_on_commit_callbacks
+):
     from consultations.models import PartnerSync
 
     client.force_login(people.partner_own)
     _connect(client, stub, instrument, people.partner_org, token="expired-token")
     sync = PartnerSync.objects.get()
-    pulled = client.post(f"/api/partner-syncs/{sync.pk}/pull/")
-    assert pulled.status_code == 200
-    assert "refused the token" in pulled.json()["last_message"]
-    assert "expired-token" not in pulled.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        pulled = client.post(f"/api/partner-syncs/{sync.pk}/pull/")
+    # the pull runs in the background; the sync says how it went
+    assert pulled.status_code == 202 and pulled.json() == {"status": "started", "sync": sync.pk}
+    read = client.get(f"/api/partner-syncs/{sync.pk}/")
+    assert "refused the token" in read.json()["last_message"]
+    assert "expired-token" not in read.content.decode()
     assert not Upload.objects.exists()
+
+
+def test_an_api_pull_while_one_runs_starts_no_second(
+    stub, instrument, people, client, django_capture_on_commit_callbacks
+):
+    from django.utils import timezone
+
+    from consultations.models import PartnerSync
+
+    client.force_login(people.partner_own)
+    _connect(client, stub, instrument, people.partner_org)
+    sync = PartnerSync.objects.get()
+    PartnerSync.objects.filter(pk=sync.pk).update(pulling_since=timezone.now())
+    with django_capture_on_commit_callbacks() as callbacks:
+        pulled = client.post(f"/api/partner-syncs/{sync.pk}/pull/")
+    assert pulled.status_code == 202 and pulled.json()["status"] == "running"
+    assert callbacks == [] and not Upload.objects.exists()
 
 
 class _Elsewhere(BaseHTTPRequestHandler):

@@ -189,7 +189,9 @@ def test_a_sync_saved_with_a_session_token_still_sends_it_as_bearer(
     assert [auth for _path, auth in _Central.seen] == [f"Bearer {SESSION}"]
 
 
-def test_the_api_connects_with_a_web_user_and_never_returns_it(central, people, client):
+def test_the_api_connects_with_a_web_user_and_never_returns_it(
+    central, people, client, django_capture_on_commit_callbacks
+):
     from .factories import consultation_objects
 
     objs = consultation_objects(people)
@@ -214,8 +216,11 @@ def test_the_api_connects_with_a_web_user_and_never_returns_it(central, people, 
     for response in (created, client.get(f"/api/partner-syncs/{sync.pk}/")):
         assert PASSWORD not in response.content.decode()
         assert EMAIL not in response.content.decode()
-    pulled = client.post(f"/api/partner-syncs/{sync.pk}/pull/")
-    assert pulled.status_code == 200 and pulled.json()["last_message"] == ""
+    with django_capture_on_commit_callbacks(execute=True):
+        pulled = client.post(f"/api/partner-syncs/{sync.pk}/pull/")
+    assert pulled.status_code == 202
+    read = client.get(f"/api/partner-syncs/{sync.pk}/").json()
+    assert read["last_message"] == "" and read["last_upload"] is not None
     assert _Central.seen[-1][1] == _basic(EMAIL, PASSWORD)
     # neither a token nor a web user: refused
     missing = client.post(
