@@ -61,10 +61,16 @@ SDG_GAP_KEY = re.compile(
     r"^SDG (?P<goal>\d+): other evidence shows disadvantage, "
     r"(?P<stream>survey|voice|recommendations) is silent$"
 )
-STREAM_TEXT = {
-    "survey": gettext_lazy("the survey"),
-    "voice": gettext_lazy("community voice"),
-    "recommendations": gettext_lazy("the recommendations"),
+#: A sentence per silent stream (no stream name inside a sentence: its gender and number
+#: change the sentence in French and Spanish).
+SDG_GAP_TEXT = {
+    "survey": gettext_lazy("SDG %(goal)s: other evidence shows disadvantage, the survey is silent"),
+    "voice": gettext_lazy(
+        "SDG %(goal)s: other evidence shows disadvantage, community voice is silent"
+    ),
+    "recommendations": gettext_lazy(
+        "SDG %(goal)s: other evidence shows disadvantage, the recommendations are silent"
+    ),
 }
 
 
@@ -85,11 +91,8 @@ def gap_text(stream: str, description: str, goal: int | None = None, kind: str =
         if match and match["stream"] == stream:
             goal = int(match["goal"])
             kind = SDG_GAP
-    if kind == SDG_GAP and goal is not None and stream in STREAM_TEXT:
-        return _("SDG %(goal)s: other evidence shows disadvantage, %(stream)s is silent") % {
-            "goal": goal,
-            "stream": STREAM_TEXT[stream],
-        }
+    if kind == SDG_GAP and goal is not None and stream in SDG_GAP_TEXT:
+        return str(SDG_GAP_TEXT[stream]) % {"goal": goal}
     return str(COMPUTED_GAPS.get((stream, description), description))
 
 
