@@ -38,7 +38,7 @@ def gap_text(gap) -> str:
 
 
 @functools.cache
-def _label_maps() -> dict[str, dict[str, str]]:
+def _label_maps() -> dict:
     return recommendation_label_maps()
 
 
