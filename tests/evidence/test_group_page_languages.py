@@ -147,3 +147,21 @@ def test_the_saved_message_is_shown_in_the_section_that_changed(people, client_f
 def test_a_saved_address_naming_no_section_shows_no_message(people, client_for, rural):
     page = _page(client_for("unct"), rural, saved="main")
     assert "Saved." not in page
+
+
+@pytest.mark.parametrize(
+    ("stored", "language", "shown"),
+    [
+        ("Partially implemented", "fr", "Partiellement mise en œuvre"),
+        # a summary computed while a French reader's request was active stores French labels
+        ("Partiellement mise en œuvre", "es", "Parcialmente aplicada"),
+        ("Non évaluée", "en", "Not assessed"),
+        ("Supported/Noted", "es", "Aceptada/Tomada en consideración"),
+    ],
+)
+def test_a_stored_status_label_is_shown_in_the_readers_language(stored, language, shown):
+    from evidence.templatetags.evidence_states import recommendation_label
+
+    field = "position" if "/" in stored else "status"
+    with translation.override(language):
+        assert recommendation_label(stored, field) == shown
