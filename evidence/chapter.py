@@ -11,6 +11,7 @@ a quote appears once however many places cite it."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -53,15 +54,57 @@ COMPUTED_GAPS = {
     ),
 }
 VOICE_GAP = "No community voice from this group (or fewer than 5)"
+#: The gap per SDG: one stream silent where another shows disadvantage. Its English text is
+#: the stored key (``SDG_GAP_KEY``); older summaries and assigned gaps carry only that text.
+SDG_GAP = "sdg_silent"
+SDG_GAP_KEY = re.compile(
+    r"^SDG (?P<goal>\d+): other evidence shows disadvantage, "
+    r"(?P<stream>survey|voice|recommendations) is silent$"
+)
+#: A sentence per silent stream (no stream name inside a sentence: its gender and number
+#: change the sentence in French and Spanish).
+SDG_GAP_TEXT = {
+    "survey": gettext_lazy("SDG %(goal)s: other evidence shows disadvantage, the survey is silent"),
+    "voice": gettext_lazy(
+        "SDG %(goal)s: other evidence shows disadvantage, community voice is silent"
+    ),
+    "recommendations": gettext_lazy(
+        "SDG %(goal)s: other evidence shows disadvantage, the recommendations are silent"
+    ),
+}
 
 
-def gap_text(stream: str, description: str) -> str:
-    """A data gap's description in the reader's language; one written by a person as written."""
+def sdg_gap_description(goal: int, stream: str) -> str:
+    """The stored (English) key of an SDG gap; also what an assigned gap records."""
+    return f"SDG {goal}: other evidence shows disadvantage, {stream} is silent"
+
+
+def gap_text(stream: str, description: str, goal: int | None = None, kind: str = "") -> str:
+    """A data gap's description in the reader's language; one written by a person as written.
+    An SDG gap is rendered from its goal and stream (``kind``), else parsed from its key."""
     if stream == "voice" and description == VOICE_GAP:
         return _("No community voice from this group (or fewer than %(n)s stories)") % {
             "n": min_count()
         }
+    if kind != SDG_GAP or goal is None:
+        match = SDG_GAP_KEY.match(description)
+        if match and match["stream"] == stream:
+            goal = int(match["goal"])
+            kind = SDG_GAP
+    if kind == SDG_GAP and goal is not None and stream in SDG_GAP_TEXT:
+        return str(SDG_GAP_TEXT[stream]) % {"goal": goal}
     return str(COMPUTED_GAPS.get((stream, description), description))
+
+
+def any_gap_text(gap) -> str:
+    """``gap_text`` of the summary's gap (a dict) or of an assigned ``DataGap`` (its goal from
+    ``sdg_goal``, its kind from the stored key)."""
+    if isinstance(gap, dict):
+        return gap_text(
+            gap.get("stream", ""), gap.get("description", ""), gap.get("goal"), gap.get("kind", "")
+        )
+    goal = gap.sdg_goal.number if gap.sdg_goal_id else None
+    return gap_text(gap.stream, gap.description, goal)
 
 
 @dataclass(frozen=True)
@@ -330,12 +373,12 @@ def build_chapter(context: dict, *, viewer) -> Chapter:
         for row in data["matrix"]
     )
     computed = [g["description"] for g in data["gaps"]]
-    gaps = [gap_text(g["stream"], g["description"]) for g in data["gaps"]]
+    gaps = [any_gap_text(g) for g in data["gaps"]]
     gaps += [
         _("%(gap)s (assigned to %(person)s)")
-        % {"gap": gap_text(gap.stream, gap.description), "person": gap.assigned_to}
+        % {"gap": any_gap_text(gap), "person": gap.assigned_to}
         if gap.assigned_to
-        else gap_text(gap.stream, gap.description)
+        else any_gap_text(gap)
         for gap in context.get("data_gaps", [])
         if gap.is_open and gap.description not in computed
     ]

@@ -39,15 +39,16 @@ from consultations.selectors import (
 from recommendations.selectors import recommendation_items_for_group, sees_unpublished
 from taxonomy.models import Factor, PopulationGroup, SDGGoal
 
+from .chapter import SDG_GAP, sdg_gap_description
 from .circumstances import circumstance_factor_table, factor_for_circumstance
 
 DISADVANTAGE_POINTS = 0.05  # a linked leaf at least 5 points worse than the national mean
 SAMPLE_SIZE = 6
 LATEST = 8
 QUOTES = 10
-FORMAT = 7  # the stored layout; an older one is recomputed (4: trends per group definition;
+FORMAT = 8  # the stored layout; an older one is recomputed (4: trends per group definition;
 # 5: strict recommendation counts; 6: an intersection's counts by how it is named; 7: the
-# headline stored apart, ``headline_of``)
+# headline stored apart, ``headline_of``; 8: an SDG gap's ``kind``, rendered per language)
 
 
 @dataclass(frozen=True)
@@ -506,8 +507,8 @@ def _derive(digest: dict, recs_buckets: list[dict], voice_buckets: list[dict], v
                     {
                         "stream": stream,
                         "goal": row["goal"],
-                        "description": f"SDG {row['goal']}: other evidence shows "
-                        f"disadvantage, {stream.replace('_', ' ')} is silent",
+                        "kind": SDG_GAP,
+                        "description": sdg_gap_description(row["goal"], stream),
                     }
                 )
     survey_factors = digest["factors"]

@@ -367,6 +367,8 @@ def _page(request, group: PopulationGroup, bound: dict | None = None, status: in
     A writer's forms are rendered only when asked for (``?open=cause``…), after a search
     for evidence to cite (the forms that cite), or when a write was rejected."""
     context = group_context(request, group)
+    saved = request.GET.get("saved")
+    context["saved"] = saved if saved in SAVED_SECTIONS and not bound else None
     data = context["data"]
     context.update(_survey_rows(request, data.get("survey") or [], data.get("matrix") or []))
     country = context["country"]
@@ -424,13 +426,18 @@ def _writer(request, slug: str) -> tuple[PopulationGroup, str]:
     return group, country
 
 
+#: The sections a write returns to; the section named by ``?saved=`` says "Saved." itself,
+#: beside what changed, not at the top of the page thousands of pixels above.
+SAVED_SECTIONS = ("gaps", "tree", "roles", "actions", "discussion")
+
+
 def _back(request, group: PopulationGroup, country: str, anchor: str):
-    """No-JS writes: POST, then back to the section of the page that changed."""
-    messages.success(request, _("Saved."))
+    """No-JS writes: POST, then back to the section of the page that changed, which shows
+    the confirmation (``?saved=``)."""
     return redirect(
         reverse("evidence:group_page", args=[group.slug])
         + "?"
-        + urlencode({"country": country})
+        + urlencode({"country": country, "saved": anchor})
         + f"#{anchor}"
     )
 
@@ -584,7 +591,7 @@ def data_gap_close(request, slug: str, pk: int):
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(request, _("Saved."))
+        return _back(request, group, gap.country, "gaps")
     return redirect(
         reverse("evidence:group_page", args=[group.slug])
         + "?"

@@ -5,9 +5,12 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy
 
 from accounts import policy
 from accounts.models import Organisation, Role
@@ -394,3 +397,23 @@ def recommendation_citations(pks) -> tuple[RecommendationCitation, ...]:
         RecommendationCitation(pk, mechanism, symbol or "", paragraph or "", " ".join(text.split()))
         for pk, mechanism, symbol, paragraph, text in rows
     )
+
+
+def recommendation_label_maps() -> dict[str, dict[str, str | Promise]]:
+    """The UPR position and implementation status labels in the reader's language, keyed by
+    what a group summary stores: the position's value; the status's value or its label (the
+    summary stores a label, in whichever language it was computed in), "Not assessed" when
+    none. Values are lazy: rendered in the language active where they are shown."""
+    not_assessed = gettext_lazy("Not assessed")
+    position: dict[str, str | Promise] = {
+        str(value): label for value, label in Recommendation.Position.choices
+    }
+    status: dict[str, str | Promise] = {}
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            status[str(not_assessed)] = not_assessed
+            for _value, label in Assessment.Status.choices:
+                status[str(label)] = label
+    status |= {str(value): label for value, label in Assessment.Status.choices}
+    status["Not assessed"] = not_assessed
+    return {"position": position, "status": status}

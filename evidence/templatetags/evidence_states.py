@@ -5,12 +5,15 @@ an include per cell was a third of the group page's rendering time at five times
 benchmark's load. The mark (▲ ● ○) and the words carry the state, not the colour alone.
 """
 
+import functools
+
 from django import template
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
 from common.suppression import min_count
-from evidence.chapter import gap_text as _gap_text
+from evidence.chapter import any_gap_text
+from recommendations.selectors import recommendation_label_maps
 
 register = template.Library()
 
@@ -31,6 +34,17 @@ def evidence_state(state: str):
 def gap_text(gap) -> str:
     """``{{ gap|gap_text }}``: a data gap (the summary's dict or a stored DataGap) in the
     reader's language; the voice gap says the configured minimum."""
-    if isinstance(gap, dict):
-        return _gap_text(gap.get("stream", ""), gap.get("description", ""))
-    return _gap_text(gap.stream, gap.description)
+    return any_gap_text(gap)
+
+
+@functools.cache
+def _label_maps() -> dict:
+    return recommendation_label_maps()
+
+
+@register.filter
+def recommendation_label(value: str, field: str) -> str:
+    """``{{ k|recommendation_label:"position" }}`` (or ``"status"``): a recommendation's UPR
+    position or implementation status as stored in a group summary, in the reader's language."""
+    label = _label_maps().get(field, {}).get(value)
+    return str(label) if label is not None else value

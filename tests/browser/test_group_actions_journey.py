@@ -3,6 +3,7 @@ writer asks for it, posts to its own URL and comes back to its section); an RCO 
 links one leaf to two groups, one after the other, and both links remain."""
 
 import pytest
+from playwright.sync_api import expect
 
 from analysis.models import LeafGroupLink
 from evidence.models import Cause, Comment, Revision
@@ -62,3 +63,34 @@ def test_rco_analyst_links_a_leaf_to_two_groups_one_after_the_other(
         "Rural women",
     }
     screenshot(page, "run-leaf-linked-to-two-groups")
+
+
+IN_VIEW = """el => { const r = el.getBoundingClientRect();
+    return r.top >= 0 && r.bottom <= window.innerHeight && r.left >= 0
+        && r.right <= window.innerWidth; }"""
+
+
+@pytest.mark.parametrize("viewport", ["page", "phone_page"])
+def test_after_a_form_is_swapped_in_focus_is_in_its_first_field(
+    viewport, request, live_server, people, vocabularies, screenshot
+):
+    """The links that load a form with htmx leave focus in that form, in view, not on <body>;
+    the confirmation of a save is in the section that changed."""
+    page = request.getfixturevalue(viewport)
+    sign_in(page, live_server.url, people.unct.email)
+    page.goto(f"{live_server.url}/groups/migrants/")
+    for link, field in [
+        ("Add a cause", "#add-cause select, #add-cause input:not([type=hidden])"),
+        ("Add a comment", "#add-comment select"),
+        ("Assign a data gap to someone", "#gaps-section select"),
+    ]:
+        page.get_by_role("link", name=link).click()
+        first = page.locator(field).first
+        first.wait_for()
+        expect(first).to_be_focused()
+        assert first.evaluate(IN_VIEW), link
+    screenshot(page, f"group-page-focus-after-swap-{viewport}")
+    page.locator("#gaps-section select").first.select_option(label=people.unct.email)
+    page.locator("#gaps-section").get_by_role("button", name="Assign").first.click()
+    saved = page.locator("#gaps-section [role=status]")
+    assert saved.inner_text() == "Saved." and saved.evaluate(IN_VIEW)

@@ -155,7 +155,7 @@ def test_the_dossier_is_a_paste_ready_cca_chapter(client, people, migrants_evide
     assert text.count(TWICE) == 1
     matrix = document.tables[0]
     assert [c.text for c in matrix.rows[1].cells][0].startswith("10. ")
-    assert "SDG 10: other evidence shows disadvantage, survey is silent" in text
+    assert "SDG 10: other evidence shows disadvantage, the survey is silent" in text
     assert "A/HRC/51/9" in text and "Voices" in text and "analysis run" in text
 
 
