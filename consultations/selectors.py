@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import Count, Max, Q, QuerySet
 from django.utils import translation
@@ -160,6 +161,16 @@ class FocusGroupItem:
     factors: tuple[str, ...]
 
 
+def triad_zone_names(labels: tuple[str, str, str]) -> list[str]:
+    """A triad's zone names in ``TRIAD_ZONES`` order (the order of ``SignifierCounts``), in
+    the active language: "mostly Family", "between Money and Luck"…"""
+    from .plots import zone_names
+    from .signifiers import TRIAD_ZONES
+
+    names = zone_names(labels)
+    return [names.get(zone, zone) for zone in TRIAD_ZONES]
+
+
 @dataclass(frozen=True)
 class SignifierCounts:
     """A signifier's answers of one organisation's stories: the group's and everyone's
@@ -173,6 +184,9 @@ class SignifierCounts:
     organisation: int | None
     group: tuple[int, ...]
     everyone: tuple[int, ...]
+    #: the question and labels in each of the portal's languages (``{"fr": {"question": …,
+    #: "labels": […]}}``), so a stored summary is drawn in its reader's language
+    texts: dict[str, dict] | None = None
 
 
 @dataclass(frozen=True)
@@ -378,6 +392,10 @@ def voice_items_for_group(
                 first, second, third = s.label_texts("en")
                 with translation.override("en"):
                     names = zone_names((first, second, third))
+            texts = {
+                code: {"question": s.question_text(code), "labels": s.label_texts(code)}
+                for code, _name in settings.LANGUAGES
+            }
             size = _signifier_size(s.kind)
             per_org: dict[int | None, list[int]] = {}
             for org, answers in own:
@@ -396,6 +414,7 @@ def voice_items_for_group(
                         organisation=org,
                         group=tuple(group_counts),
                         everyone=tuple(everyone.get(org, (0,) * size)),
+                        texts=texts,
                     )
                 )
     return GroupVoice(stories=story_items, focus_groups=fgd_items, signifiers=tuple(counts))

@@ -46,9 +46,10 @@ DISADVANTAGE_POINTS = 0.05  # a linked leaf at least 5 points worse than the nat
 SAMPLE_SIZE = 6
 LATEST = 8
 QUOTES = 10
-FORMAT = 8  # the stored layout; an older one is recomputed (4: trends per group definition;
+FORMAT = 9  # the stored layout; an older one is recomputed (4: trends per group definition;
 # 5: strict recommendation counts; 6: an intersection's counts by how it is named; 7: the
-# headline stored apart, ``headline_of``; 8: an SDG gap's ``kind``, rendered per language)
+# headline stored apart, ``headline_of``; 8: an SDG gap's ``kind``, rendered per language;
+# 9: a signifier's question and labels in every language)
 
 
 @dataclass(frozen=True)
@@ -294,6 +295,7 @@ def _signifiers(stored: dict, audience: Audience) -> list[dict]:
         others = [e - g for e, g in zip(s["everyone"], s["group"], strict=True)]
         base = {"key": s["key"], "kind": s["kind"], "question": s["question"]}
         base["labels"] = list(s["labels"])
+        base["texts"] = s.get("texts") or {}  # per language, drawn in the reader's
         if s["kind"] == "triad":
             out.append(
                 base

@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -18,6 +19,7 @@ from accounts.policy import Action, actor_for
 from consultations.models import Narrative, Quote
 from recommendations.models import Recommendation
 from taxonomy.models import PopulationGroup
+from taxonomy.templatetags.groups import group_name
 
 from . import selectors, services
 from .diagram import problem_tree_svg
@@ -130,6 +132,27 @@ def _analyses_present(group: PopulationGroup, country: str) -> set[str]:
     return {name for name, present in zip(models, flags, strict=True) if present}
 
 
+def _signifiers_in_language(signifiers: list[dict]) -> list[dict]:
+    """The stored signifiers with their question, labels and triad zone names in the page's
+    language (the summary keeps every language's texts; English where one is missing)."""
+    from consultations.selectors import triad_zone_names
+
+    language = (get_language() or "en").split("-")[0]
+    out = []
+    for s in signifiers:
+        texts = (s.get("texts") or {}).get(language) or {}
+        labels = list(texts.get("labels") or s["labels"])
+        shown = s | {"question": texts.get("question") or s["question"], "labels": labels}
+        if s["kind"] == "triad" and len(labels) == 3:
+            names = triad_zone_names((labels[0], labels[1], labels[2]))
+            if len(names) == len(s["zones"]):
+                shown["zones"] = [
+                    [name, *row[1:]] for name, row in zip(names, s["zones"], strict=True)
+                ]
+        out.append(shown)
+    return out
+
+
 def group_context(request, group: PopulationGroup) -> dict:
     """Everything the group page and the dossier show, in the viewer's chosen country (the
     evidence and analyses of other countries never appear); the query count is constant."""
@@ -201,6 +224,7 @@ def group_context(request, group: PopulationGroup) -> dict:
     actor = actor_for(user)
     from consultations.plots import histogram_svg
 
+    voice_signifiers = _signifiers_in_language(data["voice"].get("signifiers", []))
     voice_plots = [
         histogram_svg(
             s["group"],
@@ -209,9 +233,9 @@ def group_context(request, group: PopulationGroup) -> dict:
             title=s["question"] or s["key"],
             compare=s["others"],
             compare_label=_("Everyone else"),
-            main_label=group.name,
+            main_label=group_name(group),
         )
-        for s in data["voice"].get("signifiers", [])
+        for s in voice_signifiers
         if s["kind"] == "dyad"
     ]
     actions = rows(
@@ -240,6 +264,7 @@ def group_context(request, group: PopulationGroup) -> dict:
         "country": country,
         "countries": policy.viewer_countries(user),
         "voice_plots": voice_plots,
+        "voice_signifiers": voice_signifiers,
         "intersection_counts": counts,
         "elements": elements,
         "group": group,

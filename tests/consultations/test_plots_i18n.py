@@ -184,17 +184,22 @@ def test_group_page_voice_chart_in_the_readers_language(client_for, voiced, lang
     assert f"mostly {CORNERS[0]['en']}" in english
 
 
-@pytest.mark.xfail(
-    reason="evidence/views.py passes the stored summary's English question, poles and "
-    "group.name to histogram_svg (reported; evidence/* is not this branch's)",
-    strict=True,
-)
 def test_group_page_chart_title_and_group_name_in_french(client_for, voiced):
     _objs, rural = voiced
     url = reverse("evidence:group_page", args=[rural.slug])
     html = page(client_for, f"{url}?country=Demoland", "fr")
     dyad = chart(html, QUESTION["fr"])
-    assert "Personnes vivant en milieu rural (5 histoires)" in visible_text(dyad)
+    text = visible_text(dyad)
+    assert "Personnes vivant en milieu rural (5 histoires)" in text
+    assert POLES[0]["fr"] in text and POLES[1]["fr"] in text and "Much worse" not in text
+    # the triad's zone table: its caption and zone names in French too
+    assert f"<caption>{TRIAD['fr']}" in html
+    assert f"<td>surtout {CORNERS[0]['fr']}</td>" in html
+    assert "mostly" not in html
+    # the summary is shared by readers of every language: the next English reader reads English
+    english = page(client_for, f"{url}?country=Demoland", None)
+    assert QUESTION["en"] in english and f"<td>mostly {CORNERS[0]['en']}</td>" in english
+    assert QUESTION["fr"] not in english
 
 
 def test_plot_words_follow_the_active_language():
