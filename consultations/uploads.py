@@ -228,7 +228,9 @@ def upload_fail(*, upload: Upload, message: str = "", exc: BaseException | None 
     if not message:
         if isinstance(exc, (ExportError, UnsafeArchive)):
             message = person_message(upload, str(exc))
-            upload.message_data = message_data(exc.args[:1])
+            upload.message_data = message_data(
+                exc.args[:1], lambda text: person_message(upload, text)
+            )
         elif isinstance(exc, ValidationError):
             message = person_message(upload, " ".join(exc.messages))
         elif isinstance(exc, SoftTimeLimitExceeded):
@@ -501,7 +503,7 @@ def upload_inspect(*, upload: Upload) -> Upload:
     upload.columns = columns
     upload.inspection = {"units": [list(unit) for unit in units], "samples": samples}
     upload.message = person_message(upload, " ".join(export.notes))
-    upload.message_data = message_data(export.notes)
+    upload.message_data = message_data(export.notes, lambda text: person_message(upload, text))
     _set_status(
         upload,
         Upload.Status.MAPPING,

@@ -365,7 +365,11 @@ def _run(job: ImportJob, *, dry_run: bool) -> ImportReport | None:
             [],
             _for_person(str(exc) or exc.__class__.__name__, job, path),
             [],
-            data=_data_for_person(shown, job, path),
+            data=(
+                message_data([shown], lambda text: _for_person(text, job, path))[0]
+                if shown
+                else None
+            ),
         )
         return None
     except SoftTimeLimitExceeded:
@@ -412,23 +416,6 @@ def _for_person(message: str, job: ImportJob, path: Path | None = None) -> str:
     for secret in secrets:
         message = message.replace(secret, job.original_name)
     return message
-
-
-def _data_for_person(message: Message | None, job: ImportJob, path: Path | None) -> Any:
-    """The template and parameters of ``message`` to store with the job (None for a plain
-    text), its parameters cleared of server paths as :func:`_for_person` clears the text."""
-    if message is None:
-        return None
-    data = message.data()
-
-    def clean(value):
-        if isinstance(value, str):
-            return _for_person(value, job, path)
-        if isinstance(value, dict) and "params" in value:
-            return {**value, "params": {k: clean(v) for k, v in value["params"].items()}}
-        return value
-
-    return clean(data)
 
 
 def _fail(job, counts, errors, message, preview, *, data: Any = None) -> None:
