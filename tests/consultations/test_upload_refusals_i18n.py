@@ -5,9 +5,11 @@ upload keeps their templates, and the upload page translates them."""
 import html
 from pathlib import Path
 
+import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import translation
 
 from consultations.models import Upload
 from consultations.uploads import upload_inspect, upload_store
@@ -25,6 +27,13 @@ def _stored(name: str, content: bytes, instrument, people) -> Upload:
             consent_how="verbal",
         )
     )
+
+
+@pytest.fixture(autouse=True)
+def _english_after():
+    """A page request leaves its language active in this thread: later tests read English."""
+    yield
+    translation.deactivate()
 
 
 def _page(client, upload, language: str) -> str:

@@ -4,8 +4,10 @@ page translates them. Jobs stored before (English text only) still show their te
 
 import json
 
+import pytest
 from django.conf import settings
 from django.urls import reverse
+from django.utils import translation
 
 from accounts.models import Organisation, Role
 from recommendations.models import ImportJob
@@ -22,6 +24,13 @@ def _rco(country: str):
         name=f"RCO {country}", country=country, kind=Organisation.Kind.RCO
     )
     return MembershipFactory(organisation=organisation, role=Role.RCO_STAFF).user
+
+
+@pytest.fixture(autouse=True)
+def _english_after():
+    """A page request leaves its language active in this thread: later tests read English."""
+    yield
+    translation.deactivate()
 
 
 def _page(client, job, language: str) -> str:
