@@ -49,3 +49,26 @@ def render_problems(problems: Iterable[Mapping[str, Any]]) -> list[dict[str, Any
             }
         )
     return shown
+
+
+def render_stored(text: str, data: Any) -> str:
+    """A stored text in the active language. ``data`` is what was stored beside it: one
+    message's template and parameters (``Message.data()``), or a list of them for a text made
+    of several messages joined by spaces (:func:`common.messages.message_data`). A text stored
+    without them (before they were kept, or not a :class:`Message`) is shown as stored."""
+    items = [data] if isinstance(data, Mapping) else list(data or [])
+    if not items or not all(isinstance(item, Mapping) for item in items):
+        return text
+    parts = [from_data("", item) for item in items]
+    if not all(isinstance(part, Message) for part in parts):
+        return text
+    return " ".join(render_message(part) for part in parts)
+
+
+def render_stored_list(texts: Iterable[str], data: Iterable[Any] | None) -> list[str]:
+    """Stored texts (e.g. an import's warnings) each in the active language when its template
+    was stored beside it (:func:`common.messages.message_data`), else as stored."""
+    texts = list(texts)
+    items = list(data or [])
+    items += [None] * (len(texts) - len(items))
+    return [render_stored(text, item) for text, item in zip(texts, items, strict=False)]

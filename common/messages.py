@@ -14,7 +14,7 @@ Pure Python: no Django.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 #: What a stored message holds: its template and parameters (text or numbers only).
@@ -69,10 +69,28 @@ def _param(value: Any) -> Any:
     return value
 
 
-def message_data(items: Iterable[str]) -> list[MessageData | None]:
+def message_data(
+    items: Iterable[str], clean: Callable[[str], str] | None = None
+) -> list[MessageData | None]:
     """What to store beside a list of English texts so they can be shown in another language:
-    one entry per text, ``None`` for a text that is not a :class:`Message`."""
-    return [item.data() if isinstance(item, Message) else None for item in items]
+    one entry per text, ``None`` for a text that is not a :class:`Message`. ``clean`` is
+    applied to every text parameter, as it was to the stored text (e.g. the server's name of
+    a file replaced by the name the person uploaded)."""
+    return [_cleaned(item.data(), clean) if isinstance(item, Message) else None for item in items]
+
+
+def _cleaned(data: MessageData, clean: Callable[[str], str] | None) -> MessageData:
+    if clean is None:
+        return data
+
+    def value(item: Any) -> Any:
+        if isinstance(item, str):
+            return clean(item)
+        if isinstance(item, Mapping) and isinstance(item.get("template"), str):
+            return _cleaned(dict(item), clean)
+        return item
+
+    return {**data, "params": {name: value(item) for name, item in data["params"].items()}}
 
 
 def from_data(text: str, data: Mapping[str, Any] | None) -> str:

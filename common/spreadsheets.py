@@ -28,6 +28,8 @@ from typing import IO, Any, BinaryIO
 from xml.etree.ElementTree import ParseError as XmlParseError
 from xml.etree.ElementTree import iterparse
 
+from .messages import Message, gettext_noop
+
 
 class SpreadsheetTooLarge(ValueError):
     """A row is too wide or a value too long; the message is for a person."""
@@ -147,25 +149,32 @@ class TextEncoding:
     the person who uploaded it."""
 
     encoding: str
-    note: str | None = None
+    note: str | None = None  # a common.messages.Message
 
 
-def _guessed_note(name: str) -> str:
-    return (
-        f"The file is not in UTF-8; it was read as {name}. Check that accented letters look "
-        "right in the preview; if not, export it again as “CSV UTF-8”."
+def _guessed_note(name: str) -> Message:
+    return Message(
+        gettext_noop(
+            "The file is not in UTF-8; it was read as %(encoding)s. Check that accented "
+            "letters look right in the preview; if not, export it again as “CSV UTF-8”."
+        ),
+        encoding=name,
     )
 
 
 _NOTES = {
     "cp1252": _guessed_note("Windows-1252 (cp1252, Western European)"),
-    "utf-16-le": (
-        "The file is UTF-16 text without a byte-order mark; it was read as UTF-16 "
-        "little-endian. Check that the columns look right in the preview."
+    "utf-16-le": Message(
+        gettext_noop(
+            "The file is UTF-16 text without a byte-order mark; it was read as UTF-16 "
+            "little-endian. Check that the columns look right in the preview."
+        )
     ),
-    "utf-16-be": (
-        "The file is UTF-16 text without a byte-order mark; it was read as UTF-16 "
-        "big-endian. Check that the columns look right in the preview."
+    "utf-16-be": Message(
+        gettext_noop(
+            "The file is UTF-16 text without a byte-order mark; it was read as UTF-16 "
+            "big-endian. Check that the columns look right in the preview."
+        )
     ),
 }
 
@@ -214,18 +223,30 @@ def _too_many_controls(text: str) -> bool:
 
 def _binary(display_name: str) -> UnreadableText:
     return UnreadableText(
-        f"{display_name} is not a text CSV file: it could not be decoded as text because it "
-        f"contains binary data. The portal reads CSV in {SUPPORTED_ENCODINGS}. Save or export "
-        "it again as “CSV UTF-8” and upload the new file.",
+        Message(
+            gettext_noop(
+                "%(name)s is not a text CSV file: it could not be decoded as text because it "
+                "contains binary data. The portal reads CSV in %(encodings)s. Save or export "
+                "it again as “CSV UTF-8” and upload the new file."
+            ),
+            name=display_name,
+            encodings=SUPPORTED_ENCODINGS,
+        ),
         "binary",
     )
 
 
 def _undecodable(display_name: str) -> UnreadableText:
     return UnreadableText(
-        f"{display_name} could not be decoded as text: its characters could not be read in "
-        f"any encoding the portal reads ({SUPPORTED_ENCODINGS}). In Excel choose File › Save "
-        "As › “CSV UTF-8 (comma delimited)” and upload the new file.",
+        Message(
+            gettext_noop(
+                "%(name)s could not be decoded as text: its characters could not be read in "
+                "any encoding the portal reads (%(encodings)s). In Excel choose File › Save "
+                "As › “CSV UTF-8 (comma delimited)” and upload the new file."
+            ),
+            name=display_name,
+            encodings=SUPPORTED_ENCODINGS,
+        ),
         "undecodable",
     )
 
@@ -258,9 +279,14 @@ def detect_encoding(
         found = TextEncoding("utf-16")
     elif head.startswith(ZIP_MAGIC):
         raise UnreadableText(
-            f"{display_name} is a ZIP archive (an Excel workbook is one), not a CSV text file: "
-            "if it is an Excel workbook, rename it to .xlsx; otherwise export the data again as "
-            "CSV and upload that file.",
+            Message(
+                gettext_noop(
+                    "%(name)s is a ZIP archive (an Excel workbook is one), not a CSV text file: "
+                    "if it is an Excel workbook, rename it to .xlsx; otherwise export the data "
+                    "again as CSV and upload that file."
+                ),
+                name=display_name,
+            ),
             "zip",
         )
     elif utf16 := utf16_without_bom(head):

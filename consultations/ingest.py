@@ -191,7 +191,9 @@ def _sniff_bytes(path: Path) -> bytes:
         with path.open("rb") as handle:
             return handle.read(_SNIFF_BYTES)
     except FileNotFoundError:
-        raise ExportError(f"The file {path.name!r} was not found.")
+        raise ExportError(
+            Message(gettext_noop("The file '%(name)s' was not found."), name=path.name)
+        )
     except OSError as error:
         raise ExportError(f"The file {path.name!r} could not be opened ({error.strerror}).")
 
@@ -204,7 +206,7 @@ def _choose_encoding(sample: bytes, name: str) -> tuple[str, str | None]:
             sample, display_name=repr(name), complete=len(sample) < _SNIFF_BYTES
         )
     except UnreadableText as error:
-        raise ExportError(str(error)) from None
+        raise ExportError(error.args[0]) from None  # a Message: shown in the reader's language
     return found.encoding, found.note
 
 
@@ -255,17 +257,29 @@ def _not_recognised(name: str, header: Sequence[str] = ()) -> ExportError:
     first = (header[0] if header else "").strip().casefold()
     if first in _GOOGLE_FORMS_FIRST:
         return ExportError(
-            f"{name!r} looks like a Google Forms export (its first column is "
-            f"{header[0].strip()!r}), not a KoboToolbox or ODK Central export. The portal reads "
-            "Kobo and ODK exports only: enter these stories in the portal's story form, or "
-            "collect with KoboToolbox or ODK and upload that export."
+            Message(
+                gettext_noop(
+                    "'%(name)s' looks like a Google Forms export (its first column is "
+                    "'%(column)s'), not a KoboToolbox or ODK Central export. The portal reads "
+                    "Kobo and ODK exports only: enter these stories in the portal's story "
+                    "form, or collect with KoboToolbox or ODK and upload that export."
+                ),
+                name=name,
+                column=header[0].strip(),
+            )
         )
     return ExportError(
-        f"{name!r} does not look like a KoboToolbox or ODK Central export: its header has none "
-        "of the columns _uuid, _submission_time or meta/rootUuid (KoboToolbox) or "
-        "SubmissionDate, meta-instanceID or KEY (ODK Central). Download the data again from "
-        "the project's Data > Downloads page (KoboToolbox) or the form's Submissions > "
-        "Download button (ODK Central), without removing columns, and upload that file."
+        Message(
+            gettext_noop(
+                "'%(name)s' does not look like a KoboToolbox or ODK Central export: its header "
+                "has none of the columns _uuid, _submission_time or meta/rootUuid (KoboToolbox) "
+                "or SubmissionDate, meta-instanceID or KEY (ODK Central). Download the data "
+                "again from the project's Data > Downloads page (KoboToolbox) or the form's "
+                "Submissions > Download button (ODK Central), without removing columns, and "
+                "upload that file."
+            ),
+            name=name,
+        )
     )
 
 
@@ -323,10 +337,16 @@ def _workbook(path: Path) -> Iterator[Any]:
 def _refuse_repeat_table(header: Sequence[str], name: str) -> None:
     if "PARENT_KEY" in header:
         raise ExportError(
-            f"{name!r} is a repeat table of an ODK Central export (it has a PARENT_KEY "
-            "column): its rows are the answers of a repeat group, not submissions. Upload the "
-            "main table (the CSV named after the form), or the whole ZIP that ODK Central "
-            "downloads, which holds the main table and its repeat tables together."
+            Message(
+                gettext_noop(
+                    "'%(name)s' is a repeat table of an ODK Central export (it has a "
+                    "PARENT_KEY column): its rows are the answers of a repeat group, not "
+                    "submissions. Upload the main table (the CSV named after the form), or the "
+                    "whole ZIP that ODK Central downloads, which holds the main table and its "
+                    "repeat tables together."
+                ),
+                name=name,
+            )
         )
 
 
@@ -362,15 +382,27 @@ def _odk_zip_tables(path: Path) -> tuple[str, tuple[tuple[str, str], ...]]:
         if not csvs:
             shown = ", ".join(i.filename for i in infos[:5]) or "nothing"
             raise ExportError(
-                f"{path.name!r} is a zip archive but not an ODK Central export: it holds no "
-                f"CSV table ({shown}). Upload the ZIP that ODK Central downloads (Submissions "
-                "> Download), a KoboToolbox CSV or XLSX export, or the CSV itself."
+                Message(
+                    gettext_noop(
+                        "'%(name)s' is a zip archive but not an ODK Central export: it holds no "
+                        "CSV table (%(shown)s). Upload the ZIP that ODK Central downloads "
+                        "(Submissions > Download), a KoboToolbox CSV or XLSX export, or the CSV "
+                        "itself."
+                    ),
+                    name=path.name,
+                    shown=shown,
+                )
             )
         if not mains:
             raise ExportError(
-                f"{path.name!r} is a zip archive of CSV files, but none is the main table of "
-                "an ODK Central export (with SubmissionDate, meta-instanceID and KEY and no "
-                "PARENT_KEY). Upload the ZIP exactly as ODK Central downloads it."
+                Message(
+                    gettext_noop(
+                        "'%(name)s' is a zip archive of CSV files, but none is the main table "
+                        "of an ODK Central export (with SubmissionDate, meta-instanceID and KEY "
+                        "and no PARENT_KEY). Upload the ZIP exactly as ODK Central downloads it."
+                    ),
+                    name=path.name,
+                )
             )
         raise ExportError(
             f"{path.name!r} holds several ODK main tables ({', '.join(mains)}); upload one "
@@ -396,11 +428,16 @@ def detect_format(path: str | Path) -> str:
     path = Path(path)
     sample = _sniff_bytes(path)
     if not sample.strip():
-        raise ExportError(f"{path.name!r} is empty.")
+        raise ExportError(Message(gettext_noop("'%(name)s' is empty."), name=path.name))
     if sample.startswith(b"\xd0\xcf\x11\xe0"):
         raise ExportError(
-            f"{path.name!r} is an old Excel 97-2003 (.xls) file. Export the data again from "
-            "KoboToolbox as XLSX or CSV and upload that file."
+            Message(
+                gettext_noop(
+                    "'%(name)s' is an old Excel 97-2003 (.xls) file. Export the data again "
+                    "from KoboToolbox as XLSX or CSV and upload that file."
+                ),
+                name=path.name,
+            )
         )
     if sample.startswith(b"PK\x03\x04"):
         with zipfile.ZipFile(path) as archive:
@@ -412,10 +449,15 @@ def detect_format(path: str | Path) -> str:
             titles = {sheet.title.strip().casefold() for sheet in workbook.worksheets}
             if "survey" in titles and titles & {"choices", "settings"}:
                 raise ExportError(
-                    f"{path.name!r} is an XLSForm: the definition of a form (sheets survey, "
-                    "choices, settings), not the answers collected with it. Download the data "
-                    "from KoboToolbox (Data > Downloads, XLSX or CSV) or ODK Central "
-                    "(Submissions > Download) and upload that file."
+                    Message(
+                        gettext_noop(
+                            "'%(name)s' is an XLSForm: the definition of a form (sheets "
+                            "survey, choices, settings), not the answers collected with it. "
+                            "Download the data from KoboToolbox (Data > Downloads, XLSX or "
+                            "CSV) or ODK Central (Submissions > Download) and upload that file."
+                        ),
+                        name=path.name,
+                    )
                 )
             sheet = workbook.worksheets[0]
             header = next(sheet.iter_rows(max_row=1, values_only=True), ())
@@ -425,8 +467,13 @@ def detect_format(path: str | Path) -> str:
             return "kobo_xlsx"
         if flavour == "odk":
             raise ExportError(
-                f"{path.name!r} is a spreadsheet of an ODK Central export; upload the CSV file "
-                "that ODK Central downloads instead."
+                Message(
+                    gettext_noop(
+                        "'%(name)s' is a spreadsheet of an ODK Central export; upload the CSV "
+                        "file that ODK Central downloads instead."
+                    ),
+                    name=path.name,
+                )
             )
         raise _not_recognised(path.name, columns)
     encoding, _note = _choose_encoding(sample, path.name)
@@ -1072,8 +1119,14 @@ def open_export(path: str | Path, *, fmt: str | None = None) -> ExportFile:
         if _flavour(columns) is None:
             raise _not_recognised(path.name)
         raise ExportError(
-            f"{path.name!r} has no submission id column ({' or '.join(key_choices)}), so "
-            "re-uploads could not be recognised. Export it again with all metadata columns."
+            Message(
+                gettext_noop(
+                    "'%(name)s' has no submission id column (%(columns)s), so re-uploads could "
+                    "not be recognised. Export it again with all metadata columns."
+                ),
+                name=path.name,
+                columns=" or ".join(key_choices),
+            )
         )
     submitted_at = _SUBMITTED_AT[flavour]
     return ExportFile(

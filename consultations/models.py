@@ -596,6 +596,9 @@ class Upload(models.Model):
     problems = models.JSONField(default=list, blank=True)
     preview = models.JSONField(default=list, blank=True)
     message = models.TextField(blank=True)
+    # The templates of the parts of ``message`` (common.messages.message_data; a refusal or
+    # the reading notes, joined by spaces), so it is shown in the reader's language.
+    message_data = models.JSONField(default=list, blank=True)
     raw_delete_after = models.DateTimeField(null=True, blank=True, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
     undone_at = models.DateTimeField(null=True, blank=True)

@@ -226,9 +226,13 @@ def upload_fail(*, upload: Upload, message: str = "", exc: BaseException | None 
         services.upload_delete_raw(upload=upload)
         upload.refresh_from_db()
         return upload
+    upload.message_data = []
     if not message:
         if isinstance(exc, (ExportError, UnsafeArchive)):
             message = person_message(upload, str(exc))
+            upload.message_data = message_data(
+                exc.args[:1], lambda text: person_message(upload, text)
+            )
         elif isinstance(exc, ValidationError):
             message = person_message(upload, " ".join(exc.messages))
         elif isinstance(exc, SoftTimeLimitExceeded):
@@ -245,7 +249,7 @@ def upload_fail(*, upload: Upload, message: str = "", exc: BaseException | None 
             ) % {"ref": upload.reference}
     services.upload_delete_raw(upload=upload)
     upload.message = message
-    _set_status(upload, Upload.Status.FAILED, "message")
+    _set_status(upload, Upload.Status.FAILED, "message", "message_data")
     cache.delete(progress_key(upload))
     return upload
 
@@ -514,7 +518,16 @@ def upload_inspect(*, upload: Upload) -> Upload:
     upload.columns = columns
     upload.inspection = {"units": [list(unit) for unit in units], "samples": samples}
     upload.message = person_message(upload, " ".join(export.notes))
-    _set_status(upload, Upload.Status.MAPPING, "export_format", "columns", "inspection", "message")
+    upload.message_data = message_data(export.notes, lambda text: person_message(upload, text))
+    _set_status(
+        upload,
+        Upload.Status.MAPPING,
+        "export_format",
+        "columns",
+        "inspection",
+        "message",
+        "message_data",
+    )
     return upload
 
 

@@ -467,6 +467,10 @@ class ImportJob(BackgroundJob):
     warnings = models.JSONField(default=list, blank=True)
     preview = models.JSONField(default=list, blank=True)
     message = models.TextField(blank=True)
+    # The templates of ``message`` and ``warnings`` (common.messages), shown in the reader's
+    # language; empty for a job stored before them (its English text is shown).
+    message_data = models.JSONField(null=True, blank=True)
+    warnings_data = models.JSONField(default=list, blank=True)
     # Blank for an import run from the command line without --user.
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -490,6 +494,20 @@ class ImportJob(BackgroundJob):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.original_name}"
+
+    @property
+    def shown_message(self) -> str:
+        """``message`` in the active language when its template was stored, else as stored."""
+        from common.i18n import render_stored
+
+        return render_stored(self.message, self.message_data)
+
+    @property
+    def shown_warnings(self) -> list[str]:
+        """``warnings`` in the active language where their templates were stored."""
+        from common.i18n import render_stored_list
+
+        return render_stored_list(self.warnings or [], self.warnings_data)
 
     def get_absolute_url(self) -> str:
         return reverse("recommendations:import_detail", args=[self.pk])

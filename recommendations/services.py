@@ -10,6 +10,7 @@ import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
@@ -32,6 +33,7 @@ from common.limits import (
     upload_max_field_chars,
     upload_max_json_depth,
 )
+from common.messages import Message, gettext_noop, message_data
 from common.storage import delete_stored, local_copy, store_upload
 
 from .importer import ImportRejected, ImportReport, recommendations_import
@@ -218,17 +220,21 @@ def _job_records(job: ImportJob, path: Path) -> tuple[Iterable, list[str]]:
         uhri = parsers.iter_uhri_xlsx(path, country=job.country, archive_limits=archive_limits())
         return uhri, []
     result = parsers.parse_upr_matrix(path, archive_limits=archive_limits())
-    warnings = [str(w) for w in result.warnings]
+    warnings = list(result.warnings)  # Messages, kept so they are shown in the reader's language
     state = getattr(result, "state", "") or ""
     if state and not same_state(state, job.country):
         # One click would file hundreds of recommendations under the wrong country.
         raise parsers.ParseError(
-            _(
-                "“%(name)s” is the UPR matrix of %(state)s, not of %(country)s; nothing was "
-                "imported. Upload the matrix of %(country)s, or have RCO staff of %(state)s "
-                "import this one."
+            Message(
+                gettext_noop(
+                    "“%(name)s” is the UPR matrix of %(state)s, not of %(country)s; nothing was "
+                    "imported. Upload the matrix of %(country)s, or have RCO staff of %(state)s "
+                    "import this one."
+                ),
+                name=job.original_name,
+                state=state,
+                country=job.country,
             )
-            % {"name": job.original_name, "state": state, "country": job.country}
         )
     return [_for_country(record, job.country) for record in result.records], warnings
 
@@ -278,17 +284,27 @@ def _refuse_unknown_country(job: ImportJob, path: Path) -> None:
         for key in difflib.get_close_matches(wanted, list(by_key), n=5, cutoff=0.6)
         if by_key[key] not in close
     ]
+    # Messages (common.messages): stored with the job and shown in the reader's language.
     if close:
-        hint = _("The closest country names in the file: %(names)s. Choose one of them.") % {
-            "names": "; ".join(f"“{name}”" for name in close[:5])
-        }
+        hint = Message(
+            gettext_noop("The closest country names in the file: %(names)s. Choose one of them."),
+            names="; ".join(f"“{name}”" for name in close[:5]),
+        )
     elif names:
-        hint = _("The file names %(count)s countries, none like it.") % {"count": len(names)}
+        hint = Message(
+            gettext_noop("The file names %(count)s countries, none like it."), count=len(names)
+        )
     else:
-        hint = _("The file names no country at all.")
+        hint = Message(gettext_noop("The file names no country at all."))
     raise parsers.ParseError(
-        _("“%(name)s” holds no record for “%(country)s”; nothing was imported. %(hint)s")
-        % {"name": job.original_name, "country": job.country, "hint": hint}
+        Message(
+            gettext_noop(
+                "“%(name)s” holds no record for “%(country)s”; nothing was imported. %(hint)s"
+            ),
+            name=job.original_name,
+            country=job.country,
+            hint=hint,
+        )
     )
 
 
@@ -342,7 +358,19 @@ def _run(job: ImportJob, *, dry_run: bool) -> ImportReport | None:
         )
         return None
     except _user_errors() as exc:
-        _fail(job, {}, [], _for_person(str(exc) or exc.__class__.__name__, job, path), [])
+        shown = exc.args[0] if exc.args and isinstance(exc.args[0], Message) else None
+        _fail(
+            job,
+            {},
+            [],
+            _for_person(str(exc) or exc.__class__.__name__, job, path),
+            [],
+            data=(
+                message_data([shown], lambda text: _for_person(text, job, path))[0]
+                if shown
+                else None
+            ),
+        )
         return None
     except SoftTimeLimitExceeded:
         logger.warning("recommendation import %s (%s) hit its time limit", job.pk, job.file.name)
@@ -390,15 +418,27 @@ def _for_person(message: str, job: ImportJob, path: Path | None = None) -> str:
     return message
 
 
-def _fail(job, counts, errors, message, preview) -> None:
-    """Mark the job failed with a message a person can act on, and remove the stored file."""
+def _fail(job, counts, errors, message, preview, *, data: Any = None) -> None:
+    """Mark the job failed with a message a person can act on, and remove the stored file.
+    ``data``: the message's template and parameters when it is a Message (shown in the
+    reader's language)."""
     if job.file:
         job.file.delete(save=False)
     job.status = ImportJob.Status.FAILED
     job.counts, job.errors, job.message, job.preview = counts, errors, message, preview
+    job.message_data = data
     job.finished_at = timezone.now()
     job.save(
-        update_fields=["status", "counts", "errors", "message", "preview", "finished_at", "file"]
+        update_fields=[
+            "status",
+            "counts",
+            "errors",
+            "message",
+            "message_data",
+            "preview",
+            "finished_at",
+            "file",
+        ]
     )
 
 
@@ -437,10 +477,22 @@ def import_preview(*, job: ImportJob, attempt: int | None = None) -> ImportJob:
         job.counts["new_theme_labels"] = report.new_themes[:50]
         job.counts["new_group_labels"] = report.new_groups[:50]
         job.warnings = report.warnings[:500]
+        job.warnings_data = message_data(job.warnings)
         job.counts["missing"] = report.missing
         job.preview = report.preview
-        job.errors, job.message = [], ""
-        job.save(update_fields=["status", "counts", "warnings", "preview", "errors", "message"])
+        job.errors, job.message, job.message_data = [], "", None
+        job.save(
+            update_fields=[
+                "status",
+                "counts",
+                "warnings",
+                "warnings_data",
+                "preview",
+                "errors",
+                "message",
+                "message_data",
+            ]
+        )
     return job
 
 
@@ -472,8 +524,9 @@ def import_commit(*, job: ImportJob, user=None, attempt: int | None = None) -> I
     job.status = ImportJob.Status.SUCCEEDED
     job.counts = {**job.counts, **report.counts()}
     job.warnings = report.warnings[:500]
+    job.warnings_data = message_data(job.warnings)
     job.finished_at = timezone.now()
-    job.save(update_fields=["status", "counts", "warnings", "finished_at"])
+    job.save(update_fields=["status", "counts", "warnings", "warnings_data", "finished_at"])
     audit_record(
         action=AuditEvent.Action.IMPORT,
         actor=user or job.created_by,
@@ -499,6 +552,7 @@ def import_retry(*, job: ImportJob, user, request=None) -> ImportJob:
         job.attempt += 1
         job.started_at = job.finished_at = None
         job.counts, job.errors, job.warnings, job.preview, job.message = {}, [], [], [], ""
+        job.message_data, job.warnings_data = None, []
         job.save(
             update_fields=[
                 "status",
@@ -508,8 +562,10 @@ def import_retry(*, job: ImportJob, user, request=None) -> ImportJob:
                 "counts",
                 "errors",
                 "warnings",
+                "warnings_data",
                 "preview",
                 "message",
+                "message_data",
             ]
         )
         audit_record(

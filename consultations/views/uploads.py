@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from accounts import policy
 from accounts.policy import Action, actor_for
-from common.i18n import render_messages, render_problems
+from common.i18n import render_messages, render_problems, render_stored
 
 from ..ingest import DYAD_SCALES
 from ..models import Campaign, Narrative, Upload
@@ -90,6 +90,7 @@ def upload_detail(request, pk: int):
     from ..models import Upload
     from ..uploads import (
         instrument_fields,
+        person_message,
         progress_key,
         upload_discard,
         upload_import_start,
@@ -148,6 +149,10 @@ def upload_detail(request, pk: int):
         "consultations/upload_detail.html",
         {
             "upload": upload,
+            # a refusal or the reading notes in the viewer's language (else as stored)
+            "upload_message": person_message(
+                upload, render_stored(upload.message, upload.message_data)
+            ),
             "columns": columns,
             "rows": rows,
             # the mapping's problems and the rows' reasons in the viewer's language

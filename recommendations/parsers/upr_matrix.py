@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from common.archives import ArchiveLimits, UnsafeArchive, check_archive
+from common.messages import Message, gettext_noop
 
 from .records import RECOMMENDATION, MatrixParseResult, ParseError, RecommendationRecord
 from .states import recommending_states
@@ -226,8 +227,13 @@ def _open_document(source: Any, archive_limits: ArchiveLimits):
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
         # The exception text can hold the server path of the stored file: name only its kind.
         raise ParseError(
-            f"The file is not a readable Word (.docx) document ({exc.__class__.__name__}). "
-            "Open it in Word, save it again as .docx and upload the new copy."
+            Message(
+                gettext_noop(
+                    "The file is not a readable Word (.docx) document (%(kind)s). Open it in "
+                    "Word, save it again as .docx and upload the new copy."
+                ),
+                kind=exc.__class__.__name__,
+            )
         ) from exc
 
 
@@ -244,7 +250,7 @@ def parse_upr_matrix(
     expand beyond ``archive_limits`` is refused from its central directory, unopened.
     """
     document = _open_document(source, archive_limits)
-    warnings: list[str] = []
+    warnings: list[Message] = []
     rows: dict[str, _Row] = {}
     layout_votes: Counter[str] = Counter()
     tables_read = 0
@@ -254,7 +260,9 @@ def parse_upr_matrix(
         heading = ""
         for row_index, table_row in enumerate(table.rows, start=1):
             texts = _cell_texts(table_row)
-            where = f"table {table_index}, row {row_index}"
+            where = Message(
+                gettext_noop("table %(table)s, row %(row)s"), table=table_index, row=row_index
+            )
             if columns is None:
                 columns = _columns_from_header(texts)
                 if columns is not None:
@@ -284,17 +292,29 @@ def parse_upr_matrix(
 
     if not tables_read:
         raise ParseError(
-            "No recommendations table found: expected a table whose header row has "
-            "'Recommendation' and 'Position' columns (an OHCHR UPR thematic list of "
-            "recommendations)."
+            Message(
+                gettext_noop(
+                    "No recommendations table found: expected a table whose header row has "
+                    "'Recommendation' and 'Position' columns (an OHCHR UPR thematic list of "
+                    "recommendations)."
+                )
+            )
         )
     if not rows:
-        raise ParseError("The recommendations table has no numbered recommendation (e.g. 28.4).")
+        raise ParseError(
+            Message(
+                gettext_noop(
+                    "The recommendations table has no numbered recommendation (e.g. 28.4)."
+                )
+            )
+        )
 
     title = _document_title_text(document)
     state, cycle, session = _title_facts(title)
     if not state:
-        warnings.append("The state under review was not found in the title ('UPR of …').")
+        warnings.append(
+            Message(gettext_noop("The state under review was not found in the title ('UPR of …')."))
+        )
     if cycle is None and session is not None:
         cycle = upr_cycle_for_session(session)
 
@@ -307,8 +327,12 @@ def parse_upr_matrix(
         symbol = title_symbol.group(1) if title_symbol else ""
     if not symbol:
         warnings.append(
-            "No report symbol found (no 'Source of position: A/HRC/…' and none in the title); "
-            "external ids use the state and session instead."
+            Message(
+                gettext_noop(
+                    "No report symbol found (no 'Source of position: A/HRC/…' and none in the "
+                    "title); external ids use the state and session instead."
+                )
+            )
         )
     id_prefix = symbol or f"UPR {state} session {session or '?'}"
 
@@ -317,13 +341,26 @@ def parse_upr_matrix(
         states, unknown = recommending_states(row.text)
         if not states:
             warnings.append(
-                f"Recommendation {row.number} (table row {row.table_row}): no recommending "
-                "state in parentheses at the end of the text."
+                Message(
+                    gettext_noop(
+                        "Recommendation %(number)s (table row %(row)s): no recommending state "
+                        "in parentheses at the end of the text."
+                    ),
+                    number=row.number,
+                    row=row.table_row,
+                )
             )
         for name in unknown:
             warnings.append(
-                f"Recommendation {row.number}: '{name}' was read as a recommending state but "
-                "is not in the list of UN member and observer states; check the text."
+                Message(
+                    gettext_noop(
+                        "Recommendation %(number)s: '%(state)s' was read as a recommending "
+                        "state but is not in the list of UN member and observer states; check "
+                        "the text."
+                    ),
+                    number=row.number,
+                    state=name,
+                )
             )
         goals: set[int] = set()
         targets: set[str] = set()
@@ -377,7 +414,7 @@ def _number_key_target(target: str) -> tuple[int, int, str]:
 
 
 def _read_row(
-    texts: list[str], columns: _Columns, row_index: int, where: str, warnings: list[str]
+    texts: list[str], columns: _Columns, row_index: int, where: Message, warnings: list[Message]
 ) -> _Row | None:
     first_lines = _lines(texts[columns.recommendation])
     text_lines: list[str] = []
@@ -391,7 +428,15 @@ def _read_row(
     text = normalise_whitespace(" ".join(text_lines))
     number_match = _NUMBER_RE.match(text)
     if not number_match:
-        warnings.append(f"{where}: no recommendation number at the start; skipped: {text[:80]!r}")
+        warnings.append(
+            Message(
+                gettext_noop(
+                    "%(where)s: no recommendation number at the start; skipped: '%(text)s'"
+                ),
+                where=where,
+                text=text[:80],
+            )
+        )
         return None
     row = _Row(number=number_match.group(1), text=text, table_row=row_index)
 
@@ -407,12 +452,25 @@ def _read_row(
     position = normalise_position(" ".join(position_lines))
     if position is None:
         warnings.append(
-            f"{where}: recommendation {row.number} has position "
-            f"{' '.join(position_lines)!r}, not Supported/Noted; left blank."
+            Message(
+                gettext_noop(
+                    "%(where)s: recommendation %(number)s has position '%(position)s', not "
+                    "Supported/Noted; left blank."
+                ),
+                where=where,
+                number=row.number,
+                position=" ".join(position_lines),
+            )
         )
         position = ""
     elif not position:
-        warnings.append(f"{where}: recommendation {row.number} has no position.")
+        warnings.append(
+            Message(
+                gettext_noop("%(where)s: recommendation %(number)s has no position."),
+                where=where,
+                number=row.number,
+            )
+        )
     row.position = position
 
     if columns.themes is not None and columns.themes < len(texts):
@@ -424,20 +482,35 @@ def _read_row(
     return row
 
 
-def _merge(rows: dict[str, _Row], row: _Row, where: str, warnings: list[str]) -> None:
+def _merge(rows: dict[str, _Row], row: _Row, where: Message, warnings: list[Message]) -> None:
     existing = rows.get(row.number)
     if existing is None:
         rows[row.number] = row
         return
     if existing.text != row.text:
         warnings.append(
-            f"{where}: recommendation {row.number} appears again with a different text; "
-            f"the first one (table row {existing.table_row}) is kept."
+            Message(
+                gettext_noop(
+                    "%(where)s: recommendation %(number)s appears again with a different text; "
+                    "the first one (table row %(row)s) is kept."
+                ),
+                where=where,
+                number=row.number,
+                row=existing.table_row,
+            )
         )
     if row.position and existing.position and row.position != existing.position:
         warnings.append(
-            f"{where}: recommendation {row.number} appears again as {row.position}, earlier as "
-            f"{existing.position}; the first is kept."
+            Message(
+                gettext_noop(
+                    "%(where)s: recommendation %(number)s appears again as %(position)s, "
+                    "earlier as %(earlier)s; the first is kept."
+                ),
+                where=where,
+                number=row.number,
+                position=row.position,
+                earlier=existing.position,
+            )
         )
     existing.position = existing.position or row.position
     existing.source_of_position = existing.source_of_position or row.source_of_position
