@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("consultations", "0011_sync_row_issues"),
+        ("consultations", "0013_partner_sync_hardening"),
     ]
 
     operations = [
