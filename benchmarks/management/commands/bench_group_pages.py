@@ -29,6 +29,7 @@ how many ran afterwards, coalesced.
 from __future__ import annotations
 
 import argparse
+import gc
 import http.client
 import math
 import os
@@ -39,7 +40,6 @@ import subprocess
 import sys
 import tempfile
 import threading
-import gc
 import time
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
