@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, BinaryIO
 
+from .messages import Message, gettext_noop
+
 MiB = 1024 * 1024
 
 
@@ -47,22 +49,37 @@ def check_archive(
     person uploaded) when the file is not a ZIP, has too many entries, or declares an entry or
     a total larger than the limits, or a compression ratio above ``max_ratio``.
     """
-    name = display_name or (Path(source).name if isinstance(source, (str, Path)) else "the file")
+    name = display_name or (
+        Path(source).name if isinstance(source, (str, Path)) else Message(gettext_noop("the file"))
+    )
     try:
         with zipfile.ZipFile(source) as archive:
             entries = archive.infolist()
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
         raise UnsafeArchive(
-            f"{name} is damaged or is not an Excel/Word/ZIP file ({exc.__class__.__name__}). "
-            "Open it in its program, save it again and upload the new copy."
+            Message(
+                gettext_noop(
+                    "%(name)s is damaged or is not an Excel/Word/ZIP file (%(error)s). "
+                    "Open it in its program, save it again and upload the new copy."
+                ),
+                name=name,
+                error=exc.__class__.__name__,
+            )
         ) from exc
     finally:
         if hasattr(source, "seek"):
             source.seek(0)
     if len(entries) > limits.max_entries:
         raise UnsafeArchive(
-            f"{name} contains {len(entries):,} parts; at most {limits.max_entries:,} are "
-            "accepted. Save it again with fewer sheets or split it."
+            Message(
+                gettext_noop(
+                    "%(name)s contains %(count)s parts; at most %(limit)s are accepted. "
+                    "Save it again with fewer sheets or split it."
+                ),
+                name=name,
+                count=f"{len(entries):,}",
+                limit=f"{limits.max_entries:,}",
+            )
         )
     total = 0
     for entry in entries:
@@ -70,20 +87,42 @@ def check_archive(
         total += size
         if size > limits.max_entry_bytes:
             raise UnsafeArchive(
-                f"{name}: the part {entry.filename} would expand to {size / MiB:,.0f} MB, "
-                f"more than the {limits.max_entry_bytes / MiB:,.0f} MB accepted. Split the "
-                "file or export it as CSV."
+                Message(
+                    gettext_noop(
+                        "%(name)s: the part %(part)s would expand to %(size)s MB, more than the "
+                        "%(limit)s MB accepted. Split the file or export it as CSV."
+                    ),
+                    name=name,
+                    part=entry.filename,
+                    size=f"{size / MiB:,.0f}",
+                    limit=f"{limits.max_entry_bytes / MiB:,.0f}",
+                )
             )
         ratio = size / max(entry.compress_size, 1)
         if size > MiB and ratio > limits.max_ratio:
             raise UnsafeArchive(
-                f"{name}: the part {entry.filename} is compressed {ratio:,.0f} "
-                f"times (more than {limits.max_ratio:,.0f}), which real office files never are. "
-                "The file was refused to protect the portal; save it again from its program."
+                Message(
+                    gettext_noop(
+                        "%(name)s: the part %(part)s is compressed %(ratio)s times (more than "
+                        "%(limit)s), which real office files never are. The file was refused "
+                        "to protect the portal; save it again from its program."
+                    ),
+                    name=name,
+                    part=entry.filename,
+                    ratio=f"{ratio:,.0f}",
+                    limit=f"{limits.max_ratio:,.0f}",
+                )
             )
     if total > limits.max_total_bytes:
         raise UnsafeArchive(
-            f"{name} would expand to {total / MiB:,.0f} MB, more than the "
-            f"{limits.max_total_bytes / MiB:,.0f} MB accepted. Split the file or export it as CSV."
+            Message(
+                gettext_noop(
+                    "%(name)s would expand to %(size)s MB, more than the %(limit)s MB "
+                    "accepted. Split the file or export it as CSV."
+                ),
+                name=name,
+                size=f"{total / MiB:,.0f}",
+                limit=f"{limits.max_total_bytes / MiB:,.0f}",
+            )
         )
     return entries

@@ -692,7 +692,7 @@ def odk_zip_submissions(data: bytes, *, name: str = "export.csv.zip") -> int:
             Message(
                 gettext_noop("The pulled file %(name)s was refused: %(reason)s"),
                 name=name,
-                reason=str(error),
+                reason=error.args[0],
             )
         ) from None
     row = 0

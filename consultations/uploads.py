@@ -54,6 +54,7 @@ from django.utils.translation import ngettext
 from accounts.models import AuditEvent
 from accounts.services import audit_record
 from common.archives import UnsafeArchive, check_archive
+from common.i18n import render_message
 from common.limits import archive_limits
 from common.messages import message_data
 from common.storage import delete_stored, local_copy, store_upload
@@ -301,7 +302,7 @@ def upload_store(
         try:
             check_archive(handle, limits=archive_limits(), display_name=display_name)
         except UnsafeArchive as exc:
-            raise ValidationError(str(exc)) from exc
+            raise ValidationError(render_message(exc.args[0])) from exc
     name = ""
     try:
         name = store_upload(uploaded, folder="uploads").name

@@ -26,6 +26,7 @@ from accounts.models import AuditEvent, Organisation
 from accounts.services import audit_record
 from common.archives import UnsafeArchive, check_archive
 from common.history import apply_changes, plain, set_m2m
+from common.i18n import render_message
 from common.jobs import WORKER_STOPPED, job_fail
 from common.limits import (
     archive_limits,
@@ -175,7 +176,7 @@ def _check_upload(path: Path, *, kind: str, name: str) -> None:
         try:
             check_archive(path, limits=archive_limits(), display_name=f"“{name}”")
         except UnsafeArchive as exc:
-            raise ValidationError(str(exc)) from exc
+            raise ValidationError(render_message(exc.args[0])) from exc
         return
     if zipped:
         raise ValidationError(

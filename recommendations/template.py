@@ -22,6 +22,7 @@ from pathlib import Path
 from import_export import fields, resources
 
 from common.archives import ArchiveLimits, UnsafeArchive, check_archive
+from common.messages import Message, gettext_noop
 from common.spreadsheets import (
     ZIP_MAGIC,
     SpreadsheetTooLarge,
@@ -191,14 +192,20 @@ def _csv_encoding(path: Path, name: str, notes: list[str] | None = None) -> str:
         head = handle.read(4096)
         if head.startswith(ZIP_MAGIC):
             raise TemplateError(
-                f"{name} is an Excel workbook, not a CSV file: upload it with the .xlsx extension."
+                Message(
+                    gettext_noop(
+                        "%(name)s is an Excel workbook, not a CSV file: upload it with the .xlsx "
+                        "extension."
+                    ),
+                    name=name,
+                )
             )
         try:
             found = detect_encoding(head, display_name=name, stream=handle)
         except UnreadableText as exc:
-            raise TemplateError(str(exc)) from exc
+            raise TemplateError(_reason(exc)) from exc
     if found.note and notes is not None:
-        notes.append(f"{name}: {found.note}")
+        notes.append(Message(gettext_noop("%(name)s: %(note)s"), name=name, note=found.note))
     return found.encoding
 
 
@@ -209,9 +216,16 @@ def _bounded_lines(handle: io.TextIOBase, max_line_chars: int, name: str) -> Ite
         number += 1
         if len(line) > max_line_chars and not line.endswith(("\n", "\r")):
             raise TemplateError(
-                f"{name}: line {number} is longer than {max_line_chars:,} characters, which "
-                'no template row is. Check for an unclosed quote (") or a file that is not '
-                "the portal template."
+                Message(
+                    gettext_noop(
+                        "%(name)s: line %(line)s is longer than %(limit)s characters, which no "
+                        'template row is. Check for an unclosed quote (") or a file that is not '
+                        "the portal template."
+                    ),
+                    name=name,
+                    line=number,
+                    limit=f"{max_line_chars:,}",
+                )
             )
         yield line
 
@@ -242,9 +256,17 @@ def _csv_rows(
                 return
             except csv.Error as exc:  # e.g. a field over csv's own 128 KB limit
                 raise TemplateError(
-                    f"{name}: row {reader.line_num:,} could not be read as CSV ({exc}). Check "
-                    f"that no value is longer than {max_field_chars:,} characters and that every "
-                    'quote (") is closed.'
+                    Message(
+                        gettext_noop(
+                            "%(name)s: row %(row)s could not be read as CSV (%(error)s). Check "
+                            "that no value is longer than %(limit)s characters and that every "
+                            'quote (") is closed.'
+                        ),
+                        name=name,
+                        row=f"{reader.line_num:,}",
+                        error=str(exc),
+                        limit=f"{max_field_chars:,}",
+                    )
                 ) from exc
             row_number += 1
             yield row_number, values
@@ -259,7 +281,7 @@ def _xlsx_rows(
             path, max_columns=max_columns, max_field_chars=max_field_chars, display_name=name
         )
     except (UnsafeArchive, SpreadsheetTooLarge) as exc:
-        raise TemplateError(str(exc)) from exc
+        raise TemplateError(_reason(exc)) from exc
     # Streamed from the file in read-only mode (the whole workbook is never built in memory);
     # cells as the text a CSV of it would hold, like every other reader of the portal.
     try:
@@ -268,7 +290,13 @@ def _xlsx_rows(
                 return
             yield from iter_sheet_text(workbook.worksheets[0])
     except UnreadableText as exc:
-        raise TemplateError(str(exc)) from exc
+        raise TemplateError(_reason(exc)) from exc
+
+
+def _reason(exc: Exception) -> str:
+    """The message of ``exc``, a :class:`Message` when it was raised with one (so it is shown
+    in the reader's language)."""
+    return exc.args[0] if exc.args and isinstance(exc.args[0], Message) else str(exc)
 
 
 def _checked(
@@ -277,15 +305,33 @@ def _checked(
     for number, values in rows:
         if len(values) > max_columns:
             raise TemplateError(
-                f"{name}: row {number:,} has {len(values):,} columns; the template has "
-                f"{len(COLUMNS)} and at most {max_columns:,} are accepted."
+                Message(
+                    gettext_noop(
+                        "%(name)s: row %(row)s has %(count)s columns; the template has "
+                        "%(columns)s and at most %(limit)s are accepted."
+                    ),
+                    name=name,
+                    row=f"{number:,}",
+                    count=f"{len(values):,}",
+                    columns=len(COLUMNS),
+                    limit=f"{max_columns:,}",
+                )
             )
         for position, value in enumerate(values):
             if isinstance(value, str) and len(value) > max_field_chars:
                 raise TemplateError(
-                    f"{name}: row {number:,}, column {position + 1} holds {len(value):,} "
-                    f"characters; at most {max_field_chars:,} are accepted in one cell. "
-                    "Shorten it (or split the text) and upload the file again."
+                    Message(
+                        gettext_noop(
+                            "%(name)s: row %(row)s, column %(column)s holds %(count)s "
+                            "characters; at most %(limit)s are accepted in one cell. Shorten "
+                            "it (or split the text) and upload the file again."
+                        ),
+                        name=name,
+                        row=f"{number:,}",
+                        column=position + 1,
+                        count=f"{len(value):,}",
+                        limit=f"{max_field_chars:,}",
+                    )
                 )
         yield number, values
 
@@ -320,7 +366,7 @@ def read_template(
             path, name, max_columns=max_columns, max_field_chars=max_field_chars, notes=notes
         )
     else:
-        raise TemplateError("Upload the template as .csv or .xlsx.")
+        raise TemplateError(Message(gettext_noop("Upload the template as .csv or .xlsx.")))
     rows = _checked(raw, name, max_columns=max_columns, max_field_chars=max_field_chars)
     headers: list[str] | None = None
     for number, values in rows:
@@ -329,7 +375,13 @@ def read_template(
             missing = [c for c, required, _ in COLUMNS if required and c not in headers]
             if missing:
                 raise TemplateError(
-                    f"{name} is not in the portal template: missing column(s) " + ", ".join(missing)
+                    Message(
+                        gettext_noop(
+                            "%(name)s is not in the portal template: missing column(s) %(missing)s"
+                        ),
+                        name=name,
+                        missing=", ".join(missing),
+                    )
                 )
             continue
         row = dict(zip(headers, values, strict=False))
@@ -337,7 +389,14 @@ def read_template(
             continue
         yield _row_record(row, number)
     if headers is None:
-        raise TemplateError(f"{name} is empty: the first row should hold the template's columns.")
+        raise TemplateError(
+            Message(
+                gettext_noop(
+                    "%(name)s is empty: the first row should hold the template's columns."
+                ),
+                name=name,
+            )
+        )
 
 
 class RecommendationTemplateResource(resources.ModelResource):

@@ -11,6 +11,8 @@ from html.parser import HTMLParser
 
 import nh3
 
+from common.messages import Message, gettext_noop
+
 from .records import NOTED, SUPPORTED, SUPPORTED_NOTED
 
 ALLOWED_TAGS = {"p", "br", "em", "strong", "ul", "ol", "li", "a"}
@@ -256,7 +258,9 @@ def parse_date(value) -> datetime.date:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         # Excel's 1900 date system, as openpyxl.utils.datetime.from_excel without the import.
         if not 1 <= value < 2958466:
-            raise ValueError(f"{value!r} is not an Excel date")
+            raise ValueError(
+                Message(gettext_noop("%(value)s is not an Excel date"), value=repr(value))
+            )
         day = int(value)
         if day < 60:  # Excel's phantom 1900-02-29
             day += 1
@@ -273,4 +277,8 @@ def parse_date(value) -> datetime.date:
             return datetime.datetime.strptime(text, fmt).date()
         except ValueError:
             continue
-    raise ValueError(f"{value!r} is not a date (expected e.g. 2019-03-01)")
+    raise ValueError(
+        Message(
+            gettext_noop("%(value)s is not a date (expected e.g. 2019-03-01)"), value=repr(value)
+        )
+    )

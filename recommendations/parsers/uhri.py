@@ -19,6 +19,7 @@ from typing import Any, BinaryIO
 import ijson
 
 from common.archives import ArchiveLimits, UnsafeArchive, check_archive
+from common.messages import Message, gettext_noop
 from common.spreadsheets import SpreadsheetTooLarge, check_sheet_rows
 
 from .records import CONCERN, RECOMMENDATION, ParseError, RecommendationRecord
@@ -103,7 +104,11 @@ def _binary(source: Source) -> Iterator[BinaryIO]:
             handle = open(source, "rb")  # noqa: SIM115 - closed below
         except OSError as exc:  # the message names the file, never its server path
             raise ParseError(
-                f"Cannot open {os.path.basename(os.fspath(source))!r}: {exc.strerror}."
+                Message(
+                    gettext_noop("Cannot open %(name)s: %(error)s."),
+                    name=repr(os.path.basename(os.fspath(source))),
+                    error=exc.strerror or exc.__class__.__name__,
+                )
             ) from exc
         with handle:
             yield handle
@@ -142,7 +147,7 @@ def _first_significant_byte(handle: BinaryIO) -> tuple[bytes, bytes]:
     while True:
         chunk = handle.read(4096)
         if isinstance(chunk, str):
-            raise ParseError("Open the UHRI export in binary mode ('rb').")
+            raise ParseError(Message(gettext_noop("Open the UHRI export in binary mode ('rb').")))
         if not chunk:
             return read, b""
         read += chunk
@@ -163,7 +168,15 @@ def _as_list(value: Any, where: str, field: str) -> tuple[str, ...]:
         items = value
     else:
         raise ParseError(
-            f"{where}: {field} should be a list of texts, not {type(value).__name__} {value!r}."
+            Message(
+                gettext_noop(
+                    "%(where)s: %(field)s should be a list of texts, not %(type)s %(value)s."
+                ),
+                where=where,
+                field=field,
+                type=type(value).__name__,
+                value=repr(value),
+            )
         )
     out: list[str] = []
     for item in items:
@@ -171,7 +184,15 @@ def _as_list(value: Any, where: str, field: str) -> tuple[str, ...]:
             item = str(item)
         if not isinstance(item, str):
             raise ParseError(
-                f"{where}: {field} should hold texts, but contains {type(item).__name__} {item!r}."
+                Message(
+                    gettext_noop(
+                        "%(where)s: %(field)s should hold texts, but contains %(type)s %(value)s."
+                    ),
+                    where=where,
+                    field=field,
+                    type=type(item).__name__,
+                    value=repr(item),
+                )
             )
         item = strip_dash(item)
         if item:
@@ -188,7 +209,15 @@ def _as_str(value: Any, where: str, field: str) -> str:
         return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
     if isinstance(value, list) and len(value) <= 1:
         return _as_str(value[0], where, field) if value else ""
-    raise ParseError(f"{where}: {field} should be a text, not {type(value).__name__} {value!r}.")
+    raise ParseError(
+        Message(
+            gettext_noop("%(where)s: %(field)s should be a text, not %(type)s %(value)s."),
+            where=where,
+            field=field,
+            type=type(value).__name__,
+            value=repr(value),
+        )
+    )
 
 
 def _as_date(value: Any, where: str, field: str):
@@ -197,7 +226,15 @@ def _as_date(value: Any, where: str, field: str):
     try:
         return parse_date(value)
     except (ValueError, OverflowError) as exc:
-        raise ParseError(f"{where}: {field}: {exc}.") from exc
+        reason = exc.args[0] if exc.args and isinstance(exc.args[0], Message) else str(exc)
+        raise ParseError(
+            Message(
+                gettext_noop("%(where)s: %(field)s: %(reason)s."),
+                where=where,
+                field=field,
+                reason=reason,
+            )
+        ) from exc
 
 
 def _as_int(value: Any, where: str, field: str) -> int | None:
@@ -211,7 +248,14 @@ def _as_int(value: Any, where: str, field: str) -> int | None:
         return None
     number = parse_int(value if not isinstance(value, str) else strip_dash(value))
     if number is None:
-        raise ParseError(f"{where}: {field} should be a number, not {value!r}.")
+        raise ParseError(
+            Message(
+                gettext_noop("%(where)s: %(field)s should be a number, not %(value)s."),
+                where=where,
+                field=field,
+                value=repr(value),
+            )
+        )
     return number
 
 
@@ -228,30 +272,58 @@ def record_from_fields(fields: Mapping[str, Any], where: str) -> RecommendationR
     """
     if not isinstance(fields, Mapping):
         raise ParseError(
-            f"{where}: expected an object with the UHRI fields, found {type(fields).__name__}."
+            Message(
+                gettext_noop("%(where)s: expected an object with the UHRI fields, found %(type)s."),
+                where=where,
+                type=type(fields).__name__,
+            )
         )
     for field in REQUIRED_FIELDS:
         value = fields.get(field)
         if value is None or (isinstance(value, str) and not strip_dash(value)):
-            raise ParseError(f"{where}: the required field {field} is missing or empty.")
+            raise ParseError(
+                Message(
+                    gettext_noop("%(where)s: the required field %(field)s is missing or empty."),
+                    where=where,
+                    field=field,
+                )
+            )
     external_id = _as_str(fields["AnnotationId"], where, "AnnotationId")
     raw_text = fields["Text"]
     if not isinstance(raw_text, str):
-        raise ParseError(f"{where}: Text should be a text, not {type(raw_text).__name__}.")
+        raise ParseError(
+            Message(
+                gettext_noop("%(where)s: Text should be a text, not %(type)s."),
+                where=where,
+                type=type(raw_text).__name__,
+            )
+        )
     text_html, text = sanitise_html(strip_dash(raw_text))
 
     raw_type = _as_str(fields.get("AnnotationType"), where, "AnnotationType")
     annotation_type = _ANNOTATION_TYPES.get(raw_type.casefold().replace(" ", ""))
     if annotation_type is None:
         raise ParseError(
-            f"{where}: AnnotationType {raw_type!r} is neither 'Recommendations' nor "
-            "'Concerns/Observations'."
+            Message(
+                gettext_noop(
+                    "%(where)s: AnnotationType %(value)s is neither 'Recommendations' nor "
+                    "'Concerns/Observations'."
+                ),
+                where=where,
+                value=repr(raw_type),
+            )
         )
     raw_position = fields.get("UprPositions")
     position = normalise_position(_as_list(raw_position, where, "UprPositions"))
     if position is None:
         raise ParseError(
-            f"{where}: UprPositions {raw_position!r} is not Supported, Noted or Supported/Noted."
+            Message(
+                gettext_noop(
+                    "%(where)s: UprPositions %(value)s is not Supported, Noted or Supported/Noted."
+                ),
+                where=where,
+                value=repr(raw_position),
+            )
         )
     session = _as_int(fields.get("UprSession"), where, "UprSession")
     cycle = _as_int(fields.get("UprCycle"), where, "UprCycle")
@@ -307,17 +379,28 @@ def _depth_guarded(
     for event, value in events:
         if event in ("string", "map_key") and len(value) > max_field_chars:
             raise ParseError(
-                f"The UHRI JSON holds a text of {len(value):,} characters; at most "
-                f"{max_field_chars:,} are accepted in one field. Download the export-full JSON "
-                "again from uhri.ohchr.org."
+                Message(
+                    gettext_noop(
+                        "The UHRI JSON holds a text of %(count)s characters; at most %(limit)s "
+                        "are accepted in one field. Download the export-full JSON again from "
+                        "uhri.ohchr.org."
+                    ),
+                    count=f"{len(value):,}",
+                    limit=f"{max_field_chars:,}",
+                )
             )
         if event in ("start_map", "start_array"):
             depth += 1
             if depth > max_depth:
                 raise JsonTooDeep(
-                    f"The UHRI JSON nests lists or objects more than {max_depth} levels deep, "
-                    "which the UHRI export never does; the file was refused. Download the "
-                    "export-full JSON again from uhri.ohchr.org."
+                    Message(
+                        gettext_noop(
+                            "The UHRI JSON nests lists or objects more than %(depth)s levels "
+                            "deep, which the UHRI export never does; the file was refused. "
+                            "Download the export-full JSON again from uhri.ohchr.org."
+                        ),
+                        depth=max_depth,
+                    )
                 )
         elif event in ("end_map", "end_array"):
             depth -= 1
@@ -332,11 +415,16 @@ def _json_items(
 ) -> Iterator[Any]:
     read, first = _first_significant_byte(handle)
     if not first:
-        raise ParseError("The UHRI JSON file is empty.")
+        raise ParseError(Message(gettext_noop("The UHRI JSON file is empty.")))
     if first != b"[":
         raise ParseError(
-            "The UHRI JSON export must be one array of records ('[{…}, {…}]'); this file starts "
-            f"with {first.decode('latin-1')!r}. Is it the export-full JSON file?"
+            Message(
+                gettext_noop(
+                    "The UHRI JSON export must be one array of records ('[{…}, {…}]'); this "
+                    "file starts with %(start)s. Is it the export-full JSON file?"
+                ),
+                start=repr(first.decode("latin-1")),
+            )
         )
     start = read.removeprefix(_UTF8_BOM)  # yajl refuses a byte-order mark
     reader = io.BufferedReader(_PrefixedReader(start, handle), buffer_size=256 * 1024)
@@ -365,20 +453,33 @@ def iter_uhri_json(
     with _binary(source) as handle:
         items = _json_items(handle, "item", max_depth, max_field_chars)
         while True:
-            where = f"record {index}"
+            where = Message(gettext_noop("record %(index)s"), index=index)
             try:
                 raw = next(items)
             except StopIteration:
                 return
             except ijson.JSONError as exc:
                 raise ParseError(
-                    f"The UHRI JSON is malformed or truncated at record {index} (counting from "
-                    f"0; the records before it were read): {exc}"
+                    Message(
+                        gettext_noop(
+                            "The UHRI JSON is malformed or truncated at record %(index)s "
+                            "(counting from 0; the records before it were read): %(error)s"
+                        ),
+                        index=index,
+                        error=str(exc),
+                    )
                 ) from exc
             if not isinstance(raw, dict):
                 raise ParseError(
-                    f"{where}: expected an object with the UHRI fields, found "
-                    f"{type(raw).__name__} {str(raw)[:60]!r}."
+                    Message(
+                        gettext_noop(
+                            "%(where)s: expected an object with the UHRI fields, found "
+                            "%(type)s %(value)s."
+                        ),
+                        where=where,
+                        type=type(raw).__name__,
+                        value=repr(str(raw)[:60]),
+                    )
                 )
             countries = _as_list(raw.get("Countries"), where, "Countries")
             if _countries_match(countries, wanted):
@@ -419,10 +520,14 @@ def _open_workbook(handle: BinaryIO, archive_limits: ArchiveLimits):
     if not hasattr(handle, "seek") or not handle.seekable():  # the central directory is last
         handle = io.BytesIO(handle.read())
     try:  # judged from its central directory before openpyxl inflates anything
-        check_archive(handle, limits=archive_limits, display_name="The XLSX workbook")
+        check_archive(
+            handle,
+            limits=archive_limits,
+            display_name=Message(gettext_noop("The XLSX workbook")),
+        )
     except UnsafeArchive as exc:
         if _is_zip(handle):
-            raise ParseError(str(exc)) from exc
+            raise ParseError(exc.args[0]) from exc
     try:  # and its rows, streaming, before openpyxl builds a row of millions of cells
         check_sheet_rows(
             handle,
@@ -436,8 +541,13 @@ def _open_workbook(handle: BinaryIO, archive_limits: ArchiveLimits):
         return openpyxl.load_workbook(handle, read_only=True, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
         raise ParseError(
-            f"The file is not a readable XLSX workbook ({exc.__class__.__name__}). Open it in "
-            "Excel, save it again as .xlsx and upload the new copy."
+            Message(
+                gettext_noop(
+                    "The file is not a readable XLSX workbook (%(error)s). Open it in Excel, "
+                    "save it again as .xlsx and upload the new copy."
+                ),
+                error=exc.__class__.__name__,
+            )
         ) from exc
 
 
@@ -448,7 +558,7 @@ def _xlsx_rows(
     workbook = _open_workbook(handle, archive_limits)
     try:
         if not workbook.worksheets:
-            raise ParseError("The XLSX workbook has no sheet.")
+            raise ParseError(Message(gettext_noop("The XLSX workbook has no sheet.")))
         rows = workbook.worksheets[0].iter_rows(values_only=True)
         columns: dict[int, str] | None = None
         for row_number, values in enumerate(rows, start=1):
@@ -463,8 +573,14 @@ def _xlsx_rows(
                 missing = [f for f in REQUIRED_FIELDS if f not in columns.values()]
                 if missing:
                     raise ParseError(
-                        f"Row {row_number} of the XLSX should be the header with the UHRI field "
-                        f"names; it lacks {', '.join(missing)}."
+                        Message(
+                            gettext_noop(
+                                "Row %(row)s of the XLSX should be the header with the UHRI "
+                                "field names; it lacks %(missing)s."
+                            ),
+                            row=row_number,
+                            missing=", ".join(missing),
+                        )
                     )
                 continue
             yield (
@@ -476,7 +592,13 @@ def _xlsx_rows(
                 },
             )
         if columns is None:
-            raise ParseError("The XLSX sheet is empty: no header row with the UHRI field names.")
+            raise ParseError(
+                Message(
+                    gettext_noop(
+                        "The XLSX sheet is empty: no header row with the UHRI field names."
+                    )
+                )
+            )
     finally:
         workbook.close()
 
@@ -495,7 +617,7 @@ def iter_uhri_xlsx(
     wanted = country.strip().casefold() if country is not None else None
     with _binary(source) as handle:
         for row_number, fields in _xlsx_rows(handle, archive_limits):
-            where = f"row {row_number}"
+            where = Message(gettext_noop("row %(row)s"), row=row_number)
             countries = _as_list(fields.get("Countries"), where, "Countries")
             if _countries_match(countries, wanted):
                 yield record_from_fields(fields, where)
@@ -543,12 +665,12 @@ def iter_uhri_countries(
         is_xlsx, handle = _is_xlsx(handle, source)
         if is_xlsx:
             values = (
-                (f"row {n}", fields.get("Countries"))
+                (Message(gettext_noop("row %(row)s"), row=n), fields.get("Countries"))
                 for n, fields in _xlsx_rows(handle, archive_limits)
             )
         else:
             values = (
-                (f"record {i}", v)
+                (Message(gettext_noop("record %(index)s"), index=i), v)
                 for i, v in enumerate(_json_items(handle, "item.Countries", max_depth))
             )
         try:
@@ -559,4 +681,9 @@ def iter_uhri_countries(
                         seen.add(key)
                         yield name
         except ijson.JSONError as exc:
-            raise ParseError(f"The UHRI JSON is malformed or truncated: {exc}") from exc
+            raise ParseError(
+                Message(
+                    gettext_noop("The UHRI JSON is malformed or truncated: %(error)s"),
+                    error=str(exc),
+                )
+            ) from exc
