@@ -73,7 +73,7 @@ def test_a_french_rco_reads_in_french_that_the_template_lacks_a_column(
     job = upload(
         rco,
         "modèle-ilo.csv",
-        "external_id,text\nILO-1,Ratify Convention 189.\n".encode(),
+        b"external_id,text\nILO-1,Ratify Convention 189.\n",
         "template",
         "Peru",
         django_capture_on_commit_callbacks,
@@ -92,3 +92,23 @@ def test_a_french_rco_reads_in_french_that_the_template_lacks_a_column(
     )
     assert "is not in the portal template" not in french
     assert "is not in the portal template: missing column(s) mechanism" in _page(client, job, "en")
+
+
+def test_the_encoding_note_of_a_windows_1252_template_names_the_file_in_french(
+    vocabularies, client, django_capture_on_commit_callbacks
+):
+    rco = _rco("Peru")
+    job = upload(
+        rco,
+        "modele.csv",
+        "external_id,mechanism,text\nILO-1,CEACR,Protéger les employées.\n".encode("cp1252"),
+        "template",
+        "Peru",
+        django_capture_on_commit_callbacks,
+    )
+    assert job.status == ImportJob.Status.PREVIEWED, job.message
+    assert any(w.startswith("“modele.csv”: The file is not in UTF-8") for w in job.warnings)
+    client.force_login(rco)
+    french = _page(client, job, "fr")
+    assert "“modele.csv” : Le fichier" in french
+    assert "The file is not in UTF-8" not in french
