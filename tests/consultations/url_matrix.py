@@ -135,8 +135,9 @@ MATRIX = {
     ),
     "api:partner-sync-list": Entry(API_MEMBERS),
     "api:partner-sync-detail": Entry(API_OWN_RAW, kwargs=partner_sync),
+    # the pull is queued (202); the sync says its outcome
     "api:partner-sync-pull": Entry(
-        statuses(401, 200, 404, 404, 200), kwargs=partner_sync, method="post"
+        statuses(401, 202, 404, 404, 202), kwargs=partner_sync, method="post"
     ),
     "api:campaign-list": Entry(API_MEMBERS),
     "api:campaign-detail": Entry(API_INVITED, kwargs=campaign),
