@@ -1537,7 +1537,7 @@ def validate_mapping(
                 problems.append(
                     Message(
                         gettext_noop(
-                            "state the scale of the dyad '%(field)s' in the file (0-1, 0-100, "
+                            "State the scale of the dyad '%(field)s' in the file (0-1, 0-100, "
                             "1-10 or min-max): its values are not divided by a guess"
                         ),
                         field=spec.key,

@@ -34,3 +34,12 @@ def mask_identifiers(text):
     from consultations.privacy import redact
 
     return redact(text or "")
+
+
+@register.filter
+def stored_message(upload):
+    """An upload's stored message (a refusal, reading notes) in the reader's language, else
+    as stored."""
+    from common.i18n import render_stored
+
+    return render_stored(upload.message, upload.message_data)

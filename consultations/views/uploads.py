@@ -9,6 +9,7 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts import policy
 from accounts.policy import Action, actor_for
@@ -135,9 +136,12 @@ def upload_detail(request, pk: int):
         return redirect(upload)
     columns = list(upload.columns) if upload.status == Upload.Status.MAPPING else []
     initial = upload_mapping_initial(upload) if upload.status == Upload.Status.MAPPING else {}
+    signifiers = {s.key: s for s in upload.instrument.signifiers.all()}
     rows = [
         {
             "field": f,
+            "label": _field_label(f, signifiers),
+            "kind": str(_KINDS.get(f.kind, f.kind)),
             "selected": initial.get(f.key, []),
             "multiple": f.kind in ("triad", "multiple", "groups", "consent_uses"),
             "scale": (initial.get(f"{f.key}:scale") or [""])[0] if f.kind == "dyad" else None,
@@ -149,6 +153,7 @@ def upload_detail(request, pk: int):
         "consultations/upload_detail.html",
         {
             "upload": upload,
+            "format_label": export_format_label(upload.export_format),
             # a refusal or the reading notes in the viewer's language (else as stored)
             "upload_message": person_message(
                 upload, render_stored(upload.message, upload.message_data)
@@ -191,8 +196,68 @@ def _preview_rows(upload) -> list:
 
     if not upload.preview:
         return []
-    questions = {s.key: s.question_text() or s.key for s in upload.instrument.signifiers.all()}
-    return preview_rows(upload.preview, questions)
+    signifiers = list(upload.instrument.signifiers.all())
+    questions = {s.key: s.question_text() or s.key for s in signifiers}
+    # single and multiple choices: the choice's label in the reader's language, the code kept
+    # beside it (a title attribute) for whoever compares with the file
+    choices = {
+        s.key: dict(zip(s.option_values(), s.label_texts(), strict=False))
+        for s in signifiers
+        if s.kind in (s.Kind.SINGLE, s.Kind.MULTIPLE)
+    }
+    result = []
+    for raw, row in zip(upload.preview, preview_rows(upload.preview, questions), strict=False):
+        items = []
+        for (key, value), (label, text) in zip(raw.items(), row, strict=False):
+            code = ""
+            if key in choices and value not in (None, "", []):
+                codes = [str(v) for v in value] if isinstance(value, list) else [str(value)]
+                text = ", ".join(choices[key].get(c) or c for c in codes)
+                code = ", ".join(codes)
+            items.append((label, text, code))
+        result.append(items)
+    return result
+
+
+_KINDS = {
+    "story": gettext_lazy("free text"),
+    "title": gettext_lazy("free text"),
+    "text": gettext_lazy("free text"),
+    "consent": gettext_lazy("yes / no"),
+    "consent_uses": gettext_lazy("several choices"),
+    "date": gettext_lazy("date"),
+    "language": gettext_lazy("language"),
+    "location": gettext_lazy("place"),
+    "groups": gettext_lazy("several choices"),
+    "age_band": gettext_lazy("age band"),
+    "sex": gettext_lazy("one choice"),
+    "single": gettext_lazy("one choice"),
+    "multiple": gettext_lazy("several choices"),
+    "dyad": gettext_lazy("slider between two ends"),
+    "triad": gettext_lazy("triangle"),
+}
+
+
+def _field_label(field, signifiers: dict) -> str:
+    """What a partner reads for a field: the instrument's question in the reader's language,
+    else the field's name in words."""
+    from ..labels import PREVIEW_FIELDS
+
+    s = signifiers.get(field.key)
+    if s is not None and s.question_text():
+        return s.question_text()
+    return str(PREVIEW_FIELDS.get(field.key) or field.key.replace("_", " ").capitalize())
+
+
+def export_format_label(code: str) -> str:
+    """The export format as a person names it ("KoboToolbox CSV export")."""
+    names = {
+        "kobo_csv": _("KoboToolbox CSV export"),
+        "kobo_xlsx": _("KoboToolbox Excel export"),
+        "odk_csv": _("ODK Central CSV export"),
+        "odk_zip": _("ODK Central ZIP export"),
+    }
+    return str(names.get(code, code or "—"))
 
 
 @login_required

@@ -149,7 +149,7 @@ def test_suggest_mapping_for_kobo():
     assert mapping == {**KOBO_MAPPING, "groups_other": ["identity/groups_other"]}
     # the dyad's scale is never guessed: the person states it
     [problem] = validate_mapping(mapping, FIELDS, export.columns)
-    assert "state the scale of the dyad 'dyad_1'" in problem
+    assert "State the scale of the dyad 'dyad_1'" in problem
     mapping["dyad_1:scale"] = ["0-100"]
     assert validate_mapping(mapping, FIELDS, export.columns) == []
     rows = normalise_all(export, mapping)
@@ -741,7 +741,7 @@ def test_a_mapping_without_a_valid_dyad_scale_is_refused():
     fields = [FieldSpec("story", "story"), FieldSpec("consent", "consent"), FieldSpec("d1", "dyad")]
     base = {"story": ["s"], "consent": ["c"], "d1": ["d"]}
     assert validate_mapping(base | {"d1:scale": ["1-10"]}, fields) == []
-    assert "state the scale" in validate_mapping(base, fields)[0]
+    assert "State the scale" in validate_mapping(base, fields)[0]
     assert "lower to a higher" in validate_mapping(base | {"d1:scale": ["10-1"]}, fields)[0]
     assert "is not a scale" in validate_mapping(base | {"d1:scale": ["ten"]}, fields)[0]
 

@@ -104,4 +104,4 @@ def test_the_mapping_problems_are_shown_in_the_partners_language(instrument, peo
     assert response.status_code == 400
     html = response.content.decode()
     assert "le champ obligatoire « story » n’est associé à aucune colonne" in html
-    assert "indiquez l’échelle de la dyade « dyad_1 » dans le fichier" in html
+    assert "Indiquez l’échelle de la dyade « dyad_1 » dans le fichier" in html
