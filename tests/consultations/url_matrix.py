@@ -121,6 +121,8 @@ MATRIX = {
     "consultations:sync_list": Entry(OWN_RAW, kwargs=campaign),
     "consultations:sync_detail": Entry(OWN_RAW, kwargs=partner_sync),
     "consultations:sync_delete": Entry(OWN_RAW, kwargs=partner_sync),
+    # POST only: a GET goes back to the sync's page for who may see it
+    "consultations:sync_login": Entry(statuses(302, 302, 404, 404, 302), kwargs=partner_sync),
     "api:upload-list": Entry(API_MEMBERS),
     "api:upload-detail": Entry(API_OWN_RAW, kwargs=lambda p: {"pk": upload(p).pk}),
     # the matrix's upload waits for its check: no mapping yet (409), nothing to import (400)

@@ -5,10 +5,8 @@ screenshot goes to /tmp/plots-analysis-fr-390.png so a person can look at it."""
 import pytest
 from django.urls import reverse
 
-from tests.browser.conftest import browser  # noqa: F401 (the Chromium fixture)
 from tests.browser.test_foundation_journeys import sign_in
-
-from .test_plots_i18n import voiced  # noqa: F401 (the stories fixture)
+from tests.consultations.test_plots_i18n import voiced  # noqa: F401 (the stories fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

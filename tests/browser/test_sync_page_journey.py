@@ -6,12 +6,10 @@ stub then answers with the corrected submission) and pulls again. Screenshots go
 import pytest
 
 from consultations.models import ColumnMapping, PartnerSync, SyncRowIssue
-from tests.browser.conftest import browser  # noqa: F401 (the Chromium fixture)
 from tests.browser.test_foundation_journeys import sign_in
-
-from .factories import consultation_objects
-from .test_sync import ASSET, TOKEN, _kobo_result
-from .test_sync_page import MAPPING, _KoboServer, kobo  # noqa: F401 (the stub fixture)
+from tests.consultations.factories import consultation_objects
+from tests.consultations.test_sync import ASSET, TOKEN, _kobo_result
+from tests.consultations.test_sync_page import MAPPING, _KoboServer, kobo  # noqa: F401 (the stub fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
