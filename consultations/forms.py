@@ -843,7 +843,7 @@ class PartnerSyncForm(forms.Form):
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
         help_text=_(
             "Stored encrypted with the e-mail and never shown again. If the password "
-            "changes, disconnect the form and connect it again."
+            "changes, use “Replace the token or password” on the form's page."
         ),
     )
 
